@@ -1,0 +1,78 @@
+//! `check`: analyse individual addresses and write one JSON object per address.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, Write};
+
+use rayon::prelude::*;
+
+use crate::address::{self, AnalyzeOptions};
+use crate::model::AddressRecord;
+
+/// Analyse a batch of addresses in parallel; `first_row` numbers the first one. Duplicates (by
+/// the provider canonical form) are flagged with `duplicate_of` using `seen`.
+pub fn check_batch(
+    addrs: &[String],
+    first_row: u64,
+    opts: &AnalyzeOptions,
+    seen: &mut HashMap<String, u64>,
+) -> Vec<AddressRecord> {
+    let mut recs: Vec<AddressRecord> = addrs
+        .par_iter()
+        .enumerate()
+        .map(|(i, a)| address::analyze(first_row + i as u64, a, opts))
+        .collect();
+    for r in &mut recs {
+        if let Some(k) = r.canonical.as_deref() {
+            match seen.get(k) {
+                Some(&f) => r.flags.duplicate_of = Some(f),
+                None => {
+                    seen.insert(k.to_owned(), r.row);
+                }
+            }
+        }
+    }
+    recs
+}
+
+/// Read one address per line from `input` (CR/LF stripped; invalid UTF-8 replaced) and write
+/// JSON Lines to `out`. Returns the number of addresses.
+pub fn check_lines<R: BufRead, W: Write>(
+    mut input: R,
+    out: &mut W,
+    opts: &AnalyzeOptions,
+) -> io::Result<u64> {
+    let mut seen = HashMap::new();
+    let mut row = 1u64;
+    let mut batch = Vec::with_capacity(4096);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = input.read_until(b'\n', &mut line)?;
+        if n > 0 {
+            while matches!(line.last(), Some(b'\n' | b'\r')) {
+                line.pop();
+            }
+            batch.push(String::from_utf8_lossy(&line).into_owned());
+        }
+        if batch.len() >= 4096 || (n == 0 && !batch.is_empty()) {
+            let recs = check_batch(&batch, row, opts, &mut seen);
+            row += batch.len() as u64;
+            batch.clear();
+            write_records(&recs, out)?;
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    out.flush()?;
+    Ok(row - 1)
+}
+
+/// Write records as JSON Lines.
+pub fn write_records<W: Write>(recs: &[AddressRecord], out: &mut W) -> io::Result<()> {
+    for r in recs {
+        serde_json::to_writer(&mut *out, r)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! mailsift: email deliverability and list hygiene.
+//!
+//! The library holds every stage; the `mailsift` binary is glue (see `cli.rs`). Start with
+//! [`address::analyze`] for one address or [`pipeline::clean::run`] for a CSV list.
+
+#![deny(missing_docs)]
+
+pub mod address;
+pub mod check;
+mod fxhash;
+pub mod model;
+pub mod pipeline;
+pub mod report;
+
+pub use model::{AddressRecord, Flags, Reason, Verdict};

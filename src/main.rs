@@ -1,0 +1,154 @@
+//! The `mailsift` binary: parse options, run the library, print errors, set the exit code.
+
+mod cli;
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{CheckArgs, CleanArgs, Cli, Command};
+use mailsift::check;
+use mailsift::pipeline::clean::{self, CleanSinks};
+use mailsift::report::terminal_safe;
+
+/// Exit code: could not do the job.
+const EXIT_FAILURE: u8 = 1;
+/// Exit code: usage error.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Clean(a) => run_clean(a),
+        Command::Check(a) => run_check(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("mailsift: usage error: {}", terminal_safe(&msg));
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Failure::Job(msg)) => {
+            eprintln!("mailsift: error: {}", terminal_safe(&msg));
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Job(String),
+}
+
+fn is_dash(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+fn create(path: &Path, what: &str) -> Result<Box<dyn Write + Send>, Failure> {
+    if is_dash(path) {
+        return Ok(Box::new(BufWriter::with_capacity(1 << 20, io::stdout())));
+    }
+    let f = File::create(path)
+        .map_err(|e| Failure::Job(format!("cannot create {what} {}: {e}", path.display())))?;
+    Ok(Box::new(BufWriter::with_capacity(1 << 20, f)))
+}
+
+fn default_rejects(a: &CleanArgs) -> PathBuf {
+    if !is_dash(&a.output) {
+        let stem = a
+            .output
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "clean".into());
+        return a.output.with_file_name(format!("{stem}.rejects.csv"));
+    }
+    if !is_dash(&a.input) {
+        let stem = a
+            .input
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "input".into());
+        return PathBuf::from(format!("{stem}.rejects.csv"));
+    }
+    PathBuf::from("mailsift.rejects.csv")
+}
+
+fn run_clean(a: CleanArgs) -> Result<(), Failure> {
+    let cfg = a.config().map_err(Failure::Usage)?;
+    let stdout_users = [Some(&a.output), a.rejects.as_ref(), a.results.as_ref(), a.summary.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| is_dash(p))
+        .count();
+    if stdout_users > 1 {
+        return Err(Failure::Usage(
+            "only one of --output, --rejects, --results and --summary can be '-' (stdout); \
+             give --output a file name"
+                .into(),
+        ));
+    }
+    let (input, len): (Box<dyn io::Read + Send>, Option<u64>) = if is_dash(&a.input) {
+        (Box::new(io::stdin()), None)
+    } else {
+        let f = File::open(&a.input)
+            .map_err(|e| Failure::Job(format!("cannot open {}: {e}", a.input.display())))?;
+        let len = f.metadata().ok().map(|m| m.len());
+        (Box::new(BufReader::with_capacity(1 << 20, f)), len)
+    };
+    if !a.addr.offline && !a.quiet {
+        eprintln!("mailsift: note: the DNS and SMTP stages are not built yet; running offline");
+    }
+    let rejects_path = a.rejects.clone().unwrap_or_else(|| default_rejects(&a));
+    let sinks = CleanSinks {
+        clean: create(&a.output, "clean output")?,
+        rejects: create(&rejects_path, "rejects output")?,
+        results: a
+            .results
+            .as_ref()
+            .map(|p| create(p, "results output"))
+            .transpose()?,
+    };
+    let summary = clean::run(input, len, &cfg, sinks, None).map_err(|e| Failure::Job(e.to_string()))?;
+    if let Some(p) = &a.summary {
+        let mut w = create(p, "summary")?;
+        serde_json::to_writer_pretty(&mut w, &summary)
+            .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
+        w.write_all(b"\n")
+            .and_then(|_| w.flush())
+            .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
+    }
+    if !a.quiet {
+        eprintln!(
+            "mailsift: {} rows: {} clean, {} rejected (to {}); {} invalid, {} duplicates; {:.2}s, {:.0} rows/s",
+            summary.rows_in,
+            summary.rows_clean,
+            summary.rows_rejected,
+            terminal_safe(&rejects_path.display().to_string()),
+            summary.reasons.get("invalid_syntax").copied().unwrap_or(0),
+            summary.flags.get("duplicate").copied().unwrap_or(0),
+            summary.elapsed_seconds,
+            summary.rows_per_second
+        );
+    }
+    Ok(())
+}
+
+fn run_check(a: CheckArgs) -> Result<(), Failure> {
+    let opts = a.addr.analyze();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let write_err = |e: io::Error| Failure::Job(format!("writing output: {e}"));
+    if a.addresses.len() == 1 && a.addresses[0] == "-" {
+        check::check_lines(io::stdin().lock(), &mut out, &opts)
+            .map_err(|e| Failure::Job(format!("reading stdin: {e}")))?;
+        return Ok(());
+    }
+    let mut seen = std::collections::HashMap::new();
+    let recs = check::check_batch(&a.addresses, 1, &opts, &mut seen);
+    check::write_records(&recs, &mut out).map_err(write_err)?;
+    out.flush().map_err(write_err)?;
+    Ok(())
+}

@@ -1,0 +1,643 @@
+//! `clean`: stream a CSV list through offline analysis, duplicate detection and the reject
+//! policy into clean, rejects and results sinks.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::Stage;
+use super::csvin::{self, Chunker};
+use super::progress::Progress;
+use crate::address::{self, AnalyzeOptions};
+use crate::model::{AddressRecord, Reason, Verdict};
+use crate::report::{Summary, escape_formula};
+
+/// What sends a row to the rejects output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// Ragged rows and rows whose email cell is not UTF-8.
+    Malformed,
+    /// Verdict `undeliverable` (invalid syntax; later: dead domains, unknown mailboxes).
+    Undeliverable,
+    /// A later row with the same duplicate-detection key as an earlier one.
+    Duplicate,
+    /// Disposable domain.
+    Disposable,
+    /// Role account.
+    Role,
+    /// Free-mail provider.
+    Free,
+    /// A typo suggestion exists.
+    Typo,
+    /// Verdict `risky`.
+    Risky,
+    /// Verdict `unknown` (offline, every valid address is `unknown: not_checked`).
+    Unknown,
+}
+
+impl Category {
+    /// Every category, in the order they are tested.
+    pub const ALL: [Category; 9] = [
+        Category::Malformed,
+        Category::Undeliverable,
+        Category::Duplicate,
+        Category::Disposable,
+        Category::Role,
+        Category::Free,
+        Category::Typo,
+        Category::Risky,
+        Category::Unknown,
+    ];
+
+    /// The name used on the command line and in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Malformed => "malformed",
+            Category::Undeliverable => "undeliverable",
+            Category::Duplicate => "duplicate",
+            Category::Disposable => "disposable",
+            Category::Role => "role",
+            Category::Free => "free",
+            Category::Typo => "typo",
+            Category::Risky => "risky",
+            Category::Unknown => "unknown",
+        }
+    }
+
+    fn matches(self, r: &AddressRecord) -> bool {
+        match self {
+            Category::Malformed => {
+                matches!(r.reason, Reason::MalformedRow | Reason::InvalidEncoding)
+            }
+            Category::Undeliverable => r.verdict == Verdict::Undeliverable,
+            Category::Duplicate => r.flags.duplicate_of.is_some(),
+            Category::Disposable => r.flags.disposable,
+            Category::Role => r.flags.role,
+            Category::Free => r.flags.free,
+            Category::Typo => r.suggestion.is_some(),
+            Category::Risky => r.verdict == Verdict::Risky,
+            Category::Unknown => r.verdict == Verdict::Unknown,
+        }
+    }
+}
+
+/// The set of categories that send a row to rejects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectSet(pub Vec<Category>);
+
+impl RejectSet {
+    /// The default: `malformed,undeliverable,duplicate,disposable`.
+    pub fn default_set() -> Self {
+        RejectSet(vec![
+            Category::Malformed,
+            Category::Undeliverable,
+            Category::Duplicate,
+            Category::Disposable,
+        ])
+    }
+
+    /// Parse a comma-separated list of category names (`all` and `none` also accepted).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut v = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "none" => {}
+                "all" => v.extend(Category::ALL),
+                "invalid" => v.push(Category::Undeliverable),
+                _ => match Category::ALL.iter().find(|c| c.as_str() == part) {
+                    Some(c) => v.push(*c),
+                    None => {
+                        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                        return Err(format!(
+                            "unknown reject category '{part}' (expected: {}, all, none)",
+                            names.join(", ")
+                        ));
+                    }
+                },
+            }
+        }
+        // Test in the canonical order.
+        Ok(RejectSet(
+            Category::ALL.into_iter().filter(|c| v.contains(c)).collect(),
+        ))
+    }
+
+    fn first_match(&self, r: &AddressRecord) -> Option<Category> {
+        self.0.iter().copied().find(|c| c.matches(r))
+    }
+}
+
+/// Options for a `clean` run.
+#[derive(Clone)]
+pub struct CleanConfig {
+    /// Offline analysis options.
+    pub analyze: AnalyzeOptions,
+    /// The email column (name or 1-based number); detected from the header when `None`.
+    pub column: Option<String>,
+    /// What goes to rejects.
+    pub reject: RejectSet,
+    /// Keep the original email cell in the clean output instead of the normalised form.
+    pub keep_original: bool,
+    /// Escape cells that a spreadsheet would run as formulas.
+    pub formula_escape: bool,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Show a progress line when stderr is a terminal.
+    pub progress: bool,
+}
+
+impl Default for CleanConfig {
+    fn default() -> Self {
+        CleanConfig {
+            analyze: AnalyzeOptions::default(),
+            column: None,
+            reject: RejectSet::default_set(),
+            keep_original: false,
+            formula_escape: true,
+            threads: 0,
+            progress: true,
+        }
+    }
+}
+
+/// Where `clean` writes.
+pub struct CleanSinks {
+    /// Clean CSV.
+    pub clean: Box<dyn Write + Send>,
+    /// Rejects CSV.
+    pub rejects: Box<dyn Write + Send>,
+    /// Results JSON Lines, if wanted.
+    pub results: Option<Box<dyn Write + Send>>,
+}
+
+/// Why `clean` could not do its job.
+#[derive(Debug)]
+pub enum CleanError {
+    /// Reading or writing failed.
+    Io(String, io::Error),
+    /// The input has no bytes at all.
+    EmptyInput,
+    /// No column looks like an email column.
+    NoEmailColumn {
+        /// The header cells found.
+        headers: Vec<String>,
+        /// The `--column` asked for, if any.
+        wanted: Option<String>,
+    },
+    /// The worker pool could not start.
+    Threads(String),
+}
+
+impl fmt::Display for CleanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CleanError::Io(ctx, e) => write!(f, "{ctx}: {e}"),
+            CleanError::EmptyInput => write!(f, "the input is empty (expected a header row)"),
+            CleanError::NoEmailColumn { headers, wanted } => {
+                let list = headers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| format!("{}: {:?}", i + 1, h))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match wanted {
+                    Some(w) => write!(f, "no column named {w:?}; the headers are: {list}"),
+                    None => write!(
+                        f,
+                        "no email column found (use --column NAME); the headers are: {list}"
+                    ),
+                }
+            }
+            CleanError::Threads(e) => write!(f, "could not start worker threads: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CleanError {}
+
+/// One data row after offline analysis.
+struct RowWork {
+    fields: csv::ByteRecord,
+    rec: AddressRecord,
+    category: Option<Category>,
+}
+
+/// Layout facts shared by the workers.
+#[derive(Clone, Copy)]
+struct Layout {
+    delimiter: u8,
+    column: usize,
+    width: usize,
+}
+
+fn analyze_chunk(chunk: &[u8], layout: Layout, opts: &AnalyzeOptions) -> Vec<RowWork> {
+    csvin::parse_chunk(chunk, layout.delimiter)
+        .into_iter()
+        .map(|fields| analyze_row(fields, layout, opts))
+        .collect()
+}
+
+fn analyze_row(fields: csv::ByteRecord, layout: Layout, opts: &AnalyzeOptions) -> RowWork {
+    let ragged = fields.len() != layout.width;
+    let mut rec = match fields.get(layout.column) {
+        None => {
+            let mut r = address::analyze(0, "", opts);
+            r.reason = Reason::MalformedRow;
+            r.verdict = Reason::MalformedRow.verdict();
+            r
+        }
+        Some(cell) => match std::str::from_utf8(cell) {
+            Ok(s) => address::analyze(0, s, opts),
+            Err(e) => {
+                let lossy = String::from_utf8_lossy(cell);
+                let mut r = address::analyze(0, &lossy, opts);
+                r.valid = false;
+                r.normalized = None;
+                r.ascii = None;
+                r.canonical = None;
+                r.suggestion = None;
+                r.reason = Reason::InvalidEncoding;
+                r.verdict = Reason::InvalidEncoding.verdict();
+                r.detail = Some(format!(
+                    "the email cell is not valid UTF-8 (bad byte at offset {})",
+                    e.valid_up_to()
+                ));
+                r
+            }
+        },
+    };
+    if ragged {
+        rec.reason = Reason::MalformedRow;
+        rec.verdict = Reason::MalformedRow.verdict();
+        rec.detail = Some(format!(
+            "the row has {} fields, the header has {}",
+            fields.len(),
+            layout.width
+        ));
+    }
+    RowWork {
+        fields,
+        rec,
+        category: None,
+    }
+}
+
+/// Serialised output of one chunk.
+#[derive(Default)]
+struct OutChunk {
+    clean: Vec<u8>,
+    rejects: Vec<u8>,
+    results: Vec<u8>,
+}
+
+fn csv_writer(delimiter: u8) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+struct SerializeOpts {
+    delimiter: u8,
+    column: usize,
+    width: usize,
+    keep_original: bool,
+    formula_escape: bool,
+    want_results: bool,
+}
+
+fn serialize_chunk(rows: &[RowWork], o: &SerializeOpts) -> OutChunk {
+    let mut clean = csv_writer(o.delimiter);
+    let mut rejects = csv_writer(o.delimiter);
+    let mut results = Vec::new();
+    let mut cells: Vec<Vec<u8>> = Vec::new();
+    for r in rows {
+        cells.clear();
+        let esc = |c: &[u8]| -> Vec<u8> {
+            if o.formula_escape {
+                escape_formula(c).into_owned()
+            } else {
+                c.to_vec()
+            }
+        };
+        match r.category {
+            None => {
+                for (i, f) in r.fields.iter().enumerate() {
+                    if i == o.column && !o.keep_original {
+                        if let Some(n) = &r.rec.normalized {
+                            cells.push(esc(n.as_bytes()));
+                            continue;
+                        }
+                    }
+                    cells.push(esc(f));
+                }
+                // Writing to a Vec cannot fail.
+                let _ = clean.write_record(&cells);
+            }
+            Some(cat) => {
+                let n = r.fields.len();
+                for i in 0..o.width {
+                    cells.push(r.fields.get(i).map(&esc).unwrap_or_default());
+                }
+                cells.push(r.rec.row.to_string().into_bytes());
+                let reason = match cat {
+                    Category::Malformed
+                    | Category::Undeliverable
+                    | Category::Risky
+                    | Category::Unknown => r.rec.reason.as_str(),
+                    other => other.as_str(),
+                };
+                cells.push(reason.as_bytes().to_vec());
+                let detail = match cat {
+                    Category::Duplicate => r
+                        .rec
+                        .flags
+                        .duplicate_of
+                        .map(|d| format!("duplicate of row {d}")),
+                    Category::Typo => r.rec.suggestion.as_ref().map(|s| format!("did you mean {s}?")),
+                    Category::Disposable => Some("disposable domain".to_owned()),
+                    Category::Role => Some("role account".to_owned()),
+                    Category::Free => Some("free-mail provider".to_owned()),
+                    _ => r.rec.detail.clone(),
+                };
+                cells.push(esc(detail.unwrap_or_default().as_bytes()));
+                // Fields beyond the header's width are kept after the mailsift columns.
+                for i in o.width..n {
+                    cells.push(esc(&r.fields[i]));
+                }
+                let _ = rejects.write_record(&cells);
+            }
+        }
+        if o.want_results {
+            let _ = serde_json::to_writer(&mut results, &r.rec);
+            results.push(b'\n');
+        }
+    }
+    OutChunk {
+        clean: clean.into_inner().unwrap_or_default(),
+        rejects: rejects.into_inner().unwrap_or_default(),
+        results,
+    }
+}
+
+/// Run `clean` over `input` (of `input_len` bytes, if known), writing to `sinks`.
+pub fn run(
+    input: Box<dyn Read + Send>,
+    input_len: Option<u64>,
+    cfg: &CleanConfig,
+    sinks: CleanSinks,
+    stage: Option<&dyn Stage>,
+) -> Result<Summary, CleanError> {
+    let start = Instant::now();
+    let threads = if cfg.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        cfg.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CleanError::Threads(e.to_string()))?;
+
+    let mut input = input;
+    let mut head = csvin::read_head(&mut input, 64 * 1024)
+        .map_err(|e| CleanError::Io("reading input".into(), e))?;
+    let had_bom = csvin::strip_bom(&mut head);
+    if head.is_empty() {
+        return Err(CleanError::EmptyInput);
+    }
+    let delimiter = csvin::detect_delimiter(&head);
+    let mut chunker = Chunker::new(input, head, delimiter);
+    if had_bom {
+        chunker.bytes_read += 3;
+    }
+    let header_chunk = chunker
+        .next_record_chunk()
+        .map_err(|e| CleanError::Io("reading input".into(), e))?
+        .unwrap_or_default();
+    let header_rec = csvin::parse_chunk(&header_chunk, delimiter)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let headers: Vec<String> = header_rec
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+    if headers.is_empty() {
+        return Err(CleanError::EmptyInput);
+    }
+    let (column, headerless) = match csvin::find_email_column(&headers, cfg.column.as_deref()) {
+        Some(c) => (c, false),
+        None if cfg.column.is_none() => match csvin::looks_like_data(&headers) {
+            Some(c) => (c, true),
+            None => {
+                return Err(CleanError::NoEmailColumn {
+                    headers,
+                    wanted: None,
+                });
+            }
+        },
+        None => {
+            return Err(CleanError::NoEmailColumn {
+                headers,
+                wanted: cfg.column.clone(),
+            });
+        }
+    };
+    let width = headers.len();
+    let layout = Layout {
+        delimiter,
+        column,
+        width,
+    };
+    let sopts = SerializeOpts {
+        delimiter,
+        column,
+        width,
+        keep_original: cfg.keep_original,
+        formula_escape: cfg.formula_escape,
+        want_results: sinks.results.is_some(),
+    };
+
+    // Writer thread: writes serialised chunks in order.
+    let (wtx, wrx) = mpsc::sync_channel::<Vec<OutChunk>>(4);
+    let CleanSinks {
+        mut clean,
+        mut rejects,
+        mut results,
+    } = sinks;
+    // Headers first.
+    {
+        let esc = |c: &[u8]| -> Vec<u8> {
+            if cfg.formula_escape {
+                escape_formula(c).into_owned()
+            } else {
+                c.to_vec()
+            }
+        };
+        if !headerless {
+            let mut w = csv_writer(delimiter);
+            let cells: Vec<Vec<u8>> = header_rec.iter().map(esc).collect();
+            let _ = w.write_record(&cells);
+            let bytes = w.into_inner().unwrap_or_default();
+            clean
+                .write_all(&bytes)
+                .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
+            let mut w = csv_writer(delimiter);
+            let mut cells: Vec<Vec<u8>> = header_rec.iter().map(esc).collect();
+            for h in ["mailsift_row", "mailsift_reason", "mailsift_detail"] {
+                cells.push(h.as_bytes().to_vec());
+            }
+            let _ = w.write_record(&cells);
+            rejects
+                .write_all(&w.into_inner().unwrap_or_default())
+                .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
+        }
+    }
+    let writer = std::thread::spawn(move || -> Result<(), CleanError> {
+        for batch in wrx {
+            for c in batch {
+                clean
+                    .write_all(&c.clean)
+                    .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
+                rejects
+                    .write_all(&c.rejects)
+                    .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
+                if let Some(r) = results.as_mut() {
+                    r.write_all(&c.results)
+                        .map_err(|e| CleanError::Io("writing results".into(), e))?;
+                }
+            }
+        }
+        clean
+            .flush()
+            .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
+        rejects
+            .flush()
+            .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
+        if let Some(r) = results.as_mut() {
+            r.flush()
+                .map_err(|e| CleanError::Io("writing results".into(), e))?;
+        }
+        Ok(())
+    });
+
+    // Reader thread: chunks of whole records.
+    let (rtx, rrx) = mpsc::sync_channel::<(Vec<u8>, u64)>(threads * 4);
+    let first = if headerless { Some(header_chunk) } else { None };
+    let reader = std::thread::spawn(move || -> Result<(), CleanError> {
+        if let Some(f) = first {
+            if rtx.send((f, 0)).is_err() {
+                return Ok(());
+            }
+        }
+        loop {
+            match chunker.next_chunk() {
+                Ok(Some(c)) => {
+                    if rtx.send((c, chunker.bytes_read)).is_err() {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(CleanError::Io("reading input".into(), e)),
+            }
+        }
+    });
+
+    let mut summary = Summary::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut progress = Progress::new(cfg.progress, input_len);
+    let mut row_no: u64 = 0;
+    let mut bytes_done: u64 = 0;
+    let mut rows_clean = 0u64;
+    let mut rows_rejected = 0u64;
+    let batch_size = threads * 2;
+    let mut send_failed = false;
+    loop {
+        let mut batch = Vec::with_capacity(batch_size);
+        match rrx.recv() {
+            Ok(c) => batch.push(c),
+            Err(_) => break,
+        }
+        while batch.len() < batch_size {
+            match rrx.try_recv() {
+                Ok(c) => batch.push(c),
+                Err(_) => break,
+            }
+        }
+        if let Some(&(_, b)) = batch.last() {
+            bytes_done = bytes_done.max(b);
+        }
+        let mut work: Vec<Vec<RowWork>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|(c, _)| analyze_chunk(c, layout, &cfg.analyze))
+                .collect()
+        });
+        if let Some(stage) = stage {
+            let mut recs: Vec<&mut AddressRecord> =
+                work.iter_mut().flatten().map(|w| &mut w.rec).collect();
+            stage.process(&mut recs);
+        }
+        // In input order: row numbers, duplicates, reject decisions.
+        for rows in work.iter_mut() {
+            for w in rows.iter_mut() {
+                row_no += 1;
+                w.rec.row = row_no;
+                if w.rec.valid {
+                    if let Some(key) = w.rec.canonical.as_deref() {
+                        match seen.get(key) {
+                            Some(&first) => w.rec.flags.duplicate_of = Some(first),
+                            None => {
+                                seen.insert(key.to_owned(), row_no);
+                            }
+                        }
+                    }
+                }
+                w.category = cfg.reject.first_match(&w.rec);
+                match w.category {
+                    None => rows_clean += 1,
+                    Some(c) => {
+                        rows_rejected += 1;
+                        *summary.rejected_by.entry(c.as_str().to_owned()).or_default() += 1;
+                    }
+                }
+                summary.add(&w.rec);
+            }
+        }
+        let out: Vec<OutChunk> =
+            pool.install(|| work.par_iter().map(|rows| serialize_chunk(rows, &sopts)).collect());
+        if wtx.send(out).is_err() {
+            send_failed = true;
+            break;
+        }
+        progress.update(row_no, bytes_done);
+    }
+    drop(wtx);
+    drop(rrx);
+    progress.finish();
+    let wres = writer
+        .join()
+        .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
+    let rres = reader
+        .join()
+        .unwrap_or_else(|_| Err(CleanError::Threads("reader thread panicked".into())));
+    wres?;
+    rres?;
+    if send_failed {
+        return Err(CleanError::Threads("writer stopped early".into()));
+    }
+    summary.rows_clean = rows_clean;
+    summary.rows_rejected = rows_rejected;
+    summary.unique_addresses = seen.len() as u64;
+    summary.bytes_in = bytes_done;
+    summary.elapsed_seconds = start.elapsed().as_secs_f64();
+    summary.rows_per_second = summary.rows_in as f64 / summary.elapsed_seconds.max(1e-9);
+    Ok(summary)
+}

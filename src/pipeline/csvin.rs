@@ -1,0 +1,333 @@
+//! Streaming CSV input: BOM and delimiter detection, header and email-column detection, and
+//! chunking at record boundaries so that chunks can be parsed in parallel.
+//!
+//! The chunker runs the same small state machine as an RFC 4180 parser (quotes only open a field
+//! at its start, `""` inside quotes is a quote, CR and LF end records outside quotes), so a chunk
+//! always holds whole records, however long a field is.
+
+use std::io::{self, Read};
+
+/// Bytes per chunk handed to a worker (a chunk grows to hold a record longer than this).
+pub const CHUNK_TARGET: usize = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Splits a byte stream into chunks of whole CSV records.
+pub struct Chunker<R> {
+    inner: R,
+    delimiter: u8,
+    buf: Vec<u8>,
+    /// Bytes of `buf` already scanned.
+    scanned: usize,
+    /// End of the last complete record in `buf`.
+    boundary: usize,
+    state: State,
+    eof: bool,
+    /// Total bytes read so far.
+    pub bytes_read: u64,
+}
+
+impl<R: Read> Chunker<R> {
+    /// Wrap a reader whose first bytes are `head` (already read for sniffing; BOM removed).
+    pub fn new(inner: R, head: Vec<u8>, delimiter: u8) -> Self {
+        let bytes_read = head.len() as u64;
+        Chunker {
+            inner,
+            delimiter,
+            buf: head,
+            scanned: 0,
+            boundary: 0,
+            state: State::FieldStart,
+            eof: false,
+            bytes_read,
+        }
+    }
+
+    /// Scan forward, stopping early once a record boundary at or past `target` is found.
+    fn scan(&mut self, target: usize) {
+        let d = self.delimiter;
+        let mut st = self.state;
+        let buf = &self.buf;
+        let mut i = self.scanned;
+        while i < buf.len() {
+            let b = buf[i];
+            st = match st {
+                State::Quoted => {
+                    // Fast path: jump to the next quote.
+                    match buf[i..].iter().position(|&c| c == b'"') {
+                        Some(p) => {
+                            i += p;
+                            State::QuoteInQuoted
+                        }
+                        None => {
+                            i = buf.len();
+                            break;
+                        }
+                    }
+                }
+                State::QuoteInQuoted => {
+                    if b == b'"' {
+                        State::Quoted
+                    } else if b == d {
+                        State::FieldStart
+                    } else if b == b'\n' || b == b'\r' {
+                        self.boundary = i + 1;
+                        if self.boundary >= target {
+                            i += 1;
+                            st = State::FieldStart;
+                            break;
+                        }
+                        State::FieldStart
+                    } else {
+                        State::Unquoted
+                    }
+                }
+                State::FieldStart if b == b'"' => State::Quoted,
+                State::FieldStart | State::Unquoted => {
+                    if b == d {
+                        State::FieldStart
+                    } else if b == b'\n' || b == b'\r' {
+                        self.boundary = i + 1;
+                        if self.boundary >= target {
+                            i += 1;
+                            st = State::FieldStart;
+                            break;
+                        }
+                        State::FieldStart
+                    } else {
+                        State::Unquoted
+                    }
+                }
+            };
+            i += 1;
+        }
+        self.scanned = i.min(buf.len());
+        self.state = st;
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        let start = self.buf.len();
+        self.buf.resize(start + CHUNK_TARGET.max(64 * 1024), 0);
+        let n = loop {
+            match self.inner.read(&mut self.buf[start..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(start);
+                    return Err(e);
+                }
+            }
+        };
+        self.buf.truncate(start + n);
+        self.bytes_read += n as u64;
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(())
+    }
+
+    /// The next chunk of whole records, or `None` at the end of input.
+    pub fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        self.next_chunk_sized(CHUNK_TARGET)
+    }
+
+    /// Like [`Chunker::next_chunk`] but cut after the first record when `first_record_only`.
+    pub fn next_record_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        self.next_chunk_sized(1)
+    }
+
+    fn next_chunk_sized(&mut self, target: usize) -> io::Result<Option<Vec<u8>>> {
+        loop {
+            self.scan(target);
+            if self.boundary > 0 && (self.boundary >= target || self.eof) {
+                let rest = self.buf.split_off(self.boundary);
+                let chunk = std::mem::replace(&mut self.buf, rest);
+                self.scanned -= self.boundary;
+                self.boundary = 0;
+                return Ok(Some(chunk));
+            }
+            if self.eof {
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                self.scanned = 0;
+                self.boundary = 0;
+                return Ok(Some(std::mem::take(&mut self.buf)));
+            }
+            self.fill()?;
+        }
+    }
+}
+
+/// Read up to `n` bytes for sniffing.
+pub fn read_head<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.by_ref().take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Remove a UTF-8 byte-order mark.
+pub fn strip_bom(head: &mut Vec<u8>) -> bool {
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        head.drain(..3);
+        true
+    } else {
+        false
+    }
+}
+
+/// Pick `,`, `;` or tab: the one that occurs most often, outside quotes, in the first line.
+pub fn detect_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut in_quotes = false;
+    for &b in head {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            b',' if !in_quotes => counts[0] += 1,
+            b';' if !in_quotes => counts[1] += 1,
+            b'\t' if !in_quotes => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let cands = [b',', b';', b'\t'];
+    let mut best = 0;
+    for i in 1..3 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    cands[best]
+}
+
+/// Parse a chunk of whole records.
+pub fn parse_chunk(chunk: &[u8], delimiter: u8) -> Vec<csv::ByteRecord> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(chunk);
+    let mut out = Vec::with_capacity(chunk.len() / 48 + 1);
+    let mut rec = csv::ByteRecord::new();
+    // With flexible(true) and an in-memory reader, reading cannot fail except on I/O.
+    while rdr.read_byte_record(&mut rec).unwrap_or(false) {
+        out.push(rec.clone());
+    }
+    out
+}
+
+/// Header names recognised as the email column, compared after lower-casing and removing
+/// everything but letters and digits. Earlier entries win.
+const EMAIL_HEADERS: &[&str] = &[
+    "email",
+    "emailaddress",
+    "email1",
+    "emailaddr",
+    "mail",
+    "mailaddress",
+    "primaryemail",
+    "workemail",
+    "personalemail",
+    "contactemail",
+    "useremail",
+    "subscriberemail",
+    "emails",
+    "courriel",
+    "correo",
+    "correoelectronico",
+    "epost",
+    "address",
+];
+
+fn header_key(h: &str) -> String {
+    h.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Find the email column by name (`--column` first, matched exactly, then case-insensitively).
+pub fn find_email_column(headers: &[String], wanted: Option<&str>) -> Option<usize> {
+    if let Some(w) = wanted {
+        return headers
+            .iter()
+            .position(|h| h.trim() == w)
+            .or_else(|| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(w)))
+            .or_else(|| {
+                let wk = header_key(w);
+                headers.iter().position(|h| header_key(h) == wk)
+            })
+            .or_else(|| {
+                // A 1-based column number.
+                w.parse::<usize>()
+                    .ok()
+                    .filter(|&n| n >= 1 && n <= headers.len())
+                    .map(|n| n - 1)
+            });
+    }
+    let keys: Vec<String> = headers.iter().map(|h| header_key(h)).collect();
+    for cand in EMAIL_HEADERS {
+        if let Some(i) = keys.iter().position(|k| k == cand) {
+            return Some(i);
+        }
+    }
+    // "E-mail (work)", "Email Address 1" and the like.
+    keys.iter().position(|k| k.starts_with("email") || k.ends_with("email"))
+}
+
+/// Whether a header row looks like data (a headerless list): a cell with an `@` and no match.
+pub fn looks_like_data(headers: &[String]) -> Option<usize> {
+    headers.iter().position(|h| {
+        let t = h.trim();
+        t.contains('@') && !t.contains(' ') && t.len() > 2
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(input: &[u8], target: usize) -> Vec<Vec<u8>> {
+        let mut c = Chunker::new(&input[..0], input.to_vec(), b',');
+        c.eof = true;
+        let mut out = vec![];
+        while let Some(ch) = c.next_chunk_sized(target).unwrap() {
+            out.push(ch);
+        }
+        out
+    }
+
+    #[test]
+    fn chunker_respects_quotes() {
+        let input = b"a,\"x\ny\",b\nc,\"\"\"q\"\"\",d\r\ne,f\"g\n,h\n";
+        let ch = chunks(input, 1);
+        assert_eq!(ch.concat(), input.to_vec());
+        assert_eq!(ch[0], b"a,\"x\ny\",b\n".to_vec());
+        assert_eq!(ch[1], b"c,\"\"\"q\"\"\",d\r".to_vec());
+        // a stray quote mid-field does not open a quoted section
+        assert!(ch.iter().any(|c| c == b"e,f\"g\n"));
+    }
+
+    #[test]
+    fn delimiter() {
+        assert_eq!(detect_delimiter(b"a;b;c\n1,2;3"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\n"), b'\t');
+        assert_eq!(detect_delimiter(b"email\n"), b',');
+        assert_eq!(detect_delimiter(b"\"a;b\",c\n"), b',');
+    }
+
+    #[test]
+    fn columns() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(find_email_column(&h(&["Name", "Email Address"]), None), Some(1));
+        assert_eq!(find_email_column(&h(&["id", "E-Mail"]), None), Some(1));
+        assert_eq!(find_email_column(&h(&["id", "name"]), None), None);
+        assert_eq!(find_email_column(&h(&["id", "contact"]), Some("contact")), Some(1));
+    }
+}
