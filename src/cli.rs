@@ -75,7 +75,12 @@ pub struct CleanArgs {
     /// Input CSV (`-` for stdin). UTF-8 with or without BOM; `,` `;` or tab detected.
     pub input: PathBuf,
     /// Clean CSV output (`-` for stdout, the default).
-    #[arg(short = 'o', long = "output", value_name = "CLEAN.csv", default_value = "-")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "CLEAN.csv",
+        default_value = "-"
+    )]
     pub output: PathBuf,
     /// Rejects CSV: original columns + mailsift_row, mailsift_reason, mailsift_detail.
     /// Default: next to --output as NAME.rejects.csv, or ./INPUT.rejects.csv when the clean
@@ -94,7 +99,11 @@ pub struct CleanArgs {
     pub column: Option<String>,
     /// What goes to rejects, comma-separated: malformed, undeliverable (alias invalid),
     /// duplicate, disposable, role, free, typo, risky, unknown; or all / none.
-    #[arg(long, value_name = "CATEGORIES", default_value = "malformed,undeliverable,duplicate,disposable")]
+    #[arg(
+        long,
+        value_name = "CATEGORIES",
+        default_value = "malformed,undeliverable,duplicate,disposable"
+    )]
     pub reject: String,
     /// Keep the original email cell in the clean output (default: the normalised address).
     #[arg(long)]

@@ -78,11 +78,16 @@ fn default_rejects(a: &CleanArgs) -> PathBuf {
 
 fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     let cfg = a.config().map_err(Failure::Usage)?;
-    let stdout_users = [Some(&a.output), a.rejects.as_ref(), a.results.as_ref(), a.summary.as_ref()]
-        .into_iter()
-        .flatten()
-        .filter(|p| is_dash(p))
-        .count();
+    let stdout_users = [
+        Some(&a.output),
+        a.rejects.as_ref(),
+        a.results.as_ref(),
+        a.summary.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|p| is_dash(p))
+    .count();
     if stdout_users > 1 {
         return Err(Failure::Usage(
             "only one of --output, --rejects, --results and --summary can be '-' (stdout); \
@@ -111,7 +116,8 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
             .map(|p| create(p, "results output"))
             .transpose()?,
     };
-    let summary = clean::run(input, len, &cfg, sinks, None).map_err(|e| Failure::Job(e.to_string()))?;
+    let summary =
+        clean::run(input, len, &cfg, sinks, None).map_err(|e| Failure::Job(e.to_string()))?;
     if let Some(p) = &a.summary {
         let mut w = create(p, "summary")?;
         serde_json::to_writer_pretty(&mut w, &summary)

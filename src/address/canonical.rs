@@ -14,13 +14,11 @@ pub fn canonical_key(p: &ParsedAddress, lists: &Lists) -> String {
     match lists.provider_rule(domain) {
         Some(rule) => {
             let mut base = local.as_str();
-            if rule.plus_tags {
-                if let Some(i) = base.find('+') {
-                    if i > 0 {
+            if rule.plus_tags
+                && let Some(i) = base.find('+')
+                    && i > 0 {
                         base = &base[..i];
                     }
-                }
-            }
             let mut out = String::with_capacity(base.len() + 1 + rule.canonical_domain.len());
             if rule.ignore_dots {
                 out.extend(base.chars().filter(|&c| c != '.'));

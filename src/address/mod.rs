@@ -157,22 +157,30 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
     }
 }
 
-type ParseOutcome = Result<(ParsedAddress, Option<Rc<DomainInfo>>), (SyntaxError, Option<Rc<DomainInfo>>)>;
+type ParseOutcome =
+    Result<(ParsedAddress, Option<Rc<DomainInfo>>), (SyntaxError, Option<Rc<DomainInfo>>)>;
 
 /// Parse an address, using the per-thread domain cache for plain (non-literal) domains.
 fn parse_with_cache(s: &str, policy: SyntaxPolicy, lists: &Lists) -> ParseOutcome {
     // Only the simple, common shape goes through the cache: unquoted local part, one @, a domain
     // name. Everything else takes the full parser.
     if s.len() > 254 {
-        return Err((SyntaxError("the address is longer than 254 octets".into()), None));
+        return Err((
+            SyntaxError("the address is longer than 254 octets".into()),
+            None,
+        ));
     }
     let simple = !s.starts_with('"') && s.matches('@').count() == 1 && !s.contains(['<', '>']);
     if !simple {
-        return syntax::parse(s, policy).map(|p| (p, None)).map_err(|e| (e, None));
+        return syntax::parse(s, policy)
+            .map(|p| (p, None))
+            .map_err(|e| (e, None));
     }
     let (local, domain) = s.split_once('@').expect("one @");
     if local.is_empty() || domain.is_empty() || domain.starts_with('[') {
-        return syntax::parse(s, policy).map(|p| (p, None)).map_err(|e| (e, None));
+        return syntax::parse(s, policy)
+            .map(|p| (p, None))
+            .map_err(|e| (e, None));
     }
     let info = domain_info(domain, policy, lists);
     let local = match syntax::local_part(local) {

@@ -124,7 +124,8 @@ pub const CASE_INSENSITIVE_MAILBOX_NAMES: [&str; 15] = [
 ];
 
 /// RFC 6761 and related special-use names rejected by default.
-pub const SPECIAL_USE_DOMAINS: [&str; 6] = ["arpa", "invalid", "local", "localhost", "onion", "test"];
+pub const SPECIAL_USE_DOMAINS: [&str; 6] =
+    ["arpa", "invalid", "local", "localhost", "onion", "test"];
 
 const MAX_LOCAL_OCTETS: usize = 64;
 const MAX_ADDRESS_OCTETS: usize = 254;
@@ -254,8 +255,7 @@ fn dot_atom_local(local: &str) -> Result<String, SyntaxError> {
         local.to_owned()
     } else {
         check_unsafe_chars(local, "local part")?;
-        let n: String = if is_nfc_quick(local.chars()) == unicode_normalization::IsNormalized::Yes
-        {
+        let n: String = if is_nfc_quick(local.chars()) == unicode_normalization::IsNormalized::Yes {
             local.to_owned()
         } else {
             local.nfc().collect()
@@ -264,7 +264,9 @@ fn dot_atom_local(local: &str) -> Result<String, SyntaxError> {
         if n.starts_with('.') || n.ends_with('.') || n.contains("..") {
             return err("the local part is invalid after Unicode normalisation");
         }
-        if n.chars().any(|c| c.is_ascii() && c != '.' && !ATEXT[c as usize]) {
+        if n.chars()
+            .any(|c| c.is_ascii() && c != '.' && !ATEXT[c as usize])
+        {
             return err("the local part is invalid after Unicode normalisation");
         }
         check_unsafe_chars(&n, "local part")?;
@@ -277,7 +279,7 @@ fn dot_atom_local(local: &str) -> Result<String, SyntaxError> {
     Ok(out)
 }
 
-fn lower_rfc2142(local: &mut String) {
+fn lower_rfc2142(local: &mut str) {
     if local.len() <= 10
         && CASE_INSENSITIVE_MAILBOX_NAMES
             .iter()
@@ -373,17 +375,17 @@ fn valid_ipv4(s: &str) -> bool {
 
 /// RFC 5321 4.1.3 IPv6 grammar, including the group counts (`::` stands for >= 2 groups).
 fn valid_ipv6_literal(s: &str) -> bool {
-    let hex_ok = |g: &str| !g.is_empty() && g.len() <= 4 && g.bytes().all(|b| b.is_ascii_hexdigit());
+    let hex_ok =
+        |g: &str| !g.is_empty() && g.len() <= 4 && g.bytes().all(|b| b.is_ascii_hexdigit());
     // Split off an IPv4 tail.
     let (head, v4) = match s.rfind(':') {
         Some(i) if s[i + 1..].contains('.') => (&s[..i + 1], Some(&s[i + 1..])),
         _ => (s, None),
     };
-    if let Some(v4) = v4 {
-        if !valid_ipv4(v4) {
+    if let Some(v4) = v4
+        && !valid_ipv4(v4) {
             return false;
         }
-    }
     let max_groups = if v4.is_some() { 6 } else { 8 };
     let head = if v4.is_some() {
         // head ends with ':'; for "::" endings keep both colons.
@@ -400,8 +402,16 @@ fn valid_ipv6_literal(s: &str) -> bool {
         if b.contains("::") {
             return false;
         }
-        let ga: Vec<&str> = if a.is_empty() { vec![] } else { a.split(':').collect() };
-        let gb: Vec<&str> = if b.is_empty() { vec![] } else { b.split(':').collect() };
+        let ga: Vec<&str> = if a.is_empty() {
+            vec![]
+        } else {
+            a.split(':').collect()
+        };
+        let gb: Vec<&str> = if b.is_empty() {
+            vec![]
+        } else {
+            b.split(':').collect()
+        };
         if !ga.iter().chain(gb.iter()).all(|g| hex_ok(g)) {
             return false;
         }
@@ -450,11 +460,16 @@ pub fn domain_name(raw: &str, policy: SyntaxPolicy) -> Result<(String, String), 
             return err("the domain has an invalid Punycode (xn--) label");
         }
         // Round trip must give back the same A-labels (rejects non-canonical Punycode).
-        match UTS46.to_ascii(u.as_bytes(), AsciiDenyList::STD3, Hyphens::Check, DnsLength::Ignore) {
+        match UTS46.to_ascii(
+            u.as_bytes(),
+            AsciiDenyList::STD3,
+            Hyphens::Check,
+            DnsLength::Ignore,
+        ) {
             Ok(back) if back == ascii_domain => {}
             _ => return err("the domain has an invalid Punycode (xn--) label"),
         }
-        if u.chars().any(|c| !c.is_ascii()) {
+        if !u.is_ascii() {
             check_unsafe_chars(&u, "domain")?;
         }
         u.into_owned()
@@ -613,7 +628,10 @@ mod tests {
             allow_smtp_syntax: true,
             ..Default::default()
         };
-        assert_eq!(parse("\"john.doe\"@example.com", p).unwrap().local, "john.doe");
+        assert_eq!(
+            parse("\"john.doe\"@example.com", p).unwrap().local,
+            "john.doe"
+        );
         assert_eq!(parse("\"a b\"@example.com", p).unwrap().local, "\"a b\"");
         assert!(parse("a@[127.0.0.1]", p).is_ok());
         assert!(parse("a@[IPv6:::1]", p).is_ok());

@@ -118,11 +118,10 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
                 _ => None,
             }
         };
-        if let Some(s) = score {
-            if best.is_none_or(|(b, _)| s < b) {
+        if let Some(s) = score
+            && best.is_none_or(|(b, _)| s < b) {
                 best = Some((s, t));
             }
-        }
     }
     best.map(|(_, t)| t)
 }

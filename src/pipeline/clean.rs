@@ -122,7 +122,10 @@ impl RejectSet {
         }
         // Test in the canonical order.
         Ok(RejectSet(
-            Category::ALL.into_iter().filter(|c| v.contains(c)).collect(),
+            Category::ALL
+                .into_iter()
+                .filter(|c| v.contains(c))
+                .collect(),
         ))
     }
 
@@ -329,12 +332,11 @@ fn serialize_chunk(rows: &[RowWork], o: &SerializeOpts) -> OutChunk {
         match r.category {
             None => {
                 for (i, f) in r.fields.iter().enumerate() {
-                    if i == o.column && !o.keep_original {
-                        if let Some(n) = &r.rec.normalized {
+                    if i == o.column && !o.keep_original
+                        && let Some(n) = &r.rec.normalized {
                             cells.push(esc(n.as_bytes()));
                             continue;
                         }
-                    }
                     cells.push(esc(f));
                 }
                 // Writing to a Vec cannot fail.
@@ -360,13 +362,27 @@ fn serialize_chunk(rows: &[RowWork], o: &SerializeOpts) -> OutChunk {
                         .flags
                         .duplicate_of
                         .map(|d| format!("duplicate of row {d}")),
-                    Category::Typo => r.rec.suggestion.as_ref().map(|s| format!("did you mean {s}?")),
+                    Category::Typo => r
+                        .rec
+                        .suggestion
+                        .as_ref()
+                        .map(|s| format!("did you mean {s}?")),
                     Category::Disposable => Some("disposable domain".to_owned()),
                     Category::Role => Some("role account".to_owned()),
                     Category::Free => Some("free-mail provider".to_owned()),
                     _ => r.rec.detail.clone(),
                 };
-                cells.push(esc(detail.unwrap_or_default().as_bytes()));
+                let mut detail = detail.unwrap_or_default();
+                if cat != Category::Typo
+                    && let Some(s) = &r.rec.suggestion {
+                        if !detail.is_empty() {
+                            detail.push_str("; ");
+                        }
+                        detail.push_str("did you mean ");
+                        detail.push_str(s);
+                        detail.push('?');
+                    }
+                cells.push(esc(detail.as_bytes()));
                 // Fields beyond the header's width are kept after the mailsift columns.
                 for i in o.width..n {
                     cells.push(esc(&r.fields[i]));
@@ -532,11 +548,10 @@ pub fn run(
     let (rtx, rrx) = mpsc::sync_channel::<(Vec<u8>, u64)>(threads * 4);
     let first = if headerless { Some(header_chunk) } else { None };
     let reader = std::thread::spawn(move || -> Result<(), CleanError> {
-        if let Some(f) = first {
-            if rtx.send((f, 0)).is_err() {
+        if let Some(f) = first
+            && rtx.send((f, 0)).is_err() {
                 return Ok(());
             }
-        }
         loop {
             match chunker.next_chunk() {
                 Ok(Some(c)) => {
@@ -590,8 +605,8 @@ pub fn run(
             for w in rows.iter_mut() {
                 row_no += 1;
                 w.rec.row = row_no;
-                if w.rec.valid {
-                    if let Some(key) = w.rec.canonical.as_deref() {
+                if w.rec.valid
+                    && let Some(key) = w.rec.canonical.as_deref() {
                         match seen.get(key) {
                             Some(&first) => w.rec.flags.duplicate_of = Some(first),
                             None => {
@@ -599,20 +614,25 @@ pub fn run(
                             }
                         }
                     }
-                }
                 w.category = cfg.reject.first_match(&w.rec);
                 match w.category {
                     None => rows_clean += 1,
                     Some(c) => {
                         rows_rejected += 1;
-                        *summary.rejected_by.entry(c.as_str().to_owned()).or_default() += 1;
+                        *summary
+                            .rejected_by
+                            .entry(c.as_str().to_owned())
+                            .or_default() += 1;
                     }
                 }
                 summary.add(&w.rec);
             }
         }
-        let out: Vec<OutChunk> =
-            pool.install(|| work.par_iter().map(|rows| serialize_chunk(rows, &sopts)).collect());
+        let out: Vec<OutChunk> = pool.install(|| {
+            work.par_iter()
+                .map(|rows| serialize_chunk(rows, &sopts))
+                .collect()
+        });
         if wtx.send(out).is_err() {
             send_failed = true;
             break;

@@ -258,7 +258,11 @@ pub fn find_email_column(headers: &[String], wanted: Option<&str>) -> Option<usi
         return headers
             .iter()
             .position(|h| h.trim() == w)
-            .or_else(|| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(w)))
+            .or_else(|| {
+                headers
+                    .iter()
+                    .position(|h| h.trim().eq_ignore_ascii_case(w))
+            })
             .or_else(|| {
                 let wk = header_key(w);
                 headers.iter().position(|h| header_key(h) == wk)
@@ -278,7 +282,8 @@ pub fn find_email_column(headers: &[String], wanted: Option<&str>) -> Option<usi
         }
     }
     // "E-mail (work)", "Email Address 1" and the like.
-    keys.iter().position(|k| k.starts_with("email") || k.ends_with("email"))
+    keys.iter()
+        .position(|k| k.starts_with("email") || k.ends_with("email"))
 }
 
 /// Whether a header row looks like data (a headerless list): a cell with an `@` and no match.
@@ -325,9 +330,15 @@ mod tests {
     #[test]
     fn columns() {
         let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(find_email_column(&h(&["Name", "Email Address"]), None), Some(1));
+        assert_eq!(
+            find_email_column(&h(&["Name", "Email Address"]), None),
+            Some(1)
+        );
         assert_eq!(find_email_column(&h(&["id", "E-Mail"]), None), Some(1));
         assert_eq!(find_email_column(&h(&["id", "name"]), None), None);
-        assert_eq!(find_email_column(&h(&["id", "contact"]), Some("contact")), Some(1));
+        assert_eq!(
+            find_email_column(&h(&["id", "contact"]), Some("contact")),
+            Some(1)
+        );
     }
 }

@@ -10,7 +10,10 @@ use crate::model::{AddressRecord, Reason, Verdict};
 /// Whether a spreadsheet would run this cell as a formula (`=`, `+`, `-`, `@`, or a leading
 /// tab/CR, as OWASP lists them).
 pub fn is_formula(cell: &[u8]) -> bool {
-    matches!(cell.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'))
+    matches!(
+        cell.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// Prefix a formula-like cell with `'` so spreadsheets show it as text.
@@ -78,7 +81,14 @@ impl Summary {
         for r in Reason::ALL {
             s.reasons.insert(r.as_str(), 0);
         }
-        for f in ["disposable", "role", "free", "trimmed", "duplicate", "suggestion"] {
+        for f in [
+            "disposable",
+            "role",
+            "free",
+            "trimmed",
+            "duplicate",
+            "suggestion",
+        ] {
             s.flags.insert(f, 0);
         }
         s

@@ -1,0 +1,7 @@
+//! The one integration-test binary: modules per command and concern.
+
+mod check_cli;
+mod clean_bad_input;
+mod clean_cli;
+mod properties;
+mod support;

@@ -1,0 +1,142 @@
+//! Helpers: run the binary, in-memory sinks.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+
+/// Path of the built binary.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mailsift"))
+}
+
+/// Run mailsift with `args`, feeding `stdin`.
+pub fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn mailsift");
+    let mut si = child.stdin.take().expect("stdin");
+    let data = stdin.to_vec();
+    let t = std::thread::spawn(move || {
+        let _ = si.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    t.join().expect("stdin writer");
+    out
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p =
+            std::env::temp_dir().join(format!("mailsift-test-{}-{tag}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("mkdir");
+        TempDir(p)
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+    pub fn s(&self, name: &str) -> String {
+        self.path(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Outputs of one `clean` run through the binary.
+pub struct CleanRun {
+    pub status: i32,
+    pub stderr: String,
+    pub clean: Vec<u8>,
+    pub rejects: Vec<u8>,
+    pub results: Vec<serde_json::Value>,
+    pub summary: Option<serde_json::Value>,
+}
+
+/// Run `clean` on `input` (written to a file) with extra args.
+pub fn clean(input: &[u8], extra: &[&str]) -> CleanRun {
+    let d = TempDir::new("clean");
+    std::fs::write(d.path("in.csv"), input).expect("write input");
+    let (inp, out, rej, res, sum) = (
+        d.s("in.csv"),
+        d.s("out.csv"),
+        d.s("rej.csv"),
+        d.s("res.jsonl"),
+        d.s("sum.json"),
+    );
+    let mut args = vec![
+        "clean",
+        &inp,
+        "--offline",
+        "-q",
+        "-o",
+        &out,
+        "--rejects",
+        &rej,
+        "--results",
+        &res,
+        "--summary",
+        &sum,
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args, b"");
+    let results = std::fs::read_to_string(&res)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("results line is JSON"))
+        .collect();
+    CleanRun {
+        status: o.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        clean: std::fs::read(&out).unwrap_or_default(),
+        rejects: std::fs::read(&rej).unwrap_or_default(),
+        results,
+        summary: std::fs::read_to_string(&sum)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok()),
+    }
+}
+
+/// Parse CSV bytes into records (flexible), skipping the header.
+pub fn records(bytes: &[u8]) -> Vec<csv::ByteRecord> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(bytes);
+    r.byte_records()
+        .map(|x| x.expect("output CSV parses"))
+        .collect()
+}
+
+/// An in-memory, shareable sink.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl SharedBuf {
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().expect("lock").clone()
+    }
+}
