@@ -5,3 +5,4 @@ mod clean_bad_input;
 mod clean_cli;
 mod properties;
 mod support;
+mod syntax_corpus;
