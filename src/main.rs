@@ -14,6 +14,9 @@ use mailsift::check;
 use mailsift::pipeline::clean::{self, CleanSinks};
 use mailsift::report::terminal_safe;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code: could not do the job.
 const EXIT_FAILURE: u8 = 1;
 /// Exit code: usage error.

@@ -135,14 +135,14 @@ pub struct Flags {
 }
 
 /// Everything we learned about one address, as written to `--results` and by `check`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serialised with an extra `address` field (the same as `input`) for scoring tools.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressRecord {
     /// 1-based data row number (header excluded), or argument position for `check`.
     pub row: u64,
     /// The cell exactly as read (invalid UTF-8 replaced by U+FFFD).
     pub input: String,
-    /// Alias of `input`, for tools that read `address`.
-    pub address: String,
     /// Whether the syntax check accepted the address.
     pub valid: bool,
     /// Normalised form (NFC local part, lower-case Unicode domain), when valid.
@@ -161,4 +161,39 @@ pub struct AddressRecord {
     pub flags: Flags,
     /// Suggested correction for a misspelt domain (full address).
     pub suggestion: Option<String>,
+}
+
+impl Serialize for AddressRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            row: u64,
+            input: &'a str,
+            address: &'a str,
+            valid: bool,
+            normalized: &'a Option<String>,
+            ascii: &'a Option<String>,
+            canonical: &'a Option<String>,
+            verdict: Verdict,
+            reason: Reason,
+            detail: &'a Option<String>,
+            flags: &'a Flags,
+            suggestion: &'a Option<String>,
+        }
+        Out {
+            row: self.row,
+            input: &self.input,
+            address: &self.input,
+            valid: self.valid,
+            normalized: &self.normalized,
+            ascii: &self.ascii,
+            canonical: &self.canonical,
+            verdict: self.verdict,
+            reason: self.reason,
+            detail: &self.detail,
+            flags: &self.flags,
+            suggestion: &self.suggestion,
+        }
+        .serialize(s)
+    }
 }

@@ -4,21 +4,30 @@
 //! dots in the local part and `+tags` are dropped and alias domains map to one domain
 //! (`J.Doe+news@googlemail.com` -> `jdoe@gmail.com`).
 
-use super::lists::Lists;
-use super::syntax::ParsedAddress;
+use std::borrow::Cow;
 
-/// The duplicate-detection key of a parsed address.
-pub fn canonical_key(p: &ParsedAddress, lists: &Lists) -> String {
-    let domain = p.ascii_domain.as_str();
-    let local = p.local.to_lowercase();
+use super::lists::Lists;
+
+/// The duplicate-detection key of a normalised local part and an A-label domain.
+pub fn canonical_key(local: &str, domain: &str, lists: &Lists) -> String {
+    let local: Cow<'_, str> = if local.is_ascii() {
+        if local.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(local.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(local)
+        }
+    } else {
+        Cow::Owned(local.to_lowercase())
+    };
     match lists.provider_rule(domain) {
         Some(rule) => {
-            let mut base = local.as_str();
+            let mut base: &str = &local;
             if rule.plus_tags
                 && let Some(i) = base.find('+')
-                    && i > 0 {
-                        base = &base[..i];
-                    }
+                && i > 0
+            {
+                base = &base[..i];
+            }
             let mut out = String::with_capacity(base.len() + 1 + rule.canonical_domain.len());
             if rule.ignore_dots {
                 out.extend(base.chars().filter(|&c| c != '.'));
@@ -30,7 +39,8 @@ pub fn canonical_key(p: &ParsedAddress, lists: &Lists) -> String {
             out
         }
         None => {
-            let mut out = local;
+            let mut out = String::with_capacity(local.len() + 1 + domain.len());
+            out.push_str(&local);
             out.push('@');
             out.push_str(domain);
             out

@@ -47,16 +47,24 @@ struct DomainInfo {
 
 const DOMAIN_CACHE_MAX: usize = 200_000;
 
+/// Per-thread cache: the policy it was built for, and domain -> info.
+type DomainCache = (SyntaxPolicy, HashMap<String, Rc<DomainInfo>, FxBuild>);
+
 thread_local! {
-    static DOMAIN_CACHE: RefCell<HashMap<(String, SyntaxPolicy), Rc<DomainInfo>, FxBuild>> =
-        RefCell::new(HashMap::default());
+    static DOMAIN_CACHE: RefCell<DomainCache> = RefCell::new((SyntaxPolicy::default(), HashMap::default()));
 }
 
 fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Rc<DomainInfo> {
     DOMAIN_CACHE.with(|c| {
-        let key = (raw.to_owned(), policy);
-        if let Some(info) = c.borrow().get(&key) {
-            return info.clone();
+        {
+            let mut c = c.borrow_mut();
+            if c.0 != policy {
+                c.0 = policy;
+                c.1.clear();
+            }
+            if let Some(info) = c.1.get(raw) {
+                return info.clone();
+            }
         }
         let parsed = syntax::domain_name(raw, policy);
         let (disposable, free, suggestion) = match &parsed {
@@ -77,11 +85,11 @@ fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Rc<DomainInfo>
             free,
             suggestion,
         });
-        let mut map = c.borrow_mut();
+        let map = &mut c.borrow_mut().1;
         if map.len() >= DOMAIN_CACHE_MAX {
             map.clear();
         }
-        map.insert(key, info.clone());
+        map.insert(raw.to_owned(), info.clone());
         info
     })
 }
@@ -100,39 +108,98 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
         trimmed,
         ..Flags::default()
     };
-    let parsed = parse_with_cache(candidate, opts.syntax, lists);
-    let (parsed, dinfo) = match parsed {
-        Ok(p) => p,
-        Err((e, dinfo)) => {
-            let suggestion = dinfo.and_then(|d| d.suggestion).and_then(|s| {
-                let local = candidate.rsplit_once('@')?.0;
-                syntax::parse(&format!("{local}@{s}"), opts.syntax).ok()
-            });
-            return AddressRecord {
-                row,
-                input: input.to_owned(),
-                address: input.to_owned(),
-                valid: false,
-                normalized: None,
-                ascii: None,
-                canonical: None,
-                verdict: Verdict::Undeliverable,
-                reason: Reason::InvalidSyntax,
-                detail: Some(e.0.into_owned()),
-                flags,
-                suggestion: suggestion.map(|p| p.normalized()),
+    let invalid = |e: SyntaxError, suggestion: Option<String>, flags: Flags| AddressRecord {
+        row,
+        input: input.to_owned(),
+        valid: false,
+        normalized: None,
+        ascii: None,
+        canonical: None,
+        verdict: Verdict::Undeliverable,
+        reason: Reason::InvalidSyntax,
+        detail: Some(e.0.into_owned()),
+        flags,
+        suggestion,
+    };
+    let (local, domain) = match parse_fast(candidate, opts.syntax, lists) {
+        Fast::Parsed(local, d) => (local, d),
+        Fast::Slow => {
+            // Quoted local parts, address literals and odd shapes: the full parser, no cache.
+            return match syntax::parse(candidate, opts.syntax) {
+                Ok(p) => finish(
+                    row,
+                    input,
+                    flags,
+                    opts,
+                    lists,
+                    &p.local,
+                    &p.domain,
+                    &p.ascii_domain,
+                    false,
+                    false,
+                    None,
+                ),
+                Err(e) => invalid(e, None, flags),
             };
         }
+        Fast::Invalid(e, dinfo) => {
+            let suggestion = dinfo.and_then(|d| d.suggestion).and_then(|s| {
+                let local = candidate.rsplit_once('@')?.0;
+                syntax::parse(&format!("{local}@{s}"), opts.syntax)
+                    .ok()
+                    .map(|p| p.normalized())
+            });
+            return invalid(e, suggestion, flags);
+        }
     };
-    let normalized = parsed.normalized();
-    let (disposable, free, suggestion) = match &dinfo {
-        Some(d) => (d.disposable, d.free, d.suggestion),
-        None => (false, false, None),
-    };
+    let (uni, ascii) = domain.parsed.as_ref().expect("parsed domain");
+    flags.disposable = domain.disposable;
+    flags.free = domain.free;
+    finish(
+        row,
+        input,
+        flags,
+        opts,
+        lists,
+        &local,
+        uni,
+        ascii,
+        domain.disposable,
+        domain.free,
+        domain.suggestion,
+    )
+}
+
+/// Build the record of a syntactically valid address.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    row: u64,
+    input: &str,
+    mut flags: Flags,
+    opts: &AnalyzeOptions,
+    lists: &Lists,
+    local: &str,
+    uni: &str,
+    ascii_domain: &str,
+    disposable: bool,
+    free: bool,
+    suggestion: Option<&'static str>,
+) -> AddressRecord {
     flags.disposable = disposable;
     flags.free = free;
-    flags.role = lists.is_role(&parsed.local);
-    let canonical = canonical::canonical_key(&parsed, lists);
+    flags.role = lists.is_role(local);
+    let mut normalized = String::with_capacity(local.len() + 1 + uni.len());
+    normalized.push_str(local);
+    normalized.push('@');
+    normalized.push_str(uni);
+    let ascii = if !local.is_ascii() {
+        None
+    } else if uni == ascii_domain {
+        Some(normalized.clone())
+    } else {
+        Some(format!("{local}@{ascii_domain}"))
+    };
+    let canonical = canonical::canonical_key(local, ascii_domain, lists);
     let reason = if disposable {
         Reason::Disposable
     } else if flags.role && opts.role_is_risky {
@@ -140,70 +207,68 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
     } else {
         Reason::NotChecked
     };
-    let suggestion = suggestion.map(|s| format!("{}@{}", parsed.local, s));
     AddressRecord {
         row,
         input: input.to_owned(),
-        address: input.to_owned(),
         valid: true,
-        ascii: parsed.ascii(),
+        ascii,
         normalized: Some(normalized),
         canonical: Some(canonical),
         verdict: reason.verdict(),
         reason,
         detail: None,
         flags,
-        suggestion,
+        suggestion: suggestion.map(|s| format!("{local}@{s}")),
     }
 }
 
-type ParseOutcome =
-    Result<(ParsedAddress, Option<Rc<DomainInfo>>), (SyntaxError, Option<Rc<DomainInfo>>)>;
+enum Fast<'a> {
+    /// Valid: normalised local part and the cached domain.
+    Parsed(std::borrow::Cow<'a, str>, Rc<DomainInfo>),
+    /// Invalid, with the domain info when the domain part was looked at.
+    Invalid(SyntaxError, Option<Rc<DomainInfo>>),
+    /// Not the common shape: use the full parser.
+    Slow,
+}
 
-/// Parse an address, using the per-thread domain cache for plain (non-literal) domains.
-fn parse_with_cache(s: &str, policy: SyntaxPolicy, lists: &Lists) -> ParseOutcome {
-    // Only the simple, common shape goes through the cache: unquoted local part, one @, a domain
-    // name. Everything else takes the full parser.
+/// Parse the common shape (unquoted local part, one @, a domain name) using the per-thread
+/// domain cache; anything else is `Slow`.
+fn parse_fast<'a>(s: &'a str, policy: SyntaxPolicy, lists: &Lists) -> Fast<'a> {
     if s.len() > 254 {
-        return Err((
+        return Fast::Invalid(
             SyntaxError("the address is longer than 254 octets".into()),
             None,
-        ));
+        );
     }
-    let simple = !s.starts_with('"') && s.matches('@').count() == 1 && !s.contains(['<', '>']);
-    if !simple {
-        return syntax::parse(s, policy)
-            .map(|p| (p, None))
-            .map_err(|e| (e, None));
-    }
-    let (local, domain) = s.split_once('@').expect("one @");
-    if local.is_empty() || domain.is_empty() || domain.starts_with('[') {
-        return syntax::parse(s, policy)
-            .map(|p| (p, None))
-            .map_err(|e| (e, None));
+    let Some(at) = s.find('@') else {
+        return Fast::Slow;
+    };
+    let (local, domain) = (&s[..at], &s[at + 1..]);
+    if local.is_empty()
+        || domain.is_empty()
+        || local.starts_with('"')
+        || domain.starts_with('[')
+        || domain.contains('@')
+        || s.contains(['<', '>'])
+    {
+        return Fast::Slow;
     }
     let info = domain_info(domain, policy, lists);
-    let local = match syntax::local_part(local) {
+    let local = match syntax::local_part_cow(local) {
         Ok(l) => l,
-        Err(e) => return Err((e, Some(info))),
+        Err(e) => return Fast::Invalid(e, Some(info)),
     };
     match &info.parsed {
         Ok((uni, ascii)) => {
             if local.len() + 1 + uni.len().max(ascii.len()) > 254 {
-                return Err((
+                return Fast::Invalid(
                     SyntaxError("the address is longer than 254 octets".into()),
                     Some(info),
-                ));
+                );
             }
-            let p = ParsedAddress {
-                local,
-                domain: uni.clone(),
-                ascii_domain: ascii.clone(),
-                is_literal: false,
-            };
-            Ok((p, Some(info)))
+            Fast::Parsed(local, info)
         }
-        Err(e) => Err((e.clone(), Some(info))),
+        Err(e) => Fast::Invalid(e.clone(), Some(info)),
     }
 }
 

@@ -225,6 +225,27 @@ pub fn local_part(local: &str) -> Result<String, SyntaxError> {
     dot_atom_local(local)
 }
 
+/// Like [`local_part`], borrowing when the normalised form equals the input (plain ASCII).
+pub fn local_part_cow(local: &str) -> Result<Cow<'_, str>, SyntaxError> {
+    let plain = local.len() <= MAX_LOCAL_OCTETS
+        && !local.is_empty()
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .bytes()
+            .all(|b| b == b'.' || (b < 128 && ATEXT[b as usize]))
+        && !(local.len() <= 10
+            && CASE_INSENSITIVE_MAILBOX_NAMES
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(local) && *n != local));
+    if plain {
+        Ok(Cow::Borrowed(local))
+    } else {
+        dot_atom_local(local).map(Cow::Owned)
+    }
+}
+
 fn dot_atom_local(local: &str) -> Result<String, SyntaxError> {
     if local.starts_with('.') {
         return err("the local part cannot start with a period");
@@ -383,9 +404,10 @@ fn valid_ipv6_literal(s: &str) -> bool {
         _ => (s, None),
     };
     if let Some(v4) = v4
-        && !valid_ipv4(v4) {
-            return false;
-        }
+        && !valid_ipv4(v4)
+    {
+        return false;
+    }
     let max_groups = if v4.is_some() { 6 } else { 8 };
     let head = if v4.is_some() {
         // head ends with ':'; for "::" endings keep both colons.

@@ -4,13 +4,20 @@
 //! becomes `gmail.com`), a suggestion here needs strong evidence:
 //! - a domain on the target list (`data/typo_targets.txt`, which includes real look-alikes such as
 //!   email.com, mail.com, ymail.com) is never corrected;
-//! - one edit (Damerau: insert, delete, substitute, swap neighbours) to a target whose first label
-//!   has at least five characters; shorter names (aol, msn, live, gmx) are only corrected in the
-//!   top-level part (`aol.con`), where a one-letter change to the name is too often another real
-//!   domain (`love.com`, `gmx.at`);
+//! - one edit (Damerau: insert, delete, substitute, swap neighbours) to the name (first label) of a
+//!   target whose name has at least five characters. Shorter names (aol, msn, live, gmx) only get
+//!   the two mechanical slips that rarely spell another word, and only when all letters: two
+//!   neighbours swapped (`aol` -> `oal`) or a letter doubled (`aool`). Any other one-letter change
+//!   to a short name is too often another real domain (`love.com`, `gmx.at`); even a swap can be
+//!   (`ami.com` is not a slip of `aim.com`), which is accepted for the slips that are most common;
+//! - a top-level part that is a known slip of the target's (`con`, `cmo`, `ocm`, `co`, `cm`, ...),
+//!   or one edit away from it without being a country code (`web.dr`, `mail.rh`, `co.ul`): a
+//!   provider's name under another country code is usually its own country domain (`hotmail.be`,
+//!   `yahoo.se`), not a slip of `.de` or `.es`;
 //! - two edits only when one is in the name and one in the top-level part (`hotmial.con`);
-//! - a top-level part that is a known slip of the target's (`con`, `cmo`, `ocm`, `co`, `cm`, ...);
 //! - a missing top-level part (`gmail` -> `gmail.com`) or missing dot (`gmailcom`).
+//!
+//! `tools/typo_eval` measures this against mailcheck.js on generated typos and correct domains.
 
 use super::lists::Lists;
 
@@ -31,6 +38,7 @@ const TLD_SLIPS: &[(&str, &str)] = &[
     ("copm", "com"),
     ("cpm", "com"),
     ("nte", "net"),
+    ("ne", "net"),
     ("ner", "net"),
     ("nett", "net"),
     ("met", "net"),
@@ -55,6 +63,71 @@ fn split_first(d: &str) -> (&str, &str) {
 
 fn tld_slip(typo: &str, intended: &str) -> bool {
     TLD_SLIPS.iter().any(|&(t, i)| t == typo && i == intended)
+}
+
+/// IANA country-code top-level domains (delegated, including unused ones such as `bv`).
+const CC_TLDS: &str = "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi \
+    bj bl bm bn bo bq br bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy \
+    cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn \
+    gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh \
+    ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn mo \
+    mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl \
+    pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st su \
+    sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi \
+    vn vu wf ws ye yt za zm zw";
+
+fn is_cc_tld(label: &str) -> bool {
+    label.len() == 2 && CC_TLDS.split_ascii_whitespace().any(|c| c == label)
+}
+
+/// Edits from the target's top-level part `tsuffix` to `suffix`: 0 when equal, 1 for a known
+/// slip or for one edit that does not end in a country code (`yahoo.se` is Yahoo Sweden, not a
+/// slip of `yahoo.es`), `None` otherwise.
+fn suffix_edits(suffix: &str, tsuffix: &str) -> Option<usize> {
+    if suffix == tsuffix {
+        Some(0)
+    } else if tld_slip(suffix, tsuffix)
+        || (osa_distance(suffix, tsuffix, 1) == 1
+            && !is_cc_tld(suffix.rsplit('.').next().unwrap_or(suffix)))
+    {
+        Some(1)
+    } else {
+        None
+    }
+}
+
+/// Whether `name` is the short name `tname` with two neighbouring characters swapped or one
+/// doubled.
+fn short_name_slip(name: &str, tname: &str) -> bool {
+    let (a, b) = (name.as_bytes(), tname.as_bytes());
+    if a.len() == b.len() {
+        let mut diff = (0..a.len()).filter(|&i| a[i] != b[i]);
+        match (diff.next(), diff.next(), diff.next()) {
+            (Some(i), Some(j), None) => j == i + 1 && a[i] == b[j] && a[j] == b[i],
+            _ => false,
+        }
+    } else {
+        a.len() == b.len() + 1
+            && (0..a.len())
+                .any(|i| i > 0 && a[i] == a[i - 1] && a[..i] == b[..i] && a[i + 1..] == b[i..])
+    }
+}
+
+/// Edits from the target's name `tname` to `name` (0 or 1), under the rules in the module
+/// documentation.
+fn name_edits(name: &str, tname: &str) -> Option<usize> {
+    if name == tname {
+        Some(0)
+    } else if tname.len() >= 5 {
+        (osa_distance(name, tname, 1) == 1).then_some(1)
+    } else if tname.len() >= 3
+        && tname.bytes().all(|c| c.is_ascii_lowercase())
+        && short_name_slip(name, tname)
+    {
+        Some(1)
+    } else {
+        None
+    }
 }
 
 /// Optimal-string-alignment distance (Damerau-Levenshtein without repeated edits of a substring),
@@ -102,26 +175,17 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
         if suffix.is_empty() && (name == tname || name == t.replace('.', "")) {
             return Some(t);
         }
-        let score = if name == tname && tld_slip(suffix, tsuffix) {
-            Some(1)
-        } else {
-            match osa_distance(domain, t, 2) {
-                1 if tname.len() >= 5 => Some(1),
-                2 if tname.len() >= 5
-                    && osa_distance(name, tname, 1) == 1
-                    && (suffix == tsuffix
-                        || tld_slip(suffix, tsuffix)
-                        || osa_distance(suffix, tsuffix, 1) == 1) =>
-                {
-                    Some(2)
-                }
-                _ => None,
-            }
+        let score = match (name_edits(name, tname), suffix_edits(suffix, tsuffix)) {
+            (Some(n), Some(s)) => Some(n + s),
+            // One edit across the dot (`hotmailco.uk`, `gmai.lcom`) to a long name.
+            _ if name != tname && tname.len() >= 5 && osa_distance(domain, t, 1) == 1 => Some(1),
+            _ => None,
         };
-        if let Some(s) = score
-            && best.is_none_or(|(b, _)| s < b) {
-                best = Some((s, t));
-            }
+        if let Some(s) = score.filter(|&s| s > 0)
+            && best.is_none_or(|(b, _)| s < b)
+        {
+            best = Some((s, t));
+        }
     }
     best.map(|(_, t)| t)
 }
@@ -146,6 +210,42 @@ mod tests {
         assert_eq!(suggest_domain("gmx.at", l), None);
         assert_eq!(suggest_domain("northwind-labs.de", l), None);
         assert_eq!(suggest_domain("gmaps.com", l), None);
+    }
+
+    #[test]
+    fn short_names_and_country_codes() {
+        let l = Lists::get();
+        // Short names: swapped neighbours or a doubled letter only.
+        assert_eq!(suggest_domain("oal.com", l), Some("aol.com"));
+        assert_eq!(suggest_domain("aool.com", l), Some("aol.com"));
+        assert_eq!(suggest_domain("gxm.de", l), Some("gmx.de"));
+        assert_eq!(suggest_domain("liev.con", l), Some("live.com"));
+        assert_eq!(suggest_domain("aok.com", l), None);
+        assert_eq!(suggest_domain("lime.com", l), None);
+        assert_eq!(suggest_domain("613.com", l), None);
+        // Top-level slips that are not country codes, for any name.
+        assert_eq!(suggest_domain("web.dr", l), Some("web.de"));
+        assert_eq!(suggest_domain("mail.rh", l), Some("mail.ru"));
+        assert_eq!(suggest_domain("hotmail.co.ul", l), Some("hotmail.co.uk"));
+        assert_eq!(suggest_domain("att.ne", l), Some("att.net"));
+        // A provider's name under another country code is its own country domain.
+        assert_eq!(suggest_domain("hotmail.be", l), None);
+        assert_eq!(suggest_domain("yahoo.se", l), None);
+        assert_eq!(suggest_domain("yahoo.com.ar", l), None);
+        assert_eq!(suggest_domain("hotmial.be", l), None);
+        assert!(is_cc_tld("de") && !is_cc_tld("dr") && !is_cc_tld("com"));
+    }
+
+    #[test]
+    fn short_slips() {
+        assert!(short_name_slip("oal", "aol"));
+        assert!(short_name_slip("alo", "aol"));
+        assert!(short_name_slip("aaol", "aol"));
+        assert!(short_name_slip("aoll", "aol"));
+        assert!(!short_name_slip("aol", "aol"));
+        assert!(!short_name_slip("loa", "aol"));
+        assert!(!short_name_slip("aopl", "aol"));
+        assert!(!short_name_slip("aok", "aol"));
     }
 
     #[test]

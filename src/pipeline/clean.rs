@@ -13,8 +13,9 @@ use super::Stage;
 use super::csvin::{self, Chunker};
 use super::progress::Progress;
 use crate::address::{self, AnalyzeOptions};
+use crate::fxhash::FxBuild;
 use crate::model::{AddressRecord, Reason, Verdict};
-use crate::report::{Summary, escape_formula};
+use crate::report::{Summary, Tally, escape_formula, is_formula};
 
 /// What sends a row to the rejects output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,9 +225,25 @@ impl std::error::Error for CleanError {}
 
 /// One data row after offline analysis.
 struct RowWork {
-    fields: csv::ByteRecord,
+    /// The raw record (with its line terminator) is `chunk[start..end]`.
+    start: usize,
+    end: usize,
+    /// Number of fields in the record.
+    nfields: usize,
+    /// Some field starts like a spreadsheet formula.
+    formula: bool,
+    /// The email cell equals its normalised form (or there is none to write).
+    email_same: bool,
+    /// 128-bit hash of the duplicate-detection key, when the address is valid.
+    key: Option<u128>,
     rec: AddressRecord,
     category: Option<Category>,
+}
+
+/// One chunk of input with its analysed rows.
+struct ChunkWork {
+    chunk: Vec<u8>,
+    rows: Vec<RowWork>,
 }
 
 /// Layout facts shared by the workers.
@@ -237,16 +254,52 @@ struct Layout {
     width: usize,
 }
 
-fn analyze_chunk(chunk: &[u8], layout: Layout, opts: &AnalyzeOptions) -> Vec<RowWork> {
-    csvin::parse_chunk(chunk, layout.delimiter)
-        .into_iter()
-        .map(|fields| analyze_row(fields, layout, opts))
-        .collect()
+fn reader_for(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(bytes)
 }
 
-fn analyze_row(fields: csv::ByteRecord, layout: Layout, opts: &AnalyzeOptions) -> RowWork {
+/// A 128-bit hash of a duplicate-detection key: two independent SipHash-1-3 values. With a
+/// million keys the chance of any collision is about 1 in 10^26.
+fn key_hash(key: &str) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut a = DefaultHasher::new();
+    0xA5u8.hash(&mut a);
+    key.hash(&mut a);
+    let mut b = DefaultHasher::new();
+    0x5Au8.hash(&mut b);
+    key.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+fn analyze_chunk(chunk: Vec<u8>, layout: Layout, opts: &AnalyzeOptions) -> ChunkWork {
+    let mut rows = Vec::with_capacity(chunk.len() / 40 + 1);
+    {
+        let mut rdr = reader_for(&chunk, layout.delimiter);
+        let mut rec = csv::ByteRecord::new();
+        // Reading from memory cannot fail with flexible(true).
+        while rdr.read_byte_record(&mut rec).unwrap_or(false) {
+            let start = rec.position().map_or(0, |p| p.byte() as usize);
+            let end = (rdr.position().byte() as usize).min(chunk.len());
+            rows.push(analyze_row(&rec, start, end, layout, opts));
+        }
+    }
+    ChunkWork { chunk, rows }
+}
+
+fn analyze_row(
+    fields: &csv::ByteRecord,
+    start: usize,
+    end: usize,
+    layout: Layout,
+    opts: &AnalyzeOptions,
+) -> RowWork {
     let ragged = fields.len() != layout.width;
-    let mut rec = match fields.get(layout.column) {
+    let cell = fields.get(layout.column);
+    let mut rec = match cell {
         None => {
             let mut r = address::analyze(0, "", opts);
             r.reason = Reason::MalformedRow;
@@ -282,8 +335,22 @@ fn analyze_row(fields: csv::ByteRecord, layout: Layout, opts: &AnalyzeOptions) -
             layout.width
         ));
     }
+    let email_same = match (&rec.normalized, cell) {
+        (Some(n), Some(c)) => n.as_bytes() == c,
+        _ => true,
+    };
+    let key = if rec.valid {
+        rec.canonical.as_deref().map(key_hash)
+    } else {
+        None
+    };
     RowWork {
-        fields,
+        start,
+        end,
+        nfields: fields.len(),
+        formula: fields.iter().any(is_formula),
+        email_same,
+        key,
         rec,
         category: None,
     }
@@ -297,13 +364,30 @@ struct OutChunk {
     results: Vec<u8>,
 }
 
-fn csv_writer(delimiter: u8) -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new())
+/// Append one RFC 4180 record to `out`, quoting fields only where needed.
+fn write_record<T: AsRef<[u8]>>(out: &mut Vec<u8>, cells: &[T], delimiter: u8, crlf: bool) {
+    for (i, c) in cells.iter().enumerate() {
+        let c = c.as_ref();
+        if i > 0 {
+            out.push(delimiter);
+        }
+        let quote = (cells.len() == 1 && c.is_empty())
+            || c.iter()
+                .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r');
+        if quote {
+            out.push(b'"');
+            for &b in c {
+                if b == b'"' {
+                    out.push(b'"');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(c);
+        }
+    }
+    out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
 }
 
 struct SerializeOpts {
@@ -313,39 +397,63 @@ struct SerializeOpts {
     keep_original: bool,
     formula_escape: bool,
     want_results: bool,
+    /// Line terminator for rewritten rows: CRLF when the input's header used it.
+    crlf: bool,
 }
 
-fn serialize_chunk(rows: &[RowWork], o: &SerializeOpts) -> OutChunk {
-    let mut clean = csv_writer(o.delimiter);
-    let mut rejects = csv_writer(o.delimiter);
+fn esc(o: &SerializeOpts, c: &[u8]) -> Vec<u8> {
+    if o.formula_escape {
+        escape_formula(c).into_owned()
+    } else {
+        c.to_vec()
+    }
+}
+
+fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts) -> OutChunk {
+    let mut clean_w = Vec::with_capacity(work.chunk.len() + work.chunk.len() / 8);
+    let mut rejects = Vec::new();
     let mut results = Vec::new();
     let mut cells: Vec<Vec<u8>> = Vec::new();
-    for r in rows {
-        cells.clear();
-        let esc = |c: &[u8]| -> Vec<u8> {
-            if o.formula_escape {
-                escape_formula(c).into_owned()
-            } else {
-                c.to_vec()
+    let mut fields = csv::ByteRecord::new();
+    let term: &[u8] = if o.crlf { b"\r\n" } else { b"\n" };
+    // Re-read the chunk in step with the rows (same bytes, same settings: same records).
+    let mut rdr = reader_for(&work.chunk, o.delimiter);
+    for r in &work.rows {
+        if !rdr.read_byte_record(&mut fields).unwrap_or(false) {
+            fields.clear();
+        }
+        let raw = &work.chunk[r.start..r.end];
+        let needs_escape = o.formula_escape && r.formula;
+        if r.category.is_none() && !needs_escape && (o.keep_original || r.email_same) {
+            // Unchanged row: copy the original bytes.
+            clean_w.extend_from_slice(raw);
+            if !matches!(raw.last(), Some(b'\n' | b'\r')) {
+                clean_w.extend_from_slice(term);
             }
-        };
+            if o.want_results {
+                let _ = serde_json::to_writer(&mut results, &r.rec);
+                results.push(b'\n');
+            }
+            continue;
+        }
+        cells.clear();
         match r.category {
             None => {
-                for (i, f) in r.fields.iter().enumerate() {
-                    if i == o.column && !o.keep_original
-                        && let Some(n) = &r.rec.normalized {
-                            cells.push(esc(n.as_bytes()));
-                            continue;
-                        }
-                    cells.push(esc(f));
+                for (i, f) in fields.iter().enumerate() {
+                    if i == o.column
+                        && !o.keep_original
+                        && let Some(n) = &r.rec.normalized
+                    {
+                        cells.push(esc(o, n.as_bytes()));
+                        continue;
+                    }
+                    cells.push(esc(o, f));
                 }
-                // Writing to a Vec cannot fail.
-                let _ = clean.write_record(&cells);
+                write_record(&mut clean_w, &cells, o.delimiter, o.crlf);
             }
             Some(cat) => {
-                let n = r.fields.len();
                 for i in 0..o.width {
-                    cells.push(r.fields.get(i).map(&esc).unwrap_or_default());
+                    cells.push(fields.get(i).map(|f| esc(o, f)).unwrap_or_default());
                 }
                 cells.push(r.rec.row.to_string().into_bytes());
                 let reason = match cat {
@@ -374,20 +482,21 @@ fn serialize_chunk(rows: &[RowWork], o: &SerializeOpts) -> OutChunk {
                 };
                 let mut detail = detail.unwrap_or_default();
                 if cat != Category::Typo
-                    && let Some(s) = &r.rec.suggestion {
-                        if !detail.is_empty() {
-                            detail.push_str("; ");
-                        }
-                        detail.push_str("did you mean ");
-                        detail.push_str(s);
-                        detail.push('?');
+                    && let Some(s) = &r.rec.suggestion
+                {
+                    if !detail.is_empty() {
+                        detail.push_str("; ");
                     }
-                cells.push(esc(detail.as_bytes()));
-                // Fields beyond the header's width are kept after the mailsift columns.
-                for i in o.width..n {
-                    cells.push(esc(&r.fields[i]));
+                    detail.push_str("did you mean ");
+                    detail.push_str(s);
+                    detail.push('?');
                 }
-                let _ = rejects.write_record(&cells);
+                cells.push(esc(o, detail.as_bytes()));
+                // Fields beyond the header's width are kept after the mailsift columns.
+                for i in o.width..r.nfields.min(fields.len()) {
+                    cells.push(esc(o, &fields[i]));
+                }
+                write_record(&mut rejects, &cells, o.delimiter, o.crlf);
             }
         }
         if o.want_results {
@@ -396,8 +505,8 @@ fn serialize_chunk(rows: &[RowWork], o: &SerializeOpts) -> OutChunk {
         }
     }
     OutChunk {
-        clean: clean.into_inner().unwrap_or_default(),
-        rejects: rejects.into_inner().unwrap_or_default(),
+        clean: clean_w,
+        rejects,
         results,
     }
 }
@@ -472,6 +581,7 @@ pub fn run(
         column,
         width,
     };
+    let crlf = !header_chunk.ends_with(b"\n") || header_chunk.ends_with(b"\r\n");
     let sopts = SerializeOpts {
         delimiter,
         column,
@@ -479,6 +589,7 @@ pub fn run(
         keep_original: cfg.keep_original,
         formula_escape: cfg.formula_escape,
         want_results: sinks.results.is_some(),
+        crlf,
     };
 
     // Writer thread: writes serialised chunks in order.
@@ -498,21 +609,20 @@ pub fn run(
             }
         };
         if !headerless {
-            let mut w = csv_writer(delimiter);
             let cells: Vec<Vec<u8>> = header_rec.iter().map(esc).collect();
-            let _ = w.write_record(&cells);
-            let bytes = w.into_inner().unwrap_or_default();
+            let mut bytes = Vec::new();
+            write_record(&mut bytes, &cells, delimiter, crlf);
             clean
                 .write_all(&bytes)
                 .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
-            let mut w = csv_writer(delimiter);
             let mut cells: Vec<Vec<u8>> = header_rec.iter().map(esc).collect();
             for h in ["mailsift_row", "mailsift_reason", "mailsift_detail"] {
                 cells.push(h.as_bytes().to_vec());
             }
-            let _ = w.write_record(&cells);
+            let mut bytes = Vec::new();
+            write_record(&mut bytes, &cells, delimiter, crlf);
             rejects
-                .write_all(&w.into_inner().unwrap_or_default())
+                .write_all(&bytes)
                 .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
         }
     }
@@ -549,9 +659,10 @@ pub fn run(
     let first = if headerless { Some(header_chunk) } else { None };
     let reader = std::thread::spawn(move || -> Result<(), CleanError> {
         if let Some(f) = first
-            && rtx.send((f, 0)).is_err() {
-                return Ok(());
-            }
+            && rtx.send((f, 0)).is_err()
+        {
+            return Ok(());
+        }
         loop {
             match chunker.next_chunk() {
                 Ok(Some(c)) => {
@@ -565,13 +676,11 @@ pub fn run(
         }
     });
 
-    let mut summary = Summary::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut tally = Tally::default();
+    let mut seen: HashMap<u128, u64, FxBuild> = HashMap::default();
     let mut progress = Progress::new(cfg.progress, input_len);
     let mut row_no: u64 = 0;
     let mut bytes_done: u64 = 0;
-    let mut rows_clean = 0u64;
-    let mut rows_rejected = 0u64;
     let batch_size = threads * 2;
     let mut send_failed = false;
     loop {
@@ -589,48 +698,40 @@ pub fn run(
         if let Some(&(_, b)) = batch.last() {
             bytes_done = bytes_done.max(b);
         }
-        let mut work: Vec<Vec<RowWork>> = pool.install(|| {
+        let mut work: Vec<ChunkWork> = pool.install(|| {
             batch
-                .par_iter()
+                .into_par_iter()
                 .map(|(c, _)| analyze_chunk(c, layout, &cfg.analyze))
                 .collect()
         });
         if let Some(stage) = stage {
-            let mut recs: Vec<&mut AddressRecord> =
-                work.iter_mut().flatten().map(|w| &mut w.rec).collect();
+            let mut recs: Vec<&mut AddressRecord> = work
+                .iter_mut()
+                .flat_map(|c| c.rows.iter_mut())
+                .map(|w| &mut w.rec)
+                .collect();
             stage.process(&mut recs);
         }
         // In input order: row numbers, duplicates, reject decisions.
-        for rows in work.iter_mut() {
-            for w in rows.iter_mut() {
-                row_no += 1;
-                w.rec.row = row_no;
-                if w.rec.valid
-                    && let Some(key) = w.rec.canonical.as_deref() {
-                        match seen.get(key) {
-                            Some(&first) => w.rec.flags.duplicate_of = Some(first),
-                            None => {
-                                seen.insert(key.to_owned(), row_no);
-                            }
-                        }
+        for w in work.iter_mut().flat_map(|c| c.rows.iter_mut()) {
+            row_no += 1;
+            w.rec.row = row_no;
+            if let Some(key) = w.key {
+                match seen.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        w.rec.flags.duplicate_of = Some(*e.get());
                     }
-                w.category = cfg.reject.first_match(&w.rec);
-                match w.category {
-                    None => rows_clean += 1,
-                    Some(c) => {
-                        rows_rejected += 1;
-                        *summary
-                            .rejected_by
-                            .entry(c.as_str().to_owned())
-                            .or_default() += 1;
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(row_no);
                     }
                 }
-                summary.add(&w.rec);
             }
+            w.category = cfg.reject.first_match(&w.rec);
+            tally.add(&w.rec, w.category.map(|c| c as usize));
         }
         let out: Vec<OutChunk> = pool.install(|| {
             work.par_iter()
-                .map(|rows| serialize_chunk(rows, &sopts))
+                .map(|c| serialize_chunk(c, &sopts))
                 .collect()
         });
         if wtx.send(out).is_err() {
@@ -653,8 +754,7 @@ pub fn run(
     if send_failed {
         return Err(CleanError::Threads("writer stopped early".into()));
     }
-    summary.rows_clean = rows_clean;
-    summary.rows_rejected = rows_rejected;
+    let mut summary = tally.into_summary(&Category::ALL.map(Category::as_str));
     summary.unique_addresses = seen.len() as u64;
     summary.bytes_in = bytes_done;
     summary.elapsed_seconds = start.elapsed().as_secs_f64();

@@ -77,6 +77,16 @@ impl<R: Read> Chunker<R> {
                     } else if b == d {
                         State::FieldStart
                     } else if b == b'\n' || b == b'\r' {
+                        if b == b'\r' {
+                            if i + 1 >= buf.len() && !self.eof {
+                                // Wait for the next byte: CRLF or CR alone?
+                                break;
+                            }
+                            if buf.get(i + 1) == Some(&b'\n') {
+                                i += 1;
+                                continue;
+                            }
+                        }
                         self.boundary = i + 1;
                         if self.boundary >= target {
                             i += 1;
@@ -93,6 +103,16 @@ impl<R: Read> Chunker<R> {
                     if b == d {
                         State::FieldStart
                     } else if b == b'\n' || b == b'\r' {
+                        if b == b'\r' {
+                            if i + 1 >= buf.len() && !self.eof {
+                                // Wait for the next byte: CRLF or CR alone?
+                                break;
+                            }
+                            if buf.get(i + 1) == Some(&b'\n') {
+                                i += 1;
+                                continue;
+                            }
+                        }
                         self.boundary = i + 1;
                         if self.boundary >= target {
                             i += 1;
@@ -314,7 +334,7 @@ mod tests {
         let ch = chunks(input, 1);
         assert_eq!(ch.concat(), input.to_vec());
         assert_eq!(ch[0], b"a,\"x\ny\",b\n".to_vec());
-        assert_eq!(ch[1], b"c,\"\"\"q\"\"\",d\r".to_vec());
+        assert_eq!(ch[1], b"c,\"\"\"q\"\"\",d\r\n".to_vec());
         // a stray quote mid-field does not open a quoted section
         assert!(ch.iter().any(|c| c == b"e,f\"g\n"));
     }

@@ -71,6 +71,80 @@ pub struct Summary {
     pub rows_per_second: f64,
 }
 
+/// Per-row counters kept as arrays on the hot path; turned into a [`Summary`] at the end.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    verdicts: [u64; 4],
+    reasons: Vec<u64>,
+    flags: [u64; 6],
+    categories: [u64; 16],
+    rows_in: u64,
+    rejected: u64,
+}
+
+const FLAG_NAMES: [&str; 6] = [
+    "disposable",
+    "role",
+    "free",
+    "trimmed",
+    "duplicate",
+    "suggestion",
+];
+
+impl Tally {
+    /// Count one record; `category` is the index of the reject category, if rejected.
+    pub fn add(&mut self, r: &AddressRecord, category: Option<usize>) {
+        if self.reasons.is_empty() {
+            self.reasons = vec![0; Reason::ALL.len()];
+        }
+        self.rows_in += 1;
+        self.verdicts[r.verdict as usize] += 1;
+        self.reasons[r.reason as usize] += 1;
+        let f = &r.flags;
+        for (i, on) in [
+            f.disposable,
+            f.role,
+            f.free,
+            f.trimmed,
+            f.duplicate_of.is_some(),
+            r.suggestion.is_some(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            self.flags[i] += u64::from(on);
+        }
+        if let Some(c) = category {
+            self.rejected += 1;
+            self.categories[c.min(15)] += 1;
+        }
+    }
+
+    /// The summary; `category_names[i]` names category index `i`.
+    pub fn into_summary(self, category_names: &[&str]) -> Summary {
+        let mut s = Summary::new();
+        s.rows_in = self.rows_in;
+        s.rows_rejected = self.rejected;
+        s.rows_clean = self.rows_in - self.rejected;
+        for v in Verdict::ALL {
+            s.verdicts.insert(v.as_str(), self.verdicts[v as usize]);
+        }
+        for (i, r) in Reason::ALL.iter().enumerate() {
+            s.reasons
+                .insert(r.as_str(), self.reasons.get(i).copied().unwrap_or(0));
+        }
+        for (i, n) in FLAG_NAMES.iter().enumerate() {
+            s.flags.insert(n, self.flags[i]);
+        }
+        for (i, n) in category_names.iter().enumerate() {
+            if self.categories[i] > 0 {
+                s.rejected_by.insert((*n).to_owned(), self.categories[i]);
+            }
+        }
+        s
+    }
+}
+
 impl Summary {
     /// A summary with every verdict and reason present (zero counts included).
     pub fn new() -> Self {

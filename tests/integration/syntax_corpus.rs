@@ -34,20 +34,26 @@ fn strict_agreement_and_normalized_forms() {
         if r.valid == c.strict_valid {
             agree += 1;
         } else {
-            wrong.push(format!("{:?} expected {} ({:?})", c.address, c.strict_valid, r.detail));
+            wrong.push(format!(
+                "{:?} expected {} ({:?})",
+                c.address, c.strict_valid, r.detail
+            ));
         }
-        if let (true, Some(n), Some(got)) = (r.valid, &c.normalized, &r.normalized) {
-            if !n.is_empty() {
-                norm_n += 1;
-                if n == got {
-                    norm_ok += 1;
-                }
+        if let (true, Some(n), Some(got)) = (r.valid, &c.normalized, &r.normalized)
+            && !n.is_empty()
+        {
+            norm_n += 1;
+            if n == got {
+                norm_ok += 1;
             }
         }
     }
     let rate = agree as f64 / cases.len() as f64;
     assert!(rate >= 0.995, "strict agreement {rate:.4}: {wrong:#?}");
-    assert!(norm_ok as f64 >= 0.99 * norm_n as f64, "normalized {norm_ok}/{norm_n}");
+    assert!(
+        norm_ok as f64 >= 0.99 * norm_n as f64,
+        "normalized {norm_ok}/{norm_n}"
+    );
 }
 
 #[test]

@@ -1,0 +1,25 @@
+//! Fuzz the address parser and analysis: never panic, and normalisation is idempotent.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mailsift::address::{AnalyzeOptions, SyntaxPolicy, analyze, syntax};
+
+fuzz_target!(|data: &[u8]| {
+    let s = String::from_utf8_lossy(data);
+    for smtp in [false, true] {
+        let policy = SyntaxPolicy {
+            allow_smtp_syntax: smtp,
+            allow_special_use_domains: smtp,
+        };
+        let _ = syntax::parse(&s, policy);
+        let opts = AnalyzeOptions {
+            syntax: policy,
+            ..AnalyzeOptions::default()
+        };
+        let r = analyze(1, &s, &opts);
+        if let Some(n) = &r.normalized {
+            let again = analyze(1, n, &opts);
+            assert_eq!(again.normalized.as_ref(), Some(n), "not idempotent: {s:?}");
+        }
+    }
+});
