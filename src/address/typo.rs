@@ -8,8 +8,9 @@
 //!   target whose name has at least five characters. Shorter names (aol, msn, live, gmx) only get
 //!   the two mechanical slips that rarely spell another word, and only when all letters: two
 //!   neighbours swapped (`aol` -> `oal`) or a letter doubled (`aool`). Any other one-letter change
-//!   to a short name is too often another real domain (`love.com`, `gmx.at`); even a swap can be
-//!   (`ami.com` is not a slip of `aim.com`), which is accepted for the slips that are most common;
+//!   to a short name is too often another real domain (`love.com`, `gmx.at`). Even a swap can be
+//!   one (`ami.com` is not a slip of `aim.com`); that cost is accepted because swaps of short names
+//!   are common typos (`oal.com`, `alo.com`);
 //! - a top-level part that is a known slip of the target's (`con`, `cmo`, `ocm`, `co`, `cm`, ...),
 //!   or one edit away from it without being a country code (`web.dr`, `mail.rh`, `co.ul`): a
 //!   provider's name under another country code is usually its own country domain (`hotmail.be`,
@@ -137,29 +138,56 @@ pub fn osa_distance(a: &str, b: &str, limit: usize) -> usize {
     if a.len().abs_diff(b.len()) > limit {
         return limit + 1;
     }
+    // Short strings (every real domain label) use rows on the stack.
+    const MAX: usize = 64;
+    if a.len() < MAX && b.len() < MAX {
+        let (mut p2, mut p, mut c) = ([0u8; MAX], [0u8; MAX], [0u8; MAX]);
+        osa_rows(a, b, limit, &mut p2, &mut p, &mut c)
+    } else {
+        let n = b.len() + 1;
+        let (mut p2, mut p, mut c) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
+        osa_rows(a, b, limit, &mut p2, &mut p, &mut c)
+    }
+}
+
+/// The OSA dynamic programme over three rows; cells saturate at `limit + 1` (so `u8` suffices).
+fn osa_rows(
+    a: &[u8],
+    b: &[u8],
+    limit: usize,
+    prev2: &mut [u8],
+    prev: &mut [u8],
+    cur: &mut [u8],
+) -> usize {
+    let cap = (limit + 1).min(255) as u8;
     let n = b.len();
-    let mut prev2 = vec![0usize; n + 1];
-    let mut prev: Vec<usize> = (0..=n).collect();
-    let mut cur = vec![0usize; n + 1];
+    for (j, p) in prev.iter_mut().enumerate().take(n + 1) {
+        *p = (j.min(cap as usize)) as u8;
+    }
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
     for i in 1..=a.len() {
-        cur[0] = i;
+        cur[0] = (i.min(cap as usize)) as u8;
         let mut row_min = cur[0];
         for j in 1..=n {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut v = prev[j]
+                .saturating_add(1)
+                .min(cur[j - 1].saturating_add(1))
+                .min(prev[j - 1].saturating_add(cost));
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(prev2[j - 2] + 1);
+                v = v.min(prev2[j - 2].saturating_add(1));
             }
+            let v = v.min(cap);
             cur[j] = v;
             row_min = row_min.min(v);
         }
-        if row_min > limit {
+        if row_min >= cap {
             return limit + 1;
         }
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[n]
+    (prev[n] as usize).min(limit + 1)
 }
 
 /// Suggest the intended domain for a lower-case ASCII `domain`, or `None` when it looks right.
@@ -171,6 +199,14 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
     let mut best: Option<(usize, &'static str)> = None;
     for &t in &lists.typo_targets {
         let (tname, tsuffix) = split_first(t);
+        // Every rule below needs the names, or the whole domains, within one character of
+        // length (cheap pre-filter for the long tail of company domains).
+        if !suffix.is_empty()
+            && name.len().abs_diff(tname.len()) > 1
+            && domain.len().abs_diff(t.len()) > 1
+        {
+            continue;
+        }
         // Missing top-level part or missing dot.
         if suffix.is_empty() && (name == tname || name == t.replace('.', "")) {
             return Some(t);

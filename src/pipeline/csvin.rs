@@ -8,7 +8,7 @@
 use std::io::{self, Read};
 
 /// Bytes per chunk handed to a worker (a chunk grows to hold a record longer than this).
-pub const CHUNK_TARGET: usize = 1 << 20;
+pub const CHUNK_TARGET: usize = 1 << 18;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
