@@ -228,8 +228,9 @@ struct RowWork {
     /// The raw record (with its line terminator) is `chunk[start..end]`.
     start: usize,
     end: usize,
-    /// Number of fields in the record.
-    nfields: usize,
+    /// The parsed fields, kept only when the row may have to be rewritten (email cell changes,
+    /// a formula-like cell, a ragged row); other rows are copied byte for byte.
+    fields: Option<csv::ByteRecord>,
     /// Some field starts like a spreadsheet formula.
     formula: bool,
     /// The email cell equals its normalised form (or there is none to write).
@@ -283,7 +284,11 @@ fn analyze_chunk(chunk: Vec<u8>, layout: Layout, opts: &AnalyzeOptions) -> Chunk
         // Reading from memory cannot fail with flexible(true).
         while rdr.read_byte_record(&mut rec).unwrap_or(false) {
             let start = rec.position().map_or(0, |p| p.byte() as usize);
-            let end = (rdr.position().byte() as usize).min(chunk.len());
+            let mut end = (rdr.position().byte() as usize).min(chunk.len());
+            // The reader stops after the CR of a CRLF; keep the LF with its record.
+            if end > 0 && end < chunk.len() && chunk[end - 1] == b'\r' && chunk[end] == b'\n' {
+                end += 1;
+            }
             rows.push(analyze_row(&rec, start, end, layout, opts));
         }
     }
@@ -344,11 +349,12 @@ fn analyze_row(
     } else {
         None
     };
+    let formula = fields.iter().any(is_formula);
     RowWork {
         start,
         end,
-        nfields: fields.len(),
-        formula: fields.iter().any(is_formula),
+        fields: (ragged || formula || !email_same).then(|| fields.clone()),
+        formula,
         email_same,
         key,
         rec,
@@ -409,20 +415,73 @@ fn esc(o: &SerializeOpts, c: &[u8]) -> Vec<u8> {
     }
 }
 
+fn trim_leading_newlines(raw: &[u8]) -> &[u8] {
+    let n = raw.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+    &raw[n..]
+}
+
+fn trim_terminator(raw: &[u8]) -> &[u8] {
+    let mut r = raw;
+    if let Some(x) = r.strip_suffix(b"\n") {
+        r = x;
+    }
+    if let Some(x) = r.strip_suffix(b"\r") {
+        r = x;
+    }
+    r
+}
+
+/// `mailsift_row`, `mailsift_reason`, `mailsift_detail` for a rejected row.
+fn reject_cells(r: &RowWork, cat: Category, o: &SerializeOpts) -> [Vec<u8>; 3] {
+    let reason = match cat {
+        Category::Malformed | Category::Undeliverable | Category::Risky | Category::Unknown => {
+            r.rec.reason.as_str()
+        }
+        other => other.as_str(),
+    };
+    let detail = match cat {
+        Category::Duplicate => r
+            .rec
+            .flags
+            .duplicate_of
+            .map(|d| format!("duplicate of row {d}")),
+        Category::Typo => r
+            .rec
+            .suggestion
+            .as_ref()
+            .map(|s| format!("did you mean {s}?")),
+        Category::Disposable => Some("disposable domain".to_owned()),
+        Category::Role => Some("role account".to_owned()),
+        Category::Free => Some("free-mail provider".to_owned()),
+        _ => r.rec.detail.clone(),
+    };
+    let mut detail = detail.unwrap_or_default();
+    if cat != Category::Typo
+        && let Some(s) = &r.rec.suggestion
+    {
+        if !detail.is_empty() {
+            detail.push_str("; ");
+        }
+        detail.push_str("did you mean ");
+        detail.push_str(s);
+        detail.push('?');
+    }
+    [
+        r.rec.row.to_string().into_bytes(),
+        reason.as_bytes().to_vec(),
+        esc(o, detail.as_bytes()),
+    ]
+}
+
 fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts) -> OutChunk {
     let mut clean_w = Vec::with_capacity(work.chunk.len() + work.chunk.len() / 8);
     let mut rejects = Vec::new();
     let mut results = Vec::new();
     let mut cells: Vec<Vec<u8>> = Vec::new();
-    let mut fields = csv::ByteRecord::new();
     let term: &[u8] = if o.crlf { b"\r\n" } else { b"\n" };
-    // Re-read the chunk in step with the rows (same bytes, same settings: same records).
-    let mut rdr = reader_for(&work.chunk, o.delimiter);
+    let mut scratch = csv::ByteRecord::new();
     for r in &work.rows {
-        if !rdr.read_byte_record(&mut fields).unwrap_or(false) {
-            fields.clear();
-        }
-        let raw = &work.chunk[r.start..r.end];
+        let raw = trim_leading_newlines(&work.chunk[r.start..r.end]);
         let needs_escape = o.formula_escape && r.formula;
         if r.category.is_none() && !needs_escape && (o.keep_original || r.email_same) {
             // Unchanged row: copy the original bytes.
@@ -437,6 +496,29 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts) -> OutChunk {
             continue;
         }
         cells.clear();
+        let fields = match (&r.fields, r.category) {
+            (Some(f), _) => f,
+            (None, Some(cat)) => {
+                // A well-formed row going to rejects: original bytes + the mailsift columns.
+                rejects.extend_from_slice(trim_terminator(raw));
+                rejects.push(o.delimiter);
+                let extra = reject_cells(r, cat, o);
+                write_record(&mut rejects, &extra, o.delimiter, o.crlf);
+                if o.want_results {
+                    let _ = serde_json::to_writer(&mut results, &r.rec);
+                    results.push(b'\n');
+                }
+                continue;
+            }
+            (None, None) => {
+                // Only reachable with formula escaping off; re-parse the raw record.
+                let mut rdr = reader_for(raw, o.delimiter);
+                if !rdr.read_byte_record(&mut scratch).unwrap_or(false) {
+                    scratch.clear();
+                }
+                &scratch
+            }
+        };
         match r.category {
             None => {
                 for (i, f) in fields.iter().enumerate() {
@@ -455,45 +537,9 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts) -> OutChunk {
                 for i in 0..o.width {
                     cells.push(fields.get(i).map(|f| esc(o, f)).unwrap_or_default());
                 }
-                cells.push(r.rec.row.to_string().into_bytes());
-                let reason = match cat {
-                    Category::Malformed
-                    | Category::Undeliverable
-                    | Category::Risky
-                    | Category::Unknown => r.rec.reason.as_str(),
-                    other => other.as_str(),
-                };
-                cells.push(reason.as_bytes().to_vec());
-                let detail = match cat {
-                    Category::Duplicate => r
-                        .rec
-                        .flags
-                        .duplicate_of
-                        .map(|d| format!("duplicate of row {d}")),
-                    Category::Typo => r
-                        .rec
-                        .suggestion
-                        .as_ref()
-                        .map(|s| format!("did you mean {s}?")),
-                    Category::Disposable => Some("disposable domain".to_owned()),
-                    Category::Role => Some("role account".to_owned()),
-                    Category::Free => Some("free-mail provider".to_owned()),
-                    _ => r.rec.detail.clone(),
-                };
-                let mut detail = detail.unwrap_or_default();
-                if cat != Category::Typo
-                    && let Some(s) = &r.rec.suggestion
-                {
-                    if !detail.is_empty() {
-                        detail.push_str("; ");
-                    }
-                    detail.push_str("did you mean ");
-                    detail.push_str(s);
-                    detail.push('?');
-                }
-                cells.push(esc(o, detail.as_bytes()));
+                cells.extend(reject_cells(r, cat, o));
                 // Fields beyond the header's width are kept after the mailsift columns.
-                for i in o.width..r.nfields.min(fields.len()) {
+                for i in o.width..fields.len() {
                     cells.push(esc(o, &fields[i]));
                 }
                 write_record(&mut rejects, &cells, o.delimiter, o.crlf);

@@ -148,3 +148,12 @@ fn control_characters_in_errors_are_not_echoed_raw() {
     assert_eq!(r.status, 1);
     assert!(!r.stderr.contains('\x1b'), "{:?}", r.stderr);
 }
+
+#[test]
+fn blank_lines_are_not_rows_and_do_not_leak_into_outputs() {
+    let r = clean(b"email,n\n\na@example.com,1\n\n\nb@example.com,2\r\n\r\na@example.com,3\n", &[]);
+    assert_conserved(&r);
+    assert_eq!(r.results.len(), 3);
+    assert_eq!(r.clean, b"email,n\na@example.com,1\nb@example.com,2\r\n");
+    assert_eq!(r.rejects, b"email,n,mailsift_row,mailsift_reason,mailsift_detail\na@example.com,3,3,duplicate,duplicate of row 1\n");
+}
