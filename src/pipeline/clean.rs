@@ -557,6 +557,188 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts) -> OutChunk {
     }
 }
 
+/// The three output streams.
+struct Writers {
+    clean: Box<dyn Write + Send>,
+    rejects: Box<dyn Write + Send>,
+    results: Option<Box<dyn Write + Send>>,
+}
+
+impl Writers {
+    fn write(&mut self, batch: Vec<OutChunk>) -> Result<(), CleanError> {
+        for c in batch {
+            self.clean
+                .write_all(&c.clean)
+                .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
+            self.rejects
+                .write_all(&c.rejects)
+                .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
+            if let Some(r) = self.results.as_mut() {
+                r.write_all(&c.results)
+                    .map_err(|e| CleanError::Io("writing results".into(), e))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), CleanError> {
+        self.clean
+            .flush()
+            .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
+        self.rejects
+            .flush()
+            .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
+        if let Some(r) = self.results.as_mut() {
+            r.flush()
+                .map_err(|e| CleanError::Io("writing results".into(), e))?;
+        }
+        Ok(())
+    }
+}
+
+type Input = Box<dyn Read + Send>;
+
+/// Where chunks come from: the calling thread, or a reader thread.
+enum Source {
+    Inline {
+        chunker: Chunker<Input>,
+        first: Option<Vec<u8>>,
+        done: bool,
+    },
+    Thread {
+        rx: mpsc::Receiver<(Vec<u8>, u64)>,
+        handle: std::thread::JoinHandle<Result<(), CleanError>>,
+    },
+}
+
+impl Source {
+    fn spawn(mut chunker: Chunker<Input>, first: Option<Vec<u8>>, depth: usize) -> Source {
+        let (tx, rx) = mpsc::sync_channel::<(Vec<u8>, u64)>(depth);
+        let handle = std::thread::spawn(move || -> Result<(), CleanError> {
+            if let Some(f) = first
+                && tx.send((f, 0)).is_err()
+            {
+                return Ok(());
+            }
+            loop {
+                match chunker.next_chunk() {
+                    Ok(Some(c)) => {
+                        if tx.send((c, chunker.bytes_read)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Ok(None) => return Ok(()),
+                    Err(e) => return Err(CleanError::Io("reading input".into(), e)),
+                }
+            }
+        });
+        Source::Thread { rx, handle }
+    }
+
+    /// Up to `n` chunks (at least one unless the input is exhausted).
+    fn next_batch(&mut self, n: usize) -> Result<Vec<(Vec<u8>, u64)>, CleanError> {
+        let mut batch = Vec::with_capacity(n);
+        match self {
+            Source::Inline {
+                chunker,
+                first,
+                done,
+            } => {
+                if let Some(f) = first.take() {
+                    batch.push((f, 0));
+                }
+                while batch.len() < n && !*done {
+                    match chunker.next_chunk() {
+                        Ok(Some(c)) => batch.push((c, chunker.bytes_read)),
+                        Ok(None) => *done = true,
+                        Err(e) => return Err(CleanError::Io("reading input".into(), e)),
+                    }
+                }
+            }
+            Source::Thread { rx, .. } => {
+                if let Ok(c) = rx.recv() {
+                    batch.push(c);
+                    while batch.len() < n {
+                        match rx.try_recv() {
+                            Ok(c) => batch.push(c),
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    fn finish(self) -> Result<(), CleanError> {
+        match self {
+            Source::Inline { .. } => Ok(()),
+            Source::Thread { rx, handle } => {
+                drop(rx);
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(CleanError::Threads("reader thread panicked".into())))
+            }
+        }
+    }
+}
+
+/// Where serialised chunks go: written here, or by a writer thread.
+enum Sink {
+    Inline(Writers),
+    Thread {
+        tx: mpsc::SyncSender<Vec<OutChunk>>,
+        handle: Option<std::thread::JoinHandle<Result<(), CleanError>>>,
+    },
+}
+
+impl Sink {
+    fn spawn(mut w: Writers) -> Sink {
+        let (tx, rx) = mpsc::sync_channel::<Vec<OutChunk>>(4);
+        let handle = std::thread::spawn(move || -> Result<(), CleanError> {
+            for batch in rx {
+                w.write(batch)?;
+            }
+            w.flush()
+        });
+        Sink::Thread {
+            tx,
+            handle: Some(handle),
+        }
+    }
+
+    fn send(&mut self, batch: Vec<OutChunk>) -> Result<(), CleanError> {
+        match self {
+            Sink::Inline(w) => w.write(batch),
+            Sink::Thread { tx, handle } => {
+                if tx.send(batch).is_err() {
+                    // The writer stopped: report its error.
+                    if let Some(Ok(Err(e))) = handle.take().map(|h| h.join()) {
+                        return Err(e);
+                    }
+                    return Err(CleanError::Threads("the writer stopped early".into()));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> Result<(), CleanError> {
+        match self {
+            Sink::Inline(mut w) => w.flush(),
+            Sink::Thread { tx, handle } => {
+                drop(tx);
+                match handle {
+                    Some(h) => h.join().unwrap_or_else(|_| {
+                        Err(CleanError::Threads("writer thread panicked".into()))
+                    }),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
 /// Run `clean` over `input` (of `input_len` bytes, if known), writing to `sinks`.
 pub fn run(
     input: Box<dyn Read + Send>,
@@ -638,15 +820,18 @@ pub fn run(
         crlf,
     };
 
-    // Writer thread: writes serialised chunks in order.
-    let (wtx, wrx) = mpsc::sync_channel::<Vec<OutChunk>>(4);
     let CleanSinks {
-        mut clean,
-        mut rejects,
-        mut results,
+        clean,
+        rejects,
+        results,
     } = sinks;
+    let mut writers = Writers {
+        clean,
+        rejects,
+        results,
+    };
     // Headers first.
-    {
+    if !headerless {
         let esc = |c: &[u8]| -> Vec<u8> {
             if cfg.formula_escape {
                 escape_formula(c).into_owned()
@@ -654,92 +839,44 @@ pub fn run(
                 c.to_vec()
             }
         };
-        if !headerless {
-            let cells: Vec<Vec<u8>> = header_rec.iter().map(esc).collect();
-            let mut bytes = Vec::new();
-            write_record(&mut bytes, &cells, delimiter, crlf);
-            clean
-                .write_all(&bytes)
-                .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
-            let mut cells: Vec<Vec<u8>> = header_rec.iter().map(esc).collect();
-            for h in ["mailsift_row", "mailsift_reason", "mailsift_detail"] {
-                cells.push(h.as_bytes().to_vec());
-            }
-            let mut bytes = Vec::new();
-            write_record(&mut bytes, &cells, delimiter, crlf);
-            rejects
-                .write_all(&bytes)
-                .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
+        let mut head = OutChunk::default();
+        let cells: Vec<Vec<u8>> = header_rec.iter().map(esc).collect();
+        write_record(&mut head.clean, &cells, delimiter, crlf);
+        let mut cells = cells;
+        for h in ["mailsift_row", "mailsift_reason", "mailsift_detail"] {
+            cells.push(h.as_bytes().to_vec());
         }
+        write_record(&mut head.rejects, &cells, delimiter, crlf);
+        writers.write(vec![head])?;
     }
-    let writer = std::thread::spawn(move || -> Result<(), CleanError> {
-        for batch in wrx {
-            for c in batch {
-                clean
-                    .write_all(&c.clean)
-                    .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
-                rejects
-                    .write_all(&c.rejects)
-                    .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
-                if let Some(r) = results.as_mut() {
-                    r.write_all(&c.results)
-                        .map_err(|e| CleanError::Io("writing results".into(), e))?;
-                }
-            }
-        }
-        clean
-            .flush()
-            .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
-        rejects
-            .flush()
-            .map_err(|e| CleanError::Io("writing rejects".into(), e))?;
-        if let Some(r) = results.as_mut() {
-            r.flush()
-                .map_err(|e| CleanError::Io("writing results".into(), e))?;
-        }
-        Ok(())
-    });
-
-    // Reader thread: chunks of whole records.
-    let (rtx, rrx) = mpsc::sync_channel::<(Vec<u8>, u64)>(threads * 4);
     let first = if headerless { Some(header_chunk) } else { None };
-    let reader = std::thread::spawn(move || -> Result<(), CleanError> {
-        if let Some(f) = first
-            && rtx.send((f, 0)).is_err()
-        {
-            return Ok(());
-        }
-        loop {
-            match chunker.next_chunk() {
-                Ok(Some(c)) => {
-                    if rtx.send((c, chunker.bytes_read)).is_err() {
-                        return Ok(());
-                    }
-                }
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(CleanError::Io("reading input".into(), e)),
-            }
-        }
-    });
-
+    // With one thread everything runs here, in turn; with more, a reader thread cuts chunks
+    // and a writer thread writes while the workers analyse.
+    let (mut source, mut sink) = if threads == 1 {
+        (
+            Source::Inline {
+                chunker,
+                first,
+                done: false,
+            },
+            Sink::Inline(writers),
+        )
+    } else {
+        (
+            Source::spawn(chunker, first, threads * 4),
+            Sink::spawn(writers),
+        )
+    };
     let mut tally = Tally::default();
     let mut seen: HashMap<u128, u64, FxBuild> = HashMap::default();
     let mut progress = Progress::new(cfg.progress, input_len);
     let mut row_no: u64 = 0;
     let mut bytes_done: u64 = 0;
     let batch_size = threads * 2;
-    let mut send_failed = false;
     loop {
-        let mut batch = Vec::with_capacity(batch_size);
-        match rrx.recv() {
-            Ok(c) => batch.push(c),
-            Err(_) => break,
-        }
-        while batch.len() < batch_size {
-            match rrx.try_recv() {
-                Ok(c) => batch.push(c),
-                Err(_) => break,
-            }
+        let batch = source.next_batch(batch_size)?;
+        if batch.is_empty() {
+            break;
         }
         if let Some(&(_, b)) = batch.last() {
             bytes_done = bytes_done.max(b);
@@ -780,26 +917,12 @@ pub fn run(
                 .map(|c| serialize_chunk(c, &sopts))
                 .collect()
         });
-        if wtx.send(out).is_err() {
-            send_failed = true;
-            break;
-        }
+        sink.send(out)?;
         progress.update(row_no, bytes_done);
     }
-    drop(wtx);
-    drop(rrx);
     progress.finish();
-    let wres = writer
-        .join()
-        .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
-    let rres = reader
-        .join()
-        .unwrap_or_else(|_| Err(CleanError::Threads("reader thread panicked".into())));
-    wres?;
-    rres?;
-    if send_failed {
-        return Err(CleanError::Threads("writer stopped early".into()));
-    }
+    sink.finish()?;
+    source.finish()?;
     let mut summary = tally.into_summary(&Category::ALL.map(Category::as_str));
     summary.unique_addresses = seen.len() as u64;
     summary.bytes_in = bytes_done;
