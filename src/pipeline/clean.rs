@@ -9,9 +9,11 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::Stage;
+use std::sync::Arc;
+
 use super::csvin::{self, Chunker};
 use super::progress::Progress;
+use super::{Pool, Stage};
 use crate::address::{self, AnalyzeOptions};
 use crate::fxhash::FxBuild;
 use crate::model::{AddressRecord, Reason, Verdict};
@@ -276,8 +278,15 @@ fn key_hash(key: &str) -> u128 {
     (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
-fn analyze_chunk(chunk: Vec<u8>, layout: Layout, opts: &AnalyzeOptions) -> ChunkWork {
-    let mut rows = Vec::with_capacity(chunk.len() / 40 + 1);
+fn analyze_chunk(
+    chunk: Vec<u8>,
+    layout: Layout,
+    opts: &AnalyzeOptions,
+    rows_pool: &Pool<Vec<RowWork>>,
+) -> ChunkWork {
+    let mut rows = rows_pool.take().unwrap_or_default();
+    rows.clear();
+    rows.reserve(chunk.len() / 40 + 1);
     {
         let mut rdr = reader_for(&chunk, layout.delimiter);
         let mut rec = csv::ByteRecord::new();
@@ -416,7 +425,10 @@ fn esc(o: &SerializeOpts, c: &[u8]) -> Vec<u8> {
 }
 
 fn trim_leading_newlines(raw: &[u8]) -> &[u8] {
-    let n = raw.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+    let n = raw
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .count();
     &raw[n..]
 }
 
@@ -473,10 +485,17 @@ fn reject_cells(r: &RowWork, cat: Category, o: &SerializeOpts) -> [Vec<u8>; 3] {
     ]
 }
 
-fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts) -> OutChunk {
-    let mut clean_w = Vec::with_capacity(work.chunk.len() + work.chunk.len() / 8);
-    let mut rejects = Vec::new();
-    let mut results = Vec::new();
+fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -> OutChunk {
+    let mut out = pool.take().unwrap_or_default();
+    out.clean.clear();
+    out.rejects.clear();
+    out.results.clear();
+    out.clean.reserve(work.chunk.len() + work.chunk.len() / 8);
+    let OutChunk {
+        clean: mut clean_w,
+        mut rejects,
+        mut results,
+    } = out;
     let mut cells: Vec<Vec<u8>> = Vec::new();
     let term: &[u8] = if o.crlf { b"\r\n" } else { b"\n" };
     let mut scratch = csv::ByteRecord::new();
@@ -562,6 +581,7 @@ struct Writers {
     clean: Box<dyn Write + Send>,
     rejects: Box<dyn Write + Send>,
     results: Option<Box<dyn Write + Send>>,
+    pool: Arc<Pool<OutChunk>>,
 }
 
 impl Writers {
@@ -577,6 +597,7 @@ impl Writers {
                 r.write_all(&c.results)
                     .map_err(|e| CleanError::Io("writing results".into(), e))?;
             }
+            self.pool.put(c);
         }
         Ok(())
     }
@@ -766,7 +787,10 @@ pub fn run(
         return Err(CleanError::EmptyInput);
     }
     let delimiter = csvin::detect_delimiter(&head);
-    let mut chunker = Chunker::new(input, head, delimiter);
+    let chunk_pool: Arc<Pool<Vec<u8>>> = Pool::new(threads * 8 + 8);
+    let out_pool: Arc<Pool<OutChunk>> = Pool::new(threads * 8 + 8);
+    let rows_pool: Arc<Pool<Vec<RowWork>>> = Pool::new(threads * 4 + 4);
+    let mut chunker = Chunker::new(input, head, delimiter).with_pool(chunk_pool.clone());
     if had_bom {
         chunker.bytes_read += 3;
     }
@@ -829,6 +853,7 @@ pub fn run(
         clean,
         rejects,
         results,
+        pool: out_pool.clone(),
     };
     // Headers first.
     if !headerless {
@@ -884,7 +909,7 @@ pub fn run(
         let mut work: Vec<ChunkWork> = pool.install(|| {
             batch
                 .into_par_iter()
-                .map(|(c, _)| analyze_chunk(c, layout, &cfg.analyze))
+                .map(|(c, _)| analyze_chunk(c, layout, &cfg.analyze, &rows_pool))
                 .collect()
         });
         if let Some(stage) = stage {
@@ -914,9 +939,15 @@ pub fn run(
         }
         let out: Vec<OutChunk> = pool.install(|| {
             work.par_iter()
-                .map(|c| serialize_chunk(c, &sopts))
+                .map(|c| serialize_chunk(c, &sopts, &out_pool))
                 .collect()
         });
+        for c in work {
+            chunk_pool.put(c.chunk);
+            let mut rows = c.rows;
+            rows.clear();
+            rows_pool.put(rows);
+        }
         sink.send(out)?;
         progress.update(row_no, bytes_done);
     }

@@ -6,6 +6,9 @@
 //! always holds whole records, however long a field is.
 
 use std::io::{self, Read};
+use std::sync::Arc;
+
+use super::Pool;
 
 /// Bytes per chunk handed to a worker (a chunk grows to hold a record longer than this).
 pub const CHUNK_TARGET: usize = 1 << 18;
@@ -31,6 +34,8 @@ pub struct Chunker<R> {
     eof: bool,
     /// Total bytes read so far.
     pub bytes_read: u64,
+    /// Recycled chunk buffers.
+    pool: Option<Arc<Pool<Vec<u8>>>>,
 }
 
 impl<R: Read> Chunker<R> {
@@ -46,7 +51,24 @@ impl<R: Read> Chunker<R> {
             state: State::FieldStart,
             eof: false,
             bytes_read,
+            pool: None,
         }
+    }
+
+    /// Take chunk buffers from `pool` (return them there when done with a chunk).
+    pub fn with_pool(mut self, pool: Arc<Pool<Vec<u8>>>) -> Self {
+        self.pool = Some(pool);
+        self
+    }
+
+    fn fresh_buffer(&self) -> Vec<u8> {
+        let mut b = self
+            .pool
+            .as_ref()
+            .and_then(|p| p.take())
+            .unwrap_or_else(|| Vec::with_capacity(CHUNK_TARGET * 2));
+        b.clear();
+        b
     }
 
     /// Scan forward, stopping early once a record boundary at or past `target` is found.
@@ -132,19 +154,14 @@ impl<R: Read> Chunker<R> {
     }
 
     fn fill(&mut self) -> io::Result<()> {
-        let start = self.buf.len();
-        self.buf.resize(start + CHUNK_TARGET.max(64 * 1024), 0);
+        let want = CHUNK_TARGET.max(64 * 1024) as u64;
         let n = loop {
-            match self.inner.read(&mut self.buf[start..]) {
+            match (&mut self.inner).take(want).read_to_end(&mut self.buf) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(start);
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         };
-        self.buf.truncate(start + n);
         self.bytes_read += n as u64;
         if n == 0 {
             self.eof = true;
@@ -166,7 +183,9 @@ impl<R: Read> Chunker<R> {
         loop {
             self.scan(target);
             if self.boundary > 0 && (self.boundary >= target || self.eof) {
-                let rest = self.buf.split_off(self.boundary);
+                let mut rest = self.fresh_buffer();
+                rest.extend_from_slice(&self.buf[self.boundary..]);
+                self.buf.truncate(self.boundary);
                 let chunk = std::mem::replace(&mut self.buf, rest);
                 self.scanned -= self.boundary;
                 self.boundary = 0;

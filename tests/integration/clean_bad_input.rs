@@ -151,7 +151,10 @@ fn control_characters_in_errors_are_not_echoed_raw() {
 
 #[test]
 fn blank_lines_are_not_rows_and_do_not_leak_into_outputs() {
-    let r = clean(b"email,n\n\na@example.com,1\n\n\nb@example.com,2\r\n\r\na@example.com,3\n", &[]);
+    let r = clean(
+        b"email,n\n\na@example.com,1\n\n\nb@example.com,2\r\n\r\na@example.com,3\n",
+        &[],
+    );
     assert_conserved(&r);
     assert_eq!(r.results.len(), 3);
     assert_eq!(r.clean, b"email,n\na@example.com,1\nb@example.com,2\r\n");
