@@ -121,6 +121,35 @@ impl<R: Read> Chunker<R> {
                     }
                 }
                 State::FieldStart if b == b'"' => State::Quoted,
+                State::FieldStart | State::Unquoted
+                    if b != d && b != b'\n' && b != b'\r' =>
+                {
+                    // Fast path: outside quotes only a line end, or a quote that opens a field,
+                    // changes anything. Jump to the next quote or line end.
+                    match memchr::memchr3(b'"', b'\n', b'\r', &buf[i..]) {
+                        None => {
+                            i = buf.len();
+                            st = State::Unquoted;
+                            break;
+                        }
+                        Some(p) => {
+                            let q = i + p;
+                            if buf[q] == b'"' && p > 0 && buf[q - 1] == d {
+                                i = q;
+                                State::Quoted
+                            } else if buf[q] == b'"' {
+                                // A quote inside an unquoted field is literal.
+                                i = q;
+                                State::Unquoted
+                            } else {
+                                // Re-examine the line end in the `Unquoted` state.
+                                i = q;
+                                st = State::Unquoted;
+                                continue;
+                            }
+                        }
+                    }
+                }
                 State::FieldStart | State::Unquoted => {
                     if b == d {
                         State::FieldStart
@@ -356,6 +385,25 @@ mod tests {
         assert_eq!(ch[1], b"c,\"\"\"q\"\"\",d\r\n".to_vec());
         // a stray quote mid-field does not open a quoted section
         assert!(ch.iter().any(|c| c == b"e,f\"g\n"));
+    }
+
+    proptest::proptest! {
+        /// Cutting into chunks never changes the records a CSV parser sees.
+        #[test]
+        fn chunks_hold_whole_records(
+            input in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'b', b',', b'"', b'\n', b'\r', b' ']),
+                0..200,
+            ),
+            target in 1usize..40,
+        ) {
+            let whole = parse_chunk(&input, b',');
+            let mut pieces = Vec::new();
+            for c in chunks(&input, target) {
+                pieces.extend(parse_chunk(&c, b','));
+            }
+            proptest::prop_assert_eq!(whole, pieces);
+        }
     }
 
     #[test]
