@@ -342,7 +342,9 @@ fn quoted_local(q: &str) -> Result<String, SyntaxError> {
         && !content.contains("..")
         && content
             .chars()
-            .all(|c| !c.is_ascii() || c == '.' || ATEXT[c as usize]);
+            .all(|c| !c.is_ascii() || c == '.' || ATEXT[c as usize])
+        // Unquoting must give a valid dot-atom: no Unicode spaces or other unsafe characters.
+        && (content.is_ascii() || check_unsafe_chars(&content, "local part").is_ok());
     let mut out = if is_atom {
         content
     } else {
@@ -659,5 +661,9 @@ mod tests {
         assert!(parse("a@[IPv6:::1]", p).is_ok());
         assert!(parse("a@[IPv6:1111:2222:3333::4444:5555:6666:7777]", p).is_err());
         assert!(parse("a@[127.0.0.256]", p).is_err());
+        // Found by fuzzing: a Unicode space keeps the quotes, so normalising is idempotent.
+        let n = parse("\"mz\u{1680}x\"@Jh.example", p).unwrap().normalized();
+        assert_eq!(n, "\"mz\u{1680}x\"@jh.example");
+        assert_eq!(parse(&n, p).unwrap().normalized(), n);
     }
 }

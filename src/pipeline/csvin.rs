@@ -121,9 +121,7 @@ impl<R: Read> Chunker<R> {
                     }
                 }
                 State::FieldStart if b == b'"' => State::Quoted,
-                State::FieldStart | State::Unquoted
-                    if b != d && b != b'\n' && b != b'\r' =>
-                {
+                State::FieldStart | State::Unquoted if b != d && b != b'\n' && b != b'\r' => {
                     // Fast path: outside quotes only a line end, or a quote that opens a field,
                     // changes anything. Jump to the next quote or line end.
                     match memchr::memchr3(b'"', b'\n', b'\r', &buf[i..]) {
