@@ -22,7 +22,7 @@ pub fn check_batch(
         .map(|(i, a)| address::analyze(first_row + i as u64, a, opts))
         .collect();
     for r in &mut recs {
-        if let Some(k) = r.canonical.as_deref() {
+        if let Some(k) = r.canonical() {
             match seen.get(k) {
                 Some(&f) => r.flags.duplicate_of = Some(f),
                 None => {

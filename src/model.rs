@@ -147,10 +147,12 @@ pub struct AddressRecord {
     pub valid: bool,
     /// Normalised form (NFC local part, lower-case Unicode domain), when valid.
     pub normalized: Option<String>,
-    /// All-ASCII form (IDNA A-labels) when valid and the local part is ASCII.
-    pub ascii: Option<String>,
-    /// The key used for duplicate detection (provider canonical form).
-    pub canonical: Option<String>,
+    /// All-ASCII form (IDNA A-labels) when valid and the local part is ASCII; read it with
+    /// [`AddressRecord::ascii`].
+    pub ascii: Derived,
+    /// The key used for duplicate detection (provider canonical form); read it with
+    /// [`AddressRecord::canonical`].
+    pub canonical: Derived,
     /// The verdict.
     pub verdict: Verdict,
     /// The primary reason.
@@ -163,6 +165,38 @@ pub struct AddressRecord {
     pub suggestion: Option<String>,
 }
 
+/// A form derived from the normalised address, stored only when it differs from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Derived {
+    /// Not available (invalid address, or no such form).
+    #[default]
+    None,
+    /// The same string as `normalized`.
+    SameAsNormalized,
+    /// A different string.
+    Own(String),
+}
+
+impl AddressRecord {
+    fn resolve<'a>(&'a self, d: &'a Derived) -> Option<&'a str> {
+        match d {
+            Derived::None => None,
+            Derived::SameAsNormalized => self.normalized.as_deref(),
+            Derived::Own(s) => Some(s),
+        }
+    }
+
+    /// The all-ASCII form (A-label domain), when the address is valid and its local part ASCII.
+    pub fn ascii(&self) -> Option<&str> {
+        self.resolve(&self.ascii)
+    }
+
+    /// The duplicate-detection key (provider canonical form), when the address is valid.
+    pub fn canonical(&self) -> Option<&str> {
+        self.resolve(&self.canonical)
+    }
+}
+
 impl Serialize for AddressRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
@@ -172,8 +206,8 @@ impl Serialize for AddressRecord {
             address: &'a str,
             valid: bool,
             normalized: &'a Option<String>,
-            ascii: &'a Option<String>,
-            canonical: &'a Option<String>,
+            ascii: Option<&'a str>,
+            canonical: Option<&'a str>,
             verdict: Verdict,
             reason: Reason,
             detail: &'a Option<String>,
@@ -186,8 +220,8 @@ impl Serialize for AddressRecord {
             address: &self.input,
             valid: self.valid,
             normalized: &self.normalized,
-            ascii: &self.ascii,
-            canonical: &self.canonical,
+            ascii: self.ascii(),
+            canonical: self.canonical(),
             verdict: self.verdict,
             reason: self.reason,
             detail: &self.detail,

@@ -8,8 +8,17 @@ use std::borrow::Cow;
 
 use super::lists::Lists;
 
-/// The duplicate-detection key of a normalised local part and an A-label domain.
-pub fn canonical_key(local: &str, domain: &str, lists: &Lists) -> String {
+/// The duplicate-detection key of a normalised local part and an A-label domain, or `None`
+/// when it is simply `local@domain` (nothing to lower-case, no provider rule).
+pub fn canonical_key(local: &str, domain: &str, lists: &Lists) -> Option<String> {
+    let rule = lists.provider_rule(domain);
+    if rule.is_none() && !local.chars().any(char::is_uppercase) {
+        return None;
+    }
+    Some(canonical_key_string(local, domain, lists))
+}
+
+fn canonical_key_string(local: &str, domain: &str, lists: &Lists) -> String {
     let local: Cow<'_, str> = if local.is_ascii() {
         if local.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Owned(local.to_ascii_lowercase())

@@ -26,6 +26,8 @@ pub struct Lists {
     providers: HashMap<&'static str, ProviderRule, FxBuild>,
     /// Typo-correction targets, most popular first.
     pub typo_targets: Vec<&'static str>,
+    /// The same targets split at the first dot: (target, name, suffix).
+    pub typo_split: Vec<(&'static str, &'static str, &'static str)>,
     typo_target_set: HashSet<&'static str, FxBuild>,
 }
 
@@ -65,6 +67,13 @@ impl Lists {
             role: entries(include_str!("../../data/role_accounts.txt")).collect(),
             providers,
             typo_target_set: typo_targets.iter().copied().collect(),
+            typo_split: typo_targets
+                .iter()
+                .map(|&t| match t.split_once('.') {
+                    Some((n, s)) => (t, n, s),
+                    None => (t, t, ""),
+                })
+                .collect(),
             typo_targets,
         }
     }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::fxhash::FxBuild;
-use crate::model::{AddressRecord, Flags, Reason, Verdict};
+use crate::model::{AddressRecord, Derived, Flags, Reason, Verdict};
 pub use lists::Lists;
 pub use syntax::{ParsedAddress, SyntaxError, SyntaxPolicy};
 
@@ -113,8 +113,8 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
         input: input.to_owned(),
         valid: false,
         normalized: None,
-        ascii: None,
-        canonical: None,
+        ascii: Derived::None,
+        canonical: Derived::None,
         verdict: Verdict::Undeliverable,
         reason: Reason::InvalidSyntax,
         detail: Some(e.0.into_owned()),
@@ -193,13 +193,17 @@ fn finish(
     normalized.push('@');
     normalized.push_str(uni);
     let ascii = if !local.is_ascii() {
-        None
+        Derived::None
     } else if uni == ascii_domain {
-        Some(normalized.clone())
+        Derived::SameAsNormalized
     } else {
-        Some(format!("{local}@{ascii_domain}"))
+        Derived::Own(format!("{local}@{ascii_domain}"))
     };
-    let canonical = canonical::canonical_key(local, ascii_domain, lists);
+    let canonical = match canonical::canonical_key(local, ascii_domain, lists) {
+        Some(k) => Derived::Own(k),
+        None if uni == ascii_domain => Derived::SameAsNormalized,
+        None => Derived::Own(format!("{local}@{ascii_domain}")),
+    };
     let reason = if disposable {
         Reason::Disposable
     } else if flags.role && opts.role_is_risky {
@@ -213,7 +217,7 @@ fn finish(
         valid: true,
         ascii,
         normalized: Some(normalized),
-        canonical: Some(canonical),
+        canonical,
         verdict: reason.verdict(),
         reason,
         detail: None,
@@ -285,7 +289,7 @@ mod tests {
         assert_eq!(r.reason, Reason::Disposable);
         assert_eq!(r.normalized.as_deref(), Some("info@mailinator.com"));
         let r = analyze(2, "j.doe+news@GoogleMail.com", &o);
-        assert_eq!(r.canonical.as_deref(), Some("jdoe@gmail.com"));
+        assert_eq!(r.canonical(), Some("jdoe@gmail.com"));
         assert!(r.flags.free);
         let r = analyze(3, "bob@gmial.com", &o);
         assert_eq!(r.suggestion.as_deref(), Some("bob@gmail.com"));

@@ -197,8 +197,7 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
     }
     let (name, suffix) = split_first(domain);
     let mut best: Option<(usize, &'static str)> = None;
-    for &t in &lists.typo_targets {
-        let (tname, tsuffix) = split_first(t);
+    for &(t, tname, tsuffix) in &lists.typo_split {
         // Every rule below needs the names, or the whole domains, within one character of
         // length (cheap pre-filter for the long tail of company domains).
         if !suffix.is_empty()

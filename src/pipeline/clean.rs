@@ -16,7 +16,7 @@ use super::progress::Progress;
 use super::{Pool, Stage};
 use crate::address::{self, AnalyzeOptions};
 use crate::fxhash::FxBuild;
-use crate::model::{AddressRecord, Reason, Verdict};
+use crate::model::{AddressRecord, Derived, Reason, Verdict};
 use crate::report::{Summary, Tally, escape_formula, is_formula};
 
 /// What sends a row to the rejects output.
@@ -327,8 +327,8 @@ fn analyze_row(
                 let mut r = address::analyze(0, &lossy, opts);
                 r.valid = false;
                 r.normalized = None;
-                r.ascii = None;
-                r.canonical = None;
+                r.ascii = Derived::None;
+                r.canonical = Derived::None;
                 r.suggestion = None;
                 r.reason = Reason::InvalidEncoding;
                 r.verdict = Reason::InvalidEncoding.verdict();
@@ -354,7 +354,7 @@ fn analyze_row(
         _ => true,
     };
     let key = if rec.valid {
-        rec.canonical.as_deref().map(key_hash)
+        rec.canonical().map(key_hash)
     } else {
         None
     };
@@ -893,7 +893,10 @@ pub fn run(
         )
     };
     let mut tally = Tally::default();
-    let mut seen: HashMap<u128, u64, FxBuild> = HashMap::default();
+    // Sized from the input's length (about 40 bytes a row) to avoid rehashing big tables.
+    let expect_rows = input_len.map_or(0, |n| (n / 40).min(50_000_000) as usize);
+    let mut seen: HashMap<u128, u64, FxBuild> =
+        HashMap::with_capacity_and_hasher(expect_rows, FxBuild::default());
     let mut progress = Progress::new(cfg.progress, input_len);
     let mut row_no: u64 = 0;
     let mut bytes_done: u64 = 0;
