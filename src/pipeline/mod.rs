@@ -46,10 +46,10 @@ impl<T> Pool<T> {
 
     /// Return an item for reuse (dropped when the pool is full).
     pub fn put(&self, item: T) {
-        if let Ok(mut v) = self.items.lock() {
-            if v.len() < self.max {
-                v.push(item);
-            }
+        if let Ok(mut v) = self.items.lock()
+            && v.len() < self.max
+        {
+            v.push(item);
         }
     }
 }
