@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::address::{self, AnalyzeOptions};
 use crate::model::AddressRecord;
+use crate::pipeline::Stage;
 
 /// Analyse a batch of addresses in parallel; `first_row` numbers the first one. Duplicates (by
 /// the provider canonical form) are flagged with `duplicate_of` using `seen`.
@@ -15,12 +16,17 @@ pub fn check_batch(
     first_row: u64,
     opts: &AnalyzeOptions,
     seen: &mut HashMap<String, u64>,
+    stage: Option<&dyn Stage>,
 ) -> Vec<AddressRecord> {
     let mut recs: Vec<AddressRecord> = addrs
         .par_iter()
         .enumerate()
         .map(|(i, a)| address::analyze(first_row + i as u64, a, opts))
         .collect();
+    if let Some(stage) = stage {
+        let mut refs: Vec<&mut AddressRecord> = recs.iter_mut().collect();
+        stage.process(&mut refs);
+    }
     for r in &mut recs {
         if let Some(k) = r.canonical() {
             match seen.get(k) {
@@ -40,6 +46,7 @@ pub fn check_lines<R: BufRead, W: Write>(
     mut input: R,
     out: &mut W,
     opts: &AnalyzeOptions,
+    stage: Option<&dyn Stage>,
 ) -> io::Result<u64> {
     let mut seen = HashMap::new();
     let mut row = 1u64;
@@ -55,7 +62,7 @@ pub fn check_lines<R: BufRead, W: Write>(
             batch.push(String::from_utf8_lossy(&line).into_owned());
         }
         if batch.len() >= 4096 || (n == 0 && !batch.is_empty()) {
-            let recs = check_batch(&batch, row, opts, &mut seen);
+            let recs = check_batch(&batch, row, opts, &mut seen, stage);
             row += batch.len() as u64;
             batch.clear();
             write_records(&recs, out)?;

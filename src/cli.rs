@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand};
+use mailsift::dns::DnsConfig;
 
 use mailsift::address::{AnalyzeOptions, SyntaxPolicy};
 use mailsift::pipeline::clean::{CleanConfig, RejectSet};
@@ -35,10 +39,21 @@ pub enum Command {
 /// Options shared by `clean` and `check`.
 #[derive(Args, Debug, Clone)]
 pub struct AddressOpts {
-    /// Skip network checks (DNS, SMTP). The network stages are not built yet, so every run is
-    /// offline today; valid addresses get `unknown: not_checked`.
+    /// Skip network checks (DNS); valid addresses get `unknown: not_checked`.
     #[arg(long)]
     pub offline: bool,
+    /// DNS server to ask instead of the system's resolvers, `IP[:PORT]` (repeatable).
+    #[arg(long = "dns", value_name = "SERVER[:PORT]")]
+    pub dns: Vec<String>,
+    /// Seconds to wait for one DNS answer.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub dns_timeout: f64,
+    /// Retries after a DNS timeout.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub dns_retries: usize,
+    /// Domains resolved at the same time.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub dns_concurrency: usize,
     /// Also accept RFC 5321 syntax that list hygiene rejects by default: quoted local parts and
     /// address literals (`user@[192.0.2.1]`).
     #[arg(long)]
@@ -56,6 +71,27 @@ pub struct AddressOpts {
 }
 
 impl AddressOpts {
+    /// DNS settings, or `None` with `--offline`.
+    pub fn dns(&self) -> Result<Option<DnsConfig>, String> {
+        if self.offline {
+            return Ok(None);
+        }
+        let servers = self
+            .dns
+            .iter()
+            .map(|s| parse_server(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !(self.dns_timeout > 0.0 && self.dns_timeout <= 600.0) {
+            return Err("--dns-timeout must be between 0 and 600 seconds".into());
+        }
+        Ok(Some(DnsConfig {
+            servers,
+            timeout: Duration::from_secs_f64(self.dns_timeout),
+            retries: self.dns_retries,
+            concurrency: self.dns_concurrency.max(1),
+        }))
+    }
+
     /// Library analysis options.
     pub fn analyze(&self) -> AnalyzeOptions {
         AnalyzeOptions {
@@ -146,4 +182,17 @@ pub struct CheckArgs {
     /// Address options.
     #[command(flatten)]
     pub addr: AddressOpts,
+}
+
+/// Parse `IP`, `IP:PORT`, `[IPv6]:PORT` (port 53 by default).
+pub fn parse_server(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(sa) = s.parse::<SocketAddr>() {
+        return Ok(sa);
+    }
+    if let Ok(ip) = s.trim_matches(['[', ']']).parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    Err(format!(
+        "--dns {s:?}: expected IP or IP:PORT (e.g. 127.0.0.1:5353)"
+    ))
 }

@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod check;
+pub mod dns;
 mod fxhash;
 pub mod model;
 pub mod pipeline;

@@ -11,6 +11,8 @@ use clap::Parser;
 
 use cli::{CheckArgs, CleanArgs, Cli, Command};
 use mailsift::check;
+use mailsift::dns::DnsStage;
+use mailsift::pipeline::Stage;
 use mailsift::pipeline::clean::{self, CleanSinks};
 use mailsift::report::terminal_safe;
 
@@ -106,9 +108,10 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         let len = f.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::with_capacity(1 << 20, f)), len)
     };
-    if !a.addr.offline && !a.quiet {
-        eprintln!("mailsift: note: the DNS and SMTP stages are not built yet; running offline");
-    }
+    let dns = match a.addr.dns().map_err(Failure::Usage)? {
+        Some(cfg) => Some(DnsStage::new(&cfg, !a.quiet).map_err(Failure::Job)?),
+        None => None,
+    };
     let rejects_path = a.rejects.clone().unwrap_or_else(|| default_rejects(&a));
     let sinks = CleanSinks {
         clean: create(&a.output, "clean output")?,
@@ -119,8 +122,10 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
             .map(|p| create(p, "results output"))
             .transpose()?,
     };
+    let stage = dns.as_ref().map(|d| d as &dyn Stage);
     let summary =
-        clean::run(input, len, &cfg, sinks, None).map_err(|e| Failure::Job(e.to_string()))?;
+        clean::run(input, len, &cfg, sinks, stage).map_err(|e| Failure::Job(e.to_string()))?;
+    warn_dns(dns.as_ref());
     if let Some(p) = &a.summary {
         let mut w = create(p, "summary")?;
         serde_json::to_writer_pretty(&mut w, &summary)
@@ -147,17 +152,32 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
 
 fn run_check(a: CheckArgs) -> Result<(), Failure> {
     let opts = a.addr.analyze();
+    let dns = match a.addr.dns().map_err(Failure::Usage)? {
+        Some(cfg) => Some(DnsStage::new(&cfg, false).map_err(Failure::Job)?),
+        None => None,
+    };
+    let stage = dns.as_ref().map(|d| d as &dyn Stage);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let write_err = |e: io::Error| Failure::Job(format!("writing output: {e}"));
     if a.addresses.len() == 1 && a.addresses[0] == "-" {
-        check::check_lines(io::stdin().lock(), &mut out, &opts)
+        check::check_lines(io::stdin().lock(), &mut out, &opts, stage)
             .map_err(|e| Failure::Job(format!("reading stdin: {e}")))?;
+        warn_dns(dns.as_ref());
         return Ok(());
     }
     let mut seen = std::collections::HashMap::new();
-    let recs = check::check_batch(&a.addresses, 1, &opts, &mut seen);
+    let recs = check::check_batch(&a.addresses, 1, &opts, &mut seen, stage);
     check::write_records(&recs, &mut out).map_err(write_err)?;
     out.flush().map_err(write_err)?;
+    warn_dns(dns.as_ref());
     Ok(())
+}
+
+fn warn_dns(dns: Option<&DnsStage>) {
+    if let Some(d) = dns {
+        for w in d.take_warnings() {
+            eprintln!("mailsift: warning: {w}");
+        }
+    }
 }

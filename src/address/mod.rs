@@ -120,6 +120,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
         detail: Some(e.0.into_owned()),
         flags,
         suggestion,
+        dns: None,
     };
     let (local, domain) = match parse_fast(candidate, opts.syntax, lists) {
         Fast::Parsed(local, d) => (local, d),
@@ -223,6 +224,7 @@ fn finish(
         detail: None,
         flags,
         suggestion: suggestion.map(|s| format!("{local}@{s}")),
+        dns: None,
     }
 }
 

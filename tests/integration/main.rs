@@ -3,6 +3,8 @@
 mod check_cli;
 mod clean_bad_input;
 mod clean_cli;
+mod dns;
+mod dns_server;
 mod properties;
 mod support;
 mod syntax_corpus;

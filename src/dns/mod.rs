@@ -1,0 +1,36 @@
+//! DNS: can a domain receive mail? The only module that imports hickory.
+//!
+//! For each unique domain (A-label form) the stage looks up MX records, keeps every host sorted
+//! by preference, resolves each MX host once (shared cache), falls back to the implicit MX
+//! (A/AAAA of the domain, RFC 5321 §5.1) when there is no MX, recognises the null MX
+//! (RFC 7505; the address records beside it are not used), and keeps transient failures
+//! (timeouts, SERVFAIL) apart from definite answers: they are `unknown`, never `undeliverable`.
+
+mod resolve;
+mod stage;
+
+pub use crate::model::{DnsEvidence, MailRoute, MxHost};
+pub use resolve::{DnsConfig, DnsResolver};
+pub use stage::DnsStage;
+
+/// The provider behind a set of MX hosts, from the suffix table in `data/mx_providers.tsv`.
+pub fn provider_for(hosts: &[MxHost]) -> Option<&'static str> {
+    use std::sync::OnceLock;
+    static TABLE: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        include_str!("../../data/mx_providers.tsv")
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut it = l.split('\t');
+                Some((it.next()?.trim(), it.next()?.trim()))
+            })
+            .collect()
+    });
+    hosts.iter().find_map(|h| {
+        let host = h.host.trim_end_matches('.').to_ascii_lowercase();
+        table.iter().find_map(|&(suffix, name)| {
+            (host == suffix.trim_start_matches('.') || host.ends_with(suffix)).then_some(name)
+        })
+    })
+}

@@ -1,0 +1,358 @@
+//! The async driver: hickory-resolver queries, classified into typed outcomes, with shared
+//! single-flight caches so that each domain and each MX host is resolved once per run.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use tokio::sync::OnceCell;
+
+use super::{MailRoute, MxHost};
+
+/// Resolver settings.
+#[derive(Debug, Clone)]
+pub struct DnsConfig {
+    /// Servers to ask (`SERVER[:PORT]`); empty means the system's resolvers.
+    pub servers: Vec<SocketAddr>,
+    /// Time to wait for one answer.
+    pub timeout: Duration,
+    /// Retries after a timeout.
+    pub retries: usize,
+    /// Domains resolved at the same time.
+    pub concurrency: usize,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        DnsConfig {
+            servers: Vec::new(),
+            timeout: Duration::from_secs(2),
+            retries: 1,
+            concurrency: 256,
+        }
+    }
+}
+
+/// The outcome of one query, as a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
+enum Fail {
+    NxDomain,
+    NoData,
+    Timeout,
+    ServFail,
+}
+
+impl Fail {
+    fn name(self) -> &'static str {
+        match self {
+            Fail::NxDomain => "nxdomain",
+            Fail::NoData => "nodata",
+            Fail::Timeout => "timeout",
+            Fail::ServFail => "servfail",
+        }
+    }
+}
+
+fn classify(e: &NetError) -> Fail {
+    match e {
+        NetError::Dns(DnsError::NoRecordsFound(nr)) => {
+            if nr.response_code == ResponseCode::NXDomain {
+                Fail::NxDomain
+            } else {
+                Fail::NoData
+            }
+        }
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => Fail::NxDomain,
+        NetError::Dns(_) => Fail::ServFail,
+        NetError::Timeout | NetError::Io(_) | NetError::NoConnections | NetError::Busy => {
+            Fail::Timeout
+        }
+        _ => Fail::ServFail,
+    }
+}
+
+/// Addresses of one host (A and AAAA), or why there are none.
+#[derive(Debug, Clone)]
+struct HostAnswer {
+    addresses: Vec<IpAddr>,
+    cname: bool,
+    problem: Option<Fail>,
+}
+
+/// Counters for tests and benchmarks.
+#[derive(Debug, Default)]
+pub struct DnsStats {
+    /// Domains resolved (cache misses).
+    pub domains: AtomicU64,
+    /// MX hosts resolved (cache misses).
+    pub hosts: AtomicU64,
+    /// Queries sent through the resolver.
+    pub queries: AtomicU64,
+}
+
+/// A caching, single-flight resolver of mail routes.
+pub struct DnsResolver {
+    resolver: TokioResolver,
+    domains: Mutex<HashMap<String, Arc<OnceCell<Arc<MailRoute>>>>>,
+    hosts: Mutex<HashMap<String, Arc<OnceCell<HostAnswer>>>>,
+    answered: AtomicU64,
+    timeouts: AtomicU64,
+    dead: AtomicBool,
+    /// Counters.
+    pub stats: DnsStats,
+}
+
+impl DnsResolver {
+    /// Build a resolver; call inside a tokio runtime context.
+    pub fn new(cfg: &DnsConfig) -> Result<DnsResolver, String> {
+        let provider = TokioRuntimeProvider::default();
+        let mut builder = if cfg.servers.is_empty() {
+            TokioResolver::builder(provider)
+                .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?
+        } else {
+            let servers = cfg
+                .servers
+                .iter()
+                .map(|sa| {
+                    let mut udp = ConnectionConfig::udp();
+                    udp.port = sa.port();
+                    let mut tcp = ConnectionConfig::tcp();
+                    tcp.port = sa.port();
+                    let mut ns = NameServerConfig::udp_and_tcp(sa.ip());
+                    ns.connections = vec![udp, tcp];
+                    ns
+                })
+                .collect();
+            TokioResolver::builder_with_config(ResolverConfig::from_name_servers(servers), provider)
+        };
+        let opts: &mut ResolverOpts = builder.options_mut();
+        opts.timeout = cfg.timeout;
+        opts.attempts = cfg.retries;
+        opts.ndots = 0;
+        opts.cache_size = 0;
+        opts.num_concurrent_reqs = 1;
+        let resolver = builder
+            .build()
+            .map_err(|e| format!("cannot build the DNS resolver: {e}"))?;
+        Ok(DnsResolver {
+            resolver,
+            domains: Mutex::new(HashMap::new()),
+            hosts: Mutex::new(HashMap::new()),
+            answered: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            dead: AtomicBool::new(false),
+            stats: DnsStats::default(),
+        })
+    }
+
+    /// True once no server has answered anything and several queries timed out.
+    pub fn resolvers_dead(&self) -> bool {
+        self.dead.load(Ordering::Relaxed)
+    }
+
+    fn note(&self, r: &Result<(), Fail>) {
+        match r {
+            Err(Fail::Timeout) => {
+                let t = self.timeouts.fetch_add(1, Ordering::Relaxed) + 1;
+                if t >= 3 && self.answered.load(Ordering::Relaxed) == 0 {
+                    self.dead.store(true, Ordering::Relaxed);
+                }
+            }
+            _ => {
+                self.answered.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    async fn query(&self, name: &str, rtype: RecordType) -> Result<Vec<RData>, Fail> {
+        if self.resolvers_dead() {
+            return Err(Fail::Timeout);
+        }
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        let res = self.resolver.lookup(fqdn.as_str(), rtype).await;
+        let out = match res {
+            Ok(l) => Ok(l.answers().iter().map(|r| r.data.clone()).collect()),
+            Err(e) => Err(classify(&e)),
+        };
+        self.note(&out.as_ref().map(|_| ()).map_err(|e| *e));
+        out
+    }
+
+    async fn host(&self, host: &str) -> HostAnswer {
+        let cell = {
+            let mut m = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+            m.entry(host.to_owned()).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            self.stats.hosts.fetch_add(1, Ordering::Relaxed);
+            let (a, aaaa) = tokio::join!(
+                self.query(host, RecordType::A),
+                self.query(host, RecordType::AAAA)
+            );
+            let mut addresses = Vec::new();
+            let mut cname = false;
+            for rd in a.iter().flatten().chain(aaaa.iter().flatten()) {
+                match rd {
+                    RData::A(x) => addresses.push(IpAddr::V4(x.0)),
+                    RData::AAAA(x) => addresses.push(IpAddr::V6(x.0)),
+                    RData::CNAME(_) => cname = true,
+                    _ => {}
+                }
+            }
+            let problem = if addresses.is_empty() {
+                Some(worst(a.err(), aaaa.err()))
+            } else {
+                None
+            };
+            HostAnswer {
+                addresses,
+                cname,
+                problem,
+            }
+        })
+        .await
+        .clone()
+    }
+
+    /// The mail route of `domain` (A-label form), resolved once per run.
+    pub async fn route(&self, domain: &str) -> Arc<MailRoute> {
+        let key = domain.trim_end_matches('.').to_ascii_lowercase();
+        let cell = {
+            let mut m = self.domains.lock().unwrap_or_else(|p| p.into_inner());
+            m.entry(key.clone()).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            self.stats.domains.fetch_add(1, Ordering::Relaxed);
+            Arc::new(self.resolve_route(&key).await)
+        })
+        .await
+        .clone()
+    }
+
+    async fn resolve_route(&self, domain: &str) -> MailRoute {
+        match self.query(domain, RecordType::MX).await {
+            Ok(rdata) => {
+                let mut mx: Vec<(u16, String)> = rdata
+                    .iter()
+                    .filter_map(|rd| match rd {
+                        RData::MX(m) => Some((m.preference, m.exchange.to_ascii())),
+                        _ => None,
+                    })
+                    .collect();
+                let is_root = |h: &str| h.is_empty() || h == ".";
+                if mx.is_empty() {
+                    return self.implicit(domain).await;
+                }
+                if mx.iter().all(|(_, h)| is_root(h)) {
+                    return MailRoute::NullMx;
+                }
+                mx.retain(|(_, h)| !is_root(h));
+                mx.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+                mx.dedup();
+                let answers = futures_join_all(mx.iter().map(|(_, h)| self.host(h))).await;
+                let hosts: Vec<MxHost> = mx
+                    .into_iter()
+                    .zip(answers)
+                    .map(|((preference, host), a)| MxHost {
+                        host: host.trim_end_matches('.').to_owned(),
+                        preference,
+                        addresses: a.addresses,
+                        cname: a.cname,
+                        problem: a.problem.map(Fail::name),
+                    })
+                    .collect();
+                if hosts.iter().any(|h| !h.addresses.is_empty()) {
+                    return MailRoute::Mx { hosts };
+                }
+                // No MX host has an address: definite only if every host said so definitely.
+                if hosts.iter().any(|h| h.problem == Some("timeout")) {
+                    MailRoute::Timeout
+                } else if hosts.iter().any(|h| h.problem == Some("servfail")) {
+                    MailRoute::ServFail
+                } else {
+                    MailRoute::NoMailServer
+                }
+            }
+            Err(Fail::NoData) => self.implicit(domain).await,
+            Err(Fail::NxDomain) => MailRoute::NxDomain,
+            Err(Fail::Timeout) => MailRoute::Timeout,
+            Err(Fail::ServFail) => MailRoute::ServFail,
+        }
+    }
+
+    async fn implicit(&self, domain: &str) -> MailRoute {
+        let a = self.host(domain).await;
+        match a.problem {
+            None => MailRoute::Implicit {
+                host: MxHost {
+                    host: domain.to_owned(),
+                    preference: 0,
+                    addresses: a.addresses,
+                    cname: a.cname,
+                    problem: None,
+                },
+            },
+            Some(Fail::Timeout) => MailRoute::Timeout,
+            Some(Fail::ServFail) => MailRoute::ServFail,
+            Some(Fail::NxDomain) | Some(Fail::NoData) => MailRoute::NoMailServer,
+        }
+    }
+}
+
+/// The most telling failure of an A and an AAAA query that both gave no address.
+fn worst(a: Option<Fail>, b: Option<Fail>) -> Fail {
+    let rank = |f: Option<Fail>| match f {
+        Some(Fail::Timeout) => 4,
+        Some(Fail::ServFail) => 3,
+        Some(Fail::NoData) => 2,
+        Some(Fail::NxDomain) => 1,
+        None => 0,
+    };
+    let (x, y) = (a, b);
+    let pick = if rank(x) >= rank(y) { x } else { y };
+    // Both queries answered without addresses: NODATA unless both said NXDOMAIN.
+    match (a, b) {
+        (Some(Fail::NxDomain), Some(Fail::NxDomain)) => Fail::NxDomain,
+        _ => pick.unwrap_or(Fail::NoData),
+    }
+}
+
+/// Await all futures concurrently, keeping their order.
+async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futs {
+        set.push(Box::pin(f));
+    }
+    let mut out = Vec::with_capacity(set.len());
+    // Poll them together: a small hand-rolled join.
+    let mut results: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.extend(results.into_iter().flatten());
+    out
+}

@@ -1,0 +1,176 @@
+//! The DNS stage of the pipeline: resolves each new domain of a batch concurrently (bounded),
+//! then applies the outcome to every address of the domain.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+
+use super::{DnsConfig, DnsEvidence, DnsResolver, MailRoute, provider_for};
+use crate::model::{AddressRecord, Reason, Verdict};
+use crate::pipeline::Stage;
+
+/// Resolves domains for `clean` and `check`.
+pub struct DnsStage {
+    rt: tokio::runtime::Runtime,
+    resolver: Arc<DnsResolver>,
+    evidence: Mutex<HashMap<String, Arc<DnsEvidence>>>,
+    concurrency: usize,
+    progress: bool,
+    warned: AtomicBool,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl DnsStage {
+    /// A stage with its own tokio runtime.
+    pub fn new(cfg: &DnsConfig, progress: bool) -> Result<DnsStage, String> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the DNS runtime: {e}"))?;
+        let resolver = {
+            let _guard = rt.enter();
+            Arc::new(DnsResolver::new(cfg)?)
+        };
+        Ok(DnsStage {
+            rt,
+            resolver,
+            evidence: Mutex::new(HashMap::new()),
+            concurrency: cfg.concurrency.max(1),
+            progress: progress && std::io::stderr().is_terminal(),
+            warned: AtomicBool::new(false),
+            warnings: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The resolver (for its counters).
+    pub fn resolver(&self) -> &DnsResolver {
+        &self.resolver
+    }
+
+    /// Warnings to show the user once (e.g. no DNS server answers).
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Resolve a set of domains (A-label form), returning the evidence of each.
+    pub fn resolve_all(&self, domains: &[String]) -> Vec<Arc<DnsEvidence>> {
+        let sem = Arc::new(Semaphore::new(self.concurrency));
+        let total = domains.len();
+        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let routes: Vec<Arc<MailRoute>> = self.rt.block_on(async {
+            let mut handles = Vec::with_capacity(domains.len());
+            for d in domains {
+                let sem = sem.clone();
+                let resolver = self.resolver.clone();
+                let d = d.clone();
+                let done = done.clone();
+                let show = self.progress && total >= 100;
+                handles.push(tokio::spawn(async move {
+                    let _permit = sem.acquire_owned().await;
+                    let r = resolver.route(&d).await;
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if show && (n.is_multiple_of(100) || n == total) {
+                        let mut e = std::io::stderr().lock();
+                        let _ = write!(e, "\rDNS: {n}/{total} domains ");
+                        let _ = e.flush();
+                    }
+                    r
+                }));
+            }
+            let mut out = Vec::with_capacity(handles.len());
+            for h in handles {
+                out.push(h.await.unwrap_or_else(|_| Arc::new(MailRoute::ServFail)));
+            }
+            out
+        });
+        if self.progress && total >= 100 {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(b"\r\x1b[2K");
+        }
+        if self.resolver.resolvers_dead() && !self.warned.swap(true, Ordering::Relaxed) {
+            self.warnings
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(
+                    "no DNS server answered; addresses that needed DNS are marked \
+                     unknown (dns_timeout), not undeliverable"
+                        .to_owned(),
+                );
+        }
+        domains
+            .iter()
+            .zip(routes)
+            .map(|(d, route)| {
+                Arc::new(DnsEvidence {
+                    domain: d.clone(),
+                    provider: provider_for(route.hosts()),
+                    route: (*route).clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The A-label domain of a valid record.
+fn ascii_domain(r: &AddressRecord) -> Option<String> {
+    if !r.valid {
+        return None;
+    }
+    if let Some(a) = r.ascii() {
+        return a.rsplit_once('@').map(|(_, d)| d.to_owned());
+    }
+    let n = r.normalized.as_deref()?;
+    let (_, d) = n.rsplit_once('@')?;
+    if d.starts_with('[') {
+        return None;
+    }
+    idna::domain_to_ascii(d).ok()
+}
+
+/// Apply DNS evidence to a record: a definite "no mail here" makes it undeliverable; a
+/// transient failure only replaces `not_checked` (it never condemns an address).
+pub fn apply(r: &mut AddressRecord, ev: Arc<DnsEvidence>) {
+    if let Some(reason) = ev.route.reason() {
+        if reason.verdict() == Verdict::Undeliverable {
+            r.reason = reason;
+            r.verdict = Verdict::Undeliverable;
+        } else if r.reason == Reason::NotChecked {
+            r.reason = reason;
+            r.verdict = reason.verdict();
+        }
+    }
+    r.dns = Some(ev);
+}
+
+impl Stage for DnsStage {
+    fn process(&self, records: &mut [&mut AddressRecord]) {
+        let domains: Vec<Option<String>> = records.iter().map(|r| ascii_domain(r)).collect();
+        let missing: Vec<String> = {
+            let cache = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
+            let mut seen = std::collections::HashSet::new();
+            domains
+                .iter()
+                .flatten()
+                .filter(|d| !cache.contains_key(*d) && seen.insert((*d).clone()))
+                .cloned()
+                .collect()
+        };
+        if !missing.is_empty() {
+            let ev = self.resolve_all(&missing);
+            let mut cache = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
+            for (d, e) in missing.into_iter().zip(ev) {
+                cache.insert(d, e);
+            }
+        }
+        let cache = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
+        for (r, d) in records.iter_mut().zip(domains) {
+            if let Some(ev) = d.and_then(|d| cache.get(&d).cloned()) {
+                apply(r, ev);
+            }
+        }
+    }
+}

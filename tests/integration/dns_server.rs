@@ -1,0 +1,296 @@
+//! An in-process authoritative DNS server on 127.0.0.1 for hermetic tests and benchmarks.
+//!
+//! It serves zone text (`name TYPE data` lines), counts every query by (name, type), and can
+//! misbehave per name: drop queries (timeout), answer SERVFAIL, answer garbage, answer slowly,
+//! or truncate UDP answers so the client must retry over TCP.
+
+use std::collections::{HashMap, HashSet};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_proto::op::{Message, MessageType, ResponseCode};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, TXT};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// How the server treats queries for a name (and its sub-names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behavior {
+    /// Never answer.
+    Drop,
+    /// Answer SERVFAIL.
+    ServFail,
+    /// Answer bytes that are not a DNS message.
+    Garbage,
+    /// Answer after a delay.
+    Slow(Duration),
+    /// Over UDP, answer with TC set and no records; over TCP, answer normally.
+    Truncate,
+}
+
+#[derive(Default)]
+struct Zone {
+    records: HashMap<(String, RecordType), Vec<RData>>,
+    names: HashSet<String>,
+    behaviors: Vec<(String, Behavior)>,
+}
+
+fn key(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl Zone {
+    fn parse(text: &str) -> Zone {
+        let mut z = Zone::default();
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with(';'))
+        {
+            let mut it = line.splitn(3, char::is_whitespace);
+            let (name, ty, data) = (
+                it.next().unwrap(),
+                it.next().unwrap(),
+                it.next().unwrap_or("").trim(),
+            );
+            let name = key(name);
+            let fq = |s: &str| Name::from_ascii(format!("{}.", s.trim_end_matches('.'))).unwrap();
+            let (rt, rd) = match ty {
+                "A" => (
+                    RecordType::A,
+                    RData::A(A(Ipv4Addr::from_str(data).unwrap())),
+                ),
+                "AAAA" => (
+                    RecordType::AAAA,
+                    RData::AAAA(AAAA(Ipv6Addr::from_str(data).unwrap())),
+                ),
+                "CNAME" => (RecordType::CNAME, RData::CNAME(CNAME(fq(data)))),
+                "TXT" => (RecordType::TXT, RData::TXT(TXT::new(vec![data.to_owned()]))),
+                "MX" => {
+                    let (p, h) = data.split_once(' ').unwrap();
+                    let ex = if h.trim() == "." {
+                        Name::root()
+                    } else {
+                        fq(h.trim())
+                    };
+                    (RecordType::MX, RData::MX(MX::new(p.parse().unwrap(), ex)))
+                }
+                "BEHAVIOR" => {
+                    let b = match data {
+                        "drop" => Behavior::Drop,
+                        "servfail" => Behavior::ServFail,
+                        "garbage" => Behavior::Garbage,
+                        "truncate" => Behavior::Truncate,
+                        s if s.starts_with("slow") => {
+                            Behavior::Slow(Duration::from_millis(s[4..].trim().parse().unwrap()))
+                        }
+                        other => panic!("unknown behavior {other}"),
+                    };
+                    z.behaviors.push((name, b));
+                    continue;
+                }
+                other => panic!("unsupported type {other}"),
+            };
+            z.names.insert(name.clone());
+            z.records.entry((name, rt)).or_default().push(rd);
+        }
+        z
+    }
+
+    fn behavior(&self, name: &str) -> Option<Behavior> {
+        self.behaviors
+            .iter()
+            .find_map(|(n, b)| (name == n || name.ends_with(&format!(".{n}"))).then_some(*b))
+    }
+
+    /// Answer records for (name, type), following CNAMEs for other types.
+    fn answer(&self, name: &str, rt: RecordType, out: &mut Vec<Record>, depth: usize) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let owner = Name::from_ascii(format!("{name}.")).unwrap();
+        if let Some(rds) = self.records.get(&(name.to_owned(), rt)) {
+            out.extend(
+                rds.iter()
+                    .map(|rd| Record::from_rdata(owner.clone(), 300, rd.clone())),
+            );
+            return true;
+        }
+        if rt != RecordType::CNAME
+            && let Some(c) = self.records.get(&(name.to_owned(), RecordType::CNAME))
+        {
+            out.push(Record::from_rdata(owner, 300, c[0].clone()));
+            if let RData::CNAME(t) = &c[0] {
+                let target = key(&t.0.to_ascii());
+                self.answer(&target, rt, out, depth + 1);
+            }
+            return true;
+        }
+        self.names.contains(name)
+    }
+}
+
+/// A running test DNS server.
+pub struct DnsServer {
+    /// Where it listens (UDP and TCP, same port).
+    pub addr: SocketAddr,
+    counts: Arc<Mutex<HashMap<(String, RecordType), u64>>>,
+}
+
+impl DnsServer {
+    /// Start serving `zone` on 127.0.0.1 (a fresh port).
+    pub fn start(zone: &str) -> DnsServer {
+        let zone = Arc::new(Zone::parse(zone));
+        let counts: Arc<Mutex<HashMap<(String, RecordType), u64>>> = Arc::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let c2 = counts.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                // Same port for UDP and TCP.
+                let (udp, tcp) = loop {
+                    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                    let port = udp.local_addr().unwrap().port();
+                    if let Ok(tcp) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                        break (udp, tcp);
+                    }
+                };
+                tx.send(udp.local_addr().unwrap()).unwrap();
+                let udp = Arc::new(udp);
+                let (z1, c1) = (zone.clone(), c2.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let Ok((stream, _)) = tcp.accept().await else {
+                            continue;
+                        };
+                        let (z, c) = (z1.clone(), c1.clone());
+                        tokio::spawn(async move { serve_tcp(stream, z, c).await });
+                    }
+                });
+                let mut buf = vec![0u8; 4096];
+                loop {
+                    let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
+                        continue;
+                    };
+                    let q = buf[..n].to_vec();
+                    let (z, c, u) = (zone.clone(), c2.clone(), udp.clone());
+                    tokio::spawn(async move {
+                        if let Some(resp) = respond(&q, &z, &c, true).await {
+                            let _ = u.send_to(&resp, peer).await;
+                        }
+                    });
+                }
+            });
+        });
+        let addr = rx.recv().unwrap();
+        DnsServer { addr, counts }
+    }
+
+    /// Queries received for (name, type).
+    pub fn count(&self, name: &str, rt: RecordType) -> u64 {
+        self.counts
+            .lock()
+            .unwrap()
+            .get(&(key(name), rt))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// All queries received.
+    pub fn total(&self) -> u64 {
+        self.counts.lock().unwrap().values().sum()
+    }
+
+    /// The (name, type) pairs asked more than once.
+    pub fn repeated(&self) -> Vec<(String, RecordType, u64)> {
+        let mut v: Vec<_> = self
+            .counts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|((a, b), n)| (a.clone(), *b, *n))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    /// `--dns` argument for this server.
+    pub fn arg(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+async fn serve_tcp(
+    mut s: tokio::net::TcpStream,
+    z: Arc<Zone>,
+    c: Arc<Mutex<HashMap<(String, RecordType), u64>>>,
+) {
+    loop {
+        let mut len = [0u8; 2];
+        if s.read_exact(&mut len).await.is_err() {
+            return;
+        }
+        let mut q = vec![0u8; u16::from_be_bytes(len) as usize];
+        if s.read_exact(&mut q).await.is_err() {
+            return;
+        }
+        if let Some(resp) = respond(&q, &z, &c, false).await {
+            let mut framed = (resp.len() as u16).to_be_bytes().to_vec();
+            framed.extend_from_slice(&resp);
+            if s.write_all(&framed).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+async fn respond(
+    q: &[u8],
+    z: &Zone,
+    counts: &Mutex<HashMap<(String, RecordType), u64>>,
+    udp: bool,
+) -> Option<Vec<u8>> {
+    let msg = Message::from_vec(q).ok()?;
+    let query = msg.queries.first()?.clone();
+    let name = key(&query.name().to_ascii());
+    let rt = query.query_type();
+    if !(udp && matches!(z.behavior(&name), Some(Behavior::Truncate))) {
+        *counts
+            .lock()
+            .unwrap()
+            .entry((name.clone(), rt))
+            .or_default() += 1;
+    }
+    let mut resp = Message::new(msg.metadata.id, MessageType::Response, msg.metadata.op_code);
+    resp.metadata.recursion_desired = msg.metadata.recursion_desired;
+    resp.metadata.recursion_available = true;
+    resp.metadata.authoritative = true;
+    resp.add_query(query);
+    match z.behavior(&name) {
+        Some(Behavior::Drop) => return None,
+        Some(Behavior::Garbage) => return Some(b"\x00\x01this is not DNS at all".to_vec()),
+        Some(Behavior::ServFail) => {
+            resp.metadata.response_code = ResponseCode::ServFail;
+            return resp.to_vec().ok();
+        }
+        Some(Behavior::Slow(d)) => tokio::time::sleep(d).await,
+        Some(Behavior::Truncate) if udp => {
+            resp.metadata.truncation = true;
+            return resp.to_vec().ok();
+        }
+        _ => {}
+    }
+    let mut answers = Vec::new();
+    if z.answer(&name, rt, &mut answers, 0) {
+        resp.add_answers(answers);
+    } else {
+        resp.metadata.response_code = ResponseCode::NXDomain;
+    }
+    resp.to_vec().ok()
+}
