@@ -1,0 +1,1045 @@
+//! Deterministic generator of realistic contact lists for benchmarks (no dependencies).
+//!
+//! Used by `benches/clean.rs` (via `#[path]`) and by the `gen_list` example, which
+//! `benches/e2e.sh` runs to make its 1,000,000-row input:
+//!
+//! ```text
+//! cargo run --release --example gen_list -- 1000000 --seed 42 > list.csv
+//! ```
+//!
+//! Output: CSV with the header `email,first_name,last_name,signup_date`, LF line ends, fields
+//! quoted per RFC 4180 only when needed. The same `(n, seed)` always gives the same bytes.
+//!
+//! Row mix (each row picks one kind; percentages of all rows):
+//!
+//! | kind        | share | what                                                             |
+//! |-------------|-------|------------------------------------------------------------------|
+//! | provider    | 58 %  | gmail ~30 %, yahoo, hotmail/outlook/live, icloud, aol, gmx, ...  |
+//! | company     | 32.4 %| 50,000 synthetic domains, Zipf-like (s = 1.0) popularity          |
+//! | duplicate   | 3 %   | earlier row: exact, case, padding, Gmail dots, +tag, googlemail  |
+//! | typo        | 2 %   | gmial.com, hotmial.com, yahoo.con, outlok.com, ...               |
+//! | invalid     | 2 %   | no @, @@, spaces, no TLD, trailing dot, display name, n/a, ...   |
+//! | disposable  | 1 %   | mailinator.com, yopmail.com, ...                                 |
+//! | role        | 1 %   | info@, sales@, support@ ... at company domains                   |
+//! | idn         | 0.6 % | bücher.de, пример.рф, A-label forms, a few UTF-8 local parts     |
+//!
+//! On top of that, ~10 % of non-duplicate valid-looking rows get mixed case and ~1 % get
+//! white-space padding.
+
+#![allow(dead_code)]
+
+use std::io::{self, Write};
+
+/// The CSV header line (without line end).
+pub const HEADER: &str = "email,first_name,last_name,signup_date";
+
+/// SplitMix64: seeds the main generator.
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// xorshift64* PRNG, seeded through SplitMix64 (never zero).
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Self {
+        let mut s = SplitMix64(seed).next_u64();
+        if s == 0 {
+            s = 0x2545_F491_4F6C_DD1D;
+        }
+        Rng(s)
+    }
+
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        ((self.next_u64() >> 32).wrapping_mul(n as u64) >> 32) as usize
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    /// A uniformly chosen element.
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+}
+
+/// Cumulative weights for weighted choice.
+struct Weighted {
+    cum: Vec<f64>,
+}
+
+impl Weighted {
+    fn new(weights: impl IntoIterator<Item = f64>) -> Self {
+        let mut acc = 0.0;
+        let cum = weights
+            .into_iter()
+            .map(|w| {
+                acc += w;
+                acc
+            })
+            .collect();
+        Weighted { cum }
+    }
+
+    fn sample(&self, rng: &mut Rng) -> usize {
+        let total = *self.cum.last().expect("non-empty");
+        let x = rng.unit() * total;
+        self.cum
+            .partition_point(|&c| c <= x)
+            .min(self.cum.len() - 1)
+    }
+}
+
+/// Big providers, with weights in percent of all rows (they add up to 58).
+const PROVIDERS: &[(&str, f64)] = &[
+    ("gmail.com", 30.0),
+    ("yahoo.com", 6.0),
+    ("hotmail.com", 4.2),
+    ("outlook.com", 3.0),
+    ("live.com", 1.0),
+    ("icloud.com", 2.5),
+    ("aol.com", 1.3),
+    ("gmx.de", 1.0),
+    ("web.de", 1.0),
+    ("mail.ru", 0.9),
+    ("qq.com", 0.9),
+    ("yahoo.co.uk", 0.5),
+    ("hotmail.co.uk", 0.4),
+    ("yahoo.fr", 0.3),
+    ("hotmail.fr", 0.3),
+    ("msn.com", 0.3),
+    ("me.com", 0.3),
+    ("mac.com", 0.1),
+    ("googlemail.com", 0.2),
+    ("yandex.ru", 0.5),
+    ("protonmail.com", 0.3),
+    ("gmx.net", 0.3),
+    ("t-online.de", 0.4),
+    ("orange.fr", 0.3),
+    ("free.fr", 0.2),
+    ("libero.it", 0.2),
+    ("163.com", 0.3),
+    ("naver.com", 0.2),
+    ("comcast.net", 0.3),
+    ("ymail.com", 0.1),
+];
+
+/// Providers whose canonical form drops `+tags` (see `data/providers.tsv`).
+const PLUS_PROVIDERS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "protonmail.com",
+    "yandex.ru",
+];
+
+const TYPO_DOMAINS: &[&str] = &[
+    "gmial.com",
+    "gmai.com",
+    "gamil.com",
+    "gmail.con",
+    "gmail.co",
+    "gmaill.com",
+    "gnail.com",
+    "gmail.cm",
+    "hotmial.com",
+    "hotmai.com",
+    "hotmail.con",
+    "hotmil.com",
+    "yahoo.con",
+    "yaho.com",
+    "yahooo.com",
+    "yhaoo.com",
+    "outlok.com",
+    "outllok.com",
+    "outlook.co",
+    "iclod.com",
+    "icoud.com",
+    "aol.con",
+    "comcast.nt",
+    "gmx.dee",
+];
+
+const DISPOSABLE: &[&str] = &[
+    "mailinator.com",
+    "guerrillamail.com",
+    "10minutemail.com",
+    "yopmail.com",
+    "trashmail.com",
+    "sharklasers.com",
+    "throwawaymail.com",
+    "maildrop.cc",
+    "getnada.com",
+    "dispostable.com",
+    "temp-mail.org",
+    "mailnesia.com",
+    "fakeinbox.com",
+];
+
+const ROLES: &[&str] = &[
+    "info",
+    "sales",
+    "support",
+    "admin",
+    "contact",
+    "office",
+    "hello",
+    "billing",
+    "noreply",
+    "webmaster",
+    "postmaster",
+    "marketing",
+    "hr",
+    "jobs",
+    "team",
+];
+
+/// IDN domains: (U-label form, A-label form).
+const IDN_DOMAINS: &[(&str, &str)] = &[
+    ("bücher.de", "xn--bcher-kva.de"),
+    ("münchen.de", "xn--mnchen-3ya.de"),
+    ("пример.рф", "xn--e1afmkfd.xn--p1ai"),
+    ("почта.рф", "xn--80a1acny.xn--p1ai"),
+    ("café.fr", "xn--caf-dma.fr"),
+    ("例え.jp", "xn--r8jz45g.jp"),
+    ("müller-bau.de", "xn--mller-bau-q9a.de"),
+    ("zürich.ch", "xn--zrich-kva.ch"),
+    ("españa.es", "xn--espaa-rta.es"),
+    ("köln.de", "xn--kln-sna.de"),
+    ("日本語.jp", "xn--wgv71a119e.jp"),
+];
+
+const UTF8_LOCALS: &[&str] = &[
+    "josé",
+    "müller",
+    "zoë",
+    "иван",
+    "用户",
+    "δοκιμή",
+    "françois",
+];
+
+/// First names: (as written in the name column, ASCII form for local parts).
+const FIRST: &[(&str, &str)] = &[
+    ("James", "james"),
+    ("Mary", "mary"),
+    ("John", "john"),
+    ("Patricia", "patricia"),
+    ("Robert", "robert"),
+    ("Jennifer", "jennifer"),
+    ("Michael", "michael"),
+    ("Linda", "linda"),
+    ("William", "william"),
+    ("Elizabeth", "elizabeth"),
+    ("David", "david"),
+    ("Barbara", "barbara"),
+    ("Richard", "richard"),
+    ("Susan", "susan"),
+    ("Joseph", "joseph"),
+    ("Jessica", "jessica"),
+    ("Thomas", "thomas"),
+    ("Sarah", "sarah"),
+    ("Charles", "charles"),
+    ("Karen", "karen"),
+    ("Daniel", "daniel"),
+    ("Nancy", "nancy"),
+    ("Matthew", "matthew"),
+    ("Lisa", "lisa"),
+    ("Anthony", "anthony"),
+    ("Betty", "betty"),
+    ("Mark", "mark"),
+    ("Sandra", "sandra"),
+    ("Paul", "paul"),
+    ("Ashley", "ashley"),
+    ("Steven", "steven"),
+    ("Emily", "emily"),
+    ("Andrew", "andrew"),
+    ("Donna", "donna"),
+    ("Kevin", "kevin"),
+    ("Michelle", "michelle"),
+    ("Brian", "brian"),
+    ("Carol", "carol"),
+    ("George", "george"),
+    ("Amanda", "amanda"),
+    ("Edward", "edward"),
+    ("Melissa", "melissa"),
+    ("Ronald", "ronald"),
+    ("Deborah", "deborah"),
+    ("Timothy", "timothy"),
+    ("Laura", "laura"),
+    ("Jason", "jason"),
+    ("Rebecca", "rebecca"),
+    ("Jeffrey", "jeffrey"),
+    ("Sharon", "sharon"),
+    ("Ryan", "ryan"),
+    ("Cynthia", "cynthia"),
+    ("Jacob", "jacob"),
+    ("Kathleen", "kathleen"),
+    ("Gary", "gary"),
+    ("Amy", "amy"),
+    ("Nicholas", "nicholas"),
+    ("Angela", "angela"),
+    ("Eric", "eric"),
+    ("Anna", "anna"),
+    ("Jonathan", "jonathan"),
+    ("Emma", "emma"),
+    ("Stephen", "stephen"),
+    ("Olivia", "olivia"),
+    ("Larry", "larry"),
+    ("Sophie", "sophie"),
+    ("Justin", "justin"),
+    ("Chloe", "chloe"),
+    ("Lukas", "lukas"),
+    ("Lea", "lea"),
+    ("Felix", "felix"),
+    ("Hannah", "hannah"),
+    ("Jonas", "jonas"),
+    ("Mia", "mia"),
+    ("Maximilian", "maximilian"),
+    ("Lena", "lena"),
+    ("Jürgen", "juergen"),
+    ("Jörg", "joerg"),
+    ("Zoë", "zoe"),
+    ("José", "jose"),
+    ("François", "francois"),
+    ("Chloé", "chloe"),
+    ("Søren", "soren"),
+    ("Björn", "bjorn"),
+    ("Inès", "ines"),
+    ("Łukasz", "lukasz"),
+    ("Zoltán", "zoltan"),
+    ("Noémie", "noemie"),
+    ("Pierre", "pierre"),
+    ("Camille", "camille"),
+    ("Louis", "louis"),
+    ("Manon", "manon"),
+    ("Giulia", "giulia"),
+    ("Marco", "marco"),
+    ("Alessandro", "alessandro"),
+    ("Sofia", "sofia"),
+    ("Carlos", "carlos"),
+    ("Lucía", "lucia"),
+    ("Javier", "javier"),
+    ("María", "maria"),
+    ("Иван", "ivan"),
+    ("Ольга", "olga"),
+    ("Дмитрий", "dmitry"),
+    ("Анна", "anna"),
+    ("Wei", "wei"),
+    ("Li", "li"),
+    ("Hiroshi", "hiroshi"),
+    ("Yuki", "yuki"),
+    ("Min-jun", "minjun"),
+    ("Ji-woo", "jiwoo"),
+    ("Aarav", "aarav"),
+    ("Priya", "priya"),
+    ("Mohammed", "mohammed"),
+    ("Fatima", "fatima"),
+    ("Ahmet", "ahmet"),
+    ("Ayşe", "ayse"),
+    ("Kwame", "kwame"),
+    ("Amara", "amara"),
+    ("Sean", "sean"),
+    ("Siobhán", "siobhan"),
+];
+
+/// Last names: (as written, ASCII form).
+const LAST: &[(&str, &str)] = &[
+    ("Smith", "smith"),
+    ("Johnson", "johnson"),
+    ("Williams", "williams"),
+    ("Brown", "brown"),
+    ("Jones", "jones"),
+    ("Garcia", "garcia"),
+    ("Miller", "miller"),
+    ("Davis", "davis"),
+    ("Rodriguez", "rodriguez"),
+    ("Martinez", "martinez"),
+    ("Hernandez", "hernandez"),
+    ("Lopez", "lopez"),
+    ("Gonzalez", "gonzalez"),
+    ("Wilson", "wilson"),
+    ("Anderson", "anderson"),
+    ("Thomas", "thomas"),
+    ("Taylor", "taylor"),
+    ("Moore", "moore"),
+    ("Jackson", "jackson"),
+    ("Martin", "martin"),
+    ("Lee", "lee"),
+    ("Perez", "perez"),
+    ("Thompson", "thompson"),
+    ("White", "white"),
+    ("Harris", "harris"),
+    ("Sanchez", "sanchez"),
+    ("Clark", "clark"),
+    ("Ramirez", "ramirez"),
+    ("Lewis", "lewis"),
+    ("Robinson", "robinson"),
+    ("Walker", "walker"),
+    ("Young", "young"),
+    ("Allen", "allen"),
+    ("King", "king"),
+    ("Wright", "wright"),
+    ("Scott", "scott"),
+    ("Torres", "torres"),
+    ("Nguyen", "nguyen"),
+    ("Hill", "hill"),
+    ("Flores", "flores"),
+    ("Green", "green"),
+    ("Adams", "adams"),
+    ("Nelson", "nelson"),
+    ("Baker", "baker"),
+    ("Hall", "hall"),
+    ("Rivera", "rivera"),
+    ("Campbell", "campbell"),
+    ("Mitchell", "mitchell"),
+    ("Carter", "carter"),
+    ("Roberts", "roberts"),
+    ("Müller", "mueller"),
+    ("Schmidt", "schmidt"),
+    ("Schneider", "schneider"),
+    ("Fischer", "fischer"),
+    ("Weber", "weber"),
+    ("Meyer", "meyer"),
+    ("Wagner", "wagner"),
+    ("Becker", "becker"),
+    ("Schulz", "schulz"),
+    ("Hoffmann", "hoffmann"),
+    ("Schäfer", "schaefer"),
+    ("Koch", "koch"),
+    ("Bauer", "bauer"),
+    ("Richter", "richter"),
+    ("Klein", "klein"),
+    ("Wolf", "wolf"),
+    ("Schröder", "schroeder"),
+    ("Dubois", "dubois"),
+    ("Lefèvre", "lefevre"),
+    ("Moreau", "moreau"),
+    ("Laurent", "laurent"),
+    ("Rossi", "rossi"),
+    ("Russo", "russo"),
+    ("Ferrari", "ferrari"),
+    ("Esposito", "esposito"),
+    ("Fernández", "fernandez"),
+    ("González", "gonzalez"),
+    ("Ødegaard", "odegaard"),
+    ("Nowak", "nowak"),
+    ("Kowalski", "kowalski"),
+    ("Novák", "novak"),
+    ("Horváth", "horvath"),
+    ("Иванов", "ivanov"),
+    ("Смирнов", "smirnov"),
+    ("Wang", "wang"),
+    ("Zhang", "zhang"),
+    ("Chen", "chen"),
+    ("Liu", "liu"),
+    ("Tanaka", "tanaka"),
+    ("Suzuki", "suzuki"),
+    ("Kim", "kim"),
+    ("Park", "park"),
+    ("Patel", "patel"),
+    ("Singh", "singh"),
+    ("Yılmaz", "yilmaz"),
+    ("O'Brien", "obrien"),
+    ("O'Connor", "oconnor"),
+    ("Smith, Jr.", "smith"),
+    ("Jones, III", "jones"),
+    ("de la Cruz", "delacruz"),
+    ("van der Berg", "vandenberg"),
+    ("Murphy", "murphy"),
+    ("Kelly", "kelly"),
+];
+
+const SYLLABLES: &[&str] = &[
+    "ac", "al", "am", "an", "ar", "ba", "be", "bi", "bo", "bri", "ca", "cen", "co", "cor", "da",
+    "de", "di", "do", "el", "en", "fa", "fi", "flo", "ga", "ge", "gi", "go", "ha", "he", "in",
+    "ja", "ka", "ki", "ko", "la", "le", "li", "lo", "lu", "ma", "me", "mi", "mo", "na", "ne", "ni",
+    "no", "nu", "or", "pa", "pe", "pi", "po", "qua", "ra", "re", "ri", "ro", "ru", "sa", "se",
+    "si", "so", "ta", "te", "ti", "to", "tra", "un", "va", "ve", "vi", "vo", "xa", "ze", "zo",
+];
+
+const WORDS: &[&str] = &[
+    "tech",
+    "labs",
+    "group",
+    "consulting",
+    "systems",
+    "solutions",
+    "media",
+    "design",
+    "partners",
+    "logistics",
+    "software",
+    "bau",
+    "gmbh",
+    "holding",
+    "digital",
+    "energy",
+    "health",
+    "capital",
+    "foods",
+    "legal",
+    "studio",
+    "works",
+    "global",
+    "data",
+    "cloud",
+    "net",
+];
+
+const TLDS: &[(&str, f64)] = &[
+    ("com", 55.0),
+    ("de", 8.0),
+    ("co.uk", 6.0),
+    ("net", 6.0),
+    ("io", 4.0),
+    ("fr", 4.0),
+    ("nl", 3.0),
+    ("org", 3.0),
+    ("it", 2.0),
+    ("es", 2.0),
+    ("ch", 1.5),
+    ("at", 1.5),
+    ("com.au", 1.5),
+    ("ca", 1.5),
+    ("se", 1.0),
+    ("pl", 1.0),
+    ("co", 1.0),
+    ("us", 0.5),
+    ("dev", 0.5),
+    ("ai", 0.5),
+];
+
+/// Number of synthetic company domains.
+pub const COMPANY_DOMAINS: usize = 50_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Provider,
+    Company,
+    Duplicate,
+    Typo,
+    Invalid,
+    Disposable,
+    Role,
+    Idn,
+}
+
+/// Kinds and their weights in percent.
+const KINDS: &[(Kind, f64)] = &[
+    (Kind::Provider, 58.0),
+    (Kind::Company, 32.4),
+    (Kind::Duplicate, 3.0),
+    (Kind::Typo, 2.0),
+    (Kind::Invalid, 2.0),
+    (Kind::Disposable, 1.0),
+    (Kind::Role, 1.0),
+    (Kind::Idn, 0.6),
+];
+
+/// How many earlier addresses duplicates are drawn from (a reservoir sample).
+const HISTORY_MAX: usize = 1 << 18;
+
+struct Person {
+    first: &'static str,
+    first_ascii: &'static str,
+    last: String,
+    last_ascii: String,
+    /// The last name is from the short list (so free-mail local parts get digits).
+    listed: bool,
+}
+
+/// One generated row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The email cell, exactly as written (padding and all).
+    pub email: String,
+    /// First name cell.
+    pub first_name: String,
+    /// Last name cell.
+    pub last_name: String,
+    /// `YYYY-MM-DD`.
+    pub signup_date: String,
+}
+
+/// The list generator.
+pub struct Generator {
+    rng: Rng,
+    kinds: Weighted,
+    providers: Weighted,
+    tlds: Weighted,
+    zipf: Weighted,
+    companies: Vec<String>,
+    /// Earlier valid addresses: (local, domain).
+    history: Vec<(String, String)>,
+    seen: u64,
+}
+
+impl Generator {
+    /// A generator for `seed`.
+    pub fn new(seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let tlds = Weighted::new(TLDS.iter().map(|t| t.1));
+        let mut companies = Vec::with_capacity(COMPANY_DOMAINS);
+        for _ in 0..COMPANY_DOMAINS {
+            companies.push(company_domain(&mut rng, &tlds));
+        }
+        // Zipf-like popularity: rank k has weight 1 / (k + 10)^1.0 (flattened head, long tail).
+        let zipf = Weighted::new((0..COMPANY_DOMAINS).map(|k| 1.0 / (k as f64 + 10.0)));
+        Generator {
+            rng,
+            kinds: Weighted::new(KINDS.iter().map(|k| k.1)),
+            providers: Weighted::new(PROVIDERS.iter().map(|p| p.1)),
+            tlds,
+            zipf,
+            companies,
+            history: Vec::new(),
+            seen: 0,
+        }
+    }
+
+    fn remember(&mut self, local: &str, domain: &str) {
+        self.seen += 1;
+        let entry = (local.to_owned(), domain.to_owned());
+        if self.history.len() < HISTORY_MAX {
+            self.history.push(entry);
+        } else {
+            let j = (self.rng.next_u64() % self.seen) as usize;
+            if j < HISTORY_MAX {
+                self.history[j] = entry;
+            }
+        }
+    }
+
+    /// A person: a first name from the list and a last name that is a listed one (12 %) or a
+    /// synthetic one made of syllables (so that addresses rarely collide by accident).
+    fn person(&mut self) -> Person {
+        let (first, first_ascii) = self.rng.pick(FIRST);
+        let listed = self.rng.chance(0.12);
+        let (last, last_ascii) = if listed {
+            let (l, a) = self.rng.pick(LAST);
+            (l.to_owned(), a.to_owned())
+        } else {
+            let mut a = String::new();
+            for _ in 0..2 + self.rng.below(2) {
+                a.push_str(self.rng.pick(SYLLABLES));
+            }
+            if self.rng.chance(0.3) {
+                a.push_str(
+                    self.rng
+                        .pick(&["son", "er", "man", "ski", "ez", "ini", "ov", "berg"]),
+                );
+            }
+            (capitalize_words(&a), a)
+        };
+        Person {
+            first,
+            first_ascii,
+            last,
+            last_ascii,
+            listed,
+        }
+    }
+
+    /// A local part built from a person's name.
+    fn person_local(&mut self, p: &Person, company: bool) -> String {
+        let first = p.first_ascii;
+        let last = p.last_ascii.as_str();
+        let mut r = self.rng.below(100);
+        let digits = |rng: &mut Rng| -> String {
+            match rng.below(3) {
+                0 => format!("{}", rng.below(100)),
+                1 => format!("{}", 1950 + rng.below(60)),
+                _ => format!("{}", rng.below(10_000)),
+            }
+        };
+        if !company && p.listed {
+            // Free-mail users with common names mostly need digits to get an address.
+            r = 25 + r % 55;
+        }
+        if company {
+            return match r {
+                0..=49 => format!("{first}.{last}"),
+                50..=72 => format!("{}{last}", &first[..1]),
+                73..=74 => first.to_owned(),
+                75..=87 => format!("{first}_{last}"),
+                _ => format!("{}.{last}", &first[..1]),
+            };
+        }
+        match r {
+            0..=12 => format!("{first}.{last}"),
+            13..=19 => format!("{first}{last}"),
+            20..=24 => format!("{last}.{first}"),
+            25..=49 => format!("{first}.{last}{}", digits(&mut self.rng)),
+            50..=64 => format!("{first}{last}{}", digits(&mut self.rng)),
+            65..=79 => format!("{}{last}{}", &first[..1], digits(&mut self.rng)),
+            80..=87 => format!("{first}_{last}"),
+            88..=94 => format!("{first}-{last}"),
+            _ => format!(
+                "{}{}{}",
+                &first[..1],
+                &last[..1.min(last.len())],
+                self.rng.below(100_000)
+            ),
+        }
+    }
+
+    fn company(&mut self) -> String {
+        let i = self.zipf.sample(&mut self.rng);
+        self.companies[i].clone()
+    }
+
+    fn date(&mut self) -> String {
+        // 2015-01-01 .. about 2025-12-31.
+        let days = days_from_civil(2015, 1, 1) + self.rng.below(4018) as i64;
+        let (y, m, d) = civil_from_days(days);
+        format!("{y:04}-{m:02}-{d:02}")
+    }
+
+    /// The next row.
+    pub fn next_row(&mut self) -> Row {
+        let p = self.person();
+        let kind = KINDS[self.kinds.sample(&mut self.rng)].0;
+        let kind = if kind == Kind::Duplicate && self.history.is_empty() {
+            Kind::Provider
+        } else {
+            kind
+        };
+        let mut decorate = true;
+        let mut first_name = p.first.to_owned();
+        let mut last_name = p.last.clone();
+        let email = match kind {
+            Kind::Provider => {
+                let d = PROVIDERS[self.providers.sample(&mut self.rng)].0;
+                let local = self.person_local(&p, false);
+                self.remember(&local, d);
+                format!("{local}@{d}")
+            }
+            Kind::Company => {
+                let d = self.company();
+                let local = self.person_local(&p, true);
+                self.remember(&local, &d);
+                format!("{local}@{d}")
+            }
+            Kind::Role => {
+                // Uniform over the pool: role accounts of many different companies.
+                let d = self.companies[self.rng.below(COMPANY_DOMAINS)].clone();
+                let local = self.rng.pick(ROLES);
+                first_name.clear();
+                last_name.clear();
+                self.remember(local, &d);
+                format!("{local}@{d}")
+            }
+            Kind::Disposable => {
+                let d = self.rng.pick(DISPOSABLE);
+                let local = self.person_local(&p, false);
+                format!("{local}@{d}")
+            }
+            Kind::Typo => {
+                let d = self.rng.pick(TYPO_DOMAINS);
+                let local = self.person_local(&p, false);
+                format!("{local}@{d}")
+            }
+            Kind::Idn => {
+                let (u, a) = self.rng.pick(IDN_DOMAINS);
+                let local = if self.rng.chance(0.15) {
+                    format!("{}.{}", self.rng.pick(UTF8_LOCALS), p.last_ascii)
+                } else {
+                    self.person_local(&p, true)
+                };
+                let d = if self.rng.chance(0.3) { a } else { u };
+                self.remember(&local, d);
+                format!("{local}@{d}")
+            }
+            Kind::Invalid => {
+                decorate = false;
+                self.invalid(&p)
+            }
+            Kind::Duplicate => {
+                decorate = false;
+                self.duplicate()
+            }
+        };
+        let email = if decorate {
+            self.decorate(email)
+        } else {
+            email
+        };
+        Row {
+            email,
+            first_name,
+            last_name,
+            signup_date: self.date(),
+        }
+    }
+
+    /// Mixed case (~10 %) and white-space padding (~1 %).
+    fn decorate(&mut self, email: String) -> String {
+        let mut e = email;
+        if self.rng.chance(0.10) {
+            e = match self.rng.below(4) {
+                0 => e.to_uppercase(),
+                1 => capitalize_words(&e),
+                2 => {
+                    let (l, d) = e.split_once('@').expect("one @");
+                    format!("{l}@{}", d.to_uppercase())
+                }
+                _ => {
+                    let (l, d) = e.split_once('@').expect("one @");
+                    format!("{}@{d}", capitalize_words(l))
+                }
+            };
+        }
+        if self.rng.chance(0.01) {
+            e = self.pad(e);
+        }
+        e
+    }
+
+    fn pad(&mut self, e: String) -> String {
+        match self.rng.below(5) {
+            0 => format!(" {e}"),
+            1 => format!("{e} "),
+            2 => format!("  {e}  "),
+            3 => format!("\t{e}"),
+            _ => format!("{e}\u{a0}"),
+        }
+    }
+
+    fn invalid(&mut self, p: &Person) -> String {
+        let local = self.person_local(p, false);
+        let d = PROVIDERS[self.providers.sample(&mut self.rng)].0;
+        let (dname, _) = d.split_once('.').unwrap_or((d, ""));
+        match self.rng.below(14) {
+            0 => format!("{local}{d}"),
+            1 => format!("{local}@@{d}"),
+            2 => format!("{local}@{dname}@{d}"),
+            3 => {
+                let fl = p.first_ascii;
+                let ll = &p.last_ascii;
+                format!("{fl} {ll}@{d}")
+            }
+            4 => format!("{local}@{dname}"),
+            5 => format!("{local}@{d}."),
+            6 => format!("{} {} <{local}@{d}>", p.first, p.last),
+            7 => self
+                .rng
+                .pick(&[
+                    "n/a", "N/A", "none", "-", "", "unknown", "test", "null", "?",
+                ])
+                .to_owned(),
+            8 => format!("@{d}"),
+            9 => format!("{local}@"),
+            10 => format!(".{local}@{d}"),
+            11 => format!("{}..{}@{d}", p.first_ascii, p.last_ascii),
+            12 => format!("{local}@{dname},com"),
+            _ => format!("{local}@{d} ;{}@{d}", p.first_ascii),
+        }
+    }
+
+    fn duplicate(&mut self) -> String {
+        let i = self.rng.below(self.history.len());
+        let (local, domain) = self.history[i].clone();
+        let is_gmail = domain == "gmail.com" || domain == "googlemail.com";
+        let plus = PLUS_PROVIDERS.contains(&domain.as_str());
+        match self.rng.below(6) {
+            0 => format!("{local}@{domain}"),
+            1 => {
+                if self.rng.chance(0.5) {
+                    format!("{local}@{domain}").to_uppercase()
+                } else {
+                    format!("{}@{}", capitalize_words(&local), capitalize_words(&domain))
+                }
+            }
+            2 => self.pad(format!("{local}@{domain}")),
+            3 if is_gmail => {
+                // Dot variant: remove dots, or add one.
+                let l: String = if local.contains('.') {
+                    local.replace('.', "")
+                } else if local.len() > 1 {
+                    let at = 1 + self.rng.below(local.len() - 1);
+                    if local.is_char_boundary(at) {
+                        format!("{}.{}", &local[..at], &local[at..])
+                    } else {
+                        local.clone()
+                    }
+                } else {
+                    local.clone()
+                };
+                format!("{l}@{domain}")
+            }
+            4 if plus => {
+                let tag = self
+                    .rng
+                    .pick(&["news", "shop", "spam", "promo", "2024", "list"]);
+                format!("{local}+{tag}@{domain}")
+            }
+            5 if is_gmail => {
+                let other = if domain == "gmail.com" {
+                    "googlemail.com"
+                } else {
+                    "gmail.com"
+                };
+                format!("{local}@{other}")
+            }
+            _ => format!("{local}@{domain}"),
+        }
+    }
+
+    /// Write `n` rows (after the header) as CSV.
+    pub fn write_csv<W: Write>(&mut self, n: usize, w: &mut W) -> io::Result<()> {
+        let mut line = String::with_capacity(128);
+        w.write_all(HEADER.as_bytes())?;
+        w.write_all(b"\n")?;
+        for _ in 0..n {
+            let r = self.next_row();
+            line.clear();
+            push_field(&mut line, &r.email);
+            line.push(',');
+            push_field(&mut line, &r.first_name);
+            line.push(',');
+            push_field(&mut line, &r.last_name);
+            line.push(',');
+            push_field(&mut line, &r.signup_date);
+            line.push('\n');
+            w.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// `n` rows of CSV (header included) for `seed`.
+pub fn generate_csv(n: usize, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n * 56 + 64);
+    Generator::new(seed)
+        .write_csv(n, &mut out)
+        .expect("writing to a Vec cannot fail");
+    out
+}
+
+/// The email cells of the first `n` rows for `seed` (the same ones `generate_csv` writes).
+pub fn generate_addresses(n: usize, seed: u64) -> Vec<String> {
+    let mut g = Generator::new(seed);
+    (0..n).map(|_| g.next_row().email).collect()
+}
+
+/// Append a CSV field, quoted per RFC 4180 when it holds a delimiter, quote, line end or
+/// leading/trailing white space.
+fn push_field(out: &mut String, s: &str) {
+    let needs = s.contains([',', '"', '\r', '\n'])
+        || s.starts_with(char::is_whitespace)
+        || s.ends_with(char::is_whitespace);
+    if needs {
+        out.push('"');
+        for c in s.chars() {
+            if c == '"' {
+                out.push('"');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+}
+
+fn capitalize_words(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        start = !c.is_alphanumeric();
+    }
+    out
+}
+
+fn company_domain(rng: &mut Rng, tlds: &Weighted) -> String {
+    let mut name = String::new();
+    for _ in 0..2 + rng.below(2) {
+        name.push_str(rng.pick(SYLLABLES));
+    }
+    match rng.below(10) {
+        0..=3 => {
+            name.push_str(rng.pick(WORDS));
+        }
+        4..=5 => {
+            name.push('-');
+            name.push_str(rng.pick(WORDS));
+        }
+        6 => {
+            name.push_str(&format!("{}", rng.below(100)));
+        }
+        _ => {}
+    }
+    let tld = TLDS[tlds.sample(rng)].0;
+    if rng.below(20) == 0 {
+        // Subdomain mail hosts: mail.example.com, eu.example.com.
+        let sub = rng.pick(&["mail", "eu", "us", "corp", "staff"]);
+        format!("{sub}.{name}.{tld}")
+    } else {
+        format!("{name}.{tld}")
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Civil date of a day count since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
