@@ -34,6 +34,9 @@ pub enum Command {
     Clean(CleanArgs),
     /// Check addresses given as arguments (or `-` for one per line on stdin); prints JSON Lines.
     Check(CheckArgs),
+    /// Decode and classify bounce messages (.eml, mbox, Maildir, directories, `-` for stdin;
+    /// gzip allowed); one record per failed recipient.
+    Bounces(BouncesArgs),
 }
 
 /// Options shared by `clean` and `check`.
@@ -195,4 +198,42 @@ pub fn parse_server(s: &str) -> Result<SocketAddr, String> {
     Err(format!(
         "--dns {s:?}: expected IP or IP:PORT (e.g. 127.0.0.1:5353)"
     ))
+}
+
+/// `mailsift bounces`.
+#[derive(Args, Debug)]
+pub struct BouncesArgs {
+    /// Files (.eml, mbox, gzip), Maildirs or directories (walked recursively); `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub inputs: Vec<PathBuf>,
+    /// Record format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: BounceFormat,
+    /// Record output (`-` for stdout, the default).
+    #[arg(short = 'o', long = "output", value_name = "FILE", default_value = "-")]
+    pub output: PathBuf,
+    /// Write the addresses with hard bounces or complaints here (deduplicated, sorted).
+    #[arg(long, value_name = "FILE")]
+    pub suppress: Option<PathBuf>,
+    /// Write counts by reason, bounce type, recipient domain and detector as JSON.
+    #[arg(long, value_name = "FILE.json")]
+    pub summary: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Read the inputs N times (for benchmarks).
+    #[arg(long, value_name = "N", default_value_t = 1, hide = true)]
+    pub repeat: usize,
+    /// No summary line on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `--format` of `bounces`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum BounceFormat {
+    /// JSON Lines, with `{"norecord":true}` lines for messages that hold no bounce.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
 }

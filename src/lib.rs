@@ -6,11 +6,13 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod bounce;
 pub mod check;
 pub mod dns;
 mod fxhash;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod status;
 
 pub use model::{AddressRecord, Flags, Reason, Verdict};

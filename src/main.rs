@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Clean(a) => run_clean(a),
         Command::Check(a) => run_check(a),
+        Command::Bounces(a) => run_bounces(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -180,4 +181,64 @@ fn warn_dns(dns: Option<&DnsStage>) {
             eprintln!("mailsift: warning: {w}");
         }
     }
+}
+
+fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {
+    use mailsift::bounce::{self, BounceConfig, BounceSinks, Format};
+    let dashes = [Some(&a.output), a.suppress.as_ref(), a.summary.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| is_dash(p))
+        .count();
+    let stdin_inputs = a.inputs.iter().filter(|p| is_dash(p)).count();
+    if dashes > 1 || stdin_inputs > 1 {
+        return Err(Failure::Usage(
+            "only one output can be '-' (stdout) and stdin can be read once".into(),
+        ));
+    }
+    let cfg = BounceConfig {
+        inputs: a.inputs.clone(),
+        format: match a.format {
+            cli::BounceFormat::Jsonl => Format::Jsonl,
+            cli::BounceFormat::Csv => Format::Csv,
+        },
+        threads: a.threads,
+        repeat: a.repeat,
+    };
+    let sinks = BounceSinks {
+        records: create(&a.output, "output")?,
+        suppress: a
+            .suppress
+            .as_ref()
+            .map(|p| create(p, "suppression list"))
+            .transpose()?,
+    };
+    let summary = bounce::run(&cfg, sinks).map_err(|e| Failure::Job(format!("{e}")))?;
+    if let Some(p) = &a.summary {
+        let mut w = create(p, "summary")?;
+        serde_json::to_writer_pretty(&mut w, &summary)
+            .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
+        w.write_all(b"\n")
+            .and_then(|_| w.flush())
+            .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
+    }
+    for e in &summary.errors {
+        eprintln!("mailsift: warning: {}", terminal_safe(e));
+    }
+    if !a.quiet {
+        eprintln!(
+            "mailsift: {} files, {} messages, {} records ({} without bounce); {} to suppress; {:.2}s, {:.0} messages/s",
+            summary.files,
+            summary.messages,
+            summary.records,
+            summary.messages_without_bounce,
+            summary.suppressed_addresses,
+            summary.elapsed_seconds,
+            summary.messages_per_second
+        );
+    }
+    if summary.files == 0 && !summary.errors.is_empty() {
+        return Err(Failure::Job("no input could be read".into()));
+    }
+    Ok(())
 }

@@ -1,0 +1,211 @@
+//! Reason classification: enhanced status code first, then the diagnostic-text patterns of
+//! `data/bounce_patterns.tsv`, then generic status and reply-code fallbacks.
+
+use std::sync::OnceLock;
+
+use memchr::memmem::Finder;
+
+use crate::status::{
+    BounceReason, EnhancedStatus, fallback_from_status, reason_from_reply, reason_from_status,
+};
+
+const PATTERNS_TSV: &str = include_str!("../../data/bounce_patterns.tsv");
+
+/// How much of a diagnostic text the patterns look at (keeps huge inputs linear and cheap).
+pub const MAX_CLASSIFY_TEXT: usize = 16 * 1024;
+
+/// One pattern: pieces that must appear in order (the `*` of the data file), lowercase.
+struct Pattern {
+    reason: BounceReason,
+    /// Whether a match overrides a specific status code.
+    strong: bool,
+    pieces: Vec<Finder<'static>>,
+}
+
+/// The compiled pattern table.
+pub struct Patterns {
+    list: Vec<Pattern>,
+}
+
+impl Patterns {
+    /// Compile a pattern table: lines `reason<TAB>pattern` (`!reason` marks a strong pattern
+    /// that wins over a specific status code); `#` starts a comment. Unknown reasons and empty
+    /// patterns are skipped.
+    pub fn parse(tsv: &str) -> Patterns {
+        let mut list = Vec::new();
+        for line in tsv.lines() {
+            let line = line.trim_end();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((r, p)) = line.split_once('\t') else {
+                continue;
+            };
+            let (strong, r) = match r.strip_prefix('!') {
+                Some(r) => (true, r),
+                None => (false, r),
+            };
+            let Some(reason) = BounceReason::parse(r.trim()) else {
+                continue;
+            };
+            let pieces: Vec<Finder<'static>> = p
+                .trim()
+                .to_lowercase()
+                .split('*')
+                .filter(|s| !s.is_empty())
+                .map(|s| Finder::new(s.as_bytes()).into_owned())
+                .collect();
+            if pieces.is_empty() {
+                continue;
+            }
+            list.push(Pattern {
+                reason,
+                strong,
+                pieces,
+            });
+        }
+        Patterns { list }
+    }
+
+    /// The built-in table.
+    pub fn builtin() -> &'static Patterns {
+        static P: OnceLock<Patterns> = OnceLock::new();
+        P.get_or_init(|| Patterns::parse(PATTERNS_TSV))
+    }
+
+    /// Number of patterns.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The first pattern (in file order) matching `lower` (already lowercased), with its
+    /// strength.
+    pub fn find(&self, lower: &str) -> Option<(BounceReason, bool)> {
+        let hay = lower.as_bytes();
+        'outer: for p in &self.list {
+            let mut at = 0;
+            for f in &p.pieces {
+                match f.find(&hay[at..]) {
+                    Some(i) => at += i + f.needle().len(),
+                    None => continue 'outer,
+                }
+            }
+            return Some((p.reason, p.strong));
+        }
+        None
+    }
+}
+
+/// Lowercase (ASCII and Unicode) at most [`MAX_CLASSIFY_TEXT`] bytes of `s`, with white
+/// space squeezed so patterns can span folded lines.
+pub fn prepare(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(MAX_CLASSIFY_TEXT));
+    let mut space = false;
+    for c in s.chars() {
+        if out.len() >= MAX_CLASSIFY_TEXT {
+            break;
+        }
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Everything known about one failed recipient that bears on the reason.
+#[derive(Debug, Default, Clone)]
+pub struct Evidence<'a> {
+    /// Enhanced status code, if any.
+    pub status: Option<EnhancedStatus>,
+    /// SMTP reply code, if any.
+    pub reply: Option<u16>,
+    /// DSN `Action` (lowercase), if any.
+    pub action: &'a str,
+    /// Diagnostic text (raw).
+    pub text: &'a str,
+    /// Further context (the human-readable notice), consulted when the text says nothing.
+    pub context: &'a str,
+}
+
+/// Decide the reason.
+pub fn classify(e: &Evidence<'_>) -> BounceReason {
+    let pats = Patterns::builtin();
+    if matches!(e.action, "delivered" | "relayed" | "expanded")
+        || e.status.is_some_and(|s| s.class == 2)
+    {
+        return BounceReason::Delivered;
+    }
+    let lower = prepare(e.text);
+    let mut text_hit = pats.find(&lower);
+    if text_hit.is_none() && !e.context.is_empty() {
+        text_hit = pats.find(&prepare(e.context));
+    }
+    let by_status = e.status.and_then(reason_from_status);
+    if e.action == "delayed" || e.action == "delivery-delayed" {
+        return match text_hit {
+            Some((
+                r @ (BounceReason::NetworkError
+                | BounceReason::MailerError
+                | BounceReason::SystemError
+                | BounceReason::MailboxFull),
+                true,
+            )) => r,
+            _ => BounceReason::Expired,
+        };
+    }
+    match (by_status, text_hit) {
+        (_, Some((r, true))) => return r,
+        (Some(r), _) => return r,
+        (None, Some((r, false))) => return r,
+        (None, None) => {}
+    }
+    if let Some(r) = e.status.and_then(fallback_from_status) {
+        return r;
+    }
+    if let Some(r) = e.reply.and_then(reason_from_reply) {
+        return r;
+    }
+    if e.status.is_some() || e.reply.is_some() {
+        return BounceReason::OnHold;
+    }
+    BounceReason::Undefined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_loads_and_orders() {
+        let p = Patterns::builtin();
+        assert!(p.len() > 50);
+        let e = Evidence {
+            status: EnhancedStatus::parse("5.1.1"),
+            reply: Some(550),
+            text: "550 5.1.1 <a@b.c>... User Unknown",
+            ..Default::default()
+        };
+        assert_eq!(classify(&e), BounceReason::UserUnknown);
+        let e = Evidence {
+            text: "Mailbox is full",
+            ..Default::default()
+        };
+        assert_eq!(classify(&e), BounceReason::MailboxFull);
+        assert_eq!(classify(&Evidence::default()), BounceReason::Undefined);
+    }
+}

@@ -1,0 +1,689 @@
+//! Decoding one message into bounce records: RFC 3464/6533 DSNs, RFC 5965 ARF reports,
+//! RFC 3834 auto-replies and the plain-text formats of MTAs and providers.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+
+use super::BounceRecord;
+use super::classify::{Evidence, classify};
+use super::text::{
+    self, FieldBlock, dsn_address, field, field_blocks, find_addresses, header_fields,
+    is_system_address, split_original, squeeze, strip_type,
+};
+use crate::status::{BounceReason, EnhancedStatus, find_reply_code};
+
+/// Longest diagnostic text kept in a record.
+const MAX_DIAG: usize = 1000;
+/// How much notice text the plain-text decoder scans.
+const MAX_NOTICE: usize = 64 * 1024;
+
+fn parser() -> &'static MessageParser {
+    static P: OnceLock<MessageParser> = OnceLock::new();
+    P.get_or_init(MessageParser::default)
+}
+
+/// What the original (returned) message says about itself.
+#[derive(Debug, Default, Clone)]
+struct Original {
+    from: String,
+    to: Vec<String>,
+    message_id: String,
+    list_id: String,
+}
+
+/// The pieces of a parsed bounce that the decoders use.
+#[derive(Default)]
+struct Parts<'a> {
+    dsn: Vec<Cow<'a, str>>,
+    feedback: Option<Cow<'a, str>>,
+    notice: String,
+    original: Original,
+    has_original: bool,
+}
+
+fn bytes_to_str(b: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+fn part_text<'a>(body: &'a PartType<'a>) -> Option<Cow<'a, str>> {
+    match body {
+        PartType::Text(t) | PartType::Html(t) => Some(Cow::Borrowed(t.as_ref())),
+        PartType::Binary(b) | PartType::InlineBinary(b) => Some(bytes_to_str(b.as_ref())),
+        _ => None,
+    }
+}
+
+fn original_from_message(m: &Message<'_>) -> Original {
+    let mut o = Original::default();
+    if let Some(a) = m.from().and_then(|a| a.first()).and_then(|a| a.address()) {
+        o.from = a.to_string();
+    } else if let Some(rp) = m.return_address() {
+        o.from = rp.to_string();
+    }
+    if let Some(to) = m.to() {
+        for a in to.iter() {
+            if let Some(x) = a.address() {
+                o.to.push(x.to_string());
+            }
+        }
+    }
+    if let Some(id) = m.message_id() {
+        o.message_id = id.to_string();
+    }
+    if let Some(l) = m.header_raw("List-Id") {
+        o.list_id = squeeze(l, 300);
+    }
+    o
+}
+
+fn original_from_text(t: &str) -> Original {
+    let mut o = Original::default();
+    let mut return_path = String::new();
+    for (name, value) in header_fields(t) {
+        let n = name.to_ascii_lowercase();
+        match n.as_str() {
+            "from" if o.from.is_empty() => {
+                if let Some(a) = find_addresses(&value).into_iter().next() {
+                    o.from = a.addr;
+                }
+            }
+            "return-path" if return_path.is_empty() => {
+                if let Some(a) = find_addresses(&value).into_iter().next() {
+                    return_path = a.addr;
+                }
+            }
+            "to" => {
+                o.to.extend(find_addresses(&value).into_iter().map(|f| f.addr))
+            }
+            "message-id" if o.message_id.is_empty() => {
+                o.message_id = value.trim().trim_matches(['<', '>']).to_string();
+            }
+            "list-id" if o.list_id.is_empty() => o.list_id = squeeze(&value, 300),
+            _ => {}
+        }
+    }
+    if o.from.is_empty() {
+        o.from = return_path;
+    }
+    o
+}
+
+fn collect_parts<'a>(msg: &'a Message<'a>) -> Parts<'a> {
+    let mut p = Parts::default();
+    let mut html = String::new();
+    let mut saw_plain = false;
+    for (i, part) in msg.parts.iter().enumerate() {
+        let (ct, st) = match part.content_type() {
+            Some(c) => (
+                c.ctype().to_ascii_lowercase(),
+                c.subtype().unwrap_or("").to_ascii_lowercase(),
+            ),
+            None => ("text".to_string(), "plain".to_string()),
+        };
+        match (ct.as_str(), st.as_str()) {
+            ("message", "delivery-status" | "global-delivery-status")
+            | ("text", "delivery-status") => {
+                if let Some(t) = part_text(&part.body) {
+                    p.dsn.push(t);
+                } else if let PartType::Message(m) = &part.body {
+                    p.dsn.push(bytes_to_str(m.raw_message.as_ref()));
+                }
+            }
+            ("message", "feedback-report") => {
+                if let Some(t) = part_text(&part.body) {
+                    p.feedback = Some(t);
+                } else if let PartType::Message(m) = &part.body {
+                    p.feedback = Some(bytes_to_str(m.raw_message.as_ref()));
+                }
+            }
+            ("message", "rfc822" | "global" | "partial")
+            | ("text", "rfc822-headers")
+            | ("message", "rfc822-headers") => {
+                if p.has_original {
+                    continue;
+                }
+                match &part.body {
+                    PartType::Message(m) => {
+                        p.original = original_from_message(m);
+                        p.has_original = true;
+                    }
+                    other => {
+                        if let Some(t) = part_text(other) {
+                            p.original = original_from_text(&t);
+                            p.has_original = true;
+                        }
+                    }
+                }
+            }
+            ("text", "html") => {
+                if let Some(t) = part_text(&part.body)
+                    && html.len() < MAX_NOTICE
+                {
+                    html.push_str(&text::strip_html(&t));
+                    html.push('\n');
+                }
+            }
+            ("text", _) | ("multipart", _) if i == 0 || ct == "text" => {
+                if let PartType::Text(t) = &part.body
+                    && p.notice.len() < MAX_NOTICE
+                {
+                    saw_plain = true;
+                    p.notice.push_str(t);
+                    if !t.ends_with('\n') {
+                        p.notice.push('\n');
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !saw_plain && !html.is_empty() {
+        p.notice = html;
+    }
+    p
+}
+
+fn first_addr(v: Option<&str>) -> String {
+    v.and_then(|s| find_addresses(s).into_iter().next())
+        .map(|f| f.addr)
+        .unwrap_or_default()
+}
+
+/// The bounce-level facts shared by all records of a message.
+struct Common {
+    addresser: String,
+    timestamp: Option<i64>,
+    message_id: String,
+    list_id: String,
+    lhost: String,
+}
+
+fn record(c: &Common, detector: &'static str) -> BounceRecord {
+    BounceRecord {
+        addresser: c.addresser.clone(),
+        timestamp: c.timestamp,
+        message_id: c.message_id.clone(),
+        list_id: c.list_id.clone(),
+        lhost: c.lhost.clone(),
+        detector,
+        ..BounceRecord::new(BounceReason::Undefined, false)
+    }
+}
+
+/// Finish a record: reason, bounce type, codes.
+fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
+    let reason = classify(e);
+    let permanent = match e.status {
+        Some(s) => s.class == 5,
+        None => e.reply.map(|c| c >= 500).unwrap_or(e.action == "failed"),
+    };
+    r.set_reason(reason, permanent);
+    if let Some(s) = e.status {
+        r.deliverystatus = s.to_string();
+    }
+    if let Some(c) = e.reply {
+        r.replycode = c.to_string();
+    }
+    r
+}
+
+fn smtp_command(lower: &str) -> &'static str {
+    const CMDS: [(&str, &str); 9] = [
+        ("end of data", "DATA"),
+        ("after end of", "DATA"),
+        ("data command", "DATA"),
+        ("rcpt to", "RCPT"),
+        ("mail from", "MAIL"),
+        ("after data", "DATA"),
+        ("in reply to data", "DATA"),
+        ("ehlo", "EHLO"),
+        ("helo", "HELO"),
+    ];
+    for (k, v) in CMDS {
+        if lower.contains(k) {
+            return v;
+        }
+    }
+    ""
+}
+
+/// Paragraph(s) of the notice about `rcpt`: from its first mention to the next recipient.
+fn notice_block(notice: &str, rcpt: &str, others: &[String]) -> String {
+    let lower_n = notice.to_ascii_lowercase();
+    let lr = rcpt.to_ascii_lowercase();
+    let Some(start) = lower_n.find(&lr) else {
+        return String::new();
+    };
+    let line_start = lower_n[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let mut end = notice.len();
+    for o in others {
+        let lo = o.to_ascii_lowercase();
+        if lo == lr {
+            continue;
+        }
+        if let Some(i) = lower_n[start + lr.len()..].find(&lo) {
+            let at = start + lr.len() + i;
+            let ls = lower_n[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            if ls > line_start {
+                end = end.min(ls);
+            }
+        }
+    }
+    notice.get(line_start..end).unwrap_or("").to_string()
+}
+
+/// Decode RFC 3464 field blocks.
+fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<BounceRecord> {
+    let mut out = Vec::new();
+    let mut lhost = String::new();
+    let mut per_msg_date = None;
+    let rcpts: Vec<String> = blocks
+        .iter()
+        .filter_map(|b| {
+            field(b, "final-recipient")
+                .or_else(|| field(b, "original-recipient"))
+                .or_else(|| field(b, "x-actual-recipient"))
+                .map(dsn_address)
+        })
+        .collect();
+    let notice = parts.notice.as_str();
+    let (notice_head, _) = split_original(notice);
+    for b in blocks {
+        let fr = field(b, "final-recipient").map(dsn_address);
+        let or = field(b, "original-recipient").map(dsn_address);
+        let rcpt = match (fr, or) {
+            (Some(f), Some(o)) if !f.contains('@') && o.contains('@') => o,
+            (Some(f), _) => f,
+            (None, Some(o)) => o,
+            (None, None) => {
+                if let Some(m) = field(b, "reporting-mta") {
+                    lhost = strip_type(m).to_string();
+                }
+                if let Some(d) = field(b, "arrival-date") {
+                    per_msg_date = parse_date(d);
+                }
+                continue;
+            }
+        };
+        if rcpt.is_empty() {
+            continue;
+        }
+        let action = field(b, "action").unwrap_or("").trim().to_ascii_lowercase();
+        let action = action
+            .split(|c: char| c.is_whitespace() || c == '(')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let diag = field(b, "diagnostic-code")
+            .map(strip_type)
+            .unwrap_or("")
+            .to_string();
+        let mut status = field(b, "status")
+            .and_then(|s| EnhancedStatus::parse(s).or_else(|| EnhancedStatus::find(s)));
+        let diag_status = EnhancedStatus::find(&diag);
+        // a generic x.0.0 in Status: and a specific code in the text: the text is more precise
+        if let (Some(s), Some(d)) = (status, diag_status)
+            && s.subject == 0
+            && s.detail == 0
+            && d.class == s.class
+        {
+            status = Some(d);
+        }
+        if status.is_none() {
+            status = diag_status;
+        }
+        let block = if diag.is_empty() {
+            notice_block(notice_head, &rcpt, &rcpts)
+        } else {
+            String::new()
+        };
+        let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
+        if status.is_none() {
+            status = EnhancedStatus::find(&block);
+        }
+        let mut r = record(c, "rfc3464");
+        if !lhost.is_empty() {
+            r.lhost = lhost.clone();
+        }
+        r.recipient = rcpt;
+        r.rhost = field(b, "remote-mta")
+            .map(strip_type)
+            .unwrap_or("")
+            .to_string();
+        if let Some(d) = field(b, "last-attempt-date")
+            .and_then(parse_date)
+            .or(per_msg_date)
+        {
+            r.timestamp = Some(d);
+        }
+        let diag_text = if diag.is_empty() {
+            block.as_str()
+        } else {
+            diag.as_str()
+        };
+        r.diagnosticcode = squeeze(diag_text, MAX_DIAG);
+        r.smtpcommand = smtp_command(&r.diagnosticcode.to_ascii_lowercase()).to_string();
+        r.action = action.clone();
+        let e = Evidence {
+            status,
+            reply,
+            action: &action,
+            text: diag_text,
+            context: notice_head,
+        };
+        out.push(finish(r, &e));
+    }
+    out
+}
+
+fn parse_date(s: &str) -> Option<i64> {
+    mail_parser::DateTime::parse_rfc822(s.trim()).map(|d| d.to_timestamp())
+}
+
+/// Lines in a notice that are RFC 3464 fields printed as text (no MIME structure).
+fn inline_dsn(notice: &str) -> Option<&str> {
+    let lower_has = |k: &str| {
+        notice.lines().any(|l| {
+            l.len() >= k.len() && l.as_bytes()[..k.len()].eq_ignore_ascii_case(k.as_bytes())
+        })
+    };
+    if !(lower_has("final-recipient:") || lower_has("original-recipient:"))
+        || !(lower_has("status:") || lower_has("action:"))
+    {
+        return None;
+    }
+    // start at the first field line of the DSN (Reporting-MTA or the recipient block)
+    let mut pos = 0;
+    let mut start = None;
+    for l in notice.split_inclusive('\n') {
+        let low = l.trim_start().to_ascii_lowercase();
+        if low.starts_with("reporting-mta:")
+            || low.starts_with("final-recipient:")
+            || low.starts_with("original-recipient:")
+            || low.starts_with("arrival-date:")
+            || low.starts_with("received-from-mta:")
+        {
+            start = Some(pos);
+            break;
+        }
+        pos += l.len();
+    }
+    start.map(|s| &notice[s..])
+}
+
+fn is_autoreply(msg: &Message<'_>, subject: &str) -> bool {
+    let hv = |n: &str| msg.header_raw(n).map(|v| v.trim().to_ascii_lowercase());
+    let s = subject.to_ascii_lowercase();
+    if let Some(a) = hv("Auto-Submitted")
+        && a.starts_with("auto-replied")
+    {
+        return true;
+    }
+    hv("X-Autoreply").is_some()
+        || hv("X-Autorespond").is_some()
+        || hv("X-Auto-Response-Suppress").is_some() && s.starts_with("automatic reply")
+        || hv("Precedence").is_some_and(|p| p == "auto_reply")
+        || s.starts_with("auto:")
+        || s.starts_with("automatic reply")
+        || s.starts_with("auto-reply")
+        || s.starts_with("autoreply")
+        || s.contains("out of office")
+        || s.contains("out of the office")
+        || s.starts_with("vacation")
+}
+
+fn looks_like_bounce(from: &str, subject: &str) -> bool {
+    let f = from.to_ascii_lowercase();
+    let s = subject.to_ascii_lowercase();
+    f.contains("mailer-daemon")
+        || f.contains("postmaster")
+        || s.contains("undeliver")
+        || s.contains("delivery status")
+        || s.contains("delivery failure")
+        || s.contains("failure notice")
+        || s.contains("returned mail")
+        || s.contains("delivery notification")
+        || s.contains("mail delivery")
+        || s.contains("failed")
+        || s.contains("not delivered")
+        || s.contains("could not be delivered")
+        || s.contains("rejected")
+        || s.contains("bounce")
+}
+
+/// The plain-text decoder: recipients are the addresses of the notice that are not the sender
+/// or a system address; each one's diagnostic is its paragraph.
+fn decode_text(
+    parts: &Parts<'_>,
+    c: &Common,
+    excluded: &[String],
+    failed_hdr: &[String],
+) -> Vec<BounceRecord> {
+    let (notice, _) = split_original(&parts.notice);
+    let notice = if notice.len() > MAX_NOTICE {
+        let mut e = MAX_NOTICE;
+        while !notice.is_char_boundary(e) {
+            e -= 1;
+        }
+        &notice[..e]
+    } else {
+        notice
+    };
+    let mut rcpts: Vec<String> = Vec::new();
+    let push = |rcpts: &mut Vec<String>, a: &str| {
+        if !rcpts.iter().any(|r| r.eq_ignore_ascii_case(a)) {
+            rcpts.push(a.to_string());
+        }
+    };
+    for a in failed_hdr {
+        push(&mut rcpts, a);
+    }
+    if rcpts.is_empty() {
+        for f in find_addresses(notice) {
+            let a = f.addr.as_str();
+            if is_system_address(a) || excluded.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+                continue;
+            }
+            // `MAIL FROM:<x>` or `from <x>` names the sender
+            let before = notice[..f.start].to_ascii_lowercase();
+            let tail = before.trim_end_matches(['<', ' ', '"', '\'', '(']);
+            if tail.ends_with("from:")
+                || tail.ends_with("from")
+                || tail.ends_with("sender:")
+                || tail.ends_with("sender")
+                || tail.ends_with("envelope-from")
+                || tail.ends_with("return-path:")
+            {
+                continue;
+            }
+            push(&mut rcpts, a);
+        }
+    }
+    let mut out = Vec::new();
+    for rcpt in &rcpts {
+        let block = notice_block(notice, rcpt, &rcpts);
+        let block_text = if block.trim().len() <= rcpt.len() + 6 {
+            notice
+        } else {
+            block.as_str()
+        };
+        // keep the diagnostic to the lines after the address when there are any
+        let diag = squeeze(block_text, MAX_DIAG);
+        let mut r = record(c, "text");
+        r.recipient = rcpt.clone();
+        let status = EnhancedStatus::find(block_text).or_else(|| EnhancedStatus::find(notice));
+        let reply = find_reply_code(block_text);
+        let lower_notice = notice.to_ascii_lowercase();
+        let delayed = lower_notice.contains("will continue trying")
+            || lower_notice.contains("will keep trying")
+            || lower_notice.contains("still trying")
+            || lower_notice.contains("not yet been delivered")
+            || lower_notice.contains("this is a warning")
+            || lower_notice.contains("delivery delayed")
+            || lower_notice.contains("has been delayed")
+            || lower_notice.contains("is delayed")
+            || lower_notice.contains("will retry");
+        r.action = if delayed { "delayed" } else { "failed" }.into();
+        r.smtpcommand = smtp_command(&diag.to_ascii_lowercase()).to_string();
+        r.diagnosticcode = diag;
+        let action = r.action.clone();
+        let e = Evidence {
+            status,
+            reply,
+            action: &action,
+            text: block_text,
+            context: notice,
+        };
+        out.push(finish(r, &e));
+    }
+    out
+}
+
+fn decode_feedback(fb: &str, parts: &Parts<'_>, c: &Common) -> Vec<BounceRecord> {
+    let blocks = field_blocks(fb);
+    let all: Vec<(String, String)> = blocks.into_iter().flatten().collect();
+    let ftype = field(&all, "feedback-type")
+        .unwrap_or("abuse")
+        .to_ascii_lowercase();
+    let mut rcpts: Vec<String> = all
+        .iter()
+        .filter(|(n, _)| n == "original-rcpt-to" || n == "removal-recipient")
+        .map(|(_, v)| dsn_address(v))
+        .filter(|a| a.contains('@'))
+        .collect();
+    if rcpts.is_empty() {
+        rcpts = parts.original.to.clone();
+    }
+    rcpts.dedup();
+    let mut out = Vec::new();
+    for rc in rcpts {
+        let mut r = record(c, "arf");
+        r.recipient = rc;
+        r.feedbacktype = ftype.clone();
+        if let Some(a) = field(&all, "original-mail-from") {
+            let a = dsn_address(a);
+            if a.contains('@') && r.addresser.is_empty() {
+                r.addresser = a;
+            }
+        }
+        if let Some(s) = field(&all, "source-ip") {
+            r.rhost = s.to_string();
+        }
+        r.set_reason(BounceReason::Feedback, false);
+        out.push(r);
+    }
+    out
+}
+
+/// Decode one message (line endings already LF). An empty result means "no bounce found".
+pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
+    let Some(msg) = parser().parse(raw) else {
+        return Vec::new();
+    };
+    let parts = collect_parts(&msg);
+    let subject = msg.subject().unwrap_or("").to_string();
+    let from = first_addr(msg.header_raw("From"));
+    let to = first_addr(msg.header_raw("To"));
+    let mut original = parts.original.clone();
+    if !parts.has_original {
+        let (_, rest) = split_original(&parts.notice);
+        if !rest.is_empty() {
+            original = original_from_text(rest);
+        }
+    }
+    let timestamp = msg.date().map(|d| d.to_timestamp());
+    let lhost = msg
+        .received()
+        .and_then(|r| r.by().map(|h| h.to_string()))
+        .unwrap_or_default();
+    let mut common = Common {
+        addresser: original.from.clone(),
+        timestamp,
+        message_id: original.message_id.clone(),
+        list_id: original.list_id.clone(),
+        lhost,
+    };
+    if common.addresser.is_empty() && !is_system_address(&to) {
+        common.addresser = to.clone();
+    }
+
+    // RFC 5965 complaints
+    let is_feedback = parts.feedback.is_some()
+        || msg
+            .content_type()
+            .and_then(|c| c.attribute("report-type"))
+            .is_some_and(|t| t.eq_ignore_ascii_case("feedback-report"));
+    if is_feedback {
+        let fb = parts.feedback.as_deref().unwrap_or("");
+        let mut parts2 = Parts {
+            original: original.clone(),
+            ..Default::default()
+        };
+        parts2.notice.clear();
+        let recs = decode_feedback(fb, &parts2, &common);
+        if !recs.is_empty() {
+            return recs;
+        }
+    }
+
+    // RFC 3464 / 6533
+    for d in &parts.dsn {
+        let blocks = field_blocks(d);
+        let recs = decode_dsn(&blocks, &parts, &common);
+        if !recs.is_empty() {
+            return recs;
+        }
+    }
+    if let Some(inline) = inline_dsn(&parts.notice) {
+        let blocks = field_blocks(inline);
+        let mut recs = decode_dsn(&blocks, &parts, &common);
+        if !recs.is_empty() {
+            for r in &mut recs {
+                r.detector = "rfc3464-inline";
+            }
+            return recs;
+        }
+    }
+
+    // RFC 3834 auto-replies
+    if !looks_like_bounce(&from, &subject) && is_autoreply(&msg, &subject) {
+        if from.is_empty() {
+            return Vec::new();
+        }
+        let mut r = record(&common, "rfc3834");
+        r.recipient = from;
+        if !to.is_empty() {
+            r.addresser = to;
+        }
+        r.diagnosticcode = squeeze(&parts.notice, 300);
+        r.set_reason(BounceReason::Vacation, false);
+        return vec![r];
+    }
+    if !looks_like_bounce(&from, &subject) && msg.header_raw("X-Failed-Recipients").is_none() {
+        return Vec::new();
+    }
+
+    // plain-text formats
+    let failed_hdr: Vec<String> = msg
+        .header_values("X-Failed-Recipients")
+        .filter_map(|v| v.as_text())
+        .flat_map(|t| find_addresses(t).into_iter().map(|f| f.addr))
+        .collect();
+    let mut excluded: Vec<String> = vec![to.clone(), original.from.clone(), from.clone()];
+    if let Some(rp) = msg.return_address() {
+        excluded.push(rp.to_string());
+    }
+    excluded.retain(|s| !s.is_empty());
+    let mut recs = decode_text(&parts, &common, &excluded, &failed_hdr);
+    if recs.is_empty() && !original.to.is_empty() {
+        // nothing in the notice: the recipients of the returned message
+        let p2 = Parts {
+            notice: parts.notice.clone(),
+            ..Default::default()
+        };
+        recs = decode_text(&p2, &common, &excluded, &original.to);
+    }
+    recs
+}

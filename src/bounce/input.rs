@@ -1,0 +1,265 @@
+//! Reading bounce inputs: files, directories (recursively, Maildir included), stdin, gzip;
+//! line-ending normalisation (CRLF and CR-only to LF) and mbox splitting.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// One input file to read, with the name to report in records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// Where to read it (`-` is stdin).
+    pub path: PathBuf,
+    /// The name used in records: the path under the given directory, without a leading `./`.
+    pub name: String,
+}
+
+fn strip_dot(s: &str) -> String {
+    let mut t = s;
+    while let Some(r) = t.strip_prefix("./") {
+        t = r;
+    }
+    t.to_string()
+}
+
+/// Expand the command-line inputs: files as given, directories walked recursively (sorted,
+/// hidden entries skipped, symlinked directories not followed), `-` for stdin.
+/// Unreadable directories are reported through `errors` and skipped.
+pub fn collect(inputs: &[PathBuf], errors: &mut Vec<String>) -> Vec<InputFile> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.as_os_str() == "-" {
+            out.push(InputFile {
+                path: p.clone(),
+                name: "-".into(),
+            });
+            continue;
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                let mut found = Vec::new();
+                walk(p, p, &mut found, errors);
+                found.sort_by(|a: &InputFile, b| a.name.cmp(&b.name));
+                out.extend(found);
+            }
+            Ok(_) => out.push(InputFile {
+                path: p.clone(),
+                name: strip_dot(&p.to_string_lossy().replace('\\', "/")),
+            }),
+            Err(e) => errors.push(format!("cannot read {}: {e}", p.display())),
+        }
+    }
+    out
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<InputFile>, errors: &mut Vec<String>) {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            errors.push(format!("cannot read directory {}: {e}", dir.display()));
+            return;
+        }
+    };
+    for ent in rd.flatten() {
+        let name = ent.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = ent.path();
+        let Ok(ft) = ent.file_type() else { continue };
+        if ft.is_dir() {
+            walk(root, &path, out, errors);
+        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            out.push(InputFile {
+                name: strip_dot(&rel.to_string_lossy().replace('\\', "/")),
+                path,
+            });
+        }
+    }
+}
+
+/// Open an input for reading: stdin for `-`, transparently gunzipped when it starts with the
+/// gzip magic bytes, with line endings normalised to LF.
+pub fn open(f: &InputFile) -> io::Result<Box<dyn BufRead + Send>> {
+    let raw: Box<dyn Read + Send> = if f.path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(&f.path)?)
+    };
+    let mut br = BufReader::with_capacity(1 << 16, raw);
+    let gz = {
+        let head = br.fill_buf()?;
+        head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b
+    };
+    let inner: Box<dyn Read + Send> = if gz {
+        Box::new(flate2::bufread::MultiGzDecoder::new(br))
+    } else {
+        Box::new(br)
+    };
+    Ok(Box::new(BufReader::with_capacity(
+        1 << 16,
+        EolNormalizer::new(inner),
+    )))
+}
+
+/// A reader adapter turning CRLF and lone CR into LF.
+pub struct EolNormalizer<R> {
+    inner: R,
+    pending_cr: bool,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> EolNormalizer<R> {
+    /// Wrap `inner`.
+    pub fn new(inner: R) -> Self {
+        EolNormalizer {
+            inner,
+            pending_cr: false,
+            buf: vec![0; 1 << 16],
+        }
+    }
+}
+
+impl<R: Read> Read for EolNormalizer<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let want = out.len().min(self.buf.len());
+            let n = self.inner.read(&mut self.buf[..want])?;
+            if n == 0 {
+                return Ok(0);
+            }
+            let mut w = 0;
+            for &b in &self.buf[..n] {
+                if self.pending_cr {
+                    self.pending_cr = false;
+                    if b == b'\n' {
+                        continue; // CRLF: LF already written for the CR
+                    }
+                }
+                if b == b'\r' {
+                    out[w] = b'\n';
+                    self.pending_cr = true;
+                } else {
+                    out[w] = b;
+                }
+                w += 1;
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
+
+/// Normalise line endings of a byte buffer in memory (CRLF and CR to LF).
+pub fn normalize_eol(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        let b = data[i];
+        if b == b'\r' {
+            out.push(b'\n');
+            if data.get(i + 1) == Some(&b'\n') {
+                i += 1;
+            }
+        } else {
+            out.push(b);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether an mbox `From ` separator line (without its LF) looks like one: `From ` followed by
+/// something and a time of day (`12:05:05`), which ordinary body text rarely has.
+pub fn is_from_line(line: &[u8]) -> bool {
+    if !line.starts_with(b"From ") || line.len() > 1000 {
+        return false;
+    }
+    line.windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit())
+}
+
+/// Split an input stream into messages at mbox `From ` lines (which are dropped); `>From `
+/// lines are unescaped. A file without `From ` lines is one message. Calls `sink` for each
+/// message with its 1-based index; stops early if `sink` returns false. Memory use is bounded by
+/// the largest message (and the longest line).
+pub fn split_messages<R: BufRead>(
+    mut r: R,
+    mut sink: impl FnMut(usize, Vec<u8>) -> bool,
+) -> io::Result<usize> {
+    let mut cur: Vec<u8> = Vec::new();
+    let mut line: Vec<u8> = Vec::new();
+    let mut n = 0usize;
+    let mut started = false; // a message is open (content seen or From line seen)
+    loop {
+        line.clear();
+        let got = r.read_until(b'\n', &mut line)?;
+        if got == 0 {
+            break;
+        }
+        let body = line.strip_suffix(b"\n").unwrap_or(&line);
+        if is_from_line(body) {
+            if started && !cur.iter().all(|b| b.is_ascii_whitespace()) {
+                n += 1;
+                if !sink(n, std::mem::take(&mut cur)) {
+                    return Ok(n);
+                }
+            }
+            cur.clear();
+            started = true;
+            continue;
+        }
+        started = true;
+        if line.starts_with(b">From ") {
+            cur.extend_from_slice(&line[1..]);
+        } else {
+            cur.extend_from_slice(&line);
+        }
+    }
+    if started && !(n > 0 && cur.iter().all(|b| b.is_ascii_whitespace())) {
+        n += 1;
+        sink(n, cur);
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eol() {
+        let mut s = String::new();
+        EolNormalizer::new(&b"a\r\nb\rc\n\r"[..])
+            .read_to_string(&mut s)
+            .unwrap();
+        assert_eq!(s, "a\nb\nc\n\n");
+        assert_eq!(normalize_eol(b"a\r\nb\rc"), b"a\nb\nc");
+    }
+
+    #[test]
+    fn mbox() {
+        let data = b"From a@b Thu Jul  2 12:05:05 2020\nSubject: 1\n\n>From x\nFrom here\nFrom b@c Thu Jul  2 12:05:06 2020\nSubject: 2\n";
+        let mut msgs = Vec::new();
+        split_messages(&data[..], |i, m| {
+            msgs.push((i, m));
+            true
+        })
+        .unwrap();
+        assert_eq!(msgs.len(), 2);
+        assert_eq!(msgs[0].1, b"Subject: 1\n\nFrom x\nFrom here\n");
+        assert_eq!(msgs[1].1, b"Subject: 2\n");
+        let mut k = 0;
+        split_messages(&b""[..], |_, _| {
+            k += 1;
+            true
+        })
+        .unwrap();
+        assert_eq!(k, 0);
+    }
+}

@@ -1,0 +1,504 @@
+//! The bounce auditor: read bounce messages (.eml, mbox, Maildir, directories, stdin, gzip),
+//! decode them (RFC 3464/6533 DSNs, RFC 5965 ARF, RFC 3834 auto-replies, plain-text MTA
+//! formats) and classify each failed recipient (DESIGN.md §3).
+//!
+//! Start with [`decode_message`] for one message or [`run`] for files and directories.
+//! Nothing here panics on untrusted input: a message that cannot be decoded yields a `norecord`
+//! line or a record with reason `undefined`.
+
+pub mod classify;
+mod decode;
+pub mod input;
+pub mod text;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::status::{BounceReason, BounceType};
+
+pub use decode::decode_message;
+pub use input::InputFile;
+
+/// One bounced recipient (or one "no bounce" marker) of one message.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BounceRecord {
+    /// The input file, as found under the given directory.
+    pub file: String,
+    /// 1-based message position in the file (mbox files hold several).
+    pub msgindex: usize,
+    /// The failed recipient.
+    pub recipient: String,
+    /// Why it failed.
+    pub reason: BounceReason,
+    /// `hard`, `soft` or `none`.
+    pub bounce_type: BounceType,
+    /// `bounce_type == hard`.
+    pub hard: bool,
+    /// A permanent failure (5.x.x / 5xx), kept apart from hard/soft.
+    pub permanent: bool,
+    /// Enhanced status code (`5.1.1`) or empty.
+    pub deliverystatus: String,
+    /// SMTP reply code (`550`) or empty.
+    pub replycode: String,
+    /// DSN action (`failed`, `delayed`, `delivered`, ...) or empty.
+    pub action: String,
+    /// The diagnostic text (white space squeezed, at most 1000 bytes).
+    pub diagnosticcode: String,
+    /// The SMTP command the failure answered (`RCPT`, `DATA`, ...) or empty.
+    pub smtpcommand: String,
+    /// The remote MTA.
+    pub rhost: String,
+    /// The reporting (local) MTA.
+    pub lhost: String,
+    /// The sender of the original message.
+    pub addresser: String,
+    /// Unix time of the bounce (or last attempt), if known.
+    pub timestamp: Option<i64>,
+    /// Which decoder produced the record (`rfc3464`, `text`, `arf`, `rfc3834`, ...).
+    pub detector: &'static str,
+    /// ARF feedback type (`abuse`, `opt-out`, ...) or empty.
+    pub feedbacktype: String,
+    /// Message-ID of the original message.
+    pub message_id: String,
+    /// List-Id of the original message.
+    pub list_id: String,
+}
+
+impl BounceRecord {
+    /// An empty record with a reason.
+    pub fn new(reason: BounceReason, permanent: bool) -> BounceRecord {
+        let bt = reason.bounce_type(permanent);
+        BounceRecord {
+            file: String::new(),
+            msgindex: 0,
+            recipient: String::new(),
+            reason,
+            bounce_type: bt,
+            hard: bt == BounceType::Hard,
+            permanent,
+            deliverystatus: String::new(),
+            replycode: String::new(),
+            action: String::new(),
+            diagnosticcode: String::new(),
+            smtpcommand: String::new(),
+            rhost: String::new(),
+            lhost: String::new(),
+            addresser: String::new(),
+            timestamp: None,
+            detector: "",
+            feedbacktype: String::new(),
+            message_id: String::new(),
+            list_id: String::new(),
+        }
+    }
+
+    /// Set the reason and the derived hard/soft fields.
+    pub fn set_reason(&mut self, reason: BounceReason, permanent: bool) {
+        self.reason = reason;
+        self.permanent = permanent;
+        self.bounce_type = reason.bounce_type(permanent);
+        self.hard = self.bounce_type == BounceType::Hard;
+    }
+
+    /// Whether the recipient belongs on a suppression list (hard bounce or complaint).
+    pub fn suppress(&self) -> bool {
+        self.hard || self.reason == BounceReason::Feedback
+    }
+}
+
+/// The outcome for one message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageOutcome {
+    /// One record per failed recipient.
+    Records(Vec<BounceRecord>),
+    /// The message holds no bounce.
+    NoRecord {
+        /// The input file.
+        file: String,
+        /// 1-based message position.
+        msgindex: usize,
+    },
+}
+
+#[derive(Serialize)]
+struct NoRecordLine<'a> {
+    file: &'a str,
+    msgindex: usize,
+    norecord: bool,
+}
+
+/// Output format of the per-record stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines (with `norecord` lines).
+    Jsonl,
+    /// CSV with a header row (no-bounce messages are left out).
+    Csv,
+}
+
+/// Configuration of a [`run`].
+#[derive(Debug, Clone)]
+pub struct BounceConfig {
+    /// Files, directories or `-`.
+    pub inputs: Vec<PathBuf>,
+    /// Output format.
+    pub format: Format,
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// Read every input this many times (benchmarks); 0 counts as 1.
+    pub repeat: usize,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BounceSummary {
+    /// Files read.
+    pub files: u64,
+    /// Messages decoded.
+    pub messages: u64,
+    /// Messages with no bounce.
+    pub messages_without_bounce: u64,
+    /// Records written.
+    pub records: u64,
+    /// Records by reason.
+    pub by_reason: BTreeMap<String, u64>,
+    /// Records by bounce type.
+    pub by_bounce_type: BTreeMap<String, u64>,
+    /// Records by recipient domain.
+    pub by_recipient_domain: BTreeMap<String, u64>,
+    /// Records by detector.
+    pub by_detector: BTreeMap<String, u64>,
+    /// Distinct addresses to suppress (hard bounces and complaints).
+    pub suppressed_addresses: u64,
+    /// Inputs that could not be read (path: error).
+    pub errors: Vec<String>,
+    /// Wall-clock seconds.
+    pub elapsed_seconds: f64,
+    /// Messages per second.
+    pub messages_per_second: f64,
+}
+
+/// Decode every message of one in-memory file (any line endings, gzip allowed).
+pub fn decode_file_bytes(name: &str, data: &[u8]) -> Vec<MessageOutcome> {
+    let unzipped;
+    let data = if data.len() >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+        let mut v = Vec::new();
+        let mut d = flate2::read::MultiGzDecoder::new(data);
+        let _ = io::Read::read_to_end(&mut d, &mut v);
+        unzipped = v;
+        &unzipped[..]
+    } else {
+        data
+    };
+    let norm = input::normalize_eol(data);
+    let mut msgs = Vec::new();
+    let _ = input::split_messages(&norm[..], |i, m| {
+        msgs.push((i, m));
+        true
+    });
+    let mut out: Vec<MessageOutcome> = msgs.iter().map(|(i, m)| outcome(name, *i, m)).collect();
+    if out.is_empty() {
+        out.push(MessageOutcome::NoRecord {
+            file: name.to_string(),
+            msgindex: 1,
+        });
+    }
+    out
+}
+
+fn outcome(name: &str, idx: usize, msg: &[u8]) -> MessageOutcome {
+    let mut recs = decode_message(msg);
+    if recs.is_empty() {
+        return MessageOutcome::NoRecord {
+            file: name.to_string(),
+            msgindex: idx,
+        };
+    }
+    for r in &mut recs {
+        r.file = name.to_string();
+        r.msgindex = idx;
+    }
+    MessageOutcome::Records(recs)
+}
+
+/// Where the results of a [`run`] go.
+pub struct BounceSinks {
+    /// Per-record output (JSONL or CSV).
+    pub records: Box<dyn Write + Send>,
+    /// Suppression list: one address a line, deduplicated, sorted.
+    pub suppress: Option<Box<dyn Write + Send>>,
+}
+
+const CSV_FIELDS: [&str; 21] = [
+    "file",
+    "msgindex",
+    "recipient",
+    "reason",
+    "bounce_type",
+    "hard",
+    "permanent",
+    "deliverystatus",
+    "replycode",
+    "action",
+    "diagnosticcode",
+    "smtpcommand",
+    "rhost",
+    "lhost",
+    "addresser",
+    "timestamp",
+    "detector",
+    "feedbacktype",
+    "message_id",
+    "list_id",
+    "norecord",
+];
+
+fn csv_row(r: &BounceRecord) -> [String; 21] {
+    [
+        r.file.clone(),
+        r.msgindex.to_string(),
+        r.recipient.clone(),
+        r.reason.as_str().into(),
+        r.bounce_type.as_str().into(),
+        r.hard.to_string(),
+        r.permanent.to_string(),
+        r.deliverystatus.clone(),
+        r.replycode.clone(),
+        r.action.clone(),
+        r.diagnosticcode.clone(),
+        r.smtpcommand.clone(),
+        r.rhost.clone(),
+        r.lhost.clone(),
+        r.addresser.clone(),
+        r.timestamp.map(|t| t.to_string()).unwrap_or_default(),
+        r.detector.into(),
+        r.feedbacktype.clone(),
+        r.message_id.clone(),
+        r.list_id.clone(),
+        String::new(),
+    ]
+}
+
+/// Cells starting with these may be read as formulas by spreadsheets.
+fn csv_safe(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
+/// Serialise outcomes in order.
+fn write_outcomes(
+    outs: &[MessageOutcome],
+    format: Format,
+    jsonw: &mut Vec<u8>,
+    csvw: &mut Option<csv::Writer<&mut Vec<u8>>>,
+) -> io::Result<()> {
+    for o in outs {
+        match (o, format) {
+            (MessageOutcome::Records(rs), Format::Jsonl) => {
+                for r in rs {
+                    serde_json::to_writer(&mut *jsonw, r).map_err(io::Error::other)?;
+                    jsonw.push(b'\n');
+                }
+            }
+            (MessageOutcome::NoRecord { file, msgindex }, Format::Jsonl) => {
+                serde_json::to_writer(
+                    &mut *jsonw,
+                    &NoRecordLine {
+                        file,
+                        msgindex: *msgindex,
+                        norecord: true,
+                    },
+                )
+                .map_err(io::Error::other)?;
+                jsonw.push(b'\n');
+            }
+            (MessageOutcome::Records(rs), Format::Csv) => {
+                if let Some(w) = csvw.as_mut() {
+                    for r in rs {
+                        w.write_record(csv_row(r).map(csv_safe))
+                            .map_err(io::Error::other)?;
+                    }
+                }
+            }
+            (MessageOutcome::NoRecord { file, msgindex }, Format::Csv) => {
+                if let Some(w) = csvw.as_mut() {
+                    let mut row: [String; 21] = Default::default();
+                    row[0] = csv_safe(file.clone());
+                    row[1] = msgindex.to_string();
+                    row[20] = "true".into();
+                    w.write_record(row).map_err(io::Error::other)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn tally(s: &mut BounceSummary, outs: &[MessageOutcome], suppress: &mut BTreeSet<String>) {
+    for o in outs {
+        s.messages += 1;
+        match o {
+            MessageOutcome::NoRecord { .. } => s.messages_without_bounce += 1,
+            MessageOutcome::Records(rs) => {
+                for r in rs {
+                    s.records += 1;
+                    *s.by_reason.entry(r.reason.as_str().into()).or_default() += 1;
+                    *s.by_bounce_type
+                        .entry(r.bounce_type.as_str().into())
+                        .or_default() += 1;
+                    let dom = r
+                        .recipient
+                        .rsplit_once('@')
+                        .map(|(_, d)| d.to_ascii_lowercase())
+                        .unwrap_or_default();
+                    *s.by_recipient_domain.entry(dom).or_default() += 1;
+                    *s.by_detector.entry(r.detector.into()).or_default() += 1;
+                    if r.suppress() && !r.recipient.is_empty() {
+                        suppress.insert(r.recipient.to_ascii_lowercase());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A batch of messages read from the inputs, decoded in parallel.
+type Batch = Vec<(String, usize, Vec<u8>)>;
+
+const BATCH_MESSAGES: usize = 512;
+const BATCH_BYTES: usize = 32 << 20;
+
+/// Read all inputs, decode in parallel, write records in input order. Memory: two batches of
+/// messages in flight (a batch is at most 512 messages or 32 MiB plus one message).
+pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSummary> {
+    let start = Instant::now();
+    let mut summary = BounceSummary::default();
+    let files = input::collect(&cfg.inputs, &mut summary.errors);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.threads)
+        .build()
+        .map_err(io::Error::other)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    let repeat = cfg.repeat.max(1);
+    let reader = std::thread::spawn(move || {
+        let mut errors = Vec::new();
+        let mut nfiles = 0u64;
+        let mut batch: Batch = Vec::new();
+        let mut bytes = 0usize;
+        'all: for _ in 0..repeat {
+            for f in &files {
+                nfiles += 1;
+                let r = match input::open(f) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        errors.push(format!("{}: {e}", f.name));
+                        continue;
+                    }
+                };
+                let mut any = false;
+                let mut stop = false;
+                let res = input::split_messages(r, |i, m| {
+                    any = true;
+                    bytes += m.len();
+                    batch.push((f.name.clone(), i, m));
+                    if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
+                        bytes = 0;
+                        if tx.send(std::mem::take(&mut batch)).is_err() {
+                            stop = true;
+                            return false;
+                        }
+                    }
+                    true
+                });
+                if stop {
+                    break 'all;
+                }
+                if let Err(e) = res {
+                    errors.push(format!("{}: {e}", f.name));
+                }
+                if !any {
+                    // empty input: one "no bounce" line
+                    batch.push((f.name.clone(), 1, Vec::new()));
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
+        (nfiles, errors)
+    });
+    let mut suppress = BTreeSet::new();
+    let mut jsonw = Vec::with_capacity(1 << 20);
+    if cfg.format == Format::Csv {
+        let mut w = csv::Writer::from_writer(&mut jsonw);
+        w.write_record(CSV_FIELDS).map_err(io::Error::other)?;
+        w.flush()?;
+        drop(w);
+        sinks.records.write_all(&jsonw)?;
+    }
+    let mut write_err = None;
+    for batch in rx {
+        let outs: Vec<MessageOutcome> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|(name, idx, m)| outcome(name, *idx, m))
+                .collect()
+        });
+        tally(&mut summary, &outs, &mut suppress);
+        jsonw.clear();
+        let mut csvbuf = Vec::new();
+        {
+            let mut csvw = match cfg.format {
+                Format::Csv => Some(
+                    csv::WriterBuilder::new()
+                        .has_headers(false)
+                        .from_writer(&mut csvbuf),
+                ),
+                Format::Jsonl => None,
+            };
+            write_outcomes(&outs, cfg.format, &mut jsonw, &mut csvw)?;
+            if let Some(mut w) = csvw {
+                w.flush()?;
+            }
+        }
+        if cfg.format == Format::Csv {
+            jsonw = csvbuf;
+        }
+        if let Err(e) = sinks.records.write_all(&jsonw) {
+            write_err = Some(e);
+            break;
+        }
+    }
+    let (nfiles, errors) = reader
+        .join()
+        .map_err(|_| io::Error::other("reader thread failed"))?;
+    if let Some(e) = write_err {
+        return Err(e);
+    }
+    sinks.records.flush()?;
+    summary.files = nfiles;
+    summary.errors.extend(errors);
+    summary.suppressed_addresses = suppress.len() as u64;
+    if let Some(w) = sinks.suppress.as_mut() {
+        for a in &suppress {
+            w.write_all(a.as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+    }
+    summary.elapsed_seconds = start.elapsed().as_secs_f64();
+    summary.messages_per_second = if summary.elapsed_seconds > 0.0 {
+        summary.messages as f64 / summary.elapsed_seconds
+    } else {
+        0.0
+    };
+    Ok(summary)
+}

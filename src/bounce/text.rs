@@ -1,0 +1,378 @@
+//! Plain-text helpers for non-standard bounces: address scanning, the cut between the notice
+//! and the returned message, header blocks and RFC 3464 field blocks.
+
+/// Characters allowed in an unquoted local part (RFC 5322 atext plus dots).
+fn is_local_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b">!#$%&'*+/=?^_`{|}~-.".contains(&b) && b != b'>'
+}
+
+fn is_domain_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b >= 0x80
+}
+
+/// An address found in text: byte range and the address itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Start byte offset in the scanned text.
+    pub start: usize,
+    /// End byte offset (exclusive).
+    pub end: usize,
+    /// The address (as written).
+    pub addr: String,
+}
+
+/// Every `local@domain.tld` in `text`, in order.
+pub fn find_addresses(text: &str) -> Vec<Found> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(off) = memchr::memchr(b'@', &b[from..]) {
+        let at = from + off;
+        from = at + 1;
+        let mut s = at;
+        while s > 0 && is_local_char(b[s - 1]) && at - s < 128 {
+            s -= 1;
+        }
+        while s < at && b[s] == b'.' {
+            s += 1;
+        }
+        let mut e = at + 1;
+        while e < b.len() && is_domain_char(b[e]) && e - at < 256 {
+            e += 1;
+        }
+        while e > at + 1 && matches!(b[e - 1], b'.' | b'-') {
+            e -= 1;
+        }
+        if s == at || e <= at + 1 {
+            continue;
+        }
+        let domain = &b[at + 1..e];
+        let Some(dot) = domain.iter().rposition(|&c| c == b'.') else {
+            continue;
+        };
+        if dot == 0 || dot + 1 >= domain.len() || domain.starts_with(b".") {
+            continue;
+        }
+        // keep char boundaries valid: both ends sit next to ASCII bytes or text ends
+        if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+            continue;
+        }
+        out.push(Found {
+            start: s,
+            end: e,
+            addr: text[s..e].to_string(),
+        });
+        from = e.max(at + 1);
+    }
+    out
+}
+
+/// Whether an address is a system sender (mailer-daemon, postmaster, ...), never a recipient.
+pub fn is_system_address(addr: &str) -> bool {
+    let local = addr.split('@').next().unwrap_or("").to_ascii_lowercase();
+    matches!(
+        local.as_str(),
+        "mailer-daemon" | "postmaster" | "double-bounce" | "mailerdaemon" | "mail-daemon"
+    ) || local.starts_with("mailer-daemon")
+}
+
+/// Lines that start the returned original message in a plain-text bounce.
+fn is_original_marker(line: &str) -> bool {
+    let t = line.trim();
+    if t.len() < 8 {
+        return false;
+    }
+    let lower = t.to_ascii_lowercase();
+    let decorated = t.starts_with("--")
+        || t.starts_with("==")
+        || t.starts_with("**")
+        || t.starts_with("__")
+        || t.starts_with("- ")
+        || t.starts_with('[')
+        || t.starts_with("++");
+    let original = lower.contains("original message")
+        || lower.contains("copy of the message")
+        || lower.contains("copy of your message")
+        || lower.contains("returned message")
+        || lower.contains("unsent message")
+        || lower.contains("undelivered message")
+        || lower.contains("message headers follow")
+        || lower.contains("original mail")
+        || lower.contains("headers of the original")
+        || lower.contains("original headers")
+        || lower.contains("message follows")
+        || lower.contains("rejected message")
+        || lower.contains("returned mail")
+        || lower.contains("header of original");
+    if decorated && original && !lower.contains("transcript") {
+        return true;
+    }
+    lower.starts_with("--- below this line is a copy of the message")
+        || lower.starts_with("------ this is a copy of the message")
+        || lower.starts_with("original message follows")
+        || lower.starts_with("original message headers")
+        || lower.starts_with("--- the header of the original message is following")
+        || lower.starts_with("the original message was") && lower.contains("below")
+        || lower == "content-type: message/rfc822"
+        || lower.starts_with("content-type: message/rfc822")
+        || lower.starts_with("content-type: text/rfc822-headers")
+}
+
+fn is_header_line(line: &str) -> bool {
+    let Some(colon) = line.find(':') else {
+        return false;
+    };
+    colon > 1
+        && colon < 40
+        && line[..colon]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+}
+
+/// Split a plain-text notice into (notice, original) at the first marker line or at a block of
+/// original-message headers (`Return-Path:`/`Received:` followed by more header lines).
+pub fn split_original(body: &str) -> (&str, &str) {
+    let mut pos = 0;
+    let mut prev_blank = true;
+    let lines: Vec<(usize, &str)> = body
+        .split_inclusive('\n')
+        .map(|l| {
+            let p = pos;
+            pos += l.len();
+            (p, l.trim_end_matches('\n'))
+        })
+        .collect();
+    for (i, &(off, line)) in lines.iter().enumerate() {
+        if is_original_marker(line) {
+            let next = off + lines[i].1.len();
+            let rest = body.get(next..).unwrap_or("");
+            return (&body[..off], rest.trim_start_matches('\n'));
+        }
+        if prev_blank {
+            let lower = line.to_ascii_lowercase();
+            let starts = lower.starts_with("return-path:")
+                || lower.starts_with("received: from")
+                || lower.starts_with("received: by")
+                || lower.starts_with("dkim-signature:");
+            if starts {
+                let headerish = lines[i + 1..]
+                    .iter()
+                    .take(3)
+                    .filter(|(_, l)| is_header_line(l) || l.starts_with([' ', '\t']))
+                    .count();
+                if headerish >= 2 {
+                    return (&body[..off], &body[off..]);
+                }
+            }
+        }
+        prev_blank = line.trim().is_empty();
+    }
+    (body, "")
+}
+
+/// Header fields of a header block (stops at the first blank line), unfolded. Names keep their
+/// spelling; values are trimmed.
+pub fn header_fields(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if out.is_empty() {
+                continue;
+            }
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = out.last_mut()
+                && last.1.len() < 4096
+            {
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some(colon) = line.find(':') {
+            let name = &line[..colon];
+            if !name.is_empty()
+                && name.len() < 80
+                && name.bytes().all(|c| c.is_ascii_graphic() && c != b':')
+            {
+                out.push((name.to_string(), line[colon + 1..].trim().to_string()));
+                continue;
+            }
+        }
+        if out.is_empty() {
+            continue;
+        }
+    }
+    out
+}
+
+/// One group of RFC 3464 fields (the per-message block or a per-recipient block).
+pub type FieldBlock = Vec<(String, String)>;
+
+/// Parse `message/delivery-status` text into blocks separated by blank lines, each a list of
+/// unfolded `(lowercased name, value)` fields.
+pub fn field_blocks(text: &str) -> Vec<FieldBlock> {
+    let mut blocks: Vec<FieldBlock> = Vec::new();
+    let mut cur: FieldBlock = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if !cur.is_empty() {
+                blocks.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = cur.last_mut()
+                && last.1.len() < 8192
+            {
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some(colon) = line.find(':') {
+            let name = line[..colon].trim();
+            if !name.is_empty() && name.len() < 64 && !name.contains(' ') {
+                cur.push((
+                    name.to_ascii_lowercase(),
+                    line[colon + 1..].trim().to_string(),
+                ));
+                continue;
+            }
+        }
+        // a stray line: treat as continuation of the last field
+        if let Some(last) = cur.last_mut()
+            && last.1.len() < 8192
+        {
+            last.1.push(' ');
+            last.1.push_str(line.trim());
+        }
+    }
+    if !cur.is_empty() {
+        blocks.push(cur);
+    }
+    blocks
+}
+
+/// The first value of field `name` (lowercase) in a block.
+pub fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    block
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The address in a DSN address field such as `rfc822; <user@example.com>`.
+pub fn dsn_address(v: &str) -> String {
+    let a = match v.find(';') {
+        Some(i) => &v[i + 1..],
+        None => v,
+    };
+    let a = a.trim().trim_matches(|c| c == '<' || c == '>' || c == '"');
+    let a = a.trim();
+    // "user@example.com (comment)" or "Name <user@example.com>"
+    if let Some(f) = find_addresses(a).into_iter().next() {
+        return f.addr;
+    }
+    a.to_string()
+}
+
+/// Strip the type prefix of a DSN field (`smtp; 550 ...` -> `550 ...`, `dns; mx.example` ->
+/// `mx.example`).
+pub fn strip_type(v: &str) -> &str {
+    match v.find(';') {
+        Some(i)
+            if i < 16
+                && v[..i]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-') =>
+        {
+            v[i + 1..].trim()
+        }
+        _ => v.trim(),
+    }
+}
+
+/// Remove HTML tags and decode a few entities (good enough to read bounce text).
+pub fn strip_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut in_tag = false;
+    let mut tag = String::new();
+    for c in html.chars() {
+        if in_tag {
+            if c == '>' {
+                in_tag = false;
+                let t = tag.to_ascii_lowercase();
+                if t.starts_with("br")
+                    || t.starts_with("/p")
+                    || t.starts_with("/div")
+                    || t.starts_with("/tr")
+                    || t.starts_with("p")
+                {
+                    out.push('\n');
+                }
+                tag.clear();
+            } else if tag.len() < 16 {
+                tag.push(c);
+            }
+            continue;
+        }
+        if c == '<' {
+            in_tag = true;
+            continue;
+        }
+        out.push(c);
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", " ")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Collapse runs of white space to one space and trim; cap the length (on a char boundary).
+pub fn squeeze(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if out.len() >= max {
+            break;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        if !c.is_control() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        let f = find_addresses("to <a.b@example.jp>: and c@d.example. x@y @z.com e@f");
+        let v: Vec<_> = f.iter().map(|f| f.addr.as_str()).collect();
+        assert_eq!(v, ["a.b@example.jp", "c@d.example"]);
+        assert_eq!(dsn_address("rfc822; <u@x.org>"), "u@x.org");
+        assert_eq!(strip_type("smtp; 550 x"), "550 x");
+    }
+
+    #[test]
+    fn split() {
+        let (n, o) =
+            split_original("hi\n\n--- Below this line is a copy of the message.\n\nFrom: a@b.c\n");
+        assert_eq!(n, "hi\n\n");
+        assert!(o.starts_with("From:"));
+    }
+}
