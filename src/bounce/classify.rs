@@ -136,19 +136,31 @@ pub struct Evidence<'a> {
     pub reply: Option<u16>,
     /// DSN `Action` (lowercase), if any.
     pub action: &'a str,
+    /// The SMTP command the error answered (`RCPT`, `MAIL`, `DATA`, `EHLO`, ...) or empty.
+    pub command: &'a str,
     /// Diagnostic text (raw).
     pub text: &'a str,
     /// Further context (the human-readable notice), consulted when the text says nothing.
     pub context: &'a str,
 }
 
+/// Where a decision came from (strongest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    StrongText,
+    Status,
+    Text,
+    Fallback,
+}
+
 /// Decide the reason.
 pub fn classify(e: &Evidence<'_>) -> BounceReason {
+    use BounceReason::*;
     let pats = Patterns::builtin();
     if matches!(e.action, "delivered" | "relayed" | "expanded")
         || e.status.is_some_and(|s| s.class == 2)
     {
-        return BounceReason::Delivered;
+        return Delivered;
     }
     let lower = prepare(e.text);
     let mut text_hit = pats.find(&lower);
@@ -156,34 +168,39 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
         text_hit = pats.find(&prepare(e.context));
     }
     let by_status = e.status.and_then(reason_from_status);
-    if e.action == "delayed" || e.action == "delivery-delayed" {
-        return match text_hit {
-            Some((
-                r @ (BounceReason::NetworkError
-                | BounceReason::MailerError
-                | BounceReason::SystemError
-                | BounceReason::MailboxFull),
-                true,
-            )) => r,
-            _ => BounceReason::Expired,
-        };
+    let delayed = e.action == "delayed" || e.action == "delivery-delayed";
+    let (mut reason, source) = match (by_status, text_hit) {
+        (_, Some((r, true))) => (r, Source::StrongText),
+        (Some(r), _) => (r, Source::Status),
+        (None, Some((r, false))) => (r, Source::Text),
+        (None, None) => {
+            if delayed {
+                return Expired;
+            }
+            let r = e
+                .status
+                .and_then(fallback_from_status)
+                .or_else(|| e.reply.and_then(reason_from_reply));
+            match r {
+                Some(r) => (r, Source::Fallback),
+                None if e.status.is_some() || e.reply.is_some() => (OnHold, Source::Fallback),
+                None => (Undefined, Source::Fallback),
+            }
+        }
+    };
+    let weak = matches!(source, Source::Text | Source::Fallback);
+    match e.command {
+        // refused after the recipient was accepted: the content or the session was filtered
+        "DATA" | "" if reason == UserUnknown && weak => reason = Filtered,
+        "MAIL" if weak && matches!(reason, UserUnknown | OnHold | Undefined) => reason = Rejected,
+        "EHLO" | "HELO"
+            if weak && matches!(reason, UserUnknown | OnHold | Undefined | SyntaxError) =>
+        {
+            reason = Blocked
+        }
+        _ => {}
     }
-    match (by_status, text_hit) {
-        (_, Some((r, true))) => return r,
-        (Some(r), _) => return r,
-        (None, Some((r, false))) => return r,
-        (None, None) => {}
-    }
-    if let Some(r) = e.status.and_then(fallback_from_status) {
-        return r;
-    }
-    if let Some(r) = e.reply.and_then(reason_from_reply) {
-        return r;
-    }
-    if e.status.is_some() || e.reply.is_some() {
-        return BounceReason::OnHold;
-    }
-    BounceReason::Undefined
+    reason
 }
 
 #[cfg(test)]

@@ -229,19 +229,68 @@ fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
     r
 }
 
-fn smtp_command(lower: &str) -> &'static str {
-    const CMDS: [(&str, &str); 9] = [
-        ("end of data", "DATA"),
-        ("after end of", "DATA"),
-        ("data command", "DATA"),
-        ("rcpt to", "RCPT"),
-        ("mail from", "MAIL"),
-        ("after data", "DATA"),
+/// The SMTP command an error answered, from phrases MTAs use ("in reply to RCPT TO command",
+/// "after end of data", ">>> DATA" transcripts, "did not like our RCPT TO", ...).
+fn smtp_command(text: &str) -> &'static str {
+    const CMDS: [(&str, &str); 22] = [
+        ("in reply to end of data", "DATA"),
         ("in reply to data", "DATA"),
-        ("ehlo", "EHLO"),
-        ("helo", "HELO"),
+        ("in reply to rcpt to", "RCPT"),
+        ("in reply to mail from", "MAIL"),
+        ("in reply to ehlo", "EHLO"),
+        ("in reply to helo", "HELO"),
+        ("while performing the helo", "HELO"),
+        ("while performing the ehlo", "EHLO"),
+        ("after end of data", "DATA"),
+        ("after data", "DATA"),
+        ("after rcpt to", "RCPT"),
+        ("after mail from", "MAIL"),
+        ("after ehlo", "EHLO"),
+        ("after helo", "HELO"),
+        ("after initial connection", "CONN"),
+        ("most progress was rcpt to", "RCPT"),
+        ("did not like our rcpt to", "RCPT"),
+        ("did not like our mail from", "MAIL"),
+        ("does not like recipient", "RCPT"),
+        ("sender was rejected", "MAIL"),
+        ("my name was rejected", "EHLO"),
+        ("refused to talk to me", "HELO"),
     ];
+    let lower = text.to_ascii_lowercase();
     for (k, v) in CMDS {
+        if lower.contains(k) {
+            return v;
+        }
+    }
+    // Sendmail-style transcripts: the last ">>> COMMAND" line before the error
+    let mut last = "";
+    for line in lower.lines() {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix(">>> ") {
+            let w = rest.trim_start();
+            last = if w.starts_with("rcpt") {
+                "RCPT"
+            } else if w.starts_with("mail") {
+                "MAIL"
+            } else if w.starts_with("data") || w == "." {
+                "DATA"
+            } else if w.starts_with("ehlo") {
+                "EHLO"
+            } else if w.starts_with("helo") {
+                "HELO"
+            } else {
+                last
+            };
+        }
+    }
+    if !last.is_empty() {
+        return last;
+    }
+    for (k, v) in [
+        ("[rcpt_to]", "RCPT"),
+        ("smtp:rcpt", "RCPT"),
+        ("rcpt to:", "RCPT"),
+    ] {
         if lower.contains(k) {
             return v;
         }
@@ -334,11 +383,7 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         if status.is_none() {
             status = diag_status;
         }
-        let block = if diag.is_empty() {
-            notice_block(notice_head, &rcpt, &rcpts)
-        } else {
-            String::new()
-        };
+        let block = notice_block(notice_head, &rcpt, &rcpts);
         let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
         if status.is_none() {
             status = EnhancedStatus::find(&block);
@@ -364,12 +409,17 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             diag.as_str()
         };
         r.diagnosticcode = squeeze(diag_text, MAX_DIAG);
-        r.smtpcommand = smtp_command(&r.diagnosticcode.to_ascii_lowercase()).to_string();
+        let mut cmd = smtp_command(&diag);
+        if cmd.is_empty() {
+            cmd = smtp_command(&block);
+        }
+        r.smtpcommand = cmd.to_string();
         r.action = action.clone();
         let e = Evidence {
             status,
             reply,
             action: &action,
+            command: cmd,
             text: diag_text,
             context: notice_head,
         };
@@ -526,13 +576,15 @@ fn decode_text(
             || lower_notice.contains("is delayed")
             || lower_notice.contains("will retry");
         r.action = if delayed { "delayed" } else { "failed" }.into();
-        r.smtpcommand = smtp_command(&diag.to_ascii_lowercase()).to_string();
+        let cmd = smtp_command(block_text);
+        r.smtpcommand = cmd.to_string();
         r.diagnosticcode = diag;
         let action = r.action.clone();
         let e = Evidence {
             status,
             reply,
             action: &action,
+            command: cmd,
             text: block_text,
             context: notice,
         };
