@@ -478,6 +478,7 @@ fn is_autoreply(msg: &Message<'_>, subject: &str) -> bool {
         || s.starts_with("auto:")
         || s.starts_with("automatic reply")
         || s.starts_with("auto-reply")
+        || s.starts_with("auto reply")
         || s.starts_with("autoreply")
         || s.contains("out of office")
         || s.contains("out of the office")
@@ -501,6 +502,64 @@ fn looks_like_bounce(from: &str, subject: &str) -> bool {
         || s.contains("could not be delivered")
         || s.contains("rejected")
         || s.contains("bounce")
+}
+
+/// Whether an address found in a notice can be a failed recipient: not a Message-ID, not in a
+/// header line of a returned message, not a contact address of the help text.
+fn plausible_recipient(notice: &str, f: &text::Found) -> bool {
+    let ls = notice[..f.start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let le = notice[f.end..]
+        .find('\n')
+        .map(|i| f.end + i)
+        .unwrap_or(notice.len());
+    let line = notice[ls..le].trim_start().to_ascii_lowercase();
+    const HEADERS: [&str; 16] = [
+        "message-id:",
+        "in-reply-to:",
+        "references:",
+        "received:",
+        "return-path:",
+        "from:",
+        "sender:",
+        "reply-to:",
+        "x-",
+        "dkim-signature:",
+        "list-",
+        "errors-to:",
+        "for ",
+        "by ",
+        "id ",
+        "(envelope-from",
+    ];
+    if HEADERS.iter().any(|h| line.starts_with(h)) {
+        return false;
+    }
+    let before = notice[ls..f.start].to_ascii_lowercase();
+    let before = before.trim_end_matches(['<', ' ', '"', '(', '[']);
+    if before.ends_with("id")
+        || before.ends_with("id:")
+        || before.ends_with("id=")
+        || before.ends_with("message-id")
+    {
+        return false;
+    }
+    if [
+        "contact",
+        "assistance",
+        "questions",
+        "write to",
+        "send an email to",
+        "support",
+    ]
+    .iter()
+    .any(|w| before.contains(w))
+    {
+        return false;
+    }
+    // a Message-ID-like local part: long and mostly digits, dots and hex
+    let local = &f.addr[..f.addr.find('@').unwrap_or(0)];
+    let digits = local.bytes().filter(|b| b.is_ascii_digit()).count();
+    !(local.len() >= 16 && digits * 2 >= local.len())
 }
 
 /// The plain-text decoder: recipients are the addresses of the notice that are not the sender
@@ -531,9 +590,10 @@ fn decode_text(
         push(&mut rcpts, a);
     }
     if rcpts.is_empty() {
+        let mut senders: Vec<String> = Vec::new();
         for f in find_addresses(notice) {
             let a = f.addr.as_str();
-            if is_system_address(a) || excluded.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+            if is_system_address(a) || !plausible_recipient(notice, &f) {
                 continue;
             }
             // `MAIL FROM:<x>` or `from <x>` names the sender
@@ -548,7 +608,15 @@ fn decode_text(
             {
                 continue;
             }
-            push(&mut rcpts, a);
+            if excluded.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+                push(&mut senders, a);
+            } else {
+                push(&mut rcpts, a);
+            }
+        }
+        // a message bounced back to its own sender names only the sender
+        if rcpts.is_empty() {
+            rcpts = senders;
         }
     }
     let mut out = Vec::new();
@@ -593,6 +661,122 @@ fn decode_text(
     out
 }
 
+/// Amazon SES notifications (SNS e-mail subscriptions): a JSON object in the body.
+fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
+    use serde_json::Value;
+    let Some(start) = notice.find("{\"") else {
+        return Vec::new();
+    };
+    if !notice[start..].contains("\"notificationType\"")
+        && !notice[start..].contains("\"eventType\"")
+    {
+        return Vec::new();
+    }
+    // SNS wraps long lines with "!" + newline + space
+    let body = notice[start..].replace("!\n ", "");
+    let mut it = serde_json::Deserializer::from_str(&body).into_iter::<Value>();
+    let Some(Ok(v)) = it.next() else {
+        return Vec::new();
+    };
+    let kind = v
+        .get("notificationType")
+        .or_else(|| v.get("eventType"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let source = v
+        .pointer("/mail/source")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let s = |x: &Value, k: &str| x.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let mut out = Vec::new();
+    let list = |ptr: &str| -> Vec<Value> {
+        v.pointer(ptr)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    match kind.as_str() {
+        "bounce" => {
+            for rc in list("/bounce/bouncedRecipients") {
+                let mut r = record(c, "amazonses");
+                r.recipient = s(&rc, "emailAddress");
+                if r.recipient.is_empty() {
+                    continue;
+                }
+                if !source.is_empty() {
+                    r.addresser = source.clone();
+                }
+                let diag = s(&rc, "diagnosticCode");
+                let diag = strip_type(&diag).to_string();
+                let status = EnhancedStatus::parse(&s(&rc, "status"))
+                    .or_else(|| EnhancedStatus::find(&diag));
+                let reply = find_reply_code(&diag);
+                let action = s(&rc, "action").to_ascii_lowercase();
+                r.action = action.clone();
+                r.diagnosticcode = squeeze(&diag, MAX_DIAG);
+                let cmd = smtp_command(&diag);
+                r.smtpcommand = cmd.to_string();
+                let e = Evidence {
+                    status,
+                    reply,
+                    action: &action,
+                    command: cmd,
+                    text: &diag,
+                    context: "",
+                };
+                out.push(finish(r, &e));
+            }
+        }
+        "complaint" => {
+            let ft = v
+                .pointer("/complaint/complaintFeedbackType")
+                .and_then(Value::as_str)
+                .unwrap_or("abuse")
+                .to_string();
+            for rc in list("/complaint/complainedRecipients") {
+                let mut r = record(c, "amazonses");
+                r.recipient = s(&rc, "emailAddress");
+                if r.recipient.is_empty() {
+                    continue;
+                }
+                if !source.is_empty() {
+                    r.addresser = source.clone();
+                }
+                r.feedbacktype = ft.clone();
+                r.set_reason(BounceReason::Feedback, false);
+                out.push(r);
+            }
+        }
+        "delivery" => {
+            let resp = v
+                .pointer("/delivery/smtpResponse")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            for rc in list("/delivery/recipients") {
+                let Some(a) = rc.as_str() else { continue };
+                let mut r = record(c, "amazonses");
+                r.recipient = a.to_string();
+                if !source.is_empty() {
+                    r.addresser = source.clone();
+                }
+                r.action = "delivered".into();
+                r.deliverystatus = "2.6.0".into();
+                if let Some(code) = find_reply_code(&resp) {
+                    r.replycode = code.to_string();
+                }
+                r.diagnosticcode = squeeze(&resp, MAX_DIAG);
+                r.set_reason(BounceReason::Delivered, false);
+                out.push(r);
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 fn decode_feedback(fb: &str, parts: &Parts<'_>, c: &Common) -> Vec<BounceRecord> {
     let blocks = field_blocks(fb);
     let all: Vec<(String, String)> = blocks.into_iter().flatten().collect();
@@ -631,6 +815,58 @@ fn decode_feedback(fb: &str, parts: &Parts<'_>, c: &Common) -> Vec<BounceRecord>
 
 /// Decode one message (line endings already LF). An empty result means "no bounce found".
 pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
+    decode_depth(raw, 0)
+}
+
+/// Whether the notice text reads like a delivery failure.
+fn notice_says_failure(notice: &str) -> bool {
+    let head: String = notice.chars().take(4096).collect::<String>().to_lowercase();
+    [
+        "could not be delivered",
+        "couldn't be delivered",
+        "undeliver",
+        "delivery failed",
+        "delivery has failed",
+        "not delivered",
+        "permanent error",
+        "permanent fatal",
+        "failed",
+        "error",
+        "rejected",
+        "user unknown",
+        "unknown user",
+        "no such user",
+        "returned mail",
+    ]
+    .iter()
+    .any(|w| head.contains(w))
+}
+
+fn nested_message<'a>(msg: &'a Message<'a>) -> Option<&'a [u8]> {
+    msg.parts.iter().find_map(|p| match &p.body {
+        PartType::Message(m) => Some(m.raw_message.as_ref()),
+        _ => None,
+    })
+}
+
+fn decode_depth(raw: &[u8], depth: usize) -> Vec<BounceRecord> {
+    let recs = decode_one(raw);
+    if !recs.is_empty() || depth >= 2 {
+        return recs;
+    }
+    // a bounce of a bounce: decode the returned message
+    let Some(msg) = parser().parse(raw) else {
+        return recs;
+    };
+    match nested_message(&msg) {
+        Some(inner) if !inner.is_empty() && inner.len() < raw.len() => {
+            decode_depth(inner, depth + 1)
+        }
+        _ => recs,
+    }
+}
+
+fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     let Some(msg) = parser().parse(raw) else {
         return Vec::new();
     };
@@ -663,6 +899,9 @@ pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
 
     // RFC 5965 complaints
     let is_feedback = parts.feedback.is_some()
+        || subject
+            .to_ascii_lowercase()
+            .contains("complaint about message")
         || msg
             .content_type()
             .and_then(|c| c.attribute("report-type"))
@@ -699,6 +938,12 @@ pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
         }
     }
 
+    // JSON notifications (Amazon SES via SNS)
+    let recs = decode_ses_json(&parts.notice, &common);
+    if !recs.is_empty() {
+        return recs;
+    }
+
     // RFC 3834 auto-replies
     if !looks_like_bounce(&from, &subject) && is_autoreply(&msg, &subject) {
         if from.is_empty() {
@@ -713,7 +958,10 @@ pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
         r.set_reason(BounceReason::Vacation, false);
         return vec![r];
     }
-    if !looks_like_bounce(&from, &subject) && msg.header_raw("X-Failed-Recipients").is_none() {
+    if !looks_like_bounce(&from, &subject)
+        && msg.header_raw("X-Failed-Recipients").is_none()
+        && !notice_says_failure(&parts.notice)
+    {
         return Vec::new();
     }
 

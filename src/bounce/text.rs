@@ -89,7 +89,8 @@ fn is_original_marker(line: &str) -> bool {
         || t.starts_with("__")
         || t.starts_with("- ")
         || t.starts_with('[')
-        || t.starts_with("++");
+        || t.starts_with("++")
+        || t.starts_with('|');
     let original = lower.contains("original message")
         || lower.contains("copy of the message")
         || lower.contains("copy of your message")
@@ -103,7 +104,8 @@ fn is_original_marker(line: &str) -> bool {
         || lower.contains("message follows")
         || lower.contains("rejected message")
         || lower.contains("returned mail")
-        || lower.contains("header of original");
+        || lower.contains("header of original")
+        || lower.contains("message text follows");
     if decorated && original && !lower.contains("transcript") {
         return true;
     }
@@ -269,8 +271,19 @@ pub fn dsn_address(v: &str) -> String {
         Some(i) => &v[i + 1..],
         None => v,
     };
-    let a = a.trim().trim_matches(|c| c == '<' || c == '>' || c == '"');
+    let a = a.trim().trim_matches(|c| c == '<' || c == '>');
     let a = a.trim();
+    // a quoted local part: "x..y"@example.com
+    if a.starts_with('"')
+        && let Some(q) = a[1..].find('"')
+        && a[q + 2..].starts_with('@')
+    {
+        let end = a[q + 2..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == ';')
+            .map(|i| q + 2 + i)
+            .unwrap_or(a.len());
+        return a[..end].to_string();
+    }
     // "user@example.com (comment)" or "Name <user@example.com>"
     if let Some(f) = find_addresses(a).into_iter().next() {
         return f.addr;
