@@ -342,8 +342,12 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
     for b in blocks {
         let fr = field(b, "final-recipient").map(dsn_address);
         let or = field(b, "original-recipient").map(dsn_address);
+        let valid = |a: &str| a.contains('@') && !a.starts_with('@') && !a.contains(':');
         let rcpt = match (fr, or) {
-            (Some(f), Some(o)) if !f.contains('@') && o.contains('@') => o,
+            (Some(f), Some(o)) if !valid(&f) && valid(&o) => o,
+            (Some(f), None) if !valid(&f) && parts.original.to.len() == 1 => {
+                parts.original.to[0].clone()
+            }
             (Some(f), _) => f,
             (None, Some(o)) => o,
             (None, None) => {
@@ -536,11 +540,14 @@ fn plausible_recipient(notice: &str, f: &text::Found) -> bool {
     }
     let before = notice[ls..f.start].to_ascii_lowercase();
     let before = before.trim_end_matches(['<', ' ', '"', '(', '[']);
-    if before.ends_with("id")
-        || before.ends_with("id:")
-        || before.ends_with("id=")
-        || before.ends_with("message-id")
-    {
+    let last_word = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == ';')
+        .next()
+        .unwrap_or("");
+    if matches!(
+        last_word,
+        "id" | "id:" | "id=" | "message-id" | "message-id:"
+    ) {
         return false;
     }
     if [
@@ -589,6 +596,7 @@ fn decode_text(
     for a in failed_hdr {
         push(&mut rcpts, a);
     }
+    let mut self_bounce = false;
     if rcpts.is_empty() {
         let mut senders: Vec<String> = Vec::new();
         for f in find_addresses(notice) {
@@ -617,6 +625,7 @@ fn decode_text(
         // a message bounced back to its own sender names only the sender
         if rcpts.is_empty() {
             rcpts = senders;
+            self_bounce = true;
         }
     }
     let mut out = Vec::new();
@@ -629,7 +638,7 @@ fn decode_text(
         };
         // keep the diagnostic to the lines after the address when there are any
         let diag = squeeze(block_text, MAX_DIAG);
-        let mut r = record(c, "text");
+        let mut r = record(c, if self_bounce { "text-self" } else { "text" });
         r.recipient = rcpt.clone();
         let status = EnhancedStatus::find(block_text).or_else(|| EnhancedStatus::find(notice));
         let reply = find_reply_code(block_text);
@@ -842,25 +851,32 @@ fn notice_says_failure(notice: &str) -> bool {
     .any(|w| head.contains(w))
 }
 
-fn nested_message<'a>(msg: &'a Message<'a>) -> Option<&'a [u8]> {
+fn nested_message<'a>(msg: &Message<'_>, raw: &'a [u8]) -> Option<&'a [u8]> {
     msg.parts.iter().find_map(|p| match &p.body {
-        PartType::Message(m) => Some(m.raw_message.as_ref()),
+        PartType::Message(_) => {
+            let (s, e) = (p.offset_body as usize, p.offset_end as usize);
+            raw.get(s..e.min(raw.len()))
+        }
         _ => None,
     })
 }
 
 fn decode_depth(raw: &[u8], depth: usize) -> Vec<BounceRecord> {
     let recs = decode_one(raw);
-    if !recs.is_empty() || depth >= 2 {
+    let weak = recs
+        .iter()
+        .all(|r| matches!(r.detector, "text-self" | "text-original-to"));
+    if !weak || depth >= 2 {
         return recs;
     }
     // a bounce of a bounce: decode the returned message
     let Some(msg) = parser().parse(raw) else {
         return recs;
     };
-    match nested_message(&msg) {
+    match nested_message(&msg, raw) {
         Some(inner) if !inner.is_empty() && inner.len() < raw.len() => {
-            decode_depth(inner, depth + 1)
+            let nested = decode_depth(inner, depth + 1);
+            if nested.is_empty() { recs } else { nested }
         }
         _ => recs,
     }
@@ -870,9 +886,23 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     let Some(msg) = parser().parse(raw) else {
         return Vec::new();
     };
-    let parts = collect_parts(&msg);
+    let mut parts = collect_parts(&msg);
+    if parts.notice.trim().is_empty() && parts.dsn.is_empty() {
+        // broken MIME (wrong boundaries, ...): read the raw body as text
+        let off = (msg.root_part().offset_body as usize).min(raw.len());
+        let body = &raw[off..raw.len().min(off + MAX_NOTICE)];
+        parts.notice = String::from_utf8_lossy(body).into_owned();
+    }
     let subject = msg.subject().unwrap_or("").to_string();
     let from = first_addr(msg.header_raw("From"));
+    let from = if from.is_empty() {
+        // `From: mailer-daemon` without a domain
+        msg.header_raw("From")
+            .map(|f| f.trim().to_string())
+            .unwrap_or_default()
+    } else {
+        from
+    };
     let to = first_addr(msg.header_raw("To"));
     let mut original = parts.original.clone();
     if !parts.has_original {
@@ -945,10 +975,12 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
 
     // RFC 3834 auto-replies
-    if !looks_like_bounce(&from, &subject) && is_autoreply(&msg, &subject) {
-        if from.is_empty() {
-            return Vec::new();
-        }
+    let says_failure = notice_says_failure(&parts.notice);
+    if !looks_like_bounce(&from, &subject)
+        && is_autoreply(&msg, &subject)
+        && !(says_failure && is_system_address(&from))
+        && !from.is_empty()
+    {
         let mut r = record(&common, "rfc3834");
         r.recipient = from;
         if !to.is_empty() {
@@ -960,7 +992,7 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
     if !looks_like_bounce(&from, &subject)
         && msg.header_raw("X-Failed-Recipients").is_none()
-        && !notice_says_failure(&parts.notice)
+        && !says_failure
     {
         return Vec::new();
     }
@@ -984,6 +1016,9 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
             ..Default::default()
         };
         recs = decode_text(&p2, &common, &excluded, &original.to);
+        for r in &mut recs {
+            r.detector = "text-original-to";
+        }
     }
     recs
 }
