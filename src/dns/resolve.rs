@@ -140,6 +140,7 @@ impl DnsResolver {
         opts.ndots = 0;
         opts.cache_size = 0;
         opts.num_concurrent_reqs = 1;
+        opts.os_port_selection = true;
         let resolver = builder
             .build()
             .map_err(|e| format!("cannot build the DNS resolver: {e}"))?;

@@ -27,7 +27,7 @@ impl DnsStage {
     /// A stage with its own tokio runtime.
     pub fn new(cfg: &DnsConfig, progress: bool) -> Result<DnsStage, String> {
         let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+            .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the DNS runtime: {e}"))?;
