@@ -183,7 +183,9 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
                 .or_else(|| e.reply.and_then(reason_from_reply));
             match r {
                 Some(r) => (r, Source::Fallback),
-                None if e.status.is_some() || e.reply.is_some() => (OnHold, Source::Fallback),
+                None if e.status.is_some() || e.reply.is_some() || !e.text.trim().is_empty() => {
+                    (OnHold, Source::Fallback)
+                }
                 None => (Undefined, Source::Fallback),
             }
         }

@@ -232,7 +232,7 @@ fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
 /// The SMTP command an error answered, from phrases MTAs use ("in reply to RCPT TO command",
 /// "after end of data", ">>> DATA" transcripts, "did not like our RCPT TO", ...).
 fn smtp_command(text: &str) -> &'static str {
-    const CMDS: [(&str, &str); 22] = [
+    const CMDS: [(&str, &str); 23] = [
         ("in reply to end of data", "DATA"),
         ("in reply to data", "DATA"),
         ("in reply to rcpt to", "RCPT"),
@@ -244,6 +244,7 @@ fn smtp_command(text: &str) -> &'static str {
         ("after end of data", "DATA"),
         ("after data", "DATA"),
         ("after rcpt to", "RCPT"),
+        ("after rcpt command", "RCPT"),
         ("after mail from", "MAIL"),
         ("after ehlo", "EHLO"),
         ("after helo", "HELO"),
@@ -266,6 +267,12 @@ fn smtp_command(text: &str) -> &'static str {
     let mut last = "";
     for line in lower.lines() {
         let t = line.trim_start();
+        if !last.is_empty()
+            && let Some(reply) = t.strip_prefix("<<< ")
+            && reply.starts_with(['4', '5'])
+        {
+            break;
+        }
         if let Some(rest) = t.strip_prefix(">>> ") {
             let w = rest.trim_start();
             last = if w.starts_with("rcpt") {
@@ -631,11 +638,8 @@ fn decode_text(
     let mut out = Vec::new();
     for rcpt in &rcpts {
         let block = notice_block(notice, rcpt, &rcpts);
-        let block_text = if block.trim().len() <= rcpt.len() + 6 {
-            notice
-        } else {
-            block.as_str()
-        };
+        let own_block = block.trim().len() > rcpt.len() + 6;
+        let block_text = if own_block { block.as_str() } else { notice };
         // keep the diagnostic to the lines after the address when there are any
         let diag = squeeze(block_text, MAX_DIAG);
         let mut r = record(c, if self_bounce { "text-self" } else { "text" });
@@ -662,10 +666,17 @@ fn decode_text(
             reply,
             action: &action,
             command: cmd,
-            text: block_text,
+            text: if own_block { block_text } else { "" },
             context: notice,
         };
-        out.push(finish(r, &e));
+        let mut r = finish(r, &e);
+        // Google Groups refuses posts from non-members or to missing groups, in any language
+        if rcpt.to_ascii_lowercase().ends_with("@googlegroups.com")
+            && matches!(r.reason, BounceReason::OnHold | BounceReason::Undefined)
+        {
+            r.set_reason(BounceReason::Rejected, true);
+        }
+        out.push(r);
     }
     out
 }
