@@ -376,10 +376,16 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             .next()
             .unwrap_or("")
             .to_string();
-        let diag = field(b, "diagnostic-code")
-            .map(strip_type)
-            .unwrap_or("")
-            .to_string();
+        let diag_raw = field(b, "diagnostic-code").unwrap_or("");
+        let x_unix = diag_raw
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("x-unix");
+        let mut diag = strip_type(diag_raw).to_string();
+        if !diag.bytes().any(|c| c.is_ascii_alphabetic()) {
+            // `X-Unix; 77`: only an exit code; the words are in the notice
+            diag.clear();
+        }
         let mut status = field(b, "status")
             .and_then(|s| EnhancedStatus::parse(s).or_else(|| EnhancedStatus::find(s)));
         let diag_status = EnhancedStatus::find(&diag);
@@ -434,7 +440,13 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             text: diag_text,
             context: notice_head,
         };
-        out.push(finish(r, &e));
+        let mut r = finish(r, &e);
+        if x_unix && matches!(r.reason, BounceReason::OnHold | BounceReason::Undefined) {
+            // a local delivery program failed
+            let p = r.permanent;
+            r.set_reason(BounceReason::MailerError, p);
+        }
+        out.push(r);
     }
     out
 }
