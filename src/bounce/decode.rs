@@ -258,8 +258,9 @@ fn smtp_command(text: &str) -> &'static str {
         ("refused to talk to me", "HELO"),
     ];
     let lower = text.to_ascii_lowercase();
+    let flat = squeeze(&lower, 64 * 1024);
     for (k, v) in CMDS {
-        if lower.contains(k) {
+        if flat.contains(k) {
             return v;
         }
     }
@@ -388,22 +389,16 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         }
         let mut status = field(b, "status")
             .and_then(|s| EnhancedStatus::parse(s).or_else(|| EnhancedStatus::find(s)));
-        let diag_status = EnhancedStatus::find(&diag);
-        // a generic x.0.0 in Status: and a specific code in the text: the text is more precise
-        if let (Some(s), Some(d)) = (status, diag_status)
-            && s.subject == 0
-            && s.detail == 0
-            && d.class == s.class
-        {
-            status = Some(d);
-        }
-        if status.is_none() {
-            status = diag_status;
-        }
         let block = notice_block(notice_head, &rcpt, &rcpts);
         let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
-        if status.is_none() {
-            status = EnhancedStatus::find(&block);
+        // a generic x.y.0 in Status: and a more specific code in the text: the text is more
+        // precise (`Status: 5.0.0` with `550 5.1.1 ...`, SES `5.1.0 - ... '5.2.2 ...'`)
+        for found in [EnhancedStatus::find(&diag), EnhancedStatus::find(&block)] {
+            status = match (status, found) {
+                (None, f) => f,
+                (Some(s), Some(d)) if s.detail == 0 && d.class == s.class && d != s => Some(d),
+                (s, _) => s,
+            };
         }
         let mut r = record(c, "rfc3464");
         if !lhost.is_empty() {
