@@ -243,6 +243,23 @@ impl EnhancedStatus {
         None
     }
 
+    /// Every enhanced status code in free text, in order (at most 16).
+    pub fn find_all(text: &str) -> Vec<EnhancedStatus> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while out.len() < 16 {
+            let Some(st) = Self::find(rest) else { break };
+            out.push(st);
+            // continue after this occurrence
+            let needle = st.to_string();
+            match rest.find(&needle) {
+                Some(i) => rest = &rest[i + needle.len()..],
+                None => break,
+            }
+        }
+        out
+    }
+
     /// Whether the class says the failure is permanent (5).
     pub fn is_permanent(self) -> bool {
         self.class == 5

@@ -102,29 +102,46 @@ impl Patterns {
 }
 
 /// Lowercase (ASCII and Unicode) at most [`MAX_CLASSIFY_TEXT`] bytes of `s`, with white
-/// space squeezed so patterns can span folded lines.
+/// space squeezed so patterns can span folded lines. Words holding an `@` (addresses, whose
+/// local parts can read like reasons) and SMTP reply prefixes of multi-line replies
+/// (`550-5.7.1`, `550`, `5.7.1`) are dropped so that a phrase split over reply lines still
+/// matches.
 pub fn prepare(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(MAX_CLASSIFY_TEXT));
-    let mut space = false;
-    for c in s.chars() {
+    for word in s.split_whitespace() {
         if out.len() >= MAX_CLASSIFY_TEXT {
             break;
         }
-        if c.is_whitespace() {
-            space = true;
+        if word.contains('@') || is_code_word(word) {
             continue;
         }
-        if space && !out.is_empty() {
+        if !out.is_empty() {
             out.push(' ');
         }
-        space = false;
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.extend(c.to_lowercase());
+        for c in word.chars() {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
         }
     }
     out
+}
+
+/// Reply codes and enhanced codes as words: `550`, `550-`, `550-5.7.1`, `5.7.1`.
+fn is_code_word(w: &str) -> bool {
+    let w = w.trim_end_matches([':', ',']);
+    let b = w.as_bytes();
+    if b.len() >= 3 && b[..3].iter().all(u8::is_ascii_digit) && matches!(b[0], b'2' | b'4' | b'5') {
+        let rest = &w[3..];
+        return rest.is_empty()
+            || rest == "-"
+            || rest
+                .strip_prefix('-')
+                .is_some_and(|r| EnhancedStatus::parse(r).is_some());
+    }
+    EnhancedStatus::parse(w).is_some()
 }
 
 /// Everything known about one failed recipient that bears on the reason.
@@ -164,8 +181,12 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
     }
     let lower = prepare(e.text);
     let mut text_hit = pats.find(&lower);
-    if text_hit.is_none() && !e.context.is_empty() {
-        text_hit = pats.find(&prepare(e.context));
+    if !text_hit.is_some_and(|(_, strong)| strong) && !e.context.is_empty() {
+        // a strong phrase of the notice beats a weak one of the diagnostic
+        let ctx = pats.find(&prepare(e.context));
+        if text_hit.is_none() || ctx.is_some_and(|(_, strong)| strong) {
+            text_hit = ctx.or(text_hit);
+        }
     }
     let by_status = e.status.and_then(reason_from_status);
     let delayed = e.action == "delayed" || e.action == "delivery-delayed";
@@ -183,7 +204,11 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
                 .or_else(|| e.reply.and_then(reason_from_reply));
             match r {
                 Some(r) => (r, Source::Fallback),
-                None if e.status.is_some() || e.reply.is_some() || !e.text.trim().is_empty() => {
+                None if e.status.is_some()
+                    || e.reply.is_some()
+                    || !e.text.trim().is_empty()
+                    || !e.context.trim().is_empty() =>
+                {
                     (OnHold, Source::Fallback)
                 }
                 None => (Undefined, Source::Fallback),
@@ -194,9 +219,15 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
     match e.command {
         // refused after the recipient was accepted: the content or the session was filtered
         "DATA" | "" if reason == UserUnknown && weak => reason = Filtered,
-        "MAIL" if weak && matches!(reason, UserUnknown | OnHold | Undefined) => reason = Rejected,
-        "EHLO" | "HELO"
-            if weak && matches!(reason, UserUnknown | OnHold | Undefined | SyntaxError) =>
+        "MAIL" if weak && matches!(reason, Blocked | UserUnknown | OnHold | Undefined) => {
+            reason = Rejected
+        }
+        "EHLO" | "HELO" | "CONN"
+            if weak
+                && matches!(
+                    reason,
+                    UserUnknown | OnHold | Undefined | SyntaxError | SystemError | Suspend
+                ) =>
         {
             reason = Blocked
         }

@@ -232,7 +232,7 @@ fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
 /// The SMTP command an error answered, from phrases MTAs use ("in reply to RCPT TO command",
 /// "after end of data", ">>> DATA" transcripts, "did not like our RCPT TO", ...).
 fn smtp_command(text: &str) -> &'static str {
-    const CMDS: [(&str, &str); 23] = [
+    const CMDS: [(&str, &str); 24] = [
         ("in reply to end of data", "DATA"),
         ("in reply to data", "DATA"),
         ("in reply to rcpt to", "RCPT"),
@@ -245,6 +245,7 @@ fn smtp_command(text: &str) -> &'static str {
         ("after data", "DATA"),
         ("after rcpt to", "RCPT"),
         ("after rcpt command", "RCPT"),
+        ("for text command", "DATA"),
         ("after mail from", "MAIL"),
         ("after ehlo", "EHLO"),
         ("after helo", "HELO"),
@@ -393,12 +394,14 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
         // a generic x.y.0 in Status: and a more specific code in the text: the text is more
         // precise (`Status: 5.0.0` with `550 5.1.1 ...`, SES `5.1.0 - ... '5.2.2 ...'`)
-        for found in [EnhancedStatus::find(&diag), EnhancedStatus::find(&block)] {
-            status = match (status, found) {
-                (None, f) => f,
-                (Some(s), Some(d)) if s.detail == 0 && d.class == s.class && d != s => Some(d),
-                (s, _) => s,
-            };
+        for text in [diag.as_str(), block.as_str()] {
+            for found in EnhancedStatus::find_all(text) {
+                status = match status {
+                    None => Some(found),
+                    Some(s) if s.detail == 0 && found.class == s.class && found != s => Some(found),
+                    s => s,
+                };
+            }
         }
         let mut r = record(c, "rfc3464");
         if !lhost.is_empty() {
