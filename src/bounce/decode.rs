@@ -436,7 +436,12 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             action: &action,
             command: cmd,
             text: diag_text,
-            context: notice_head,
+            // the whole notice speaks for this recipient only when it names no other
+            context: if rcpts.len() <= 1 || block.is_empty() && rcpts.len() == 1 {
+                notice_head
+            } else {
+                block.as_str()
+            },
         };
         let mut r = finish(r, &e);
         if x_unix && matches!(r.reason, BounceReason::OnHold | BounceReason::Undefined) {
@@ -677,7 +682,7 @@ fn decode_text(
             action: &action,
             command: cmd,
             text: if own_block { block_text } else { "" },
-            context: notice,
+            context: if rcpts.len() <= 1 { notice } else { "" },
         };
         let mut r = finish(r, &e);
         // Google Groups refuses posts from non-members or to missing groups, in any language
