@@ -219,7 +219,11 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
     match e.command {
         // refused after the recipient was accepted: the content or the session was filtered
         "DATA" | "" if reason == UserUnknown && weak => reason = Filtered,
-        "MAIL" if weak && matches!(reason, Blocked | UserUnknown | OnHold | Undefined) => {
+        // after MAIL FROM the sender is refused; an unknown domain there is the sender's
+        "MAIL"
+            if matches!(reason, HostUnknown)
+                || weak && matches!(reason, UserUnknown | OnHold | Undefined) =>
+        {
             reason = Rejected
         }
         "EHLO" | "HELO" | "CONN"
