@@ -1002,9 +1002,10 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
 
     // RFC 3834 auto-replies
     let says_failure = notice_says_failure(&parts.notice);
+    let system_failure = says_failure && is_system_address(&from);
     if !looks_like_bounce(&from, &subject)
         && is_autoreply(&msg, &subject)
-        && !(says_failure && is_system_address(&from))
+        && !system_failure
         && !from.is_empty()
     {
         let mut r = record(&common, "rfc3834");

@@ -286,7 +286,7 @@ fn csv_row(r: &BounceRecord) -> [String; 21] {
 
 /// Cells starting with these may be read as formulas by spreadsheets.
 fn csv_safe(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
+    if s.len() > 1 && s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
         s
@@ -340,6 +340,13 @@ fn write_outcomes(
         }
     }
     Ok(())
+}
+
+/// Outcomes as JSON Lines (the `--format jsonl` output), e.g. for golden tests.
+pub fn to_jsonl(outs: &[MessageOutcome]) -> String {
+    let mut buf = Vec::new();
+    let _ = write_outcomes(outs, Format::Jsonl, &mut buf, &mut None);
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 fn tally(s: &mut BounceSummary, outs: &[MessageOutcome], suppress: &mut BTreeSet<String>) {

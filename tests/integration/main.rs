@@ -1,5 +1,6 @@
 //! The one integration-test binary: modules per command and concern.
 
+mod bounce;
 mod check_cli;
 mod clean_bad_input;
 mod clean_cli;
