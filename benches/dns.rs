@@ -87,6 +87,9 @@ fn bench(c: &mut Criterion) {
         server.total(),
         server.repeated().len()
     );
+    if !server.repeated().is_empty() {
+        println!("repeated: {:?}", server.repeated());
+    }
     assert_eq!(
         server.total() as usize,
         expected,

@@ -8,6 +8,7 @@
 
 mod resolve;
 mod stage;
+mod transport;
 
 pub use crate::model::{DnsEvidence, MailRoute, MxHost};
 pub use resolve::{DnsConfig, DnsResolver};

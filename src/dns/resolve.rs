@@ -7,14 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hickory_resolver::TokioResolver;
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError, NetError};
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use tokio::sync::OnceCell;
 
+use super::transport::{Fail, Transport};
 use super::{MailRoute, MxHost};
 
 /// Resolver settings.
@@ -41,42 +37,12 @@ impl Default for DnsConfig {
     }
 }
 
-/// The outcome of one query, as a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(clippy::enum_variant_names)]
-enum Fail {
-    NxDomain,
-    NoData,
-    Timeout,
-    ServFail,
-}
-
-impl Fail {
-    fn name(self) -> &'static str {
-        match self {
-            Fail::NxDomain => "nxdomain",
-            Fail::NoData => "nodata",
-            Fail::Timeout => "timeout",
-            Fail::ServFail => "servfail",
-        }
-    }
-}
-
-fn classify(e: &NetError) -> Fail {
-    match e {
-        NetError::Dns(DnsError::NoRecordsFound(nr)) => {
-            if nr.response_code == ResponseCode::NXDomain {
-                Fail::NxDomain
-            } else {
-                Fail::NoData
-            }
-        }
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => Fail::NxDomain,
-        NetError::Dns(_) => Fail::ServFail,
-        NetError::Timeout | NetError::Io(_) | NetError::NoConnections | NetError::Busy => {
-            Fail::Timeout
-        }
-        _ => Fail::ServFail,
+fn fail_name(f: Fail) -> &'static str {
+    match f {
+        Fail::NxDomain => "nxdomain",
+        Fail::NoData => "nodata",
+        Fail::Timeout => "timeout",
+        Fail::ServFail => "servfail",
     }
 }
 
@@ -101,7 +67,7 @@ pub struct DnsStats {
 
 /// A caching, single-flight resolver of mail routes.
 pub struct DnsResolver {
-    resolver: TokioResolver,
+    transport: Transport,
     domains: Mutex<HashMap<String, Arc<OnceCell<Arc<MailRoute>>>>>,
     hosts: Mutex<HashMap<String, Arc<OnceCell<HostAnswer>>>>,
     answered: AtomicU64,
@@ -114,38 +80,15 @@ pub struct DnsResolver {
 impl DnsResolver {
     /// Build a resolver; call inside a tokio runtime context.
     pub fn new(cfg: &DnsConfig) -> Result<DnsResolver, String> {
-        let provider = TokioRuntimeProvider::default();
-        let mut builder = if cfg.servers.is_empty() {
-            TokioResolver::builder(provider)
-                .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?
+        let servers = if cfg.servers.is_empty() {
+            system_servers()?
         } else {
-            let servers = cfg
-                .servers
-                .iter()
-                .map(|sa| {
-                    let mut udp = ConnectionConfig::udp();
-                    udp.port = sa.port();
-                    let mut tcp = ConnectionConfig::tcp();
-                    tcp.port = sa.port();
-                    let mut ns = NameServerConfig::udp_and_tcp(sa.ip());
-                    ns.connections = vec![udp, tcp];
-                    ns
-                })
-                .collect();
-            TokioResolver::builder_with_config(ResolverConfig::from_name_servers(servers), provider)
+            cfg.servers.clone()
         };
-        let opts: &mut ResolverOpts = builder.options_mut();
-        opts.timeout = cfg.timeout;
-        opts.attempts = cfg.retries;
-        opts.ndots = 0;
-        opts.cache_size = 0;
-        opts.num_concurrent_reqs = 1;
-        opts.os_port_selection = true;
-        let resolver = builder
-            .build()
-            .map_err(|e| format!("cannot build the DNS resolver: {e}"))?;
+        let transport = Transport::new(&servers, cfg.timeout, cfg.retries)
+            .map_err(|e| format!("cannot open DNS sockets: {e}"))?;
         Ok(DnsResolver {
-            resolver,
+            transport,
             domains: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
             answered: AtomicU64::new(0),
@@ -180,11 +123,10 @@ impl DnsResolver {
         }
         self.stats.queries.fetch_add(1, Ordering::Relaxed);
         let fqdn = format!("{}.", name.trim_end_matches('.'));
-        let res = self.resolver.lookup(fqdn.as_str(), rtype).await;
-        let out = match res {
-            Ok(l) => Ok(l.answers().iter().map(|r| r.data.clone()).collect()),
-            Err(e) => Err(classify(&e)),
+        let Ok(qname) = Name::from_ascii(&fqdn) else {
+            return Err(Fail::NxDomain);
         };
+        let out = self.transport.query(&qname, rtype).await;
         self.note(&out.as_ref().map(|_| ()).map_err(|e| *e));
         out
     }
@@ -269,7 +211,7 @@ impl DnsResolver {
                         preference,
                         addresses: a.addresses,
                         cname: a.cname,
-                        problem: a.problem.map(Fail::name),
+                        problem: a.problem.map(fail_name),
                     })
                     .collect();
                 if hosts.iter().any(|h| !h.addresses.is_empty()) {
@@ -356,4 +298,22 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
     .await;
     out.extend(results.into_iter().flatten());
     out
+}
+
+/// The system's name servers (`/etc/resolv.conf` on Unix), read by hickory-resolver.
+fn system_servers() -> Result<Vec<SocketAddr>, String> {
+    let (conf, _) = hickory_resolver::system_conf::read_system_conf()
+        .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?;
+    let mut out = Vec::new();
+    for ns in conf.name_servers {
+        let port = ns.connections.first().map_or(53, |c| c.port);
+        let sa = SocketAddr::new(ns.ip, port);
+        if !out.contains(&sa) {
+            out.push(sa);
+        }
+    }
+    if out.is_empty() {
+        return Err("no DNS servers configured (use --dns SERVER)".into());
+    }
+    Ok(out)
 }
