@@ -304,8 +304,11 @@ async fn respond(
     udp: bool,
 ) -> Option<Vec<u8>> {
     // Fast path: a well-behaved name, answered from a per-thread cache of serialised answers.
-    if let Some((name, rt)) = quick_question(q) {
-        if z.behavior(&name).is_none() && q.len() >= 12 {
+    if let Some((name, rt)) = quick_question(q)
+        && z.behavior(&name).is_none()
+        && q.len() >= 12
+    {
+        {
             let zid = z as *const Zone as usize;
             let cached = ANSWERS.with(|a| a.borrow().get(&(zid, name.clone(), rt)).cloned());
             let mut resp = match cached {
