@@ -7,8 +7,6 @@ use std::io::{self, Read, Write};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use std::sync::Arc;
 
 use super::csvin::{self, Chunker};
@@ -576,6 +574,71 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
     }
 }
 
+/// A message from the reader/analysis side of the pipeline.
+enum Analysed {
+    /// Chunk `seq` (bytes read so far) analysed.
+    Work(u64, u64, ChunkWork),
+    /// The input had this many chunks.
+    End(u64),
+    /// Reading failed.
+    Failed(CleanError),
+}
+
+/// Recycled buffers.
+#[derive(Clone)]
+struct Pools {
+    chunks: Arc<Pool<Vec<u8>>>,
+    rows: Arc<Pool<Vec<RowWork>>>,
+    out: Arc<Pool<OutChunk>>,
+}
+
+impl Pools {
+    fn recycle(&self, work: ChunkWork) {
+        self.chunks.put(work.chunk);
+        let mut rows = work.rows;
+        rows.clear();
+        self.rows.put(rows);
+    }
+}
+
+/// The sequential step, in input order: row numbers, duplicates, reject decisions.
+struct Sequential {
+    seen: HashMap<u128, u64, FxBuild>,
+    row_no: u64,
+}
+
+impl Sequential {
+    fn apply(
+        &mut self,
+        work: &mut ChunkWork,
+        stage: Option<&dyn Stage>,
+        reject: &RejectSet,
+        tally: &mut Tally,
+    ) {
+        if let Some(stage) = stage {
+            let mut recs: Vec<&mut AddressRecord> =
+                work.rows.iter_mut().map(|w| &mut w.rec).collect();
+            stage.process(&mut recs);
+        }
+        for w in work.rows.iter_mut() {
+            self.row_no += 1;
+            w.rec.row = self.row_no;
+            if let Some(key) = w.key {
+                match self.seen.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        w.rec.flags.duplicate_of = Some(*e.get());
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(self.row_no);
+                    }
+                }
+            }
+            w.category = reject.first_match(&w.rec);
+            tally.add(&w.rec, w.category.map(|c| c as usize));
+        }
+    }
+}
+
 /// The three output streams.
 struct Writers {
     clean: Box<dyn Write + Send>,
@@ -619,144 +682,56 @@ impl Writers {
 
 type Input = Box<dyn Read + Send>;
 
-/// Where chunks come from: the calling thread, or a reader thread.
+/// Where chunks come from when everything runs on the calling thread.
 enum Source {
     Inline {
         chunker: Chunker<Input>,
         first: Option<Vec<u8>>,
         done: bool,
     },
-    Thread {
-        rx: mpsc::Receiver<(Vec<u8>, u64)>,
-        handle: std::thread::JoinHandle<Result<(), CleanError>>,
-    },
 }
 
 impl Source {
-    fn spawn(mut chunker: Chunker<Input>, first: Option<Vec<u8>>, depth: usize) -> Source {
-        let (tx, rx) = mpsc::sync_channel::<(Vec<u8>, u64)>(depth);
-        let handle = std::thread::spawn(move || -> Result<(), CleanError> {
-            if let Some(f) = first
-                && tx.send((f, 0)).is_err()
-            {
-                return Ok(());
-            }
-            loop {
-                match chunker.next_chunk() {
-                    Ok(Some(c)) => {
-                        if tx.send((c, chunker.bytes_read)).is_err() {
-                            return Ok(());
-                        }
-                    }
-                    Ok(None) => return Ok(()),
-                    Err(e) => return Err(CleanError::Io("reading input".into(), e)),
-                }
-            }
-        });
-        Source::Thread { rx, handle }
-    }
-
     /// Up to `n` chunks (at least one unless the input is exhausted).
     fn next_batch(&mut self, n: usize) -> Result<Vec<(Vec<u8>, u64)>, CleanError> {
         let mut batch = Vec::with_capacity(n);
-        match self {
-            Source::Inline {
-                chunker,
-                first,
-                done,
-            } => {
-                if let Some(f) = first.take() {
-                    batch.push((f, 0));
-                }
-                while batch.len() < n && !*done {
-                    match chunker.next_chunk() {
-                        Ok(Some(c)) => batch.push((c, chunker.bytes_read)),
-                        Ok(None) => *done = true,
-                        Err(e) => return Err(CleanError::Io("reading input".into(), e)),
-                    }
-                }
-            }
-            Source::Thread { rx, .. } => {
-                if let Ok(c) = rx.recv() {
-                    batch.push(c);
-                    while batch.len() < n {
-                        match rx.try_recv() {
-                            Ok(c) => batch.push(c),
-                            Err(_) => break,
-                        }
-                    }
-                }
+        let Source::Inline {
+            chunker,
+            first,
+            done,
+        } = self;
+        if let Some(f) = first.take() {
+            batch.push((f, 0));
+        }
+        while batch.len() < n && !*done {
+            match chunker.next_chunk() {
+                Ok(Some(c)) => batch.push((c, chunker.bytes_read)),
+                Ok(None) => *done = true,
+                Err(e) => return Err(CleanError::Io("reading input".into(), e)),
             }
         }
         Ok(batch)
     }
 
     fn finish(self) -> Result<(), CleanError> {
-        match self {
-            Source::Inline { .. } => Ok(()),
-            Source::Thread { rx, handle } => {
-                drop(rx);
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(CleanError::Threads("reader thread panicked".into())))
-            }
-        }
+        Ok(())
     }
 }
 
-/// Where serialised chunks go: written here, or by a writer thread.
+/// Where serialised chunks go when everything runs on the calling thread.
 enum Sink {
     Inline(Writers),
-    Thread {
-        tx: mpsc::SyncSender<Vec<OutChunk>>,
-        handle: Option<std::thread::JoinHandle<Result<(), CleanError>>>,
-    },
 }
 
 impl Sink {
-    fn spawn(mut w: Writers) -> Sink {
-        let (tx, rx) = mpsc::sync_channel::<Vec<OutChunk>>(4);
-        let handle = std::thread::spawn(move || -> Result<(), CleanError> {
-            for batch in rx {
-                w.write(batch)?;
-            }
-            w.flush()
-        });
-        Sink::Thread {
-            tx,
-            handle: Some(handle),
-        }
-    }
-
     fn send(&mut self, batch: Vec<OutChunk>) -> Result<(), CleanError> {
-        match self {
-            Sink::Inline(w) => w.write(batch),
-            Sink::Thread { tx, handle } => {
-                if tx.send(batch).is_err() {
-                    // The writer stopped: report its error.
-                    if let Some(Ok(Err(e))) = handle.take().map(|h| h.join()) {
-                        return Err(e);
-                    }
-                    return Err(CleanError::Threads("the writer stopped early".into()));
-                }
-                Ok(())
-            }
-        }
+        let Sink::Inline(w) = self;
+        w.write(batch)
     }
 
     fn finish(self) -> Result<(), CleanError> {
-        match self {
-            Sink::Inline(mut w) => w.flush(),
-            Sink::Thread { tx, handle } => {
-                drop(tx);
-                match handle {
-                    Some(h) => h.join().unwrap_or_else(|_| {
-                        Err(CleanError::Threads("writer thread panicked".into()))
-                    }),
-                    None => Ok(()),
-                }
-            }
-        }
+        let Sink::Inline(mut w) = self;
+        w.flush()
     }
 }
 
@@ -875,90 +850,166 @@ pub fn run(
         writers.write(vec![head])?;
     }
     let first = if headerless { Some(header_chunk) } else { None };
-    // With one thread everything runs here, in turn; with more, a reader thread cuts chunks
-    // and a writer thread writes while the workers analyse.
-    let (mut source, mut sink) = if threads == 1 {
-        (
-            Source::Inline {
-                chunker,
-                first,
-                done: false,
-            },
-            Sink::Inline(writers),
-        )
-    } else {
-        (
-            Source::spawn(chunker, first, threads * 4),
-            Sink::spawn(writers),
-        )
-    };
     let mut tally = Tally::default();
     // Sized from the input's length (about 40 bytes a row) to avoid rehashing big tables.
     let expect_rows = input_len.map_or(0, |n| (n / 40).min(50_000_000) as usize);
-    let mut seen: HashMap<u128, u64, FxBuild> =
-        HashMap::with_capacity_and_hasher(expect_rows, FxBuild::default());
+    let mut seq_state = Sequential {
+        seen: HashMap::with_capacity_and_hasher(expect_rows, FxBuild::default()),
+        row_no: 0,
+    };
     let mut progress = Progress::new(cfg.progress, input_len);
-    let mut row_no: u64 = 0;
     let mut bytes_done: u64 = 0;
-    let batch_size = threads * 2;
-    loop {
-        let batch = source.next_batch(batch_size)?;
-        if batch.is_empty() {
-            break;
-        }
-        if let Some(&(_, b)) = batch.last() {
+    let pools = Pools {
+        chunks: chunk_pool,
+        rows: rows_pool,
+        out: out_pool,
+    };
+    if threads == 1 {
+        // Everything on this thread, in turn.
+        let mut source = Source::Inline {
+            chunker,
+            first,
+            done: false,
+        };
+        let mut sink = Sink::Inline(writers);
+        loop {
+            let batch = source.next_batch(1)?;
+            let Some((chunk, b)) = batch.into_iter().next() else {
+                break;
+            };
             bytes_done = bytes_done.max(b);
+            let mut work = pool.install(|| analyze_chunk(chunk, layout, &cfg.analyze, &pools.rows));
+            seq_state.apply(&mut work, stage, &cfg.reject, &mut tally);
+            let out = serialize_chunk(&work, &sopts, &pools.out);
+            pools.recycle(work);
+            sink.send(vec![out])?;
+            progress.update(seq_state.row_no, bytes_done);
         }
-        let mut work: Vec<ChunkWork> = pool.install(|| {
-            batch
-                .into_par_iter()
-                .map(|(c, _)| analyze_chunk(c, layout, &cfg.analyze, &rows_pool))
-                .collect()
-        });
-        if let Some(stage) = stage {
-            let mut recs: Vec<&mut AddressRecord> = work
-                .iter_mut()
-                .flat_map(|c| c.rows.iter_mut())
-                .map(|w| &mut w.rec)
-                .collect();
-            stage.process(&mut recs);
+        progress.finish();
+        sink.finish()?;
+        source.finish()?;
+    } else {
+        // A pipeline: the reader thread cuts chunks and hands each to the worker pool for
+        // analysis (at most `window` in flight); this thread takes analysed chunks in input
+        // order for the sequential step and hands them back to the pool for serialising; the
+        // writer thread writes serialised chunks in input order.
+        let window = threads * 4;
+        let pool = Arc::new(pool);
+        let sopts = Arc::new(sopts);
+        let (atx, arx) = mpsc::channel::<Analysed>();
+        let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(window);
+        for _ in 0..window {
+            let _ = permit_tx.send(());
         }
-        // In input order: row numbers, duplicates, reject decisions.
-        for w in work.iter_mut().flat_map(|c| c.rows.iter_mut()) {
-            row_no += 1;
-            w.rec.row = row_no;
-            if let Some(key) = w.key {
-                match seen.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(e) => {
-                        w.rec.flags.duplicate_of = Some(*e.get());
+        let reader = {
+            let pool = pool.clone();
+            let rows_pool = pools.rows.clone();
+            let opts = cfg.analyze;
+            std::thread::spawn(move || {
+                let mut seq = 0u64;
+                let dispatch = |chunk: Vec<u8>, bytes: u64, seq: u64| -> bool {
+                    if permit_rx.recv().is_err() {
+                        return false;
                     }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(row_no);
+                    let (atx, rows_pool) = (atx.clone(), rows_pool.clone());
+                    pool.spawn(move || {
+                        let work = analyze_chunk(chunk, layout, &opts, &rows_pool);
+                        let _ = atx.send(Analysed::Work(seq, bytes, work));
+                    });
+                    true
+                };
+                if let Some(f) = first {
+                    if !dispatch(f, 0, seq) {
+                        return;
+                    }
+                    seq += 1;
+                }
+                loop {
+                    match chunker.next_chunk() {
+                        Ok(Some(c)) => {
+                            if !dispatch(c, chunker.bytes_read, seq) {
+                                return;
+                            }
+                            seq += 1;
+                        }
+                        Ok(None) => {
+                            let _ = atx.send(Analysed::End(seq));
+                            return;
+                        }
+                        Err(e) => {
+                            let _ = atx
+                                .send(Analysed::Failed(CleanError::Io("reading input".into(), e)));
+                            return;
+                        }
                     }
                 }
+            })
+        };
+        let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk)>(window);
+        let writer = std::thread::spawn(move || -> Result<(), CleanError> {
+            let mut w = writers;
+            let mut next = 0u64;
+            let mut waiting = std::collections::BTreeMap::new();
+            for (seq, out) in wrx {
+                waiting.insert(seq, out);
+                while let Some(out) = waiting.remove(&next) {
+                    w.write(vec![out])?;
+                    next += 1;
+                }
             }
-            w.category = cfg.reject.first_match(&w.rec);
-            tally.add(&w.rec, w.category.map(|c| c as usize));
-        }
-        let out: Vec<OutChunk> = pool.install(|| {
-            work.par_iter()
-                .map(|c| serialize_chunk(c, &sopts, &out_pool))
-                .collect()
+            w.flush()
         });
-        for c in work {
-            chunk_pool.put(c.chunk);
-            let mut rows = c.rows;
-            rows.clear();
-            rows_pool.put(rows);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        let mut total: Option<u64> = None;
+        let mut failure = None;
+        while total.is_none_or(|t| next < t) {
+            match arx.recv() {
+                Ok(Analysed::Work(seq, b, work)) => {
+                    waiting.insert(seq, (b, work));
+                }
+                Ok(Analysed::End(t)) => total = Some(t),
+                Ok(Analysed::Failed(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                Err(_) => break,
+            }
+            while let Some((b, mut work)) = waiting.remove(&next) {
+                bytes_done = bytes_done.max(b);
+                seq_state.apply(&mut work, stage, &cfg.reject, &mut tally);
+                let (sopts, out_pool, wtx) = (sopts.clone(), pools.out.clone(), wtx.clone());
+                let pools2 = pools.clone();
+                let seq = next;
+                pool.spawn(move || {
+                    let out = serialize_chunk(&work, &sopts, &out_pool);
+                    pools2.recycle(work);
+                    let _ = wtx.send((seq, out));
+                });
+                let _ = permit_tx.send(());
+                next += 1;
+                progress.update(seq_state.row_no, bytes_done);
+            }
         }
-        sink.send(out)?;
-        progress.update(row_no, bytes_done);
+        drop(permit_tx);
+        drop(wtx);
+        progress.finish();
+        // The pool finishes queued serialising before the writer's channel closes.
+        drop(pool);
+        let wres = writer
+            .join()
+            .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
+        let _ = reader.join();
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        wres?;
+        if total.is_none() {
+            return Err(CleanError::Threads("the reader stopped early".into()));
+        }
     }
-    progress.finish();
-    sink.finish()?;
-    source.finish()?;
     let mut summary = tally.into_summary(&Category::ALL.map(Category::as_str));
-    summary.unique_addresses = seen.len() as u64;
+    summary.unique_addresses = seq_state.seen.len() as u64;
     summary.bytes_in = bytes_done;
     summary.elapsed_seconds = start.elapsed().as_secs_f64();
     summary.rows_per_second = summary.rows_in as f64 / summary.elapsed_seconds.max(1e-9);
