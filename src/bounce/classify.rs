@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use memchr::memmem::Finder;
 
 use crate::status::{
@@ -22,9 +23,14 @@ struct Pattern {
     pieces: Vec<Finder<'static>>,
 }
 
-/// The compiled pattern table.
+/// The compiled pattern table: an Aho-Corasick automaton over the first piece of every
+/// pattern finds the candidates in one pass; candidates are checked in file order.
 pub struct Patterns {
     list: Vec<Pattern>,
+    /// Automaton over distinct first pieces.
+    ac: Option<AhoCorasick>,
+    /// For each first piece (automaton pattern id): the patterns starting with it.
+    by_first: Vec<Vec<usize>>,
 }
 
 impl Patterns {
@@ -64,7 +70,23 @@ impl Patterns {
                 pieces,
             });
         }
-        Patterns { list }
+        let mut firsts: Vec<Vec<u8>> = Vec::new();
+        let mut by_first: Vec<Vec<usize>> = Vec::new();
+        for (i, p) in list.iter().enumerate() {
+            let f = p.pieces[0].needle().to_vec();
+            match firsts.iter().position(|x| *x == f) {
+                Some(k) => by_first[k].push(i),
+                None => {
+                    firsts.push(f);
+                    by_first.push(vec![i]);
+                }
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&firsts)
+            .ok();
+        Patterns { list, ac, by_first }
     }
 
     /// The built-in table.
@@ -83,21 +105,44 @@ impl Patterns {
         self.list.is_empty()
     }
 
+    fn matches_at(&self, idx: usize, hay: &[u8], first_end: usize) -> bool {
+        let mut at = first_end;
+        for f in &self.list[idx].pieces[1..] {
+            match f.find(&hay[at..]) {
+                Some(i) => at += i + f.needle().len(),
+                None => return false,
+            }
+        }
+        true
+    }
+
     /// The first pattern (in file order) matching `lower` (already lowercased), with its
     /// strength.
     pub fn find(&self, lower: &str) -> Option<(BounceReason, bool)> {
         let hay = lower.as_bytes();
-        'outer: for p in &self.list {
-            let mut at = 0;
-            for f in &p.pieces {
-                match f.find(&hay[at..]) {
-                    Some(i) => at += i + f.needle().len(),
-                    None => continue 'outer,
+        let ac = self.ac.as_ref()?;
+        // earliest end of each first piece (the best start for the remaining pieces)
+        let mut first_end: Vec<Option<usize>> = vec![None; self.by_first.len()];
+        for m in ac.find_overlapping_iter(hay) {
+            let k = m.pattern().as_usize();
+            if first_end[k].is_none() {
+                first_end[k] = Some(m.end());
+            }
+        }
+        let mut best: Option<usize> = None;
+        for (k, end) in first_end.iter().enumerate() {
+            let Some(end) = *end else { continue };
+            for &idx in &self.by_first[k] {
+                if best.is_some_and(|b| b <= idx) {
+                    break;
+                }
+                if self.matches_at(idx, hay, end) {
+                    best = Some(idx);
+                    break;
                 }
             }
-            return Some((p.reason, p.strong));
         }
-        None
+        best.map(|i| (self.list[i].reason, self.list[i].strong))
     }
 }
 

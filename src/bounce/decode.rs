@@ -21,7 +21,15 @@ const MAX_NOTICE: usize = 64 * 1024;
 
 fn parser() -> &'static MessageParser {
     static P: OnceLock<MessageParser> = OnceLock::new();
-    P.get_or_init(MessageParser::default)
+    // typed parsing only for the headers we read; Received and the rest stay raw (cheap)
+    P.get_or_init(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .with_date_headers()
+            .with_address_headers()
+            .with_message_ids()
+            .header_text(mail_parser::HeaderName::Subject)
+    })
 }
 
 /// What the original (returned) message says about itself.
@@ -191,6 +199,26 @@ fn first_addr(v: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// The host after `by` in a raw `Received:` header.
+fn received_by(raw: &str) -> String {
+    let mut words = raw.split_whitespace();
+    while let Some(w) = words.next() {
+        if w.eq_ignore_ascii_case("by") {
+            let host = words
+                .next()
+                .unwrap_or("")
+                .trim_matches(|c: char| c == ';' || c == '(' || c == ')');
+            if !host.is_empty()
+                && !host.eq_ignore_ascii_case("uid")
+                && !host.bytes().all(|b| b.is_ascii_digit())
+            {
+                return host.chars().take(255).collect();
+            }
+        }
+    }
+    String::new()
+}
+
 /// The bounce-level facts shared by all records of a message.
 struct Common {
     addresser: String,
@@ -258,8 +286,12 @@ fn smtp_command(text: &str) -> &'static str {
         ("my name was rejected", "EHLO"),
         ("refused to talk to me", "HELO"),
     ];
-    let lower = text.to_ascii_lowercase();
-    let flat = squeeze(&lower, 64 * 1024);
+    let mut end = text.len().min(16 * 1024);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let lower = text[..end].to_ascii_lowercase();
+    let flat = squeeze(&lower, 16 * 1024);
     for (k, v) in CMDS {
         if flat.contains(k) {
             return v;
@@ -855,7 +887,11 @@ pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
 
 /// Whether the notice text reads like a delivery failure.
 fn notice_says_failure(notice: &str) -> bool {
-    let head: String = notice.chars().take(4096).collect::<String>().to_lowercase();
+    let mut end = notice.len().min(4096);
+    while !notice.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = notice[..end].to_ascii_lowercase();
     [
         "could not be delivered",
         "couldn't be delivered",
@@ -939,8 +975,8 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
     let timestamp = msg.date().map(|d| d.to_timestamp());
     let lhost = msg
-        .received()
-        .and_then(|r| r.by().map(|h| h.to_string()))
+        .header_raw("Received")
+        .map(received_by)
         .unwrap_or_default();
     let mut common = Common {
         addresser: original.from.clone(),

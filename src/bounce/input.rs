@@ -82,12 +82,16 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<InputFile>, errors: &mut Vec<Stri
 /// Open an input for reading: stdin for `-`, transparently gunzipped when it starts with the
 /// gzip magic bytes, with line endings normalised to LF.
 pub fn open(f: &InputFile) -> io::Result<Box<dyn BufRead + Send>> {
-    let raw: Box<dyn Read + Send> = if f.path.as_os_str() == "-" {
-        Box::new(io::stdin())
+    let (raw, cap): (Box<dyn Read + Send>, usize) = if f.path.as_os_str() == "-" {
+        (Box::new(io::stdin()), 1 << 16)
     } else {
-        Box::new(File::open(&f.path)?)
+        let file = File::open(&f.path)?;
+        // small files (most bounces) get small buffers: fewer fresh pages to zero
+        let len = file.metadata().map(|m| m.len()).unwrap_or(1 << 16);
+        let cap = (len as usize).saturating_add(16).clamp(512, 1 << 16);
+        (Box::new(file), cap)
     };
-    let mut br = BufReader::with_capacity(1 << 16, raw);
+    let mut br = BufReader::with_capacity(cap, raw);
     let gz = {
         let head = br.fill_buf()?;
         head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b
@@ -98,8 +102,8 @@ pub fn open(f: &InputFile) -> io::Result<Box<dyn BufRead + Send>> {
         Box::new(br)
     };
     Ok(Box::new(BufReader::with_capacity(
-        1 << 16,
-        EolNormalizer::new(inner),
+        cap,
+        EolNormalizer::with_capacity(inner, cap),
     )))
 }
 
@@ -113,10 +117,15 @@ pub struct EolNormalizer<R> {
 impl<R: Read> EolNormalizer<R> {
     /// Wrap `inner`.
     pub fn new(inner: R) -> Self {
+        Self::with_capacity(inner, 1 << 16)
+    }
+
+    /// Wrap `inner` with a read buffer of `cap` bytes.
+    pub fn with_capacity(inner: R, cap: usize) -> Self {
         EolNormalizer {
             inner,
             pending_cr: false,
-            buf: vec![0; 1 << 16],
+            buf: vec![0; cap.max(1)],
         }
     }
 }
@@ -132,21 +141,37 @@ impl<R: Read> Read for EolNormalizer<R> {
             if n == 0 {
                 return Ok(0);
             }
+            let src = &self.buf[..n];
             let mut w = 0;
-            for &b in &self.buf[..n] {
-                if self.pending_cr {
-                    self.pending_cr = false;
-                    if b == b'\n' {
-                        continue; // CRLF: LF already written for the CR
+            let mut i = 0;
+            if self.pending_cr {
+                self.pending_cr = false;
+                if src[0] == b'\n' {
+                    i = 1; // CRLF split across reads: LF already written for the CR
+                }
+            }
+            while i < n {
+                match memchr::memchr(b'\r', &src[i..]) {
+                    None => {
+                        out[w..w + n - i].copy_from_slice(&src[i..]);
+                        w += n - i;
+                        i = n;
+                    }
+                    Some(k) => {
+                        out[w..w + k].copy_from_slice(&src[i..i + k]);
+                        w += k;
+                        out[w] = b'\n';
+                        w += 1;
+                        i += k + 1;
+                        if i < n {
+                            if src[i] == b'\n' {
+                                i += 1;
+                            }
+                        } else {
+                            self.pending_cr = true;
+                        }
                     }
                 }
-                if b == b'\r' {
-                    out[w] = b'\n';
-                    self.pending_cr = true;
-                } else {
-                    out[w] = b;
-                }
-                w += 1;
             }
             if w > 0 {
                 return Ok(w);
