@@ -44,6 +44,8 @@ garbage.test BEHAVIOR garbage
 slow.test BEHAVIOR slow 3000
 big.test BEHAVIOR truncate
 big.test MX 10 mx1.ok.test
+xn--bcher-kva.test MX 10 mx1.ok.test
+lame.test BEHAVIOR servfail
 ";
 
 fn opts() -> AnalyzeOptions {
@@ -99,6 +101,9 @@ fn every_case_kind() {
             "a@servfail.test",
             "a@garbage.test",
             "a@big.test",
+            "a@bücher.test",
+            "a@gmial.com",
+            "a@lame.test",
         ],
     );
     let by = |d: &str| {
@@ -174,6 +179,12 @@ fn every_case_kind() {
     for d in ["timeout.test", "servfail.test", "garbage.test"] {
         assert_eq!(by(d).verdict, Verdict::Unknown, "{d}: {:?}", by(d).reason);
     }
+    // IDN: looked up in A-label form
+    let idn = by("bücher.test");
+    assert_eq!(idn.dns.as_ref().unwrap().domain, "xn--bcher-kva.test");
+    assert_eq!(idn.dns.as_ref().unwrap().mx_host(), Some("mx1.ok.test"));
+    assert_eq!(by("gmial.com").reason, Reason::InvalidDomain);
+    assert_eq!(by("lame.test").reason, Reason::DnsServfail);
     // a truncated UDP answer is retried over TCP
     assert_eq!(by("big.test").reason, Reason::NotChecked);
     assert_eq!(by("big.test").dns.as_ref().unwrap().route.hosts().len(), 1);
