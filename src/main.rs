@@ -62,6 +62,16 @@ fn create(path: &Path, what: &str) -> Result<Box<dyn Write + Send>, Failure> {
     Ok(Box::new(BufWriter::with_capacity(1 << 20, f)))
 }
 
+/// Write `value` as pretty JSON to `path` (`-` for stdout).
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Failure> {
+    let mut w = create(path, "summary")?;
+    serde_json::to_writer_pretty(&mut w, value)
+        .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
+    w.write_all(b"\n")
+        .and_then(|_| w.flush())
+        .map_err(|e| Failure::Job(format!("writing summary: {e}")))
+}
+
 fn default_rejects(a: &CleanArgs) -> PathBuf {
     if !is_dash(&a.output) {
         let stem = a
@@ -128,12 +138,7 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         clean::run(input, len, &cfg, sinks, stage).map_err(|e| Failure::Job(e.to_string()))?;
     warn_dns(dns.as_ref());
     if let Some(p) = &a.summary {
-        let mut w = create(p, "summary")?;
-        serde_json::to_writer_pretty(&mut w, &summary)
-            .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
-        w.write_all(b"\n")
-            .and_then(|_| w.flush())
-            .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
+        write_json(p, &summary)?;
     }
     if !a.quiet {
         eprintln!(
@@ -215,12 +220,7 @@ fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {
     };
     let summary = bounce::run(&cfg, sinks).map_err(|e| Failure::Job(format!("{e}")))?;
     if let Some(p) = &a.summary {
-        let mut w = create(p, "summary")?;
-        serde_json::to_writer_pretty(&mut w, &summary)
-            .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
-        w.write_all(b"\n")
-            .and_then(|_| w.flush())
-            .map_err(|e| Failure::Job(format!("writing summary: {e}")))?;
+        write_json(p, &summary)?;
     }
     for e in &summary.errors {
         eprintln!("mailsift: warning: {}", terminal_safe(e));

@@ -93,33 +93,7 @@ impl<R: Read> Chunker<R> {
                         }
                     }
                 }
-                State::QuoteInQuoted => {
-                    if b == b'"' {
-                        State::Quoted
-                    } else if b == d {
-                        State::FieldStart
-                    } else if b == b'\n' || b == b'\r' {
-                        if b == b'\r' {
-                            if i + 1 >= buf.len() && !self.eof {
-                                // Wait for the next byte: CRLF or CR alone?
-                                break;
-                            }
-                            if buf.get(i + 1) == Some(&b'\n') {
-                                i += 1;
-                                continue;
-                            }
-                        }
-                        self.boundary = i + 1;
-                        if self.boundary >= target {
-                            i += 1;
-                            st = State::FieldStart;
-                            break;
-                        }
-                        State::FieldStart
-                    } else {
-                        State::Unquoted
-                    }
-                }
+                State::QuoteInQuoted if b == b'"' => State::Quoted,
                 State::FieldStart if b == b'"' => State::Quoted,
                 State::FieldStart | State::Unquoted if b != d && b != b'\n' && b != b'\r' => {
                     // Fast path: outside quotes only a line end, or a quote that opens a field,
@@ -148,7 +122,9 @@ impl<R: Read> Chunker<R> {
                         }
                     }
                 }
-                State::FieldStart | State::Unquoted => {
+                // A delimiter or line end (any state but `Quoted`), or any other byte after a
+                // closing quote.
+                _ => {
                     if b == d {
                         State::FieldStart
                     } else if b == b'\n' || b == b'\r' {
