@@ -32,6 +32,15 @@ fn parser() -> &'static MessageParser {
     })
 }
 
+/// Parse with mail-parser. Its `debug_assert!`s can fire on malformed MIME in builds with debug
+/// assertions (release builds continue best-effort); a panic inside the parser is caught and
+/// the message is treated as unparseable instead of taking the whole run down.
+fn parse_message(raw: &[u8]) -> Option<Message<'_>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser().parse(raw)))
+        .ok()
+        .flatten()
+}
+
 /// What the original (returned) message says about itself.
 #[derive(Debug, Default, Clone)]
 struct Original {
@@ -197,6 +206,44 @@ fn first_addr(v: Option<&str>) -> String {
     v.and_then(|s| find_addresses(s).into_iter().next())
         .map(|f| f.addr)
         .unwrap_or_default()
+}
+
+/// How specific an enhanced status code is: `5.0.0` < `5.1.0` < `5.1.1`.
+fn specificity(s: EnhancedStatus) -> u8 {
+    u8::from(s.subject != 0) + u8::from(s.detail != 0)
+}
+
+/// The first failure code (4.x.x or 5.x.x) in a text, else its first code.
+fn failure_status(text: &str) -> Option<EnhancedStatus> {
+    let all = EnhancedStatus::find_all(text);
+    all.iter()
+        .copied()
+        .find(|s| s.class != 2)
+        .or_else(|| all.first().copied())
+}
+
+/// Remove `> ` quoting when most lines of a notice are quoted (a forwarded bounce).
+fn unquote(notice: &str) -> Option<String> {
+    let (mut quoted, mut total) = (0usize, 0usize);
+    for l in notice.lines().take(400) {
+        if l.trim().is_empty() {
+            continue;
+        }
+        total += 1;
+        if l.starts_with('>') {
+            quoted += 1;
+        }
+    }
+    if total < 4 || quoted * 10 < total * 6 {
+        return None;
+    }
+    let mut out = String::with_capacity(notice.len());
+    for l in notice.lines() {
+        let t = l.strip_prefix('>').unwrap_or(l);
+        out.push_str(t.strip_prefix(' ').unwrap_or(t));
+        out.push('\n');
+    }
+    Some(out)
 }
 
 /// The host after `by` in a raw `Received:` header.
@@ -430,7 +477,10 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             for found in EnhancedStatus::find_all(text) {
                 status = match status {
                     None => Some(found),
-                    Some(s) if s.detail == 0 && found.class == s.class && found != s => Some(found),
+                    Some(s) if s.class == 2 && found.class != 2 => Some(found),
+                    Some(s) if found.class == s.class && specificity(found) > specificity(s) => {
+                        Some(found)
+                    }
                     s => s,
                 };
             }
@@ -691,7 +741,7 @@ fn decode_text(
         let diag = squeeze(block_text, MAX_DIAG);
         let mut r = record(c, if self_bounce { "text-self" } else { "text" });
         r.recipient = rcpt.clone();
-        let status = EnhancedStatus::find(block_text).or_else(|| EnhancedStatus::find(notice));
+        let status = failure_status(block_text).or_else(|| failure_status(notice));
         let reply = find_reply_code(block_text);
         let lower_notice = notice.to_ascii_lowercase();
         let delayed = lower_notice.contains("will continue trying")
@@ -932,7 +982,7 @@ fn decode_depth(raw: &[u8], depth: usize) -> Vec<BounceRecord> {
         return recs;
     }
     // a bounce of a bounce: decode the returned message
-    let Some(msg) = parser().parse(raw) else {
+    let Some(msg) = parse_message(raw) else {
         return recs;
     };
     match nested_message(&msg, raw) {
@@ -945,10 +995,13 @@ fn decode_depth(raw: &[u8], depth: usize) -> Vec<BounceRecord> {
 }
 
 fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
-    let Some(msg) = parser().parse(raw) else {
+    let Some(msg) = parse_message(raw) else {
         return Vec::new();
     };
     let mut parts = collect_parts(&msg);
+    if let Some(u) = unquote(&parts.notice) {
+        parts.notice = u;
+    }
     if parts.notice.trim().is_empty() && parts.dsn.is_empty() {
         // broken MIME (wrong boundaries, ...): read the raw body as text
         let off = (msg.root_part().offset_body as usize).min(raw.len());

@@ -194,6 +194,13 @@ fn bad_input_never_panics() {
         nested = format!("Content-Type: message/rfc822\n\n{nested}");
     }
     cases.push(nested.into_bytes());
+    // inputs found by `cargo fuzz run bounce`
+    for e in std::fs::read_dir(data_dir().join("fuzz"))
+        .expect("fuzz dir")
+        .flatten()
+    {
+        cases.push(std::fs::read(e.path()).expect("read fuzz case"));
+    }
     for c in &cases {
         let outs = decode(c);
         assert!(!outs.is_empty());
