@@ -208,6 +208,23 @@ fn first_addr(v: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// The non-blank line just above the first line that mentions `rcpt`, unless it introduces a
+/// list (ends with `:`) or is a decoration (`-----`).
+fn line_before(notice: &str, rcpt: &str) -> Option<String> {
+    let lower = notice.to_ascii_lowercase();
+    let at = lower.find(&rcpt.to_ascii_lowercase())?;
+    let ls = lower[..at].rfind('\n')?;
+    let prev = notice[..ls]
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())?
+        .trim();
+    if prev.ends_with(':') || prev.starts_with("--") || prev.starts_with("==") || prev.len() > 300 {
+        return None;
+    }
+    Some(prev.to_string())
+}
+
 /// How specific an enhanced status code is: `5.0.0` < `5.1.0` < `5.1.1`.
 fn specificity(s: EnhancedStatus) -> u8 {
     u8::from(s.subject != 0) + u8::from(s.detail != 0)
@@ -427,6 +444,10 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         .collect();
     let notice = parts.notice.as_str();
     let (notice_head, _) = split_original(notice);
+    let transcript = notice_head
+        .to_ascii_lowercase()
+        .find("transcript of session follows")
+        .map(|i| &notice_head[i..]);
     for b in blocks {
         let fr = field(b, "final-recipient").map(dsn_address);
         let or = field(b, "original-recipient").map(dsn_address);
@@ -485,6 +506,14 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
                 };
             }
         }
+        // a shared SMTP transcript after the per-recipient lines belongs to every recipient
+        let mut context = block.clone();
+        if let Some(t) = transcript
+            && !block.contains(t)
+        {
+            context.push('\n');
+            context.push_str(t);
+        }
         let mut r = record(c, "rfc3464");
         if !lhost.is_empty() {
             r.lhost = lhost.clone();
@@ -519,10 +548,10 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             command: cmd,
             text: diag_text,
             // the whole notice speaks for this recipient only when it names no other
-            context: if rcpts.len() <= 1 || block.is_empty() && rcpts.len() == 1 {
+            context: if rcpts.len() <= 1 {
                 notice_head
             } else {
-                block.as_str()
+                context.as_str()
             },
         };
         let mut r = finish(r, &e);
@@ -735,8 +764,15 @@ fn decode_text(
     let mut out = Vec::new();
     for rcpt in &rcpts {
         let block = notice_block(notice, rcpt, &rcpts);
-        let own_block = block.trim().len() > rcpt.len() + 6;
-        let block_text = if own_block { block.as_str() } else { notice };
+        let mut own_block = block.trim().len() > rcpt.len() + 6;
+        let mut block_text = if own_block { block.as_str() } else { notice };
+        let before;
+        if !own_block && let Some(prev) = line_before(notice, rcpt) {
+            // `reason` on the line above a bare address (Lotus Notes and others)
+            before = prev;
+            block_text = before.as_str();
+            own_block = true;
+        }
         // keep the diagnostic to the lines after the address when there are any
         let diag = squeeze(block_text, MAX_DIAG);
         let mut r = record(c, if self_bounce { "text-self" } else { "text" });
