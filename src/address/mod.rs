@@ -8,7 +8,7 @@ pub mod typo;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::fxhash::FxBuild;
 use crate::model::{AddressRecord, Derived, Flags, Reason, Verdict};
@@ -36,7 +36,7 @@ impl Default for AnalyzeOptions {
     }
 }
 
-/// What we know about a domain, computed once per domain per thread.
+/// What we know about a domain, computed once per domain per run.
 #[derive(Debug)]
 struct DomainInfo {
     parsed: Result<(String, String), SyntaxError>,
@@ -46,15 +46,53 @@ struct DomainInfo {
 }
 
 const DOMAIN_CACHE_MAX: usize = 200_000;
+const SHARDS: usize = 16;
 
-/// Per-thread cache: the policy it was built for, and domain -> info.
-type DomainCache = (SyntaxPolicy, HashMap<String, Rc<DomainInfo>, FxBuild>);
+/// Per-thread cache (first level): the policy it was built for, and domain -> info.
+type DomainCache = (SyntaxPolicy, HashMap<String, Arc<DomainInfo>, FxBuild>);
 
 thread_local! {
     static DOMAIN_CACHE: RefCell<DomainCache> = RefCell::new((SyntaxPolicy::default(), HashMap::default()));
 }
 
-fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Rc<DomainInfo> {
+type Shard = RwLock<HashMap<(SyntaxPolicy, String), Arc<DomainInfo>, FxBuild>>;
+
+/// Shared cache (second level), so that worker threads do not each redo the same domains.
+fn shared_cache() -> &'static [Shard; SHARDS] {
+    static SHARED: OnceLock<[Shard; SHARDS]> = OnceLock::new();
+    SHARED.get_or_init(|| std::array::from_fn(|_| RwLock::new(HashMap::default())))
+}
+
+fn shard_of(raw: &str) -> usize {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = FxBuild::default().build_hasher();
+    h.write(raw.as_bytes());
+    (h.finish() >> 59) as usize % SHARDS
+}
+
+fn compute_domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> DomainInfo {
+    let parsed = syntax::domain_name(raw, policy);
+    let (disposable, free, suggestion) = match &parsed {
+        Ok((uni, ascii)) => {
+            let disposable = lists.is_disposable(ascii) || lists.is_disposable(uni);
+            let free = !disposable && (lists.is_free(ascii) || lists.is_free(uni));
+            (disposable, free, typo::suggest_domain(ascii, lists))
+        }
+        Err(_) => (
+            false,
+            false,
+            typo::suggest_domain(&raw.to_ascii_lowercase(), lists),
+        ),
+    };
+    DomainInfo {
+        parsed,
+        disposable,
+        free,
+        suggestion,
+    }
+}
+
+fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Arc<DomainInfo> {
     DOMAIN_CACHE.with(|c| {
         {
             let mut c = c.borrow_mut();
@@ -66,25 +104,25 @@ fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Rc<DomainInfo>
                 return info.clone();
             }
         }
-        let parsed = syntax::domain_name(raw, policy);
-        let (disposable, free, suggestion) = match &parsed {
-            Ok((uni, ascii)) => {
-                let disposable = lists.is_disposable(ascii) || lists.is_disposable(uni);
-                let free = !disposable && (lists.is_free(ascii) || lists.is_free(uni));
-                (disposable, free, typo::suggest_domain(ascii, lists))
+        let shard = &shared_cache()[shard_of(raw)];
+        let key = (policy, raw.to_owned());
+        let found = shard
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned();
+        let info = match found {
+            Some(i) => i,
+            None => {
+                let i = Arc::new(compute_domain_info(raw, policy, lists));
+                let mut m = shard.write().unwrap_or_else(|e| e.into_inner());
+                if m.len() >= DOMAIN_CACHE_MAX / SHARDS {
+                    m.clear();
+                }
+                m.insert(key, i.clone());
+                i
             }
-            Err(_) => (
-                false,
-                false,
-                typo::suggest_domain(&raw.to_ascii_lowercase(), lists),
-            ),
         };
-        let info = Rc::new(DomainInfo {
-            parsed,
-            disposable,
-            free,
-            suggestion,
-        });
         let map = &mut c.borrow_mut().1;
         if map.len() >= DOMAIN_CACHE_MAX {
             map.clear();
@@ -230,9 +268,9 @@ fn finish(
 
 enum Fast<'a> {
     /// Valid: normalised local part and the cached domain.
-    Parsed(std::borrow::Cow<'a, str>, Rc<DomainInfo>),
+    Parsed(std::borrow::Cow<'a, str>, Arc<DomainInfo>),
     /// Invalid, with the domain info when the domain part was looked at.
-    Invalid(SyntaxError, Option<Rc<DomainInfo>>),
+    Invalid(SyntaxError, Option<Arc<DomainInfo>>),
     /// Not the common shape: use the full parser.
     Slow,
 }

@@ -574,6 +574,17 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
     }
 }
 
+/// Spawn a named thread (names show in `top -H` and profilers).
+fn spawn_named<T: Send + 'static>(
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+        .expect("spawn a pipeline thread")
+}
+
 /// A message from the reader/analysis side of the pipeline.
 enum Analysed {
     /// Chunk `seq` (bytes read so far) analysed.
@@ -751,6 +762,7 @@ pub fn run(
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .thread_name(|i| format!("mailsift-worker-{i}"))
         .build()
         .map_err(|e| CleanError::Threads(e.to_string()))?;
 
@@ -905,7 +917,7 @@ pub fn run(
             let pool = pool.clone();
             let rows_pool = pools.rows.clone();
             let opts = cfg.analyze;
-            std::thread::spawn(move || {
+            spawn_named("mailsift-reader", move || {
                 let mut seq = 0u64;
                 let dispatch = |chunk: Vec<u8>, bytes: u64, seq: u64| -> bool {
                     if permit_rx.recv().is_err() {
@@ -946,7 +958,7 @@ pub fn run(
             })
         };
         let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk)>(window);
-        let writer = std::thread::spawn(move || -> Result<(), CleanError> {
+        let writer = spawn_named("mailsift-writer", move || -> Result<(), CleanError> {
             let mut w = writers;
             let mut next = 0u64;
             let mut waiting = std::collections::BTreeMap::new();
