@@ -641,6 +641,16 @@ fn looks_like_bounce(from: &str, subject: &str) -> bool {
         || s.contains("bounce")
 }
 
+/// An address that is a failed recipient only if the notice names no other: a service mailbox
+/// (support@, help@, abuse@, ...) mentioned in the help text.
+fn weak_candidate(f: &text::Found) -> bool {
+    let local = f.addr.split('@').next().unwrap_or("").to_ascii_lowercase();
+    matches!(
+        local.as_str(),
+        "support" | "help" | "helpdesk" | "abuse" | "noc" | "hostmaster" | "webmaster"
+    )
+}
+
 /// Whether an address found in a notice can be a failed recipient: not a Message-ID, not in a
 /// header line of a returned message, not a contact address of the help text.
 fn plausible_recipient(notice: &str, f: &text::Found) -> bool {
@@ -732,6 +742,7 @@ fn decode_text(
     let mut self_bounce = false;
     if rcpts.is_empty() {
         let mut senders: Vec<String> = Vec::new();
+        let mut weak: Vec<String> = Vec::new();
         for f in find_addresses(notice) {
             let a = f.addr.as_str();
             if is_system_address(a) || !plausible_recipient(notice, &f) {
@@ -751,9 +762,17 @@ fn decode_text(
             }
             if excluded.iter().any(|x| x.eq_ignore_ascii_case(a)) {
                 push(&mut senders, a);
+            } else if weak_candidate(&f) {
+                push(&mut weak, a);
             } else {
                 push(&mut rcpts, a);
             }
+        }
+        // summary lines (`To:`) and service addresses count only when nothing else is named
+        if rcpts.is_empty() {
+            rcpts = weak;
+        } else {
+            rcpts.retain(|r| !weak.iter().any(|w| w.eq_ignore_ascii_case(r)));
         }
         // a message bounced back to its own sender names only the sender
         if rcpts.is_empty() {
@@ -820,17 +839,23 @@ fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
     let Some(start) = notice.find("{\"") else {
         return Vec::new();
     };
-    if !notice[start..].contains("\"notificationType\"")
-        && !notice[start..].contains("\"eventType\"")
-    {
+    if !notice[start..].contains("notificationType") && !notice[start..].contains("eventType") {
         return Vec::new();
     }
     // SNS wraps long lines with "!" + newline + space
     let body = notice[start..].replace("!\n ", "");
     let mut it = serde_json::Deserializer::from_str(&body).into_iter::<Value>();
-    let Some(Ok(v)) = it.next() else {
+    let Some(Ok(mut v)) = it.next() else {
         return Vec::new();
     };
+    // an SNS envelope: the notification is a JSON string in "Message"
+    if v.get("notificationType").is_none()
+        && v.get("eventType").is_none()
+        && let Some(inner) = v.get("Message").and_then(Value::as_str)
+        && let Ok(iv) = serde_json::from_str::<Value>(inner)
+    {
+        v = iv;
+    }
     let kind = v
         .get("notificationType")
         .or_else(|| v.get("eventType"))
@@ -943,7 +968,13 @@ fn decode_feedback(fb: &str, parts: &Parts<'_>, c: &Common) -> Vec<BounceRecord>
         .filter(|a| a.contains('@'))
         .collect();
     if rcpts.is_empty() {
-        rcpts = parts.original.to.clone();
+        rcpts = parts
+            .original
+            .to
+            .iter()
+            .filter(|a| a.contains('@'))
+            .cloned()
+            .collect();
     }
     rcpts.dedup();
     let mut out = Vec::new();
@@ -1142,9 +1173,12 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
         r.set_reason(BounceReason::Vacation, false);
         return vec![r];
     }
+    // mailing-list managers (fml, ...) answer a refused post with an error to the sender
+    let list_error = msg.header_raw("X-MLServer").is_some();
     if !looks_like_bounce(&from, &subject)
         && msg.header_raw("X-Failed-Recipients").is_none()
         && !says_failure
+        && !list_error
     {
         return Vec::new();
     }
@@ -1161,6 +1195,10 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
     excluded.retain(|s| !s.is_empty());
     let mut recs = decode_text(&parts, &common, &excluded, &failed_hdr);
+    if list_error {
+        // the list address comes first; later addresses are help and control addresses
+        recs.truncate(1);
+    }
     if recs.is_empty() && !original.to.is_empty() {
         // nothing in the notice: the recipients of the returned message
         let p2 = Parts {

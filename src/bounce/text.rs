@@ -112,6 +112,8 @@ fn is_original_marker(line: &str) -> bool {
     lower.starts_with("--- below this line is a copy of the message")
         || lower.starts_with("------ this is a copy of the message")
         || lower.starts_with("original message follows")
+        || (lower.starts_with("original mail") || lower.starts_with("original message"))
+            && (lower.ends_with(':') || lower.ends_with("follows") || lower.ends_with("follows."))
         || lower.starts_with("original message headers")
         || lower.starts_with("--- the header of the original message is following")
         || lower.starts_with("the original message was") && lower.contains("below")

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Throughput of `mailsift bounces` vs Sisimai 4.25 (libsisimai-perl) on the same corpus, one run.
+#
+# usage: benches/bounces_vs_sisimai.sh [CORPUS_DIR] [SISIMAI_PASSES] [MAILSIFT_REPEAT] [THREADS]
+#   CORPUS_DIR       default tests/data/bounces/emails (the project's copy of the corpus)
+#   SISIMAI_PASSES   passes over the corpus for Sisimai (default 15, >= 10 s here)
+#   MAILSIFT_REPEAT  passes for mailsift (default 1500, >= 10 s here)
+#   THREADS          mailsift worker threads (default 0 = one per core)
+# Messages per pass are counted once by mailsift's mbox splitter (a file is read as an mbox, as
+# Sisimai does) and used for both tools. Peak RSS from /usr/bin/time.
+set -eu
+cd "$(dirname "$0")/.."
+CORPUS=${1:-tests/data/bounces/emails}
+SP=${2:-15}
+MR=${3:-1500}
+TH=${4:-0}
+BIN=target/release/mailsift
+cargo build --release --quiet
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$BIN" bounces -q "$CORPUS" -o /dev/null --summary "$tmp/one.json"
+per_pass=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['messages'])" "$tmp/one.json")
+
+/usr/bin/time -f "%e %M" -o "$tmp/sisimai.time" perl benches/sisimai_bench.pl "$CORPUS" "$SP" > "$tmp/sisimai.out"
+/usr/bin/time -f "%e %M" -o "$tmp/mailsift.time" "$BIN" bounces -q -j "$TH" --repeat "$MR" "$CORPUS" -o /dev/null
+
+read -r s_sec s_rss < "$tmp/sisimai.time"
+read -r m_sec m_rss < "$tmp/mailsift.time"
+python3 - "$per_pass" "$SP" "$s_sec" "$s_rss" "$MR" "$m_sec" "$m_rss" "$(cat "$tmp/sisimai.out")" <<'PY'
+import sys
+per, sp, ssec, srss, mr, msec, mrss, sout = sys.argv[1:]
+per, sp, mr = int(per), int(sp), int(mr)
+ssec, msec = float(ssec), float(msec)
+s_rate = per * sp / ssec
+m_rate = per * mr / msec
+print(f"corpus: {per} messages per pass")
+print(f"  {sout}")
+print(f"{'tool':<22}{'passes':>8}{'messages':>10}{'seconds':>9}{'msg/s':>11}{'peak RSS':>11}")
+print(f"{'sisimai 4.25 (perl)':<22}{sp:>8}{per*sp:>10}{ssec:>9.2f}{s_rate:>11.0f}{int(srss)/1024:>9.1f}MB")
+print(f"{'mailsift bounces':<22}{mr:>8}{per*mr:>10}{msec:>9.2f}{m_rate:>11.0f}{int(mrss)/1024:>9.1f}MB")
+print(f"speed-up: {m_rate / s_rate:.0f}x")
+PY
