@@ -208,21 +208,112 @@ fn first_addr(v: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// The non-blank line just above the first line that mentions `rcpt`, unless it introduces a
-/// list (ends with `:`) or is a decoration (`-----`).
-fn line_before(notice: &str, rcpt: &str) -> Option<String> {
-    let lower = notice.to_ascii_lowercase();
-    let at = lower.find(&rcpt.to_ascii_lowercase())?;
-    let ls = lower[..at].rfind('\n')?;
-    let prev = notice[..ls]
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())?
-        .trim();
-    if prev.ends_with(':') || prev.starts_with("--") || prev.starts_with("==") || prev.len() > 300 {
-        return None;
+/// Where each recipient is first mentioned in a notice, so that every recipient's paragraph
+/// is found in O(log n) after one scan (a notice can name thousands of recipients).
+struct NoticeIndex<'a> {
+    text: &'a str,
+    /// Byte offsets of line starts.
+    lines: Vec<usize>,
+    /// (offset, recipient index) of each mention, sorted.
+    mentions: Vec<(usize, usize)>,
+    /// First mention of each recipient.
+    first: Vec<Option<usize>>,
+    /// Lowercased recipient to index.
+    ids: std::collections::HashMap<String, usize>,
+}
+
+impl<'a> NoticeIndex<'a> {
+    fn new(text: &'a str, rcpts: &[String]) -> NoticeIndex<'a> {
+        let mut ids: std::collections::HashMap<String, usize> = Default::default();
+        for (i, r) in rcpts.iter().enumerate() {
+            ids.entry(r.to_ascii_lowercase()).or_insert(i);
+        }
+        let mut mentions: Vec<(usize, usize)> = find_addresses(text)
+            .into_iter()
+            .filter_map(|f| ids.get(&f.addr.to_ascii_lowercase()).map(|&i| (f.start, i)))
+            .collect();
+        let mut first = vec![None; rcpts.len()];
+        for &(p, i) in &mentions {
+            first[i].get_or_insert(p);
+        }
+        // addresses the scanner does not see (quoted local parts, ...): a plain search, for
+        // a few recipients only
+        if rcpts.len() <= 16 && first.iter().any(Option::is_none) {
+            let lower = text.to_ascii_lowercase();
+            for (i, r) in rcpts.iter().enumerate() {
+                if first[i].is_none()
+                    && let Some(p) = lower.find(&r.to_ascii_lowercase())
+                {
+                    first[i] = Some(p);
+                    mentions.push((p, i));
+                }
+            }
+            mentions.sort_unstable();
+        }
+        let mut lines = vec![0];
+        lines.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        NoticeIndex {
+            text,
+            lines,
+            mentions,
+            first,
+            ids,
+        }
     }
-    Some(prev.to_string())
+
+    fn id(&self, rcpt: &str) -> Option<usize> {
+        self.ids.get(&rcpt.to_ascii_lowercase()).copied()
+    }
+
+    fn line_start(&self, pos: usize) -> usize {
+        let k = self.lines.partition_point(|&l| l <= pos);
+        self.lines[k.saturating_sub(1)]
+    }
+
+    /// The paragraph(s) about recipient `i`: from the line of its first mention to the line
+    /// of the next mention of another recipient.
+    fn block(&self, i: usize) -> &'a str {
+        let Some(start) = self.first.get(i).copied().flatten() else {
+            return "";
+        };
+        let ls = self.line_start(start);
+        let k = self.mentions.partition_point(|&(p, _)| p <= start);
+        let mut end = self.text.len();
+        for &(p, j) in &self.mentions[k..] {
+            if j != i {
+                let l = self.line_start(p);
+                if l > ls {
+                    end = l;
+                    break;
+                }
+            }
+        }
+        self.text.get(ls..end).unwrap_or("")
+    }
+
+    /// The non-blank line just above the first mention of recipient `i`, unless it introduces
+    /// a list (ends with `:`) or is a decoration (`-----`).
+    fn line_before(&self, i: usize) -> Option<&'a str> {
+        let start = self.first.get(i).copied().flatten()?;
+        let ls = self.line_start(start);
+        if ls == 0 {
+            return None;
+        }
+        let prev = self.text[..ls]
+            .lines()
+            .rev()
+            .take(8)
+            .find(|l| !l.trim().is_empty())?
+            .trim();
+        if prev.ends_with(':')
+            || prev.starts_with("--")
+            || prev.starts_with("==")
+            || prev.len() > 300
+        {
+            return None;
+        }
+        Some(prev)
+    }
 }
 
 /// How specific an enhanced status code is: `5.0.0` < `5.1.0` < `5.1.1`.
@@ -263,6 +354,18 @@ fn unquote(notice: &str) -> Option<String> {
     Some(out)
 }
 
+/// At most `max` bytes of `s`, cut on a char boundary.
+fn cap_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut e = max;
+    while !s.is_char_boundary(e) {
+        e -= 1;
+    }
+    &s[..e]
+}
+
 /// The host after `by` in a raw `Received:` header.
 fn received_by(raw: &str) -> String {
     let mut words = raw.split_whitespace();
@@ -290,6 +393,8 @@ struct Common {
     message_id: String,
     list_id: String,
     lhost: String,
+    /// `X-Failed-Recipients:` addresses.
+    failed: Vec<String>,
 }
 
 fn record(c: &Common, detector: &'static str) -> BounceRecord {
@@ -403,29 +508,30 @@ fn smtp_command(text: &str) -> &'static str {
     ""
 }
 
-/// Paragraph(s) of the notice about `rcpt`: from its first mention to the next recipient.
-fn notice_block(notice: &str, rcpt: &str, others: &[String]) -> String {
-    let lower_n = notice.to_ascii_lowercase();
-    let lr = rcpt.to_ascii_lowercase();
-    let Some(start) = lower_n.find(&lr) else {
-        return String::new();
-    };
-    let line_start = lower_n[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let mut end = notice.len();
-    for o in others {
-        let lo = o.to_ascii_lowercase();
-        if lo == lr {
-            continue;
-        }
-        if let Some(i) = lower_n[start + lr.len()..].find(&lo) {
-            let at = start + lr.len() + i;
-            let ls = lower_n[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
-            if ls > line_start {
-                end = end.min(ls);
+/// Split blocks that hold several recipients without blank lines between them.
+fn split_recipient_blocks(blocks: Vec<FieldBlock>) -> Vec<FieldBlock> {
+    let mut out = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        let mut cur: FieldBlock = Vec::new();
+        let mut has_final = false;
+        let mut has_orig = false;
+        for (n, v) in b {
+            let is_final = n == "final-recipient";
+            let is_orig = n == "original-recipient";
+            if (is_final && has_final) || (is_orig && has_orig) {
+                out.push(std::mem::take(&mut cur));
+                has_final = false;
+                has_orig = false;
             }
+            has_final |= is_final;
+            has_orig |= is_orig;
+            cur.push((n, v));
+        }
+        if !cur.is_empty() {
+            out.push(cur);
         }
     }
-    notice.get(line_start..end).unwrap_or("").to_string()
+    out
 }
 
 /// Decode RFC 3464 field blocks.
@@ -444,16 +550,19 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         .collect();
     let notice = parts.notice.as_str();
     let (notice_head, _) = split_original(notice);
+    let notice_head = cap_str(notice_head, MAX_NOTICE);
     let transcript = notice_head
         .to_ascii_lowercase()
         .find("transcript of session follows")
         .map(|i| &notice_head[i..]);
+    let index = NoticeIndex::new(notice_head, &rcpts);
     for b in blocks {
         let fr = field(b, "final-recipient").map(dsn_address);
         let or = field(b, "original-recipient").map(dsn_address);
         let valid = |a: &str| a.contains('@') && !a.starts_with('@') && !a.contains(':');
         let rcpt = match (fr, or) {
             (Some(f), Some(o)) if !valid(&f) && valid(&o) => o,
+            (Some(f), None) if !valid(&f) && c.failed.len() == 1 => c.failed[0].clone(),
             (Some(f), None) if !valid(&f) && parts.original.to.len() == 1 => {
                 parts.original.to[0].clone()
             }
@@ -490,7 +599,11 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         }
         let mut status = field(b, "status")
             .and_then(|s| EnhancedStatus::parse(s).or_else(|| EnhancedStatus::find(s)));
-        let block = notice_block(notice_head, &rcpt, &rcpts);
+        let block = index
+            .id(&rcpt)
+            .map(|i| index.block(i))
+            .unwrap_or("")
+            .to_string();
         let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
         // a generic x.y.0 in Status: and a more specific code in the text: the text is more
         // precise (`Status: 5.0.0` with `550 5.1.1 ...`, SES `5.1.0 - ... '5.2.2 ...'`)
@@ -749,7 +862,11 @@ fn decode_text(
                 continue;
             }
             // `MAIL FROM:<x>` or `from <x>` names the sender
-            let before = notice[..f.start].to_ascii_lowercase();
+            let mut from = f.start.saturating_sub(48);
+            while !notice.is_char_boundary(from) {
+                from -= 1;
+            }
+            let before = notice[from..f.start].to_ascii_lowercase();
             let tail = before.trim_end_matches(['<', ' ', '"', '\'', '(']);
             if tail.ends_with("from:")
                 || tail.ends_with("from")
@@ -768,12 +885,8 @@ fn decode_text(
                 push(&mut rcpts, a);
             }
         }
-        // summary lines (`To:`) and service addresses count only when nothing else is named
-        if rcpts.is_empty() {
-            rcpts = weak;
-        } else {
-            rcpts.retain(|r| !weak.iter().any(|w| w.eq_ignore_ascii_case(r)));
-        }
+        // service addresses of the help text are never the failed recipient
+        rcpts.retain(|r| !weak.iter().any(|w| w.eq_ignore_ascii_case(r)));
         // a message bounced back to its own sender names only the sender
         if rcpts.is_empty() {
             rcpts = senders;
@@ -781,15 +894,15 @@ fn decode_text(
         }
     }
     let mut out = Vec::new();
-    for rcpt in &rcpts {
-        let block = notice_block(notice, rcpt, &rcpts);
+    let index = NoticeIndex::new(notice, &rcpts);
+    let lower_notice = notice.to_ascii_lowercase();
+    for (i, rcpt) in rcpts.iter().enumerate() {
+        let block = index.block(i);
         let mut own_block = block.trim().len() > rcpt.len() + 6;
-        let mut block_text = if own_block { block.as_str() } else { notice };
-        let before;
-        if !own_block && let Some(prev) = line_before(notice, rcpt) {
+        let mut block_text = if own_block { block } else { notice };
+        if !own_block && let Some(prev) = index.line_before(i) {
             // `reason` on the line above a bare address (Lotus Notes and others)
-            before = prev;
-            block_text = before.as_str();
+            block_text = prev;
             own_block = true;
         }
         // keep the diagnostic to the lines after the address when there are any
@@ -798,7 +911,6 @@ fn decode_text(
         r.recipient = rcpt.clone();
         let status = failure_status(block_text).or_else(|| failure_status(notice));
         let reply = find_reply_code(block_text);
-        let lower_notice = notice.to_ascii_lowercase();
         let delayed = lower_notice.contains("will continue trying")
             || lower_notice.contains("will keep trying")
             || lower_notice.contains("still trying")
@@ -836,7 +948,15 @@ fn decode_text(
 /// Amazon SES notifications (SNS e-mail subscriptions): a JSON object in the body.
 fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
     use serde_json::Value;
-    let Some(start) = notice.find("{\"") else {
+    // the first `{` followed (after white space) by a `"`: the start of a JSON object
+    let b = notice.as_bytes();
+    let Some(start) = b.iter().enumerate().position(|(i, &c)| {
+        c == b'{'
+            && b[i + 1..]
+                .iter()
+                .find(|x| !x.is_ascii_whitespace())
+                .is_some_and(|&x| x == b'"')
+    }) else {
         return Vec::new();
     };
     if !notice[start..].contains("notificationType") && !notice[start..].contains("eventType") {
@@ -1098,7 +1218,13 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
         .header_raw("Received")
         .map(received_by)
         .unwrap_or_default();
+    let failed_hdr: Vec<String> = msg
+        .header_values("X-Failed-Recipients")
+        .filter_map(|v| v.as_text())
+        .flat_map(|t| find_addresses(t).into_iter().map(|f| f.addr))
+        .collect();
     let mut common = Common {
+        failed: failed_hdr.clone(),
         addresser: original.from.clone(),
         timestamp,
         message_id: original.message_id.clone(),
@@ -1133,14 +1259,14 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
 
     // RFC 3464 / 6533
     for d in &parts.dsn {
-        let blocks = field_blocks(d);
+        let blocks = split_recipient_blocks(field_blocks(d));
         let recs = decode_dsn(&blocks, &parts, &common);
         if !recs.is_empty() {
             return recs;
         }
     }
     if let Some(inline) = inline_dsn(&parts.notice) {
-        let blocks = field_blocks(inline);
+        let blocks = split_recipient_blocks(field_blocks(inline));
         let mut recs = decode_dsn(&blocks, &parts, &common);
         if !recs.is_empty() {
             for r in &mut recs {
@@ -1184,11 +1310,6 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
 
     // plain-text formats
-    let failed_hdr: Vec<String> = msg
-        .header_values("X-Failed-Recipients")
-        .filter_map(|v| v.as_text())
-        .flat_map(|t| find_addresses(t).into_iter().map(|f| f.addr))
-        .collect();
     let mut excluded: Vec<String> = vec![to.clone(), original.from.clone(), from.clone()];
     if let Some(rp) = msg.return_address() {
         excluded.push(rp.to_string());

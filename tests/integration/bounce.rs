@@ -241,6 +241,40 @@ fn big_message_is_linear() {
     );
 }
 
+/// A DSN naming many recipients (notice text and per-recipient blocks) stays linear.
+#[test]
+fn many_recipients_is_linear() {
+    let make = |n: usize| {
+        let mut notice = String::new();
+        let mut dsn = String::from("Reporting-MTA: dns; mx.example.org\n");
+        for i in 0..n {
+            notice.push_str(&format!(
+                "<u{i}@example.net>: host mx said: 550 5.1.1 User unknown\n"
+            ));
+            dsn.push_str(&format!(
+                "\nFinal-Recipient: rfc822; u{i}@example.net\nAction: failed\nStatus: 5.1.1\n"
+            ));
+        }
+        format!(
+            "From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\n\n{notice}--B\nContent-Type: message/delivery-status\n\n{dsn}--B--\n"
+        )
+        .into_bytes()
+    };
+    let time = |n: usize| {
+        let d = make(n);
+        let t = Instant::now();
+        let outs = decode(&d);
+        assert_eq!(records(&outs).len(), n);
+        t.elapsed()
+    };
+    let small = time(500).max(Duration::from_millis(1));
+    let big = time(5000);
+    assert!(
+        big < small * 40 + Duration::from_millis(500),
+        "500: {small:?}, 5000: {big:?}"
+    );
+}
+
 #[test]
 fn cli_stdin_gzip_mbox_maildir_csv_suppress_summary() {
     let dir = TempDir::new("bounces");
