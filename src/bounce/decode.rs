@@ -496,11 +496,7 @@ fn smtp_command(text: &str) -> &'static str {
     if !last.is_empty() {
         return last;
     }
-    for (k, v) in [
-        ("[rcpt_to]", "RCPT"),
-        ("smtp:rcpt", "RCPT"),
-        ("rcpt to:", "RCPT"),
-    ] {
+    for (k, v) in [("[rcpt_to]", "RCPT"), ("smtp:rcpt", "RCPT")] {
         if lower.contains(k) {
             return v;
         }
@@ -607,7 +603,13 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
         // a generic x.y.0 in Status: and a more specific code in the text: the text is more
         // precise (`Status: 5.0.0` with `550 5.1.1 ...`, SES `5.1.0 - ... '5.2.2 ...'`)
-        for text in [diag.as_str(), block.as_str()] {
+        // the notice paragraph refines only when the DSN has no diagnostic of its own
+        let refine_from = if diag.is_empty() {
+            block.as_str()
+        } else {
+            diag.as_str()
+        };
+        for text in [refine_from] {
             for found in EnhancedStatus::find_all(text) {
                 status = match status {
                     None => Some(found),
