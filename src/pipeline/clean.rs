@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::csvin::{self, Chunker};
 use super::progress::Progress;
-use super::{Pool, Stage};
+use super::{Pool, Stage, Workers};
 use crate::address::{self, AnalyzeOptions};
 use crate::fxhash::FxBuild;
 use crate::model::{AddressRecord, Derived, Reason, Verdict};
@@ -760,12 +760,6 @@ pub fn run(
     } else {
         cfg.threads
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("mailsift-worker-{i}"))
-        .build()
-        .map_err(|e| CleanError::Threads(e.to_string()))?;
-
     let mut input = input;
     let mut head = csvin::read_head(&mut input, 64 * 1024)
         .map_err(|e| CleanError::Io("reading input".into(), e))?;
@@ -890,7 +884,7 @@ pub fn run(
                 break;
             };
             bytes_done = bytes_done.max(b);
-            let mut work = pool.install(|| analyze_chunk(chunk, layout, &cfg.analyze, &pools.rows));
+            let mut work = analyze_chunk(chunk, layout, &cfg.analyze, &pools.rows);
             seq_state.apply(&mut work, stage, &cfg.reject, &mut tally);
             let out = serialize_chunk(&work, &sopts, &pools.out);
             pools.recycle(work);
@@ -906,7 +900,10 @@ pub fn run(
         // order for the sequential step and hands them back to the pool for serialising; the
         // writer thread writes serialised chunks in input order.
         let window = threads * 4;
-        let pool = Arc::new(pool);
+        let pool = Arc::new(
+            Workers::new(threads, "mailsift-worker")
+                .map_err(|e| CleanError::Threads(e.to_string()))?,
+        );
         let sopts = Arc::new(sopts);
         let (atx, arx) = mpsc::channel::<Analysed>();
         let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(window);
@@ -924,7 +921,7 @@ pub fn run(
                         return false;
                     }
                     let (atx, rows_pool) = (atx.clone(), rows_pool.clone());
-                    pool.spawn(move || {
+                    pool.spawn(seq, move || {
                         let work = analyze_chunk(chunk, layout, &opts, &rows_pool);
                         let _ = atx.send(Analysed::Work(seq, bytes, work));
                     });
@@ -993,7 +990,7 @@ pub fn run(
                 let (sopts, out_pool, wtx) = (sopts.clone(), pools.out.clone(), wtx.clone());
                 let pools2 = pools.clone();
                 let seq = next;
-                pool.spawn(move || {
+                pool.spawn(seq, move || {
                     let out = serialize_chunk(&work, &sopts, &out_pool);
                     pools2.recycle(work);
                     let _ = wtx.send((seq, out));
@@ -1006,12 +1003,14 @@ pub fn run(
         drop(permit_tx);
         drop(wtx);
         progress.finish();
-        // The pool finishes queued serialising before the writer's channel closes.
-        drop(pool);
+        // The workers finish queued serialising before the writer's channel closes.
+        let _ = reader.join();
+        if let Ok(pool) = Arc::try_unwrap(pool) {
+            pool.join();
+        }
         let wres = writer
             .join()
             .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
-        let _ = reader.join();
         if let Some(e) = failure {
             return Err(e);
         }
