@@ -455,12 +455,12 @@ fn smtp_command(text: &str) -> &'static str {
         ("my name was rejected", "EHLO"),
         ("refused to talk to me", "HELO"),
     ];
-    let mut end = text.len().min(16 * 1024);
+    let mut end = text.len().min(8 * 1024);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     let lower = text[..end].to_ascii_lowercase();
-    let flat = squeeze(&lower, 16 * 1024);
+    let flat = squeeze(&lower, 8 * 1024);
     for (k, v) in CMDS {
         if flat.contains(k) {
             return v;

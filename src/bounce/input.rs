@@ -180,6 +180,68 @@ impl<R: Read> Read for EolNormalizer<R> {
     }
 }
 
+/// Files up to this size are read whole (one allocation, no copy for single-message files);
+/// larger ones are streamed message by message.
+const WHOLE_FILE_MAX: u64 = 64 << 20;
+
+/// Read the messages of one input (see [`split_messages`] for `sink`). Small uncompressed
+/// files are read whole and normalised in place; a file that is not an mbox is passed on as
+/// one message without copying. Everything else is streamed.
+pub fn read_messages(
+    f: &InputFile,
+    mut sink: impl FnMut(usize, Vec<u8>) -> bool,
+) -> io::Result<usize> {
+    if f.path.as_os_str() != "-" {
+        let mut file = File::open(&f.path)?;
+        let len = file.metadata()?.len();
+        if len <= WHOLE_FILE_MAX {
+            let mut data = Vec::with_capacity(len as usize + 1);
+            file.read_to_end(&mut data)?;
+            let gz = data.len() >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+            if !gz {
+                normalize_eol_in_place(&mut data);
+                let mbox =
+                    data.starts_with(b"From ") || memchr::memmem::find(&data, b"\nFrom ").is_some();
+                if !mbox {
+                    if data.is_empty() {
+                        return Ok(0);
+                    }
+                    sink(1, data);
+                    return Ok(1);
+                }
+                return split_messages(&data[..], sink);
+            }
+        }
+    }
+    split_messages(open(f)?, sink)
+}
+
+/// Normalise line endings in place (CRLF and CR to LF).
+pub fn normalize_eol_in_place(data: &mut Vec<u8>) {
+    let Some(first) = memchr::memchr(b'\r', data) else {
+        return;
+    };
+    let mut w = first;
+    let mut r = first;
+    let n = data.len();
+    while r < n {
+        let b = data[r];
+        if b == b'\r' {
+            data[w] = b'\n';
+            w += 1;
+            r += 1;
+            if r < n && data[r] == b'\n' {
+                r += 1;
+            }
+        } else {
+            data[w] = b;
+            w += 1;
+            r += 1;
+        }
+    }
+    data.truncate(w);
+}
+
 /// Normalise line endings of a byte buffer in memory (CRLF and CR to LF).
 pub fn normalize_eol(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
@@ -231,7 +293,8 @@ pub fn split_messages<R: BufRead>(
         if is_from_line(body) {
             if started && !cur.iter().all(|b| b.is_ascii_whitespace()) {
                 n += 1;
-                if !sink(n, std::mem::take(&mut cur)) {
+                let cap = cur.len();
+                if !sink(n, std::mem::replace(&mut cur, Vec::with_capacity(cap))) {
                     return Ok(n);
                 }
             }
@@ -265,6 +328,9 @@ mod tests {
             .unwrap();
         assert_eq!(s, "a\nb\nc\n\n");
         assert_eq!(normalize_eol(b"a\r\nb\rc"), b"a\nb\nc");
+        let mut v = b"x\r\n\r\ry\r".to_vec();
+        normalize_eol_in_place(&mut v);
+        assert_eq!(v, b"x\n\n\ny\n");
     }
 
     #[test]

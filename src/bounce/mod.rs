@@ -403,16 +403,9 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
         'all: for _ in 0..repeat {
             for f in &files {
                 nfiles += 1;
-                let r = match input::open(f) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        errors.push(format!("{}: {e}", f.name));
-                        continue;
-                    }
-                };
                 let mut any = false;
                 let mut stop = false;
-                let res = input::split_messages(r, |i, m| {
+                let res = input::read_messages(f, |i, m| {
                     any = true;
                     bytes += m.len();
                     batch.push((f.name.clone(), i, m));
@@ -428,10 +421,10 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
                 if stop {
                     break 'all;
                 }
-                if let Err(e) = res {
+                if let Err(e) = &res {
                     errors.push(format!("{}: {e}", f.name));
                 }
-                if !any {
+                if !any && res.is_ok() {
                     // empty input: one "no bounce" line
                     batch.push((f.name.clone(), 1, Vec::new()));
                 }
