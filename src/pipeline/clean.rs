@@ -619,13 +619,7 @@ struct Sequential {
 }
 
 impl Sequential {
-    fn apply(
-        &mut self,
-        work: &mut ChunkWork,
-        stage: Option<&dyn Stage>,
-        reject: &RejectSet,
-        tally: &mut Tally,
-    ) {
+    fn apply(&mut self, work: &mut ChunkWork, stage: Option<&dyn Stage>) {
         if let Some(stage) = stage {
             let mut recs: Vec<&mut AddressRecord> =
                 work.rows.iter_mut().map(|w| &mut w.rec).collect();
@@ -644,10 +638,19 @@ impl Sequential {
                     }
                 }
             }
-            w.category = reject.first_match(&w.rec);
-            tally.add(&w.rec, w.category.map(|c| c as usize));
         }
     }
+}
+
+/// Reject decisions and counts for a chunk whose rows are numbered and deduplicated (runs on
+/// the workers).
+fn decide(work: &mut ChunkWork, reject: &RejectSet) -> Tally {
+    let mut tally = Tally::default();
+    for w in work.rows.iter_mut() {
+        w.category = reject.first_match(&w.rec);
+        tally.add(&w.rec, w.category.map(|c| c as usize));
+    }
+    tally
 }
 
 /// The three output streams.
@@ -885,7 +888,8 @@ pub fn run(
             };
             bytes_done = bytes_done.max(b);
             let mut work = analyze_chunk(chunk, layout, &cfg.analyze, &pools.rows);
-            seq_state.apply(&mut work, stage, &cfg.reject, &mut tally);
+            seq_state.apply(&mut work, stage);
+            tally.merge(&decide(&mut work, &cfg.reject));
             let out = serialize_chunk(&work, &sopts, &pools.out);
             pools.recycle(work);
             sink.send(vec![out])?;
@@ -954,19 +958,23 @@ pub fn run(
                 }
             })
         };
-        let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk)>(window);
-        let writer = spawn_named("mailsift-writer", move || -> Result<(), CleanError> {
+        let reject = Arc::new(cfg.reject.clone());
+        let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(window);
+        let writer = spawn_named("mailsift-writer", move || -> Result<Tally, CleanError> {
             let mut w = writers;
+            let mut tally = Tally::default();
             let mut next = 0u64;
             let mut waiting = std::collections::BTreeMap::new();
-            for (seq, out) in wrx {
+            for (seq, out, t) in wrx {
+                tally.merge(&t);
                 waiting.insert(seq, out);
                 while let Some(out) = waiting.remove(&next) {
                     w.write(vec![out])?;
                     next += 1;
                 }
             }
-            w.flush()
+            w.flush()?;
+            Ok(tally)
         });
         let mut waiting = std::collections::BTreeMap::new();
         let mut next = 0u64;
@@ -986,14 +994,15 @@ pub fn run(
             }
             while let Some((b, mut work)) = waiting.remove(&next) {
                 bytes_done = bytes_done.max(b);
-                seq_state.apply(&mut work, stage, &cfg.reject, &mut tally);
+                seq_state.apply(&mut work, stage);
                 let (sopts, out_pool, wtx) = (sopts.clone(), pools.out.clone(), wtx.clone());
-                let pools2 = pools.clone();
+                let (pools2, reject) = (pools.clone(), reject.clone());
                 let seq = next;
                 pool.spawn(seq, move || {
+                    let t = decide(&mut work, &reject);
                     let out = serialize_chunk(&work, &sopts, &out_pool);
                     pools2.recycle(work);
-                    let _ = wtx.send((seq, out));
+                    let _ = wtx.send((seq, out, t));
                 });
                 let _ = permit_tx.send(());
                 next += 1;
@@ -1014,7 +1023,7 @@ pub fn run(
         if let Some(e) = failure {
             return Err(e);
         }
-        wres?;
+        tally = wres?;
         if total.is_none() {
             return Err(CleanError::Threads("the reader stopped early".into()));
         }

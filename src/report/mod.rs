@@ -120,6 +120,27 @@ impl Tally {
         }
     }
 
+    /// Add another tally's counts to this one.
+    pub fn merge(&mut self, o: &Tally) {
+        if self.reasons.len() < o.reasons.len() {
+            self.reasons.resize(o.reasons.len(), 0);
+        }
+        for (a, b) in self.reasons.iter_mut().zip(&o.reasons) {
+            *a += b;
+        }
+        for (a, b) in self.verdicts.iter_mut().zip(&o.verdicts) {
+            *a += b;
+        }
+        for (a, b) in self.flags.iter_mut().zip(&o.flags) {
+            *a += b;
+        }
+        for (a, b) in self.categories.iter_mut().zip(&o.categories) {
+            *a += b;
+        }
+        self.rows_in += o.rows_in;
+        self.rejected += o.rejected;
+    }
+
     /// The summary; `category_names[i]` names category index `i`.
     pub fn into_summary(self, category_names: &[&str]) -> Summary {
         let mut s = Summary::new();
