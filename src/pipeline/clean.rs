@@ -578,11 +578,11 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
 fn spawn_named<T: Send + 'static>(
     name: &str,
     f: impl FnOnce() -> T + Send + 'static,
-) -> std::thread::JoinHandle<T> {
+) -> Result<std::thread::JoinHandle<T>, CleanError> {
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn(f)
-        .expect("spawn a pipeline thread")
+        .map_err(|e| CleanError::Threads(format!("{name}: {e}")))
 }
 
 /// A message from the reader/analysis side of the pipeline.
@@ -956,7 +956,7 @@ pub fn run(
                         }
                     }
                 }
-            })
+            })?
         };
         let reject = Arc::new(cfg.reject.clone());
         let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(window);
@@ -975,7 +975,7 @@ pub fn run(
             }
             w.flush()?;
             Ok(tally)
-        });
+        })?;
         let mut waiting = std::collections::BTreeMap::new();
         let mut next = 0u64;
         let mut total: Option<u64> = None;
