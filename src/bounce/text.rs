@@ -79,7 +79,15 @@ pub fn is_system_address(addr: &str) -> bool {
 /// Lines that start the returned original message in a plain-text bounce.
 fn is_original_marker(line: &str) -> bool {
     let t = line.trim();
-    if t.len() < 8 {
+    if t.len() < 8 || t.len() > 200 {
+        return false;
+    }
+    // cheap reject before allocating: markers start with a decoration or one of these words
+    let first = t.as_bytes()[0].to_ascii_lowercase();
+    if !matches!(
+        first,
+        b'-' | b'=' | b'*' | b'_' | b'[' | b'+' | b'|' | b'o' | b't' | b'c'
+    ) {
         return false;
     }
     let lower = t.to_ascii_lowercase();
@@ -153,11 +161,13 @@ pub fn split_original(body: &str) -> (&str, &str) {
             return (&body[..off], rest.trim_start_matches('\n'));
         }
         if prev_blank {
-            let lower = line.to_ascii_lowercase();
-            let starts = lower.starts_with("return-path:")
-                || lower.starts_with("received: from")
-                || lower.starts_with("received: by")
-                || lower.starts_with("dkim-signature:");
+            let b = line.as_bytes();
+            let starts_ci =
+                |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+            let starts = starts_ci("return-path:")
+                || starts_ci("received: from")
+                || starts_ci("received: by")
+                || starts_ci("dkim-signature:");
             if starts {
                 let headerish = lines[i + 1..]
                     .iter()
