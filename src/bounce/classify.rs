@@ -159,9 +159,7 @@ pub fn prepare(s: &str) -> String {
         }
         if word.contains('@')
             || is_code_word(word)
-            || word
-                .bytes()
-                .all(|b| matches!(b, b'<' | b'>' | b'|' | b'-' | b'*'))
+            || word.bytes().all(|b| matches!(b, b'<' | b'>' | b'|'))
         {
             continue;
         }
