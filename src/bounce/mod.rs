@@ -377,14 +377,84 @@ fn tally(s: &mut BounceSummary, outs: &[MessageOutcome], suppress: &mut BTreeSet
     }
 }
 
-/// A batch of messages read from the inputs, decoded in parallel.
-type Batch = Vec<(String, usize, Vec<u8>)>;
+/// One unit of parallel work: a whole (small) file, read and decoded by a worker, or one
+/// message of a large file streamed by the reader thread.
+enum Work {
+    File(InputFile),
+    Msg(String, usize, Vec<u8>),
+}
 
-const BATCH_MESSAGES: usize = 512;
+/// What a worker returns for one unit: outcomes (for the counts), their serialised lines and
+/// a read error, if any.
+struct WorkOut {
+    outs: Vec<MessageOutcome>,
+    bytes: Vec<u8>,
+    error: Option<String>,
+}
+
+/// A batch of work items, decoded in parallel and written in order.
+type Batch = Vec<Work>;
+
+const BATCH_ITEMS: usize = 256;
 const BATCH_BYTES: usize = 32 << 20;
+/// Files up to this size are read by the workers; larger ones are streamed by the reader.
+const WORKER_FILE_MAX: u64 = 4 << 20;
 
-/// Read all inputs, decode in parallel, write records in input order. Memory: two batches of
-/// messages in flight (a batch is at most 512 messages or 32 MiB plus one message).
+fn serialise(outs: &[MessageOutcome], format: Format) -> Vec<u8> {
+    let mut buf = Vec::new();
+    match format {
+        Format::Jsonl => {
+            let _ = write_outcomes(outs, format, &mut buf, &mut None);
+        }
+        Format::Csv => {
+            let mut w = Some(
+                csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(&mut buf),
+            );
+            let mut unused = Vec::new();
+            let _ = write_outcomes(outs, format, &mut unused, &mut w);
+            if let Some(mut w) = w {
+                let _ = w.flush();
+            }
+        }
+    }
+    buf
+}
+
+fn do_work(w: &Work, format: Format) -> WorkOut {
+    let (outs, error) = match w {
+        Work::Msg(name, idx, m) => (vec![outcome(name, *idx, m)], None),
+        Work::File(f) => {
+            let mut outs = Vec::new();
+            let res = input::read_messages(f, |i, m| {
+                outs.push(outcome(&f.name, i, &m));
+                true
+            });
+            match res {
+                Ok(0) => outs.push(MessageOutcome::NoRecord {
+                    file: f.name.clone(),
+                    msgindex: 1,
+                }),
+                Ok(_) => {}
+                Err(e) => {
+                    return WorkOut {
+                        outs: Vec::new(),
+                        bytes: Vec::new(),
+                        error: Some(format!("{}: {e}", f.name)),
+                    };
+                }
+            }
+            (outs, None)
+        }
+    };
+    let bytes = serialise(&outs, format);
+    WorkOut { outs, bytes, error }
+}
+
+/// Read all inputs, decode in parallel, write records in input order. Small files are read
+/// and decoded by the workers; large files (mbox archives) are streamed message by message by
+/// a reader thread. Memory: two batches in flight (at most 256 items or 32 MiB plus one item).
 pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSummary> {
     let start = Instant::now();
     let mut summary = BounceSummary::default();
@@ -400,21 +470,42 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
         let mut nfiles = 0u64;
         let mut batch: Batch = Vec::new();
         let mut bytes = 0usize;
+        let push = |batch: &mut Batch, bytes: &mut usize, w: Work, size: usize| -> bool {
+            batch.push(w);
+            *bytes += size;
+            if batch.len() >= BATCH_ITEMS || *bytes >= BATCH_BYTES {
+                *bytes = 0;
+                return tx.send(std::mem::take(batch)).is_ok();
+            }
+            true
+        };
         'all: for _ in 0..repeat {
             for f in &files {
                 nfiles += 1;
+                let small = f.path.as_os_str() != "-"
+                    && std::fs::metadata(&f.path).is_ok_and(|m| m.len() <= WORKER_FILE_MAX);
+                if small {
+                    let size = std::fs::metadata(&f.path)
+                        .map(|m| m.len() as usize)
+                        .unwrap_or(0);
+                    if !push(&mut batch, &mut bytes, Work::File(f.clone()), size) {
+                        break 'all;
+                    }
+                    continue;
+                }
                 let mut any = false;
                 let mut stop = false;
                 let res = input::read_messages(f, |i, m| {
                     any = true;
-                    bytes += m.len();
-                    batch.push((f.name.clone(), i, m));
-                    if batch.len() >= BATCH_MESSAGES || bytes >= BATCH_BYTES {
-                        bytes = 0;
-                        if tx.send(std::mem::take(&mut batch)).is_err() {
-                            stop = true;
-                            return false;
-                        }
+                    let size = m.len();
+                    if !push(
+                        &mut batch,
+                        &mut bytes,
+                        Work::Msg(f.name.clone(), i, m),
+                        size,
+                    ) {
+                        stop = true;
+                        return false;
                     }
                     true
                 });
@@ -426,7 +517,14 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
                 }
                 if !any && res.is_ok() {
                     // empty input: one "no bounce" line
-                    batch.push((f.name.clone(), 1, Vec::new()));
+                    if !push(
+                        &mut batch,
+                        &mut bytes,
+                        Work::Msg(f.name.clone(), 1, Vec::new()),
+                        0,
+                    ) {
+                        break 'all;
+                    }
                 }
             }
         }
@@ -436,45 +534,28 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
         (nfiles, errors)
     });
     let mut suppress = BTreeSet::new();
-    let mut jsonw = Vec::with_capacity(1 << 20);
     if cfg.format == Format::Csv {
-        let mut w = csv::Writer::from_writer(&mut jsonw);
+        let mut head = Vec::new();
+        let mut w = csv::Writer::from_writer(&mut head);
         w.write_record(CSV_FIELDS).map_err(io::Error::other)?;
         w.flush()?;
         drop(w);
-        sinks.records.write_all(&jsonw)?;
+        sinks.records.write_all(&head)?;
     }
     let mut write_err = None;
-    for batch in rx {
-        let outs: Vec<MessageOutcome> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|(name, idx, m)| outcome(name, *idx, m))
-                .collect()
-        });
-        tally(&mut summary, &outs, &mut suppress);
-        jsonw.clear();
-        let mut csvbuf = Vec::new();
-        {
-            let mut csvw = match cfg.format {
-                Format::Csv => Some(
-                    csv::WriterBuilder::new()
-                        .has_headers(false)
-                        .from_writer(&mut csvbuf),
-                ),
-                Format::Jsonl => None,
-            };
-            write_outcomes(&outs, cfg.format, &mut jsonw, &mut csvw)?;
-            if let Some(mut w) = csvw {
-                w.flush()?;
+    let format = cfg.format;
+    'batches: for batch in rx {
+        let results: Vec<WorkOut> =
+            pool.install(|| batch.par_iter().map(|w| do_work(w, format)).collect());
+        for r in results {
+            if let Some(e) = r.error {
+                summary.errors.push(e);
             }
-        }
-        if cfg.format == Format::Csv {
-            jsonw = csvbuf;
-        }
-        if let Err(e) = sinks.records.write_all(&jsonw) {
-            write_err = Some(e);
-            break;
+            tally(&mut summary, &r.outs, &mut suppress);
+            if let Err(e) = sinks.records.write_all(&r.bytes) {
+                write_err = Some(e);
+                break 'batches;
+            }
         }
     }
     let (nfiles, errors) = reader
