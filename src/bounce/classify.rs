@@ -177,6 +177,22 @@ pub fn prepare(s: &str) -> String {
     out
 }
 
+/// Whether the word before "does not exist" is a host name (addresses were removed by
+/// [`prepare`]).
+fn domain_does_not_exist(lower: &str) -> bool {
+    let Some(i) = lower.find(" does not exist") else {
+        return false;
+    };
+    let word = lower[..i].rsplit(' ').next().unwrap_or("");
+    let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    word.contains('.')
+        && word.len() > 3
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && word.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
 /// Reply codes and enhanced codes as words: `550`, `550-`, `550-5.7.1`, `5.7.1`.
 fn is_code_word(w: &str) -> bool {
     let w = w.trim_end_matches([':', ',']);
@@ -260,6 +276,10 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
         }
     };
     let weak = matches!(source, Source::Text | Source::Fallback);
+    // "<host.example> does not exist": the domain, not a mailbox
+    if weak && reason == UserUnknown && domain_does_not_exist(&lower) {
+        return HostUnknown;
+    }
     match e.command {
         // refused after the recipient was accepted: the content or the session was filtered
         "DATA" | "" if reason == UserUnknown && weak => reason = Filtered,

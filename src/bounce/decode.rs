@@ -236,6 +236,31 @@ impl<'a> NoticeIndex<'a> {
         for &(p, i) in &mentions {
             first[i].get_or_insert(p);
         }
+        // Sendmail-style per-host lines (`550 example.org (smtp)... 550 Host unknown`) belong
+        // to the recipient at that domain: they end the previous recipient's paragraph
+        if text.contains(" (smtp)") {
+            let mut by_domain: std::collections::HashMap<String, usize> = Default::default();
+            for (i, r) in rcpts.iter().enumerate() {
+                if let Some((_, d)) = r.rsplit_once('@') {
+                    by_domain.entry(d.to_ascii_lowercase()).or_insert(i);
+                }
+            }
+            let mut off = 0;
+            for line in text.split_inclusive('\n') {
+                if let Some(k) = line.find(" (smtp)") {
+                    let host = line[..k]
+                        .rsplit(|c: char| c.is_whitespace())
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    if let Some(&i) = by_domain.get(&host) {
+                        mentions.push((off, i));
+                    }
+                }
+                off += line.len();
+            }
+            mentions.sort_unstable();
+        }
         // addresses the scanner does not see (quoted local parts, ...): a plain search, for
         // a few recipients only
         if rcpts.len() <= 16 && first.iter().any(Option::is_none) {
