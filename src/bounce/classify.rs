@@ -278,7 +278,7 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
     let weak = matches!(source, Source::Text | Source::Fallback);
     // "<host.example> does not exist": the domain, not a mailbox
     if weak && reason == UserUnknown && domain_does_not_exist(&lower) {
-        return HostUnknown;
+        reason = HostUnknown;
     }
     match e.command {
         // refused after the recipient was accepted: the content or the session was filtered
