@@ -286,7 +286,7 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
         // after MAIL FROM the sender is refused; an unknown domain there is the sender's
         "MAIL"
             if matches!(reason, HostUnknown)
-                || weak && matches!(reason, UserUnknown | OnHold | Undefined) =>
+                || weak && matches!(reason, Blocked | UserUnknown | OnHold | Undefined) =>
         {
             reason = Rejected
         }

@@ -1309,6 +1309,24 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
         return recs;
     }
 
+    // a List-Unsubscribe (mailto) request sent by a mail client: an opt-out complaint
+    if msg.header_raw("X-Apple-Unsubscribe").is_some()
+        || subject.trim().eq_ignore_ascii_case("unsubscribe")
+            && msg.header_raw("Auto-Submitted").is_some()
+    {
+        if from.contains('@') {
+            let mut r = record(&common, "unsubscribe");
+            r.recipient = from;
+            if !to.is_empty() {
+                r.addresser = to;
+            }
+            r.feedbacktype = "opt-out".into();
+            r.set_reason(BounceReason::Feedback, false);
+            return vec![r];
+        }
+        return Vec::new();
+    }
+
     // RFC 3834 auto-replies
     let says_failure = notice_says_failure(&parts.notice);
     let system_failure = says_failure && is_system_address(&from);
