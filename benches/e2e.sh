@@ -5,6 +5,7 @@
 #
 #   benches/e2e.sh                  # 1,000,000 rows, seed 42, 5 timed runs per thread count
 #   ROWS=200000 RUNS=1 benches/e2e.sh
+#   RESULTS=0 benches/e2e.sh        # without --results (clean CSV, rejects CSV, summary only)
 #   EV_ROWS=200000 benches/e2e.sh   # time email-validator on the first 200,000 addresses only
 #                                   # and extrapolate its rows/s (reported as extrapolated)
 #
@@ -20,6 +21,8 @@ ROWS=${ROWS:-1000000}
 SEED=${SEED:-42}
 RUNS=${RUNS:-5}
 EV_ROWS=${EV_ROWS:-all}
+# RESULTS=0 leaves out --results (the per-row JSON Lines file), as a plain `clean` run does.
+RESULTS=${RESULTS:-1}
 EV_VERSION=2.4.0
 
 cd "$(dirname "$0")/.."
@@ -98,12 +101,14 @@ fi
 # --- mailsift ------------------------------------------------------------------------------------
 # Before each run: remove the previous outputs (so no run pays for truncating 400+ MB of page
 # cache) and `sync` (so no run competes with the write-back of the previous one's output).
+RESULTS_ARGS=()
+if [ "$RESULTS" = 1 ]; then RESULTS_ARGS=(--results "$TMP/results.jsonl"); fi
 run_mailsift() {
     local threads=$1 tag=$2
     rm -f "$TMP/clean.csv" "$TMP/rejects.csv" "$TMP/results.jsonl" "$TMP/summary.json"
     sync
     timed "$TMP/time.$tag" "$MAILSIFT" clean "$INPUT" --offline \
-        -o "$TMP/clean.csv" --rejects "$TMP/rejects.csv" --results "$TMP/results.jsonl" \
+        -o "$TMP/clean.csv" --rejects "$TMP/rejects.csv" "${RESULTS_ARGS[@]}" \
         --summary "$TMP/summary.json" --threads "$threads" -q
 }
 log "warm-up run"
@@ -150,7 +155,7 @@ PY
 timed "$TMP/time.ev" python3 "$TMP/ev.py" "$INPUT" "$EV_ROWS" "$TMP/ev.json"
 
 # --- report --------------------------------------------------------------------------------------
-python3 - "$TMP" "$INPUT" "$RUNS" "$ROWS" "$SEED" "$TARGET_DIR/e2e-bench.json" "$MAILSIFT" <<'PY'
+RESULTS="$RESULTS" python3 - "$TMP" "$INPUT" "$RUNS" "$ROWS" "$SEED" "$TARGET_DIR/e2e-bench.json" "$MAILSIFT" <<'PY'
 import json, os, re, statistics, subprocess, sys, time
 
 tmp, inp, runs, rows, seed, out_json, exe = sys.argv[1:8]
@@ -248,7 +253,9 @@ report = {
     "cpus": os.cpu_count(),
     "input": {"rows": rows, "seed": seed, "bytes": size,
               "generator": "cargo run --release --example gen_list -- ROWS --seed SEED"},
-    "command": f"mailsift clean INPUT --offline -o CLEAN --rejects REJ --results R.jsonl --summary S.json --threads N -q",
+    "command": "mailsift clean INPUT --offline -o CLEAN --rejects REJ"
+               + (" --results R.jsonl" if os.environ.get("RESULTS", "1") == "1" else "")
+               + " --summary S.json --threads N -q",
     "mailsift_summary": {k: summary.get(k) for k in ("rows_in", "rows_clean", "rows_rejected", "unique_addresses", "flags", "rejected_by")},
     "mailsift": {"threads_1": res[1], "threads_2": res[2]},
     "email_validator": ev_res,
