@@ -100,9 +100,12 @@ impl Zone {
     }
 
     fn behavior(&self, name: &str) -> Option<Behavior> {
-        self.behaviors
-            .iter()
-            .find_map(|(n, b)| (name == n || name.ends_with(&format!(".{n}"))).then_some(*b))
+        self.behaviors.iter().find_map(|(n, b)| {
+            let sub = name.len() > n.len()
+                && name.ends_with(n.as_str())
+                && name.as_bytes()[name.len() - n.len() - 1] == b'.';
+            (name == n || sub).then_some(*b)
+        })
     }
 
     /// Answer records for (name, type), following CNAMEs for other types.
