@@ -6,8 +6,6 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::Semaphore;
-
 use super::{DnsConfig, DnsEvidence, DnsResolver, MailRoute, provider_for};
 use crate::model::{AddressRecord, Reason, Verdict};
 use crate::pipeline::Stage;
@@ -58,34 +56,44 @@ impl DnsStage {
 
     /// Resolve a set of domains (A-label form), returning the evidence of each.
     pub fn resolve_all(&self, domains: &[String]) -> Vec<Arc<DnsEvidence>> {
-        let sem = Arc::new(Semaphore::new(self.concurrency));
         let total = domains.len();
-        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let show = self.progress && total >= 100;
+        // `concurrency` lanes pull the next domain from a shared index: no task or permit per
+        // domain.
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let shared: Arc<Vec<String>> = Arc::new(domains.to_vec());
         let routes: Vec<Arc<MailRoute>> = self.rt.block_on(async {
-            let mut handles = Vec::with_capacity(domains.len());
-            for d in domains {
-                let sem = sem.clone();
-                let resolver = self.resolver.clone();
-                let d = d.clone();
-                let done = done.clone();
-                let show = self.progress && total >= 100;
+            let lanes = self.concurrency.min(total.max(1));
+            let mut handles = Vec::with_capacity(lanes);
+            for _ in 0..lanes {
+                let (next, shared, resolver) =
+                    (next.clone(), shared.clone(), self.resolver.clone());
                 handles.push(tokio::spawn(async move {
-                    let _permit = sem.acquire_owned().await;
-                    let r = resolver.route(&d).await;
-                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if show && (n.is_multiple_of(100) || n == total) {
-                        let mut e = std::io::stderr().lock();
-                        let _ = write!(e, "\rDNS: {n}/{total} domains ");
-                        let _ = e.flush();
+                    let mut got = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(d) = shared.get(i) else { break };
+                        got.push((i, resolver.route(d).await));
+                        if show && (i + 1).is_multiple_of(100) {
+                            let mut e = std::io::stderr().lock();
+                            let _ = write!(e, "\rDNS: {}/{total} domains ", i + 1);
+                            let _ = e.flush();
+                        }
                     }
-                    r
+                    got
                 }));
             }
-            let mut out = Vec::with_capacity(handles.len());
+            let mut out: Vec<Option<Arc<MailRoute>>> = vec![None; total];
             for h in handles {
-                out.push(h.await.unwrap_or_else(|_| Arc::new(MailRoute::ServFail)));
+                if let Ok(got) = h.await {
+                    for (i, r) in got {
+                        out[i] = Some(r);
+                    }
+                }
             }
-            out
+            out.into_iter()
+                .map(|r| r.unwrap_or_else(|| Arc::new(MailRoute::ServFail)))
+                .collect()
         });
         if self.progress && total >= 100 {
             let mut e = std::io::stderr().lock();
