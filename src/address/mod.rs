@@ -55,12 +55,15 @@ thread_local! {
     static DOMAIN_CACHE: RefCell<DomainCache> = RefCell::new((SyntaxPolicy::default(), HashMap::default()));
 }
 
-type Shard = RwLock<HashMap<(SyntaxPolicy, String), Arc<DomainInfo>, FxBuild>>;
+/// A shard of the shared cache: the policy it holds entries for, and domain -> info.
+type Shard = RwLock<(SyntaxPolicy, HashMap<String, Arc<DomainInfo>, FxBuild>)>;
 
 /// Shared cache (second level), so that worker threads do not each redo the same domains.
 fn shared_cache() -> &'static [Shard; SHARDS] {
     static SHARED: OnceLock<[Shard; SHARDS]> = OnceLock::new();
-    SHARED.get_or_init(|| std::array::from_fn(|_| RwLock::new(HashMap::default())))
+    SHARED.get_or_init(|| {
+        std::array::from_fn(|_| RwLock::new((SyntaxPolicy::default(), HashMap::default())))
+    })
 }
 
 fn shard_of(raw: &str) -> usize {
@@ -105,21 +108,24 @@ fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Arc<DomainInfo
             }
         }
         let shard = &shared_cache()[shard_of(raw)];
-        let key = (policy, raw.to_owned());
-        let found = shard
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .cloned();
+        let found = {
+            let g = shard.read().unwrap_or_else(|e| e.into_inner());
+            if g.0 == policy {
+                g.1.get(raw).cloned()
+            } else {
+                None
+            }
+        };
         let info = match found {
             Some(i) => i,
             None => {
                 let i = Arc::new(compute_domain_info(raw, policy, lists));
-                let mut m = shard.write().unwrap_or_else(|e| e.into_inner());
-                if m.len() >= DOMAIN_CACHE_MAX / SHARDS {
-                    m.clear();
+                let mut g = shard.write().unwrap_or_else(|e| e.into_inner());
+                if g.0 != policy || g.1.len() >= DOMAIN_CACHE_MAX / SHARDS {
+                    g.0 = policy;
+                    g.1.clear();
                 }
-                m.insert(key, i.clone());
+                g.1.insert(raw.to_owned(), i.clone());
                 i
             }
         };
