@@ -95,7 +95,15 @@ fn compute_domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Domain
     }
 }
 
-fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Arc<DomainInfo> {
+/// Run `f` on what we know about `raw` (a domain as written), from the per-thread cache, else
+/// the shared cache, else computed. `f` runs while the per-thread cache is borrowed, so the hot
+/// path clones no `Arc` (no shared reference count bouncing between cores).
+fn with_domain_info<R>(
+    raw: &str,
+    policy: SyntaxPolicy,
+    lists: &Lists,
+    f: impl FnOnce(&DomainInfo) -> R,
+) -> R {
     DOMAIN_CACHE.with(|c| {
         {
             let mut c = c.borrow_mut();
@@ -103,8 +111,11 @@ fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Arc<DomainInfo
                 c.0 = policy;
                 c.1.clear();
             }
+        }
+        {
+            let c = c.borrow();
             if let Some(info) = c.1.get(raw) {
-                return info.clone();
+                return f(info);
             }
         }
         let shard = &shared_cache()[shard_of(raw)];
@@ -134,7 +145,7 @@ fn domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Arc<DomainInfo
             map.clear();
         }
         map.insert(raw.to_owned(), info.clone());
-        info
+        f(&info)
     })
 }
 
@@ -148,7 +159,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
     let lists = Lists::get();
     let candidate = if opts.trim { trim_cell(input) } else { input };
     let trimmed = candidate.len() != input.len();
-    let mut flags = Flags {
+    let flags = Flags {
         trimmed,
         ..Flags::default()
     };
@@ -166,9 +177,16 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
         suggestion,
         dns: None,
     };
-    let (local, domain) = match parse_fast(candidate, opts.syntax, lists) {
-        Fast::Parsed(local, d) => (local, d),
-        Fast::Slow => {
+    let (local_raw, domain_raw) = match fast_shape(candidate) {
+        Shape::Simple(l, d) => (l, d),
+        Shape::TooLong => {
+            return invalid(
+                SyntaxError("the address is longer than 254 octets".into()),
+                None,
+                flags,
+            );
+        }
+        Shape::Other => {
             // Quoted local parts, address literals and odd shapes: the full parser, no cache.
             return match syntax::parse(candidate, opts.syntax) {
                 Ok(p) => finish(
@@ -187,32 +205,45 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
                 Err(e) => invalid(e, None, flags),
             };
         }
-        Fast::Invalid(e, dinfo) => {
-            let suggestion = dinfo.and_then(|d| d.suggestion).and_then(|s| {
-                let local = candidate.rsplit_once('@')?.0;
-                syntax::parse(&format!("{local}@{s}"), opts.syntax)
+    };
+    with_domain_info(domain_raw, opts.syntax, lists, |info| {
+        let suggest = || {
+            info.suggestion.and_then(|s| {
+                syntax::parse(&format!("{local_raw}@{s}"), opts.syntax)
                     .ok()
                     .map(|p| p.normalized())
-            });
-            return invalid(e, suggestion, flags);
+            })
+        };
+        let local = match syntax::local_part_cow(local_raw) {
+            Ok(l) => l,
+            Err(e) => return invalid(e, suggest(), flags),
+        };
+        match &info.parsed {
+            Ok((uni, ascii)) => {
+                if local.len() + 1 + uni.len().max(ascii.len()) > 254 {
+                    return invalid(
+                        SyntaxError("the address is longer than 254 octets".into()),
+                        suggest(),
+                        flags,
+                    );
+                }
+                finish(
+                    row,
+                    input,
+                    flags,
+                    opts,
+                    lists,
+                    &local,
+                    uni,
+                    ascii,
+                    info.disposable,
+                    info.free,
+                    info.suggestion,
+                )
+            }
+            Err(e) => invalid(e.clone(), suggest(), flags),
         }
-    };
-    let (uni, ascii) = domain.parsed.as_ref().expect("parsed domain");
-    flags.disposable = domain.disposable;
-    flags.free = domain.free;
-    finish(
-        row,
-        input,
-        flags,
-        opts,
-        lists,
-        &local,
-        uni,
-        ascii,
-        domain.disposable,
-        domain.free,
-        domain.suggestion,
-    )
+    })
 }
 
 /// Build the record of a syntactically valid address.
@@ -272,26 +303,22 @@ fn finish(
     }
 }
 
-enum Fast<'a> {
-    /// Valid: normalised local part and the cached domain.
-    Parsed(std::borrow::Cow<'a, str>, Arc<DomainInfo>),
-    /// Invalid, with the domain info when the domain part was looked at.
-    Invalid(SyntaxError, Option<Arc<DomainInfo>>),
-    /// Not the common shape: use the full parser.
-    Slow,
+/// The shape of an address, for choosing the cached fast path.
+enum Shape<'a> {
+    /// Unquoted local part, one @, a domain name: (local, domain).
+    Simple(&'a str, &'a str),
+    /// Longer than any address can be.
+    TooLong,
+    /// Anything else (quoted local part, address literal, no @, ...): the full parser.
+    Other,
 }
 
-/// Parse the common shape (unquoted local part, one @, a domain name) using the per-thread
-/// domain cache; anything else is `Slow`.
-fn parse_fast<'a>(s: &'a str, policy: SyntaxPolicy, lists: &Lists) -> Fast<'a> {
+fn fast_shape(s: &str) -> Shape<'_> {
     if s.len() > 254 {
-        return Fast::Invalid(
-            SyntaxError("the address is longer than 254 octets".into()),
-            None,
-        );
+        return Shape::TooLong;
     }
     let Some(at) = s.find('@') else {
-        return Fast::Slow;
+        return Shape::Other;
     };
     let (local, domain) = (&s[..at], &s[at + 1..]);
     if local.is_empty()
@@ -301,25 +328,9 @@ fn parse_fast<'a>(s: &'a str, policy: SyntaxPolicy, lists: &Lists) -> Fast<'a> {
         || domain.contains('@')
         || s.contains(['<', '>'])
     {
-        return Fast::Slow;
+        return Shape::Other;
     }
-    let info = domain_info(domain, policy, lists);
-    let local = match syntax::local_part_cow(local) {
-        Ok(l) => l,
-        Err(e) => return Fast::Invalid(e, Some(info)),
-    };
-    match &info.parsed {
-        Ok((uni, ascii)) => {
-            if local.len() + 1 + uni.len().max(ascii.len()) > 254 {
-                return Fast::Invalid(
-                    SyntaxError("the address is longer than 254 octets".into()),
-                    Some(info),
-                );
-            }
-            Fast::Parsed(local, info)
-        }
-        Err(e) => Fast::Invalid(e.clone(), Some(info)),
-    }
+    Shape::Simple(local, domain)
 }
 
 #[cfg(test)]
