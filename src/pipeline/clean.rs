@@ -236,7 +236,7 @@ struct RowWork {
     /// The email cell equals its normalised form (or there is none to write).
     email_same: bool,
     /// 128-bit hash of the duplicate-detection key, when the address is valid.
-    key: Option<u128>,
+    key: Option<Key>,
     rec: AddressRecord,
     category: Option<Category>,
 }
@@ -263,9 +263,12 @@ fn reader_for(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
         .from_reader(bytes)
 }
 
+/// A 128-bit key hash as two `u64`s (8-byte aligned: 24-byte table entries instead of 32).
+type Key = (u64, u64);
+
 /// A 128-bit hash of a duplicate-detection key: two independent SipHash-1-3 values. With a
 /// million keys the chance of any collision is about 1 in 10^26.
-fn key_hash(key: &str) -> u128 {
+fn key_hash(key: &str) -> Key {
     use std::hash::{DefaultHasher, Hash, Hasher};
     let mut a = DefaultHasher::new();
     0xA5u8.hash(&mut a);
@@ -273,7 +276,7 @@ fn key_hash(key: &str) -> u128 {
     let mut b = DefaultHasher::new();
     0x5Au8.hash(&mut b);
     key.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    (a.finish(), b.finish())
 }
 
 fn analyze_chunk(
@@ -614,7 +617,7 @@ impl Pools {
 
 /// The sequential step, in input order: row numbers, duplicates, reject decisions.
 struct Sequential {
-    seen: HashMap<u128, u64, FxBuild>,
+    seen: HashMap<Key, u64, FxBuild>,
     row_no: u64,
 }
 
