@@ -863,8 +863,9 @@ pub fn run(
     }
     let first = if headerless { Some(header_chunk) } else { None };
     let mut tally = Tally::default();
-    // Sized from the input's length (about 40 bytes a row) to avoid rehashing big tables.
-    let expect_rows = input_len.map_or(0, |n| (n / 40).min(50_000_000) as usize);
+    // Pre-sized from the input's length (about 40 bytes a row), capped so that memory follows
+    // the number of distinct addresses, not the file size; beyond the cap the table grows.
+    let expect_rows = input_len.map_or(0, |n| (n / 40).min(1 << 20) as usize);
     let mut seq_state = Sequential {
         seen: HashMap::with_capacity_and_hasher(expect_rows, FxBuild::default()),
         row_no: 0,
