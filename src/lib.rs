@@ -13,6 +13,7 @@ mod fxhash;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod smtp;
 pub mod status;
 
 pub use model::{AddressRecord, Flags, Reason, Verdict};
