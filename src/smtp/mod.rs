@@ -1,8 +1,9 @@
-//! SMTP probing, sans-IO first: reply parsing ([`reply`]) and the probe session state machine
-//! ([`session`]). The tokio driver, scheduler and verdict mapping come next (issue #4).
+//! SMTP probing, sans-IO first: reply parsing ([`reply`]), the probe session state machine
+//! ([`session`]) and the mapping from evidence to reasons ([`verdict`]). The tokio driver, scheduler and verdict mapping come next (issue #4).
 
 pub mod reply;
 pub mod session;
+pub mod verdict;
 
 pub use reply::{EnhancedCode, Reply, ReplyError, ReplyParser};
 pub use session::{Action, PathError, RcptResult, Session, SessionConfig};
