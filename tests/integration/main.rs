@@ -7,5 +7,6 @@ mod clean_cli;
 mod dns;
 mod dns_server;
 mod properties;
+mod smtp;
 mod support;
 mod syntax_corpus;
