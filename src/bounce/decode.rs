@@ -1022,17 +1022,23 @@ fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
             .cloned()
             .unwrap_or_default()
     };
+    // A record for one SES recipient, with the notice's source as the addresser.
+    let ses_record = |recipient: String| {
+        let mut r = record(c, "amazonses");
+        r.recipient = recipient;
+        if !source.is_empty() {
+            r.addresser = source.clone();
+        }
+        r
+    };
     match kind.as_str() {
         "bounce" => {
             for rc in list("/bounce/bouncedRecipients") {
-                let mut r = record(c, "amazonses");
-                r.recipient = s(&rc, "emailAddress");
-                if r.recipient.is_empty() {
+                let recipient = s(&rc, "emailAddress");
+                if recipient.is_empty() {
                     continue;
                 }
-                if !source.is_empty() {
-                    r.addresser = source.clone();
-                }
+                let mut r = ses_record(recipient);
                 let diag = s(&rc, "diagnosticCode");
                 let diag = strip_type(&diag).to_string();
                 let status = EnhancedStatus::parse(&s(&rc, "status"))
@@ -1061,14 +1067,11 @@ fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
                 .unwrap_or("abuse")
                 .to_string();
             for rc in list("/complaint/complainedRecipients") {
-                let mut r = record(c, "amazonses");
-                r.recipient = s(&rc, "emailAddress");
-                if r.recipient.is_empty() {
+                let recipient = s(&rc, "emailAddress");
+                if recipient.is_empty() {
                     continue;
                 }
-                if !source.is_empty() {
-                    r.addresser = source.clone();
-                }
+                let mut r = ses_record(recipient);
                 r.feedbacktype = ft.clone();
                 r.set_reason(BounceReason::Feedback, false);
                 out.push(r);
@@ -1082,11 +1085,7 @@ fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
                 .to_string();
             for rc in list("/delivery/recipients") {
                 let Some(a) = rc.as_str() else { continue };
-                let mut r = record(c, "amazonses");
-                r.recipient = a.to_string();
-                if !source.is_empty() {
-                    r.addresser = source.clone();
-                }
+                let mut r = ses_record(a.to_string());
                 r.action = "delivered".into();
                 r.deliverystatus = "2.6.0".into();
                 if let Some(code) = find_reply_code(&resp) {

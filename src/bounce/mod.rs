@@ -583,19 +583,3 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
     };
     Ok(summary)
 }
-
-#[cfg(test)]
-mod debug_tests {
-    /// Decode the files named in `MS_FILES` (space-separated) and print the records.
-    #[test]
-    #[ignore]
-    fn debug_files() {
-        let files = std::env::var("MS_FILES").unwrap_or_default();
-        for f in files.split_whitespace() {
-            let data = std::fs::read(f).unwrap_or_default();
-            for o in super::decode_file_bytes(f, &data) {
-                println!("{o:?}");
-            }
-        }
-    }
-}

@@ -699,56 +699,19 @@ impl Writers {
 
 type Input = Box<dyn Read + Send>;
 
-/// Where chunks come from when everything runs on the calling thread.
-enum Source {
-    Inline {
-        chunker: Chunker<Input>,
-        first: Option<Vec<u8>>,
-        done: bool,
-    },
-}
-
-impl Source {
-    /// Up to `n` chunks (at least one unless the input is exhausted).
-    fn next_batch(&mut self, n: usize) -> Result<Vec<(Vec<u8>, u64)>, CleanError> {
-        let mut batch = Vec::with_capacity(n);
-        let Source::Inline {
-            chunker,
-            first,
-            done,
-        } = self;
-        if let Some(f) = first.take() {
-            batch.push((f, 0));
-        }
-        while batch.len() < n && !*done {
-            match chunker.next_chunk() {
-                Ok(Some(c)) => batch.push((c, chunker.bytes_read)),
-                Ok(None) => *done = true,
-                Err(e) => return Err(CleanError::Io("reading input".into(), e)),
-            }
-        }
-        Ok(batch)
+/// The next chunk of input and the bytes read so far: the held-back first record of a
+/// headerless list, then the chunker's chunks; `None` at the end.
+fn next_input(
+    chunker: &mut Chunker<Input>,
+    first: &mut Option<Vec<u8>>,
+) -> Result<Option<(Vec<u8>, u64)>, CleanError> {
+    if let Some(f) = first.take() {
+        return Ok(Some((f, 0)));
     }
-
-    fn finish(self) -> Result<(), CleanError> {
-        Ok(())
-    }
-}
-
-/// Where serialised chunks go when everything runs on the calling thread.
-enum Sink {
-    Inline(Writers),
-}
-
-impl Sink {
-    fn send(&mut self, batch: Vec<OutChunk>) -> Result<(), CleanError> {
-        let Sink::Inline(w) = self;
-        w.write(batch)
-    }
-
-    fn finish(self) -> Result<(), CleanError> {
-        let Sink::Inline(mut w) = self;
-        w.flush()
+    match chunker.next_chunk() {
+        Ok(Some(c)) => Ok(Some((c, chunker.bytes_read))),
+        Ok(None) => Ok(None),
+        Err(e) => Err(CleanError::Io("reading input".into(), e)),
     }
 }
 
@@ -879,29 +842,19 @@ pub fn run(
     };
     if threads == 1 {
         // Everything on this thread, in turn.
-        let mut source = Source::Inline {
-            chunker,
-            first,
-            done: false,
-        };
-        let mut sink = Sink::Inline(writers);
-        loop {
-            let batch = source.next_batch(1)?;
-            let Some((chunk, b)) = batch.into_iter().next() else {
-                break;
-            };
+        let (mut chunker, mut first, mut writers) = (chunker, first, writers);
+        while let Some((chunk, b)) = next_input(&mut chunker, &mut first)? {
             bytes_done = bytes_done.max(b);
             let mut work = analyze_chunk(chunk, layout, &cfg.analyze, &pools.rows);
             seq_state.apply(&mut work, stage);
             tally.merge(&decide(&mut work, &cfg.reject));
             let out = serialize_chunk(&work, &sopts, &pools.out);
             pools.recycle(work);
-            sink.send(vec![out])?;
+            writers.write(vec![out])?;
             progress.update(seq_state.row_no, bytes_done);
         }
         progress.finish();
-        sink.finish()?;
-        source.finish()?;
+        writers.flush()?;
     } else {
         // A pipeline: the reader thread cuts chunks and hands each to the worker pool for
         // analysis (at most `window` in flight); this thread takes analysed chunks in input
@@ -935,16 +888,11 @@ pub fn run(
                     });
                     true
                 };
-                if let Some(f) = first {
-                    if !dispatch(f, 0, seq) {
-                        return;
-                    }
-                    seq += 1;
-                }
+                let (mut chunker, mut first) = (chunker, first);
                 loop {
-                    match chunker.next_chunk() {
-                        Ok(Some(c)) => {
-                            if !dispatch(c, chunker.bytes_read, seq) {
+                    match next_input(&mut chunker, &mut first) {
+                        Ok(Some((c, bytes))) => {
+                            if !dispatch(c, bytes, seq) {
                                 return;
                             }
                             seq += 1;
@@ -954,8 +902,7 @@ pub fn run(
                             return;
                         }
                         Err(e) => {
-                            let _ = atx
-                                .send(Analysed::Failed(CleanError::Io("reading input".into(), e)));
+                            let _ = atx.send(Analysed::Failed(e));
                             return;
                         }
                     }

@@ -143,10 +143,13 @@ impl Tally {
 
     /// The summary; `category_names[i]` names category index `i`.
     pub fn into_summary(self, category_names: &[&str]) -> Summary {
-        let mut s = Summary::new();
-        s.rows_in = self.rows_in;
-        s.rows_rejected = self.rejected;
-        s.rows_clean = self.rows_in - self.rejected;
+        // Every verdict, reason and flag is listed, zero counts included.
+        let mut s = Summary {
+            rows_in: self.rows_in,
+            rows_rejected: self.rejected,
+            rows_clean: self.rows_in - self.rejected,
+            ..Summary::default()
+        };
         for v in Verdict::ALL {
             s.verdicts.insert(v.as_str(), self.verdicts[v as usize]);
         }
@@ -163,49 +166,5 @@ impl Tally {
             }
         }
         s
-    }
-}
-
-impl Summary {
-    /// A summary with every verdict and reason present (zero counts included).
-    pub fn new() -> Self {
-        let mut s = Summary::default();
-        for v in Verdict::ALL {
-            s.verdicts.insert(v.as_str(), 0);
-        }
-        for r in Reason::ALL {
-            s.reasons.insert(r.as_str(), 0);
-        }
-        for f in [
-            "disposable",
-            "role",
-            "free",
-            "trimmed",
-            "duplicate",
-            "suggestion",
-        ] {
-            s.flags.insert(f, 0);
-        }
-        s
-    }
-
-    /// Count one record.
-    pub fn add(&mut self, r: &AddressRecord) {
-        self.rows_in += 1;
-        *self.verdicts.entry(r.verdict.as_str()).or_default() += 1;
-        *self.reasons.entry(r.reason.as_str()).or_default() += 1;
-        let f = &r.flags;
-        for (name, on) in [
-            ("disposable", f.disposable),
-            ("role", f.role),
-            ("free", f.free),
-            ("trimmed", f.trimmed),
-            ("duplicate", f.duplicate_of.is_some()),
-            ("suggestion", r.suggestion.is_some()),
-        ] {
-            if on {
-                *self.flags.entry(name).or_default() += 1;
-            }
-        }
     }
 }

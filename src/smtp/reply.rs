@@ -182,6 +182,16 @@ impl ReplyParser {
     }
 }
 
+/// Parse one complete reply from text (test helper).
+#[cfg(test)]
+pub(crate) fn parse_one(s: &str) -> Reply {
+    let mut p = ReplyParser::new();
+    p.feed(s.as_bytes());
+    p.next_reply()
+        .expect("a well-formed reply")
+        .expect("a complete reply")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

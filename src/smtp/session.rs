@@ -264,13 +264,11 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reply::ReplyParser;
+    use super::super::reply::parse_one;
     use super::*;
 
     fn reply(s: &str) -> Reply {
-        let mut p = ReplyParser::new();
-        p.feed(s.as_bytes());
-        p.next_reply().unwrap().unwrap()
+        parse_one(s)
     }
 
     fn cfg() -> SessionConfig {

@@ -106,14 +106,12 @@ pub fn connection_reason(f: ConnFailure) -> Reason {
 
 #[cfg(test)]
 mod tests {
-    use super::super::reply::ReplyParser;
+    use super::super::reply::parse_one;
     use super::*;
     use crate::model::Verdict;
 
     fn reply(s: &str) -> Reply {
-        let mut p = ReplyParser::new();
-        p.feed(s.as_bytes());
-        p.next_reply().unwrap().unwrap()
+        parse_one(s)
     }
 
     #[test]

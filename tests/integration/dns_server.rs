@@ -320,7 +320,7 @@ async fn respond(
                     let mut zeroed = q.to_vec();
                     zeroed[0] = 0;
                     zeroed[1] = 0;
-                    let r = Box::pin(respond_full(&zeroed, z)).await?;
+                    let r = respond_full(&zeroed, z)?;
                     ANSWERS.with(|a| a.borrow_mut().insert((zid, name.clone(), rt), r.clone()));
                     r
                 }
@@ -334,23 +334,34 @@ async fn respond(
     respond_slow(q, z, counts, udp).await
 }
 
-/// Build the full answer for a well-behaved name (no counting).
-async fn respond_full(q: &[u8], z: &Zone) -> Option<Vec<u8>> {
-    let msg = Message::from_vec(q).ok()?;
-    let query = msg.queries.first()?.clone();
-    let name = key(&query.name().to_ascii());
-    let rt = query.query_type();
+/// A response header echoing the query.
+fn response_to(msg: &Message, query: hickory_proto::op::Query) -> Message {
     let mut resp = Message::new(msg.metadata.id, MessageType::Response, msg.metadata.op_code);
     resp.metadata.recursion_desired = msg.metadata.recursion_desired;
     resp.metadata.recursion_available = true;
     resp.metadata.authoritative = true;
     resp.add_query(query);
+    resp
+}
+
+/// The zone's answer for (name, type), or NXDOMAIN.
+fn add_answer(z: &Zone, name: &str, rt: RecordType, resp: &mut Message) {
     let mut answers = Vec::new();
-    if z.answer(&name, rt, &mut answers, 0) {
+    if z.answer(name, rt, &mut answers, 0) {
         resp.add_answers(answers);
     } else {
         resp.metadata.response_code = ResponseCode::NXDomain;
     }
+}
+
+/// Build the full answer for a well-behaved name (no counting).
+fn respond_full(q: &[u8], z: &Zone) -> Option<Vec<u8>> {
+    let msg = Message::from_vec(q).ok()?;
+    let query = msg.queries.first()?.clone();
+    let name = key(&query.name().to_ascii());
+    let rt = query.query_type();
+    let mut resp = response_to(&msg, query);
+    add_answer(z, &name, rt, &mut resp);
     resp.to_vec().ok()
 }
 
@@ -371,11 +382,7 @@ async fn respond_slow(
             .entry((name.clone(), rt))
             .or_default() += 1;
     }
-    let mut resp = Message::new(msg.metadata.id, MessageType::Response, msg.metadata.op_code);
-    resp.metadata.recursion_desired = msg.metadata.recursion_desired;
-    resp.metadata.recursion_available = true;
-    resp.metadata.authoritative = true;
-    resp.add_query(query);
+    let mut resp = response_to(&msg, query);
     match z.behavior(&name) {
         Some(Behavior::Drop) => return None,
         Some(Behavior::Garbage) => return Some(b"\x00\x01this is not DNS at all".to_vec()),
@@ -390,11 +397,6 @@ async fn respond_slow(
         }
         _ => {}
     }
-    let mut answers = Vec::new();
-    if z.answer(&name, rt, &mut answers, 0) {
-        resp.add_answers(answers);
-    } else {
-        resp.metadata.response_code = ResponseCode::NXDomain;
-    }
+    add_answer(z, &name, rt, &mut resp);
     resp.to_vec().ok()
 }
