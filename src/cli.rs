@@ -10,6 +10,9 @@ use mailsift::dns::DnsConfig;
 
 use mailsift::address::{AnalyzeOptions, SyntaxPolicy};
 use mailsift::pipeline::clean::{CleanConfig, RejectSet};
+use mailsift::smtp::driver::Timeouts;
+use mailsift::smtp::identity::{ConfigFile, Identity};
+use mailsift::smtp::{ProbeSettings, SessionConfig};
 
 /// Email list hygiene and deliverability.
 #[derive(Parser, Debug)]
@@ -42,7 +45,7 @@ pub enum Command {
 /// Options shared by `clean` and `check`.
 #[derive(Args, Debug, Clone)]
 pub struct AddressOpts {
-    /// Skip network checks (DNS); valid addresses get `unknown: not_checked`.
+    /// Skip network checks (DNS, SMTP); valid addresses get `unknown: not_checked`.
     #[arg(long)]
     pub offline: bool,
     /// DNS server to ask instead of the system's resolvers, `IP[:PORT]` (repeatable).
@@ -71,6 +74,78 @@ pub struct AddressOpts {
     /// Make `role_account` the primary reason (verdict risky) for role addresses.
     #[arg(long)]
     pub role_risky: bool,
+    /// Probe each address's mail server with RCPT TO (never DATA). Needs --helo and
+    /// --mail-from (or --smtp-config); see "Probing etiquette" in the README.
+    #[arg(long, help_heading = "SMTP probe")]
+    pub smtp: bool,
+    /// Our HELO name: a domain you control whose A record is the probing IP.
+    #[arg(long, value_name = "NAME", help_heading = "SMTP probe")]
+    pub helo: Option<String>,
+    /// Our MAIL FROM address, at a domain you control.
+    #[arg(long, value_name = "ADDRESS", help_heading = "SMTP probe")]
+    pub mail_from: Option<String>,
+    /// Read SMTP settings from a file of `key = value` lines (helo, mail_from, port, rate,
+    /// per_host, batch, concurrency, timeout, greylist_wait, greylist_retries, starttls,
+    /// catch_all, journal); flags override it.
+    #[arg(long, value_name = "FILE", help_heading = "SMTP probe")]
+    pub smtp_config: Option<PathBuf>,
+    /// SMTP port [default: 25; other ports only for testing].
+    #[arg(long, value_name = "PORT", help_heading = "SMTP probe")]
+    pub smtp_port: Option<u16>,
+    /// Seconds to wait for the banner and for each reply [default: 30].
+    #[arg(long, value_name = "SECS", help_heading = "SMTP probe")]
+    pub smtp_timeout: Option<f64>,
+    /// Connections at once to one mail server address [default: 1].
+    #[arg(long, value_name = "N", help_heading = "SMTP probe")]
+    pub smtp_per_host: Option<usize>,
+    /// RCPT TO commands per second per domain [default: 2].
+    #[arg(long, value_name = "PER_SEC", help_heading = "SMTP probe")]
+    pub smtp_rate: Option<f64>,
+    /// Recipients asked per session [default: 20].
+    #[arg(long, value_name = "N", help_heading = "SMTP probe")]
+    pub smtp_batch: Option<usize>,
+    /// Sessions at once across all servers [default: 32].
+    #[arg(long, value_name = "N", help_heading = "SMTP probe")]
+    pub smtp_concurrency: Option<usize>,
+    /// Seconds to wait before asking again after greylisting [default: 310].
+    #[arg(long, value_name = "SECS", help_heading = "SMTP probe")]
+    pub greylist_wait: Option<f64>,
+    /// Times to ask again after greylisting [default: 1].
+    #[arg(long, value_name = "N", help_heading = "SMTP probe")]
+    pub greylist_retries: Option<u32>,
+    /// Do not upgrade sessions with STARTTLS.
+    #[arg(long, help_heading = "SMTP probe")]
+    pub no_starttls: bool,
+    /// Do not probe a random local part per domain (catch-all detection).
+    #[arg(long, help_heading = "SMTP probe")]
+    pub no_catch_all_probe: bool,
+    /// Journal file: outcomes are appended as they arrive; a run started again with the same
+    /// journal does not probe the addresses it already holds.
+    #[arg(long, value_name = "FILE", help_heading = "SMTP probe")]
+    pub journal: Option<PathBuf>,
+}
+
+/// SMTP settings from the command line (and config file).
+pub struct SmtpOpts {
+    /// Probe settings.
+    pub settings: ProbeSettings,
+    /// The journal path, if any.
+    pub journal: Option<PathBuf>,
+}
+
+fn parse_num<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, String> {
+    v.parse()
+        .map_err(|_| format!("smtp config: {key} = {v:?} is not a valid number"))
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(format!(
+            "smtp config: {key} = {v:?}: expected true or false"
+        )),
+    }
 }
 
 impl AddressOpts {
@@ -93,6 +168,89 @@ impl AddressOpts {
             retries: self.dns_retries,
             concurrency: self.dns_concurrency.max(1),
         }))
+    }
+
+    /// SMTP probe settings, or `None` without `--smtp`.
+    pub fn smtp(&self) -> Result<Option<SmtpOpts>, String> {
+        if !self.smtp {
+            return Ok(None);
+        }
+        if self.offline {
+            return Err("--smtp needs DNS: it cannot be used with --offline".into());
+        }
+        let file = match &self.smtp_config {
+            Some(p) => ConfigFile::load(p)?,
+            None => ConfigFile::default(),
+        };
+        let pick_s = |flag: &Option<String>, key: &str| {
+            flag.clone()
+                .or_else(|| file.get(key).map(str::to_owned))
+                .unwrap_or_default()
+        };
+        let identity = Identity {
+            helo: pick_s(&self.helo, "helo"),
+            mail_from: pick_s(&self.mail_from, "mail_from"),
+        };
+        identity.check()?;
+        fn pick<T: std::str::FromStr + Copy>(
+            flag: Option<T>,
+            file: &ConfigFile,
+            key: &str,
+            default: T,
+        ) -> Result<T, String> {
+            match (flag, file.get(key)) {
+                (Some(v), _) => Ok(v),
+                (None, Some(v)) => parse_num(key, v),
+                (None, None) => Ok(default),
+            }
+        }
+        let timeout: f64 = pick(self.smtp_timeout, &file, "timeout", 30.0)?;
+        let rate: f64 = pick(self.smtp_rate, &file, "rate", 2.0)?;
+        let wait: f64 = pick(self.greylist_wait, &file, "greylist_wait", 310.0)?;
+        if !(timeout > 0.0 && timeout <= 600.0) {
+            return Err("--smtp-timeout must be between 0 and 600 seconds".into());
+        }
+        if !(rate >= 0.0 && rate.is_finite()) {
+            return Err("--smtp-rate must be 0 (unpaced) or more".into());
+        }
+        if !(0.0..=86_400.0).contains(&wait) {
+            return Err("--greylist-wait must be between 0 and 86400 seconds".into());
+        }
+        let starttls = match file.get("starttls") {
+            Some(v) => parse_bool("starttls", v)?,
+            None => true,
+        } && !self.no_starttls;
+        let catch_all = match file.get("catch_all") {
+            Some(v) => parse_bool("catch_all", v)?,
+            None => true,
+        } && !self.no_catch_all_probe;
+        let t = Duration::from_secs_f64(timeout);
+        let settings = ProbeSettings {
+            session: SessionConfig {
+                helo: identity.helo,
+                mail_from: identity.mail_from,
+                starttls,
+            },
+            port: pick(self.smtp_port, &file, "port", 25)?,
+            timeouts: Timeouts {
+                connect: t.min(Duration::from_secs(10)),
+                banner: t,
+                reply: t,
+            },
+            per_host: pick(self.smtp_per_host, &file, "per_host", 1)?.max(1),
+            rate: (rate > 0.0).then_some(rate),
+            batch: pick(self.smtp_batch, &file, "batch", 20)?.max(1),
+            concurrency: pick(self.smtp_concurrency, &file, "concurrency", 32)?.max(1),
+            greylist_wait: Duration::from_secs_f64(wait),
+            greylist_retries: pick(self.greylist_retries, &file, "greylist_retries", 1)?,
+            catch_all,
+            ..ProbeSettings::default()
+        };
+        let journal = self
+            .journal
+            .clone()
+            .or_else(|| file.get("journal").map(PathBuf::from));
+        Ok(Some(SmtpOpts { settings, journal }))
     }
 
     /// Library analysis options.

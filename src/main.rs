@@ -15,6 +15,8 @@ use mailsift::dns::DnsStage;
 use mailsift::pipeline::Stage;
 use mailsift::pipeline::clean::{self, CleanSinks};
 use mailsift::report::terminal_safe;
+use mailsift::smtp::SmtpStage;
+use mailsift::smtp::journal::Journal;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -119,10 +121,7 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         let len = f.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::with_capacity(1 << 20, f)), len)
     };
-    let dns = match a.addr.dns().map_err(Failure::Usage)? {
-        Some(cfg) => Some(DnsStage::new(&cfg, !a.quiet).map_err(Failure::Job)?),
-        None => None,
-    };
+    let net = Net::build(&a.addr, !a.quiet)?;
     let rejects_path = a.rejects.clone().unwrap_or_else(|| default_rejects(&a));
     let sinks = CleanSinks {
         clean: create(&a.output, "clean output")?,
@@ -133,10 +132,9 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
             .map(|p| create(p, "results output"))
             .transpose()?,
     };
-    let stage = dns.as_ref().map(|d| d as &dyn Stage);
-    let summary =
-        clean::run(input, len, &cfg, sinks, stage).map_err(|e| Failure::Job(e.to_string()))?;
-    warn_dns(dns.as_ref());
+    let summary = clean::run(input, len, &cfg, sinks, net.stage())
+        .map_err(|e| Failure::Job(e.to_string()))?;
+    net.warn();
     if let Some(p) = &a.summary {
         write_json(p, &summary)?;
     }
@@ -158,32 +156,72 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
 
 fn run_check(a: CheckArgs) -> Result<(), Failure> {
     let opts = a.addr.analyze();
-    let dns = match a.addr.dns().map_err(Failure::Usage)? {
-        Some(cfg) => Some(DnsStage::new(&cfg, false).map_err(Failure::Job)?),
-        None => None,
-    };
-    let stage = dns.as_ref().map(|d| d as &dyn Stage);
+    let net = Net::build(&a.addr, false)?;
+    let stage = net.stage();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let write_err = |e: io::Error| Failure::Job(format!("writing output: {e}"));
     if a.addresses.len() == 1 && a.addresses[0] == "-" {
         check::check_lines(io::stdin().lock(), &mut out, &opts, stage)
             .map_err(|e| Failure::Job(format!("reading stdin: {e}")))?;
-        warn_dns(dns.as_ref());
+        net.warn();
         return Ok(());
     }
     let mut seen = std::collections::HashMap::new();
     let recs = check::check_batch(&a.addresses, 1, &opts, &mut seen, stage);
     check::write_records(&recs, &mut out).map_err(write_err)?;
     out.flush().map_err(write_err)?;
-    warn_dns(dns.as_ref());
+    net.warn();
     Ok(())
 }
 
-fn warn_dns(dns: Option<&DnsStage>) {
-    if let Some(d) = dns {
-        for w in d.take_warnings() {
-            eprintln!("mailsift: warning: {w}");
+/// The network stages chosen by the options: none (`--offline`), DNS, or DNS then SMTP.
+enum Net {
+    Offline,
+    Dns(DnsStage),
+    Smtp(Box<SmtpStage>),
+}
+
+impl Net {
+    fn build(opts: &cli::AddressOpts, progress: bool) -> Result<Net, Failure> {
+        let smtp = opts.smtp().map_err(Failure::Usage)?;
+        let Some(cfg) = opts.dns().map_err(Failure::Usage)? else {
+            return Ok(Net::Offline);
+        };
+        let dns = DnsStage::new(&cfg, progress).map_err(Failure::Job)?;
+        let Some(smtp) = smtp else {
+            return Ok(Net::Dns(dns));
+        };
+        let journal =
+            match &smtp.journal {
+                Some(p) => Some(Journal::open(p).map_err(|e| {
+                    Failure::Job(format!("cannot open journal {}: {e}", p.display()))
+                })?),
+                None => None,
+            };
+        let stage = SmtpStage::new(dns, smtp.settings, journal, progress);
+        for w in stage.preflight() {
+            eprintln!("mailsift: warning: {}", terminal_safe(&w));
+        }
+        Ok(Net::Smtp(Box::new(stage)))
+    }
+
+    fn stage(&self) -> Option<&dyn Stage> {
+        match self {
+            Net::Offline => None,
+            Net::Dns(d) => Some(d),
+            Net::Smtp(s) => Some(s.as_ref()),
+        }
+    }
+
+    fn warn(&self) {
+        let w = match self {
+            Net::Offline => Vec::new(),
+            Net::Dns(d) => d.take_warnings(),
+            Net::Smtp(s) => s.take_warnings(),
+        };
+        for w in w {
+            eprintln!("mailsift: warning: {}", terminal_safe(&w));
         }
     }
 }

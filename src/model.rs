@@ -42,7 +42,7 @@ impl Verdict {
 macro_rules! reasons {
     ($( $(#[$m:meta])* $variant:ident => $name:literal, $verdict:ident; )*) => {
         /// The primary reason behind a verdict.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord)]
         #[serde(rename_all = "snake_case")]
         pub enum Reason {
             $( $(#[$m])* $variant, )*
@@ -96,6 +96,9 @@ reasons! {
     MailboxMoved => "mailbox_moved", Undeliverable;
     /// The server refused to relay for the domain.
     RelayDenied => "relay_denied", Undeliverable;
+    /// The server permanently refused this recipient by policy (a 5.7.x refusal naming the
+    /// recipient, not us).
+    PolicyRejected => "policy_rejected", Undeliverable;
     /// The CSV row is ragged (a different number of fields from the header).
     MalformedRow => "malformed_row", Unknown;
     /// DNS timed out.
@@ -168,6 +171,8 @@ pub struct AddressRecord {
     pub suggestion: Option<String>,
     /// What DNS said about the domain (shared by every address of the domain), when looked up.
     pub dns: Option<Arc<DnsEvidence>>,
+    /// What the mail server said, when probed (`--smtp`).
+    pub smtp: Option<Arc<crate::smtp::SmtpEvidence>>,
 }
 
 /// A form derived from the normalised address, stored only when it differs from it.
@@ -219,6 +224,8 @@ impl Serialize for AddressRecord {
             flags: &'a Flags,
             suggestion: &'a Option<String>,
             dns: Option<&'a DnsEvidence>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            smtp: Option<&'a crate::smtp::SmtpEvidence>,
         }
         Out {
             row: self.row,
@@ -234,6 +241,7 @@ impl Serialize for AddressRecord {
             flags: &self.flags,
             suggestion: &self.suggestion,
             dns: self.dns.as_deref(),
+            smtp: self.smtp.as_deref(),
         }
         .serialize(s)
     }

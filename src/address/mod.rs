@@ -176,6 +176,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
         flags,
         suggestion,
         dns: None,
+        smtp: None,
     };
     let (local_raw, domain_raw) = match fast_shape(candidate) {
         Shape::Simple(l, d) => (l, d),
@@ -300,6 +301,7 @@ fn finish(
         flags,
         suggestion: suggestion.map(|s| format!("{local}@{s}")),
         dns: None,
+        smtp: None,
     }
 }
 

@@ -14,24 +14,38 @@ pub use crate::model::{DnsEvidence, MailRoute, MxHost};
 pub use resolve::{DnsConfig, DnsResolver};
 pub use stage::DnsStage;
 
+/// A table of host-name suffixes (`suffix<TAB>name...` lines; `#` comments) from a data file.
+/// A suffix starting with "." matches sub-domains and the name itself.
+pub struct SuffixTable(Vec<(&'static str, &'static str)>);
+
+impl SuffixTable {
+    /// Parse the table text (first two columns).
+    pub fn parse(text: &'static str) -> SuffixTable {
+        SuffixTable(
+            text.lines()
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .filter_map(|l| {
+                    let mut it = l.split('\t');
+                    Some((it.next()?.trim(), it.next()?.trim()))
+                })
+                .collect(),
+        )
+    }
+
+    /// The name of the first suffix that matches `host`.
+    pub fn lookup(&self, host: &str) -> Option<&'static str> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.0.iter().find_map(|&(suffix, name)| {
+            (host == suffix.trim_start_matches('.') || host.ends_with(suffix)).then_some(name)
+        })
+    }
+}
+
 /// The provider behind a set of MX hosts, from the suffix table in `data/mx_providers.tsv`.
 pub fn provider_for(hosts: &[MxHost]) -> Option<&'static str> {
     use std::sync::OnceLock;
-    static TABLE: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        include_str!("../../data/mx_providers.tsv")
-            .lines()
-            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-            .filter_map(|l| {
-                let mut it = l.split('\t');
-                Some((it.next()?.trim(), it.next()?.trim()))
-            })
-            .collect()
-    });
-    hosts.iter().find_map(|h| {
-        let host = h.host.trim_end_matches('.').to_ascii_lowercase();
-        table.iter().find_map(|&(suffix, name)| {
-            (host == suffix.trim_start_matches('.') || host.ends_with(suffix)).then_some(name)
-        })
-    })
+    static TABLE: OnceLock<SuffixTable> = OnceLock::new();
+    let table =
+        TABLE.get_or_init(|| SuffixTable::parse(include_str!("../../data/mx_providers.tsv")));
+    hosts.iter().find_map(|h| table.lookup(&h.host))
 }

@@ -167,6 +167,14 @@ impl DnsResolver {
         .clone()
     }
 
+    /// The addresses (A and AAAA) of a host name, resolved once per run; empty when it has none
+    /// or the lookup failed.
+    pub async fn addresses(&self, host: &str) -> Vec<IpAddr> {
+        self.host(&host.trim_end_matches('.').to_ascii_lowercase())
+            .await
+            .addresses
+    }
+
     /// The mail route of `domain` (A-label form), resolved once per run.
     pub async fn route(&self, domain: &str) -> Arc<MailRoute> {
         let key = domain.trim_end_matches('.').to_ascii_lowercase();

@@ -1,15 +1,16 @@
 //! The thin tokio driver: runs a [`Session`] over one TCP connection with connect, banner and
-//! per-reply timeouts. Plain text only for now: STARTTLS is not offered to the session
-//! (`SessionConfig::starttls` must be false) until TLS support lands.
+//! per-reply timeouts, upgrading to TLS when the session asks (STARTTLS).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 
 use super::reply::ReplyParser;
-use super::session::{Action, RcptResult, Session, SessionConfig};
+use super::session::{Action, PathError, RcptResult, Session, SessionConfig};
+use super::tls::{self, TlsInfo};
 use super::verdict::ConnFailure;
 
 /// Time limits for one session.
@@ -33,6 +34,44 @@ impl Default for Timeouts {
     }
 }
 
+/// Paces `RCPT TO` commands: at most one per `interval` across every session that shares it.
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Duration,
+    next: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Pacer {
+    /// A pacer allowing `per_second` commands a second.
+    pub fn new(per_second: f64) -> Pacer {
+        Pacer {
+            interval: Duration::from_secs_f64(1.0 / per_second.max(1e-6)),
+            next: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Wait for the next slot.
+    pub async fn wait(&self) {
+        let when = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let when = next.map_or(now, |n| n.max(now));
+            *next = Some(when + self.interval);
+            when
+        };
+        tokio::time::sleep_until(when).await;
+    }
+}
+
+/// Where to connect.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Address and port.
+    pub addr: SocketAddr,
+    /// The MX host name (for TLS verification and evidence).
+    pub host: String,
+}
+
 /// What one session found.
 #[derive(Debug, Clone)]
 pub struct ProbeOutcome {
@@ -42,19 +81,27 @@ pub struct ProbeOutcome {
     pub failure: Option<ConnFailure>,
     /// Commands sent, in order.
     pub sent: Vec<String>,
+    /// TLS, when the session was upgraded.
+    pub tls: Option<TlsInfo>,
+    /// The server greeted us (a banner arrived, whatever its code).
+    pub greeted: bool,
 }
 
-/// Probe `recipients` at `addr`. Never sends `DATA`.
+/// Probe `recipients` at `target`. Never sends `DATA`. `pace`, when given, is awaited before
+/// every `RCPT TO`.
 pub async fn probe(
-    addr: SocketAddr,
+    target: &Target,
     cfg: SessionConfig,
     recipients: Vec<String>,
     t: Timeouts,
-) -> Result<ProbeOutcome, super::session::PathError> {
-    let mut cfg = cfg;
-    cfg.starttls = false;
+    pace: Option<&Pacer>,
+) -> Result<ProbeOutcome, PathError> {
     let mut session = Session::new(cfg, recipients)?;
-    let mut failure = run(addr, &mut session, t).await.err();
+    let mut run = Run {
+        tls: None,
+        greeted: false,
+    };
+    let mut failure = run.run(target, &mut session, t, pace).await.err();
     session.closed();
     if session.results().iter().all(Option::is_some) {
         // Everything was answered; a connection dropped after that does not matter.
@@ -64,42 +111,130 @@ pub async fn probe(
         results: session.results().to_vec(),
         failure,
         sent: session.sent.clone(),
+        tls: run.tls,
+        greeted: run.greeted,
     })
 }
 
-async fn run(addr: SocketAddr, s: &mut Session, t: Timeouts) -> Result<(), ConnFailure> {
-    let mut stream = match tokio::time::timeout(t.connect, TcpStream::connect(addr)).await {
-        Ok(Ok(st)) => st,
-        Ok(Err(_)) => return Err(ConnFailure::Connect),
-        Err(_) => return Err(ConnFailure::Timeout),
-    };
-    let mut parser = ReplyParser::new();
-    let mut buf = vec![0u8; 4096];
-    let mut limit = t.banner;
-    loop {
-        let reply = loop {
-            match parser.next_reply() {
-                Ok(Some(r)) => break r,
-                Ok(None) => {}
-                Err(_) => return Err(ConnFailure::Closed),
-            }
-            let n = match tokio::time::timeout(limit, stream.read(&mut buf)).await {
-                Ok(Ok(0)) | Ok(Err(_)) => return Err(ConnFailure::Closed),
-                Ok(Ok(n)) => n,
-                Err(_) => return Err(ConnFailure::Timeout),
-            };
-            parser.feed(&buf[..n]);
-        };
-        limit = t.reply;
-        match s.on_reply(&reply) {
-            Action::Send(bytes) => {
-                if stream.write_all(&bytes).await.is_err() {
-                    return Err(ConnFailure::Closed);
-                }
-            }
-            // Not offered to the session yet (see the module docs).
-            Action::StartTls => return Err(ConnFailure::Closed),
-            Action::Close => return Ok(()),
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Conn {
+    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf).await,
+            Conn::Tls(s) => s.read(buf).await,
         }
+    }
+
+    async fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.write_all(b).await,
+            Conn::Tls(s) => s.write_all(b).await,
+        }
+    }
+}
+
+struct Run {
+    tls: Option<TlsInfo>,
+    greeted: bool,
+}
+
+impl Run {
+    async fn run(
+        &mut self,
+        target: &Target,
+        s: &mut Session,
+        t: Timeouts,
+        pace: Option<&Pacer>,
+    ) -> Result<(), ConnFailure> {
+        let mut conn = match tokio::time::timeout(t.connect, TcpStream::connect(target.addr)).await
+        {
+            Ok(Ok(st)) => {
+                let _ = st.set_nodelay(true);
+                Conn::Plain(st)
+            }
+            Ok(Err(_)) => return Err(ConnFailure::Connect),
+            Err(_) => return Err(ConnFailure::Timeout),
+        };
+        let mut parser = ReplyParser::new();
+        let mut buf = vec![0u8; 4096];
+        let mut limit = t.banner;
+        loop {
+            let reply = loop {
+                match parser.next_reply() {
+                    Ok(Some(r)) => break r,
+                    Ok(None) => {}
+                    Err(_) => return Err(ConnFailure::Closed),
+                }
+                let n = match tokio::time::timeout(limit, conn.read(&mut buf)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) => return Err(ConnFailure::Closed),
+                    Ok(Ok(n)) => n,
+                    Err(_) => return Err(ConnFailure::Timeout),
+                };
+                parser.feed(&buf[..n]);
+            };
+            self.greeted = true;
+            limit = t.reply;
+            let mut action = s.on_reply(&reply);
+            if action == Action::StartTls {
+                // RFC 3207 §4.2: nothing sent before the handshake counts; start afresh.
+                parser = ReplyParser::new();
+                conn = match self.start_tls(conn, target, t).await {
+                    Ok(c) => c,
+                    Err(f) => return Err(f),
+                };
+                action = s.tls_started();
+            }
+            match action {
+                Action::Send(bytes) => {
+                    if bytes.starts_with(b"RCPT")
+                        && let Some(p) = pace
+                    {
+                        p.wait().await;
+                    }
+                    let w = tokio::time::timeout(t.reply, conn.write_all(&bytes)).await;
+                    if !matches!(w, Ok(Ok(()))) {
+                        return Err(ConnFailure::Closed);
+                    }
+                }
+                Action::StartTls => return Err(ConnFailure::Closed),
+                Action::Close => return Ok(()),
+            }
+        }
+    }
+
+    async fn start_tls(
+        &mut self,
+        conn: Conn,
+        target: &Target,
+        t: Timeouts,
+    ) -> Result<Conn, ConnFailure> {
+        let Conn::Plain(tcp) = conn else {
+            // STARTTLS inside TLS: the session never asks for it.
+            return Err(ConnFailure::Closed);
+        };
+        let config = tls::client_config().map_err(|_| ConnFailure::Closed)?;
+        let name = rustls::pki_types::ServerName::try_from(target.host.clone())
+            .unwrap_or_else(|_| target.addr.ip().into());
+        let connector = tokio_rustls::TlsConnector::from(config);
+        let stream = match tokio::time::timeout(t.reply, connector.connect(name, tcp)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(_)) => return Err(ConnFailure::TlsFailed),
+            Err(_) => return Err(ConnFailure::Timeout),
+        };
+        let (_, c) = stream.get_ref();
+        let verified = tls::verify_peer(&target.host, c.peer_certificates().unwrap_or_default());
+        self.tls = Some(TlsInfo {
+            version: c
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default(),
+            verified: verified.is_ok(),
+            error: verified.err(),
+        });
+        Ok(Conn::Tls(Box::new(stream)))
     }
 }

@@ -51,6 +51,15 @@ pub fn validate_helo(s: &str) -> Result<(), PathError> {
     Ok(())
 }
 
+/// `452 4.5.3` (or a 452 that says so): too many recipients in this transaction.
+fn too_many_recipients(r: &Reply) -> bool {
+    r.code == 452
+        && (r
+            .enhanced
+            .is_some_and(|e| (e.class, e.subject, e.detail) == (4, 5, 3))
+            || super::verdict::TextClasses::of(&r.text).has(super::verdict::TextClass::TooMany))
+}
+
 /// What the driver should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -81,6 +90,7 @@ enum State {
     StartTls,
     MailFrom,
     Rcpt,
+    Rset,
     Quit,
     Closed,
 }
@@ -97,6 +107,10 @@ pub struct Session {
     pub offered_starttls: bool,
     /// TLS was started.
     pub tls: bool,
+    /// The server offered SMTPUTF8 (RFC 6531).
+    pub offered_smtputf8: bool,
+    /// Recipients accepted or refused in the current mail transaction.
+    in_txn: usize,
     /// Commands sent, for tests and logs.
     pub sent: Vec<String>,
 }
@@ -134,6 +148,8 @@ impl Session {
             results,
             offered_starttls: false,
             tls: false,
+            offered_smtputf8: false,
+            in_txn: 0,
             sent: Vec::new(),
         })
     }
@@ -157,6 +173,7 @@ impl Session {
 
     fn mail_from(&mut self) -> Action {
         self.state = State::MailFrom;
+        self.in_txn = 0;
         let from = self.cfg.mail_from.clone();
         self.send(format!("MAIL FROM:<{from}>"))
     }
@@ -187,10 +204,14 @@ impl Session {
             }
             State::Ehlo => {
                 if reply.is_positive() {
-                    self.offered_starttls = reply
-                        .text
-                        .split_ascii_whitespace()
-                        .any(|w| w.eq_ignore_ascii_case("STARTTLS"));
+                    let has = |kw: &str| {
+                        reply
+                            .text
+                            .split_ascii_whitespace()
+                            .any(|w| w.eq_ignore_ascii_case(kw))
+                    };
+                    self.offered_starttls = has("STARTTLS");
+                    self.offered_smtputf8 = has("SMTPUTF8");
                     if self.cfg.starttls && self.offered_starttls && !self.tls {
                         self.state = State::StartTls;
                         return self.send("STARTTLS".into());
@@ -228,6 +249,12 @@ impl Session {
                 }
             }
             State::Rcpt => {
+                if too_many_recipients(reply) && self.in_txn > 0 {
+                    // RFC 5321 §4.5.3.1.10: start a new transaction and ask again.
+                    self.state = State::Rset;
+                    return self.send("RSET".into());
+                }
+                self.in_txn += 1;
                 self.results[self.next] = Some(RcptResult::Answered(reply.clone()));
                 self.next += 1;
                 if reply.code == 421 {
@@ -235,6 +262,13 @@ impl Session {
                     return self.fail_all(reply);
                 }
                 self.next_rcpt()
+            }
+            State::Rset => {
+                if reply.is_positive() {
+                    self.mail_from()
+                } else {
+                    self.fail_all(reply)
+                }
             }
             State::Quit | State::Closed => {
                 self.state = State::Closed;
@@ -317,6 +351,42 @@ mod tests {
         let r = s.results();
         assert!(matches!(&r[0], Some(RcptResult::Answered(x)) if x.code == 250));
         assert!(matches!(&r[1], Some(RcptResult::Answered(x)) if x.code == 550));
+    }
+
+    #[test]
+    fn too_many_recipients_starts_a_new_transaction() {
+        let mut s = Session::new(cfg(), vec!["a@ok.test".into(), "b@ok.test".into()]).unwrap();
+        s.on_reply(&reply("220 mx\r\n"));
+        s.on_reply(&reply("250-mx\r\n250 SMTPUTF8\r\n"));
+        assert!(s.offered_smtputf8);
+        s.on_reply(&reply("250 ok\r\n"));
+        assert_eq!(
+            s.on_reply(&reply("250 ok\r\n")),
+            cmd("RCPT TO:<b@ok.test>".into())
+        );
+        assert_eq!(
+            s.on_reply(&reply("452 4.5.3 Too many recipients\r\n")),
+            cmd("RSET".into())
+        );
+        assert_eq!(
+            s.on_reply(&reply("250 2.0.0 Ok\r\n")),
+            cmd("MAIL FROM:<bounce@example.net>".into())
+        );
+        assert_eq!(
+            s.on_reply(&reply("250 ok\r\n")),
+            cmd("RCPT TO:<b@ok.test>".into())
+        );
+        assert_eq!(s.on_reply(&reply("550 5.1.1 no\r\n")), cmd("QUIT".into()));
+        assert!(matches!(&s.results()[1], Some(RcptResult::Answered(x)) if x.code == 550));
+        // A first recipient refused as "too many" is an answer, not a loop.
+        let mut s = Session::new(cfg(), vec!["a@ok.test".into()]).unwrap();
+        s.on_reply(&reply("220 mx\r\n"));
+        s.on_reply(&reply("250 mx\r\n"));
+        s.on_reply(&reply("250 ok\r\n"));
+        assert_eq!(
+            s.on_reply(&reply("452 4.5.3 Too many recipients\r\n")),
+            cmd("QUIT".into())
+        );
     }
 
     #[test]

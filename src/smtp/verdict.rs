@@ -15,61 +15,125 @@ pub enum ConnFailure {
     Timeout,
     /// The server closed the connection.
     Closed,
+    /// The TLS handshake after STARTTLS failed.
+    TlsFailed,
 }
 
-/// Words in a refusal that say the problem is us (our IP, HELO or a block list), not the mailbox.
-const SENDER_BLOCK_WORDS: &[&str] = &[
-    "spamhaus",
-    "blocklist",
-    "block list",
-    "blacklist",
-    "black list",
-    "dnsbl",
-    "rbl",
-    "your ip",
-    "client host",
-    "helo",
-    "reverse dns",
-    "ptr record",
-    "listed",
-    "reputation",
-];
-
-const GREYLIST_WORDS: &[&str] = &["greylist", "graylist", "try again later", "postgrey"];
-
-fn has_any(text: &str, words: &[&str]) -> bool {
-    let t = text.to_ascii_lowercase();
-    words.iter().any(|w| t.contains(w))
+/// A class of reply text from `data/smtp_reply_text.tsv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TextClass {
+    /// The refusal is about us (IP, HELO, reputation, block list), not the mailbox.
+    SenderBlock = 0,
+    /// Greylisting.
+    Greylist = 1,
+    /// Relay denied.
+    Relay = 2,
+    /// Mailbox over quota.
+    Full = 3,
+    /// The mailbox does not exist.
+    NoMailbox = 4,
+    /// The refusal names the recipient.
+    Recipient = 5,
+    /// Too many recipients in this transaction.
+    TooMany = 6,
 }
 
-/// The reason for one `RCPT TO` reply.
+impl TextClass {
+    fn parse(s: &str) -> Option<TextClass> {
+        Some(match s {
+            "sender_block" => TextClass::SenderBlock,
+            "greylist" => TextClass::Greylist,
+            "relay" => TextClass::Relay,
+            "full" => TextClass::Full,
+            "no_mailbox" => TextClass::NoMailbox,
+            "recipient" => TextClass::Recipient,
+            "too_many" => TextClass::TooMany,
+            _ => return None,
+        })
+    }
+}
+
+struct TextTable {
+    matcher: aho_corasick::AhoCorasick,
+    classes: Vec<TextClass>,
+}
+
+fn table() -> &'static TextTable {
+    static T: std::sync::OnceLock<TextTable> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let (mut pats, mut classes) = (Vec::new(), Vec::new());
+        for line in include_str!("../../data/smtp_reply_text.tsv").lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let (class, pat) = line.split_once('\t').expect("class<TAB>pattern");
+            let class = TextClass::parse(class.trim()).expect("known text class");
+            pats.push(pat.trim().to_owned());
+            classes.push(class);
+        }
+        let matcher = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&pats)
+            .expect("reply text patterns");
+        TextTable { matcher, classes }
+    })
+}
+
+/// The set of text classes found in a reply text (a bit per [`TextClass`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextClasses(u8);
+
+impl TextClasses {
+    /// Classify `text`.
+    pub fn of(text: &str) -> TextClasses {
+        let t = table();
+        let mut bits = 0u8;
+        for m in t.matcher.find_overlapping_iter(text) {
+            bits |= 1 << t.classes[m.pattern().as_usize()] as u8;
+        }
+        TextClasses(bits)
+    }
+
+    /// Whether the text has the class.
+    pub fn has(self, c: TextClass) -> bool {
+        self.0 & (1 << c as u8) != 0
+    }
+}
+
+/// The reason for one `RCPT TO` reply: enhanced status code first, reply code next, the text
+/// (classified by `data/smtp_reply_text.tsv`) only where the codes cannot tell.
 pub fn rcpt_reason(r: &Reply) -> Reason {
+    use TextClass::*;
     if r.is_positive() {
         return Reason::Accepted;
     }
+    let text = TextClasses::of(&r.text);
     if let Some(e) = r.enhanced {
         match (e.class, e.subject, e.detail) {
             (5, 1, 1) | (5, 1, 10) => return Reason::MailboxNotFound,
             (5, 1, 6) => return Reason::MailboxMoved,
             (5, 2, 1) => return Reason::MailboxDisabled,
             (_, 2, 2) => return Reason::MailboxFull,
-            (5, 7, 1) if has_any(&r.text, &["relay"]) => return Reason::RelayDenied,
-            (4, 2, 0) | (4, 7, 1) if has_any(&r.text, GREYLIST_WORDS) => {
-                return Reason::Greylisted;
-            }
+            (5, 7, 1) if text.has(Relay) => return Reason::RelayDenied,
+            (4, _, _) if text.has(Greylist) => return Reason::Greylisted,
+            (5, 7, _) if text.has(SenderBlock) => return Reason::SenderBlocked,
+            (5, 7, _) if text.has(Recipient) => return Reason::PolicyRejected,
             _ => {}
         }
     }
     match r.code {
         551 => Reason::MailboxMoved,
-        552 | 452 if has_any(&r.text, &["full", "quota", "storage"]) => Reason::MailboxFull,
-        450 | 451 if has_any(&r.text, GREYLIST_WORDS) => Reason::Greylisted,
+        552 | 452 if text.has(Full) => Reason::MailboxFull,
+        450 | 451 if text.has(Greylist) => Reason::Greylisted,
         421 => Reason::Unavailable,
         400..=499 => Reason::Tempfail,
-        550 | 553 if has_any(&r.text, &["relay"]) => Reason::RelayDenied,
-        500..=599 if has_any(&r.text, SENDER_BLOCK_WORDS) => Reason::SenderBlocked,
+        550..=554 if text.has(Relay) => Reason::RelayDenied,
+        500..=599 if text.has(SenderBlock) => Reason::SenderBlocked,
         550 | 553 => Reason::MailboxNotFound,
-        // Other permanent refusals (554 policy, 5.7.x) say nothing certain about the mailbox.
+        554 if text.has(NoMailbox) => Reason::MailboxNotFound,
+        554 if text.has(Recipient) => Reason::PolicyRejected,
+        // Other permanent refusals say nothing certain about the mailbox.
         _ => Reason::Tempfail,
     }
 }
@@ -91,7 +155,7 @@ pub fn result_reason(r: &RcptResult) -> Reason {
     match r {
         RcptResult::Answered(reply) => rcpt_reason(reply),
         RcptResult::SessionRefused(reply) => session_reason(reply),
-        RcptResult::BadPath(_) => Reason::InvalidSyntax,
+        RcptResult::BadPath(_) => Reason::NotChecked,
     }
 }
 
@@ -100,7 +164,7 @@ pub fn connection_reason(f: ConnFailure) -> Reason {
     match f {
         ConnFailure::Connect => Reason::ConnectFailed,
         ConnFailure::Timeout => Reason::SmtpTimeout,
-        ConnFailure::Closed => Reason::ConnectionClosed,
+        ConnFailure::Closed | ConnFailure::TlsFailed => Reason::ConnectionClosed,
     }
 }
 
@@ -152,6 +216,31 @@ mod tests {
                 "550 5.7.1 Service unavailable; client host blocked using Spamhaus\r\n"
             )),
             Reason::SenderBlocked
+        );
+        assert_eq!(
+            rcpt_reason(&reply(
+                "554 5.7.1 <b@ok.test>: Recipient address rejected: Rejected by local policy\r\n"
+            )),
+            Reason::PolicyRejected
+        );
+        // "try again later" alone is not greylisting.
+        assert_eq!(
+            rcpt_reason(&reply(
+                "451 4.3.0 <t@ok.test>: Temporary local problem, try again later\r\n"
+            )),
+            Reason::Tempfail
+        );
+        assert_eq!(
+            rcpt_reason(&reply(
+                "451 4.7.1 <g@x>: Recipient address rejected: Greylisted, please try again\r\n"
+            )),
+            Reason::Greylisted
+        );
+        assert_eq!(
+            rcpt_reason(&reply(
+                "550 Requested action not taken: mailbox unavailable\r\n"
+            )),
+            Reason::MailboxNotFound
         );
     }
 

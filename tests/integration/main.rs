@@ -8,5 +8,6 @@ mod dns;
 mod dns_server;
 mod properties;
 mod smtp;
+mod smtp_server;
 mod support;
 mod syntax_corpus;

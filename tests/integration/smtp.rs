@@ -1,101 +1,22 @@
-//! The SMTP probe against an in-process scripted server on 127.0.0.1: every command is logged,
-//! so tests can assert that no DATA and no injected command ever reaches the server.
+//! The SMTP probe against in-process scripted servers on loopback: the driver (multi-line
+//! replies, 421 banner, drop, tarpit, refused, STARTTLS with a self-signed certificate), the
+//! scheduler (MX fallback, greylisting, catch-all, batching, per-host limits, pacing, RSET) and
+//! the CLI (`check --smtp`, identity checks, the resumable journal under SIGKILL). Every server
+//! logs every command: no test may see DATA or an injected command.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use mailsift::model::Reason;
-use mailsift::smtp::driver::{Timeouts, probe};
+use mailsift::smtp::driver::{Target, Timeouts, probe};
+use mailsift::smtp::scheduler::{DomainJob, Event, ProbeSettings, Scheduler};
 use mailsift::smtp::session::SessionConfig;
 use mailsift::smtp::verdict::{ConnFailure, connection_reason, result_reason};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-/// How the scripted server behaves.
-#[derive(Clone, Copy)]
-enum Script {
-    /// A normal server: alice and bob exist, full is over quota, grey is greylisted.
-    Normal,
-    /// 421 at the banner.
-    Busy,
-    /// Accept and close at once.
-    Drop,
-    /// Accept and never speak.
-    Tarpit,
-}
-
-fn answer(line: &str) -> String {
-    let up = line.to_ascii_uppercase();
-    if up.starts_with("EHLO") {
-        "250-mx.test Hello\r\n250-PIPELINING\r\n250 8BITMIME\r\n".into()
-    } else if up.starts_with("MAIL FROM:") {
-        "250 2.1.0 Ok\r\n".into()
-    } else if up.starts_with("RCPT TO:") {
-        let who = line.to_ascii_lowercase();
-        if who.contains("<alice@") || who.contains("<bob@") {
-            "250 2.1.5 Ok\r\n".into()
-        } else if who.contains("<full@") {
-            "452 4.2.2 Mailbox full\r\n".into()
-        } else if who.contains("<grey@") {
-            "450 4.2.0 <grey@x>: Recipient address rejected: Greylisted\r\n".into()
-        } else {
-            "550 5.1.1 <x>: Recipient address rejected: User unknown\r\n".into()
-        }
-    } else if up.starts_with("QUIT") {
-        "221 2.0.0 Bye\r\n".into()
-    } else if up.starts_with("DATA") {
-        "354 go ahead\r\n".into()
-    } else {
-        "502 5.5.2 Error: command not recognized\r\n".into()
-    }
-}
-
-fn start(script: Script) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
-    let log: Arc<Mutex<Vec<String>>> = Arc::default();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let l2 = log.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
-                    continue;
-                };
-                let log = l2.clone();
-                tokio::spawn(async move {
-                    match script {
-                        Script::Drop => return,
-                        Script::Tarpit => {
-                            tokio::time::sleep(Duration::from_secs(30)).await;
-                            return;
-                        }
-                        Script::Busy => {
-                            let _ = sock.write_all(b"421 4.3.2 Service not available\r\n").await;
-                            return;
-                        }
-                        Script::Normal => {}
-                    }
-                    let _ = sock.write_all(b"220 mx.test ESMTP\r\n").await;
-                    let (r, mut w) = sock.split();
-                    let mut lines = BufReader::new(r).lines();
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        log.lock().unwrap().push(line.clone());
-                        let _ = w.write_all(answer(&line).as_bytes()).await;
-                        if line.to_ascii_uppercase().starts_with("QUIT") {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
-    });
-    (rx.recv().unwrap(), log)
-}
+use super::dns_server::DnsServer;
+use super::smtp_server::{Mode, Script, Seen, Server, start};
+use super::support::{TempDir, bin, run};
 
 fn cfg() -> SessionConfig {
     SessionConfig {
@@ -114,27 +35,58 @@ fn timeouts() -> Timeouts {
 }
 
 fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .unwrap()
 }
 
+fn target(addr: SocketAddr) -> Target {
+    Target {
+        addr,
+        host: "mx.test".into(),
+    }
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// Only the commands a probe may send, each well-formed: never DATA, never anything injected.
+fn assert_clean_log(seen: &Seen) {
+    for c in seen.commands() {
+        let ok = c.starts_with("EHLO probe.mailsift.test")
+            || c.starts_with("HELO probe.mailsift.test")
+            || c == "STARTTLS"
+            || c == "MAIL FROM:<verify@mailsift.test>"
+            || (c.starts_with("RCPT TO:<")
+                && c.ends_with('>')
+                && c.matches('<').count() == 1
+                && !c["RCPT TO:".len()..].contains(' '))
+            || c == "RSET"
+            || c == "QUIT";
+        assert!(ok, "unexpected command {c:?}");
+    }
+}
+
 #[test]
 fn verdicts_from_a_scripted_server_and_no_data() {
-    let (addr, log) = start(Script::Normal);
-    let rcpts: Vec<String> = [
+    let srv = start(Script {
+        greylist: None,
+        ..Script::default()
+    });
+    let rcpts: Vec<String> = strs(&[
         "alice@ok.test",
         "nobody@ok.test",
         "full@ok.test",
-        "grey@ok.test",
-    ]
-    .iter()
-    .map(|s| s.to_string())
+        "gone@ok.test",
+    ])
+    .into_iter()
     .chain(["evil@ok.test>\r\nDATA".to_string()])
     .collect();
     let out = rt()
-        .block_on(probe(addr, cfg(), rcpts, timeouts()))
+        .block_on(probe(&target(srv.addr), cfg(), rcpts, timeouts(), None))
         .unwrap();
     assert!(out.failure.is_none());
     let reasons: Vec<Reason> = out
@@ -148,68 +100,695 @@ fn verdicts_from_a_scripted_server_and_no_data() {
             Reason::Accepted,
             Reason::MailboxNotFound,
             Reason::MailboxFull,
-            Reason::Greylisted,
-            Reason::InvalidSyntax
+            Reason::MailboxDisabled,
+            Reason::NotChecked
         ]
     );
-    let log = log.lock().unwrap().clone();
+    let log = srv.seen.commands();
     assert_eq!(
         log.first().map(String::as_str),
         Some("EHLO probe.mailsift.test")
     );
     assert_eq!(log.last().map(String::as_str), Some("QUIT"));
     assert!(
-        log.iter().all(|l| !l.eq_ignore_ascii_case("DATA")),
-        "{log:?}"
-    );
-    assert!(
         log.iter().all(|l| !l.contains("evil")),
         "the unsafe path never reached the server"
     );
     assert_eq!(log.iter().filter(|l| l.starts_with("RCPT TO:")).count(), 4);
+    assert_clean_log(&srv.seen);
 }
 
 #[test]
 fn busy_drop_tarpit_and_refused() {
-    let rcpts = vec!["alice@ok.test".to_string()];
-    let (busy, _) = start(Script::Busy);
-    let out = rt()
-        .block_on(probe(busy, cfg(), rcpts.clone(), timeouts()))
+    let rcpts = strs(&["alice@ok.test"]);
+    let rt = rt();
+    let busy = start(Script {
+        mode: Mode::Busy,
+        ..Script::default()
+    });
+    let out = rt
+        .block_on(probe(
+            &target(busy.addr),
+            cfg(),
+            rcpts.clone(),
+            timeouts(),
+            None,
+        ))
         .unwrap();
     assert_eq!(
         result_reason(out.results[0].as_ref().unwrap()),
         Reason::Unavailable
     );
 
-    let (drop, _) = start(Script::Drop);
-    let out = rt()
-        .block_on(probe(drop, cfg(), rcpts.clone(), timeouts()))
+    let drop = start(Script {
+        mode: Mode::Drop,
+        ..Script::default()
+    });
+    let out = rt
+        .block_on(probe(
+            &target(drop.addr),
+            cfg(),
+            rcpts.clone(),
+            timeouts(),
+            None,
+        ))
         .unwrap();
     assert_eq!(out.failure, Some(ConnFailure::Closed));
+    assert!(!out.greeted);
     assert_eq!(
         connection_reason(out.failure.unwrap()),
         Reason::ConnectionClosed
     );
 
-    let (tarpit, _) = start(Script::Tarpit);
-    let t = std::time::Instant::now();
-    let out = rt()
-        .block_on(probe(tarpit, cfg(), rcpts.clone(), timeouts()))
+    let tarpit = start(Script {
+        mode: Mode::Tarpit,
+        ..Script::default()
+    });
+    let t = Instant::now();
+    let out = rt
+        .block_on(probe(
+            &target(tarpit.addr),
+            cfg(),
+            rcpts.clone(),
+            timeouts(),
+            None,
+        ))
         .unwrap();
     assert_eq!(out.failure, Some(ConnFailure::Timeout));
     assert!(t.elapsed() < Duration::from_secs(3));
 
-    // Nothing listens on a fresh port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let out = rt()
-        .block_on(probe(port, cfg(), rcpts, timeouts()))
+    let port = free_port(Ipv4Addr::LOCALHOST);
+    let out = rt
+        .block_on(probe(&target(port), cfg(), rcpts, timeouts(), None))
         .unwrap();
     assert_eq!(out.failure, Some(ConnFailure::Connect));
     assert_eq!(
         connection_reason(ConnFailure::Connect),
         Reason::ConnectFailed
     );
+}
+
+#[test]
+fn starttls_with_a_self_signed_certificate() {
+    let srv = start(Script {
+        starttls: true,
+        ..Script::default()
+    });
+    let mut c = cfg();
+    c.starttls = true;
+    let out = rt()
+        .block_on(probe(
+            &Target {
+                addr: srv.addr,
+                host: "mx.selfsigned.test".into(),
+            },
+            c,
+            strs(&["alice@ok.test", "nobody@ok.test"]),
+            timeouts(),
+            None,
+        ))
+        .unwrap();
+    assert!(out.failure.is_none(), "{:?}", out.failure);
+    let tls = out.tls.expect("TLS was used");
+    assert!(!tls.verified, "a self-signed certificate does not verify");
+    assert!(tls.error.is_some());
+    assert!(tls.version.contains("TLS"), "{}", tls.version);
+    assert_eq!(
+        srv.seen
+            .tls_sessions
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    let log = srv.seen.commands();
+    // Greeted again inside TLS (RFC 3207 §4.2), and the answers are still read.
+    assert_eq!(log.iter().filter(|c| c.starts_with("EHLO")).count(), 2);
+    assert_eq!(log[1], "STARTTLS");
+    let reasons: Vec<Reason> = out
+        .results
+        .iter()
+        .map(|r| result_reason(r.as_ref().unwrap()))
+        .collect();
+    assert_eq!(reasons, [Reason::Accepted, Reason::MailboxNotFound]);
+    assert_clean_log(&srv.seen);
+}
+
+fn free_port(ip: Ipv4Addr) -> SocketAddr {
+    std::net::TcpListener::bind((ip, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+fn settings(port: u16) -> ProbeSettings {
+    ProbeSettings {
+        session: cfg(),
+        port,
+        timeouts: timeouts(),
+        rate: None,
+        greylist_wait: Duration::from_millis(50),
+        ..ProbeSettings::default()
+    }
+}
+
+fn job(domain: &str, ips: &[IpAddr], rcpts: &[&str]) -> DomainJob {
+    DomainJob {
+        domain: domain.into(),
+        hosts: ips
+            .iter()
+            .enumerate()
+            .map(|(i, ip)| (format!("mx{i}.{domain}"), vec![*ip]))
+            .collect(),
+        recipients: strs(rcpts),
+        catch_all: None,
+    }
+}
+
+fn reasons_of(r: &mailsift::smtp::scheduler::DomainResult) -> Vec<(String, Reason)> {
+    r.outcomes
+        .iter()
+        .map(|(a, o)| (a.clone(), o.reason))
+        .collect()
+}
+
+/// A scripted server on `ip` at the same port as `port_of` (so one `--smtp-port` reaches both).
+fn start_on(ip: Ipv4Addr, port: u16, script: Script) -> Server {
+    start(Script {
+        bind: SocketAddr::new(IpAddr::V4(ip), port),
+        ..script
+    })
+}
+
+#[test]
+fn falls_back_to_the_next_mx_when_refused_or_busy() {
+    let up = start_on(Ipv4Addr::new(127, 0, 0, 3), 0, Script::default());
+    let port = up.addr.port();
+    let busy = start_on(
+        Ipv4Addr::new(127, 0, 0, 5),
+        port,
+        Script {
+            mode: Mode::Busy,
+            ..Script::default()
+        },
+    );
+    // 127.0.0.4 has nothing listening on `port`: refused.
+    let s = Scheduler::new(settings(port));
+    let rt = rt();
+    let ips: Vec<IpAddr> = [4, 5, 3]
+        .iter()
+        .map(|&d| IpAddr::V4(Ipv4Addr::new(127, 0, 0, d)))
+        .collect();
+    let r = rt.block_on(s.probe_domain(
+        job(
+            "fallback.test",
+            &ips,
+            &["alice@fallback.test", "zed@fallback.test"],
+        ),
+        &|_| {},
+    ));
+    assert_eq!(
+        reasons_of(&r),
+        [
+            ("alice@fallback.test".to_string(), Reason::Accepted),
+            ("zed@fallback.test".to_string(), Reason::MailboxNotFound)
+        ]
+    );
+    let ev = &r.outcomes[0].1.evidence;
+    assert_eq!(ev.ip, Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3))));
+    assert_eq!(ev.code, Some(250));
+    assert_eq!(ev.enhanced_code.as_deref(), Some("2.1.5"));
+    assert_eq!(ev.tried.len(), 3, "{:?}", ev.tried);
+    assert!(ev.tried[0].ends_with("connect_failed"), "{:?}", ev.tried);
+    assert!(ev.tried[1].ends_with("421"), "{:?}", ev.tried);
+    assert_eq!(r.catch_all, Some(false));
+    assert!(
+        busy.seen.commands().len() <= 1,
+        "only QUIT after the 421 banner"
+    );
+    assert_clean_log(&up.seen);
+
+    // Every MX refused: unknown, never undeliverable.
+    let r = rt.block_on(s.probe_domain(job("dead.test", &ips[..1], &["alice@dead.test"]), &|_| {}));
+    assert_eq!(r.outcomes[0].1.reason, Reason::ConnectFailed);
+}
+
+#[test]
+fn greylisting_is_retried_after_the_wait() {
+    let srv = start(Script {
+        greylist: Some(Duration::from_millis(300)),
+        ..Script::default()
+    });
+    let ip = [srv.addr.ip()];
+    let rt = rt();
+    // Waiting longer than the greylist delay: accepted on the second round.
+    let mut st = settings(srv.addr.port());
+    st.greylist_wait = Duration::from_millis(450);
+    st.greylist_retries = 2;
+    let events = Mutex::new(Vec::new());
+    let t = Instant::now();
+    let r = rt.block_on(Scheduler::new(st).probe_domain(
+        job("grey.test", &ip, &["alice@grey.test", "nobody@grey.test"]),
+        &|e| {
+            if let Event::Rcpt(a, o) = e {
+                events.lock().unwrap().push((a.to_string(), o.reason));
+            }
+        },
+    ));
+    assert!(t.elapsed() >= Duration::from_millis(450));
+    assert_eq!(
+        reasons_of(&r),
+        [
+            ("alice@grey.test".to_string(), Reason::Accepted),
+            ("nobody@grey.test".to_string(), Reason::MailboxNotFound)
+        ]
+    );
+    assert_eq!(r.outcomes[0].1.evidence.attempts, 2);
+    assert_eq!(r.catch_all, Some(false), "the random probe was retried too");
+    assert_eq!(
+        events.lock().unwrap().len(),
+        2,
+        "each outcome reported once"
+    );
+    assert_eq!(srv.seen.rcpts_for("alice@grey.test"), 2);
+
+    // Still greylisted after the retries: risky greylisted_unresolved.
+    let srv = start(Script {
+        greylist: Some(Duration::from_secs(60)),
+        ..Script::default()
+    });
+    let st = settings(srv.addr.port());
+    let r = rt.block_on(Scheduler::new(st.clone()).probe_domain(
+        job("grey2.test", &[srv.addr.ip()], &["alice@grey2.test"]),
+        &|_| {},
+    ));
+    assert_eq!(r.outcomes[0].1.reason, Reason::GreylistedUnresolved);
+    assert_eq!(r.outcomes[0].1.evidence.code, Some(450));
+    assert_eq!(r.catch_all, None);
+    // No retries allowed: unknown greylisted.
+    let mut st0 = st;
+    st0.greylist_retries = 0;
+    let r = rt.block_on(Scheduler::new(st0).probe_domain(
+        job("grey3.test", &[srv.addr.ip()], &["bob@grey3.test"]),
+        &|_| {},
+    ));
+    assert_eq!(r.outcomes[0].1.reason, Reason::Greylisted);
+    assert_clean_log(&srv.seen);
+}
+
+#[test]
+fn catch_all_domains_are_risky() {
+    let all = start(Script {
+        catch_all: true,
+        ..Script::default()
+    });
+    let r = rt().block_on(Scheduler::new(settings(all.addr.port())).probe_domain(
+        job(
+            "catchall.test",
+            &[all.addr.ip()],
+            &["alice@catchall.test", "full@catchall.test"],
+        ),
+        &|_| {},
+    ));
+    assert_eq!(r.catch_all, Some(true));
+    assert_eq!(
+        reasons_of(&r),
+        [
+            ("alice@catchall.test".to_string(), Reason::AcceptAll),
+            ("full@catchall.test".to_string(), Reason::MailboxFull)
+        ]
+    );
+    assert_eq!(r.outcomes[0].1.evidence.catch_all, Some(true));
+    let log = all.seen.commands();
+    let rcpts: Vec<&String> = log.iter().filter(|c| c.starts_with("RCPT")).collect();
+    assert_eq!(
+        rcpts.len(),
+        3,
+        "one random probe, then the recipients: {rcpts:?}"
+    );
+    assert!(rcpts[0].contains("mailsift-nx-"), "{rcpts:?}");
+    assert_eq!(
+        all.seen.sessions.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}
+
+#[test]
+fn batches_reuse_sessions_and_respect_the_per_host_limit() {
+    let srv = start(Script {
+        catch_all: false,
+        users: (0..45).map(|i| format!("u{i}")).collect(),
+        latency: Duration::from_millis(2),
+        max_rcpt: Some(8),
+        ..Script::default()
+    });
+    let rcpts: Vec<String> = (0..45).map(|i| format!("u{i}@batch.test")).collect();
+    let refs: Vec<&str> = rcpts.iter().map(String::as_str).collect();
+    let mut st = settings(srv.addr.port());
+    st.batch = 20;
+    st.per_host = 1;
+    let s = std::sync::Arc::new(Scheduler::new(st));
+    let rt = rt();
+    // Three domains on the same MX address at once: still one connection at a time.
+    let results = rt.block_on(async {
+        let mut hs = Vec::new();
+        for d in ["batch.test", "b2.test", "b3.test"] {
+            let s = s.clone();
+            let j = if d == "batch.test" {
+                job(d, &[srv.addr.ip()], &refs)
+            } else {
+                job(d, &[srv.addr.ip()], &[&format!("u1@{d}")])
+            };
+            hs.push(tokio::spawn(
+                async move { s.probe_domain(j, &|_| {}).await },
+            ));
+        }
+        let mut out = Vec::new();
+        for h in hs {
+            out.push(h.await.unwrap());
+        }
+        out
+    });
+    assert!(
+        results[0]
+            .outcomes
+            .iter()
+            .all(|(_, o)| o.reason == Reason::Accepted)
+    );
+    // ceil(45 / 20) = 3 sessions for batch.test, one each for the others.
+    assert_eq!(
+        srv.seen.sessions.load(std::sync::atomic::Ordering::SeqCst),
+        5
+    );
+    assert_eq!(
+        srv.seen.max_open.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    // More recipients than the server takes per transaction: RSET and a new MAIL FROM.
+    let log = srv.seen.commands();
+    assert!(log.iter().any(|c| c == "RSET"));
+    // Each recipient asked once, except the one refused as "too many", asked again after RSET.
+    let rsets = log.iter().filter(|c| *c == "RSET").count();
+    let twice = rcpts.iter().filter(|a| srv.seen.rcpts_for(a) == 2).count();
+    assert!(
+        rcpts
+            .iter()
+            .all(|a| (1..=2).contains(&srv.seen.rcpts_for(a)))
+    );
+    assert_eq!(twice, rsets);
+    assert_clean_log(&srv.seen);
+}
+
+#[test]
+fn rcpt_rate_is_paced_per_domain() {
+    let srv = start(Script::default());
+    let mut st = settings(srv.addr.port());
+    st.rate = Some(20.0);
+    st.catch_all = false;
+    let rcpts: Vec<String> = (0..8).map(|i| format!("x{i}@pace.test")).collect();
+    let refs: Vec<&str> = rcpts.iter().map(String::as_str).collect();
+    let t = Instant::now();
+    rt().block_on(
+        Scheduler::new(st).probe_domain(job("pace.test", &[srv.addr.ip()], &refs), &|_| {}),
+    );
+    // 8 RCPTs at 20/s: at least 7 intervals of 50 ms.
+    assert!(
+        t.elapsed() >= Duration::from_millis(340),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+/// Zone for the CLI tests: every domain's MX is a loopback address of a scripted server.
+fn zone(ip_ok: IpAddr, ip_all: IpAddr) -> String {
+    format!(
+        "ok.test MX 10 mx.ok.test\nmx.ok.test A {ip_ok}\n\
+         all.test MX 10 mx.all.test\nmx.all.test A {ip_all}\n\
+         probe.mailsift.test A 192.0.2.1\n\
+         yahoo.test MX 10 mta5.am0.yahoodns.net\nmta5.am0.yahoodns.net A {ip_ok}\n"
+    )
+}
+
+#[test]
+fn check_smtp_end_to_end() {
+    let ok = start_on(Ipv4Addr::new(127, 0, 0, 6), 0, Script::default());
+    let all = start_on(
+        Ipv4Addr::new(127, 0, 0, 7),
+        ok.addr.port(),
+        Script {
+            catch_all: true,
+            ..Script::default()
+        },
+    );
+    let dns = DnsServer::start(&zone(ok.addr.ip(), all.addr.ip()));
+    let port = ok.addr.port().to_string();
+    let dns_arg = dns.arg();
+    let out = run(
+        &[
+            "check",
+            "--allow-special-use-domains",
+            "--dns",
+            &dns_arg,
+            "--smtp",
+            "--smtp-port",
+            &port,
+            "--smtp-timeout",
+            "1",
+            "--smtp-rate",
+            "0",
+            "--helo",
+            "probe.mailsift.test",
+            "--mail-from",
+            "verify@mailsift.test",
+            "alice@ok.test",
+            "nobody@ok.test",
+            "someone@all.test",
+            "anyone@yahoo.test",
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, String)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["verdict"].as_str().unwrap().into(),
+                v["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = [
+        ("deliverable", "accepted"),
+        ("undeliverable", "mailbox_not_found"),
+        ("risky", "accept_all"),
+        ("unknown", "provider_unverifiable"),
+    ];
+    for (g, w) in got.iter().zip(want) {
+        assert_eq!((g.0.as_str(), g.1.as_str()), w, "{lines:#?}");
+    }
+    assert_eq!(lines[1]["smtp"]["code"], 550);
+    assert_eq!(lines[1]["smtp"]["enhanced_code"], "5.1.1");
+    assert_eq!(lines[1]["smtp"]["mx_host"], "mx.ok.test");
+    assert_eq!(
+        ok.seen.rcpts_for("anyone@yahoo.test"),
+        0,
+        "unverifiable providers are not probed"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("does not resolve"),
+        "our HELO name resolves in this zone"
+    );
+    assert_clean_log(&ok.seen);
+    assert_clean_log(&all.seen);
+}
+
+#[test]
+fn smtp_identity_is_required_and_checked() {
+    for args in [
+        vec!["check", "--smtp", "a@example.com"],
+        vec![
+            "check",
+            "--smtp",
+            "--helo",
+            "gmail.com",
+            "--mail-from",
+            "v@example.net",
+            "a@example.com",
+        ],
+        vec![
+            "check",
+            "--smtp",
+            "--helo",
+            "probe.example.net",
+            "--mail-from",
+            "v@outlook.com",
+            "a@example.com",
+        ],
+        vec![
+            "check",
+            "--smtp",
+            "--offline",
+            "--helo",
+            "probe.example.net",
+            "--mail-from",
+            "v@example.net",
+            "a@example.com",
+        ],
+    ] {
+        let out = run(&args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+    let dir = TempDir::new("smtpcfg");
+    std::fs::write(dir.path("bad.conf"), "helo = probe.example.net\nwhat = 1\n").unwrap();
+    let out = run(
+        &[
+            "check",
+            "--smtp",
+            "--smtp-config",
+            &dir.s("bad.conf"),
+            "a@example.com",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key"));
+}
+
+#[test]
+fn journal_survives_sigkill_and_nothing_is_asked_twice() {
+    let srv = start(Script {
+        users: (0..30).map(|i| format!("u{i}")).collect(),
+        latency: Duration::from_millis(40),
+        ..Script::default()
+    });
+    let dns = DnsServer::start(&format!(
+        "slow.test MX 10 mx.slow.test\nmx.slow.test A {}\nprobe.mailsift.test A 192.0.2.1\n",
+        srv.addr.ip()
+    ));
+    let dir = TempDir::new("journal");
+    let mut csv = String::from("email\n");
+    for i in 0..30 {
+        csv.push_str(&format!("u{i}@slow.test\n"));
+    }
+    csv.push_str("nobody@slow.test\n");
+    std::fs::write(dir.path("list.csv"), &csv).unwrap();
+    std::fs::write(
+        dir.path("probe.conf"),
+        "helo = probe.mailsift.test\nmail_from = verify@mailsift.test\nrate = 0\nbatch = 5\ntimeout = 2\n",
+    )
+    .unwrap();
+    let port = srv.addr.port().to_string();
+    let args = |results: &str| -> Vec<String> {
+        [
+            "clean",
+            &dir.s("list.csv"),
+            "-q",
+            "--allow-special-use-domains",
+            "--dns",
+            &dns.arg(),
+            "--smtp",
+            "--smtp-config",
+            &dir.s("probe.conf"),
+            "--smtp-port",
+            &port,
+            "--journal",
+            &dir.s("journal.jsonl"),
+            "-o",
+            &dir.s("clean.csv"),
+            "--rejects",
+            &dir.s("rejects.csv"),
+            "--results",
+            &dir.s(results),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let mut child = std::process::Command::new(bin())
+        .args(args("r1.jsonl"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill once part of the list is journalled (each session of 5 takes ~0.4 s).
+    let t = Instant::now();
+    let journalled = || {
+        std::fs::read_to_string(dir.path("journal.jsonl"))
+            .map(|s| s.matches("\"kind\":\"rcpt\"").count())
+            .unwrap_or(0)
+    };
+    while journalled() < 5 && t.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let first = std::fs::read_to_string(dir.path("journal.jsonl")).unwrap();
+    let done: Vec<String> = first
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "rcpt")
+        .map(|v| v["address"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        done.len() >= 5 && done.len() < 31,
+        "{} journalled",
+        done.len()
+    );
+    let before: Vec<usize> = done.iter().map(|a| srv.seen.rcpts_for(a)).collect();
+    let probes_before = srv
+        .seen
+        .commands()
+        .iter()
+        .filter(|c| c.contains("mailsift-nx-"))
+        .count();
+
+    let out = std::process::Command::new(bin())
+        .args(args("r2.jsonl"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (a, n) in done.iter().zip(before) {
+        assert_eq!(
+            srv.seen.rcpts_for(a),
+            n,
+            "{a} was asked again after the restart"
+        );
+    }
+    let probes_after = srv
+        .seen
+        .commands()
+        .iter()
+        .filter(|c| c.contains("mailsift-nx-"))
+        .count();
+    assert_eq!(
+        probes_before, probes_after,
+        "the catch-all answer came from the journal"
+    );
+    // Nothing lost: every row has its verdict.
+    let results = std::fs::read_to_string(dir.path("r2.jsonl")).unwrap();
+    let recs: Vec<serde_json::Value> = results
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 31);
+    for r in &recs[..30] {
+        assert_eq!(r["reason"], "accepted", "{r}");
+    }
+    assert_eq!(recs[30]["reason"], "mailbox_not_found");
+    for i in 0..30 {
+        assert!(srv.seen.rcpts_for(&format!("u{i}@slow.test")) >= 1);
+    }
+    assert_clean_log(&srv.seen);
 }

@@ -1,0 +1,276 @@
+//! The SMTP stage of the pipeline (`--smtp`): after DNS, probe each new address whose domain
+//! has mail servers, grouped by domain, and apply the outcome to every record of the address.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::evidence::{Outcome, SmtpEvidence};
+use super::journal::{Entry, Journal};
+use super::scheduler::{DomainJob, Event, ProbeSettings, ProbeStats, Scheduler};
+use crate::dns::{DnsStage, SuffixTable};
+use crate::model::{AddressRecord, MxHost, Reason};
+use crate::pipeline::Stage;
+
+/// DNS, then SMTP.
+pub struct SmtpStage {
+    dns: DnsStage,
+    sched: Arc<Scheduler>,
+    journal: Option<Arc<Journal>>,
+    known: Mutex<HashMap<String, Arc<Outcome>>>,
+    catch_all: Mutex<HashMap<String, bool>>,
+    warnings: Mutex<Vec<String>>,
+    port_warned: AtomicBool,
+    progress: bool,
+}
+
+/// The provider that makes a route unverifiable, from `data/smtp_unverifiable.tsv`.
+pub fn unverifiable(hosts: &[MxHost]) -> Option<&'static str> {
+    use std::sync::OnceLock;
+    static TABLE: OnceLock<SuffixTable> = OnceLock::new();
+    let table =
+        TABLE.get_or_init(|| SuffixTable::parse(include_str!("../../data/smtp_unverifiable.tsv")));
+    table.lookup(&hosts.first()?.host)
+}
+
+fn eligible(r: &AddressRecord) -> bool {
+    r.valid
+        && matches!(r.reason, Reason::NotChecked | Reason::RoleAccount)
+        && r.dns.as_ref().is_some_and(|d| !d.route.hosts().is_empty())
+}
+
+impl SmtpStage {
+    /// Wrap a DNS stage; `journal`, when given, is read (answered addresses are not probed
+    /// again) and appended to.
+    pub fn new(
+        dns: DnsStage,
+        settings: ProbeSettings,
+        journal: Option<Journal>,
+        progress: bool,
+    ) -> SmtpStage {
+        let catch_all = journal
+            .as_ref()
+            .map(|j| j.catch_all.clone())
+            .unwrap_or_default();
+        let known = journal
+            .as_ref()
+            .map(|j| {
+                j.answered
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Arc::new(v.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        SmtpStage {
+            dns,
+            sched: Arc::new(Scheduler::new(settings)),
+            journal: journal.map(Arc::new),
+            known: Mutex::new(known),
+            catch_all: Mutex::new(catch_all),
+            warnings: Mutex::new(Vec::new()),
+            port_warned: AtomicBool::new(false),
+            progress: progress && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Probe counters.
+    pub fn stats(&self) -> &ProbeStats {
+        &self.sched.stats
+    }
+
+    /// Addresses answered by an earlier run (from the journal) or by this one.
+    pub fn known(&self) -> usize {
+        self.known.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Checks to run before probing: does our HELO name resolve? Returns warnings.
+    pub fn preflight(&self) -> Vec<String> {
+        let helo = self.sched.settings().session.helo.clone();
+        if helo.starts_with('[') {
+            return Vec::new();
+        }
+        let resolver = self.dns.resolver();
+        let addrs = self
+            .dns
+            .runtime()
+            .block_on(async { resolver.addresses(&helo).await });
+        if addrs.is_empty() {
+            vec![format!(
+                "our HELO name {helo} does not resolve (no A/AAAA record): many servers refuse \
+                 such clients, and their refusals will show as sender_blocked, not as verdicts \
+                 on the addresses"
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Warnings to show once (DNS trouble, port 25 blocked, ...).
+    pub fn take_warnings(&self) -> Vec<String> {
+        let mut w = self.dns.take_warnings();
+        w.append(&mut self.warnings.lock().unwrap_or_else(|p| p.into_inner()));
+        w
+    }
+
+    fn warn(&self, s: String) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(s);
+    }
+
+    fn run_jobs(&self, jobs: Vec<DomainJob>) {
+        let total = jobs.len();
+        let show = self.progress && total >= 5;
+        let done = Arc::new(AtomicUsize::new(0));
+        let results = self.dns.runtime().block_on(async {
+            let handles: Vec<_> = jobs
+                .into_iter()
+                .map(|job| {
+                    let sched = self.sched.clone();
+                    let journal = self.journal.clone();
+                    let done = done.clone();
+                    tokio::spawn(async move {
+                        let record = move |e: Event<'_>| {
+                            let Some(j) = &journal else { return };
+                            let _ = j.append(&match e {
+                                Event::Rcpt(address, o) => Entry::Rcpt {
+                                    address: address.to_owned(),
+                                    outcome: Box::new(o.clone()),
+                                },
+                                Event::CatchAll(domain, catch_all) => Entry::Domain {
+                                    domain: domain.to_owned(),
+                                    catch_all,
+                                },
+                            });
+                        };
+                        let r = sched.probe_domain(job, &record).await;
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        if show {
+                            let mut e = std::io::stderr().lock();
+                            let _ = write!(e, "\rSMTP: {n}/{total} domains ");
+                            let _ = e.flush();
+                        }
+                        r
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for h in handles {
+                if let Ok(r) = h.await {
+                    out.push(r);
+                }
+            }
+            out
+        });
+        if show {
+            let _ = std::io::stderr().write_all(b"\r\x1b[2K");
+        }
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ca = self.catch_all.lock().unwrap_or_else(|p| p.into_inner());
+        for r in results {
+            if let Some(c) = r.catch_all {
+                ca.insert(r.domain.clone(), c);
+            }
+            for (addr, o) in r.outcomes {
+                known.insert(addr, Arc::new(o));
+            }
+        }
+    }
+
+    fn check_port_blocked(&self) {
+        let s = &self.sched.stats;
+        let (greeted, unreachable) = (
+            s.greeted.load(Ordering::Relaxed),
+            s.unreachable.load(Ordering::Relaxed),
+        );
+        if greeted == 0 && unreachable >= 3 && !self.port_warned.swap(true, Ordering::Relaxed) {
+            self.warn(format!(
+                "no mail server answered on port {} ({unreachable} connections refused or timed \
+                 out): outbound port {0} is probably blocked by your network or provider (most \
+                 ISPs and clouds block it). Those addresses are unknown (connect_failed / \
+                 smtp_timeout), not undeliverable; probe from a host that may use port 25",
+                self.sched.settings().port
+            ));
+        }
+    }
+}
+
+/// Apply a probe outcome to a record. An accepted role address keeps `role_account` when
+/// policy made that the primary reason.
+pub fn apply(r: &mut AddressRecord, o: &Outcome) {
+    let keep_role = r.reason == Reason::RoleAccount && o.reason == Reason::Accepted;
+    if !keep_role {
+        r.reason = o.reason;
+        r.verdict = o.reason.verdict();
+    }
+    r.smtp = Some(Arc::new(o.evidence.clone()));
+}
+
+impl Stage for SmtpStage {
+    fn process(&self, records: &mut [&mut AddressRecord]) {
+        self.dns.process(records);
+        let mut jobs: HashMap<String, DomainJob> = HashMap::new();
+        {
+            let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            let ca = self.catch_all.lock().unwrap_or_else(|p| p.into_inner());
+            for r in records.iter_mut().filter(|r| eligible(r)) {
+                let Some(ev) = r.dns.clone() else { continue };
+                let Some(addr) = r.ascii().map(str::to_owned) else {
+                    r.smtp = Some(Arc::new(SmtpEvidence {
+                        message: Some(
+                            "not probed: the local part is not ASCII (needs SMTPUTF8)".into(),
+                        ),
+                        stage: "rcpt".into(),
+                        ..SmtpEvidence::default()
+                    }));
+                    continue;
+                };
+                if known.contains_key(&addr) {
+                    continue;
+                }
+                let hosts = ev.route.hosts();
+                if let Some(p) = unverifiable(hosts) {
+                    known.insert(
+                        addr,
+                        Arc::new(Outcome {
+                            reason: Reason::ProviderUnverifiable,
+                            evidence: SmtpEvidence {
+                                mx_host: hosts.first().map(|h| h.host.clone()),
+                                message: Some(format!(
+                                    "not probed: {p} accepts every recipient at RCPT TO"
+                                )),
+                                stage: "rcpt".into(),
+                                ..SmtpEvidence::default()
+                            },
+                        }),
+                    );
+                    continue;
+                }
+                let job = jobs.entry(ev.domain.clone()).or_insert_with(|| DomainJob {
+                    domain: ev.domain.clone(),
+                    hosts: hosts
+                        .iter()
+                        .map(|h| (h.host.clone(), h.addresses.clone()))
+                        .collect(),
+                    recipients: Vec::new(),
+                    catch_all: ca.get(&ev.domain).copied(),
+                });
+                if !job.recipients.contains(&addr) {
+                    job.recipients.push(addr);
+                }
+            }
+        }
+        if !jobs.is_empty() {
+            self.run_jobs(jobs.into_values().collect());
+            self.check_port_blocked();
+        }
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        for r in records.iter_mut().filter(|r| eligible(r)) {
+            if let Some(o) = r.ascii().and_then(|a| known.get(a)) {
+                apply(r, o);
+            }
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! An in-process scripted SMTP server on loopback for hermetic tests and benchmarks.
+//!
+//! It logs every command line it receives, counts sessions and the most connections open at
+//! once, and can misbehave: 421 banner, drop, tarpit, greylisting, reply latency, STARTTLS with a
+//! self-signed certificate, a per-transaction recipient limit.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+
+/// How the server greets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A normal server.
+    Normal,
+    /// 421 at the banner, then close.
+    Busy,
+    /// Accept and close at once.
+    Drop,
+    /// Accept and never speak.
+    Tarpit,
+}
+
+/// Server behaviour.
+#[derive(Clone, Debug)]
+pub struct Script {
+    /// Address to bind (port 0 = any).
+    pub bind: SocketAddr,
+    /// Greeting behaviour.
+    pub mode: Mode,
+    /// Local parts that exist (`full` is over quota, `gone` disabled, everything else unknown)
+    /// unless `catch_all`.
+    pub users: Vec<String>,
+    /// Accept every recipient.
+    pub catch_all: bool,
+    /// Greylist: a recipient is refused with 450 until this long after it was first seen.
+    pub greylist: Option<Duration>,
+    /// Delay before every reply (and the banner).
+    pub latency: Duration,
+    /// Offer STARTTLS (self-signed certificate for mx.selfsigned.test).
+    pub starttls: bool,
+    /// Recipients allowed per transaction (452 4.5.3 beyond).
+    pub max_rcpt: Option<usize>,
+}
+
+impl Default for Script {
+    fn default() -> Self {
+        Script {
+            bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            mode: Mode::Normal,
+            users: vec!["alice".into(), "bob".into()],
+            catch_all: false,
+            greylist: None,
+            latency: Duration::ZERO,
+            starttls: false,
+            max_rcpt: None,
+        }
+    }
+}
+
+/// What the server saw.
+#[derive(Default)]
+pub struct Seen {
+    /// Every command line, in order of arrival (all connections).
+    pub log: Mutex<Vec<String>>,
+    /// Connections accepted.
+    pub sessions: AtomicUsize,
+    /// Connections open now.
+    pub open: AtomicUsize,
+    /// Most connections open at once.
+    pub max_open: AtomicUsize,
+    /// Sessions that completed a TLS handshake.
+    pub tls_sessions: AtomicUsize,
+    first_seen: Mutex<HashMap<String, Instant>>,
+}
+
+impl Seen {
+    /// Commands received so far.
+    pub fn commands(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// `RCPT TO` commands for `addr` received so far.
+    pub fn rcpts_for(&self, addr: &str) -> usize {
+        let needle = format!("RCPT TO:<{addr}>");
+        self.commands().iter().filter(|c| **c == needle).count()
+    }
+}
+
+/// A running server.
+pub struct Server {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// What it saw.
+    pub seen: Arc<Seen>,
+}
+
+fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
+    let cert =
+        rustls::pki_types::CertificateDer::from(include_bytes!("../data/tls/cert.der").to_vec());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
+        include_bytes!("../data/tls/key.der").to_vec().into(),
+    );
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(cfg))
+}
+
+/// Start a server on its own thread and runtime.
+pub fn start(script: Script) -> Server {
+    let seen: Arc<Seen> = Arc::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let s2 = seen.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = match tokio::net::TcpListener::bind(script.bind).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tx.send(Err(e.to_string())).unwrap();
+                    return;
+                }
+            };
+            tx.send(Ok(listener.local_addr().unwrap())).unwrap();
+            let script = Arc::new(script);
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (seen, script) = (s2.clone(), script.clone());
+                tokio::spawn(async move {
+                    seen.sessions.fetch_add(1, Ordering::SeqCst);
+                    let now = seen.open.fetch_add(1, Ordering::SeqCst) + 1;
+                    seen.max_open.fetch_max(now, Ordering::SeqCst);
+                    session(sock, &script, &seen).await;
+                    seen.open.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+    });
+    let addr = rx.recv().unwrap().expect("bind the scripted SMTP server");
+    Server { addr, seen }
+}
+
+async fn session(mut sock: tokio::net::TcpStream, script: &Script, seen: &Seen) {
+    match script.mode {
+        Mode::Drop => return,
+        Mode::Tarpit => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            return;
+        }
+        Mode::Busy => {
+            let _ = sock
+                .write_all(b"421 4.3.2 mx.test Service not available\r\n")
+                .await;
+            return;
+        }
+        Mode::Normal => {}
+    }
+    tokio::time::sleep(script.latency).await;
+    if sock.write_all(b"220 mx.test ESMTP\r\n").await.is_err() {
+        return;
+    }
+    if let Some(plain) = converse(sock, script, seen, false).await {
+        let Ok(tls) = tls_acceptor().accept(plain).await else {
+            return;
+        };
+        seen.tls_sessions.fetch_add(1, Ordering::SeqCst);
+        converse(tls, script, seen, true).await;
+    }
+}
+
+/// Serve commands; returns the stream when the client asked for STARTTLS.
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    script: &Script,
+    seen: &Seen,
+    tls: bool,
+) -> Option<S> {
+    let mut r = BufReader::new(stream);
+    let mut in_txn = 0usize;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match r.read_line(&mut line).await {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+        let cmd = line.trim_end_matches(['\r', '\n']).to_owned();
+        seen.log.lock().unwrap().push(cmd.clone());
+        let up = cmd.to_ascii_uppercase();
+        let reply: String = if up.starts_with("EHLO") {
+            if script.starttls && !tls {
+                "250-mx.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n".into()
+            } else {
+                "250-mx.test\r\n250 PIPELINING\r\n".into()
+            }
+        } else if up.starts_with("HELO") {
+            "250 mx.test\r\n".into()
+        } else if up == "STARTTLS" && script.starttls && !tls {
+            tokio::time::sleep(script.latency).await;
+            let _ = r
+                .get_mut()
+                .write_all(b"220 2.0.0 Ready to start TLS\r\n")
+                .await;
+            return Some(r.into_inner());
+        } else if up.starts_with("MAIL FROM:") {
+            in_txn = 0;
+            "250 2.1.0 Ok\r\n".into()
+        } else if up.starts_with("RCPT TO:") {
+            in_txn += 1;
+            rcpt_reply(&cmd, script, seen, in_txn)
+        } else if up == "RSET" {
+            in_txn = 0;
+            "250 2.0.0 Ok\r\n".into()
+        } else if up == "QUIT" {
+            "221 2.0.0 Bye\r\n".into()
+        } else if up == "DATA" {
+            "354 End data with <CR><LF>.<CR><LF>\r\n".into()
+        } else {
+            "502 5.5.2 Error: command not recognized\r\n".into()
+        };
+        tokio::time::sleep(script.latency).await;
+        if r.get_mut().write_all(reply.as_bytes()).await.is_err() {
+            return None;
+        }
+        if up == "QUIT" {
+            return None;
+        }
+    }
+}
+
+fn rcpt_reply(cmd: &str, script: &Script, seen: &Seen, in_txn: usize) -> String {
+    let addr = cmd
+        .split_once('<')
+        .and_then(|(_, r)| r.split_once('>'))
+        .map(|(a, _)| a.to_ascii_lowercase())
+        .unwrap_or_default();
+    if script.max_rcpt.is_some_and(|m| in_txn > m) {
+        return "452 4.5.3 Error: too many recipients\r\n".into();
+    }
+    if let Some(delay) = script.greylist {
+        let mut first = seen.first_seen.lock().unwrap();
+        let t = *first.entry(addr.clone()).or_insert_with(Instant::now);
+        if t.elapsed() < delay {
+            return format!(
+                "450 4.2.0 <{addr}>: Recipient address rejected: Greylisted, see \
+                 http://postgrey.example/\r\n"
+            );
+        }
+    }
+    let local = addr.split('@').next().unwrap_or("");
+    match local {
+        "full" => format!("452 4.2.2 <{addr}>: Recipient address rejected: Mailbox full\r\n"),
+        "gone" => format!("550 5.2.1 <{addr}>: Mailbox disabled\r\n"),
+        _ if script.catch_all || script.users.iter().any(|u| u == local) => {
+            "250 2.1.5 Ok\r\n".into()
+        }
+        _ => format!(
+            "550 5.1.1 <{addr}>: Recipient address rejected: User unknown in virtual mailbox \
+             table\r\n"
+        ),
+    }
+}
