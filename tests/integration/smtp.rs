@@ -792,3 +792,47 @@ fn journal_survives_sigkill_and_nothing_is_asked_twice() {
     }
     assert_clean_log(&srv.seen);
 }
+
+#[test]
+fn says_plainly_when_no_mail_server_answers_on_the_port() {
+    // Three domains whose MX addresses have nothing listening on the port: refused everywhere.
+    let port = free_port(Ipv4Addr::new(127, 0, 0, 8)).port().to_string();
+    let dns = DnsServer::start(
+        "a.test MX 10 mx.a.test\nmx.a.test A 127.0.0.8\n\
+         b.test MX 10 mx.b.test\nmx.b.test A 127.0.0.9\n\
+         c.test MX 10 mx.c.test\nmx.c.test A 127.0.0.8\n",
+    );
+    let out = run(
+        &[
+            "check",
+            "--allow-special-use-domains",
+            "--dns",
+            &dns.arg(),
+            "--smtp",
+            "--smtp-port",
+            &port,
+            "--smtp-timeout",
+            "1",
+            "--helo",
+            "probe.mailsift.test",
+            "--mail-from",
+            "verify@mailsift.test",
+            "x@a.test",
+            "y@b.test",
+            "z@c.test",
+        ],
+        b"",
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("outbound port {port} is probably blocked")),
+        "{err}"
+    );
+    assert!(err.contains("does not resolve"), "HELO preflight: {err}");
+    for l in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["verdict"], "unknown", "{v}");
+        assert_eq!(v["reason"], "connect_failed", "{v}");
+    }
+}
