@@ -88,8 +88,7 @@ fn suffix_edits(suffix: &str, tsuffix: &str) -> Option<usize> {
     if suffix == tsuffix {
         Some(0)
     } else if tld_slip(suffix, tsuffix)
-        || (osa_distance(suffix, tsuffix, 1) == 1
-            && !is_cc_tld(suffix.rsplit('.').next().unwrap_or(suffix)))
+        || (one_edit(suffix, tsuffix) && !is_cc_tld(suffix.rsplit('.').next().unwrap_or(suffix)))
     {
         Some(1)
     } else {
@@ -120,7 +119,7 @@ fn name_edits(name: &str, tname: &str) -> Option<usize> {
     if name == tname {
         Some(0)
     } else if tname.len() >= 5 {
-        (osa_distance(name, tname, 1) == 1).then_some(1)
+        one_edit(name, tname).then_some(1)
     } else if tname.len() >= 3
         && tname.bytes().all(|c| c.is_ascii_lowercase())
         && short_name_slip(name, tname)
@@ -128,6 +127,34 @@ fn name_edits(name: &str, tname: &str) -> Option<usize> {
         Some(1)
     } else {
         None
+    }
+}
+
+/// Whether `a` and `b` are exactly one edit apart (insert, delete, substitute, or swap two
+/// neighbours): `osa_distance(a, b, 1) == 1` in linear time.
+pub fn one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let i = short
+        .iter()
+        .zip(long)
+        .position(|(x, y)| x != y)
+        .unwrap_or(short.len());
+    if short.len() == long.len() {
+        if i == short.len() {
+            return false;
+        }
+        // Substitution, or two neighbours swapped.
+        short[i + 1..] == long[i + 1..]
+            || (i + 1 < short.len()
+                && short[i] == long[i + 1]
+                && short[i + 1] == long[i]
+                && short[i + 2..] == long[i + 2..])
+    } else {
+        short[i..] == long[i + 1..]
     }
 }
 
@@ -213,7 +240,7 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
         let score = match (name_edits(name, tname), suffix_edits(suffix, tsuffix)) {
             (Some(n), Some(s)) => Some(n + s),
             // One edit across the dot (`hotmailco.uk`, `gmai.lcom`) to a long name.
-            _ if name != tname && tname.len() >= 5 && osa_distance(domain, t, 1) == 1 => Some(1),
+            _ if name != tname && tname.len() >= 5 && one_edit(domain, t) => Some(1),
             _ => None,
         };
         if let Some(s) = score.filter(|&s| s > 0)
@@ -281,6 +308,19 @@ mod tests {
         assert!(!short_name_slip("loa", "aol"));
         assert!(!short_name_slip("aopl", "aol"));
         assert!(!short_name_slip("aok", "aol"));
+    }
+
+    #[test]
+    fn one_edit_agrees_with_the_distance() {
+        let words = [
+            "", "a", "ab", "ba", "abc", "acb", "bac", "abd", "abcd", "abdc", "gmail", "gmial",
+            "gmai", "gmaill", "gamil", "hotmail", "hotmial", "com", "con", "cmo", "co", "ocm",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(one_edit(a, b), osa_distance(a, b, 1) == 1, "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]
