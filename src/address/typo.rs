@@ -237,11 +237,13 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
         if suffix.is_empty() && (name == tname || name == t.replace('.', "")) {
             return Some(t);
         }
-        let score = match (name_edits(name, tname), suffix_edits(suffix, tsuffix)) {
-            (Some(n), Some(s)) => Some(n + s),
+        // The name first: it rules out almost every target, so the suffix is rarely compared.
+        let pair = name_edits(name, tname).and_then(|n| Some(n + suffix_edits(suffix, tsuffix)?));
+        let score = match pair {
+            Some(s) => Some(s),
             // One edit across the dot (`hotmailco.uk`, `gmai.lcom`) to a long name.
-            _ if name != tname && tname.len() >= 5 && one_edit(domain, t) => Some(1),
-            _ => None,
+            None if name != tname && tname.len() >= 5 && one_edit(domain, t) => Some(1),
+            None => None,
         };
         if let Some(s) = score.filter(|&s| s > 0)
             && best.is_none_or(|(b, _)| s < b)
