@@ -200,8 +200,23 @@ impl Scheduler {
             }
             let mut grey = Vec::new();
             let mut probe_grey = false;
+            // Set when no server of the domain could be reached, or the session failed before any
+            // RCPT TO (421 banner, our HELO or MAIL FROM refused, timeouts):
+            // the remaining groups of this round get the same answer without new connections.
+            let mut dead: Option<Outcome> = None;
             for (gi, group) in groups.into_iter().enumerate() {
-                let found = self.session(&targets, &group, pacer.as_ref()).await;
+                let found = match &dead {
+                    Some(o) => vec![o.clone(); group.len()],
+                    None => self.session(&targets, &group, pacer.as_ref()).await,
+                };
+                if dead.is_none()
+                    && !found.is_empty()
+                    && found.iter().all(|o| {
+                        matches!(o.evidence.stage.as_str(), "connect" | "banner" | "session")
+                    })
+                {
+                    dead = Some(found[0].clone());
+                }
                 for (i, (addr, mut o)) in group.into_iter().zip(found).enumerate() {
                     o.evidence.attempts = round;
                     if gi == 0 && i == 0 && probe_addr.as_deref() == Some(addr.as_str()) {

@@ -20,8 +20,7 @@ pub struct SmtpStage {
     journal: Option<Arc<Journal>>,
     known: Mutex<HashMap<String, Arc<Outcome>>>,
     catch_all: Mutex<HashMap<String, bool>>,
-    warnings: Mutex<Vec<String>>,
-    port_warned: AtomicBool,
+    port_blocked: AtomicBool,
     progress: bool,
 }
 
@@ -68,8 +67,7 @@ impl SmtpStage {
             journal: journal.map(Arc::new),
             known: Mutex::new(known),
             catch_all: Mutex::new(catch_all),
-            warnings: Mutex::new(Vec::new()),
-            port_warned: AtomicBool::new(false),
+            port_blocked: AtomicBool::new(false),
             progress: progress && std::io::stderr().is_terminal(),
         }
     }
@@ -106,18 +104,9 @@ impl SmtpStage {
         }
     }
 
-    /// Warnings to show once (DNS trouble, port 25 blocked, ...).
+    /// Warnings to show once at the end (DNS trouble). A blocked port is reported at once.
     pub fn take_warnings(&self) -> Vec<String> {
-        let mut w = self.dns.take_warnings();
-        w.append(&mut self.warnings.lock().unwrap_or_else(|p| p.into_inner()));
-        w
-    }
-
-    fn warn(&self, s: String) {
-        self.warnings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(s);
+        self.dns.take_warnings()
     }
 
     fn run_jobs(&self, jobs: Vec<DomainJob>) {
@@ -179,20 +168,24 @@ impl SmtpStage {
         }
     }
 
+    /// After a batch: when no server has ever greeted us and several could not be reached, say
+    /// so at once (on stderr, not at the end of a long run) and stop probing: the rest of the run
+    /// would only collect timeouts.
     fn check_port_blocked(&self) {
         let s = &self.sched.stats;
         let (greeted, unreachable) = (
             s.greeted.load(Ordering::Relaxed),
             s.unreachable.load(Ordering::Relaxed),
         );
-        if greeted == 0 && unreachable >= 3 && !self.port_warned.swap(true, Ordering::Relaxed) {
-            self.warn(format!(
-                "no mail server answered on port {} ({unreachable} connections refused or timed \
-                 out): outbound port {0} is probably blocked by your network or provider (most \
-                 ISPs and clouds block it). Those addresses are unknown (connect_failed / \
-                 smtp_timeout), not undeliverable; probe from a host that may use port 25",
-                self.sched.settings().port
-            ));
+        if greeted == 0 && unreachable >= 3 && !self.port_blocked.swap(true, Ordering::Relaxed) {
+            let port = self.sched.settings().port;
+            eprintln!(
+                "mailsift: warning: no mail server answered on port {port} ({unreachable} \
+                 connections refused or timed out): outbound port {port} is probably blocked \
+                 by your network or provider (most ISPs and clouds block it). Those addresses \
+                 are unknown (connect_failed / smtp_timeout), not undeliverable; the rest of \
+                 the run is not probed. Probe from a host that may use port {port}."
+            );
         }
     }
 }
@@ -228,6 +221,14 @@ impl Stage for SmtpStage {
                     continue;
                 };
                 if known.contains_key(&addr) {
+                    continue;
+                }
+                if self.port_blocked.load(Ordering::Relaxed) {
+                    r.smtp = Some(Arc::new(SmtpEvidence {
+                        message: Some("not probed: no mail server reachable on the port".into()),
+                        stage: "connect".into(),
+                        ..SmtpEvidence::default()
+                    }));
                     continue;
                 }
                 let hosts = ev.route.hosts();

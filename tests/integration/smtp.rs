@@ -327,8 +327,23 @@ fn falls_back_to_the_next_mx_when_refused_or_busy() {
     assert_clean_log(&up.seen);
 
     // Every MX refused: unknown, never undeliverable.
-    let r = rt.block_on(s.probe_domain(job("dead.test", &ips[..1], &["alice@dead.test"]), &|_| {}));
-    assert_eq!(r.outcomes[0].1.reason, Reason::ConnectFailed);
+    let mut st = settings(port);
+    st.batch = 2;
+    let s = Scheduler::new(st);
+    let many: Vec<String> = (0..10).map(|i| format!("u{i}@dead.test")).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let r = rt.block_on(s.probe_domain(job("dead.test", &ips[..1], &refs), &|_| {}));
+    assert!(
+        r.outcomes
+            .iter()
+            .all(|(_, o)| o.reason == Reason::ConnectFailed)
+    );
+    // Six groups (catch-all probe + 10 recipients, 2 a session), one connection attempt: the
+    // rest of the domain is not hammered once its servers cannot be reached.
+    assert_eq!(
+        s.stats.sessions.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
 }
 
 #[test]
@@ -828,6 +843,11 @@ fn says_plainly_when_no_mail_server_answers_on_the_port() {
     assert!(
         err.contains(&format!("outbound port {port} is probably blocked")),
         "{err}"
+    );
+    assert_eq!(
+        err.matches("probably blocked").count(),
+        1,
+        "said once: {err}"
     );
     assert!(err.contains("does not resolve"), "HELO preflight: {err}");
     for l in String::from_utf8_lossy(&out.stdout).lines() {
