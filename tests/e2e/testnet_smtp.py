@@ -11,6 +11,7 @@ the evidence must carry it. Prints one line per address and the score; exit 1 on
 """
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
@@ -46,7 +47,9 @@ def main():
     stdin = ''.join(r['address'] + '\n' for r in rows)
     cmd = [mailsift, 'check', '--dns', '127.0.0.1:5353', '--allow-special-use-domains',
            '--dns-timeout', '2', '--smtp', '--helo', 'probe.mailsift.test',
-           '--mail-from', 'verify@mailsift.test', '--smtp-timeout', '3',
+           # A new sender each run, so every greylisting triplet is new (as the testnet's own
+           # `verify` does), even when the testnet has been up for a while.
+           '--mail-from', 'verify-%d-%d@mailsift.test' % (os.getpid(), int(time.time())), '--smtp-timeout', '3',
            '--greylist-wait', '2', '--greylist-retries', '1', '--smtp-rate', '0', '-']
     t = time.time()
     out = subprocess.run(cmd, input=stdin.encode(), capture_output=True, timeout=600)
