@@ -621,13 +621,48 @@ struct Sequential {
     row_no: u64,
 }
 
-impl Sequential {
-    fn apply(&mut self, work: &mut ChunkWork, stage: Option<&dyn Stage>) {
-        if let Some(stage) = stage {
-            let mut recs: Vec<&mut AddressRecord> =
-                work.rows.iter_mut().map(|w| &mut w.rec).collect();
+/// Run the network stage over the records of several chunks at once.
+fn run_stage<'a>(works: impl Iterator<Item = &'a mut ChunkWork>, stage: Option<&dyn Stage>) {
+    if let Some(stage) = stage {
+        let mut recs: Vec<&mut AddressRecord> = works
+            .flat_map(|w| w.rows.iter_mut().map(|r| &mut r.rec))
+            .collect();
+        if !recs.is_empty() {
             stage.process(&mut recs);
         }
+    }
+}
+
+/// Chunks held for the network stage until it has a batch of [`Stage::batch_rows`] rows.
+struct Held<T> {
+    items: Vec<T>,
+    rows: usize,
+}
+
+impl<T> Held<T> {
+    fn new() -> Self {
+        Held {
+            items: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// Hold `item` of `rows` rows; true when the batch is full.
+    fn push(&mut self, item: T, rows: usize, batch: usize) -> bool {
+        self.items.push(item);
+        self.rows += rows;
+        self.rows >= batch
+    }
+
+    fn take(&mut self) -> Vec<T> {
+        self.rows = 0;
+        std::mem::take(&mut self.items)
+    }
+}
+
+impl Sequential {
+    /// Row numbers and duplicate detection, in input order (after the network stage).
+    fn apply(&mut self, work: &mut ChunkWork) {
         for w in work.rows.iter_mut() {
             self.row_no += 1;
             w.rec.row = self.row_no;
@@ -835,6 +870,7 @@ pub fn run(
     };
     let mut progress = Progress::new(cfg.progress, input_len);
     let mut bytes_done: u64 = 0;
+    let batch_rows = stage.map_or(0, Stage::batch_rows);
     let pools = Pools {
         chunks: chunk_pool,
         rows: rows_pool,
@@ -843,15 +879,30 @@ pub fn run(
     if threads == 1 {
         // Everything on this thread, in turn.
         let (mut chunker, mut first, mut writers) = (chunker, first, writers);
-        while let Some((chunk, b)) = next_input(&mut chunker, &mut first)? {
-            bytes_done = bytes_done.max(b);
-            let mut work = analyze_chunk(chunk, layout, &cfg.analyze, &pools.rows);
-            seq_state.apply(&mut work, stage);
-            tally.merge(&decide(&mut work, &cfg.reject));
-            let out = serialize_chunk(&work, &sopts, &pools.out);
-            pools.recycle(work);
-            writers.write(vec![out])?;
-            progress.update(seq_state.row_no, bytes_done);
+        let mut held = Held::new();
+        let mut more = true;
+        while more {
+            match next_input(&mut chunker, &mut first)? {
+                Some((chunk, b)) => {
+                    bytes_done = bytes_done.max(b);
+                    let work = analyze_chunk(chunk, layout, &cfg.analyze, &pools.rows);
+                    let rows = work.rows.len();
+                    if !held.push(work, rows, batch_rows) {
+                        continue;
+                    }
+                }
+                None => more = false,
+            }
+            let mut works = held.take();
+            run_stage(works.iter_mut(), stage);
+            for mut work in works {
+                seq_state.apply(&mut work);
+                tally.merge(&decide(&mut work, &cfg.reject));
+                let out = serialize_chunk(&work, &sopts, &pools.out);
+                pools.recycle(work);
+                writers.write(vec![out])?;
+                progress.update(seq_state.row_no, bytes_done);
+            }
         }
         progress.finish();
         writers.flush()?;
@@ -928,6 +979,7 @@ pub fn run(
             Ok(tally)
         })?;
         let mut waiting = std::collections::BTreeMap::new();
+        let mut held = Held::new();
         let mut next = 0u64;
         let mut total: Option<u64> = None;
         let mut failure = None;
@@ -943,20 +995,30 @@ pub fn run(
                 }
                 Err(_) => break,
             }
-            while let Some((b, mut work)) = waiting.remove(&next) {
+            let mut full = false;
+            while let Some((b, work)) = waiting.remove(&next) {
                 bytes_done = bytes_done.max(b);
-                seq_state.apply(&mut work, stage);
+                let rows = work.rows.len();
+                full |= held.push((next, work), rows, batch_rows);
+                // Held chunks do not count against the reader's window (the batch bounds them).
+                let _ = permit_tx.send(());
+                next += 1;
+            }
+            if !(full || total.is_some_and(|t| next >= t) || failure.is_some()) {
+                continue;
+            }
+            let mut works = held.take();
+            run_stage(works.iter_mut().map(|(_, w)| w), stage);
+            for (seq, mut work) in works {
+                seq_state.apply(&mut work);
                 let (sopts, out_pool, wtx) = (sopts.clone(), pools.out.clone(), wtx.clone());
                 let (pools2, reject) = (pools.clone(), reject.clone());
-                let seq = next;
                 pool.spawn(seq, move || {
                     let t = decide(&mut work, &reject);
                     let out = serialize_chunk(&work, &sopts, &out_pool);
                     pools2.recycle(work);
                     let _ = wtx.send((seq, out, t));
                 });
-                let _ = permit_tx.send(());
-                next += 1;
                 progress.update(seq_state.row_no, bytes_done);
             }
         }

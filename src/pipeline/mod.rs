@@ -20,6 +20,13 @@ use crate::model::AddressRecord;
 pub trait Stage: Sync {
     /// Refine the verdicts of a batch of records in place.
     fn process(&self, records: &mut [&mut AddressRecord]);
+
+    /// Rows the pipeline should gather (across its input chunks) before calling
+    /// [`Stage::process`]: 0 for one call per chunk. Slow stages (SMTP, with its greylisting
+    /// waits) see more domains at once with a larger batch.
+    fn batch_rows(&self) -> usize {
+        0
+    }
 }
 
 /// A free list of reusable buffers shared between pipeline threads, so that big buffers are

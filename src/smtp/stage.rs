@@ -201,7 +201,15 @@ pub fn apply(r: &mut AddressRecord, o: &Outcome) {
     r.smtp = Some(Arc::new(o.evidence.clone()));
 }
 
+/// Rows `clean` gathers before probing: greylisting waits and per-domain sessions then cover
+/// many domains at once instead of one input chunk's.
+pub const SMTP_BATCH_ROWS: usize = 20_000;
+
 impl Stage for SmtpStage {
+    fn batch_rows(&self) -> usize {
+        SMTP_BATCH_ROWS
+    }
+
     fn process(&self, records: &mut [&mut AddressRecord]) {
         self.dns.process(records);
         let mut jobs: HashMap<String, DomainJob> = HashMap::new();

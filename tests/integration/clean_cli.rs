@@ -183,3 +183,93 @@ fn threads_give_identical_output() {
     assert_eq!(a.results.len(), 30_000);
     assert_eq!(records(&a.rejects).len(), 30_000 - 7000);
 }
+
+/// A stage that marks valid addresses accepted and records the size of each call.
+struct CountingStage {
+    calls: std::sync::Mutex<Vec<usize>>,
+    batch: usize,
+}
+
+impl mailsift::pipeline::Stage for CountingStage {
+    fn process(&self, records: &mut [&mut mailsift::model::AddressRecord]) {
+        self.calls.lock().unwrap().push(records.len());
+        for r in records.iter_mut().filter(|r| r.valid) {
+            r.reason = mailsift::model::Reason::Accepted;
+            r.verdict = mailsift::model::Verdict::Deliverable;
+        }
+    }
+
+    fn batch_rows(&self) -> usize {
+        self.batch
+    }
+}
+
+#[test]
+fn a_stage_can_gather_rows_across_chunks_without_changing_the_output() {
+    use super::support::SharedBuf;
+    use mailsift::pipeline::clean::{self, CleanConfig, CleanSinks};
+    // About 1.3 MB: several input chunks.
+    let mut input = b"email,name\n".to_vec();
+    for i in 0..60_000 {
+        input.extend(format!("user{i}@example{}.com,Name {i}\n", i % 97).as_bytes());
+        if i % 1000 == 0 {
+            input.extend(b"not-an-address,x\n");
+        }
+    }
+    let mut outputs = Vec::new();
+    let mut per_chunk = 0;
+    for threads in [1, 2] {
+        for batch in [0, 25_000] {
+            let stage = CountingStage {
+                calls: Default::default(),
+                batch,
+            };
+            let (c, j, r) = (
+                SharedBuf::default(),
+                SharedBuf::default(),
+                SharedBuf::default(),
+            );
+            let cfg = CleanConfig {
+                threads,
+                progress: false,
+                ..CleanConfig::default()
+            };
+            let sinks = CleanSinks {
+                clean: Box::new(c.clone()),
+                rejects: Box::new(j.clone()),
+                results: Some(Box::new(r.clone())),
+            };
+            let s = clean::run(
+                Box::new(std::io::Cursor::new(input.clone())),
+                Some(input.len() as u64),
+                &cfg,
+                sinks,
+                Some(&stage),
+            )
+            .unwrap();
+            assert_eq!(s.rows_in, 60_060);
+            let calls = stage.calls.lock().unwrap().clone();
+            assert_eq!(calls.iter().sum::<usize>(), 60_060);
+            if batch == 0 {
+                assert!(calls.len() >= 4, "one call per chunk: {calls:?}");
+                per_chunk = calls.len();
+            } else {
+                assert!(calls.len() < per_chunk, "{calls:?}");
+                let (last, full) = calls.split_last().unwrap();
+                assert!(full.iter().all(|&n| n >= 25_000), "{calls:?}");
+                assert!(*last > 0);
+            }
+            outputs.push((c.bytes(), j.bytes(), r.bytes()));
+        }
+    }
+    for o in &outputs[1..] {
+        assert!(
+            o == &outputs[0],
+            "the same output whatever the batching and threads"
+        );
+    }
+    let results = String::from_utf8(outputs[0].2.clone()).unwrap();
+    let last: serde_json::Value = serde_json::from_str(results.lines().last().unwrap()).unwrap();
+    assert_eq!(last["row"], 60_060);
+    assert_eq!(last["reason"], "accepted");
+}
