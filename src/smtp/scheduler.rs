@@ -294,9 +294,11 @@ impl Scheduler {
         while i < targets.len() {
             let target = &targets[i];
             let out = {
-                let _all = self.global.acquire().await;
+                // The host's gate first: a task waiting for a busy host must not hold one of
+                // the global permits that tasks for other hosts could use.
                 let gate = self.host_gate(target.addr.ip());
                 let _host = gate.acquire().await;
+                let _all = self.global.acquire().await;
                 self.stats.sessions.fetch_add(1, Ordering::Relaxed);
                 let mut cfg = self.settings.session.clone();
                 cfg.starttls = starttls;
