@@ -175,7 +175,27 @@ impl Session {
         self.state = State::MailFrom;
         self.in_txn = 0;
         let from = self.cfg.mail_from.clone();
-        self.send(format!("MAIL FROM:<{from}>"))
+        // Internationalised recipients (RFC 6531) need SMTPUTF8: ask for it when the server
+        // offers it, else they cannot be asked about at all.
+        let mut utf8 = false;
+        for (r, res) in self.recipients.iter().zip(self.results.iter_mut()) {
+            if res.is_none() && !r.is_ascii() {
+                if self.offered_smtputf8 {
+                    utf8 = true;
+                } else {
+                    *res = Some(RcptResult::BadPath(PathError(
+                        "the server does not offer SMTPUTF8 (RFC 6531) for this internationalised \
+                         address"
+                            .into(),
+                    )));
+                }
+            }
+        }
+        if utf8 {
+            self.send(format!("MAIL FROM:<{from}> SMTPUTF8"))
+        } else {
+            self.send(format!("MAIL FROM:<{from}>"))
+        }
     }
 
     fn next_rcpt(&mut self) -> Action {
@@ -387,6 +407,32 @@ mod tests {
             s.on_reply(&reply("452 4.5.3 Too many recipients\r\n")),
             cmd("QUIT".into())
         );
+    }
+
+    #[test]
+    fn internationalised_recipients_need_smtputf8() {
+        let rcpts = vec!["jörg@example.de".to_string(), "a@ok.test".to_string()];
+        let mut s = Session::new(cfg(), rcpts.clone()).unwrap();
+        s.on_reply(&reply("220 mx\r\n"));
+        assert_eq!(
+            s.on_reply(&reply("250-mx\r\n250 SMTPUTF8\r\n")),
+            cmd("MAIL FROM:<bounce@example.net> SMTPUTF8".into())
+        );
+        assert_eq!(
+            s.on_reply(&reply("250 ok\r\n")),
+            cmd("RCPT TO:<jörg@example.de>".into())
+        );
+        let mut s = Session::new(cfg(), rcpts).unwrap();
+        s.on_reply(&reply("220 mx\r\n"));
+        assert_eq!(
+            s.on_reply(&reply("250 mx\r\n")),
+            cmd("MAIL FROM:<bounce@example.net>".into())
+        );
+        assert_eq!(
+            s.on_reply(&reply("250 ok\r\n")),
+            cmd("RCPT TO:<a@ok.test>".into())
+        );
+        assert!(matches!(&s.results()[0], Some(RcptResult::BadPath(_))));
     }
 
     #[test]

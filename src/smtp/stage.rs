@@ -33,6 +33,16 @@ pub fn unverifiable(hosts: &[MxHost]) -> Option<&'static str> {
     table.lookup(&hosts.first()?.host)
 }
 
+/// The address to ask about: the all-ASCII form, or for an internationalised local part
+/// (RFC 6531) the normalised local part at the A-label domain.
+fn probe_address(r: &AddressRecord) -> Option<String> {
+    if let Some(a) = r.ascii() {
+        return Some(a.to_owned());
+    }
+    let (local, _) = r.normalized.as_deref()?.rsplit_once('@')?;
+    Some(format!("{local}@{}", r.dns.as_ref()?.domain))
+}
+
 fn eligible(r: &AddressRecord) -> bool {
     r.valid
         && matches!(r.reason, Reason::NotChecked | Reason::RoleAccount)
@@ -218,14 +228,7 @@ impl Stage for SmtpStage {
             let ca = self.catch_all.lock().unwrap_or_else(|p| p.into_inner());
             for r in records.iter_mut().filter(|r| eligible(r)) {
                 let Some(ev) = r.dns.clone() else { continue };
-                let Some(addr) = r.ascii().map(str::to_owned) else {
-                    r.smtp = Some(Arc::new(SmtpEvidence {
-                        message: Some(
-                            "not probed: the local part is not ASCII (needs SMTPUTF8)".into(),
-                        ),
-                        stage: "rcpt".into(),
-                        ..SmtpEvidence::default()
-                    }));
+                let Some(addr) = probe_address(r) else {
                     continue;
                 };
                 if known.contains_key(&addr) {
@@ -277,7 +280,7 @@ impl Stage for SmtpStage {
         }
         let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         for r in records.iter_mut().filter(|r| eligible(r)) {
-            if let Some(o) = r.ascii().and_then(|a| known.get(a)) {
+            if let Some(o) = probe_address(r).and_then(|a| known.get(&a)) {
                 apply(r, o);
             }
         }

@@ -60,6 +60,7 @@ fn assert_clean_log(seen: &Seen) {
             || c.starts_with("HELO probe.mailsift.test")
             || c == "STARTTLS"
             || c == "MAIL FROM:<verify@mailsift.test>"
+            || c == "MAIL FROM:<verify@mailsift.test> SMTPUTF8"
             || (c.starts_with("RCPT TO:<")
                 && c.ends_with('>')
                 && c.matches('<').count() == 1
@@ -854,5 +855,53 @@ fn says_plainly_when_no_mail_server_answers_on_the_port() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
         assert_eq!(v["verdict"], "unknown", "{v}");
         assert_eq!(v["reason"], "connect_failed", "{v}");
+    }
+}
+
+#[test]
+fn internationalised_local_parts_use_smtputf8_when_offered() {
+    let rt = rt();
+    for offered in [true, false] {
+        let srv = start(Script {
+            users: vec!["jörg".into()],
+            smtputf8: offered,
+            ..Script::default()
+        });
+        let r = rt.block_on(Scheduler::new(settings(srv.addr.port())).probe_domain(
+            job(
+                "ok.test",
+                &[srv.addr.ip()],
+                &["jörg@ok.test", "jürgen@ok.test"],
+            ),
+            &|_| {},
+        ));
+        let log = srv.seen.commands();
+        if offered {
+            assert_eq!(
+                reasons_of(&r),
+                [
+                    ("jörg@ok.test".to_string(), Reason::Accepted),
+                    ("jürgen@ok.test".to_string(), Reason::MailboxNotFound)
+                ]
+            );
+            assert!(log.contains(&"MAIL FROM:<verify@mailsift.test> SMTPUTF8".to_string()));
+        } else {
+            // Never sent raw UTF-8 to a server that did not offer SMTPUTF8: not checked.
+            assert!(
+                r.outcomes
+                    .iter()
+                    .all(|(_, o)| o.reason == Reason::NotChecked)
+            );
+            assert!(
+                r.outcomes[0]
+                    .1
+                    .evidence
+                    .message
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("SMTPUTF8")
+            );
+            assert!(log.iter().all(|c| c.is_ascii()), "{log:?}");
+        }
     }
 }

@@ -47,6 +47,8 @@ pub struct Script {
     pub starttls: bool,
     /// Recipients allowed per transaction (452 4.5.3 beyond).
     pub max_rcpt: Option<usize>,
+    /// Offer SMTPUTF8 (RFC 6531); without it a non-ASCII RCPT TO gets 553 5.6.7.
+    pub smtputf8: bool,
 }
 
 impl Default for Script {
@@ -60,6 +62,7 @@ impl Default for Script {
             latency: Duration::ZERO,
             starttls: false,
             max_rcpt: None,
+            smtputf8: false,
         }
     }
 }
@@ -204,10 +207,15 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
         seen.log.lock().unwrap().push(cmd.clone());
         let up = cmd.to_ascii_uppercase();
         let reply: String = if up.starts_with("EHLO") {
-            if script.starttls && !tls {
-                "250-mx.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n".into()
+            let utf8 = if script.smtputf8 {
+                "250-SMTPUTF8\r\n"
             } else {
-                "250-mx.test\r\n250 PIPELINING\r\n".into()
+                ""
+            };
+            if script.starttls && !tls {
+                format!("250-mx.test\r\n{utf8}250-PIPELINING\r\n250 STARTTLS\r\n")
+            } else {
+                format!("250-mx.test\r\n{utf8}250 PIPELINING\r\n")
             }
         } else if up.starts_with("HELO") {
             "250 mx.test\r\n".into()
@@ -221,6 +229,8 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
         } else if up.starts_with("MAIL FROM:") {
             in_txn = 0;
             "250 2.1.0 Ok\r\n".into()
+        } else if up.starts_with("RCPT TO:") && !cmd.is_ascii() && !script.smtputf8 {
+            "553 5.6.7 Non-ASCII address without SMTPUTF8\r\n".into()
         } else if up.starts_with("RCPT TO:") {
             in_txn += 1;
             rcpt_reply(&cmd, script, seen, in_txn)
