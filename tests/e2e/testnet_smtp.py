@@ -8,6 +8,8 @@ Runs `mailsift check --smtp` on every address of expected.csv (short timeouts, a
 wait that postgrey's delay outlasts) and asserts that each address gets the verdict and reason its
 `expected_status` names, mapped to mailsift's vocabulary below; where the row gives an SMTP code,
 the evidence must carry it. Prints one line per address and the score; exit 1 on any mismatch.
+Needs a freshly started testnet (`up --restart`): postgrey whitelists clients that passed
+greylisting before, and then greylist.test no longer greylists.
 """
 import csv
 import json
