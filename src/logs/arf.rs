@@ -22,7 +22,8 @@ pub struct Complaint {
 pub fn is_arf(data: &[u8]) -> bool {
     let head = &data[..data.len().min(64 * 1024)];
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
-    memchr::memmem::find(&lower, b"feedback-report").is_some() || memchr::memmem::find(&lower, b"\nfeedback-type:").is_some()
+    memchr::memmem::find(&lower, b"feedback-report").is_some()
+        || memchr::memmem::find(&lower, b"\nfeedback-type:").is_some()
 }
 
 fn header_value(lines: &[&str], name: &str) -> Option<String> {
@@ -50,22 +51,33 @@ fn addr(v: &str) -> String {
         (Some(a), Some(b)) if a < b => &v[a + 1..b],
         _ => v.split_whitespace().next().unwrap_or(""),
     };
-    v.trim_matches(|c: char| c == '"' || c == ',' || c == ';').to_ascii_lowercase()
+    v.trim_matches(|c: char| c == '"' || c == ',' || c == ';')
+        .to_ascii_lowercase()
 }
 
 /// Parse a complaint message; `None` when it holds no feedback report.
 pub fn parse(data: &[u8]) -> Option<Complaint> {
     let text = String::from_utf8_lossy(&data[..data.len().min(1 << 20)]);
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
-    let ft_at = lines.iter().position(|l| {
-        l.len() > 14 && l[..14].eq_ignore_ascii_case("feedback-type:")
-    })?;
+    let ft_at = lines
+        .iter()
+        .position(|l| l.len() > 14 && l[..14].eq_ignore_ascii_case("feedback-type:"))?;
     // the feedback-report block: from its first field to the next blank line
-    let start = lines[..ft_at].iter().rposition(|l| l.trim().is_empty()).map(|i| i + 1).unwrap_or(0);
-    let end = lines[ft_at..].iter().position(|l| l.trim().is_empty()).map(|i| ft_at + i).unwrap_or(lines.len());
+    let start = lines[..ft_at]
+        .iter()
+        .rposition(|l| l.trim().is_empty())
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let end = lines[ft_at..]
+        .iter()
+        .position(|l| l.trim().is_empty())
+        .map(|i| ft_at + i)
+        .unwrap_or(lines.len());
     let block = &lines[start..end];
     let mut c = Complaint {
-        feedback_type: header_value(block, "Feedback-Type").unwrap_or_default().to_ascii_lowercase(),
+        feedback_type: header_value(block, "Feedback-Type")
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
         ..Default::default()
     };
     c.recipient = header_value(block, "Original-Rcpt-To")
@@ -76,7 +88,8 @@ pub fn parse(data: &[u8]) -> Option<Complaint> {
         // the embedded original message's To:
         if let Some(orig) = lines[end..].iter().position(|l| {
             let l = l.to_ascii_lowercase();
-            l.starts_with("content-type:") && (l.contains("message/rfc822") || l.contains("text/rfc822-headers"))
+            l.starts_with("content-type:")
+                && (l.contains("message/rfc822") || l.contains("text/rfc822-headers"))
         }) {
             let rest = &lines[end + orig..];
             if let Some(to) = header_value(rest, "To") {
@@ -85,9 +98,14 @@ pub fn parse(data: &[u8]) -> Option<Complaint> {
         }
     }
     c.reporter = header_value(block, "User-Agent")
-        .or_else(|| header_value(&lines, "From").map(|f| addr(&f).rsplit('@').next().unwrap_or("").to_string()))
+        .or_else(|| {
+            header_value(&lines, "From")
+                .map(|f| addr(&f).rsplit('@').next().unwrap_or("").to_string())
+        })
         .unwrap_or_default();
-    c.reported_domain = header_value(block, "Reported-Domain").unwrap_or_default().to_ascii_lowercase();
+    c.reported_domain = header_value(block, "Reported-Domain")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     c.source_ip = header_value(block, "Source-IP").unwrap_or_default();
     Some(c)
 }

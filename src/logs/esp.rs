@@ -122,19 +122,28 @@ pub fn bounce_class(status: &str, text: &str) -> BounceClass {
 }
 
 fn iso_time(s: &str) -> i64 {
-    super::time::parse_iso(s.as_bytes()).map(|x| x.0).unwrap_or(0)
+    super::time::parse_iso(s.as_bytes())
+        .map(|x| x.0)
+        .unwrap_or(0)
 }
 
 /// Detect the flavor of one JSON record.
 pub fn detect(v: &Value) -> Option<Flavor> {
     let o = v.as_object()?;
-    if o.contains_key("sg_event_id") || o.contains_key("sg_message_id") || o.contains_key("smtp-id") {
+    if o.contains_key("sg_event_id") || o.contains_key("sg_message_id") || o.contains_key("smtp-id")
+    {
         Some(Flavor::SendGrid)
     } else if o.contains_key("RecordType") {
         Some(Flavor::Postmark)
-    } else if o.contains_key("eventType") || o.contains_key("notificationType") || o.get("Type").is_some_and(|t| t == "Notification") {
+    } else if o.contains_key("eventType")
+        || o.contains_key("notificationType")
+        || o.get("Type").is_some_and(|t| t == "Notification")
+    {
         Some(Flavor::Ses)
-    } else if o.contains_key("event-data") || o.contains_key("log-level") || (o.contains_key("event") && o.contains_key("recipient")) {
+    } else if o.contains_key("event-data")
+        || o.contains_key("log-level")
+        || (o.contains_key("event") && o.contains_key("recipient"))
+    {
         Some(Flavor::Mailgun)
     } else if o.contains_key("event") && o.contains_key("email") {
         Some(Flavor::SendGrid)
@@ -150,7 +159,11 @@ pub fn sniff(line: &[u8]) -> Option<Flavor> {
         Some(Flavor::SendGrid)
     } else if has(b"\"RecordType\"") {
         Some(Flavor::Postmark)
-    } else if has(b"\"eventType\"") || has(b"\"notificationType\"") || has(b"\"Type\":\"Notification\"") || has(b"\"Type\" : \"Notification\"") {
+    } else if has(b"\"eventType\"")
+        || has(b"\"notificationType\"")
+        || has(b"\"Type\":\"Notification\"")
+        || has(b"\"Type\" : \"Notification\"")
+    {
         Some(Flavor::Ses)
     } else if has(b"\"log-level\"") || has(b"\"event-data\"") || has(b"\"recipient\"") {
         Some(Flavor::Mailgun)
@@ -214,7 +227,10 @@ fn sendgrid_event<'a>(r: SendGrid<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
             if s(&r.kind) == "blocked" || ev == "blocked" {
                 Kind::Bounce(BounceClass::Block)
             } else {
-                Kind::Bounce(sendgrid_class(s(&r.bounce_classification)).unwrap_or_else(|| bounce_class(s(&r.status), s(&r.reason))))
+                Kind::Bounce(
+                    sendgrid_class(s(&r.bounce_classification))
+                        .unwrap_or_else(|| bounce_class(s(&r.status), s(&r.reason))),
+                )
             }
         }
         "open" => Kind::Open(r.sg_machine_open.unwrap_or(false)),
@@ -249,7 +265,11 @@ fn sendgrid_event<'a>(r: SendGrid<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         campaign,
         time: r.timestamp.unwrap_or(0.0) as i64,
         status: r.status.unwrap_or_default(),
-        drop_reason: if kind == Kind::Dropped { r.reason.unwrap_or_default() } else { Cow::Borrowed("") },
+        drop_reason: if kind == Kind::Dropped {
+            r.reason.unwrap_or_default()
+        } else {
+            Cow::Borrowed("")
+        },
         text,
     });
 }
@@ -309,8 +329,18 @@ struct Mailgun<'a> {
 
 fn mailgun_event<'a>(r: Mailgun<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
     let st = r.status.unwrap_or_default();
-    let reason = r.reason.as_ref().and_then(|v| v.as_str()).unwrap_or("").to_string();
-    let text = st.message.clone().filter(|m| !m.is_empty()).or(st.description.clone()).unwrap_or_default();
+    let reason = r
+        .reason
+        .as_ref()
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string();
+    let text = st
+        .message
+        .clone()
+        .filter(|m| !m.is_empty())
+        .or(st.description.clone())
+        .unwrap_or_default();
     let status: Cow<'a, str> = st
         .bounce_code
         .clone()
@@ -321,7 +351,10 @@ fn mailgun_event<'a>(r: Mailgun<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         "failed" | "rejected" => {
             if s(&r.severity) == "temporary" {
                 Kind::Deferred
-            } else if reason.starts_with("suppress") || st.code == Some(605) || s(&r.event) == "rejected" {
+            } else if reason.starts_with("suppress")
+                || st.code == Some(605)
+                || s(&r.event) == "rejected"
+            {
                 Kind::Dropped
             } else {
                 Kind::Bounce(bounce_class(&status, &text))
@@ -343,11 +376,18 @@ fn mailgun_event<'a>(r: Mailgun<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         id: r.id,
         message,
         email: r.recipient.unwrap_or_default(),
-        campaign: r.tags.and_then(|t| t.into_iter().next()).unwrap_or_default(),
+        campaign: r
+            .tags
+            .and_then(|t| t.into_iter().next())
+            .unwrap_or_default(),
         time: r.timestamp.unwrap_or(0.0) as i64,
         text,
         status,
-        drop_reason: if kind == Kind::Dropped { Cow::Owned(reason) } else { Cow::Borrowed("") },
+        drop_reason: if kind == Kind::Dropped {
+            Cow::Owned(reason)
+        } else {
+            Cow::Borrowed("")
+        },
     });
 }
 
@@ -447,7 +487,11 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         return;
     }
     let mail = r.mail.unwrap_or_default();
-    let ty = r.event_type.as_deref().or(r.notification_type.as_deref()).unwrap_or("");
+    let ty = r
+        .event_type
+        .as_deref()
+        .or(r.notification_type.as_deref())
+        .unwrap_or("");
     let message = mail.message_id.unwrap_or_default();
     let campaign = mail
         .tags
@@ -475,7 +519,11 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         }
         "Delivery" => {
             let d = r.delivery.unwrap_or_default();
-            let rc = if d.recipients.is_empty() { mail.destination.clone() } else { d.recipients.clone() };
+            let rc = if d.recipients.is_empty() {
+                mail.destination.clone()
+            } else {
+                d.recipients.clone()
+            };
             for e in rc {
                 let mut ev = base(Kind::Delivered, e, &d.timestamp);
                 ev.text = d.smtp_response.clone().unwrap_or_default();
@@ -485,7 +533,11 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         "DeliveryDelay" => {
             let d = r.delivery_delay.unwrap_or_default();
             for rc in d.delayed_recipients {
-                let mut ev = base(Kind::Deferred, rc.email_address.unwrap_or_default(), &d.timestamp);
+                let mut ev = base(
+                    Kind::Deferred,
+                    rc.email_address.unwrap_or_default(),
+                    &d.timestamp,
+                );
                 ev.text = rc.diagnostic_code.unwrap_or_default();
                 ev.status = rc.status.unwrap_or_default();
                 out(ev);
@@ -519,7 +571,11 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         "Complaint" => {
             let d = r.complaint.unwrap_or_default();
             for rc in d.complained_recipients {
-                out(base(Kind::SpamReport, rc.email_address.unwrap_or_default(), &d.timestamp));
+                out(base(
+                    Kind::SpamReport,
+                    rc.email_address.unwrap_or_default(),
+                    &d.timestamp,
+                ));
             }
         }
         "Open" => {
@@ -611,27 +667,43 @@ fn postmark_event<'a>(r: Postmark<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
             "Transient" => Kind::Deferred,
             "HardBounce" | "BadEmailAddress" | "DnsError" => Kind::Bounce(BounceClass::Hard),
             "SoftBounce" | "AutoResponder" => Kind::Bounce(BounceClass::Soft),
-            "SpamNotification" | "Blocked" | "ContentRelated" | "VirusNotification" => Kind::Bounce(BounceClass::Block),
+            "SpamNotification" | "Blocked" | "ContentRelated" | "VirusNotification" => {
+                Kind::Bounce(BounceClass::Block)
+            }
             "ManuallyDeactivated" | "InboxPlacement" => Kind::Dropped,
             "SpamComplaint" => Kind::SpamReport,
             "Unsubscribe" => Kind::Unsubscribe(false),
             _ => Kind::Bounce(bounce_class("", s(&r.details))),
         },
         "SpamComplaint" => Kind::SpamReport,
-        "Open" => Kind::Open(r.client.as_ref().is_some_and(|c| s(&c.name).contains("Privacy Protection"))),
+        "Open" => Kind::Open(
+            r.client
+                .as_ref()
+                .is_some_and(|c| s(&c.name).contains("Privacy Protection")),
+        ),
         "Click" => Kind::Click,
         "SubscriptionChange" => Kind::Unsubscribe(false),
         _ => return,
     };
-    let time = [&r.delivered_at, &r.bounced_at, &r.received_at, &r.changed_at]
-        .into_iter()
-        .find_map(|t| t.as_deref().map(iso_time))
-        .unwrap_or(0);
+    let time = [
+        &r.delivered_at,
+        &r.bounced_at,
+        &r.received_at,
+        &r.changed_at,
+    ]
+    .into_iter()
+    .find_map(|t| t.as_deref().map(iso_time))
+    .unwrap_or(0);
     let id = match (&r.id, s(&r.record_type)) {
         (Some(v), "Bounce" | "SpamComplaint") => Some(Cow::Owned(format!("pm-{v}"))),
         _ => None,
     };
-    let text = r.details.clone().filter(|d| !d.is_empty()).or(r.description.clone()).unwrap_or_default();
+    let text = r
+        .details
+        .clone()
+        .filter(|d| !d.is_empty())
+        .or(r.description.clone())
+        .unwrap_or_default();
     out(EspEvent {
         kind,
         id,
@@ -640,7 +712,11 @@ fn postmark_event<'a>(r: Postmark<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         campaign: r.tag.unwrap_or_default(),
         time,
         status: Cow::Owned(super::status_code(&text).to_string()),
-        drop_reason: if kind == Kind::Dropped { Cow::Owned(ty.to_string()) } else { Cow::Borrowed("") },
+        drop_reason: if kind == Kind::Dropped {
+            Cow::Owned(ty.to_string())
+        } else {
+            Cow::Borrowed("")
+        },
         text,
     });
 }
@@ -651,16 +727,28 @@ fn postmark_event<'a>(r: Postmark<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
 /// is not valid JSON of that shape.
 pub fn parse_record<'a>(flavor: Flavor, json: &'a str, out: &mut dyn FnMut(EspEvent<'a>)) -> bool {
     match flavor {
-        Flavor::SendGrid => serde_json::from_str::<SendGrid<'a>>(json).map(|r| sendgrid_event(r, out)).is_ok(),
+        Flavor::SendGrid => serde_json::from_str::<SendGrid<'a>>(json)
+            .map(|r| sendgrid_event(r, out))
+            .is_ok(),
         Flavor::Mailgun => {
             // webhook payloads wrap the event in "event-data"
             if json.contains("\"event-data\"") {
-                return parse_value(flavor, serde_json::from_str(json).unwrap_or(Value::Null), &mut |e| out(into_owned(e)));
+                return parse_value(
+                    flavor,
+                    serde_json::from_str(json).unwrap_or(Value::Null),
+                    &mut |e| out(into_owned(e)),
+                );
             }
-            serde_json::from_str::<Mailgun<'a>>(json).map(|r| mailgun_event(r, out)).is_ok()
+            serde_json::from_str::<Mailgun<'a>>(json)
+                .map(|r| mailgun_event(r, out))
+                .is_ok()
         }
-        Flavor::Ses => serde_json::from_str::<Ses<'a>>(json).map(|r| ses_event(r, out)).is_ok(),
-        Flavor::Postmark => serde_json::from_str::<Postmark<'a>>(json).map(|r| postmark_event(r, out)).is_ok(),
+        Flavor::Ses => serde_json::from_str::<Ses<'a>>(json)
+            .map(|r| ses_event(r, out))
+            .is_ok(),
+        Flavor::Postmark => serde_json::from_str::<Postmark<'a>>(json)
+            .map(|r| postmark_event(r, out))
+            .is_ok(),
     }
 }
 
@@ -706,30 +794,54 @@ pub fn csv_event(get: &dyn Fn(&str) -> Option<String>) -> Option<EspEvent<'stati
         "bounce" | "blocked" => {
             if get("bounce_type").as_deref() == Some("blocked") || ev == "blocked" {
                 Kind::Bounce(BounceClass::Block)
-            } else if let Some(c) = sendgrid_class(&get("bounce_classification").unwrap_or_default()) {
+            } else if let Some(c) =
+                sendgrid_class(&get("bounce_classification").unwrap_or_default())
+            {
                 Kind::Bounce(c)
             } else {
-                Kind::Bounce(bounce_class(&get("status").unwrap_or_default(), &get("response").or(get("reason")).unwrap_or_default()))
+                Kind::Bounce(bounce_class(
+                    &get("status").unwrap_or_default(),
+                    &get("response").or(get("reason")).unwrap_or_default(),
+                ))
             }
         }
-        "open" => Kind::Open(matches!(get("machine_open").as_deref(), Some("true" | "1" | "True"))),
+        "open" => Kind::Open(matches!(
+            get("machine_open").as_deref(),
+            Some("true" | "1" | "True")
+        )),
         "click" => Kind::Click,
         "spamreport" => Kind::SpamReport,
         "unsubscribe" => Kind::Unsubscribe(false),
         "group_unsubscribe" => Kind::Unsubscribe(true),
         _ => return None,
     };
-    let time = get("timestamp").and_then(|t| t.parse::<f64>().ok()).map(|t| t as i64).unwrap_or_else(|| iso_time(&get("iso_time").unwrap_or_default()));
+    let time = get("timestamp")
+        .and_then(|t| t.parse::<f64>().ok())
+        .map(|t| t as i64)
+        .unwrap_or_else(|| iso_time(&get("iso_time").unwrap_or_default()));
     Some(EspEvent {
         kind,
         id: get("event_id").or(get("sg_event_id")).map(Cow::Owned),
-        message: Cow::Owned(get("message_id").or(get("sg_message_id")).unwrap_or_default()),
+        message: Cow::Owned(
+            get("message_id")
+                .or(get("sg_message_id"))
+                .unwrap_or_default(),
+        ),
         email: g("email"),
         campaign: Cow::Owned(get("campaign").or(get("category")).unwrap_or_default()),
         time,
-        text: Cow::Owned(get("response").filter(|x| !x.is_empty()).or(get("reason")).unwrap_or_default()),
+        text: Cow::Owned(
+            get("response")
+                .filter(|x| !x.is_empty())
+                .or(get("reason"))
+                .unwrap_or_default(),
+        ),
         status: g("status"),
-        drop_reason: if kind == Kind::Dropped { Cow::Owned(get("drop_reason").or(get("reason")).unwrap_or_default()) } else { Cow::Borrowed("") },
+        drop_reason: if kind == Kind::Dropped {
+            Cow::Owned(get("drop_reason").or(get("reason")).unwrap_or_default())
+        } else {
+            Cow::Borrowed("")
+        },
     })
 }
 
@@ -746,15 +858,27 @@ mod tests {
 
     #[test]
     fn flavors() {
-        let e = one(Flavor::SendGrid, r#"{"email":"a@b.example","timestamp":1711974862,"event":"bounce","type":"blocked","sg_event_id":"x1","sg_message_id":"m1","marketing_campaign_name":"c1","status":"5.7.1","reason":"554 5.7.1 blocked"}"#);
+        let e = one(
+            Flavor::SendGrid,
+            r#"{"email":"a@b.example","timestamp":1711974862,"event":"bounce","type":"blocked","sg_event_id":"x1","sg_message_id":"m1","marketing_campaign_name":"c1","status":"5.7.1","reason":"554 5.7.1 blocked"}"#,
+        );
         assert_eq!(e.kind, Kind::Bounce(BounceClass::Block));
         assert_eq!((e.campaign.as_ref(), e.id.as_deref()), ("c1", Some("x1")));
-        let e = one(Flavor::Mailgun, r#"{"event":"opened","id":"i","timestamp":1.5,"recipient":"a@b","tags":["t"],"client-info":{"bot":"apple"},"message":{"headers":{"message-id":"m"}}}"#);
+        let e = one(
+            Flavor::Mailgun,
+            r#"{"event":"opened","id":"i","timestamp":1.5,"recipient":"a@b","tags":["t"],"client-info":{"bot":"apple"},"message":{"headers":{"message-id":"m"}}}"#,
+        );
         assert_eq!(e.kind, Kind::Open(true));
-        let e = one(Flavor::Ses, r#"{"eventType":"Bounce","mail":{"messageId":"m","timestamp":"2024-04-01T12:37:33.655Z","destination":["a@b"]},"bounce":{"bounceType":"Permanent","bounceSubType":"General","timestamp":"2024-04-01T12:37:33.655Z","bouncedRecipients":[{"emailAddress":"a@b","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}]}}"#);
+        let e = one(
+            Flavor::Ses,
+            r#"{"eventType":"Bounce","mail":{"messageId":"m","timestamp":"2024-04-01T12:37:33.655Z","destination":["a@b"]},"bounce":{"bounceType":"Permanent","bounceSubType":"General","timestamp":"2024-04-01T12:37:33.655Z","bouncedRecipients":[{"emailAddress":"a@b","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}]}}"#,
+        );
         assert_eq!(e.kind, Kind::Bounce(BounceClass::Hard));
         assert_eq!(e.time, 1_711_975_053);
-        let e = one(Flavor::Postmark, r#"{"RecordType":"Bounce","ID":7,"Type":"Transient","MessageID":"m","Email":"a@b","Tag":"t","BouncedAt":"2024-04-01T12:34:25.0000393Z","Details":"421 4.7.0 later"}"#);
+        let e = one(
+            Flavor::Postmark,
+            r#"{"RecordType":"Bounce","ID":7,"Type":"Transient","MessageID":"m","Email":"a@b","Tag":"t","BouncedAt":"2024-04-01T12:34:25.0000393Z","Details":"421 4.7.0 later"}"#,
+        );
         assert_eq!(e.kind, Kind::Deferred);
         assert_eq!(e.status, "4.7.0");
         assert_eq!(sniff(br#"{"RecordType":"Open"}"#), Some(Flavor::Postmark));

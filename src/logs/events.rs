@@ -69,7 +69,12 @@ impl EspJoin {
         EspJoin::default()
     }
 
-    fn intern(ids: &mut HashMap<Box<str>, u32, FxBuild>, names: &mut Vec<Box<str>>, rows: &mut Vec<EspCounts>, k: &str) -> u32 {
+    fn intern(
+        ids: &mut HashMap<Box<str>, u32, FxBuild>,
+        names: &mut Vec<Box<str>>,
+        rows: &mut Vec<EspCounts>,
+        k: &str,
+    ) -> u32 {
         if let Some(&i) = ids.get(k) {
             return i;
         }
@@ -106,8 +111,18 @@ impl EspJoin {
         let m = match self.msgs.get(&mkey) {
             Some(m) => *m,
             None => {
-                let d = Self::intern(&mut self.domain_ids, &mut self.domain_names, &mut self.domains, &domain);
-                let c = Self::intern(&mut self.campaign_ids, &mut self.campaign_names, &mut self.campaigns, &e.campaign);
+                let d = Self::intern(
+                    &mut self.domain_ids,
+                    &mut self.domain_names,
+                    &mut self.domains,
+                    &domain,
+                );
+                let c = Self::intern(
+                    &mut self.campaign_ids,
+                    &mut self.campaign_names,
+                    &mut self.campaigns,
+                    &e.campaign,
+                );
                 let m = Msg {
                     campaign: c,
                     domain: d,
@@ -187,7 +202,12 @@ impl EspJoin {
                 m2.opened_human |= !machine;
             }
             Kind::Click => m2.clicked = true,
-            Kind::Dropped => *self.drop_reasons.entry(e.drop_reason.to_string()).or_default() += 1,
+            Kind::Dropped => {
+                *self
+                    .drop_reasons
+                    .entry(e.drop_reason.to_string())
+                    .or_default() += 1
+            }
             Kind::Bounce(_) => {
                 let key = super::join::normalize_text(&e.text);
                 let t = self.bounce_texts.entry(key).or_default();
@@ -199,8 +219,14 @@ impl EspJoin {
             _ => {}
         }
         if matches!(e.kind, Kind::Deferred | Kind::Bounce(_)) {
-            for (sig, codes) in [(&mut self.auth, AUTH_CODES), (&mut self.rate_limits, RATE_CODES)] {
-                if let Some(code) = codes.iter().find(|c| super::join::has_code(&e.status, &e.text, c)) {
+            for (sig, codes) in [
+                (&mut self.auth, AUTH_CODES),
+                (&mut self.rate_limits, RATE_CODES),
+            ] {
+                if let Some(code) = codes
+                    .iter()
+                    .find(|c| super::join::has_code(&e.status, &e.text, c))
+                {
                     sig.count += 1;
                     sig.recipients += 1;
                     *sig.codes.entry((*code).to_string()).or_default() += 1;

@@ -7,7 +7,8 @@ use super::time::parse_iso;
 /// Whether `s` is an Exim message id (`1rjTG7-000H52-Hq` or `1rjTG7-000000005vi-0000`).
 pub fn is_exim_id(s: &str) -> bool {
     let b = s.as_bytes();
-    (b.len() == 16 && b[6] == b'-' && b[13] == b'-' || b.len() == 23 && b[6] == b'-' && b[18] == b'-')
+    (b.len() == 16 && b[6] == b'-' && b[13] == b'-'
+        || b.len() == 23 && b[6] == b'-' && b[18] == b'-')
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
@@ -56,7 +57,11 @@ pub fn parse(rest: &str) -> Event<'_> {
             let sender = &r[..sender_end];
             let sender = if sender == "<>" { "" } else { sender };
             let attrs = &r[sender_end..];
-            let ndr_of = if sender.is_empty() { attr(attrs, "R=") } else { None };
+            let ndr_of = if sender.is_empty() {
+                attr(attrs, "R=")
+            } else {
+                None
+            };
             Event::From {
                 qid: id,
                 sender,
@@ -163,7 +168,12 @@ mod tests {
     fn exim_lines() {
         let (t, r) = split("2024-03-11 00:11:16 1rjTG7-000H52-Hq Completed").unwrap();
         assert_eq!(t, 1_710_115_876);
-        assert_eq!(parse(r), Event::Removed { qid: "1rjTG7-000H52-Hq" });
+        assert_eq!(
+            parse(r),
+            Event::Removed {
+                qid: "1rjTG7-000H52-Hq"
+            }
+        );
         let (_, r) = split("2024-03-11 15:34:40 1rjhfk-000H9T-3N <= <> R=1rjhfj-000H9R-aC U=Debian-exim P=local S=14767").unwrap();
         assert_eq!(
             parse(r),
@@ -177,18 +187,35 @@ mod tests {
             }
         );
         let (_, r) = split("2024-03-11 00:11:16 1rjTG7-000H52-Hq => a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1] X=TLS1.3:X:256 CV=yes C=\"250 ok\" QT=1m2s DT=0.56s").unwrap();
-        let Event::Delivery(d) = parse(r) else { panic!() };
-        assert_eq!((d.rcpt, d.relay_host, d.connected, d.tls), ("a@b.example", Some("mx.b.example"), true, Some(true)));
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert_eq!(
+            (d.rcpt, d.relay_host, d.connected, d.tls),
+            ("a@b.example", Some("mx.b.example"), true, Some(true))
+        );
         assert_eq!(d.text, "250 ok");
         assert_eq!(d.delay, Some(62.0));
-        let (_, r) = split("2024-03-11 15:34:40 1rjhfj-000H9R-aC ** a@b.example: Unrouteable address").unwrap();
-        let Event::Delivery(d) = parse(r) else { panic!() };
-        assert_eq!((d.rcpt, d.text, d.connected), ("a@b.example", "Unrouteable address", false));
+        let (_, r) =
+            split("2024-03-11 15:34:40 1rjhfj-000H9R-aC ** a@b.example: Unrouteable address")
+                .unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert_eq!(
+            (d.rcpt, d.text, d.connected),
+            ("a@b.example", "Unrouteable address", false)
+        );
         let (_, r) = split("2024-03-11 15:34:40 1rjhfj-000H9R-aC == a@b.example R=dnslookup T=remote_smtp defer (-44) H=mx [192.0.2.1] X=TLS1.3:A:256 CV=no: SMTP error from remote mail server after RCPT TO:<a@b.example>: 452 4.2.2 full").unwrap();
-        let Event::Delivery(d) = parse(r) else { panic!() };
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
         assert_eq!(d.outcome, Outcome::Deferred);
         assert_eq!(d.dsn, "4.2.2");
         assert!(d.text.starts_with("SMTP error"));
-        assert_eq!(parse("H=(x) [1.2.3.4] F=<a@b> rejected RCPT <c@d>: no"), Event::Reject);
+        assert_eq!(
+            parse("H=(x) [1.2.3.4] F=<a@b> rejected RCPT <c@d>: no"),
+            Event::Reject
+        );
     }
 }

@@ -45,6 +45,7 @@ struct Msg {
     rcpts: Vec<(Box<str>, Rcpt)>,
     conns: Vec<Conn>,
     replies: Vec<(Box<str>, Box<str>)>,
+    removed: bool,
 }
 
 /// One recipient domain's counters and the first MX host seen for it.
@@ -80,6 +81,9 @@ pub struct Signal {
     pub example: String,
 }
 
+/// Finished messages kept for late lines.
+const RECENT: usize = 4096;
+
 /// Codes that mean "authentication required" (Gmail/Yahoo 2024, Outlook 2025).
 pub const AUTH_CODES: &[&str] = &["5.7.26", "5.7.515", "4.7.32"];
 /// Codes and markers of sender rate limiting (Gmail 4.7.28, Yahoo TSS04).
@@ -89,6 +93,9 @@ pub const RATE_CODES: &[&str] = &["4.7.28", "TSS04"];
 #[derive(Debug, Default)]
 pub struct Join {
     msgs: HashMap<Box<str>, Msg, FxBuild>,
+    /// Recently finished messages, kept so that a late line (out of order) still joins.
+    recent: HashMap<Box<str>, Msg, FxBuild>,
+    recent_order: std::collections::VecDeque<Box<str>>,
     pending_tls: HashMap<u32, Vec<u64>, FxBuild>,
     /// Overall counters.
     pub totals: MtaCounts,
@@ -157,9 +164,13 @@ pub fn normalize_text(text: &str) -> String {
             out.push(' ');
         }
         let digits = word.bytes().filter(u8::is_ascii_digit).count();
-        let is_code = EnhancedStatus::parse(word.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
-            .is_some()
-            || (word.len() <= 4 && word.trim_end_matches('-').bytes().all(|c| c.is_ascii_digit()));
+        let w = word.trim_end_matches('-');
+        let is_code =
+            EnhancedStatus::parse(word.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+                .is_some()
+                || (w.len() == 3
+                    && matches!(w.as_bytes()[0], b'2' | b'4' | b'5')
+                    && w.bytes().all(|c| c.is_ascii_digit()));
         if is_code {
             out.push_str(word);
         } else if digits > 0 && word.len() >= 8 {
@@ -244,7 +255,13 @@ impl Join {
         i
     }
 
-    fn bump(&mut self, dom: Option<u32>, sender: Option<u32>, hour: Option<i64>, f: impl Fn(&mut MtaCounts)) {
+    fn bump(
+        &mut self,
+        dom: Option<u32>,
+        sender: Option<u32>,
+        hour: Option<i64>,
+        f: impl Fn(&mut MtaCounts),
+    ) {
         f(&mut self.totals);
         if let Some(d) = dom {
             f(&mut self.domains[d as usize].counts);
@@ -273,7 +290,8 @@ impl Join {
 
     fn msg(&mut self, qid: &str) -> &mut Msg {
         if !self.msgs.contains_key(qid) {
-            self.msgs.insert(qid.into(), Msg::default());
+            let m = self.recent.remove(qid).unwrap_or_default();
+            self.msgs.insert(qid.into(), m);
         }
         self.msgs.get_mut(qid).expect("inserted")
     }
@@ -368,9 +386,10 @@ impl Join {
             }
             Event::Removed { qid } => {
                 if let Some(m) = self.msgs.remove(qid) {
-                    if !m.ndr {
+                    if !m.ndr && !m.removed {
                         self.totals.removed += 1;
                     }
+                    self.retire(qid, m);
                 } else {
                     self.lines_for_unknown_ids += 1;
                 }
@@ -395,7 +414,7 @@ impl Join {
     }
 
     fn delivery(&mut self, d: &Delivery<'_>, t: i64, complete_on_count: bool) {
-        if !self.msgs.contains_key(d.qid) {
+        if !self.msgs.contains_key(d.qid) && !self.recent.contains_key(d.qid) {
             self.lines_for_unknown_ids += 1;
         }
         let dom_name = domain_of(d.rcpt);
@@ -412,8 +431,8 @@ impl Join {
             if d.outcome == Outcome::Sent {
                 self.totals.ndr_deliveries += 1;
             }
-            if done {
-                self.msgs.remove(d.qid);
+            if done && let Some(m) = self.msgs.remove(d.qid) {
+                self.retire(d.qid, m);
             }
             return;
         }
@@ -516,7 +535,11 @@ impl Join {
                 let first_bounce = !m.bounced;
                 m.bounced = true;
                 let text = reply.as_deref().unwrap_or(d.text);
-                let dsn = if d.dsn.is_empty() { super::status_code(text) } else { d.dsn };
+                let dsn = if d.dsn.is_empty() {
+                    super::status_code(text)
+                } else {
+                    d.dsn
+                };
                 let (reason, hard) = self.classify(dsn, text, "failed");
                 let expired = d.outcome == Outcome::Expired;
                 let rejected = find_reply_code(text).is_some_and(|c| (500..600).contains(&c));
@@ -550,7 +573,11 @@ impl Join {
                 let first_msg = !m.deferred;
                 m.deferred = true;
                 m.rcpts[idx].1.deferred = true;
-                let dsn = if d.dsn.is_empty() { super::status_code(d.text) } else { d.dsn };
+                let dsn = if d.dsn.is_empty() {
+                    super::status_code(d.text)
+                } else {
+                    d.dsn
+                };
                 self.bump(Some(dom), sender, Some(t), |c| {
                     c.deferral_events += 1;
                     if !was_deferred {
@@ -572,17 +599,42 @@ impl Join {
         m.rcpts[idx].1.done = true;
         m.finals += 1;
         if complete_on_count && m.nrcpt > 0 && m.finals >= m.nrcpt {
-            self.msgs.remove(d.qid);
-            self.totals.removed += 1;
+            let counted = m.removed;
+            if let Some(m) = self.msgs.remove(d.qid) {
+                self.retire(d.qid, m);
+            }
+            if !counted {
+                self.totals.removed += 1;
+            }
         }
+    }
+
+    /// Keep a finished message for a while, in case late (out-of-order) lines name it.
+    fn retire(&mut self, qid: &str, mut m: Msg) {
+        m.removed = true;
+        m.conns.clear();
+        m.replies.clear();
+        if self.recent_order.len() >= RECENT
+            && let Some(old) = self.recent_order.pop_front()
+        {
+            self.recent.remove(&old);
+        }
+        self.recent_order.push_back(qid.into());
+        self.recent.insert(qid.into(), m);
     }
 
     fn classify(&self, dsn: &str, text: &str, action: &str) -> (&'static str, bool) {
         let status = EnhancedStatus::parse(dsn);
         let command = ["RCPT", "MAIL", "DATA", "EHLO", "HELO"]
             .into_iter()
-            .find(|c| text.contains(&format!("{c} TO")) || text.contains(&format!("in reply to {c}")))
-            .unwrap_or(if text.contains("end of DATA") { "DATA" } else { "" });
+            .find(|c| {
+                text.contains(&format!("{c} TO")) || text.contains(&format!("in reply to {c}"))
+            })
+            .unwrap_or(if text.contains("end of DATA") {
+                "DATA"
+            } else {
+                ""
+            });
         let ev = Evidence {
             status,
             reply: find_reply_code(text),
@@ -593,11 +645,17 @@ impl Join {
         };
         let reason = classify(&ev);
         let permanent = status.is_some_and(|s| s.is_permanent()) || action == "failed";
-        (reason.as_str(), reason.bounce_type(permanent) == BounceType::Hard)
+        (
+            reason.as_str(),
+            reason.bounce_type(permanent) == BounceType::Hard,
+        )
     }
 
     fn signals(&mut self, dom: u32, dsn: &str, text: &str, first_for_rcpt: bool) {
-        for (sig, codes) in [(&mut self.auth, AUTH_CODES), (&mut self.rate_limits, RATE_CODES)] {
+        for (sig, codes) in [
+            (&mut self.auth, AUTH_CODES),
+            (&mut self.rate_limits, RATE_CODES),
+        ] {
             if let Some(code) = codes.iter().find(|c| has_code(dsn, text, c)) {
                 sig.count += 1;
                 if first_for_rcpt || dsn.starts_with('5') {
@@ -618,8 +676,8 @@ impl Join {
         let msgs = std::mem::take(&mut self.msgs);
         let mut open = Vec::with_capacity(msgs.len());
         for (qid, m) in msgs {
-            if m.ndr {
-                continue;
+            if m.removed {
+                continue; // finished; a late line revived it
             }
             for (_, r) in &m.rcpts {
                 if !r.done && r.deferred {

@@ -163,7 +163,11 @@ pub const ESP_RATES: &[RateDef] = &[
     ("unique_click_rate", "unique_clicks", "delivered"),
     ("click_to_open_rate", "unique_clicks", "unique_opens"),
     ("spam_report_rate", "spamreports", "delivered"),
-    ("unsubscribe_rate", "unsubscribes+group_unsubscribes", "delivered"),
+    (
+        "unsubscribe_rate",
+        "unsubscribes+group_unsubscribes",
+        "delivered",
+    ),
 ];
 
 /// `n / d` rounded to 6 places, ties to even as Python's `round` (0 when `d` is 0).

@@ -206,7 +206,10 @@ pub fn open(path: &std::path::Path) -> io::Result<(Box<dyn BufRead + Send>, Opti
     };
     if gz {
         Ok((
-            Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(br))),
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::bufread::MultiGzDecoder::new(br),
+            )),
             mtime,
         ))
     } else {
@@ -288,7 +291,11 @@ impl Collector {
     fn unparsed(&mut self, program: &str, line: &[u8], summary: &mut InputSummary) {
         summary.unparsed += 1;
         self.problems.unparsed_lines += 1;
-        *self.problems.unparsed_by_program.entry(program.to_string()).or_default() += 1;
+        *self
+            .problems
+            .unparsed_by_program
+            .entry(program.to_string())
+            .or_default() += 1;
         if self.problems.unparsed_examples.len() < 5 {
             let s = String::from_utf8_lossy(&line[..line.len().min(300)]).into_owned();
             self.problems.unparsed_examples.push(s);
@@ -296,7 +303,14 @@ impl Collector {
     }
 
     /// One MTA log line (Postfix/Sendmail syslog or Exim main log).
-    pub fn mta_line(&mut self, raw: &[u8], exim_log: bool, years: &mut YearInference, prev: &mut Option<i64>, summary: &mut InputSummary) {
+    pub fn mta_line(
+        &mut self,
+        raw: &[u8],
+        exim_log: bool,
+        years: &mut YearInference,
+        prev: &mut Option<i64>,
+        summary: &mut InputSummary,
+    ) {
         summary.lines += 1;
         if raw.is_empty() {
             return;
@@ -346,7 +360,16 @@ impl Collector {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn apply_mta(&mut self, ev: &Event<'_>, t: i64, complete_on_count: bool, prev: &mut Option<i64>, program: &str, raw: &[u8], summary: &mut InputSummary) {
+    fn apply_mta(
+        &mut self,
+        ev: &Event<'_>,
+        t: i64,
+        complete_on_count: bool,
+        prev: &mut Option<i64>,
+        program: &str,
+        raw: &[u8],
+        summary: &mut InputSummary,
+    ) {
         if *ev == Event::Unparsed {
             self.unparsed(program, raw, summary);
             return;
@@ -384,7 +407,12 @@ fn read_all(r: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
 }
 
 /// Read one input into the collector.
-pub fn read_input(c: &mut Collector, f: &InputFile, forced: Option<Format>, year: Option<i64>) -> io::Result<()> {
+pub fn read_input(
+    c: &mut Collector,
+    f: &InputFile,
+    forced: Option<Format>,
+    year: Option<i64>,
+) -> io::Result<()> {
     let (mut r, mtime) = open(&f.path)?;
     let head = r.fill_buf()?.to_vec();
     let mut summary = InputSummary {
@@ -394,7 +422,9 @@ pub fn read_input(c: &mut Collector, f: &InputFile, forced: Option<Format>, year
     let Some(format) = forced.or_else(|| detect(&head)) else {
         summary.format = "unknown".into();
         summary.error = Some("format not recognised (use --format)".into());
-        c.problems.errors.push(format!("{}: format not recognised (use --format)", f.name));
+        c.problems
+            .errors
+            .push(format!("{}: format not recognised (use --format)", f.name));
         c.inputs.push(summary);
         return Ok(());
     };
@@ -406,34 +436,47 @@ pub fn read_input(c: &mut Collector, f: &InputFile, forced: Option<Format>, year
             let mut years = YearInference::new(y);
             let mut prev = None;
             let exim_log = format == Format::Exim;
-            for_each_line(r, |l| c.mta_line(l, exim_log, &mut years, &mut prev, &mut summary))?;
+            for_each_line(r, |l| {
+                c.mta_line(l, exim_log, &mut years, &mut prev, &mut summary)
+            })?;
         }
         Format::SendGrid | Format::Mailgun | Format::Ses | Format::Postmark => {
             c.has_esp = true;
             let flavor = format.flavor().expect("esp");
             let first = String::from_utf8_lossy(&head);
             let first = first.trim_start_matches('\u{feff}').trim_start();
-            let jsonl = first.starts_with('{') && first.lines().next().is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
+            let jsonl = first.starts_with('{')
+                && first
+                    .lines()
+                    .next()
+                    .is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
             if jsonl {
                 for_each_line(r, |l| c.esp_line(flavor, l, &mut summary))?;
             } else {
                 // a JSON array, a pretty-printed object, or concatenated objects
                 let data = read_all(&mut r, 1 << 30)?;
-                let mut stream = serde_json::Deserializer::from_slice(&data).into_iter::<serde_json::Value>();
+                let mut stream =
+                    serde_json::Deserializer::from_slice(&data).into_iter::<serde_json::Value>();
                 loop {
                     match stream.next() {
                         Some(Ok(v)) => {
                             summary.lines += 1;
                             let raw = v.to_string();
                             let esp = &mut c.esp;
-                            let ok = esp::parse_value(flavor, v, &mut |e| esp.apply(flavor, &e, raw.as_bytes()));
+                            let ok = esp::parse_value(flavor, v, &mut |e| {
+                                esp.apply(flavor, &e, raw.as_bytes())
+                            });
                             if !ok {
                                 c.unparsed(flavor.as_str(), raw.as_bytes(), &mut summary);
                             }
                         }
                         Some(Err(_)) => {
                             let off = stream.byte_offset();
-                            c.unparsed(flavor.as_str(), &data[off.min(data.len())..(off + 200).min(data.len())], &mut summary);
+                            c.unparsed(
+                                flavor.as_str(),
+                                &data[off.min(data.len())..(off + 200).min(data.len())],
+                                &mut summary,
+                            );
                             break;
                         }
                         None => break,
@@ -444,16 +487,27 @@ pub fn read_input(c: &mut Collector, f: &InputFile, forced: Option<Format>, year
         Format::SendGridCsv => {
             c.has_esp = true;
             let mut rd = csv::ReaderBuilder::new().flexible(true).from_reader(r);
-            let headers: Vec<String> = rd.headers().map(|h| h.iter().map(|s| s.trim().to_ascii_lowercase()).collect()).unwrap_or_default();
+            let headers: Vec<String> = rd
+                .headers()
+                .map(|h| h.iter().map(|s| s.trim().to_ascii_lowercase()).collect())
+                .unwrap_or_default();
             let mut rec = csv::StringRecord::new();
             loop {
                 match rd.read_record(&mut rec) {
                     Ok(true) => {
                         summary.lines += 1;
-                        let get = |k: &str| headers.iter().position(|h| h == k).and_then(|i| rec.get(i)).map(str::to_string).filter(|s| !s.is_empty());
+                        let get = |k: &str| {
+                            headers
+                                .iter()
+                                .position(|h| h == k)
+                                .and_then(|i| rec.get(i))
+                                .map(str::to_string)
+                                .filter(|s| !s.is_empty())
+                        };
                         match esp::csv_event(&get) {
                             Some(e) => {
-                                let raw: Vec<u8> = rec.iter().collect::<Vec<_>>().join(",").into_bytes();
+                                let raw: Vec<u8> =
+                                    rec.iter().collect::<Vec<_>>().join(",").into_bytes();
                                 c.esp.apply(Flavor::SendGrid, &e, &raw);
                             }
                             None => {
@@ -465,7 +519,10 @@ pub fn read_input(c: &mut Collector, f: &InputFile, forced: Option<Format>, year
                     Ok(false) => break,
                     Err(e) => {
                         c.unparsed("csv", e.to_string().as_bytes(), &mut summary);
-                        if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
+                        if !matches!(
+                            e.kind(),
+                            csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
+                        ) {
                             break;
                         }
                     }
@@ -480,8 +537,14 @@ pub fn read_input(c: &mut Collector, f: &InputFile, forced: Option<Format>, year
                     let a = &mut c.arf;
                     a.reports += 1;
                     *a.by_type.entry(cpl.feedback_type.clone()).or_default() += 1;
-                    let dom = cpl.recipient.rsplit_once('@').map(|x| x.1.to_string()).unwrap_or_default();
-                    *a.by_provider.entry(report::esp_provider(&dom).to_string()).or_default() += 1;
+                    let dom = cpl
+                        .recipient
+                        .rsplit_once('@')
+                        .map(|x| x.1.to_string())
+                        .unwrap_or_default();
+                    *a.by_provider
+                        .entry(report::esp_provider(&dom).to_string())
+                        .or_default() += 1;
                     *a.by_domain.entry(dom).or_default() += 1;
                     *a.by_reporter.entry(cpl.reporter.clone()).or_default() += 1;
                 }
@@ -545,7 +608,8 @@ pub fn run(cfg: &Config) -> io::Result<Report> {
     let mut files = collect(&cfg.inputs, &mut errors);
     // several files mixed (rotated logs given in any order): oldest first
     if files.len() > 1 && files.iter().all(|f| f.path.as_os_str() != "-") {
-        let mut keyed: Vec<((i64, i64), InputFile)> = files.into_iter().map(|f| (first_stamp(&f), f)).collect();
+        let mut keyed: Vec<((i64, i64), InputFile)> =
+            files.into_iter().map(|f| (first_stamp(&f), f)).collect();
         keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
         files = keyed.into_iter().map(|x| x.1).collect();
     }
@@ -609,7 +673,9 @@ pub fn report_from_bytes(data: &[u8], exim_log: bool, year: i64) -> Report {
     let mut years = YearInference::new(year);
     let mut prev = None;
     let mut summary = InputSummary::default();
-    let _ = for_each_line(data, |l| c.mta_line(l, exim_log, &mut years, &mut prev, &mut summary));
+    let _ = for_each_line(data, |l| {
+        c.mta_line(l, exim_log, &mut years, &mut prev, &mut summary)
+    });
     c.inputs.push(summary);
     finish(c)
 }
@@ -624,11 +690,26 @@ mod tests {
         assert_eq!(status_code("x 421 4.7.28 y"), "4.7.28");
         assert_eq!(status_code("v1.5.1.4"), "");
         assert_eq!(status_code("no"), "");
-        assert_eq!(detect(b"Mar 11 00:06:59 mta1 postfix/qmgr[1]: x\n"), Some(Format::Postfix));
-        assert_eq!(detect(b"2024-03-11 00:11:16 1rjTG7-000H52-Hq Completed\n"), Some(Format::Exim));
-        assert_eq!(detect(b"Mar 11 02:02:20 mta1 sendmail[2489]: x\n"), Some(Format::Sendmail));
-        assert_eq!(detect(b"{\"RecordType\":\"Open\"}\n"), Some(Format::Postmark));
-        assert_eq!(detect(b"timestamp,event,email\n1,open,a@b\n"), Some(Format::SendGridCsv));
+        assert_eq!(
+            detect(b"Mar 11 00:06:59 mta1 postfix/qmgr[1]: x\n"),
+            Some(Format::Postfix)
+        );
+        assert_eq!(
+            detect(b"2024-03-11 00:11:16 1rjTG7-000H52-Hq Completed\n"),
+            Some(Format::Exim)
+        );
+        assert_eq!(
+            detect(b"Mar 11 02:02:20 mta1 sendmail[2489]: x\n"),
+            Some(Format::Sendmail)
+        );
+        assert_eq!(
+            detect(b"{\"RecordType\":\"Open\"}\n"),
+            Some(Format::Postmark)
+        );
+        assert_eq!(
+            detect(b"timestamp,event,email\n1,open,a@b\n"),
+            Some(Format::SendGridCsv)
+        );
         assert_eq!(detect(b"hello world\n"), None);
     }
 
@@ -636,6 +717,9 @@ mod tests {
     fn lines_split() {
         let mut v = Vec::new();
         for_each_line(&b"a\r\nbb\n\nccc"[..], |l| v.push(l.to_vec())).unwrap();
-        assert_eq!(v, vec![b"a".to_vec(), b"bb".to_vec(), b"".to_vec(), b"ccc".to_vec()]);
+        assert_eq!(
+            v,
+            vec![b"a".to_vec(), b"bb".to_vec(), b"".to_vec(), b"ccc".to_vec()]
+        );
     }
 }

@@ -26,7 +26,10 @@ pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
         return Event::Injected { qid };
     }
     if let Some(r) = rest.strip_prefix("from=<") {
-        let Some(end) = r.find(">,").or_else(|| r.strip_suffix('>').map(|x| x.len())) else {
+        let Some(end) = r
+            .find(">,")
+            .or_else(|| r.strip_suffix('>').map(|x| x.len()))
+        else {
             return Event::Unparsed;
         };
         let sender = &r[..end];
@@ -143,7 +146,9 @@ mod tests {
             7,
             "AC26A10B3C: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, delay=0.76, delays=0.31/0.067/0.24/0.13, dsn=2.0.0, status=sent (250 2.0.0 OK)",
         );
-        let Event::Delivery(d) = e else { panic!("{e:?}") };
+        let Event::Delivery(d) = e else {
+            panic!("{e:?}")
+        };
         assert_eq!(d.rcpt, "a@b.example");
         assert_eq!(d.outcome, Outcome::Sent);
         assert_eq!(d.relay_host, Some("mx.b.example"));
@@ -159,7 +164,11 @@ mod tests {
         let Event::Delivery(d) = e else { panic!() };
         assert!(!d.connected && d.relay_host.is_none());
         assert_eq!(
-            parse("postfix/qmgr", 1, "AC26A10B3C: from=<s@x>, size=9022, nrcpt=2 (queue active)"),
+            parse(
+                "postfix/qmgr",
+                1,
+                "AC26A10B3C: from=<s@x>, size=9022, nrcpt=2 (queue active)"
+            ),
             Event::From {
                 qid: "AC26A10B3C",
                 sender: "s@x",
@@ -170,20 +179,34 @@ mod tests {
             }
         );
         assert_eq!(
-            parse("postfix/bounce", 1, "AC26A10B3C: sender non-delivery notification: 1B2C3D4E5F"),
+            parse(
+                "postfix/bounce",
+                1,
+                "AC26A10B3C: sender non-delivery notification: 1B2C3D4E5F"
+            ),
             Event::Ndr {
                 orig: "AC26A10B3C",
                 ndr: "1B2C3D4E5F"
             }
         );
         assert_eq!(
-            parse("postfix/smtp", 9, "Verified TLS connection established to mx.b.example[192.0.2.1]:25: TLSv1.3"),
+            parse(
+                "postfix/smtp",
+                9,
+                "Verified TLS connection established to mx.b.example[192.0.2.1]:25: TLSv1.3"
+            ),
             Event::Tls {
                 pid: 9,
                 host: "mx.b.example"
             }
         );
-        assert_eq!(parse("postfix/smtp", 1, "AC26A10B3C: to=<a@b>, relay=none"), Event::Unparsed);
-        assert_eq!(parse("postfix/smtpd", 1, "NOQUEUE: reject: RCPT from x"), Event::Reject);
+        assert_eq!(
+            parse("postfix/smtp", 1, "AC26A10B3C: to=<a@b>, relay=none"),
+            Event::Unparsed
+        );
+        assert_eq!(
+            parse("postfix/smtpd", 1, "NOQUEUE: reject: RCPT from x"),
+            Event::Reject
+        );
     }
 }

@@ -83,7 +83,8 @@ fn has_suffix(host: &str, suffix: &str) -> bool {
     if let Some(s) = suffix.strip_prefix('.') {
         host.len() > s.len() && host.ends_with(suffix) || host == s
     } else {
-        host == suffix || host.ends_with(suffix) && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
+        host == suffix
+            || host.ends_with(suffix) && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
     }
 }
 
@@ -95,7 +96,9 @@ pub fn of_domain(domain: &str) -> Option<&'static str> {
 /// The provider behind an MX host name, if known.
 pub fn of_mx(host: &str) -> Option<&'static str> {
     let host = host.trim_end_matches('.');
-    MX.iter().find(|(s, _)| has_suffix(host, s)).map(|(_, p)| *p)
+    MX.iter()
+        .find(|(s, _)| has_suffix(host, s))
+        .map(|(_, p)| *p)
 }
 
 /// The provider of `domain` given an MX host seen in the log (if any).
@@ -125,12 +128,21 @@ mod tests {
     #[test]
     fn providers() {
         assert_eq!(classify("gmail.com", None), "google");
-        assert_eq!(classify("acme.example", Some("aspmx.l.google.com")), "google-workspace");
         assert_eq!(
-            classify("acme.example", Some("acme-example.mail.protection.outlook.com")),
+            classify("acme.example", Some("aspmx.l.google.com")),
+            "google-workspace"
+        );
+        assert_eq!(
+            classify(
+                "acme.example",
+                Some("acme-example.mail.protection.outlook.com")
+            ),
             "microsoft-365"
         );
-        assert_eq!(classify("acme.example", Some("mx1.acme.example.")), "self-hosted");
+        assert_eq!(
+            classify("acme.example", Some("mx1.acme.example.")),
+            "self-hosted"
+        );
         assert_eq!(classify("acme.example", Some("mx.other.example")), "other");
         assert_eq!(classify("acme.example", None), "unknown");
         assert_eq!(of_mx("notgoogle.com"), None);

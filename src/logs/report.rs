@@ -253,7 +253,9 @@ fn signal(s: &Signal, names: &[Box<str>], providers: &[&'static str]) -> SignalR
     let mut by_provider = BTreeMap::new();
     let mut doms: Vec<(String, u64)> = Vec::new();
     for (d, n) in &s.domains {
-        *by_provider.entry(providers[*d as usize].to_string()).or_default() += n;
+        *by_provider
+            .entry(providers[*d as usize].to_string())
+            .or_default() += n;
         doms.push((names[*d as usize].to_string(), *n));
     }
     doms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -316,22 +318,43 @@ pub fn mta_report(j: &Join) -> MtaReport {
     let iso = |t: i64| {
         let (y, m, d) = super::time::civil_from_days(t.div_euclid(86400));
         let s = t.rem_euclid(86400);
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        )
     };
     let delays = DelayReport {
         count: j.delays.n,
-        mean_seconds: if j.delays.n > 0 { (j.delays.sum / j.delays.n as f64 * 1000.0).round() / 1000.0 } else { 0.0 },
+        mean_seconds: if j.delays.n > 0 {
+            (j.delays.sum / j.delays.n as f64 * 1000.0).round() / 1000.0
+        } else {
+            0.0
+        },
         max_seconds: j.delays.max,
-        buckets: j.delays.table().into_iter().map(|(l, c)| (l.to_string(), c)).collect(),
+        buckets: j
+            .delays
+            .table()
+            .into_iter()
+            .map(|(l, c)| (l.to_string(), c))
+            .collect(),
     };
-    let strmap = |m: &BTreeMap<&'static str, u64>| m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let strmap =
+        |m: &BTreeMap<&'static str, u64>| m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     MtaReport {
         first: iso(first),
         last: iso(last),
         totals: Row::new(j.totals.fields(), MTA_RATES, true),
         by_domain,
-        by_provider: prov.iter().map(|(k, c)| (k.to_string(), mta_row(c))).collect(),
-        by_campaign: campaigns.iter().map(|(k, c)| (k.to_string(), mta_row(c))).collect(),
+        by_provider: prov
+            .iter()
+            .map(|(k, c)| (k.to_string(), mta_row(c)))
+            .collect(),
+        by_campaign: campaigns
+            .iter()
+            .map(|(k, c)| (k.to_string(), mta_row(c)))
+            .collect(),
         by_sender,
         by_hour,
         by_day: days.iter().map(|(k, c)| (k.clone(), mta_row(c))).collect(),
@@ -374,8 +397,16 @@ pub fn esp_report(j: &EspJoin) -> EspReport {
         processed_derived: j.processed_derived(),
         totals: Row::new(j.totals.fields(), ESP_RATES, true),
         by_domain,
-        by_provider: prov.iter().map(|(k, c)| (k.to_string(), esp_row(c))).collect(),
-        by_campaign: j.campaign_names.iter().zip(&j.campaigns).map(|(n, c)| (n.to_string(), esp_row(c))).collect(),
+        by_provider: prov
+            .iter()
+            .map(|(k, c)| (k.to_string(), esp_row(c)))
+            .collect(),
+        by_campaign: j
+            .campaign_names
+            .iter()
+            .zip(&j.campaigns)
+            .map(|(n, c)| (n.to_string(), esp_row(c)))
+            .collect(),
         by_day: days.iter().map(|(k, c)| (k.clone(), esp_row(c))).collect(),
         by_hour,
         drop_reasons: j.drop_reasons.clone(),

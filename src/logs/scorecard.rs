@@ -79,7 +79,15 @@ fn grade(value: f64, warn: f64, fail: f64) -> Status {
     }
 }
 
-fn rate_check(id: &'static str, source: &'static str, n: u64, d: u64, warn: f64, fail: f64, what: &str) -> Check {
+fn rate_check(
+    id: &'static str,
+    source: &'static str,
+    n: u64,
+    d: u64,
+    warn: f64,
+    fail: f64,
+    what: &str,
+) -> Check {
     if d == 0 {
         return Check {
             id,
@@ -103,12 +111,32 @@ fn rate_check(id: &'static str, source: &'static str, n: u64, d: u64, warn: f64,
         denominator: d,
         warn_at: warn,
         fail_at: fail,
-        evidence: format!("{n} / {d} = {:.3}% (warn at {:.1}%, fail at {:.1}%)", v * 100.0, warn * 100.0, fail * 100.0),
+        evidence: format!(
+            "{n} / {d} = {:.3}% (warn at {:.1}%, fail at {:.1}%)",
+            v * 100.0,
+            warn * 100.0,
+            fail * 100.0
+        ),
     }
 }
 
-fn signal_check(id: &'static str, source: &'static str, s: &SignalReport, denom: u64, fail: f64, what: &str) -> Check {
-    let mut c = rate_check(id, source, s.recipients, denom, f64::MIN_POSITIVE, fail, "recipient");
+fn signal_check(
+    id: &'static str,
+    source: &'static str,
+    s: &SignalReport,
+    denom: u64,
+    fail: f64,
+    what: &str,
+) -> Check {
+    let mut c = rate_check(
+        id,
+        source,
+        s.recipients,
+        denom,
+        f64::MIN_POSITIVE,
+        fail,
+        "recipient",
+    );
     if c.status == Status::NotApplicable {
         return c;
     }
@@ -119,7 +147,11 @@ fn signal_check(id: &'static str, source: &'static str, s: &SignalReport, denom:
         return c;
     }
     let codes: Vec<String> = s.codes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    let provs: Vec<String> = s.by_provider.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let provs: Vec<String> = s
+        .by_provider
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
     c.evidence = format!(
         "{} {what} ({} recipients of {denom}); codes {}; providers {}; e.g. \"{}\"",
         s.count,
@@ -162,17 +194,65 @@ pub fn build(mta: Option<&MtaReport>, esp: Option<&EspReport>, arf_complaints: u
         }
         out.push(c);
     } else {
-        out.push(rate_check("complaint_rate", "arf", arf_complaints, 0, COMPLAINT_WARN, COMPLAINT_FAIL, "delivered"));
+        out.push(rate_check(
+            "complaint_rate",
+            "arf",
+            arf_complaints,
+            0,
+            COMPLAINT_WARN,
+            COMPLAINT_FAIL,
+            "delivered",
+        ));
     }
+    let mut sources = Vec::new();
     if let Some(m) = mta {
-        out.push(rate_check("bounce_rate", "mta", m.totals.count("bounced"), m.totals.count("recipients"), BOUNCE_WARN, BOUNCE_FAIL, "recipient"));
-        out.push(signal_check("auth_rejections", "mta", &m.auth_rejections, m.totals.count("recipients"), AUTH_FAIL, "authentication rejections (5.7.26, 5.7.515, 4.7.32)"));
-        out.push(signal_check("rate_limits", "mta", &m.rate_limits, m.totals.count("recipients"), RATE_FAIL, "rate-limit deferrals (4.7.28, TSS04)"));
+        let t = &m.totals;
+        sources.push((
+            "mta",
+            t.count("bounced"),
+            t.count("recipients"),
+            "recipient",
+            &m.auth_rejections,
+            &m.rate_limits,
+        ));
     }
     if let Some(e) = esp {
-        out.push(rate_check("bounce_rate", "esp", e.totals.count("bounces"), e.totals.count("processed"), BOUNCE_WARN, BOUNCE_FAIL, "processed"));
-        out.push(signal_check("auth_rejections", "esp", &e.auth_rejections, e.totals.count("processed"), AUTH_FAIL, "authentication rejections (5.7.26, 5.7.515, 4.7.32)"));
-        out.push(signal_check("rate_limits", "esp", &e.rate_limits, e.totals.count("processed"), RATE_FAIL, "rate-limit deferrals (4.7.28, TSS04)"));
+        let t = &e.totals;
+        sources.push((
+            "esp",
+            t.count("bounces"),
+            t.count("processed"),
+            "processed",
+            &e.auth_rejections,
+            &e.rate_limits,
+        ));
+    }
+    for (source, bounced, denom, what, auth, rate) in sources {
+        out.push(rate_check(
+            "bounce_rate",
+            source,
+            bounced,
+            denom,
+            BOUNCE_WARN,
+            BOUNCE_FAIL,
+            what,
+        ));
+        out.push(signal_check(
+            "auth_rejections",
+            source,
+            auth,
+            denom,
+            AUTH_FAIL,
+            "authentication rejections (5.7.26, 5.7.515, 4.7.32)",
+        ));
+        out.push(signal_check(
+            "rate_limits",
+            source,
+            rate,
+            denom,
+            RATE_FAIL,
+            "rate-limit deferrals (4.7.28, TSS04)",
+        ));
     }
     out
 }
@@ -186,7 +266,13 @@ mod tests {
         assert_eq!(grade(0.0009, COMPLAINT_WARN, COMPLAINT_FAIL), Status::Pass);
         assert_eq!(grade(0.001, COMPLAINT_WARN, COMPLAINT_FAIL), Status::Warn);
         assert_eq!(grade(0.003, COMPLAINT_WARN, COMPLAINT_FAIL), Status::Fail);
-        assert_eq!(rate_check("x", "mta", 1, 0, 0.1, 0.2, "r").status, Status::NotApplicable);
-        assert_eq!(rate_check("x", "mta", 6, 100, BOUNCE_WARN, BOUNCE_FAIL, "r").status, Status::Fail);
+        assert_eq!(
+            rate_check("x", "mta", 1, 0, 0.1, 0.2, "r").status,
+            Status::NotApplicable
+        );
+        assert_eq!(
+            rate_check("x", "mta", 6, 100, BOUNCE_WARN, BOUNCE_FAIL, "r").status,
+            Status::Fail
+        );
     }
 }

@@ -89,7 +89,12 @@ pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Eve
     let dsn = field(rest, "dsn=").unwrap_or("").trim();
     let (outcome, text) = if let Some(t) = stat.strip_prefix("Sent") {
         let t = t.trim();
-        (Outcome::Sent, t.strip_prefix('(').and_then(|x| x.strip_suffix(')')).unwrap_or(t))
+        (
+            Outcome::Sent,
+            t.strip_prefix('(')
+                .and_then(|x| x.strip_suffix(')'))
+                .unwrap_or(t),
+        )
     } else if let Some(t) = stat.strip_prefix("Deferred") {
         let t = t.trim_start_matches(':').trim();
         if dsn == "4.4.7" || t.starts_with("Cannot send message for") {
@@ -113,7 +118,11 @@ pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Eve
         qid,
         rcpt,
         outcome,
-        relay_host: if mailer == "prog" || mailer == "local" { None } else { relay_host },
+        relay_host: if mailer == "prog" || mailer == "local" {
+            None
+        } else {
+            relay_host
+        },
         connected: connected && mailer != "prog",
         dsn,
         text,
@@ -143,21 +152,58 @@ mod tests {
 
     #[test]
     fn sendmail_lines() {
-        let e = parse(5, "i2B22KIW069512: to=<a@b.example>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=38147, relay=mx.b.example. [192.0.2.1], dsn=2.0.0, stat=Sent (ok queued)");
-        let Event::Delivery(d) = e else { panic!("{e:?}") };
-        assert_eq!((d.rcpt, d.relay_host, d.connected, d.text), ("a@b.example", Some("mx.b.example"), true, "ok queued"));
+        let e = parse(
+            5,
+            "i2B22KIW069512: to=<a@b.example>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=38147, relay=mx.b.example. [192.0.2.1], dsn=2.0.0, stat=Sent (ok queued)",
+        );
+        let Event::Delivery(d) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            (d.rcpt, d.relay_host, d.connected, d.text),
+            ("a@b.example", Some("mx.b.example"), true, "ok queued")
+        );
         assert_eq!(d.delay, Some(1.0));
-        let e = parse(5, "i2B22KIW069512: to=<a@b.example>, delay=5+00:00:00, mailer=esmtp, pri=1, dsn=4.4.7, stat=Deferred: Cannot send message for 5 days");
+        let e = parse(
+            5,
+            "i2B22KIW069512: to=<a@b.example>, delay=5+00:00:00, mailer=esmtp, pri=1, dsn=4.4.7, stat=Deferred: Cannot send message for 5 days",
+        );
         let Event::Delivery(d) = e else { panic!() };
         assert_eq!(d.outcome, Outcome::Expired);
         assert_eq!(d.delay, Some(432_000.0));
-        assert_eq!(parse(1, "i2B2gEJp069591: i2BDejMX069753: DSN: Service unavailable"), Event::Ndr { orig: "i2B2gEJp069591", ndr: "i2BDejMX069753" });
+        assert_eq!(
+            parse(
+                1,
+                "i2B2gEJp069591: i2BDejMX069753: DSN: Service unavailable"
+            ),
+            Event::Ndr {
+                orig: "i2B2gEJp069591",
+                ndr: "i2BDejMX069753"
+            }
+        );
         assert_eq!(
             parse(1, "STARTTLS=client, relay=mx.b.example., version=TLSv1.3"),
-            Event::Tls { pid: 1, host: "mx.b.example" }
+            Event::Tls {
+                pid: 1,
+                host: "mx.b.example"
+            }
         );
-        assert_eq!(recipients("to=<a@x>,<b@y>, delay=1").collect::<Vec<_>>(), vec!["a@x", "b@y"]);
-        let e = parse(1, "i2B2gEJp069591: from=<s@x>, size=10, class=0, nrcpts=2, msgid=<m>");
-        assert!(matches!(e, Event::From { sender: "s@x", nrcpt: Some(2), size: Some(10), .. }));
+        assert_eq!(
+            recipients("to=<a@x>,<b@y>, delay=1").collect::<Vec<_>>(),
+            vec!["a@x", "b@y"]
+        );
+        let e = parse(
+            1,
+            "i2B2gEJp069591: from=<s@x>, size=10, class=0, nrcpts=2, msgid=<m>",
+        );
+        assert!(matches!(
+            e,
+            Event::From {
+                sender: "s@x",
+                nrcpt: Some(2),
+                size: Some(10),
+                ..
+            }
+        ));
     }
 }

@@ -57,10 +57,14 @@ pub fn header(line: &str) -> Option<Header<'_>> {
         return None;
     }
     let (program, pid) = match tag.find('[') {
-        Some(i) if tag.ends_with(']') => (&tag[..i], tag[i + 1..tag.len() - 1].parse().unwrap_or(0)),
+        Some(i) if tag.ends_with(']') => {
+            (&tag[..i], tag[i + 1..tag.len() - 1].parse().unwrap_or(0))
+        }
         _ => (tag, 0),
     };
-    let message = rest[colon + 1..].strip_prefix(' ').unwrap_or(&rest[colon + 1..]);
+    let message = rest[colon + 1..]
+        .strip_prefix(' ')
+        .unwrap_or(&rest[colon + 1..]);
     Some(Header {
         stamp,
         raw_stamp,

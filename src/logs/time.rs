@@ -136,12 +136,16 @@ pub fn parse_iso(b: &[u8]) -> Option<(i64, usize)> {
     match b.get(i) {
         Some(b'Z' | b'z') => i += 1,
         Some(&s @ (b'+' | b'-')) if b.len() >= i + 6 && b[i + 3] == b':' => {
-            let off = digits(&b[i + 1..i + 3])? as i64 * 3600 + digits(&b[i + 4..i + 6])? as i64 * 60;
+            let off =
+                digits(&b[i + 1..i + 3])? as i64 * 3600 + digits(&b[i + 4..i + 6])? as i64 * 60;
             t += if s == b'+' { -off } else { off };
             i += 6;
         }
-        Some(&s @ (b'+' | b'-')) if b.len() >= i + 5 && b[i + 1..i + 5].iter().all(u8::is_ascii_digit) => {
-            let off = digits(&b[i + 1..i + 3])? as i64 * 3600 + digits(&b[i + 3..i + 5])? as i64 * 60;
+        Some(&s @ (b'+' | b'-'))
+            if b.len() >= i + 5 && b[i + 1..i + 5].iter().all(u8::is_ascii_digit) =>
+        {
+            let off =
+                digits(&b[i + 1..i + 3])? as i64 * 3600 + digits(&b[i + 3..i + 5])? as i64 * 60;
             t += if s == b'+' { -off } else { off };
             i += 5;
         }
@@ -240,8 +244,14 @@ mod tests {
             parse_iso(b"2024-03-11T00:06:59.274982+00:00 x").unwrap(),
             (1_710_115_619, 32)
         );
-        assert_eq!(parse_iso(b"2024-03-11T01:06:59+01:00").unwrap().0, 1_710_115_619);
-        assert_eq!(parse_iso(b"2024-03-11 00:06:59 ").unwrap(), (1_710_115_619, 19));
+        assert_eq!(
+            parse_iso(b"2024-03-11T01:06:59+01:00").unwrap().0,
+            1_710_115_619
+        );
+        assert_eq!(
+            parse_iso(b"2024-03-11 00:06:59 ").unwrap(),
+            (1_710_115_619, 19)
+        );
         assert!(parse_iso(b"2024-13-11 00:06:59").is_none());
     }
 
