@@ -28,6 +28,7 @@ struct Rcpt {
 #[derive(Debug, Clone, Copy)]
 struct Conn {
     domain: u32,
+    pid: u32,
     last: i64,
     tls: bool,
 }
@@ -438,7 +439,9 @@ impl Join {
         }
         let dom = self.domain(dom_name);
         let m = self.msgs.get_mut(d.qid).expect("present");
-        let idx = match m.rcpts.iter().position(|(a, _)| &**a == d.rcpt) {
+        // the first recipient slot with this address still open; a further final line for an
+        // address already final is another recipient (duplicate recipients, aliases)
+        let idx = match m.rcpts.iter().position(|(a, r)| &**a == d.rcpt && !r.done) {
             Some(i) => i,
             None => {
                 m.rcpts.push((
@@ -456,15 +459,27 @@ impl Join {
         };
         let m = self.msgs.get_mut(d.qid).expect("present");
         let r = m.rcpts[idx].1;
-        if r.done {
-            return; // a repeated final line (aliases, duplicated log lines)
-        }
-        // connections and TLS
+        // connections and TLS: lines of one delivery process to one domain close in time share
+        // a connection; a new connection uses TLS when the same process logged a TLS session to
+        // that host just before (Postfix, Sendmail) or the line says so (Exim `X=`)
         if d.connected {
-            let hit = m
-                .conns
-                .iter_mut()
-                .find(|c| c.domain == dom && (t - c.last).abs() <= SAME_CONNECTION_SECS);
+            let m = self.msgs.get_mut(d.qid).expect("present");
+            let hit = m.conns.iter_mut().find(|c| {
+                c.domain == dom && c.pid == d.pid && (t - c.last).abs() <= SAME_CONNECTION_SECS
+            });
+            let fresh_tls = hit.is_none() && d.tls.is_none() && {
+                let h = fx(d.relay_host.unwrap_or(""));
+                match self.pending_tls.get_mut(&d.pid) {
+                    Some(v) => match v.iter().position(|x| *x == h) {
+                        Some(i) => {
+                            v.remove(i);
+                            true
+                        }
+                        None => false,
+                    },
+                    None => false,
+                }
+            };
             match hit {
                 Some(c) => {
                     c.last = t;
@@ -477,25 +492,11 @@ impl Join {
                     }
                 }
                 None => {
-                    let tls = match d.tls {
-                        Some(x) => x,
-                        None => {
-                            let h = fx(d.relay_host.unwrap_or(""));
-                            match self.pending_tls.get_mut(&d.pid) {
-                                Some(v) => match v.iter().position(|x| *x == h) {
-                                    Some(i) => {
-                                        v.remove(i);
-                                        true
-                                    }
-                                    None => false,
-                                },
-                                None => false,
-                            }
-                        }
-                    };
+                    let tls = fresh_tls || d.tls == Some(true);
                     let m = self.msgs.get_mut(d.qid).expect("present");
                     m.conns.push(Conn {
                         domain: dom,
+                        pid: d.pid,
                         last: t,
                         tls,
                     });

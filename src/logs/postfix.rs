@@ -1,11 +1,22 @@
 //! Postfix syslog messages (after the syslog header): smtpd/pickup injection, qmgr envelope,
 //! smtp/lmtp/local/pipe/virtual delivery lines, bounce notices, `removed`, TLS, rejects.
 
-use super::syslog::{Delivery, Event, Outcome, angle, field, is_qid};
+use super::syslog::{Delivery, Event, Outcome, angle, field};
 
 /// Whether a syslog program name is a Postfix daemon (`postfix/smtp`, `postfix-out/qmgr`, ...).
 pub fn is_postfix(program: &str) -> bool {
     program.starts_with("postfix")
+}
+
+/// Whether `s` is a Postfix queue id: short (upper-case hex) or long (`enable_long_queue_ids`:
+/// digits and consonants, a `z` between time and inode parts).
+pub fn is_qid(s: &str) -> bool {
+    const LONG: &[u8] = b"0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
+    (6..=32).contains(&s.len())
+        && (s
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(&c))
+            || s.bytes().all(|c| LONG.contains(&c)))
 }
 
 /// Parse the message of a Postfix line logged by `program` (process `pid`).
