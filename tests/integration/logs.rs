@@ -603,10 +603,10 @@ fn html_is_self_contained_well_formed_and_escaped() {
     let d = TempDir::new("logs-html");
     let mut log = read("postfix-300.mail.log");
     log.extend_from_slice(
-        b"Mar 11 23:00:00 mta1 postfix/pickup[1]: EVIL000001: uid=0 from=<x@s.example>\n\
-          Mar 11 23:00:00 mta1 postfix/qmgr[2]: EVIL000001: from=<x@s.example>, size=10, nrcpt=1 (queue active)\n\
-          Mar 11 23:00:01 mta1 postfix/smtp[3]: EVIL000001: to=<a@evil.example>, relay=mx.evil.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=5.7.1, status=bounced (host mx.evil.example[192.0.2.9] said: 550 5.7.1 <script>alert(\"x\")</script> & \x1b[31mred\x1b[0m <img src=https://tracker.example/x.png> (in reply to end of DATA command))\n\
-          Mar 11 23:00:01 mta1 postfix/qmgr[2]: EVIL000001: removed\n",
+        b"Mar 11 23:00:00 mta1 postfix/pickup[1]: EEE0000001: uid=0 from=<x@s.example>\n\
+          Mar 11 23:00:00 mta1 postfix/qmgr[2]: EEE0000001: from=<x@s.example>, size=10, nrcpt=1 (queue active)\n\
+          Mar 11 23:00:01 mta1 postfix/smtp[3]: EEE0000001: to=<a@evil.example>, relay=mx.evil.example[192.0.2.9]:25, delay=1, delays=0/0/0/1, dsn=5.7.1, status=bounced (host mx.evil.example[192.0.2.9] said: 550 5.7.1 <script>alert(\"x\")</script> & \x1b[31mred\x1b[0m <img src=https://tracker.example/x.png> (in reply to end of DATA command))\n\
+          Mar 11 23:00:01 mta1 postfix/qmgr[2]: EEE0000001: removed\n",
     );
     let f = write(&d, "mail.log", &log);
     let html = d.s("report.html");
