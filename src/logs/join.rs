@@ -43,10 +43,32 @@ struct Msg {
     bounced: bool,
     nrcpt: u32,
     finals: u32,
-    rcpts: Vec<(Box<str>, Rcpt)>,
+    /// Recipients: hash of the address, state.
+    rcpts: Vec<(u64, Rcpt)>,
     conns: Vec<Conn>,
-    replies: Vec<(Box<str>, Box<str>)>,
+    /// Sendmail reply lines: hash of the address, text.
+    replies: Vec<(u64, Box<str>)>,
     removed: bool,
+}
+
+impl Msg {
+    /// Back to the default state, keeping the vectors' memory.
+    fn reset(&mut self) {
+        let (mut r, mut c, mut p) = (
+            std::mem::take(&mut self.rcpts),
+            std::mem::take(&mut self.conns),
+            std::mem::take(&mut self.replies),
+        );
+        r.clear();
+        c.clear();
+        p.clear();
+        *self = Msg {
+            rcpts: r,
+            conns: c,
+            replies: p,
+            ..Msg::default()
+        };
+    }
 }
 
 /// One recipient domain's counters and the first MX host seen for it.
@@ -93,10 +115,15 @@ pub const RATE_CODES: &[&str] = &["4.7.28", "TSS04"];
 /// The join state and everything counted so far.
 #[derive(Debug, Default)]
 pub struct Join {
-    msgs: HashMap<Box<str>, Msg, FxBuild>,
-    /// Recently finished messages, kept so that a late line (out of order) still joins.
-    recent: HashMap<Box<str>, Msg, FxBuild>,
-    recent_order: std::collections::VecDeque<Box<str>>,
+    /// Queue id -> slot in `slab`.
+    ids: HashMap<Box<str>, u32, FxBuild>,
+    slab: Vec<Msg>,
+    free: Vec<u32>,
+    /// Recently finished messages (a ring), so that a late line (out of order) still joins;
+    /// keyed by the hash of the queue id.
+    ring: Vec<(u64, Msg)>,
+    ring_pos: usize,
+    ring_ids: HashMap<u64, u32, FxBuild>,
     pending_tls: HashMap<u32, Vec<u64>, FxBuild>,
     /// Overall counters.
     pub totals: MtaCounts,
@@ -221,7 +248,7 @@ impl Join {
 
     /// Messages still in the queue.
     pub fn open_messages(&self) -> usize {
-        self.msgs.len()
+        self.ids.len()
     }
 
     fn domain(&mut self, d: &str) -> u32 {
@@ -289,12 +316,64 @@ impl Join {
         });
     }
 
-    fn msg(&mut self, qid: &str) -> &mut Msg {
-        if !self.msgs.contains_key(qid) {
-            let m = self.recent.remove(qid).unwrap_or_default();
-            self.msgs.insert(qid.into(), m);
+    /// The slot of a queue id: the open message, a finished one revived for a late line, or
+    /// a new one. The flag tells whether the id was known.
+    fn slot(&mut self, qid: &str) -> (usize, bool) {
+        if let Some(&i) = self.ids.get(qid) {
+            return (i as usize, true);
         }
-        self.msgs.get_mut(qid).expect("inserted")
+        let revived = self.ring_ids.remove(&fx(qid)).map(|pos| {
+            let e = &mut self.ring[pos as usize];
+            e.0 = 0;
+            std::mem::take(&mut e.1)
+        });
+        let known = revived.is_some();
+        let i = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slab.push(Msg::default());
+                (self.slab.len() - 1) as u32
+            }
+        };
+        if let Some(m) = revived {
+            self.slab[i as usize] = m;
+        }
+        self.ids.insert(qid.into(), i);
+        (i as usize, known)
+    }
+
+    fn msg(&mut self, qid: &str) -> &mut Msg {
+        let (i, _) = self.slot(qid);
+        &mut self.slab[i]
+    }
+
+    /// The message leaves the queue: keep it in the ring of finished messages, free its slot.
+    fn retire(&mut self, qid: &str) -> Option<Msg> {
+        let i = self.ids.remove(qid)? as usize;
+        let key = fx(qid);
+        let pos = self.ring_pos;
+        self.ring_pos = (pos + 1) % RECENT;
+        if self.ring.len() < RECENT {
+            self.ring.push((key, Msg::default()));
+        } else if self.ring[pos].0 != 0 {
+            let old = self.ring[pos].0;
+            if self.ring_ids.get(&old) == Some(&(pos as u32)) {
+                self.ring_ids.remove(&old);
+            }
+        }
+        let e = &mut self.ring[pos];
+        std::mem::swap(&mut e.1, &mut self.slab[i]);
+        e.0 = key;
+        e.1.removed = true;
+        let snapshot = Msg {
+            ndr: e.1.ndr,
+            removed: e.1.removed,
+            ..Msg::default()
+        };
+        self.ring_ids.insert(key, pos as u32);
+        self.slab[i].reset();
+        self.free.push(i as u32);
+        Some(snapshot)
     }
 
     /// Apply one event logged at Unix time `t`. `complete_on_count`: the dialect logs no
@@ -357,22 +436,23 @@ impl Join {
                     m.nrcpt = 1;
                 }
             }
-            Event::Delivery(ref d) => self.delivery(d, t, complete_on_count),
+            Event::Delivery(ref d) => self.delivery_to(d, t, complete_on_count, None),
             Event::Expired { qid } => {
-                let Some(m) = self.msgs.get(qid) else {
+                let Some(&i) = self.ids.get(qid) else {
                     self.lines_for_unknown_ids += 1;
                     return;
                 };
-                let open: Vec<Box<str>> = m
+                let open: Vec<usize> = self.slab[i as usize]
                     .rcpts
                     .iter()
-                    .filter(|(_, r)| !r.done)
-                    .map(|(a, _)| a.clone())
+                    .enumerate()
+                    .filter(|(_, (_, r))| !r.done)
+                    .map(|(k, _)| k)
                     .collect();
-                for a in open {
+                for k in open {
                     let d = Delivery {
                         qid,
-                        rcpt: &a,
+                        rcpt: "",
                         outcome: Outcome::Expired,
                         relay_host: None,
                         connected: false,
@@ -382,17 +462,18 @@ impl Join {
                         pid: 0,
                         tls: None,
                     };
-                    self.delivery(&d, t, complete_on_count);
+                    self.delivery_to(&d, t, complete_on_count, Some(k));
                 }
             }
             Event::Removed { qid } => {
-                if let Some(m) = self.msgs.remove(qid) {
-                    if !m.ndr && !m.removed {
-                        self.totals.removed += 1;
+                let was_removed = self.ids.get(qid).map(|&i| self.slab[i as usize].removed);
+                match self.retire(qid) {
+                    Some(m) => {
+                        if !m.ndr && was_removed == Some(false) {
+                            self.totals.removed += 1;
+                        }
                     }
-                    self.retire(qid, m);
-                } else {
-                    self.lines_for_unknown_ids += 1;
+                    None => self.lines_for_unknown_ids += 1,
                 }
             }
             Event::Tls { pid, host } => {
@@ -405,7 +486,7 @@ impl Join {
             Event::ReplyText { qid, rcpt, text } => {
                 let m = self.msg(qid);
                 if m.replies.len() < 64 {
-                    m.replies.push((rcpt.into(), text.into()));
+                    m.replies.push((fx(rcpt), text.into()));
                 }
             }
             Event::Reject => self.totals.rejected_smtpd += 1,
@@ -414,17 +495,21 @@ impl Join {
         }
     }
 
-    fn delivery(&mut self, d: &Delivery<'_>, t: i64, complete_on_count: bool) {
-        if !self.msgs.contains_key(d.qid) && !self.recent.contains_key(d.qid) {
+    /// One delivery line; `forced`: the recipient slot (message expiry), else found by address.
+    fn delivery_to(
+        &mut self,
+        d: &Delivery<'_>,
+        t: i64,
+        complete_on_count: bool,
+        forced: Option<usize>,
+    ) {
+        let (s, known) = self.slot(d.qid);
+        if !known {
             self.lines_for_unknown_ids += 1;
         }
-        let dom_name = domain_of(d.rcpt);
-        let (ndr, sender) = {
-            let m = self.msg(d.qid);
-            (m.ndr, m.sender)
-        };
+        let (ndr, sender) = (self.slab[s].ndr, self.slab[s].sender);
         if ndr {
-            let m = self.msg(d.qid);
+            let m = &mut self.slab[s];
             if d.outcome != Outcome::Deferred {
                 m.finals += 1;
             }
@@ -432,20 +517,28 @@ impl Join {
             if d.outcome == Outcome::Sent {
                 self.totals.ndr_deliveries += 1;
             }
-            if done && let Some(m) = self.msgs.remove(d.qid) {
-                self.retire(d.qid, m);
+            if done {
+                self.retire(d.qid);
             }
             return;
         }
-        let dom = self.domain(dom_name);
-        let m = self.msgs.get_mut(d.qid).expect("present");
+        let key = fx(d.rcpt);
         // the first recipient slot with this address still open; a further final line for an
         // address already final is another recipient (duplicate recipients, aliases)
-        let idx = match m.rcpts.iter().position(|(a, r)| &**a == d.rcpt && !r.done) {
+        let found = match forced {
+            Some(k) => Some(k),
+            None => self.slab[s]
+                .rcpts
+                .iter()
+                .position(|(a, r)| *a == key && !r.done),
+        };
+        let idx = match found {
             Some(i) => i,
             None => {
+                let dom = self.domain(domain_of(d.rcpt));
+                let m = &mut self.slab[s];
                 m.rcpts.push((
-                    d.rcpt.into(),
+                    key,
                     Rcpt {
                         domain: dom,
                         deferred: false,
@@ -457,13 +550,14 @@ impl Join {
                 i
             }
         };
-        let m = self.msgs.get_mut(d.qid).expect("present");
+        let m = &mut self.slab[s];
+        let dom = m.rcpts[idx].1.domain;
         let r = m.rcpts[idx].1;
         // connections and TLS: lines of one delivery process to one domain close in time share
         // a connection; a new connection uses TLS when the same process logged a TLS session to
         // that host just before (Postfix, Sendmail) or the line says so (Exim `X=`)
         if d.connected {
-            let m = self.msgs.get_mut(d.qid).expect("present");
+            let m = &mut self.slab[s];
             let hit = m.conns.iter_mut().find(|c| {
                 c.domain == dom && c.pid == d.pid && (t - c.last).abs() <= SAME_CONNECTION_SECS
             });
@@ -493,7 +587,7 @@ impl Join {
                 }
                 None => {
                     let tls = fresh_tls || d.tls == Some(true);
-                    let m = self.msgs.get_mut(d.qid).expect("present");
+                    let m = &mut self.slab[s];
                     m.conns.push(Conn {
                         domain: dom,
                         pid: d.pid,
@@ -527,11 +621,11 @@ impl Join {
                 }
             }
             Outcome::Bounced | Outcome::Expired => {
-                let m = self.msgs.get_mut(d.qid).expect("present");
+                let m = &mut self.slab[s];
                 let reply: Option<Box<str>> = m
                     .replies
                     .iter()
-                    .find(|(a, _)| &**a == d.rcpt)
+                    .find(|(a, _)| *a == key)
                     .map(|(_, t)| t.clone());
                 let first_bounce = !m.bounced;
                 m.bounced = true;
@@ -570,7 +664,7 @@ impl Join {
                 self.signals(dom, dsn, text, false);
             }
             Outcome::Deferred => {
-                let m = self.msgs.get_mut(d.qid).expect("present");
+                let m = &mut self.slab[s];
                 let first_msg = !m.deferred;
                 m.deferred = true;
                 m.rcpts[idx].1.deferred = true;
@@ -596,32 +690,16 @@ impl Join {
                 return;
             }
         }
-        let m = self.msgs.get_mut(d.qid).expect("present");
+        let m = &mut self.slab[s];
         m.rcpts[idx].1.done = true;
         m.finals += 1;
         if complete_on_count && m.nrcpt > 0 && m.finals >= m.nrcpt {
             let counted = m.removed;
-            if let Some(m) = self.msgs.remove(d.qid) {
-                self.retire(d.qid, m);
-            }
+            self.retire(d.qid);
             if !counted {
                 self.totals.removed += 1;
             }
         }
-    }
-
-    /// Keep a finished message for a while, in case late (out-of-order) lines name it.
-    fn retire(&mut self, qid: &str, mut m: Msg) {
-        m.removed = true;
-        m.conns.clear();
-        m.replies.clear();
-        if self.recent_order.len() >= RECENT
-            && let Some(old) = self.recent_order.pop_front()
-        {
-            self.recent.remove(&old);
-        }
-        self.recent_order.push_back(qid.into());
-        self.recent.insert(qid.into(), m);
     }
 
     fn classify(&self, dsn: &str, text: &str, action: &str) -> (&'static str, bool) {
@@ -674,9 +752,11 @@ impl Join {
     /// End of input: recipients still deferred become `deferred_final`; returns the queue ids
     /// still open (sorted) and drops the state.
     pub fn finish(&mut self) -> Vec<String> {
-        let msgs = std::mem::take(&mut self.msgs);
-        let mut open = Vec::with_capacity(msgs.len());
-        for (qid, m) in msgs {
+        let ids = std::mem::take(&mut self.ids);
+        let slab = std::mem::take(&mut self.slab);
+        let mut open = Vec::with_capacity(ids.len());
+        for (qid, i) in ids {
+            let m = &slab[i as usize];
             if m.removed {
                 continue; // finished; a late line revived it
             }

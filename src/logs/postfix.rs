@@ -1,7 +1,7 @@
 //! Postfix syslog messages (after the syslog header): smtpd/pickup injection, qmgr envelope,
 //! smtp/lmtp/local/pipe/virtual delivery lines, bounce notices, `removed`, TLS, rejects.
 
-use super::syslog::{Delivery, Event, Outcome, angle, field};
+use super::syslog::{Delivery, Event, Outcome, angle, field, find};
 
 /// Whether a syslog program name is a Postfix daemon (`postfix/smtp`, `postfix-out/qmgr`, ...).
 pub fn is_postfix(program: &str) -> bool {
@@ -45,7 +45,7 @@ pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
         };
         let sender = &r[..end];
         let tail = &r[end..];
-        if tail.contains("status=expired") {
+        if find(tail, "status=expired").is_some() {
             return Event::Expired { qid };
         }
         return Event::From {
@@ -88,7 +88,7 @@ fn other<'a>(daemon: &str, pid: u32, msg: &'a str) -> Event<'a> {
         return Event::Warning;
     }
     if matches!(daemon, "smtp" | "lmtp")
-        && let Some(i) = msg.find(" TLS connection established to ")
+        && let Some(i) = find(msg, " TLS connection established to ")
     {
         let r = &msg[i + " TLS connection established to ".len()..];
         let end = r.find(['[', ':']).unwrap_or(r.len());
@@ -102,12 +102,12 @@ fn other<'a>(daemon: &str, pid: u32, msg: &'a str) -> Event<'a> {
 
 fn delivery<'a>(qid: &'a str, pid: u32, r: &'a str) -> Event<'a> {
     // r = "rcpt>, [orig_to=<..>, ]relay=..., delay=..., dsn=..., status=... (text)"
-    let Some(end) = r.find(">,") else {
+    let Some(end) = find(r, ">,") else {
         return Event::Unparsed;
     };
     let rcpt = &r[..end];
     let tail = &r[end + 2..];
-    let Some(st) = tail.find("status=") else {
+    let Some(st) = find(tail, "status=") else {
         return Event::Unparsed;
     };
     let head = &tail[..st];

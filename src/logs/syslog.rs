@@ -187,10 +187,26 @@ pub fn is_qid(s: &str) -> bool {
         && s.bytes().any(|c| c.is_ascii_digit())
 }
 
+/// Position of `needle` in `hay`: a first-byte scan with memchr, for the short needles of log
+/// parsing (cheaper than building a substring searcher per call).
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let (&first, rest) = n.split_first()?;
+    let mut from = 0;
+    while from + n.len() <= h.len() {
+        let i = from + memchr::memchr(first, &h[from..=h.len() - n.len()])?;
+        if h[i + 1..].starts_with(rest) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
 /// The value of `key` (e.g. `size=`) in a `k=v, k=v` list: up to the next `,` (or end).
 pub fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
     let mut from = 0;
-    while let Some(i) = memchr::memmem::find(&s.as_bytes()[from..], key.as_bytes()) {
+    while let Some(i) = find(&s[from..], key) {
         let at = from + i;
         if at == 0 || matches!(s.as_bytes()[at - 1], b' ' | b',') {
             let v = &s[at + key.len()..];
@@ -227,5 +243,8 @@ mod tests {
         assert_eq!(field("a=1, size=20, nrcpt=3 (x)", "size="), Some("20"));
         assert_eq!(field("xsize=1, size=2", "size="), Some("2"));
         assert!(is_qid("AC26A10B3C") && !is_qid("NOQUEUE") && !is_qid("ab"));
+        assert_eq!(find("abcabd", "abd"), Some(3));
+        assert_eq!(find("ab", "abc"), None);
+        assert_eq!(find("xab", "ab"), Some(1));
     }
 }
