@@ -40,6 +40,10 @@ pub enum Command {
     /// Decode and classify bounce messages (.eml, mbox, Maildir, directories, `-` for stdin;
     /// gzip allowed); one record per failed recipient.
     Bounces(BouncesArgs),
+    /// Deliverability report from MTA logs (Postfix, Exim, Sendmail), ESP event exports
+    /// (SendGrid, Mailgun, SES, Postmark) and ARF complaints; gzip allowed. Prints a summary;
+    /// --json, --csv and --html write the full report.
+    Logs(LogsArgs),
 }
 
 /// Options shared by `clean` and `check`.
@@ -394,4 +398,33 @@ pub enum BounceFormat {
     Jsonl,
     /// CSV with a header row.
     Csv,
+}
+
+/// `mailsift logs`.
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Log files, event exports, ARF messages or directories (walked recursively); `-` for
+    /// stdin. Several files are read oldest first (by their first timestamp).
+    #[arg(required = true, value_name = "PATH")]
+    pub inputs: Vec<PathBuf>,
+    /// Input format instead of detecting it per file: postfix, exim, sendmail, sendgrid,
+    /// sendgrid-csv, mailgun, ses, postmark, arf.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Year of the first line of BSD-syslog logs, which carry no year (default: the year of the
+    /// file's modification time, one less if the log starts in a later month).
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i64>,
+    /// Write the full report as JSON (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write every table as a CSV file into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+    /// Write a self-contained HTML page (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// No text summary on stdout.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }

@@ -9,6 +9,7 @@ pub mod address;
 pub mod bounce;
 pub mod check;
 pub mod dns;
+pub mod logs;
 mod fxhash;
 pub mod model;
 pub mod pipeline;

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Clean(a) => run_clean(a),
         Command::Check(a) => run_check(a),
         Command::Bounces(a) => run_bounces(a),
+        Command::Logs(a) => run_logs(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -277,6 +278,57 @@ fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {
     }
     if summary.files == 0 && !summary.errors.is_empty() {
         return Err(Failure::Job("no input could be read".into()));
+    }
+    Ok(())
+}
+
+fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {
+    use mailsift::logs::{self, Config, Format, output};
+    let format = match &a.format {
+        Some(f) => Some(Format::parse(f).ok_or_else(|| {
+            Failure::Usage(format!(
+                "--format {f:?}: expected postfix, exim, sendmail, sendgrid, sendgrid-csv, \
+                 mailgun, ses, postmark or arf"
+            ))
+        })?),
+        None => None,
+    };
+    if let Some(y) = a.year
+        && !(1970..=9999).contains(&y)
+    {
+        return Err(Failure::Usage("--year must be between 1970 and 9999".into()));
+    }
+    let dashes = [a.json.as_ref(), a.html.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| is_dash(p))
+        .count();
+    if dashes > 1 {
+        return Err(Failure::Usage(
+            "only one of --json and --html can be '-' (stdout)".into(),
+        ));
+    }
+    let cfg = Config {
+        inputs: a.inputs.clone(),
+        format,
+        year: a.year,
+    };
+    let report = logs::run(&cfg).map_err(|e| Failure::Job(e.to_string()))?;
+    let werr = |what: &str, e: io::Error| Failure::Job(format!("writing {what}: {e}"));
+    if let Some(p) = &a.json {
+        output::json::write(&report, create(p, "JSON report")?).map_err(|e| werr("JSON", e))?;
+    }
+    if let Some(p) = &a.html {
+        output::html::write(&report, create(p, "HTML report")?).map_err(|e| werr("HTML", e))?;
+    }
+    if let Some(d) = &a.csv {
+        output::csv::write(&report, d).map_err(|e| werr("CSV tables", e))?;
+    }
+    if !a.quiet && dashes == 0 {
+        output::text::write(&report, io::stdout().lock()).map_err(|e| werr("summary", e))?;
+    }
+    for e in &report.problems.errors {
+        eprintln!("mailsift: warning: {}", terminal_safe(e));
     }
     Ok(())
 }

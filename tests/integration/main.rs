@@ -6,6 +6,7 @@ mod clean_bad_input;
 mod clean_cli;
 mod dns;
 mod dns_server;
+mod logs;
 mod properties;
 mod smtp;
 mod smtp_server;

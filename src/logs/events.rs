@@ -1,0 +1,247 @@
+//! Joins ESP events per message: deduplication by event id (or by the whole record when the ESP
+//! gives none), unique opens/clicks per message, rows by domain, campaign, hour.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
+
+use crate::fxhash::FxBuild;
+
+use super::esp::{BounceClass, EspEvent, Flavor, Kind};
+use super::join::{AUTH_CODES, RATE_CODES, Signal, TextCount};
+use super::metrics::EspCounts;
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Msg {
+    campaign: u32,
+    domain: u32,
+    hour: i64,
+    opened: bool,
+    opened_human: bool,
+    clicked: bool,
+    deferred: bool,
+}
+
+/// ESP join state and counts.
+#[derive(Debug, Default)]
+pub struct EspJoin {
+    seen: HashSet<u64, FxBuild>,
+    msgs: HashMap<u64, Msg, FxBuild>,
+    /// Overall counters.
+    pub totals: EspCounts,
+    /// Per domain (index = id), names in `domain_names`.
+    pub domains: Vec<EspCounts>,
+    /// Domain names.
+    pub domain_names: Vec<Box<str>>,
+    domain_ids: HashMap<Box<str>, u32, FxBuild>,
+    /// Per campaign, names in `campaign_names`.
+    pub campaigns: Vec<EspCounts>,
+    /// Campaign names.
+    pub campaign_names: Vec<Box<str>>,
+    campaign_ids: HashMap<Box<str>, u32, FxBuild>,
+    /// Per hour of the message's first event (Unix time / 3600).
+    pub hours: HashMap<i64, EspCounts, FxBuild>,
+    /// Drop reasons.
+    pub drop_reasons: BTreeMap<String, u64>,
+    /// Normalised bounce texts.
+    pub bounce_texts: HashMap<String, TextCount>,
+    /// Flavors seen.
+    pub flavors: BTreeMap<&'static str, u64>,
+    /// Authentication rejections.
+    pub auth: Signal,
+    /// Rate-limit deferrals.
+    pub rate_limits: Signal,
+    /// Whether any source logs a "processed"-like event (else processed is derived).
+    implicit_processed: bool,
+}
+
+fn h(parts: &[&[u8]]) -> u64 {
+    let mut x = FxBuild::default().build_hasher();
+    for p in parts {
+        x.write(p);
+        x.write_u8(0xff);
+    }
+    x.finish()
+}
+
+impl EspJoin {
+    /// A fresh join.
+    pub fn new() -> EspJoin {
+        EspJoin::default()
+    }
+
+    fn intern(
+        ids: &mut HashMap<Box<str>, u32, FxBuild>,
+        names: &mut Vec<Box<str>>,
+        rows: &mut Vec<EspCounts>,
+        k: &str,
+    ) -> u32 {
+        if let Some(&i) = ids.get(k) {
+            return i;
+        }
+        let i = names.len() as u32;
+        names.push(k.into());
+        rows.push(EspCounts::default());
+        ids.insert(k.into(), i);
+        i
+    }
+
+    /// Apply one event. `raw` is the record's text (its hash deduplicates records without an
+    /// event id).
+    pub fn apply(&mut self, flavor: Flavor, e: &EspEvent<'_>, raw: &[u8]) {
+        let key = match &e.id {
+            Some(id) if !id.is_empty() => h(&[flavor.as_str().as_bytes(), id.as_bytes()]),
+            _ => h(&[b"raw", raw, e.email.as_bytes()]),
+        };
+        if !self.seen.insert(key) {
+            self.totals.duplicates += 1;
+            return;
+        }
+        *self.flavors.entry(flavor.as_str()).or_default() += 1;
+        if flavor == Flavor::Postmark {
+            self.implicit_processed = true;
+        }
+        let email = e.email.as_ref();
+        let domain = email.rsplit_once('@').map(|x| x.1).unwrap_or("");
+        let domain = if domain.bytes().any(|c| c.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(domain.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(domain)
+        };
+        let mkey = h(&[e.message.as_bytes(), email.as_bytes()]);
+        let m = match self.msgs.get(&mkey) {
+            Some(m) => *m,
+            None => {
+                let d = Self::intern(
+                    &mut self.domain_ids,
+                    &mut self.domain_names,
+                    &mut self.domains,
+                    &domain,
+                );
+                let c = Self::intern(
+                    &mut self.campaign_ids,
+                    &mut self.campaign_names,
+                    &mut self.campaigns,
+                    &e.campaign,
+                );
+                let m = Msg {
+                    campaign: c,
+                    domain: d,
+                    hour: e.time.div_euclid(3600),
+                    ..Default::default()
+                };
+                self.msgs.insert(mkey, m);
+                m
+            }
+        };
+        let mut m2 = m;
+        let implicit = flavor == Flavor::Postmark;
+        let f = |c: &mut EspCounts| match e.kind {
+            Kind::Processed => {
+                c.processed += 1;
+                c.requests += 1;
+            }
+            Kind::Dropped => {
+                c.dropped += 1;
+                c.requests += 1;
+            }
+            Kind::Delivered => {
+                c.delivered += 1;
+                if implicit {
+                    c.processed += 1;
+                    c.requests += 1;
+                }
+            }
+            Kind::Deferred => {
+                c.deferred_events += 1;
+                if !m.deferred {
+                    c.deferred_messages += 1;
+                }
+            }
+            Kind::Bounce(b) => {
+                c.bounces += 1;
+                match b {
+                    BounceClass::Hard => c.hard_bounces += 1,
+                    BounceClass::Soft => c.soft_bounces_final += 1,
+                    BounceClass::Block => c.blocks += 1,
+                }
+                if implicit {
+                    c.processed += 1;
+                    c.requests += 1;
+                }
+            }
+            Kind::Open(machine) => {
+                c.opens_total += 1;
+                if machine {
+                    c.machine_opens += 1;
+                }
+                if !m.opened {
+                    c.unique_opens += 1;
+                }
+                if !machine && !m.opened_human {
+                    c.unique_opens_human += 1;
+                }
+            }
+            Kind::Click => {
+                c.clicks_total += 1;
+                if !m.clicked {
+                    c.unique_clicks += 1;
+                }
+            }
+            Kind::SpamReport => c.spamreports += 1,
+            Kind::Unsubscribe(false) => c.unsubscribes += 1,
+            Kind::Unsubscribe(true) => c.group_unsubscribes += 1,
+        };
+        f(&mut self.totals);
+        f(&mut self.domains[m.domain as usize]);
+        f(&mut self.campaigns[m.campaign as usize]);
+        f(self.hours.entry(m.hour).or_default());
+        match e.kind {
+            Kind::Deferred => m2.deferred = true,
+            Kind::Open(machine) => {
+                m2.opened = true;
+                m2.opened_human |= !machine;
+            }
+            Kind::Click => m2.clicked = true,
+            Kind::Dropped => {
+                *self
+                    .drop_reasons
+                    .entry(e.drop_reason.to_string())
+                    .or_default() += 1
+            }
+            Kind::Bounce(_) => {
+                let key = super::join::normalize_text(&e.text);
+                let t = self.bounce_texts.entry(key).or_default();
+                if t.count == 0 {
+                    t.dsn = e.status.to_string();
+                }
+                t.count += 1;
+            }
+            _ => {}
+        }
+        if matches!(e.kind, Kind::Deferred | Kind::Bounce(_)) {
+            for (sig, codes) in [
+                (&mut self.auth, AUTH_CODES),
+                (&mut self.rate_limits, RATE_CODES),
+            ] {
+                if let Some(code) = codes
+                    .iter()
+                    .find(|c| super::join::has_code(&e.status, &e.text, c))
+                {
+                    sig.count += 1;
+                    sig.recipients += 1;
+                    *sig.codes.entry((*code).to_string()).or_default() += 1;
+                    *sig.domains.entry(m.domain).or_default() += 1;
+                    if sig.example.is_empty() {
+                        sig.example = e.text.chars().take(300).collect();
+                    }
+                }
+            }
+        }
+        self.msgs.insert(mkey, m2);
+    }
+
+    /// Whether processed counts were derived from final events (Postmark).
+    pub fn processed_derived(&self) -> bool {
+        self.implicit_processed
+    }
+}

@@ -1,0 +1,221 @@
+//! Exim main log lines: `DATE TIME [+ZONE] [[PID]] ID FLAG ...` with `<=` arrivals, `=>`/`->`
+//! deliveries, `**` failures, `==` deferrals and `Completed`.
+
+use super::syslog::{Delivery, Event, Outcome};
+use super::time::parse_iso;
+
+/// Whether `s` is an Exim message id (`1rjTG7-000H52-Hq` or `1rjTG7-000000005vi-0000`).
+pub fn is_exim_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    (b.len() == 16 && b[6] == b'-' && b[13] == b'-'
+        || b.len() == 23 && b[6] == b'-' && b[18] == b'-')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+}
+
+/// Split an Exim line into its time and the rest (after the optional zone and `[pid]`).
+pub fn split(line: &str) -> Option<(i64, &str)> {
+    let (t, n) = parse_iso(line.as_bytes())?;
+    let mut rest = line.get(n..)?.trim_start();
+    if let Some(r) = rest.strip_prefix('[')
+        && let Some(e) = r.find("] ")
+    {
+        rest = &r[e + 2..];
+    }
+    Some((t, rest))
+}
+
+/// Parse the part of an Exim line after the timestamp.
+pub fn parse(rest: &str) -> Event<'_> {
+    let Some(sp) = rest.find(' ') else {
+        return Event::Ignored;
+    };
+    let id = &rest[..sp];
+    if !is_exim_id(id) {
+        if rest.contains(" rejected RCPT ")
+            || rest.contains(" rejected MAIL ")
+            || rest.contains("rejected after DATA")
+            || rest.contains(" rejected connection")
+        {
+            return Event::Reject;
+        }
+        if rest.starts_with("no IP address found") || rest.contains("warning:") {
+            return Event::Warning;
+        }
+        return Event::Ignored;
+    }
+    let body = &rest[sp + 1..];
+    if body == "Completed" || body.starts_with("Completed ") {
+        return Event::Removed { qid: id };
+    }
+    let (flag, r) = match body.split_once(' ') {
+        Some(x) => x,
+        None => return Event::Ignored,
+    };
+    match flag {
+        "<=" => {
+            let sender_end = r.find(' ').unwrap_or(r.len());
+            let sender = &r[..sender_end];
+            let sender = if sender == "<>" { "" } else { sender };
+            let attrs = &r[sender_end..];
+            let ndr_of = if sender.is_empty() {
+                attr(attrs, "R=")
+            } else {
+                None
+            };
+            Event::From {
+                qid: id,
+                sender,
+                size: attr(attrs, "S=").and_then(|v| v.parse().ok()),
+                nrcpt: None,
+                injected: true,
+                ndr_of,
+            }
+        }
+        "=>" | "->" | "*>" => delivery(id, r, Outcome::Sent, flag == "=>"),
+        "**" => delivery(id, r, Outcome::Bounced, false),
+        "==" => delivery(id, r, Outcome::Deferred, false),
+        _ => Event::Ignored,
+    }
+}
+
+/// The value of ` K=v` up to the next space (quoted values not supported here).
+fn attr<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find(key) {
+        let at = from + i;
+        if at == 0 || s.as_bytes()[at - 1] == b' ' {
+            let v = &s[at + key.len()..];
+            return Some(&v[..v.find(' ').unwrap_or(v.len())]);
+        }
+        from = at + key.len();
+    }
+    None
+}
+
+fn delivery<'a>(qid: &'a str, r: &'a str, outcome: Outcome, _first: bool) -> Event<'a> {
+    let end = r.find(' ').unwrap_or(r.len());
+    let rcpt = r[..end].trim_end_matches(':');
+    if rcpt.is_empty() {
+        return Event::Unparsed;
+    }
+    let rest = &r[end..];
+    // text: after the first ": " (failures), or the C="..." confirmation (deliveries)
+    let (head, text) = match outcome {
+        Outcome::Sent => (rest, attr_quoted(rest, "C=").unwrap_or("")),
+        _ => match rest.find(": ") {
+            Some(i) => (&rest[..i], rest[i + 2..].trim()),
+            None if r[..end].ends_with(':') => ("", rest.trim()),
+            None => (rest, ""),
+        },
+    };
+    let host = attr(head, "H=");
+    let connected = host.is_some() && head.contains(" [");
+    let outcome = if outcome == Outcome::Bounced && text.contains("retry timeout exceeded") {
+        Outcome::Expired
+    } else {
+        outcome
+    };
+    let dsn = super::status_code(text);
+    Event::Delivery(Delivery {
+        qid,
+        rcpt,
+        outcome,
+        relay_host: host,
+        connected,
+        dsn,
+        text,
+        delay: attr(rest, "QT=").and_then(parse_exim_duration),
+        pid: 0,
+        tls: Some(attr(head, "X=").is_some()),
+    })
+}
+
+fn attr_quoted<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    let i = s.find(&format!(" {key}\""))?;
+    let v = &s[i + key.len() + 2..];
+    Some(&v[..v.find('"').unwrap_or(v.len())])
+}
+
+/// `1.5s`, `2m3s`, `1h2m`, `1d3h` -> seconds.
+fn parse_exim_duration(v: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut num = String::new();
+    for c in v.chars() {
+        match c {
+            '0'..='9' | '.' => num.push(c),
+            'w' | 'd' | 'h' | 'm' | 's' => {
+                let n: f64 = num.parse().ok()?;
+                total += n * match c {
+                    'w' => 604_800.0,
+                    'd' => 86_400.0,
+                    'h' => 3_600.0,
+                    'm' => 60.0,
+                    _ => 1.0,
+                };
+                num.clear();
+            }
+            _ => return None,
+        }
+    }
+    num.is_empty().then_some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exim_lines() {
+        let (t, r) = split("2024-03-11 00:11:16 1rjTG7-000H52-Hq Completed").unwrap();
+        assert_eq!(t, 1_710_115_876);
+        assert_eq!(
+            parse(r),
+            Event::Removed {
+                qid: "1rjTG7-000H52-Hq"
+            }
+        );
+        let (_, r) = split("2024-03-11 15:34:40 1rjhfk-000H9T-3N <= <> R=1rjhfj-000H9R-aC U=Debian-exim P=local S=14767").unwrap();
+        assert_eq!(
+            parse(r),
+            Event::From {
+                qid: "1rjhfk-000H9T-3N",
+                sender: "",
+                size: Some(14767),
+                nrcpt: None,
+                injected: true,
+                ndr_of: Some("1rjhfj-000H9R-aC")
+            }
+        );
+        let (_, r) = split("2024-03-11 00:11:16 1rjTG7-000H52-Hq => a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1] X=TLS1.3:X:256 CV=yes C=\"250 ok\" QT=1m2s DT=0.56s").unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert_eq!(
+            (d.rcpt, d.relay_host, d.connected, d.tls),
+            ("a@b.example", Some("mx.b.example"), true, Some(true))
+        );
+        assert_eq!(d.text, "250 ok");
+        assert_eq!(d.delay, Some(62.0));
+        let (_, r) =
+            split("2024-03-11 15:34:40 1rjhfj-000H9R-aC ** a@b.example: Unrouteable address")
+                .unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert_eq!(
+            (d.rcpt, d.text, d.connected),
+            ("a@b.example", "Unrouteable address", false)
+        );
+        let (_, r) = split("2024-03-11 15:34:40 1rjhfj-000H9R-aC == a@b.example R=dnslookup T=remote_smtp defer (-44) H=mx [192.0.2.1] X=TLS1.3:A:256 CV=no: SMTP error from remote mail server after RCPT TO:<a@b.example>: 452 4.2.2 full").unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert_eq!(d.outcome, Outcome::Deferred);
+        assert_eq!(d.dsn, "4.2.2");
+        assert!(d.text.starts_with("SMTP error"));
+        assert_eq!(
+            parse("H=(x) [1.2.3.4] F=<a@b> rejected RCPT <c@d>: no"),
+            Event::Reject
+        );
+    }
+}

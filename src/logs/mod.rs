@@ -1,0 +1,725 @@
+//! `mailsift logs`: deliverability reports from MTA logs (Postfix, Exim, Sendmail), ESP event
+//! exports (SendGrid, Mailgun, Amazon SES, Postmark) and ARF complaint reports.
+//!
+//! Parsers are sans-IO (one line or record in, events out); [`run`] is the thin reader driver:
+//! format detection, gzip, files ordered by their first timestamp, streaming (only messages
+//! still in the queue are held), then [`report::Report`] for the sinks in [`output`].
+
+pub mod arf;
+pub mod esp;
+pub mod events;
+pub mod exim;
+pub mod join;
+pub mod metrics;
+pub mod output;
+pub mod postfix;
+pub mod provider;
+pub mod report;
+pub mod scorecard;
+pub mod sendmail;
+pub mod syslog;
+pub mod time;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+use crate::bounce::input::{InputFile, collect};
+
+use esp::Flavor;
+use events::EspJoin;
+use join::Join;
+use report::{ArfReport, InputSummary, Problems, Report};
+use syslog::{Event, Stamp};
+use time::YearInference;
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Postfix syslog.
+    Postfix,
+    /// Exim main log.
+    Exim,
+    /// Sendmail syslog.
+    Sendmail,
+    /// SendGrid Event Webhook JSON / JSONL.
+    SendGrid,
+    /// A flattened CSV of SendGrid-style events (`event`, `email`, ... columns).
+    SendGridCsv,
+    /// Mailgun events JSON / JSONL.
+    Mailgun,
+    /// Amazon SES notifications / event records.
+    Ses,
+    /// Postmark webhooks.
+    Postmark,
+    /// ARF complaint message.
+    Arf,
+}
+
+impl Format {
+    /// Parse a `--format` value.
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "postfix" => Format::Postfix,
+            "exim" => Format::Exim,
+            "sendmail" => Format::Sendmail,
+            "sendgrid" => Format::SendGrid,
+            "sendgrid-csv" | "csv" => Format::SendGridCsv,
+            "mailgun" => Format::Mailgun,
+            "ses" => Format::Ses,
+            "postmark" => Format::Postmark,
+            "arf" => Format::Arf,
+            _ => return None,
+        })
+    }
+
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Postfix => "postfix",
+            Format::Exim => "exim",
+            Format::Sendmail => "sendmail",
+            Format::SendGrid => "sendgrid",
+            Format::SendGridCsv => "sendgrid-csv",
+            Format::Mailgun => "mailgun",
+            Format::Ses => "ses",
+            Format::Postmark => "postmark",
+            Format::Arf => "arf",
+        }
+    }
+
+    fn flavor(self) -> Option<Flavor> {
+        match self {
+            Format::SendGrid | Format::SendGridCsv => Some(Flavor::SendGrid),
+            Format::Mailgun => Some(Flavor::Mailgun),
+            Format::Ses => Some(Flavor::Ses),
+            Format::Postmark => Some(Flavor::Postmark),
+            _ => None,
+        }
+    }
+}
+
+/// The enhanced status code (`5.1.1`) in a text, as a slice of it; empty when none.
+pub fn status_code(text: &str) -> &str {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i + 5 <= b.len() {
+        if matches!(b[i], b'2' | b'4' | b'5')
+            && b[i + 1] == b'.'
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+        {
+            let mut j = i + 2;
+            let s = j;
+            while j < b.len() && b[j].is_ascii_digit() && j - s < 3 {
+                j += 1;
+            }
+            if j > s && j < b.len() && b[j] == b'.' {
+                let mut k = j + 1;
+                let s2 = k;
+                while k < b.len() && b[k].is_ascii_digit() && k - s2 < 3 {
+                    k += 1;
+                }
+                if k > s2 && (k == b.len() || !(b[k].is_ascii_alphanumeric() || b[k] == b'.')) {
+                    return &text[i..k];
+                }
+            }
+        }
+        i += 1;
+    }
+    ""
+}
+
+/// Guess the format from the start of an input.
+pub fn detect(head: &[u8]) -> Option<Format> {
+    let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
+    let first = text.trim_start_matches('\u{feff}').trim_start();
+    if first.starts_with('{') || first.starts_with('[') {
+        let line = first.lines().next().unwrap_or("");
+        let flavor = esp::sniff(line.as_bytes()).or_else(|| esp::sniff(first.as_bytes()))?;
+        return Some(match flavor {
+            Flavor::SendGrid => Format::SendGrid,
+            Flavor::Mailgun => Format::Mailgun,
+            Flavor::Ses => Format::Ses,
+            Flavor::Postmark => Format::Postmark,
+        });
+    }
+    if arf::is_arf(head) {
+        return Some(Format::Arf);
+    }
+    let (mut postfix, mut sendmail, mut exim) = (0, 0, 0);
+    for line in first.lines().take(200) {
+        if let Some(h) = syslog::header(line) {
+            if postfix::is_postfix(h.program) {
+                postfix += 1;
+            } else if sendmail::is_sendmail(h.program) {
+                sendmail += 1;
+            }
+        } else if exim::split(line).is_some() {
+            exim += 1;
+        }
+    }
+    if postfix + sendmail + exim > 0 {
+        return Some(if postfix >= sendmail && postfix >= exim {
+            Format::Postfix
+        } else if sendmail >= exim {
+            Format::Sendmail
+        } else {
+            Format::Exim
+        });
+    }
+    let l0 = first.lines().next().unwrap_or("").to_ascii_lowercase();
+    if l0.contains("event") && l0.contains("email") && l0.contains(',') {
+        return Some(Format::SendGridCsv);
+    }
+    None
+}
+
+/// Options of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Files and directories (`-` for stdin; gzip accepted).
+    pub inputs: Vec<PathBuf>,
+    /// Force a format instead of detecting it per file.
+    pub format: Option<Format>,
+    /// Year of the first line of BSD-syslog logs (default: from the file's modification time).
+    pub year: Option<i64>,
+}
+
+/// Open a file (or stdin), gunzipping when it starts with the gzip magic bytes.
+pub fn open(path: &std::path::Path) -> io::Result<(Box<dyn BufRead + Send>, Option<i64>)> {
+    let (raw, mtime): (Box<dyn Read + Send>, Option<i64>) = if path.as_os_str() == "-" {
+        (Box::new(io::stdin()), None)
+    } else {
+        let f = File::open(path)?;
+        let mtime = f
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64);
+        (Box::new(f), mtime)
+    };
+    let mut br = BufReader::with_capacity(1 << 20, raw);
+    let gz = {
+        let head = br.fill_buf()?;
+        head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b
+    };
+    if gz {
+        Ok((
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::bufread::MultiGzDecoder::new(br),
+            )),
+            mtime,
+        ))
+    } else {
+        Ok((Box::new(br), mtime))
+    }
+}
+
+/// Call `f` for every line of `r` (without the line end; a final unterminated line included).
+/// Lines longer than 16 MiB are cut into pieces.
+pub fn for_each_line<R: Read>(mut r: R, mut f: impl FnMut(&[u8])) -> io::Result<()> {
+    const MAX: usize = 16 << 20;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut start, mut end) = (0usize, 0usize);
+    loop {
+        if end == buf.len() {
+            if start > 0 {
+                buf.copy_within(start..end, 0);
+                end -= start;
+                start = 0;
+            } else if buf.len() < MAX {
+                buf.resize(buf.len() * 2, 0);
+            } else {
+                f(&buf[..end]);
+                start = 0;
+                end = 0;
+            }
+        }
+        let n = match r.read(&mut buf[end..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            if start < end {
+                f(trim_cr(&buf[start..end]));
+            }
+            return Ok(());
+        }
+        let scan_from = end;
+        end += n;
+        let mut ls = start;
+        for nl in memchr::memchr_iter(b'\n', &buf[scan_from..end]) {
+            let nl = scan_from + nl;
+            f(trim_cr(&buf[ls..nl]));
+            ls = nl + 1;
+        }
+        start = ls;
+        if start == end {
+            start = 0;
+            end = 0;
+        }
+    }
+}
+
+fn trim_cr(l: &[u8]) -> &[u8] {
+    l.strip_suffix(b"\r").unwrap_or(l)
+}
+
+/// Accumulates everything a run reads.
+#[derive(Debug, Default)]
+pub struct Collector {
+    /// MTA join.
+    pub mta: Join,
+    /// Whether MTA input was read.
+    pub has_mta: bool,
+    /// ESP join.
+    pub esp: EspJoin,
+    /// Whether ESP input was read.
+    pub has_esp: bool,
+    /// ARF reports.
+    pub arf: ArfReport,
+    /// Problems.
+    pub problems: Problems,
+    /// Per-input summaries.
+    pub inputs: Vec<InputSummary>,
+}
+
+impl Collector {
+    fn unparsed(&mut self, program: &str, line: &[u8], summary: &mut InputSummary) {
+        summary.unparsed += 1;
+        self.problems.unparsed_lines += 1;
+        *self
+            .problems
+            .unparsed_by_program
+            .entry(program.to_string())
+            .or_default() += 1;
+        if self.problems.unparsed_examples.len() < 5 {
+            let s = String::from_utf8_lossy(&line[..line.len().min(300)]).into_owned();
+            self.problems.unparsed_examples.push(s);
+        }
+    }
+
+    /// One MTA log line (Postfix/Sendmail syslog or Exim main log).
+    pub fn mta_line(
+        &mut self,
+        raw: &[u8],
+        exim_log: bool,
+        years: &mut YearInference,
+        prev: &mut Option<i64>,
+        summary: &mut InputSummary,
+    ) {
+        summary.lines += 1;
+        if raw.is_empty() {
+            return;
+        }
+        let owned;
+        let line = match std::str::from_utf8(raw) {
+            Ok(s) => s,
+            Err(_) => {
+                owned = String::from_utf8_lossy(raw).into_owned();
+                owned.as_str()
+            }
+        };
+        if exim_log {
+            let Some((t, rest)) = exim::split(line) else {
+                self.unparsed("exim", raw, summary);
+                return;
+            };
+            let ev = exim::parse(rest);
+            self.apply_mta(&ev, t, false, prev, "exim", raw, summary);
+            return;
+        }
+        let Some(h) = syslog::header(line) else {
+            self.unparsed("(no syslog header)", raw, summary);
+            return;
+        };
+        let t = match h.stamp {
+            Stamp::Unix(t) => t,
+            Stamp::Bsd(s) => years.resolve(h.raw_stamp, s),
+        };
+        if postfix::is_postfix(h.program) {
+            let ev = postfix::parse(h.program, h.pid, h.message);
+            self.apply_mta(&ev, t, false, prev, h.program, raw, summary);
+        } else if sendmail::is_sendmail(h.program) {
+            let ev = sendmail::parse(h.pid, h.message);
+            if let Event::Delivery(d) = ev {
+                // a `to=` line may list several recipients
+                let rest = &h.message[h.message.find(": ").map(|i| i + 2).unwrap_or(0)..];
+                for rcpt in sendmail::recipients(rest) {
+                    let e = sendmail::delivery(d.qid, h.pid, rcpt, rest);
+                    self.apply_mta(&e, t, true, prev, h.program, raw, summary);
+                }
+                return;
+            }
+            self.apply_mta(&ev, t, true, prev, h.program, raw, summary);
+        }
+        // other programs (dovecot, amavis, opendkim, ...) carry nothing for this report
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_mta(
+        &mut self,
+        ev: &Event<'_>,
+        t: i64,
+        complete_on_count: bool,
+        prev: &mut Option<i64>,
+        program: &str,
+        raw: &[u8],
+        summary: &mut InputSummary,
+    ) {
+        if *ev == Event::Unparsed {
+            self.unparsed(program, raw, summary);
+            return;
+        }
+        if *ev != Event::Ignored {
+            self.mta.saw_time(t, prev);
+        }
+        self.mta.apply(ev, t, complete_on_count);
+    }
+
+    /// One ESP JSON line.
+    pub fn esp_line(&mut self, flavor: Flavor, raw: &[u8], summary: &mut InputSummary) {
+        summary.lines += 1;
+        let trimmed = raw.trim_ascii();
+        if trimmed.is_empty() {
+            return;
+        }
+        let Ok(s) = std::str::from_utf8(trimmed) else {
+            self.unparsed(flavor.as_str(), raw, summary);
+            return;
+        };
+        let flavor = esp::sniff(trimmed).unwrap_or(flavor);
+        let esp = &mut self.esp;
+        let ok = esp::parse_record(flavor, s, &mut |e| esp.apply(flavor, &e, trimmed));
+        if !ok {
+            self.unparsed(flavor.as_str(), raw, summary);
+        }
+    }
+}
+
+fn read_all(r: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
+    let mut v = Vec::new();
+    r.take(limit).read_to_end(&mut v)?;
+    Ok(v)
+}
+
+/// Read one input into the collector.
+pub fn read_input(
+    c: &mut Collector,
+    f: &InputFile,
+    forced: Option<Format>,
+    year: Option<i64>,
+) -> io::Result<()> {
+    let (mut r, mtime) = open(&f.path)?;
+    let head = r.fill_buf()?.to_vec();
+    let mut summary = InputSummary {
+        file: f.name.clone(),
+        ..Default::default()
+    };
+    let Some(format) = forced.or_else(|| detect(&head)) else {
+        summary.format = "unknown".into();
+        summary.error = Some("format not recognised (use --format)".into());
+        c.problems
+            .errors
+            .push(format!("{}: format not recognised (use --format)", f.name));
+        c.inputs.push(summary);
+        return Ok(());
+    };
+    summary.format = format.as_str().into();
+    match format {
+        Format::Postfix | Format::Sendmail | Format::Exim => {
+            c.has_mta = true;
+            let y = year.unwrap_or_else(|| initial_year(&head, mtime));
+            let mut years = YearInference::new(y);
+            let mut prev = None;
+            let exim_log = format == Format::Exim;
+            for_each_line(r, |l| {
+                c.mta_line(l, exim_log, &mut years, &mut prev, &mut summary)
+            })?;
+        }
+        Format::SendGrid | Format::Mailgun | Format::Ses | Format::Postmark => {
+            c.has_esp = true;
+            let flavor = format.flavor().expect("esp");
+            let first = String::from_utf8_lossy(&head);
+            let first = first.trim_start_matches('\u{feff}').trim_start();
+            let jsonl = first.starts_with('{')
+                && first
+                    .lines()
+                    .next()
+                    .is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
+            if jsonl {
+                for_each_line(r, |l| c.esp_line(flavor, l, &mut summary))?;
+            } else {
+                // a JSON array, a pretty-printed object, or concatenated objects
+                let data = read_all(&mut r, 1 << 30)?;
+                let mut stream =
+                    serde_json::Deserializer::from_slice(&data).into_iter::<serde_json::Value>();
+                loop {
+                    match stream.next() {
+                        Some(Ok(v)) => {
+                            summary.lines += 1;
+                            let raw = v.to_string();
+                            let esp = &mut c.esp;
+                            let ok = esp::parse_value(flavor, v, &mut |e| {
+                                esp.apply(flavor, &e, raw.as_bytes())
+                            });
+                            if !ok {
+                                c.unparsed(flavor.as_str(), raw.as_bytes(), &mut summary);
+                            }
+                        }
+                        Some(Err(_)) => {
+                            let off = stream.byte_offset();
+                            c.unparsed(
+                                flavor.as_str(),
+                                &data[off.min(data.len())..(off + 200).min(data.len())],
+                                &mut summary,
+                            );
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        Format::SendGridCsv => {
+            c.has_esp = true;
+            let mut rd = csv::ReaderBuilder::new().flexible(true).from_reader(r);
+            let headers: Vec<String> = rd
+                .headers()
+                .map(|h| h.iter().map(|s| s.trim().to_ascii_lowercase()).collect())
+                .unwrap_or_default();
+            let mut rec = csv::StringRecord::new();
+            loop {
+                match rd.read_record(&mut rec) {
+                    Ok(true) => {
+                        summary.lines += 1;
+                        let get = |k: &str| {
+                            headers
+                                .iter()
+                                .position(|h| h == k)
+                                .and_then(|i| rec.get(i))
+                                .map(str::to_string)
+                                .filter(|s| !s.is_empty())
+                        };
+                        match esp::csv_event(&get) {
+                            Some(e) => {
+                                let raw: Vec<u8> =
+                                    rec.iter().collect::<Vec<_>>().join(",").into_bytes();
+                                c.esp.apply(Flavor::SendGrid, &e, &raw);
+                            }
+                            None => {
+                                let raw = rec.iter().collect::<Vec<_>>().join(",");
+                                c.unparsed("csv", raw.as_bytes(), &mut summary);
+                            }
+                        }
+                    }
+                    Ok(false) => break,
+                    Err(e) => {
+                        c.unparsed("csv", e.to_string().as_bytes(), &mut summary);
+                        if !matches!(
+                            e.kind(),
+                            csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
+                        ) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Format::Arf => {
+            let data = read_all(&mut r, 16 << 20)?;
+            summary.lines = 1;
+            match arf::parse(&data) {
+                Some(cpl) => {
+                    let a = &mut c.arf;
+                    a.reports += 1;
+                    *a.by_type.entry(cpl.feedback_type.clone()).or_default() += 1;
+                    let dom = cpl
+                        .recipient
+                        .rsplit_once('@')
+                        .map(|x| x.1.to_string())
+                        .unwrap_or_default();
+                    *a.by_provider
+                        .entry(report::esp_provider(&dom).to_string())
+                        .or_default() += 1;
+                    *a.by_domain.entry(dom).or_default() += 1;
+                    *a.by_reporter.entry(cpl.reporter.clone()).or_default() += 1;
+                }
+                None => c.unparsed("arf", &data[..data.len().min(200)], &mut summary),
+            }
+        }
+    }
+    c.inputs.push(summary);
+    Ok(())
+}
+
+/// The year of the first line of a BSD-syslog log: the year of the file's modification time,
+/// minus one when the first line's month is later than the modification month (the log started
+/// last year).
+fn initial_year(head: &[u8], mtime: Option<i64>) -> i64 {
+    let (y, m, _) = match mtime {
+        Some(t) => time::civil_from_days(t.div_euclid(86400)),
+        None => return time::current_year(),
+    };
+    let first_month = std::str::from_utf8(&head[..head.len().min(4096)])
+        .ok()
+        .and_then(|s| s.lines().find_map(syslog::header))
+        .and_then(|h| match h.stamp {
+            Stamp::Bsd(s) => Some(s.month),
+            Stamp::Unix(_) => None,
+        });
+    match first_month {
+        Some(fm) if fm > m => y - 1,
+        _ => y,
+    }
+}
+
+/// A key to order MTA files by their first timestamp (BSD stamps compare by month/day/time).
+fn first_stamp(f: &InputFile) -> (i64, i64) {
+    let Ok((mut r, _)) = open(&f.path) else {
+        return (i64::MAX, 0);
+    };
+    let Ok(head) = r.fill_buf() else {
+        return (i64::MAX, 0);
+    };
+    let head = &head[..head.len().min(8192)];
+    let text = String::from_utf8_lossy(head);
+    for l in text.lines().take(50) {
+        if let Some(h) = syslog::header(l) {
+            return match h.stamp {
+                Stamp::Unix(t) => (0, t),
+                Stamp::Bsd(s) => (1, (s.month as i64 * 32 + s.day as i64) * 86400 + s.secs),
+            };
+        }
+        if let Some((t, _)) = exim::split(l) {
+            return (0, t);
+        }
+    }
+    (i64::MAX, 0)
+}
+
+/// Read every input and build the report. Unreadable inputs are listed in
+/// `problems.errors`; the call fails only when no input could be read at all.
+pub fn run(cfg: &Config) -> io::Result<Report> {
+    let mut errors = Vec::new();
+    let mut files = collect(&cfg.inputs, &mut errors);
+    // several files mixed (rotated logs given in any order): oldest first
+    if files.len() > 1 && files.iter().all(|f| f.path.as_os_str() != "-") {
+        let mut keyed: Vec<((i64, i64), InputFile)> =
+            files.into_iter().map(|f| (first_stamp(&f), f)).collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        files = keyed.into_iter().map(|x| x.1).collect();
+    }
+    let mut c = Collector::default();
+    c.problems.errors = errors;
+    let mut read_any = false;
+    for f in &files {
+        match read_input(&mut c, f, cfg.format, cfg.year) {
+            Ok(()) => read_any = true,
+            Err(e) => {
+                c.problems.errors.push(format!("{}: {e}", f.name));
+                c.inputs.push(InputSummary {
+                    file: f.name.clone(),
+                    error: Some(e.to_string()),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    if !read_any {
+        return Err(io::Error::other(if c.problems.errors.is_empty() {
+            "no input".to_string()
+        } else {
+            c.problems.errors.join("; ")
+        }));
+    }
+    Ok(finish(c))
+}
+
+/// Turn a collector into the report.
+pub fn finish(mut c: Collector) -> Report {
+    let open = c.mta.finish();
+    c.problems.open_queue_ids = open.len() as u64;
+    c.problems.open_queue_id_sample = open.into_iter().take(100).collect();
+    c.problems.out_of_order_lines = c.mta.out_of_order_lines;
+    c.problems.lines_for_unknown_queue_ids = c.mta.lines_for_unknown_ids;
+    let mta = c.has_mta.then(|| report::mta_report(&c.mta));
+    let esp = c.has_esp.then(|| report::esp_report(&c.esp));
+    let abuse = c.arf.by_type.get("abuse").copied().unwrap_or(0);
+    let scorecard = scorecard::build(mta.as_ref(), esp.as_ref(), abuse);
+    Report {
+        schema_version: report::SCHEMA_VERSION,
+        generator: format!("mailsift {} logs", env!("CARGO_PKG_VERSION")),
+        inputs: c.inputs,
+        mta,
+        esp,
+        complaints: (c.arf.reports > 0).then_some(c.arf),
+        scorecard,
+        problems: c.problems,
+        definitions: report::definitions(),
+    }
+}
+
+/// Parse a whole MTA log held in memory (tests, benchmarks, fuzzing); `exim`: Exim main log,
+/// else syslog (Postfix, Sendmail).
+pub fn report_from_bytes(data: &[u8], exim_log: bool, year: i64) -> Report {
+    let mut c = Collector {
+        has_mta: true,
+        ..Default::default()
+    };
+    let mut years = YearInference::new(year);
+    let mut prev = None;
+    let mut summary = InputSummary::default();
+    let _ = for_each_line(data, |l| {
+        c.mta_line(l, exim_log, &mut years, &mut prev, &mut summary)
+    });
+    c.inputs.push(summary);
+    finish(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_and_detection() {
+        assert_eq!(status_code("550-5.1.1 The email"), "5.1.1");
+        assert_eq!(status_code("x 421 4.7.28 y"), "4.7.28");
+        assert_eq!(status_code("v1.5.1.4"), "");
+        assert_eq!(status_code("no"), "");
+        assert_eq!(
+            detect(b"Mar 11 00:06:59 mta1 postfix/qmgr[1]: x\n"),
+            Some(Format::Postfix)
+        );
+        assert_eq!(
+            detect(b"2024-03-11 00:11:16 1rjTG7-000H52-Hq Completed\n"),
+            Some(Format::Exim)
+        );
+        assert_eq!(
+            detect(b"Mar 11 02:02:20 mta1 sendmail[2489]: x\n"),
+            Some(Format::Sendmail)
+        );
+        assert_eq!(
+            detect(b"{\"RecordType\":\"Open\"}\n"),
+            Some(Format::Postmark)
+        );
+        assert_eq!(
+            detect(b"timestamp,event,email\n1,open,a@b\n"),
+            Some(Format::SendGridCsv)
+        );
+        assert_eq!(detect(b"hello world\n"), None);
+    }
+
+    #[test]
+    fn lines_split() {
+        let mut v = Vec::new();
+        for_each_line(&b"a\r\nbb\n\nccc"[..], |l| v.push(l.to_vec())).unwrap();
+        assert_eq!(
+            v,
+            vec![b"a".to_vec(), b"bb".to_vec(), b"".to_vec(), b"ccc".to_vec()]
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! Report sinks: JSON, CSV tables, the text summary, the self-contained HTML page.
+
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod text;
+
+/// Columns of the campaign tables (name, is a rate).
+pub const CAMPAIGN_COLUMNS: &[(&str, bool)] = &[
+    ("messages", false),
+    ("recipients", false),
+    ("delivered", false),
+    ("bounced", false),
+    ("bounce_rate", true),
+];
+
+/// Columns of the ESP tables.
+pub const ESP_COLUMNS: &[(&str, bool)] = &[
+    ("processed", false),
+    ("delivered", false),
+    ("bounces", false),
+    ("unique_opens", false),
+    ("unique_clicks", false),
+    ("spamreports", false),
+    ("delivery_rate", true),
+    ("human_open_rate", true),
+    ("click_to_open_rate", true),
+];
+
+/// Columns of the MTA provider and domain tables.
+pub const MTA_COLUMNS: &[(&str, bool)] = &[
+    ("recipients", false),
+    ("delivered", false),
+    ("bounced", false),
+    ("deferred_recipients", false),
+    ("delivery_rate", true),
+    ("bounce_rate", true),
+    ("deferral_rate", true),
+    ("tls_share", true),
+];

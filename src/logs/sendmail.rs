@@ -1,0 +1,209 @@
+//! Sendmail syslog messages: `from=` envelopes, `to=` delivery lines (`stat=Sent`,
+//! `stat=Deferred: ...`, failures), `DSN:` bounce notices, per-recipient reply lines,
+//! `STARTTLS=client`, ruleset rejects.
+
+use super::syslog::{Delivery, Event, Outcome, angle, field, is_qid};
+
+/// Whether a syslog program is Sendmail (`sendmail`, `sm-mta`, `sm-msp-queue`, ...).
+pub fn is_sendmail(program: &str) -> bool {
+    program == "sendmail" || program.starts_with("sm-")
+}
+
+/// Parse a Sendmail message logged by process `pid`. A `to=` line listing several recipients
+/// yields the first; use [`recipients`] for all of them.
+pub fn parse(pid: u32, msg: &str) -> Event<'_> {
+    if msg.starts_with("STARTTLS=client") {
+        return match field(msg, "relay=") {
+            Some(h) => Event::Tls {
+                pid,
+                host: h.trim().trim_end_matches('.'),
+            },
+            None => Event::Unparsed,
+        };
+    }
+    if msg.contains("ruleset=") && msg.contains("reject=") {
+        return Event::Reject;
+    }
+    let Some(colon) = msg.find(": ") else {
+        return Event::Ignored;
+    };
+    let qid = &msg[..colon];
+    if !is_qid(qid) {
+        return Event::Ignored;
+    }
+    let rest = &msg[colon + 2..];
+    if rest.contains("did not issue MAIL/EXPN/VRFY/ETRN") {
+        return Event::Warning;
+    }
+    if let Some(r) = rest.strip_prefix("from=") {
+        let sender = angle(r.split(',').next().unwrap_or(""));
+        return Event::From {
+            qid,
+            sender,
+            size: field(rest, "size=").and_then(|v| v.parse().ok()),
+            nrcpt: field(rest, "nrcpts=").and_then(|v| v.parse().ok()),
+            injected: true,
+            ndr_of: None,
+        };
+    }
+    if rest.starts_with("to=") {
+        return match recipients(rest).next() {
+            Some(rcpt) => delivery(qid, pid, rcpt, rest),
+            None => Event::Unparsed,
+        };
+    }
+    if let Some(r) = rest.strip_prefix('<')
+        && let Some(e) = r.find(">... ")
+    {
+        return Event::ReplyText {
+            qid,
+            rcpt: &r[..e],
+            text: &r[e + 5..],
+        };
+    }
+    if let Some((ndr, tail)) = rest.split_once(": ")
+        && tail.starts_with("DSN: ")
+        && is_qid(ndr)
+    {
+        return Event::Ndr { orig: qid, ndr };
+    }
+    if rest.starts_with("reject=") {
+        return Event::Reject;
+    }
+    Event::Ignored
+}
+
+/// The recipients of a `to=` line (`to=<a>,<b>, delay=...` or `to=a,b, delay=...`).
+pub fn recipients(rest: &str) -> impl Iterator<Item = &str> {
+    let v = rest.strip_prefix("to=").unwrap_or("");
+    let end = v.find(", ").unwrap_or(v.len());
+    v[..end].split(',').map(angle).filter(|s| !s.is_empty())
+}
+
+/// The delivery event for one recipient of a `to=` line.
+pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Event<'a> {
+    let Some(stat) = rest.find("stat=") else {
+        return Event::Unparsed;
+    };
+    let stat = &rest[stat + 5..];
+    let dsn = field(rest, "dsn=").unwrap_or("").trim();
+    let (outcome, text) = if let Some(t) = stat.strip_prefix("Sent") {
+        let t = t.trim();
+        (
+            Outcome::Sent,
+            t.strip_prefix('(')
+                .and_then(|x| x.strip_suffix(')'))
+                .unwrap_or(t),
+        )
+    } else if let Some(t) = stat.strip_prefix("Deferred") {
+        let t = t.trim_start_matches(':').trim();
+        if dsn == "4.4.7" || t.starts_with("Cannot send message for") {
+            (Outcome::Expired, t)
+        } else {
+            (Outcome::Deferred, t)
+        }
+    } else {
+        (Outcome::Bounced, stat.trim())
+    };
+    let relay = field(rest, "relay=").map(str::trim);
+    let (relay_host, connected) = match relay {
+        Some(r) => match r.find(" [") {
+            Some(i) => (Some(r[..i].trim_end_matches('.')), true),
+            None => (Some(r.trim_end_matches('.')), false),
+        },
+        None => (None, false),
+    };
+    let mailer = field(rest, "mailer=").unwrap_or("");
+    Event::Delivery(Delivery {
+        qid,
+        rcpt,
+        outcome,
+        relay_host: if mailer == "prog" || mailer == "local" {
+            None
+        } else {
+            relay_host
+        },
+        connected: connected && mailer != "prog",
+        dsn,
+        text,
+        delay: field(rest, "delay=").and_then(parse_delay),
+        pid,
+        tls: None,
+    })
+}
+
+/// `[D+]HH:MM:SS` -> seconds.
+pub fn parse_delay(v: &str) -> Option<f64> {
+    let v = v.trim();
+    let (days, hms) = match v.split_once('+') {
+        Some((d, r)) => (d.parse::<f64>().ok()?, r),
+        None => (0.0, v),
+    };
+    let mut it = hms.split(':');
+    let h: f64 = it.next()?.parse().ok()?;
+    let m: f64 = it.next()?.parse().ok()?;
+    let s: f64 = it.next()?.parse().ok()?;
+    Some(days * 86400.0 + h * 3600.0 + m * 60.0 + s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sendmail_lines() {
+        let e = parse(
+            5,
+            "i2B22KIW069512: to=<a@b.example>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=38147, relay=mx.b.example. [192.0.2.1], dsn=2.0.0, stat=Sent (ok queued)",
+        );
+        let Event::Delivery(d) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            (d.rcpt, d.relay_host, d.connected, d.text),
+            ("a@b.example", Some("mx.b.example"), true, "ok queued")
+        );
+        assert_eq!(d.delay, Some(1.0));
+        let e = parse(
+            5,
+            "i2B22KIW069512: to=<a@b.example>, delay=5+00:00:00, mailer=esmtp, pri=1, dsn=4.4.7, stat=Deferred: Cannot send message for 5 days",
+        );
+        let Event::Delivery(d) = e else { panic!() };
+        assert_eq!(d.outcome, Outcome::Expired);
+        assert_eq!(d.delay, Some(432_000.0));
+        assert_eq!(
+            parse(
+                1,
+                "i2B2gEJp069591: i2BDejMX069753: DSN: Service unavailable"
+            ),
+            Event::Ndr {
+                orig: "i2B2gEJp069591",
+                ndr: "i2BDejMX069753"
+            }
+        );
+        assert_eq!(
+            parse(1, "STARTTLS=client, relay=mx.b.example., version=TLSv1.3"),
+            Event::Tls {
+                pid: 1,
+                host: "mx.b.example"
+            }
+        );
+        assert_eq!(
+            recipients("to=<a@x>,<b@y>, delay=1").collect::<Vec<_>>(),
+            vec!["a@x", "b@y"]
+        );
+        let e = parse(
+            1,
+            "i2B2gEJp069591: from=<s@x>, size=10, class=0, nrcpts=2, msgid=<m>",
+        );
+        assert!(matches!(
+            e,
+            Event::From {
+                sender: "s@x",
+                nrcpt: Some(2),
+                size: Some(10),
+                ..
+            }
+        ));
+    }
+}

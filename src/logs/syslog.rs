@@ -1,0 +1,250 @@
+//! The syslog line header (`TIMESTAMP HOST PROGRAM[PID]: MESSAGE`) and the MTA event vocabulary
+//! the dialect parsers produce. Parsers are sans-IO: one line in, one event out, borrowing from
+//! the line.
+
+use super::time::{BsdStamp, parse_bsd, parse_iso};
+
+/// When a line was logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stamp {
+    /// Unix seconds (the line carried its year and zone).
+    Unix(i64),
+    /// A BSD stamp without a year (resolved by [`super::time::YearInference`]).
+    Bsd(BsdStamp),
+}
+
+/// A parsed syslog header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// The timestamp.
+    pub stamp: Stamp,
+    /// The raw timestamp bytes (a cache key).
+    pub raw_stamp: &'a [u8],
+    /// The program (`postfix/smtp`, `sendmail`, ...).
+    pub program: &'a str,
+    /// The process id (0 when absent).
+    pub pid: u32,
+    /// The message after `: `.
+    pub message: &'a str,
+}
+
+/// Parse a syslog line header; `None` when the line has no recognisable header.
+pub fn header(line: &str) -> Option<Header<'_>> {
+    let mut b = line.as_bytes();
+    let mut off = 0;
+    // an optional `<PRI>` prefix
+    if b.first() == Some(&b'<')
+        && let Some(e) = b.iter().take(6).position(|&c| c == b'>')
+    {
+        off = e + 1;
+        b = &b[off..];
+    }
+    let (stamp, used) = if let Some(s) = parse_bsd(b) {
+        (Stamp::Bsd(s), 15)
+    } else {
+        let (t, n) = parse_iso(b)?;
+        (Stamp::Unix(t), n)
+    };
+    let raw_stamp = &b[..used];
+    let rest = line.get(off + used..)?.strip_prefix(' ')?;
+    // host
+    let sp = memchr::memchr(b' ', rest.as_bytes())?;
+    let rest = &rest[sp + 1..];
+    // program[pid]: or program:
+    let colon = memchr::memchr(b':', rest.as_bytes())?;
+    let tag = &rest[..colon];
+    if tag.is_empty() || tag.contains(' ') {
+        return None;
+    }
+    let (program, pid) = match tag.find('[') {
+        Some(i) if tag.ends_with(']') => {
+            (&tag[..i], tag[i + 1..tag.len() - 1].parse().unwrap_or(0))
+        }
+        _ => (tag, 0),
+    };
+    let message = rest[colon + 1..]
+        .strip_prefix(' ')
+        .unwrap_or(&rest[colon + 1..]);
+    Some(Header {
+        stamp,
+        raw_stamp,
+        program,
+        pid,
+        message,
+    })
+}
+
+/// The final or intermediate state a delivery line reports for one recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered.
+    Sent,
+    /// Permanently failed.
+    Bounced,
+    /// Temporarily failed; will be retried.
+    Deferred,
+    /// Given up after the queue lifetime.
+    Expired,
+}
+
+/// One delivery attempt for one recipient.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delivery<'a> {
+    /// Queue id.
+    pub qid: &'a str,
+    /// Recipient address.
+    pub rcpt: &'a str,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The relay host name (without port and address), when one was contacted.
+    pub relay_host: Option<&'a str>,
+    /// Whether the relay had an IP address (a connection was made).
+    pub connected: bool,
+    /// Enhanced status code as logged (may be empty).
+    pub dsn: &'a str,
+    /// The server's reply or the MTA's explanation.
+    pub text: &'a str,
+    /// Seconds from arrival to this attempt, when logged.
+    pub delay: Option<f64>,
+    /// Process id of the delivery agent (pairs with TLS lines).
+    pub pid: u32,
+    /// TLS used, when the line itself says (Exim `X=`).
+    pub tls: Option<bool>,
+}
+
+/// What one MTA log line says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Event<'a> {
+    /// A sender handed a message in (Postfix smtpd `client=` or `pickup`).
+    Injected {
+        /// Queue id.
+        qid: &'a str,
+    },
+    /// The envelope sender of a queued message (Postfix qmgr, Exim `<=`, Sendmail `from=`).
+    From {
+        /// Queue id.
+        qid: &'a str,
+        /// Envelope sender (empty for `<>`).
+        sender: &'a str,
+        /// Size in bytes.
+        size: Option<u64>,
+        /// Number of recipients, when logged.
+        nrcpt: Option<u32>,
+        /// The line is itself the injection (Exim, Sendmail).
+        injected: bool,
+        /// For a bounce notice: the queue id of the message it reports on.
+        ndr_of: Option<&'a str>,
+    },
+    /// A delivery attempt.
+    Delivery(Delivery<'a>),
+    /// A bounce notice `ndr` was generated for message `orig`.
+    Ndr {
+        /// The original message.
+        orig: &'a str,
+        /// The notice.
+        ndr: &'a str,
+    },
+    /// The whole message expired (Postfix qmgr `status=expired`).
+    Expired {
+        /// Queue id.
+        qid: &'a str,
+    },
+    /// The message left the queue.
+    Removed {
+        /// Queue id.
+        qid: &'a str,
+    },
+    /// A TLS session was set up by delivery process `pid` to `host`.
+    Tls {
+        /// Process id.
+        pid: u32,
+        /// Host name.
+        host: &'a str,
+    },
+    /// Sendmail's per-recipient reply line (`QID: <rcpt>... 550 ...`).
+    ReplyText {
+        /// Queue id.
+        qid: &'a str,
+        /// Recipient.
+        rcpt: &'a str,
+        /// The reply.
+        text: &'a str,
+    },
+    /// An inbound reject by this server.
+    Reject,
+    /// A warning.
+    Warning,
+    /// A line of a known program that carries nothing the report uses.
+    Ignored,
+    /// A line that should have been understood but was not.
+    Unparsed,
+}
+
+/// Whether `s` looks like a queue id: 5-32 ASCII alphanumerics or `-`.
+pub fn is_qid(s: &str) -> bool {
+    (5..=32).contains(&s.len())
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+        && s.bytes().any(|c| c.is_ascii_digit())
+}
+
+/// Position of `needle` in `hay`: a first-byte scan with memchr, for the short needles of log
+/// parsing (cheaper than building a substring searcher per call).
+pub fn find(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let (&first, rest) = n.split_first()?;
+    let mut from = 0;
+    while from + n.len() <= h.len() {
+        let i = from + memchr::memchr(first, &h[from..=h.len() - n.len()])?;
+        if h[i + 1..].starts_with(rest) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
+/// The value of `key` (e.g. `size=`) in a `k=v, k=v` list: up to the next `,` (or end).
+pub fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    let mut from = 0;
+    while let Some(i) = find(&s[from..], key) {
+        let at = from + i;
+        if at == 0 || matches!(s.as_bytes()[at - 1], b' ' | b',') {
+            let v = &s[at + key.len()..];
+            let end = memchr::memchr(b',', v.as_bytes()).unwrap_or(v.len());
+            return Some(&v[..end]);
+        }
+        from = at + key.len();
+    }
+    None
+}
+
+/// `<addr>` -> `addr`.
+pub fn angle(s: &str) -> &str {
+    s.trim()
+        .strip_prefix('<')
+        .and_then(|x| x.strip_suffix('>'))
+        .unwrap_or(s.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers() {
+        let h = header("Mar 11 00:06:59 mta1 postfix/qmgr[2206]: AC26A10B3C: removed").unwrap();
+        assert_eq!(h.program, "postfix/qmgr");
+        assert_eq!(h.pid, 2206);
+        assert_eq!(h.message, "AC26A10B3C: removed");
+        let h = header("2024-03-11T00:17:46.274982+00:00 mta1 postfix/smtpd[5]: connect").unwrap();
+        assert_eq!(h.stamp, Stamp::Unix(1_710_116_266));
+        assert!(header("garbage").is_none());
+        assert!(header("Mar 11 00:06:59 mta1").is_none());
+        assert_eq!(field("a=1, size=20, nrcpt=3 (x)", "size="), Some("20"));
+        assert_eq!(field("xsize=1, size=2", "size="), Some("2"));
+        assert!(is_qid("AC26A10B3C") && !is_qid("NOQUEUE") && !is_qid("ab"));
+        assert_eq!(find("abcabd", "abd"), Some(3));
+        assert_eq!(find("ab", "abc"), None);
+        assert_eq!(find("xab", "ab"), Some(1));
+    }
+}
