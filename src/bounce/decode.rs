@@ -253,8 +253,10 @@ impl<'a> NoticeIndex<'a> {
                         .next()
                         .unwrap_or("")
                         .to_ascii_lowercase();
-                    if let Some(&i) = by_domain.get(&host) {
-                        mentions.push((off, i));
+                    if by_domain.contains_key(&host) {
+                        // the line opens the paragraph of the recipient named next (several
+                        // recipients can share the domain): it ends the one before
+                        mentions.push((off, usize::MAX));
                     }
                 }
                 off += line.len();
@@ -618,6 +620,13 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             // `X-Unix; 77`: only an exit code; the words are in the notice
             diag.clear();
         }
+        if diag.is_empty()
+            && let Some(comment) = field(b, "status").and_then(status_comment)
+        {
+            // `Status: 4.0.0 (cat.example.net: host name lookup failure)` (RFC 3464's own
+            // example): with no Diagnostic-Code, the comment is the diagnostic
+            diag = comment.to_string();
+        }
         let mut status = field(b, "status")
             .and_then(|s| EnhancedStatus::parse(s).or_else(|| EnhancedStatus::find(s)));
         let block = index
@@ -681,14 +690,18 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         }
         r.smtpcommand = cmd.to_string();
         r.action = action.clone();
+        let ses_text = text::ses_reply(diag_text);
         let e = Evidence {
             status,
             reply,
             action: &action,
             command: cmd,
-            text: diag_text,
-            // the whole notice speaks for this recipient only when it names no other
-            context: if rcpts.len() <= 1 {
+            text: ses_text,
+            // the whole notice speaks for this recipient only when it names no other (an SES
+            // notice only restates the diagnostic, with SES's own status words)
+            context: if ses_text.len() != diag_text.len() {
+                ""
+            } else if rcpts.len() <= 1 {
                 notice_head
             } else {
                 context.as_str()
@@ -703,6 +716,22 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         out.push(r);
     }
     out
+}
+
+/// The comment of a `Status:` field (`4.0.0 (host name lookup failure)`), unless it only
+/// says whether the failure is permanent.
+fn status_comment(v: &str) -> Option<&str> {
+    let (_, rest) = v.split_once('(')?;
+    let c = rest.rsplit_once(')').map_or(rest, |(c, _)| c).trim();
+    let generic = c.is_empty()
+        || [
+            "permanent failure",
+            "temporary failure",
+            "persistent transient failure",
+        ]
+        .iter()
+        .any(|g| c.eq_ignore_ascii_case(g));
+    (!generic).then_some(c)
 }
 
 fn parse_date(s: &str) -> Option<i64> {
@@ -852,6 +881,39 @@ fn plausible_recipient(notice: &str, f: &text::Found) -> bool {
     !(local.len() >= 16 && digits * 2 >= local.len())
 }
 
+/// Old Sendmail transcripts (`While talking to HOST:` / `>>> MAIL From:<..>` / `<<< 501 ...` /
+/// `554 <rcpt>... Remote protocol error`): the `>>>`/`<<<` lines of the session the recipient's
+/// error line at `at` belongs to, when that session names no other recipient.
+fn sendmail_session(notice: &str, lower: &str, at: usize, rcpt: &str) -> Option<String> {
+    let head = lower.get(..at)?;
+    let start = head.rfind("while talking to ")?;
+    // `554 <rcpt>... 550 Host unknown`: the error line carries its own reply
+    let line = lower.get(at..)?.lines().next().unwrap_or("");
+    if let Some((_, after)) = line.split_once("...")
+        && find_reply_code(after.trim_start()).is_some_and(|_| {
+            after
+                .trim_start()
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_digit)
+        })
+    {
+        return None;
+    }
+    let lines: Vec<&str> = notice
+        .get(start..at)?
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(">>>") || l.starts_with("<<<"))
+        .collect();
+    let other_rcpt = lines.iter().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with(">>> rcpt") && !l.contains(&rcpt.to_ascii_lowercase())
+    });
+    (!lines.is_empty() && !other_rcpt && lines.iter().any(|l| l.starts_with("<<<")))
+        .then(|| lines.join("\n"))
+}
+
 /// The plain-text decoder: recipients are the addresses of the notice that are not the sender
 /// or a system address; each one's diagnostic is its paragraph.
 fn decode_text(
@@ -931,6 +993,20 @@ fn decode_text(
             // `reason` on the line above a bare address (Lotus Notes and others)
             block_text = prev;
             own_block = true;
+        }
+        // old Sendmail: the remote server's reply in the session the error line belongs to
+        let session = index
+            .first
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|at| sendmail_session(notice, &lower_notice, at, rcpt));
+        let with_session;
+        if let Some(sess) = session
+            && own_block
+        {
+            with_session = format!("{sess}\n{block_text}");
+            block_text = &with_session;
         }
         // keep the diagnostic to the lines after the address when there are any
         let diag = squeeze(block_text, MAX_DIAG);

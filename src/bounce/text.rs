@@ -319,6 +319,25 @@ pub fn strip_type(v: &str) -> &str {
     }
 }
 
+/// The remote server's reply quoted inside an Amazon SES diagnostic
+/// (`5.1.0 - Unknown address error 550-'5.7.1 <a@b>... Access denied' (delivery attempts: 0)`):
+/// the words before the quote only name the status class SES chose, the quote is what the
+/// receiving server said. Other text is returned unchanged.
+pub fn ses_reply(diag: &str) -> &str {
+    let b = diag.trim_start().as_bytes();
+    let coded = b.len() > 8
+        && matches!(b[0], b'4' | b'5')
+        && b[1] == b'.'
+        && diag.trim_start().find(" - ").is_some_and(|i| i <= 9);
+    if !coded {
+        return diag;
+    }
+    match (diag.find('\''), diag.rfind('\'')) {
+        (Some(a), Some(z)) if z > a + 1 => &diag[a + 1..z],
+        _ => diag,
+    }
+}
+
 /// Remove HTML tags and decode a few entities (good enough to read bounce text).
 pub fn strip_html(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
