@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem::Finder;
 
 use crate::status::{
@@ -82,8 +82,10 @@ impl Patterns {
                 }
             }
         }
+        // a DFA: the overlapping scan runs over every diagnostic and notice
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&firsts)
             .ok();
         Patterns { list, ac, by_first }

@@ -90,7 +90,6 @@ fn is_original_marker(line: &str) -> bool {
     ) {
         return false;
     }
-    let lower = t.to_ascii_lowercase();
     let decorated = t.starts_with("--")
         || t.starts_with("==")
         || t.starts_with("**")
@@ -99,6 +98,16 @@ fn is_original_marker(line: &str) -> bool {
         || t.starts_with('[')
         || t.starts_with("++")
         || t.starts_with('|');
+    let starts_ci =
+        |p: &str| t.len() >= p.len() && t.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    // undecorated markers start with one of these (no allocation for ordinary lines)
+    let undecorated_marker = starts_ci("original ")
+        || starts_ci("the original message was")
+        || starts_ci("content-type:");
+    if !decorated && !undecorated_marker {
+        return false;
+    }
+    let lower = t.to_ascii_lowercase();
     let original = lower.contains("original message")
         || lower.contains("copy of the message")
         || lower.contains("copy of your message")
@@ -144,19 +153,13 @@ fn is_header_line(line: &str) -> bool {
 /// Split a plain-text notice into (notice, original) at the first marker line or at a block of
 /// original-message headers (`Return-Path:`/`Received:` followed by more header lines).
 pub fn split_original(body: &str) -> (&str, &str) {
-    let mut pos = 0;
     let mut prev_blank = true;
-    let lines: Vec<(usize, &str)> = body
-        .split_inclusive('\n')
-        .map(|l| {
-            let p = pos;
-            pos += l.len();
-            (p, l.trim_end_matches('\n'))
-        })
-        .collect();
-    for (i, &(off, line)) in lines.iter().enumerate() {
+    let mut off = 0;
+    let mut it = body.split_inclusive('\n');
+    while let Some(raw_line) = it.next() {
+        let line = raw_line.trim_end_matches('\n');
         if is_original_marker(line) {
-            let next = off + lines[i].1.len();
+            let next = off + line.len();
             let rest = body.get(next..).unwrap_or("");
             return (&body[..off], rest.trim_start_matches('\n'));
         }
@@ -169,10 +172,11 @@ pub fn split_original(body: &str) -> (&str, &str) {
                 || starts_ci("received: by")
                 || starts_ci("dkim-signature:");
             if starts {
-                let headerish = lines[i + 1..]
-                    .iter()
+                let headerish = it
+                    .clone()
                     .take(3)
-                    .filter(|(_, l)| is_header_line(l) || l.starts_with([' ', '\t']))
+                    .map(|l| l.trim_end_matches('\n'))
+                    .filter(|l| is_header_line(l) || l.starts_with([' ', '\t']))
                     .count();
                 if headerish >= 2 {
                     return (&body[..off], &body[off..]);
@@ -180,6 +184,7 @@ pub fn split_original(body: &str) -> (&str, &str) {
             }
         }
         prev_blank = line.trim().is_empty();
+        off += raw_line.len();
     }
     (body, "")
 }
