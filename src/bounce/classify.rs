@@ -168,6 +168,12 @@ pub fn prepare(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
+        if word.is_ascii() {
+            let at = out.len();
+            out.push_str(word);
+            out[at..].make_ascii_lowercase();
+            continue;
+        }
         for c in word.chars() {
             if c.is_ascii() {
                 out.push(c.to_ascii_lowercase());

@@ -385,6 +385,27 @@ pub fn strip_html(html: &str) -> String {
 pub fn squeeze(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max));
     let mut space = false;
+    if s.is_ascii() {
+        // the common case, byte by byte (same result as the general loop below)
+        let mut buf = Vec::with_capacity(s.len().min(max));
+        for &b in s.as_bytes() {
+            if b.is_ascii_whitespace() || b == 0x0b {
+                space = !buf.is_empty();
+                continue;
+            }
+            if buf.len() >= max {
+                break;
+            }
+            if space {
+                buf.push(b' ');
+                space = false;
+            }
+            if !b.is_ascii_control() {
+                buf.push(b);
+            }
+        }
+        return String::from_utf8(buf).unwrap_or_default();
+    }
     for c in s.chars() {
         if c.is_whitespace() {
             space = !out.is_empty();
