@@ -500,8 +500,9 @@ fn smtp_command(text: &str) -> &'static str {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let lower = text[..end].to_ascii_lowercase();
-    let flat = squeeze(&lower, 8 * 1024);
+    let head = &text[..end];
+    let mut flat = squeeze(head, 8 * 1024);
+    flat.make_ascii_lowercase();
     // one scan for all phrases; the first phrase of the list that occurs wins
     static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
     let ac = AC.get_or_init(|| {
@@ -519,6 +520,12 @@ fn smtp_command(text: &str) -> &'static str {
     }
     // Sendmail-style transcripts: the last ">>> COMMAND" line before the error
     let mut last = "";
+    let transcript = memchr::memmem::find(head.as_bytes(), b">>>").is_some();
+    let lower = if transcript {
+        head.to_ascii_lowercase()
+    } else {
+        String::new()
+    };
     for line in lower.lines() {
         let t = line.trim_start();
         if !last.is_empty()
@@ -548,7 +555,7 @@ fn smtp_command(text: &str) -> &'static str {
         return last;
     }
     for (k, v) in [("[rcpt_to]", "RCPT"), ("smtp:rcpt", "RCPT")] {
-        if lower.contains(k) {
+        if flat.contains(k) {
             return v;
         }
     }
