@@ -349,7 +349,7 @@ pub fn fallback_from_status(st: EnhancedStatus) -> Option<BounceReason> {
         (_, 4, 4) => HostUnknown,
         (_, 4, _) => NetworkError,
         (_, 5, _) => SyntaxError,
-        (_, 7, 1) => Blocked,
+        (_, 7, 1) => SecurityError,
         (_, 7, _) => SecurityError,
         _ => return None,
     };

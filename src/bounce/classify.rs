@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem::Finder;
 
 use crate::status::{
@@ -82,8 +82,10 @@ impl Patterns {
                 }
             }
         }
+        // a DFA: the overlapping scan runs over every diagnostic and notice
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&firsts)
             .ok();
         Patterns { list, ac, by_first }
@@ -166,6 +168,12 @@ pub fn prepare(s: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
+        if word.is_ascii() {
+            let at = out.len();
+            out.push_str(word);
+            out[at..].make_ascii_lowercase();
+            continue;
+        }
         for c in word.chars() {
             if c.is_ascii() {
                 out.push(c.to_ascii_lowercase());
@@ -245,7 +253,13 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
     }
     let lower = prepare(e.text);
     let mut text_hit = pats.find(&lower);
-    if !text_hit.is_some_and(|(_, strong)| strong) && !e.context.is_empty() {
+    // x.1.7 / x.1.8 are about the sender's address: the notice's words about the recipient
+    // (Gmail's "Address not found" headline over "501 5.1.8 Sender address rejected") do not
+    // apply
+    let sender_status = e
+        .status
+        .is_some_and(|s| s.subject == 1 && matches!(s.detail, 7 | 8));
+    if !text_hit.is_some_and(|(_, strong)| strong) && !e.context.is_empty() && !sender_status {
         // a strong phrase of the notice beats a weak one of the diagnostic
         let ctx = pats.find(&prepare(e.context));
         if text_hit.is_none() || ctx.is_some_and(|(_, strong)| strong) {
@@ -286,7 +300,11 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
         // after MAIL FROM the sender is refused; an unknown domain there is the sender's
         "MAIL"
             if matches!(reason, HostUnknown)
-                || weak && matches!(reason, Blocked | UserUnknown | OnHold | Undefined) =>
+                || weak
+                    && matches!(
+                        reason,
+                        Blocked | SecurityError | UserUnknown | OnHold | Undefined
+                    ) =>
         {
             reason = Rejected
         }

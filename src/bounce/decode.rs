@@ -21,14 +21,20 @@ const MAX_NOTICE: usize = 64 * 1024;
 
 fn parser() -> &'static MessageParser {
     static P: OnceLock<MessageParser> = OnceLock::new();
-    // typed parsing only for the headers we read; Received and the rest stay raw (cheap)
+    // typed parsing only for the headers that are read as values; every other header is
+    // skipped without copying (`header_raw` still finds it by its offsets)
     P.get_or_init(|| {
+        use mail_parser::HeaderName;
         MessageParser::new()
             .with_mime_headers()
-            .with_date_headers()
-            .with_address_headers()
-            .with_message_ids()
-            .header_text(mail_parser::HeaderName::Subject)
+            .header_date(HeaderName::Date)
+            .header_address(HeaderName::From)
+            .header_address(HeaderName::To)
+            .header_id(HeaderName::MessageId)
+            .header_text(HeaderName::Subject)
+            .header_raw(HeaderName::ReturnPath)
+            .header_raw("X-Failed-Recipients")
+            .default_header_ignore()
     })
 }
 
@@ -129,7 +135,7 @@ fn original_from_text(t: &str) -> Original {
 
 fn collect_parts<'a>(msg: &'a Message<'a>) -> Parts<'a> {
     let mut p = Parts::default();
-    let mut html = String::new();
+    let mut html: Vec<Cow<'_, str>> = Vec::new();
     let mut saw_plain = false;
     for (i, part) in msg.parts.iter().enumerate() {
         let (ct, st) = match part.content_type() {
@@ -175,11 +181,8 @@ fn collect_parts<'a>(msg: &'a Message<'a>) -> Parts<'a> {
                 }
             }
             ("text", "html") => {
-                if let Some(t) = part_text(&part.body)
-                    && html.len() < MAX_NOTICE
-                {
-                    html.push_str(&text::strip_html(&t));
-                    html.push('\n');
+                if let Some(t) = part_text(&part.body) {
+                    html.push(t);
                 }
             }
             ("text", _) | ("multipart", _) if i == 0 || ct == "text" => {
@@ -196,8 +199,19 @@ fn collect_parts<'a>(msg: &'a Message<'a>) -> Parts<'a> {
             _ => {}
         }
     }
-    if !saw_plain && !html.is_empty() {
-        p.notice = html;
+    // HTML is read only when there is no plain text (stripping tags is not free)
+    if !saw_plain {
+        let mut text = String::new();
+        for t in &html {
+            if text.len() >= MAX_NOTICE {
+                break;
+            }
+            text.push_str(&text::strip_html(t));
+            text.push('\n');
+        }
+        if !text.is_empty() {
+            p.notice = text;
+        }
     }
     p
 }
@@ -253,8 +267,10 @@ impl<'a> NoticeIndex<'a> {
                         .next()
                         .unwrap_or("")
                         .to_ascii_lowercase();
-                    if let Some(&i) = by_domain.get(&host) {
-                        mentions.push((off, i));
+                    if by_domain.contains_key(&host) {
+                        // the line opens the paragraph of the recipient named next (several
+                        // recipients can share the domain): it ends the one before
+                        mentions.push((off, usize::MAX));
                     }
                 }
                 off += line.len();
@@ -484,15 +500,32 @@ fn smtp_command(text: &str) -> &'static str {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let lower = text[..end].to_ascii_lowercase();
-    let flat = squeeze(&lower, 8 * 1024);
-    for (k, v) in CMDS {
-        if flat.contains(k) {
-            return v;
-        }
+    let head = &text[..end];
+    let mut flat = squeeze(head, 8 * 1024);
+    flat.make_ascii_lowercase();
+    // one scan for all phrases; the first phrase of the list that occurs wins
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(CMDS.iter().map(|(k, _)| k))
+            .expect("static phrases")
+    });
+    if let Some(k) = ac
+        .find_overlapping_iter(flat.as_str())
+        .map(|m| m.pattern().as_usize())
+        .min()
+    {
+        return CMDS[k].1;
     }
     // Sendmail-style transcripts: the last ">>> COMMAND" line before the error
     let mut last = "";
+    let transcript = memchr::memmem::find(head.as_bytes(), b">>>").is_some();
+    let lower = if transcript {
+        head.to_ascii_lowercase()
+    } else {
+        String::new()
+    };
     for line in lower.lines() {
         let t = line.trim_start();
         if !last.is_empty()
@@ -522,7 +555,7 @@ fn smtp_command(text: &str) -> &'static str {
         return last;
     }
     for (k, v) in [("[rcpt_to]", "RCPT"), ("smtp:rcpt", "RCPT")] {
-        if lower.contains(k) {
+        if flat.contains(k) {
             return v;
         }
     }
@@ -618,6 +651,13 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             // `X-Unix; 77`: only an exit code; the words are in the notice
             diag.clear();
         }
+        if diag.is_empty()
+            && let Some(comment) = field(b, "status").and_then(status_comment)
+        {
+            // `Status: 4.0.0 (cat.example.net: host name lookup failure)` (RFC 3464's own
+            // example): with no Diagnostic-Code, the comment is the diagnostic
+            diag = comment.to_string();
+        }
         let mut status = field(b, "status")
             .and_then(|s| EnhancedStatus::parse(s).or_else(|| EnhancedStatus::find(s)));
         let block = index
@@ -681,14 +721,18 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         }
         r.smtpcommand = cmd.to_string();
         r.action = action.clone();
+        let ses_text = text::ses_reply(diag_text);
         let e = Evidence {
             status,
             reply,
             action: &action,
             command: cmd,
-            text: diag_text,
-            // the whole notice speaks for this recipient only when it names no other
-            context: if rcpts.len() <= 1 {
+            text: ses_text,
+            // the whole notice speaks for this recipient only when it names no other (an SES
+            // notice only restates the diagnostic, with SES's own status words)
+            context: if ses_text.len() != diag_text.len() {
+                ""
+            } else if rcpts.len() <= 1 {
                 notice_head
             } else {
                 context.as_str()
@@ -703,6 +747,22 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         out.push(r);
     }
     out
+}
+
+/// The comment of a `Status:` field (`4.0.0 (host name lookup failure)`), unless it only
+/// says whether the failure is permanent.
+fn status_comment(v: &str) -> Option<&str> {
+    let (_, rest) = v.split_once('(')?;
+    let c = rest.rsplit_once(')').map_or(rest, |(c, _)| c).trim();
+    let generic = c.is_empty()
+        || [
+            "permanent failure",
+            "temporary failure",
+            "persistent transient failure",
+        ]
+        .iter()
+        .any(|g| c.eq_ignore_ascii_case(g));
+    (!generic).then_some(c)
 }
 
 fn parse_date(s: &str) -> Option<i64> {
@@ -852,6 +912,39 @@ fn plausible_recipient(notice: &str, f: &text::Found) -> bool {
     !(local.len() >= 16 && digits * 2 >= local.len())
 }
 
+/// Old Sendmail transcripts (`While talking to HOST:` / `>>> MAIL From:<..>` / `<<< 501 ...` /
+/// `554 <rcpt>... Remote protocol error`): the `>>>`/`<<<` lines of the session the recipient's
+/// error line at `at` belongs to, when that session names no other recipient.
+fn sendmail_session(notice: &str, lower: &str, at: usize, rcpt: &str) -> Option<String> {
+    let head = lower.get(..at)?;
+    let start = head.rfind("while talking to ")?;
+    // `554 <rcpt>... 550 Host unknown`: the error line carries its own reply
+    let line = lower.get(at..)?.lines().next().unwrap_or("");
+    if let Some((_, after)) = line.split_once("...")
+        && find_reply_code(after.trim_start()).is_some_and(|_| {
+            after
+                .trim_start()
+                .as_bytes()
+                .first()
+                .is_some_and(u8::is_ascii_digit)
+        })
+    {
+        return None;
+    }
+    let lines: Vec<&str> = notice
+        .get(start..at)?
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(">>>") || l.starts_with("<<<"))
+        .collect();
+    let other_rcpt = lines.iter().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with(">>> rcpt") && !l.contains(&rcpt.to_ascii_lowercase())
+    });
+    (!lines.is_empty() && !other_rcpt && lines.iter().any(|l| l.starts_with("<<<")))
+        .then(|| lines.join("\n"))
+}
+
 /// The plain-text decoder: recipients are the addresses of the notice that are not the sender
 /// or a system address; each one's diagnostic is its paragraph.
 fn decode_text(
@@ -931,6 +1024,20 @@ fn decode_text(
             // `reason` on the line above a bare address (Lotus Notes and others)
             block_text = prev;
             own_block = true;
+        }
+        // old Sendmail: the remote server's reply in the session the error line belongs to
+        let session = index
+            .first
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|at| sendmail_session(notice, &lower_notice, at, rcpt));
+        let with_session;
+        if let Some(sess) = session
+            && own_block
+        {
+            with_session = format!("{sess}\n{block_text}");
+            block_text = &with_session;
         }
         // keep the diagnostic to the lines after the address when there are any
         let diag = squeeze(block_text, MAX_DIAG);
@@ -1207,7 +1314,118 @@ fn decode_depth(raw: &[u8], depth: usize) -> Vec<BounceRecord> {
     }
 }
 
+/// The value of the `boundary` parameter in a header section (lowercase search, original case
+/// kept), quoted or not.
+fn boundary_param(head: &[u8]) -> Option<&[u8]> {
+    let lower = head.to_ascii_lowercase();
+    let ct = memchr::memmem::find(&lower, b"content-type:")?;
+    let at = ct + memchr::memmem::find(&lower[ct..], b"boundary=")? + b"boundary=".len();
+    let v = &head[at..];
+    let b = if let Some(q) = v.strip_prefix(b"\"") {
+        &q[..memchr::memchr(b'"', q)?]
+    } else {
+        let end = v
+            .iter()
+            .position(|&c| c == b';' || c.is_ascii_whitespace())
+            .unwrap_or(v.len());
+        &v[..end]
+    };
+    (!b.is_empty() && b.len() <= 200).then_some(b)
+}
+
+/// The header fields of a returned message that the decoders read (with their continuation
+/// lines), from its header section `head` (LF line ends).
+fn kept_fields(head: &[u8]) -> Vec<u8> {
+    const KEEP: [&[u8]; 5] = [
+        b"from:",
+        b"to:",
+        b"message-id:",
+        b"list-id:",
+        b"return-path:",
+    ];
+    let mut out = Vec::new();
+    let mut keeping = false;
+    for line in head.split_inclusive(|&c| c == b'\n') {
+        if !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            keeping = KEEP
+                .iter()
+                .any(|k| line.len() >= k.len() && line[..k.len()].eq_ignore_ascii_case(k));
+        }
+        if keeping {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
+/// A copy of a multipart bounce without the body of its returned message
+/// (`message/rfc822` parts keep only the header fields that are read), or `None` when there is
+/// nothing worth cutting. Only the headers of the returned message are read (From, To, Message-ID,
+/// List-Id), and its body can be most of the bytes: long quoted-printable or HTML texts,
+/// attachments, nested multiparts that the MIME parser would otherwise decode.
+fn without_returned_body(raw: &[u8]) -> Option<Vec<u8>> {
+    const MIN_CUT: usize = 512;
+    let head_end = memchr::memmem::find(raw, b"\n\n")?;
+    let boundary = boundary_param(&raw[..head_end])?;
+    let mut delim = Vec::with_capacity(boundary.len() + 3);
+    delim.extend_from_slice(b"\n--");
+    delim.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&delim);
+    let mut cuts: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    let mut pos = head_end;
+    while let Some(i) = finder.find(&raw[pos..]) {
+        let part_start = pos + i + delim.len();
+        let Some(hdr_len) = memchr::memmem::find(&raw[part_start..], b"\n\n") else {
+            break;
+        };
+        let body_start = part_start + hdr_len + 2;
+        let next = finder
+            .find(&raw[body_start..])
+            .map_or(raw.len(), |k| body_start + k);
+        let part_head = raw[part_start..body_start].to_ascii_lowercase();
+        let is_message = memchr::memmem::find(&part_head, b"message/rfc822").is_some()
+            || memchr::memmem::find(&part_head, b"message/global").is_some();
+        let encoded =
+            memchr::memmem::find(&part_head, b"content-transfer-encoding:").is_some_and(|k| {
+                let v = &part_head[k + 26..];
+                let v = &v[..memchr::memchr(b'\n', v).unwrap_or(v.len())];
+                memchr::memmem::find(v, b"base64").is_some()
+                    || memchr::memmem::find(v, b"quoted").is_some()
+            });
+        if is_message && !encoded && next > body_start + MIN_CUT {
+            // keep only the header fields that are read, then a blank line
+            let body = &raw[body_start..next];
+            // (a body that starts with a blank line has no header section for the parser:
+            // left as it is)
+            if !body.starts_with(b"\n")
+                && let Some(h) = memchr::memmem::find(body, b"\n\n")
+            {
+                cuts.push((body_start, next, kept_fields(&body[..h + 1])));
+            }
+        }
+        if next >= raw.len() {
+            break;
+        }
+        pos = next;
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut at = 0;
+    for (a, b, keep) in cuts {
+        out.extend_from_slice(&raw[at..a]);
+        out.extend_from_slice(&keep);
+        out.push(b'\n');
+        at = b;
+    }
+    out.extend_from_slice(&raw[at..]);
+    Some(out)
+}
+
 fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
+    let trimmed = without_returned_body(raw);
+    let raw = trimmed.as_deref().unwrap_or(raw);
     let Some(msg) = parse_message(raw) else {
         return Vec::new();
     };

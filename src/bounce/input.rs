@@ -12,6 +12,9 @@ pub struct InputFile {
     pub path: PathBuf,
     /// The name used in records: the path under the given directory, without a leading `./`.
     pub name: String,
+    /// The size seen when the inputs were listed (`None` for stdin or when unknown): saves a
+    /// `stat` per file when reading.
+    pub size: Option<u64>,
 }
 
 fn strip_dot(s: &str) -> String {
@@ -32,6 +35,7 @@ pub fn collect(inputs: &[PathBuf], errors: &mut Vec<String>) -> Vec<InputFile> {
             out.push(InputFile {
                 path: p.clone(),
                 name: "-".into(),
+                size: None,
             });
             continue;
         }
@@ -42,9 +46,10 @@ pub fn collect(inputs: &[PathBuf], errors: &mut Vec<String>) -> Vec<InputFile> {
                 found.sort_by(|a: &InputFile, b| a.name.cmp(&b.name));
                 out.extend(found);
             }
-            Ok(_) => out.push(InputFile {
+            Ok(m) => out.push(InputFile {
                 path: p.clone(),
                 name: strip_dot(&p.to_string_lossy().replace('\\', "/")),
+                size: Some(m.len()),
             }),
             Err(e) => errors.push(format!("cannot read {}: {e}", p.display())),
         }
@@ -71,9 +76,15 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<InputFile>, errors: &mut Vec<Stri
             walk(root, &path, out, errors);
         } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
             let rel = path.strip_prefix(root).unwrap_or(&path);
+            let size = if ft.is_file() {
+                ent.metadata().ok().map(|m| m.len())
+            } else {
+                std::fs::metadata(&path).ok().map(|m| m.len())
+            };
             out.push(InputFile {
                 name: strip_dot(&rel.to_string_lossy().replace('\\', "/")),
                 path,
+                size,
             });
         }
     }
@@ -193,10 +204,21 @@ pub fn read_messages(
 ) -> io::Result<usize> {
     if f.path.as_os_str() != "-" {
         let mut file = File::open(&f.path)?;
-        let len = file.metadata()?.len();
+        let len = match f.size {
+            Some(n) => n,
+            None => file.metadata()?.len(),
+        };
         if len <= WHOLE_FILE_MAX {
             let mut data = Vec::with_capacity(len as usize + 1);
-            file.read_to_end(&mut data)?;
+            // through `take` (the generic reader): `File::read_to_end` would `stat` the file
+            // again for a size hint the listing already gave
+            (&mut file)
+                .take(WHOLE_FILE_MAX + 1)
+                .read_to_end(&mut data)?;
+            if data.len() as u64 > WHOLE_FILE_MAX {
+                // grew since it was listed: stream it
+                return split_messages(open(f)?, sink);
+            }
             let gz = data.len() >= 2 && data[0] == 0x1f && data[1] == 0x8b;
             if !gz {
                 normalize_eol_in_place(&mut data);

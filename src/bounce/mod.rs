@@ -482,13 +482,10 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
         'all: for _ in 0..repeat {
             for f in &files {
                 nfiles += 1;
-                let small = f.path.as_os_str() != "-"
-                    && std::fs::metadata(&f.path).is_ok_and(|m| m.len() <= WORKER_FILE_MAX);
-                if small {
-                    let size = std::fs::metadata(&f.path)
-                        .map(|m| m.len() as usize)
-                        .unwrap_or(0);
-                    if !push(&mut batch, &mut bytes, Work::File(f.clone()), size) {
+                // the size from the listing: no `stat` per file and pass
+                let size = f.size.filter(|_| f.path.as_os_str() != "-");
+                if let Some(size) = size.filter(|&n| n <= WORKER_FILE_MAX) {
+                    if !push(&mut batch, &mut bytes, Work::File(f.clone()), size as usize) {
                         break 'all;
                     }
                     continue;

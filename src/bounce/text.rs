@@ -90,7 +90,6 @@ fn is_original_marker(line: &str) -> bool {
     ) {
         return false;
     }
-    let lower = t.to_ascii_lowercase();
     let decorated = t.starts_with("--")
         || t.starts_with("==")
         || t.starts_with("**")
@@ -99,6 +98,16 @@ fn is_original_marker(line: &str) -> bool {
         || t.starts_with('[')
         || t.starts_with("++")
         || t.starts_with('|');
+    let starts_ci =
+        |p: &str| t.len() >= p.len() && t.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    // undecorated markers start with one of these (no allocation for ordinary lines)
+    let undecorated_marker = starts_ci("original ")
+        || starts_ci("the original message was")
+        || starts_ci("content-type:");
+    if !decorated && !undecorated_marker {
+        return false;
+    }
+    let lower = t.to_ascii_lowercase();
     let original = lower.contains("original message")
         || lower.contains("copy of the message")
         || lower.contains("copy of your message")
@@ -144,19 +153,13 @@ fn is_header_line(line: &str) -> bool {
 /// Split a plain-text notice into (notice, original) at the first marker line or at a block of
 /// original-message headers (`Return-Path:`/`Received:` followed by more header lines).
 pub fn split_original(body: &str) -> (&str, &str) {
-    let mut pos = 0;
     let mut prev_blank = true;
-    let lines: Vec<(usize, &str)> = body
-        .split_inclusive('\n')
-        .map(|l| {
-            let p = pos;
-            pos += l.len();
-            (p, l.trim_end_matches('\n'))
-        })
-        .collect();
-    for (i, &(off, line)) in lines.iter().enumerate() {
+    let mut off = 0;
+    let mut it = body.split_inclusive('\n');
+    while let Some(raw_line) = it.next() {
+        let line = raw_line.trim_end_matches('\n');
         if is_original_marker(line) {
-            let next = off + lines[i].1.len();
+            let next = off + line.len();
             let rest = body.get(next..).unwrap_or("");
             return (&body[..off], rest.trim_start_matches('\n'));
         }
@@ -169,10 +172,11 @@ pub fn split_original(body: &str) -> (&str, &str) {
                 || starts_ci("received: by")
                 || starts_ci("dkim-signature:");
             if starts {
-                let headerish = lines[i + 1..]
-                    .iter()
+                let headerish = it
+                    .clone()
                     .take(3)
-                    .filter(|(_, l)| is_header_line(l) || l.starts_with([' ', '\t']))
+                    .map(|l| l.trim_end_matches('\n'))
+                    .filter(|l| is_header_line(l) || l.starts_with([' ', '\t']))
                     .count();
                 if headerish >= 2 {
                     return (&body[..off], &body[off..]);
@@ -180,6 +184,7 @@ pub fn split_original(body: &str) -> (&str, &str) {
             }
         }
         prev_blank = line.trim().is_empty();
+        off += raw_line.len();
     }
     (body, "")
 }
@@ -319,6 +324,25 @@ pub fn strip_type(v: &str) -> &str {
     }
 }
 
+/// The remote server's reply quoted inside an Amazon SES diagnostic
+/// (`5.1.0 - Unknown address error 550-'5.7.1 <a@b>... Access denied' (delivery attempts: 0)`):
+/// the words before the quote only name the status class SES chose, the quote is what the
+/// receiving server said. Other text is returned unchanged.
+pub fn ses_reply(diag: &str) -> &str {
+    let b = diag.trim_start().as_bytes();
+    let coded = b.len() > 8
+        && matches!(b[0], b'4' | b'5')
+        && b[1] == b'.'
+        && diag.trim_start().find(" - ").is_some_and(|i| i <= 9);
+    if !coded {
+        return diag;
+    }
+    match (diag.find('\''), diag.rfind('\'')) {
+        (Some(a), Some(z)) if z > a + 1 => &diag[a + 1..z],
+        _ => diag,
+    }
+}
+
 /// Remove HTML tags and decode a few entities (good enough to read bounce text).
 pub fn strip_html(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
@@ -361,6 +385,27 @@ pub fn strip_html(html: &str) -> String {
 pub fn squeeze(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max));
     let mut space = false;
+    if s.is_ascii() {
+        // the common case, byte by byte (same result as the general loop below)
+        let mut buf = Vec::with_capacity(s.len().min(max));
+        for &b in s.as_bytes() {
+            if b.is_ascii_whitespace() || b == 0x0b {
+                space = !buf.is_empty();
+                continue;
+            }
+            if buf.len() >= max {
+                break;
+            }
+            if space {
+                buf.push(b' ');
+                space = false;
+            }
+            if !b.is_ascii_control() {
+                buf.push(b);
+            }
+        }
+        return String::from_utf8(buf).unwrap_or_default();
+    }
     for c in s.chars() {
         if c.is_whitespace() {
             space = !out.is_empty();
