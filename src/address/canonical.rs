@@ -6,19 +6,19 @@
 
 use std::borrow::Cow;
 
-use super::lists::Lists;
+use super::lists::ProviderRule;
 
-/// The duplicate-detection key of a normalised local part and an A-label domain, or `None`
-/// when it is simply `local@domain` (nothing to lower-case, no provider rule).
-pub fn canonical_key(local: &str, domain: &str, lists: &Lists) -> Option<String> {
-    let rule = lists.provider_rule(domain);
+/// The duplicate-detection key of a normalised local part and an A-label domain whose provider
+/// rule (`Lists::provider_rule`) is `rule`, or `None` when it is simply `local@domain` (nothing
+/// to lower-case, no provider rule).
+pub fn canonical_key(local: &str, domain: &str, rule: Option<&ProviderRule>) -> Option<String> {
     if rule.is_none() && !local.chars().any(char::is_uppercase) {
         return None;
     }
-    Some(canonical_key_string(local, domain, lists))
+    Some(canonical_key_string(local, domain, rule))
 }
 
-fn canonical_key_string(local: &str, domain: &str, lists: &Lists) -> String {
+fn canonical_key_string(local: &str, domain: &str, rule: Option<&ProviderRule>) -> String {
     let local: Cow<'_, str> = if local.is_ascii() {
         if local.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Owned(local.to_ascii_lowercase())
@@ -28,7 +28,7 @@ fn canonical_key_string(local: &str, domain: &str, lists: &Lists) -> String {
     } else {
         Cow::Owned(local.to_lowercase())
     };
-    match lists.provider_rule(domain) {
+    match rule {
         Some(rule) => {
             let mut base: &str = &local;
             if rule.plus_tags

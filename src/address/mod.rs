@@ -43,6 +43,8 @@ struct DomainInfo {
     disposable: bool,
     free: bool,
     suggestion: Option<&'static str>,
+    /// The provider's addressing rule for the A-label domain (`data/providers.tsv`).
+    rule: Option<lists::ProviderRule>,
 }
 
 const DOMAIN_CACHE_MAX: usize = 200_000;
@@ -87,11 +89,16 @@ fn compute_domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Domain
             typo::suggest_domain(&raw.to_ascii_lowercase(), lists),
         ),
     };
+    let rule = match &parsed {
+        Ok((_, ascii)) => lists.provider_rule(ascii).copied(),
+        Err(_) => None,
+    };
     DomainInfo {
         parsed,
         disposable,
         free,
         suggestion,
+        rule,
     }
 }
 
@@ -202,6 +209,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
                     false,
                     false,
                     None,
+                    lists.provider_rule(&p.ascii_domain),
                 ),
                 Err(e) => invalid(e, None, flags),
             };
@@ -240,6 +248,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
                     info.disposable,
                     info.free,
                     info.suggestion,
+                    info.rule.as_ref(),
                 )
             }
             Err(e) => invalid(e.clone(), suggest(), flags),
@@ -261,6 +270,7 @@ fn finish(
     disposable: bool,
     free: bool,
     suggestion: Option<&'static str>,
+    rule: Option<&lists::ProviderRule>,
 ) -> AddressRecord {
     flags.disposable = disposable;
     flags.free = free;
@@ -276,7 +286,7 @@ fn finish(
     } else {
         Derived::Own(format!("{local}@{ascii_domain}"))
     };
-    let canonical = match canonical::canonical_key(local, ascii_domain, lists) {
+    let canonical = match canonical::canonical_key(local, ascii_domain, rule) {
         Some(k) => Derived::Own(k),
         None if uni == ascii_domain => Derived::SameAsNormalized,
         None => Derived::Own(format!("{local}@{ascii_domain}")),
@@ -319,17 +329,21 @@ fn fast_shape(s: &str) -> Shape<'_> {
     if s.len() > 254 {
         return Shape::TooLong;
     }
-    let Some(at) = s.find('@') else {
+    // One pass over the bytes: the single @, and no angle brackets.
+    let b = s.as_bytes();
+    let mut at = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'@' if at.is_none() => at = Some(i),
+            b'@' | b'<' | b'>' => return Shape::Other,
+            _ => {}
+        }
+    }
+    let Some(at) = at else {
         return Shape::Other;
     };
     let (local, domain) = (&s[..at], &s[at + 1..]);
-    if local.is_empty()
-        || domain.is_empty()
-        || local.starts_with('"')
-        || domain.starts_with('[')
-        || domain.contains('@')
-        || s.contains(['<', '>'])
-    {
+    if local.is_empty() || domain.is_empty() || b[0] == b'"' || b[at + 1] == b'[' {
         return Shape::Other;
     }
     Shape::Simple(local, domain)

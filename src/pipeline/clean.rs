@@ -266,17 +266,10 @@ fn reader_for(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
 /// A 128-bit key hash as two `u64`s (8-byte aligned: 24-byte table entries instead of 32).
 type Key = (u64, u64);
 
-/// A 128-bit hash of a duplicate-detection key: two independent SipHash-1-3 values. With a
-/// million keys the chance of any collision is about 1 in 10^26.
+/// A 128-bit hash of a duplicate-detection key ([`crate::fxhash::hash128`]). With a million
+/// keys the chance of any collision is about 1 in 10^26.
 fn key_hash(key: &str) -> Key {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut a = DefaultHasher::new();
-    0xA5u8.hash(&mut a);
-    key.hash(&mut a);
-    let mut b = DefaultHasher::new();
-    0x5Au8.hash(&mut b);
-    key.hash(&mut b);
-    (a.finish(), b.finish())
+    crate::fxhash::hash128(key.as_bytes())
 }
 
 fn analyze_chunk(
