@@ -11,7 +11,7 @@ use crate::fxhash::FxBuild;
 use crate::status::{BounceType, EnhancedStatus, find_reply_code};
 
 use super::metrics::{Delays, MtaCounts};
-use super::syslog::{Delivery, Event, Outcome};
+use super::syslog::{Delivery, Event, Outcome, is_loopback};
 
 /// Connections of one message to one domain within this many seconds are the same connection.
 const SAME_CONNECTION_SECS: i64 = 120;
@@ -49,6 +49,7 @@ struct Msg {
     /// Sendmail reply lines: hash of the address, text.
     replies: Vec<(u64, Box<str>)>,
     removed: bool,
+    reinjected: bool,
 }
 
 impl Msg {
@@ -380,11 +381,16 @@ impl Join {
     /// "removed" line (Sendmail), so a message is done when all its recipients are final.
     pub fn apply(&mut self, ev: &Event<'_>, t: i64, complete_on_count: bool) {
         match *ev {
-            Event::Injected { qid } => {
+            Event::Injected { qid, reinjected } => {
                 let m = self.msg(qid);
                 if !m.injected && !m.ndr {
                     m.injected = true;
-                    self.bump(None, None, Some(t), |c| c.messages += 1);
+                    m.reinjected = reinjected;
+                    if reinjected {
+                        self.totals.reinjected += 1;
+                    } else {
+                        self.bump(None, None, Some(t), |c| c.messages += 1);
+                    }
                 }
             }
             Event::From {
@@ -420,7 +426,7 @@ impl Join {
                         c.messages += 1;
                         c.bytes_received += size;
                     });
-                } else if m.injected {
+                } else if m.injected && !m.reinjected {
                     // Postfix: the message was counted at `client=`/`pickup`; the sender and size
                     // come with qmgr
                     self.senders[sid as usize].messages += 1;
@@ -520,6 +526,13 @@ impl Join {
             if done {
                 self.retire(d.qid);
             }
+            return;
+        }
+        if d.outcome == Outcome::Sent && d.relay_host.is_some_and(is_loopback) {
+            // handed to a content filter on this machine; the filtered copy is delivered later
+            // under a new queue id
+            self.totals.filter_handoffs += 1;
+            self.slab[s].finals += 1;
             return;
         }
         let key = fx(d.rcpt);

@@ -119,6 +119,9 @@ pub enum Event<'a> {
     Injected {
         /// Queue id.
         qid: &'a str,
+        /// Handed in from the loopback interface: a content filter (amavis, ...) returning a
+        /// message that was already counted, not a new message.
+        reinjected: bool,
     },
     /// The envelope sender of a queued message (Postfix qmgr, Exim `<=`, Sendmail `from=`).
     From {
@@ -216,6 +219,15 @@ pub fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
         from = at + key.len();
     }
     None
+}
+
+/// Whether a relay or client (`host[addr]:port`, `host[addr]`, `host`) is this machine.
+pub fn is_loopback(s: &str) -> bool {
+    let addr = match (s.find('['), s.find(']')) {
+        (Some(a), Some(b)) if a < b => &s[a + 1..b],
+        _ => s,
+    };
+    addr.starts_with("127.") || addr == "::1" || addr == "localhost" || s.starts_with("localhost[")
 }
 
 /// `<addr>` -> `addr`.
