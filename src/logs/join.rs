@@ -158,6 +158,7 @@ pub struct Join {
     pub auth: Signal,
     /// Rate-limit deferrals.
     pub rate_limits: Signal,
+    reason_cache: HashMap<String, (&'static str, bool), FxBuild>,
     /// Lines about queue ids never seen arriving (log started mid-way, or several servers).
     pub lines_for_unknown_ids: u64,
     /// Lines logged earlier than the line before them (in the same file).
@@ -715,7 +716,21 @@ impl Join {
         }
     }
 
-    fn classify(&self, dsn: &str, text: &str, action: &str) -> (&'static str, bool) {
+    /// Reason and hardness, cached per (status, normalised text, action): the same texts come
+    /// back again and again.
+    fn classify(&mut self, dsn: &str, text: &str, action: &str) -> (&'static str, bool) {
+        let key = format!("{dsn}\u{0}{action}\u{0}{}", normalize_text(text));
+        if let Some(r) = self.reason_cache.get(&key) {
+            return *r;
+        }
+        let r = Self::classify_uncached(dsn, text, action);
+        if self.reason_cache.len() < MAX_TEXTS {
+            self.reason_cache.insert(key, r);
+        }
+        r
+    }
+
+    fn classify_uncached(dsn: &str, text: &str, action: &str) -> (&'static str, bool) {
         let status = EnhancedStatus::parse(dsn);
         let command = ["RCPT", "MAIL", "DATA", "EHLO", "HELO"]
             .into_iter()

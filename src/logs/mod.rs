@@ -264,6 +264,71 @@ pub fn for_each_line<R: Read>(mut r: R, mut f: impl FnMut(&[u8])) -> io::Result<
     }
 }
 
+/// [`for_each_line`] with the reading (system calls, gunzip) on a second thread: chunks of whole
+/// lines travel over a bounded channel and their buffers come back for reuse, so at most a few
+/// MiB are in flight.
+pub fn for_each_line_threaded<R: Read + Send>(r: R, mut f: impl FnMut(&[u8])) -> io::Result<()> {
+    const CHUNK: usize = 4 << 20;
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(3);
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> io::Result<()> {
+            let mut r = r;
+            let mut carry: Vec<u8> = Vec::new();
+            loop {
+                let mut buf = free_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(CHUNK + 4096));
+                buf.clear();
+                buf.extend_from_slice(&carry);
+                carry.clear();
+                let start = buf.len();
+                buf.resize(start.max(CHUNK), 0);
+                let mut filled = start;
+                // fill the chunk (a short read is not the end)
+                while filled < buf.len() {
+                    match r.read(&mut buf[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                let eof = filled < buf.len();
+                buf.truncate(filled);
+                if !eof {
+                    // keep the partial last line for the next chunk; a chunk without any newline
+                    // (a giant line) is passed on whole
+                    if let Some(nl) = memchr::memrchr(b'\n', &buf) {
+                        carry.extend_from_slice(&buf[nl + 1..]);
+                        buf.truncate(nl + 1);
+                    }
+                }
+                if !buf.is_empty() && full_tx.send(buf).is_err() {
+                    return Ok(());
+                }
+                if eof {
+                    return Ok(());
+                }
+            }
+        });
+        for chunk in full_rx.iter() {
+            let mut ls = 0;
+            for nl in memchr::memchr_iter(b'\n', &chunk) {
+                f(trim_cr(&chunk[ls..nl]));
+                ls = nl + 1;
+            }
+            if ls < chunk.len() {
+                f(trim_cr(&chunk[ls..]));
+            }
+            let _ = free_tx.send(chunk);
+        }
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("reader thread panicked")))
+    })
+}
+
 fn trim_cr(l: &[u8]) -> &[u8] {
     l.strip_suffix(b"\r").unwrap_or(l)
 }
@@ -370,12 +435,13 @@ impl Collector {
         raw: &[u8],
         summary: &mut InputSummary,
     ) {
-        if *ev == Event::Unparsed {
-            self.unparsed(program, raw, summary);
-            return;
-        }
-        if *ev != Event::Ignored {
-            self.mta.saw_time(t, prev);
+        match ev {
+            Event::Unparsed => {
+                self.unparsed(program, raw, summary);
+                return;
+            }
+            Event::Ignored => {}
+            _ => self.mta.saw_time(t, prev),
         }
         self.mta.apply(ev, t, complete_on_count);
     }
@@ -436,7 +502,7 @@ pub fn read_input(
             let mut years = YearInference::new(y);
             let mut prev = None;
             let exim_log = format == Format::Exim;
-            for_each_line(r, |l| {
+            for_each_line_threaded(r, |l| {
                 c.mta_line(l, exim_log, &mut years, &mut prev, &mut summary)
             })?;
         }
@@ -451,7 +517,7 @@ pub fn read_input(
                     .next()
                     .is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
             if jsonl {
-                for_each_line(r, |l| c.esp_line(flavor, l, &mut summary))?;
+                for_each_line_threaded(r, |l| c.esp_line(flavor, l, &mut summary))?;
             } else {
                 // a JSON array, a pretty-printed object, or concatenated objects
                 let data = read_all(&mut r, 1 << 30)?;
@@ -721,5 +787,16 @@ mod tests {
             v,
             vec![b"a".to_vec(), b"bb".to_vec(), b"".to_vec(), b"ccc".to_vec()]
         );
+        // the threaded reader gives the same lines, across chunk boundaries too
+        let mut big = Vec::new();
+        for i in 0..400_000 {
+            big.extend_from_slice(format!("line {i} {}\n", "x".repeat(i % 50)).as_bytes());
+        }
+        big.extend_from_slice(b"last");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for_each_line(&big[..], |l| a.push(l.to_vec())).unwrap();
+        for_each_line_threaded(&big[..], |l| b.push(l.to_vec())).unwrap();
+        assert_eq!(a.len(), 400_001);
+        assert_eq!(a, b);
     }
 }

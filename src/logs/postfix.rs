@@ -98,9 +98,9 @@ fn other<'a>(daemon: &str, pid: u32, msg: &'a str) -> Event<'a> {
         return Event::Warning;
     }
     if matches!(daemon, "smtp" | "lmtp")
-        && let Some(i) = find(msg, " TLS connection established to ")
+        && let Some((_, r)) = msg.split_once(' ')
+        && let Some(r) = r.strip_prefix("TLS connection established to ")
     {
-        let r = &msg[i + " TLS connection established to ".len()..];
         let end = r.find(['[', ':']).unwrap_or(r.len());
         return Event::Tls {
             pid,
