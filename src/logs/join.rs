@@ -649,7 +649,8 @@ impl Join {
                 } else {
                     d.dsn
                 };
-                let (reason, hard) = self.classify(dsn, text, "failed");
+                let norm = normalize_text(text);
+                let (reason, hard) = self.classify(dsn, text, &norm, "failed");
                 let expired = d.outcome == Outcome::Expired;
                 let rejected = find_reply_code(text).is_some_and(|c| (500..600).contains(&c));
                 self.bump(Some(dom), sender, Some(t), |c| {
@@ -674,7 +675,7 @@ impl Join {
                 }
                 *self.bounce_dsn.entry(dsn.to_string()).or_default() += 1;
                 *self.bounce_reasons.entry(reason).or_default() += 1;
-                count_text(&mut self.bounce_texts, dsn, text);
+                count_text(&mut self.bounce_texts, dsn, norm);
                 self.signals(dom, dsn, text, false);
             }
             Outcome::Deferred => {
@@ -696,10 +697,11 @@ impl Join {
                 if first_msg {
                     self.bump(None, sender, None, |c| c.deferred_messages += 1);
                 }
-                let (reason, _) = self.classify(dsn, d.text, "delayed");
+                let norm = normalize_text(d.text);
+                let (reason, _) = self.classify(dsn, d.text, &norm, "delayed");
                 *self.deferral_dsn.entry(dsn.to_string()).or_default() += 1;
                 *self.deferral_reasons.entry(reason).or_default() += 1;
-                count_text(&mut self.deferral_texts, dsn, d.text);
+                count_text(&mut self.deferral_texts, dsn, norm);
                 self.signals(dom, dsn, d.text, !was_deferred);
                 return;
             }
@@ -718,8 +720,14 @@ impl Join {
 
     /// Reason and hardness, cached per (status, normalised text, action): the same texts come
     /// back again and again.
-    fn classify(&mut self, dsn: &str, text: &str, action: &str) -> (&'static str, bool) {
-        let key = format!("{dsn}\u{0}{action}\u{0}{}", normalize_text(text));
+    fn classify(
+        &mut self,
+        dsn: &str,
+        text: &str,
+        norm: &str,
+        action: &str,
+    ) -> (&'static str, bool) {
+        let key = format!("{dsn}\u{0}{action}\u{0}{norm}");
         if let Some(r) = self.reason_cache.get(&key) {
             return *r;
         }
@@ -800,8 +808,7 @@ impl Join {
     }
 }
 
-fn count_text(map: &mut HashMap<String, TextCount>, dsn: &str, text: &str) {
-    let key = normalize_text(text);
+fn count_text(map: &mut HashMap<String, TextCount>, dsn: &str, key: String) {
     let n = map.len();
     let e = if n >= MAX_TEXTS && !map.contains_key(&key) {
         map.entry("(other texts)".into()).or_default()
