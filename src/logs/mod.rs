@@ -101,32 +101,9 @@ impl Format {
 
 /// The enhanced status code (`5.1.1`) in a text, as a slice of it; empty when none.
 pub fn status_code(text: &str) -> &str {
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i + 5 <= b.len() {
-        if matches!(b[i], b'2' | b'4' | b'5')
-            && b[i + 1] == b'.'
-            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
-        {
-            let mut j = i + 2;
-            let s = j;
-            while j < b.len() && b[j].is_ascii_digit() && j - s < 3 {
-                j += 1;
-            }
-            if j > s && j < b.len() && b[j] == b'.' {
-                let mut k = j + 1;
-                let s2 = k;
-                while k < b.len() && b[k].is_ascii_digit() && k - s2 < 3 {
-                    k += 1;
-                }
-                if k > s2 && (k == b.len() || !(b[k].is_ascii_alphanumeric() || b[k] == b'.')) {
-                    return &text[i..k];
-                }
-            }
-        }
-        i += 1;
-    }
-    ""
+    crate::status::EnhancedStatus::find_span(text)
+        .map(|(_, r)| &text[r])
+        .unwrap_or("")
 }
 
 /// Guess the format from the start of an input.
