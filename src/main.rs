@@ -296,7 +296,9 @@ fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {
     if let Some(y) = a.year
         && !(1970..=9999).contains(&y)
     {
-        return Err(Failure::Usage("--year must be between 1970 and 9999".into()));
+        return Err(Failure::Usage(
+            "--year must be between 1970 and 9999".into(),
+        ));
     }
     let dashes = [a.json.as_ref(), a.html.as_ref()]
         .into_iter()

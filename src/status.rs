@@ -221,6 +221,12 @@ impl EnhancedStatus {
     /// The first enhanced status code in free text, delimited by non-alphanumerics
     /// (so `5.1.1` in `#5.1.1` or `(5.1.1)` is found, `15.1.1` or `5.1.1.3` is not).
     pub fn find(text: &str) -> Option<EnhancedStatus> {
+        Self::find_span(text).map(|(st, _)| st)
+    }
+
+    /// Like [`EnhancedStatus::find`], with the byte range of the code in `text` (so callers can
+    /// keep the code as a slice of the text).
+    pub fn find_span(text: &str) -> Option<(EnhancedStatus, std::ops::Range<usize>)> {
         let b = text.as_bytes();
         let mut i = 0;
         while i + 4 < b.len() {
@@ -233,7 +239,7 @@ impl EnhancedStatus {
                 let after = b.get(end + 1).copied().unwrap_or(b' ');
                 let dotted_more = next == b'.' && after.is_ascii_digit();
                 if !next.is_ascii_alphanumeric() && !dotted_more {
-                    return Some(st);
+                    return Some((st, i..end));
                 }
                 i = end;
                 continue;

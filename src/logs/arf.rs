@@ -61,7 +61,7 @@ pub fn parse(data: &[u8]) -> Option<Complaint> {
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let ft_at = lines
         .iter()
-        .position(|l| l.len() > 14 && l[..14].eq_ignore_ascii_case("feedback-type:"))?;
+        .position(|l| l.len() > 14 && l.as_bytes()[..14].eq_ignore_ascii_case(b"feedback-type:"))?;
     // the feedback-report block: from its first field to the next blank line
     let start = lines[..ft_at]
         .iter()
@@ -124,5 +124,7 @@ mod tests {
         assert_eq!(c.reporter, "ISP-FBL/1.0");
         assert_eq!(c.reported_domain, "sender.example");
         assert!(parse(b"Subject: hi\r\n\r\nbody").is_none());
+        // found by the fuzzer: a multi-byte character across byte 14
+        assert!(parse("Feedback-Typ\u{20ac}: x\n".as_bytes()).is_none());
     }
 }

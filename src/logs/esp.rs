@@ -167,7 +167,8 @@ pub fn sniff(line: &[u8]) -> Option<Flavor> {
         Some(Flavor::Ses)
     } else if has(b"\"log-level\"") || has(b"\"event-data\"") || has(b"\"recipient\"") {
         Some(Flavor::Mailgun)
-    } else if has(b"\"event\"") && has(b"\"email\"") {
+    } else if has(b"\"email\"") && (has(b"\"event\"") || has(b"\"created\"") && has(b"\"reason\""))
+    {
         Some(Flavor::SendGrid)
     } else {
         None
@@ -214,10 +215,16 @@ struct SendGrid<'a> {
     bounce_classification: S<'a>,
     sg_machine_open: Option<bool>,
     asm_group_id: Option<IgnoredAny>,
+    /// Legacy (v2 bounce API) records: `created` instead of `timestamp`, no `event`.
+    #[serde(borrow)]
+    created: S<'a>,
 }
 
 fn sendgrid_event<'a>(r: SendGrid<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
-    let ev = s(&r.event);
+    // a legacy v2 bounce record has no event name
+    let legacy =
+        r.event.is_none() && r.created.is_some() && (r.reason.is_some() || r.status.is_some());
+    let ev = if legacy { "bounce" } else { s(&r.event) };
     let kind = match ev {
         "processed" => Kind::Processed,
         "dropped" => Kind::Dropped,
@@ -263,7 +270,10 @@ fn sendgrid_event<'a>(r: SendGrid<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         message: r.sg_message_id.or(r.smtp_id).unwrap_or_default(),
         email: r.email.unwrap_or_default(),
         campaign,
-        time: r.timestamp.unwrap_or(0.0) as i64,
+        time: r
+            .timestamp
+            .map(|t| t as i64)
+            .unwrap_or_else(|| iso_time(s(&r.created))),
         status: r.status.unwrap_or_default(),
         drop_reason: if kind == Kind::Dropped {
             r.reason.unwrap_or_default()
@@ -883,5 +893,11 @@ mod tests {
         assert_eq!(e.status, "4.7.0");
         assert_eq!(sniff(br#"{"RecordType":"Open"}"#), Some(Flavor::Postmark));
         assert!(!parse_record(Flavor::SendGrid, "{not json", &mut |_| {}));
+        // legacy v2 bounce API record
+        let legacy = r#"{"status": "550", "created": "2011-10-08 12:32:14", "reason": "550 Unknown user kijitora@example.ne.jp ", "email": "kijitora@example.ne.jp"}"#;
+        assert_eq!(sniff(legacy.as_bytes()), Some(Flavor::SendGrid));
+        let e = one(Flavor::SendGrid, legacy);
+        assert!(matches!(e.kind, Kind::Bounce(_)), "{:?}", e.kind);
+        assert_eq!(e.time, 1_318_077_134);
     }
 }

@@ -228,7 +228,10 @@ impl EspJoin {
                     .find(|c| super::join::has_code(&e.status, &e.text, c))
                 {
                     sig.count += 1;
-                    sig.recipients += 1;
+                    // recipients: a message's first deferral, or its bounce
+                    if !(e.kind == Kind::Deferred && m.deferred) {
+                        sig.recipients += 1;
+                    }
                     *sig.codes.entry((*code).to_string()).or_default() += 1;
                     *sig.domains.entry(m.domain).or_default() += 1;
                     if sig.example.is_empty() {

@@ -11,7 +11,7 @@ use crate::fxhash::FxBuild;
 use crate::status::{BounceType, EnhancedStatus, find_reply_code};
 
 use super::metrics::{Delays, MtaCounts};
-use super::syslog::{Delivery, Event, Outcome};
+use super::syslog::{Delivery, Event, Outcome, is_loopback};
 
 /// Connections of one message to one domain within this many seconds are the same connection.
 const SAME_CONNECTION_SECS: i64 = 120;
@@ -49,6 +49,7 @@ struct Msg {
     /// Sendmail reply lines: hash of the address, text.
     replies: Vec<(u64, Box<str>)>,
     removed: bool,
+    reinjected: bool,
 }
 
 impl Msg {
@@ -157,6 +158,7 @@ pub struct Join {
     pub auth: Signal,
     /// Rate-limit deferrals.
     pub rate_limits: Signal,
+    reason_cache: HashMap<String, (&'static str, bool), FxBuild>,
     /// Lines about queue ids never seen arriving (log started mid-way, or several servers).
     pub lines_for_unknown_ids: u64,
     /// Lines logged earlier than the line before them (in the same file).
@@ -380,11 +382,16 @@ impl Join {
     /// "removed" line (Sendmail), so a message is done when all its recipients are final.
     pub fn apply(&mut self, ev: &Event<'_>, t: i64, complete_on_count: bool) {
         match *ev {
-            Event::Injected { qid } => {
+            Event::Injected { qid, reinjected } => {
                 let m = self.msg(qid);
                 if !m.injected && !m.ndr {
                     m.injected = true;
-                    self.bump(None, None, Some(t), |c| c.messages += 1);
+                    m.reinjected = reinjected;
+                    if reinjected {
+                        self.totals.reinjected += 1;
+                    } else {
+                        self.bump(None, None, Some(t), |c| c.messages += 1);
+                    }
                 }
             }
             Event::From {
@@ -420,7 +427,7 @@ impl Join {
                         c.messages += 1;
                         c.bytes_received += size;
                     });
-                } else if m.injected {
+                } else if m.injected && !m.reinjected {
                     // Postfix: the message was counted at `client=`/`pickup`; the sender and size
                     // come with qmgr
                     self.senders[sid as usize].messages += 1;
@@ -520,6 +527,13 @@ impl Join {
             if done {
                 self.retire(d.qid);
             }
+            return;
+        }
+        if d.outcome == Outcome::Sent && d.relay_host.is_some_and(is_loopback) {
+            // handed to a content filter on this machine; the filtered copy is delivered later
+            // under a new queue id
+            self.totals.filter_handoffs += 1;
+            self.slab[s].finals += 1;
             return;
         }
         let key = fx(d.rcpt);
@@ -635,7 +649,8 @@ impl Join {
                 } else {
                     d.dsn
                 };
-                let (reason, hard) = self.classify(dsn, text, "failed");
+                let norm = normalize_text(text);
+                let (reason, hard) = self.classify(dsn, text, &norm, "failed");
                 let expired = d.outcome == Outcome::Expired;
                 let rejected = find_reply_code(text).is_some_and(|c| (500..600).contains(&c));
                 self.bump(Some(dom), sender, Some(t), |c| {
@@ -660,7 +675,7 @@ impl Join {
                 }
                 *self.bounce_dsn.entry(dsn.to_string()).or_default() += 1;
                 *self.bounce_reasons.entry(reason).or_default() += 1;
-                count_text(&mut self.bounce_texts, dsn, text);
+                count_text(&mut self.bounce_texts, dsn, norm);
                 self.signals(dom, dsn, text, false);
             }
             Outcome::Deferred => {
@@ -682,10 +697,11 @@ impl Join {
                 if first_msg {
                     self.bump(None, sender, None, |c| c.deferred_messages += 1);
                 }
-                let (reason, _) = self.classify(dsn, d.text, "delayed");
+                let norm = normalize_text(d.text);
+                let (reason, _) = self.classify(dsn, d.text, &norm, "delayed");
                 *self.deferral_dsn.entry(dsn.to_string()).or_default() += 1;
                 *self.deferral_reasons.entry(reason).or_default() += 1;
-                count_text(&mut self.deferral_texts, dsn, d.text);
+                count_text(&mut self.deferral_texts, dsn, norm);
                 self.signals(dom, dsn, d.text, !was_deferred);
                 return;
             }
@@ -702,7 +718,27 @@ impl Join {
         }
     }
 
-    fn classify(&self, dsn: &str, text: &str, action: &str) -> (&'static str, bool) {
+    /// Reason and hardness, cached per (status, normalised text, action): the same texts come
+    /// back again and again.
+    fn classify(
+        &mut self,
+        dsn: &str,
+        text: &str,
+        norm: &str,
+        action: &str,
+    ) -> (&'static str, bool) {
+        let key = format!("{dsn}\u{0}{action}\u{0}{norm}");
+        if let Some(r) = self.reason_cache.get(&key) {
+            return *r;
+        }
+        let r = Self::classify_uncached(dsn, text, action);
+        if self.reason_cache.len() < MAX_TEXTS {
+            self.reason_cache.insert(key, r);
+        }
+        r
+    }
+
+    fn classify_uncached(dsn: &str, text: &str, action: &str) -> (&'static str, bool) {
         let status = EnhancedStatus::parse(dsn);
         let command = ["RCPT", "MAIL", "DATA", "EHLO", "HELO"]
             .into_iter()
@@ -772,8 +808,7 @@ impl Join {
     }
 }
 
-fn count_text(map: &mut HashMap<String, TextCount>, dsn: &str, text: &str) {
-    let key = normalize_text(text);
+fn count_text(map: &mut HashMap<String, TextCount>, dsn: &str, key: String) {
     let n = map.len();
     let e = if n >= MAX_TEXTS && !map.contains_key(&key) {
         map.entry("(other texts)".into()).or_default()

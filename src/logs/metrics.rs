@@ -76,6 +76,11 @@ counters! {
         ndr_messages,
         /// Deliveries of bounce notices (not counted as `delivered`).
         ndr_deliveries,
+        /// Messages handed back by a content filter over loopback (amavis re-injection); the
+        /// message was counted when it first arrived.
+        reinjected,
+        /// Deliveries to a content filter over loopback (not final deliveries).
+        filter_handoffs,
         /// Messages removed from the queue (Postfix `removed`, Exim `Completed`).
         removed,
         /// Connections or recipients refused by this server's smtpd (inbound rejects).
@@ -201,12 +206,16 @@ pub struct Row {
 }
 
 impl Row {
-    /// A row from counter pairs and rate definitions.
+    /// A row from counter pairs and rate definitions (`all`: keep zero counters and rates with
+    /// a zero denominator).
     pub fn new(fields: Vec<(&'static str, u64)>, rates: &[RateDef], all: bool) -> Row {
         let map: BTreeMap<&'static str, u64> = fields.iter().copied().collect();
         let get = |k: &str| map.get(k).copied();
+        // a rate whose denominator is not counted in this row (hour rows have no recipients)
+        // is left out rather than shown as 0
         let rates = rates
             .iter()
+            .filter(|(_, _, d)| all || value(&get, d) > 0)
             .map(|(name, n, d)| (*name, ratio(value(&get, n), value(&get, d))))
             .collect();
         Row {

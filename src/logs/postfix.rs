@@ -1,7 +1,7 @@
 //! Postfix syslog messages (after the syslog header): smtpd/pickup injection, qmgr envelope,
 //! smtp/lmtp/local/pipe/virtual delivery lines, bounce notices, `removed`, TLS, rejects.
 
-use super::syslog::{Delivery, Event, Outcome, angle, field, find};
+use super::syslog::{Delivery, Event, Outcome, angle, field, find, is_loopback};
 
 /// Whether a syslog program name is a Postfix daemon (`postfix/smtp`, `postfix-out/qmgr`, ...).
 pub fn is_postfix(program: &str) -> bool {
@@ -33,8 +33,18 @@ pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
     if let Some(r) = rest.strip_prefix("to=<") {
         return delivery(qid, pid, r);
     }
-    if rest.starts_with("client=") || (daemon == "pickup" && rest.contains("from=<")) {
-        return Event::Injected { qid };
+    if let Some(client) = rest.strip_prefix("client=") {
+        let client = client.split(',').next().unwrap_or("");
+        return Event::Injected {
+            qid,
+            reinjected: is_loopback(client),
+        };
+    }
+    if daemon == "pickup" && rest.contains("from=<") {
+        return Event::Injected {
+            qid,
+            reinjected: false,
+        };
     }
     if let Some(r) = rest.strip_prefix("from=<") {
         let Some(end) = r
@@ -88,9 +98,9 @@ fn other<'a>(daemon: &str, pid: u32, msg: &'a str) -> Event<'a> {
         return Event::Warning;
     }
     if matches!(daemon, "smtp" | "lmtp")
-        && let Some(i) = find(msg, " TLS connection established to ")
+        && let Some((_, r)) = msg.split_once(' ')
+        && let Some(r) = r.strip_prefix("TLS connection established to ")
     {
-        let r = &msg[i + " TLS connection established to ".len()..];
         let end = r.find(['[', ':']).unwrap_or(r.len());
         return Event::Tls {
             pid,

@@ -214,6 +214,7 @@ pub fn definitions() -> BTreeMap<&'static str, &'static str> {
         ("deferred_final", "MTA: recipients still deferred at the end of the log"),
         ("deferred_recipients", "MTA: recipients with >= 1 deferral; deferral_events counts every deferral line"),
         ("ndr_messages", "MTA: bounce notices generated (postfix/bounce, Exim <= <> R=, Sendmail DSN); their deliveries are ndr_deliveries, never delivered"),
+        ("reinjected", "MTA: messages handed back by a content filter over loopback (client=localhost); not new messages. filter_handoffs: deliveries to such a filter, not final deliveries"),
         ("tls_share", "TLS connections / outbound connections"),
         ("processed", "ESP: messages accepted for delivery (Postmark: messages with a final event)"),
         ("bounces", "ESP: permanent failures = hard_bounces + soft_bounces_final + blocks"),

@@ -693,3 +693,38 @@ fn usage_and_job_errors_have_their_exit_codes() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["mta"]["totals"]["messages"], 300);
 }
+
+#[test]
+fn content_filter_round_trip_is_one_message_and_one_delivery() {
+    let d = TempDir::new("logs-amavis");
+    let log = "2023-03-14T10:00:00.000000+01:00 mx postfix/smtpd[1]: 4PcB1B2C3Dz1bc: client=mail.example.org[192.0.2.7]\n\
+               2023-03-14T10:00:00.100000+01:00 mx postfix/qmgr[2]: 4PcB1B2C3Dz1bc: from=<a@example.org>, size=1000, nrcpt=1 (queue active)\n\
+               2023-03-14T10:00:01.000000+01:00 mx postfix/10025/smtpd[3]: 4PcB1B9X8Yz1bc: client=localhost[127.0.0.1]\n\
+               2023-03-14T10:00:01.100000+01:00 mx postfix/qmgr[2]: 4PcB1B9X8Yz1bc: from=<a@example.org>, size=1500, nrcpt=1 (queue active)\n\
+               2023-03-14T10:00:01.200000+01:00 mx postfix/smtp[4]: 4PcB1B2C3Dz1bc: to=<u@mx.example>, relay=127.0.0.1[127.0.0.1]:10024, delay=1.2, delays=0.1/0/0/1.1, dsn=2.0.0, status=sent (250 2.0.0 Ok, id=1, from MTA([127.0.0.1]:10025): 250 2.0.0 Ok: queued as 4PcB1B9X8Yz1bc)\n\
+               2023-03-14T10:00:01.300000+01:00 mx postfix/qmgr[2]: 4PcB1B2C3Dz1bc: removed\n\
+               2023-03-14T10:00:01.400000+01:00 mx postfix/lmtp[5]: 4PcB1B9X8Yz1bc: to=<u@mx.example>, relay=mx.example[private/dovecot-lmtp], delay=0.3, delays=0.1/0/0/0.2, dsn=2.0.0, status=sent (250 2.0.0 <u@mx.example> Saved)\n\
+               2023-03-14T10:00:01.500000+01:00 mx postfix/qmgr[2]: 4PcB1B9X8Yz1bc: removed\n";
+    let f = write(&d, "amavis.log", log.as_bytes());
+    let r = report(&[&f]);
+    let t = &r["mta"]["totals"];
+    assert_eq!(
+        (
+            &t["messages"],
+            &t["recipients"],
+            &t["delivered"],
+            &t["reinjected"],
+            &t["filter_handoffs"],
+            &t["bytes_received"]
+        ),
+        (
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(1000)
+        )
+    );
+    assert_eq!(r["problems"]["open_queue_ids"], 0);
+}

@@ -99,12 +99,18 @@ fn volume_chart(
             }
         }
         if n <= 40 || i % (n / 20 + 1) == 0 {
+            // hours (`2024-03-11T05:00Z`) as `11T05`, days as they are
+            let label = if k.len() == 17 && k.as_bytes()[10] == b'T' {
+                &k[8..13]
+            } else {
+                k.as_str()
+            };
             let _ = write!(
                 o,
                 "<text x=\"{x:.1}\" y=\"{}\" font-size=\"9\" transform=\"rotate(45 {x:.1} {})\">{}</text>",
                 h - pad + 12.0,
                 h - pad + 12.0,
-                esc(k)
+                esc(label)
             );
         }
     }

@@ -142,6 +142,14 @@ pub fn render(r: &Report) -> String {
                 ),
             ),
             (
+                t.count("reinjected"),
+                "re-injected by a content filter (not new messages)".into(),
+            ),
+            (
+                t.count("filter_handoffs"),
+                "handed to a content filter (not deliveries)".into(),
+            ),
+            (
                 t.count("rejected_smtpd"),
                 "inbound rejects by this server".into(),
             ),
