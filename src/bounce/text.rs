@@ -345,33 +345,30 @@ pub fn ses_reply(diag: &str) -> &str {
 
 /// Remove HTML tags and decode a few entities (good enough to read bounce text).
 pub fn strip_html(html: &str) -> String {
+    let b = html.as_bytes();
     let mut out = String::with_capacity(html.len() / 2);
-    let mut in_tag = false;
-    let mut tag = String::new();
-    for c in html.chars() {
-        if in_tag {
-            if c == '>' {
-                in_tag = false;
-                let t = tag.to_ascii_lowercase();
-                if t.starts_with("br")
-                    || t.starts_with("/p")
-                    || t.starts_with("/div")
-                    || t.starts_with("/tr")
-                    || t.starts_with("p")
-                {
-                    out.push('\n');
-                }
-                tag.clear();
-            } else if tag.len() < 16 {
-                tag.push(c);
-            }
-            continue;
+    let mut i = 0;
+    // text runs are copied whole between tags (`<` and `>` are ASCII, so every cut is a
+    // character boundary); an unterminated tag swallows the rest
+    while i < b.len() {
+        let Some(k) = memchr::memchr(b'<', &b[i..]) else {
+            out.push_str(&html[i..]);
+            break;
+        };
+        out.push_str(&html[i..i + k]);
+        let start = i + k + 1;
+        let Some(e) = memchr::memchr(b'>', &b[start..]) else {
+            break;
+        };
+        let tag = &b[start..start + e];
+        let starts = |p: &[u8]| tag.len() >= p.len() && tag[..p.len()].eq_ignore_ascii_case(p);
+        if starts(b"br") || starts(b"/p") || starts(b"/div") || starts(b"/tr") || starts(b"p") {
+            out.push('\n');
         }
-        if c == '<' {
-            in_tag = true;
-            continue;
-        }
-        out.push(c);
+        i = start + e + 1;
+    }
+    if !out.contains('&') {
+        return out;
     }
     out.replace("&lt;", "<")
         .replace("&gt;", ">")
