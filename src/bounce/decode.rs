@@ -1671,3 +1671,74 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
     recs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_comments() {
+        assert_eq!(
+            status_comment("4.0.0 (cat.example.net: host name lookup failure)"),
+            Some("cat.example.net: host name lookup failure")
+        );
+        assert_eq!(status_comment("5.0.0 (permanent failure)"), None);
+        assert_eq!(status_comment("5.1.1"), None);
+    }
+
+    #[test]
+    fn returned_body_is_cut_to_the_fields_read() {
+        let filler = "x".repeat(2000);
+        let raw = format!(
+            "From: MAILER-DAEMON@a.example\nContent-Type: multipart/report; boundary=\"BB\"\n\n\
+             --BB\nContent-Type: text/plain\n\nnotice\n\
+             --BB\nContent-Type: message/rfc822\n\n\
+             Received: from x\nFrom: s@a.example\nSubject: hi\nMessage-ID: <m@a.example>\n\n\
+             {filler}\n--BB--\n"
+        );
+        let cut = without_returned_body(raw.as_bytes()).expect("a cut");
+        let cut = String::from_utf8(cut).unwrap();
+        assert!(cut.contains("From: s@a.example\nMessage-ID: <m@a.example>\n\n\n--BB--"));
+        assert!(!cut.contains("Received: from x") && !cut.contains(&filler));
+        assert!(cut.contains("notice"));
+        // the returned message's headers still reach the record
+        let recs = decode_message(raw.as_bytes());
+        let cut_recs = decode_message(cut.as_bytes());
+        assert_eq!(
+            recs.iter().map(|r| &r.addresser).collect::<Vec<_>>(),
+            cut_recs.iter().map(|r| &r.addresser).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn html_alternative_with_plain_is_cut() {
+        let html = "<p>y</p>".repeat(200);
+        let raw = format!(
+            "Content-Type: multipart/report; boundary=OUT\n\n\
+             --OUT\nContent-Type: multipart/alternative; boundary=\"In\"\n\n\
+             --In\nContent-Type: text/plain\n\nplain\n\
+             --In\nContent-Type: text/html\n\n{html}\n--In--\n\
+             --OUT--\n"
+        );
+        let cut = String::from_utf8(without_returned_body(raw.as_bytes()).unwrap()).unwrap();
+        assert!(cut.contains("plain") && !cut.contains("<p>y</p>"));
+        // without a plain sibling nothing is cut
+        let only_html = raw.replace("text/plain", "image/png");
+        assert!(without_returned_body(only_html.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn sendmail_session_reply() {
+        let n = "While talking to mx.example.org:\n>>> MAIL From:<s@a.example>\n\
+                 <<< 501 <s@a.example>... no access from mail server\n\
+                 554 <k@example.org>... Remote protocol error\n\
+                 554 <m@example.org>... 550 Host unknown\n";
+        let lower = n.to_ascii_lowercase();
+        let at = n.find("554 <k@").unwrap() + 5;
+        let s = sendmail_session(n, &lower, at, "k@example.org").expect("session");
+        assert!(s.contains("<<< 501") && s.contains(">>> MAIL"));
+        // a line with its own reply does not take the session's
+        let at = n.find("554 <m@").unwrap() + 5;
+        assert!(sendmail_session(n, &lower, at, "m@example.org").is_none());
+    }
+}

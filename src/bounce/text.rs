@@ -442,4 +442,36 @@ mod tests {
         assert_eq!(n, "hi\n\n");
         assert!(o.starts_with("From:"));
     }
+
+    #[test]
+    fn ses_quoted_reply() {
+        assert_eq!(
+            ses_reply("5.1.0 - Unknown address error 550-'5.7.1 <a@b.c>... Access denied' (x)"),
+            "5.7.1 <a@b.c>... Access denied"
+        );
+        // not an SES diagnostic: unchanged
+        assert_eq!(
+            ses_reply("550 'a@b.c' is unknown"),
+            "550 'a@b.c' is unknown"
+        );
+        assert_eq!(ses_reply("5.1.0 - no quote"), "5.1.0 - no quote");
+    }
+
+    #[test]
+    fn html_text() {
+        assert_eq!(
+            strip_html("<p>Hello<br>you &amp; me</p><b>x"),
+            "\nHello\nyou & me\nx"
+        );
+        // an unterminated tag swallows the rest
+        assert_eq!(strip_html("a<b c"), "a");
+        assert_eq!(strip_html("été <i>ü</i>"), "été ü");
+    }
+
+    #[test]
+    fn squeeze_ascii_and_unicode_agree() {
+        assert_eq!(squeeze(" a \t\x0b b\x01c ", 100), "a bc");
+        assert_eq!(squeeze(" a \u{a0} é\u{1}c ", 100), "a éc");
+        assert_eq!(squeeze("abc def", 3), "abc");
+    }
 }
