@@ -123,17 +123,19 @@ impl Patterns {
     pub fn find(&self, lower: &str) -> Option<(BounceReason, bool)> {
         let hay = lower.as_bytes();
         let ac = self.ac.as_ref()?;
-        // earliest end of each first piece (the best start for the remaining pieces)
-        let mut first_end: Vec<Option<usize>> = vec![None; self.by_first.len()];
+        // earliest end of each first piece that occurs (the best start for the remaining
+        // pieces); few pieces occur in one text, so a bit set and a short list, not a table
+        let mut seen = vec![0u64; self.by_first.len().div_ceil(64)];
+        let mut first_end: Vec<(usize, usize)> = Vec::new();
         for m in ac.find_overlapping_iter(hay) {
             let k = m.pattern().as_usize();
-            if first_end[k].is_none() {
-                first_end[k] = Some(m.end());
+            if seen[k / 64] & (1 << (k % 64)) == 0 {
+                seen[k / 64] |= 1 << (k % 64);
+                first_end.push((k, m.end()));
             }
         }
         let mut best: Option<usize> = None;
-        for (k, end) in first_end.iter().enumerate() {
-            let Some(end) = *end else { continue };
+        for &(k, end) in &first_end {
             for &idx in &self.by_first[k] {
                 if best.is_some_and(|b| b <= idx) {
                     break;
