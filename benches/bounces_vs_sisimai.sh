@@ -7,7 +7,9 @@
 #   MAILSIFT_REPEAT  passes for mailsift (default 1500, >= 10 s here)
 #   THREADS          mailsift worker threads (default 0 = one per core)
 # Messages per pass are counted once by mailsift's mbox splitter (a file is read as an mbox, as
-# Sisimai does) and used for both tools. Peak RSS from /usr/bin/time.
+# Sisimai does) and used for both tools. Peak RSS and CPU time (user + system) from
+# /usr/bin/time: on a shared machine messages per CPU-second is the steadier figure (wall-clock
+# msg/s of the two mailsift threads drops when other jobs take a core; Sisimai uses one).
 set -eu
 cd "$(dirname "$0")/.."
 CORPUS=${1:-tests/data/bounces/emails}
@@ -21,22 +23,24 @@ trap 'rm -rf "$tmp"' EXIT
 "$BIN" bounces -q "$CORPUS" -o /dev/null --summary "$tmp/one.json"
 per_pass=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['messages'])" "$tmp/one.json")
 
-/usr/bin/time -f "%e %M" -o "$tmp/sisimai.time" perl benches/sisimai_bench.pl "$CORPUS" "$SP" > "$tmp/sisimai.out"
-/usr/bin/time -f "%e %M" -o "$tmp/mailsift.time" "$BIN" bounces -q -j "$TH" --repeat "$MR" "$CORPUS" -o /dev/null
+/usr/bin/time -f "%e %M %U %S" -o "$tmp/sisimai.time" perl benches/sisimai_bench.pl "$CORPUS" "$SP" > "$tmp/sisimai.out"
+/usr/bin/time -f "%e %M %U %S" -o "$tmp/mailsift.time" "$BIN" bounces -q -j "$TH" --repeat "$MR" "$CORPUS" -o /dev/null
 
-read -r s_sec s_rss < "$tmp/sisimai.time"
-read -r m_sec m_rss < "$tmp/mailsift.time"
-python3 - "$per_pass" "$SP" "$s_sec" "$s_rss" "$MR" "$m_sec" "$m_rss" "$(cat "$tmp/sisimai.out")" <<'PY'
+read -r s_sec s_rss s_usr s_sys < "$tmp/sisimai.time"
+read -r m_sec m_rss m_usr m_sys < "$tmp/mailsift.time"
+python3 - "$per_pass" "$SP" "$s_sec" "$s_rss" "$MR" "$m_sec" "$m_rss" "$(cat "$tmp/sisimai.out")" \
+    "$s_usr" "$s_sys" "$m_usr" "$m_sys" <<'PY'
 import sys
-per, sp, ssec, srss, mr, msec, mrss, sout = sys.argv[1:]
+per, sp, ssec, srss, mr, msec, mrss, sout, susr, ssys, musr, msys = sys.argv[1:]
 per, sp, mr = int(per), int(sp), int(mr)
 ssec, msec = float(ssec), float(msec)
+scpu, mcpu = float(susr) + float(ssys), float(musr) + float(msys)
 s_rate = per * sp / ssec
 m_rate = per * mr / msec
 print(f"corpus: {per} messages per pass")
 print(f"  {sout}")
-print(f"{'tool':<22}{'passes':>8}{'messages':>10}{'seconds':>9}{'msg/s':>11}{'peak RSS':>11}")
-print(f"{'sisimai 4.25 (perl)':<22}{sp:>8}{per*sp:>10}{ssec:>9.2f}{s_rate:>11.0f}{int(srss)/1024:>9.1f}MB")
-print(f"{'mailsift bounces':<22}{mr:>8}{per*mr:>10}{msec:>9.2f}{m_rate:>11.0f}{int(mrss)/1024:>9.1f}MB")
-print(f"speed-up: {m_rate / s_rate:.0f}x")
+print(f"{'tool':<22}{'passes':>8}{'messages':>10}{'seconds':>9}{'msg/s':>11}{'cpu-s':>9}{'msg/cpu-s':>11}{'peak RSS':>11}")
+print(f"{'sisimai 4.25 (perl)':<22}{sp:>8}{per*sp:>10}{ssec:>9.2f}{s_rate:>11.0f}{scpu:>9.2f}{per*sp/scpu:>11.0f}{int(srss)/1024:>9.1f}MB")
+print(f"{'mailsift bounces':<22}{mr:>8}{per*mr:>10}{msec:>9.2f}{m_rate:>11.0f}{mcpu:>9.2f}{per*mr/mcpu:>11.0f}{int(mrss)/1024:>9.1f}MB")
+print(f"speed-up: {m_rate / s_rate:.0f}x (per CPU-second: {per*mr/mcpu / (per*sp/scpu):.0f}x)")
 PY

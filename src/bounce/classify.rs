@@ -123,17 +123,19 @@ impl Patterns {
     pub fn find(&self, lower: &str) -> Option<(BounceReason, bool)> {
         let hay = lower.as_bytes();
         let ac = self.ac.as_ref()?;
-        // earliest end of each first piece (the best start for the remaining pieces)
-        let mut first_end: Vec<Option<usize>> = vec![None; self.by_first.len()];
+        // earliest end of each first piece that occurs (the best start for the remaining
+        // pieces); few pieces occur in one text, so a bit set and a short list, not a table
+        let mut seen = vec![0u64; self.by_first.len().div_ceil(64)];
+        let mut first_end: Vec<(usize, usize)> = Vec::new();
         for m in ac.find_overlapping_iter(hay) {
             let k = m.pattern().as_usize();
-            if first_end[k].is_none() {
-                first_end[k] = Some(m.end());
+            if seen[k / 64] & (1 << (k % 64)) == 0 {
+                seen[k / 64] |= 1 << (k % 64);
+                first_end.push((k, m.end()));
             }
         }
         let mut best: Option<usize> = None;
-        for (k, end) in first_end.iter().enumerate() {
-            let Some(end) = *end else { continue };
+        for &(k, end) in &first_end {
             for &idx in &self.by_first[k] {
                 if best.is_some_and(|b| b <= idx) {
                     break;
@@ -155,15 +157,12 @@ impl Patterns {
 /// matches.
 pub fn prepare(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(MAX_CLASSIFY_TEXT));
-    for word in s.split_whitespace() {
-        if out.len() >= MAX_CLASSIFY_TEXT {
-            break;
-        }
-        if word.contains('@')
-            || is_code_word(word)
+    fn add(out: &mut String, word: &str) {
+        if word.as_bytes().contains(&b'@')
+            || word.as_bytes()[0].is_ascii_digit() && is_code_word(word)
             || word.bytes().all(|b| matches!(b, b'<' | b'>' | b'|'))
         {
-            continue;
+            return;
         }
         if !out.is_empty() {
             out.push(' ');
@@ -172,13 +171,41 @@ pub fn prepare(s: &str) -> String {
             let at = out.len();
             out.push_str(word);
             out[at..].make_ascii_lowercase();
-            continue;
+            return;
         }
         for c in word.chars() {
             if c.is_ascii() {
                 out.push(c.to_ascii_lowercase());
             } else {
                 out.extend(c.to_lowercase());
+            }
+        }
+    }
+    if s.is_ascii() {
+        // the same words as `split_whitespace` (ASCII white space is \t \n \x0b \x0c \r and
+        // space), without decoding characters
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == 0x0b) {
+                i += 1;
+            }
+            let start = i;
+            while i < b.len() && !(b[i].is_ascii_whitespace() || b[i] == 0x0b) {
+                i += 1;
+            }
+            if start < i {
+                add(&mut out, &s[start..i]);
+            }
+            if out.len() >= MAX_CLASSIFY_TEXT {
+                break;
+            }
+        }
+    } else {
+        for word in s.split_whitespace() {
+            add(&mut out, word);
+            if out.len() >= MAX_CLASSIFY_TEXT {
+                break;
             }
         }
     }

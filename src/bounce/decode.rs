@@ -1364,50 +1364,10 @@ fn kept_fields(head: &[u8]) -> Vec<u8> {
 /// List-Id), and its body can be most of the bytes: long quoted-printable or HTML texts,
 /// attachments, nested multiparts that the MIME parser would otherwise decode.
 fn without_returned_body(raw: &[u8]) -> Option<Vec<u8>> {
-    const MIN_CUT: usize = 512;
     let head_end = memchr::memmem::find(raw, b"\n\n")?;
     let boundary = boundary_param(&raw[..head_end])?;
-    let mut delim = Vec::with_capacity(boundary.len() + 3);
-    delim.extend_from_slice(b"\n--");
-    delim.extend_from_slice(boundary);
-    let finder = memchr::memmem::Finder::new(&delim);
     let mut cuts: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    let mut pos = head_end;
-    while let Some(i) = finder.find(&raw[pos..]) {
-        let part_start = pos + i + delim.len();
-        let Some(hdr_len) = memchr::memmem::find(&raw[part_start..], b"\n\n") else {
-            break;
-        };
-        let body_start = part_start + hdr_len + 2;
-        let next = finder
-            .find(&raw[body_start..])
-            .map_or(raw.len(), |k| body_start + k);
-        let part_head = raw[part_start..body_start].to_ascii_lowercase();
-        let is_message = memchr::memmem::find(&part_head, b"message/rfc822").is_some()
-            || memchr::memmem::find(&part_head, b"message/global").is_some();
-        let encoded =
-            memchr::memmem::find(&part_head, b"content-transfer-encoding:").is_some_and(|k| {
-                let v = &part_head[k + 26..];
-                let v = &v[..memchr::memchr(b'\n', v).unwrap_or(v.len())];
-                memchr::memmem::find(v, b"base64").is_some()
-                    || memchr::memmem::find(v, b"quoted").is_some()
-            });
-        if is_message && !encoded && next > body_start + MIN_CUT {
-            // keep only the header fields that are read, then a blank line
-            let body = &raw[body_start..next];
-            // (a body that starts with a blank line has no header section for the parser:
-            // left as it is)
-            if !body.starts_with(b"\n")
-                && let Some(h) = memchr::memmem::find(body, b"\n\n")
-            {
-                cuts.push((body_start, next, kept_fields(&body[..h + 1])));
-            }
-        }
-        if next >= raw.len() {
-            break;
-        }
-        pos = next;
-    }
+    collect_cuts(raw, head_end, raw.len(), boundary, false, 0, &mut cuts);
     if cuts.is_empty() {
         return None;
     }
@@ -1421,6 +1381,122 @@ fn without_returned_body(raw: &[u8]) -> Option<Vec<u8>> {
     }
     out.extend_from_slice(&raw[at..]);
     Some(out)
+}
+
+/// One part of a multipart body: its lowercased header section, where its body starts and
+/// where the next delimiter line starts.
+struct PartSpan {
+    head: Vec<u8>,
+    body_start: usize,
+    next: usize,
+}
+
+/// The parts between the `--boundary` lines of `raw[from..to]` (`from` at the line break
+/// before the first delimiter).
+fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSpan> {
+    let mut delim = Vec::with_capacity(boundary.len() + 3);
+    delim.extend_from_slice(b"\n--");
+    delim.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&delim);
+    let mut out = Vec::new();
+    let mut pos = from;
+    while let Some(i) = finder.find(&raw[pos..to]) {
+        let part_start = pos + i + delim.len();
+        if raw[part_start..to].starts_with(b"--") {
+            break; // the closing delimiter
+        }
+        let Some(hdr_len) = memchr::memmem::find(&raw[part_start..to], b"\n\n") else {
+            break;
+        };
+        let body_start = part_start + hdr_len + 2;
+        let next = finder
+            .find(&raw[body_start..to])
+            .map_or(to, |k| body_start + k);
+        out.push(PartSpan {
+            head: raw[part_start..body_start].to_ascii_lowercase(),
+            body_start,
+            next,
+        });
+        if next >= to {
+            break;
+        }
+        pos = next;
+    }
+    out
+}
+
+/// The media type of a lowercased header section (`text/plain`, ...), or "".
+fn span_type(head: &[u8]) -> &[u8] {
+    let Some(k) = memchr::memmem::find(head, b"content-type:") else {
+        return b"";
+    };
+    let v = &head[k + 13..];
+    let end = v
+        .iter()
+        .position(|&c| c == b';' || c == b'\n')
+        .unwrap_or(v.len());
+    v[..end].trim_ascii()
+}
+
+/// Where to cut in the multipart body `raw[from..to]`: the returned message's body (its
+/// header fields that are read are kept) and, in a `multipart/alternative` that has a plain
+/// text, the HTML alternatives (read only when there is no plain text).
+fn collect_cuts(
+    raw: &[u8],
+    from: usize,
+    to: usize,
+    boundary: &[u8],
+    alternative: bool,
+    depth: usize,
+    cuts: &mut Vec<(usize, usize, Vec<u8>)>,
+) {
+    const MIN_CUT: usize = 512;
+    let parts = mime_parts(raw, from, to, boundary);
+    let has_plain = alternative && parts.iter().any(|p| span_type(&p.head) == b"text/plain");
+    for p in &parts {
+        let head = &p.head;
+        let ctype = span_type(head);
+        let encoded = memchr::memmem::find(head, b"content-transfer-encoding:").is_some_and(|k| {
+            let v = &head[k + 26..];
+            let v = &v[..memchr::memchr(b'\n', v).unwrap_or(v.len())];
+            memchr::memmem::find(v, b"base64").is_some()
+                || memchr::memmem::find(v, b"quoted").is_some()
+        });
+        if ctype.starts_with(b"multipart/") {
+            if depth < 4
+                && let Some(b) = boundary_param(head)
+            {
+                // (the boundary value's case is kept in the raw header section)
+                let off = p.body_start - head.len();
+                let b = boundary_param(&raw[off..p.body_start]).unwrap_or(b);
+                collect_cuts(
+                    raw,
+                    p.body_start - 1,
+                    p.next,
+                    b,
+                    ctype == b"multipart/alternative",
+                    depth + 1,
+                    cuts,
+                );
+            }
+            continue;
+        }
+        let is_message = memchr::memmem::find(head, b"message/rfc822").is_some()
+            || memchr::memmem::find(head, b"message/global").is_some();
+        if is_message && !encoded && p.next > p.body_start + MIN_CUT {
+            // keep only the header fields that are read, then a blank line
+            let body = &raw[p.body_start..p.next];
+            // (a body that starts with a blank line has no header section for the parser:
+            // left as it is)
+            if !body.starts_with(b"\n")
+                && let Some(h) = memchr::memmem::find(body, b"\n\n")
+            {
+                cuts.push((p.body_start, p.next, kept_fields(&body[..h + 1])));
+            }
+        } else if has_plain && ctype == b"text/html" && p.next > p.body_start + MIN_CUT {
+            cuts.push((p.body_start, p.next, Vec::new()));
+        }
+    }
 }
 
 fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
@@ -1594,4 +1670,75 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
         }
     }
     recs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_comments() {
+        assert_eq!(
+            status_comment("4.0.0 (cat.example.net: host name lookup failure)"),
+            Some("cat.example.net: host name lookup failure")
+        );
+        assert_eq!(status_comment("5.0.0 (permanent failure)"), None);
+        assert_eq!(status_comment("5.1.1"), None);
+    }
+
+    #[test]
+    fn returned_body_is_cut_to_the_fields_read() {
+        let filler = "x".repeat(2000);
+        let raw = format!(
+            "From: MAILER-DAEMON@a.example\nContent-Type: multipart/report; boundary=\"BB\"\n\n\
+             --BB\nContent-Type: text/plain\n\nnotice\n\
+             --BB\nContent-Type: message/rfc822\n\n\
+             Received: from x\nFrom: s@a.example\nSubject: hi\nMessage-ID: <m@a.example>\n\n\
+             {filler}\n--BB--\n"
+        );
+        let cut = without_returned_body(raw.as_bytes()).expect("a cut");
+        let cut = String::from_utf8(cut).unwrap();
+        assert!(cut.contains("From: s@a.example\nMessage-ID: <m@a.example>\n\n\n--BB--"));
+        assert!(!cut.contains("Received: from x") && !cut.contains(&filler));
+        assert!(cut.contains("notice"));
+        // the returned message's headers still reach the record
+        let recs = decode_message(raw.as_bytes());
+        let cut_recs = decode_message(cut.as_bytes());
+        assert_eq!(
+            recs.iter().map(|r| &r.addresser).collect::<Vec<_>>(),
+            cut_recs.iter().map(|r| &r.addresser).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn html_alternative_with_plain_is_cut() {
+        let html = "<p>y</p>".repeat(200);
+        let raw = format!(
+            "Content-Type: multipart/report; boundary=OUT\n\n\
+             --OUT\nContent-Type: multipart/alternative; boundary=\"In\"\n\n\
+             --In\nContent-Type: text/plain\n\nplain\n\
+             --In\nContent-Type: text/html\n\n{html}\n--In--\n\
+             --OUT--\n"
+        );
+        let cut = String::from_utf8(without_returned_body(raw.as_bytes()).unwrap()).unwrap();
+        assert!(cut.contains("plain") && !cut.contains("<p>y</p>"));
+        // without a plain sibling nothing is cut
+        let only_html = raw.replace("text/plain", "image/png");
+        assert!(without_returned_body(only_html.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn sendmail_session_reply() {
+        let n = "While talking to mx.example.org:\n>>> MAIL From:<s@a.example>\n\
+                 <<< 501 <s@a.example>... no access from mail server\n\
+                 554 <k@example.org>... Remote protocol error\n\
+                 554 <m@example.org>... 550 Host unknown\n";
+        let lower = n.to_ascii_lowercase();
+        let at = n.find("554 <k@").unwrap() + 5;
+        let s = sendmail_session(n, &lower, at, "k@example.org").expect("session");
+        assert!(s.contains("<<< 501") && s.contains(">>> MAIL"));
+        // a line with its own reply does not take the session's
+        let at = n.find("554 <m@").unwrap() + 5;
+        assert!(sendmail_session(n, &lower, at, "m@example.org").is_none());
+    }
 }

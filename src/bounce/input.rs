@@ -243,23 +243,21 @@ pub fn normalize_eol_in_place(data: &mut Vec<u8>) {
     let Some(first) = memchr::memchr(b'\r', data) else {
         return;
     };
+    // `r` is at a CR: write LF, skip a following LF, then move the run up to the next CR
     let mut w = first;
     let mut r = first;
     let n = data.len();
     while r < n {
-        let b = data[r];
-        if b == b'\r' {
-            data[w] = b'\n';
-            w += 1;
-            r += 1;
-            if r < n && data[r] == b'\n' {
-                r += 1;
-            }
-        } else {
-            data[w] = b;
-            w += 1;
+        data[w] = b'\n';
+        w += 1;
+        r += 1;
+        if r < n && data[r] == b'\n' {
             r += 1;
         }
+        let run = memchr::memchr(b'\r', &data[r..]).unwrap_or(n - r);
+        data.copy_within(r..r + run, w);
+        w += run;
+        r += run;
     }
     data.truncate(w);
 }
@@ -353,6 +351,17 @@ mod tests {
         let mut v = b"x\r\n\r\ry\r".to_vec();
         normalize_eol_in_place(&mut v);
         assert_eq!(v, b"x\n\n\ny\n");
+        for case in [
+            &b"\r"[..],
+            b"\r\r\n\n\r",
+            b"\n\r\nab\rcd\r\n",
+            b"no cr at all\n",
+            b"\xff\r\n\xfe",
+        ] {
+            let mut v = case.to_vec();
+            normalize_eol_in_place(&mut v);
+            assert_eq!(v, normalize_eol(case), "{case:?}");
+        }
     }
 
     #[test]

@@ -345,33 +345,30 @@ pub fn ses_reply(diag: &str) -> &str {
 
 /// Remove HTML tags and decode a few entities (good enough to read bounce text).
 pub fn strip_html(html: &str) -> String {
+    let b = html.as_bytes();
     let mut out = String::with_capacity(html.len() / 2);
-    let mut in_tag = false;
-    let mut tag = String::new();
-    for c in html.chars() {
-        if in_tag {
-            if c == '>' {
-                in_tag = false;
-                let t = tag.to_ascii_lowercase();
-                if t.starts_with("br")
-                    || t.starts_with("/p")
-                    || t.starts_with("/div")
-                    || t.starts_with("/tr")
-                    || t.starts_with("p")
-                {
-                    out.push('\n');
-                }
-                tag.clear();
-            } else if tag.len() < 16 {
-                tag.push(c);
-            }
-            continue;
+    let mut i = 0;
+    // text runs are copied whole between tags (`<` and `>` are ASCII, so every cut is a
+    // character boundary); an unterminated tag swallows the rest
+    while i < b.len() {
+        let Some(k) = memchr::memchr(b'<', &b[i..]) else {
+            out.push_str(&html[i..]);
+            break;
+        };
+        out.push_str(&html[i..i + k]);
+        let start = i + k + 1;
+        let Some(e) = memchr::memchr(b'>', &b[start..]) else {
+            break;
+        };
+        let tag = &b[start..start + e];
+        let starts = |p: &[u8]| tag.len() >= p.len() && tag[..p.len()].eq_ignore_ascii_case(p);
+        if starts(b"br") || starts(b"/p") || starts(b"/div") || starts(b"/tr") || starts(b"p") {
+            out.push('\n');
         }
-        if c == '<' {
-            in_tag = true;
-            continue;
-        }
-        out.push(c);
+        i = start + e + 1;
+    }
+    if !out.contains('&') {
+        return out;
     }
     out.replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -444,5 +441,37 @@ mod tests {
             split_original("hi\n\n--- Below this line is a copy of the message.\n\nFrom: a@b.c\n");
         assert_eq!(n, "hi\n\n");
         assert!(o.starts_with("From:"));
+    }
+
+    #[test]
+    fn ses_quoted_reply() {
+        assert_eq!(
+            ses_reply("5.1.0 - Unknown address error 550-'5.7.1 <a@b.c>... Access denied' (x)"),
+            "5.7.1 <a@b.c>... Access denied"
+        );
+        // not an SES diagnostic: unchanged
+        assert_eq!(
+            ses_reply("550 'a@b.c' is unknown"),
+            "550 'a@b.c' is unknown"
+        );
+        assert_eq!(ses_reply("5.1.0 - no quote"), "5.1.0 - no quote");
+    }
+
+    #[test]
+    fn html_text() {
+        assert_eq!(
+            strip_html("<p>Hello<br>you &amp; me</p><b>x"),
+            "\nHello\nyou & me\nx"
+        );
+        // an unterminated tag swallows the rest
+        assert_eq!(strip_html("a<b c"), "a");
+        assert_eq!(strip_html("été <i>ü</i>"), "été ü");
+    }
+
+    #[test]
+    fn squeeze_ascii_and_unicode_agree() {
+        assert_eq!(squeeze(" a \t\x0b b\x01c ", 100), "a bc");
+        assert_eq!(squeeze(" a \u{a0} é\u{1}c ", 100), "a éc");
+        assert_eq!(squeeze("abc def", 3), "abc");
     }
 }
