@@ -904,7 +904,10 @@ pub fn run(
         // analysis (at most `window` in flight); this thread takes analysed chunks in input
         // order for the sequential step and hands them back to the pool for serialising; the
         // writer thread writes serialised chunks in input order.
-        let window = threads * 4;
+        // Chunks analysed ahead of the ordered step: one per worker. More read-ahead only lets
+        // analysed records fall out of the cache before they are serialised (measured: 2
+        // threads 0.28 s with a window of 2, 0.33 s with 8, on 1M rows).
+        let window = threads.max(2);
         let pool = Arc::new(
             Workers::new(threads, "mailsift-worker")
                 .map_err(|e| CleanError::Threads(e.to_string()))?,
