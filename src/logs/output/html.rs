@@ -204,12 +204,7 @@ fn provider_rates(
     size: &str,
     third: (&str, &str, &str),
 ) {
-    let mut provs: Vec<(&String, &Row)> = rows.iter().collect();
-    provs.sort_by(|a, b| {
-        b.1.count(size)
-            .cmp(&a.1.count(size))
-            .then_with(|| a.0.cmp(b.0))
-    });
+    let provs = super::sorted_rows(rows, size);
     let items: Vec<(String, Vec<f64>)> = provs
         .iter()
         .take(15)
@@ -245,14 +240,7 @@ fn row_table(
     sort_by: &str,
     limit: usize,
 ) {
-    let mut v: Vec<(&String, &Row)> = rows.iter().collect();
-    if !sort_by.is_empty() {
-        v.sort_by(|a, b| {
-            b.1.count(sort_by)
-                .cmp(&a.1.count(sort_by))
-                .then_with(|| a.0.cmp(b.0))
-        });
-    }
+    let v = super::sorted_rows(rows, sort_by);
     let _ = write!(o, "<table><tr><th>{}</th>", esc(key));
     for (c, _) in cols {
         let _ = write!(o, "<th>{}</th>", esc(c));

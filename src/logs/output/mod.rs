@@ -5,6 +5,27 @@ pub mod html;
 pub mod json;
 pub mod text;
 
+use std::collections::BTreeMap;
+
+use super::metrics::Row;
+
+/// The rows of a table, biggest `sort_by` count first (ties by key), or in key order when
+/// `sort_by` is empty.
+pub fn sorted_rows<'a>(
+    rows: &'a BTreeMap<String, Row>,
+    sort_by: &str,
+) -> Vec<(&'a String, &'a Row)> {
+    let mut v: Vec<(&String, &Row)> = rows.iter().collect();
+    if !sort_by.is_empty() {
+        v.sort_by(|a, b| {
+            b.1.count(sort_by)
+                .cmp(&a.1.count(sort_by))
+                .then_with(|| a.0.cmp(b.0))
+        });
+    }
+    v
+}
+
 /// Columns of the campaign tables (name, is a rate).
 pub const CAMPAIGN_COLUMNS: &[(&str, bool)] = &[
     ("messages", false),

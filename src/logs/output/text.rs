@@ -27,14 +27,7 @@ fn table(
         return;
     }
     let _ = writeln!(out, "\n{title}\n{}", "-".repeat(title.chars().count()));
-    let mut v: Vec<(&String, &Row)> = rows.iter().collect();
-    if !sort_by.is_empty() {
-        v.sort_by(|a, b| {
-            b.1.count(sort_by)
-                .cmp(&a.1.count(sort_by))
-                .then_with(|| a.0.cmp(b.0))
-        });
-    }
+    let v = super::sorted_rows(rows, sort_by);
     let mut head = format!("{key:<32}");
     for (c, _) in cols {
         let _ = write!(
