@@ -12,7 +12,12 @@ use super::lists::ProviderRule;
 /// rule (`Lists::provider_rule`) is `rule`, or `None` when it is simply `local@domain` (nothing
 /// to lower-case, no provider rule).
 pub fn canonical_key(local: &str, domain: &str, rule: Option<&ProviderRule>) -> Option<String> {
-    if rule.is_none() && !local.chars().any(char::is_uppercase) {
+    let upper = if local.is_ascii() {
+        local.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        local.chars().any(char::is_uppercase)
+    };
+    if rule.is_none() && !upper {
         return None;
     }
     Some(canonical_key_string(local, domain, rule))

@@ -23,6 +23,8 @@ pub struct Lists {
     disposable: HashSet<&'static str, FxBuild>,
     free: HashSet<&'static str, FxBuild>,
     role: HashSet<&'static str, FxBuild>,
+    /// The longest role name, in bytes (longer local parts are no role names).
+    role_max_len: usize,
     providers: HashMap<&'static str, ProviderRule, FxBuild>,
     /// Typo-correction targets, most popular first.
     pub typo_targets: Vec<&'static str>,
@@ -65,6 +67,10 @@ impl Lists {
             disposable: entries(include_str!("../../data/disposable_domains.txt")).collect(),
             free: entries(include_str!("../../data/free_mail_domains.txt")).collect(),
             role: entries(include_str!("../../data/role_accounts.txt")).collect(),
+            role_max_len: entries(include_str!("../../data/role_accounts.txt"))
+                .map(str::len)
+                .max()
+                .unwrap_or(0),
             providers,
             typo_target_set: typo_targets.iter().copied().collect(),
             typo_split: typo_targets
@@ -90,7 +96,13 @@ impl Lists {
 
     /// Whether the local part (lower-cased, `+tag` removed) is a role account.
     pub fn is_role(&self, local: &str) -> bool {
-        let base = local.split('+').next().unwrap_or(local);
+        let base = match memchr::memchr(b'+', local.as_bytes()) {
+            Some(i) => &local[..i],
+            None => local,
+        };
+        if base.len() > self.role_max_len {
+            return false;
+        }
         if base.bytes().any(|b| b.is_ascii_uppercase()) {
             self.role.contains(base.to_ascii_lowercase().as_str())
         } else {

@@ -112,18 +112,14 @@ fn with_domain_info<R>(
     f: impl FnOnce(&DomainInfo) -> R,
 ) -> R {
     DOMAIN_CACHE.with(|c| {
-        {
-            let mut c = c.borrow_mut();
-            if c.0 != policy {
-                c.0 = policy;
-                c.1.clear();
-            }
+        // `f` never analyses another address, so the cache stays borrowed while it runs.
+        let mut c = c.borrow_mut();
+        if c.0 != policy {
+            c.0 = policy;
+            c.1.clear();
         }
-        {
-            let c = c.borrow();
-            if let Some(info) = c.1.get(raw) {
-                return f(info);
-            }
+        if let Some(info) = c.1.get(raw) {
+            return f(info);
         }
         let shard = &shared_cache()[shard_of(raw)];
         let found = {
@@ -147,7 +143,7 @@ fn with_domain_info<R>(
                 i
             }
         };
-        let map = &mut c.borrow_mut().1;
+        let map = &mut c.1;
         if map.len() >= DOMAIN_CACHE_MAX {
             map.clear();
         }
@@ -158,11 +154,37 @@ fn with_domain_info<R>(
 
 /// Trim white space (including no-break space) from both ends.
 fn trim_cell(s: &str) -> &str {
+    let b = s.as_bytes();
+    if let (Some(&f), Some(&l)) = (b.first(), b.last())
+        && f > b' '
+        && f < 0x80
+        && l > b' '
+        && l < 0x80
+    {
+        return s;
+    }
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
 /// Analyse one address offline. `row` is carried into the record.
 pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
+    analyze_impl(row, input, opts, true)
+}
+
+/// Like [`analyze`], but the record's `input` is left empty: for callers that keep the text
+/// themselves and fill it in only when they need it (saves a copy per address).
+pub fn analyze_without_input(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
+    analyze_impl(row, input, opts, false)
+}
+
+fn analyze_impl(row: u64, input: &str, opts: &AnalyzeOptions, keep_input: bool) -> AddressRecord {
+    let input_copy = || {
+        if keep_input {
+            input.to_owned()
+        } else {
+            String::new()
+        }
+    };
     let lists = Lists::get();
     let candidate = if opts.trim { trim_cell(input) } else { input };
     let trimmed = candidate.len() != input.len();
@@ -172,7 +194,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
     };
     let invalid = |e: SyntaxError, suggestion: Option<String>, flags: Flags| AddressRecord {
         row,
-        input: input.to_owned(),
+        input: input_copy(),
         valid: false,
         normalized: None,
         ascii: Derived::None,
@@ -199,7 +221,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
             return match syntax::parse(candidate, opts.syntax) {
                 Ok(p) => finish(
                     row,
-                    input,
+                    input_copy(),
                     flags,
                     opts,
                     lists,
@@ -238,7 +260,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
                 }
                 finish(
                     row,
-                    input,
+                    input_copy(),
                     flags,
                     opts,
                     lists,
@@ -260,7 +282,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
 #[allow(clippy::too_many_arguments)]
 fn finish(
     row: u64,
-    input: &str,
+    input: String,
     mut flags: Flags,
     opts: &AnalyzeOptions,
     lists: &Lists,
@@ -300,7 +322,7 @@ fn finish(
     };
     AddressRecord {
         row,
-        input: input.to_owned(),
+        input,
         valid: true,
         ascii,
         normalized: Some(normalized),

@@ -227,23 +227,40 @@ pub fn local_part(local: &str) -> Result<String, SyntaxError> {
 
 /// Like [`local_part`], borrowing when the normalised form equals the input (plain ASCII).
 pub fn local_part_cow(local: &str) -> Result<Cow<'_, str>, SyntaxError> {
-    let plain = local.len() <= MAX_LOCAL_OCTETS
-        && !local.is_empty()
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .bytes()
-            .all(|b| b == b'.' || (b < 128 && ATEXT[b as usize]))
-        && !(local.len() <= 10
-            && CASE_INSENSITIVE_MAILBOX_NAMES
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(local) && *n != local));
-    if plain {
+    if plain_local(local) {
         Ok(Cow::Borrowed(local))
     } else {
         dot_atom_local(local).map(Cow::Owned)
     }
+}
+
+/// A local part that is already valid and normal: ASCII atext and single inner dots, and not
+/// a mailbox name that is normalised to lower case. One pass over the bytes.
+fn plain_local(local: &str) -> bool {
+    let b = local.as_bytes();
+    if b.is_empty() || b.len() > MAX_LOCAL_OCTETS || b[0] == b'.' || b[b.len() - 1] == b'.' {
+        return false;
+    }
+    let mut prev_dot = false;
+    let mut upper = false;
+    for &c in b {
+        if c == b'.' {
+            if prev_dot {
+                return false;
+            }
+            prev_dot = true;
+        } else if c < 128 && ATEXT[c as usize] {
+            prev_dot = false;
+            upper |= c.is_ascii_uppercase();
+        } else {
+            return false;
+        }
+    }
+    !(upper
+        && b.len() <= 10
+        && CASE_INSENSITIVE_MAILBOX_NAMES
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(local)))
 }
 
 fn dot_atom_local(local: &str) -> Result<String, SyntaxError> {

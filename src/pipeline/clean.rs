@@ -1,6 +1,7 @@
 //! `clean`: stream a CSV list through offline analysis, duplicate detection and the reject
 //! policy into clean, rejects and results sinks.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -228,9 +229,10 @@ struct RowWork {
     /// The raw record (with its line terminator) is `chunk[start..end]`.
     start: usize,
     end: usize,
-    /// The parsed fields, kept only when the row may have to be rewritten (email cell changes,
-    /// a formula-like cell, a ragged row); other rows are copied byte for byte.
-    fields: Option<csv::ByteRecord>,
+    /// Where the row's fields are: spans into the chunk for an unquoted record, or the parsed
+    /// record for one with quotes (kept only when the row may have to be rewritten: email cell
+    /// changes, a formula-like cell, a ragged row; other rows are copied byte for byte).
+    fields: RowFields,
     /// Some field starts like a spreadsheet formula.
     formula: bool,
     /// The email cell equals its normalised form (or there is none to write).
@@ -241,10 +243,62 @@ struct RowWork {
     category: Option<Category>,
 }
 
+/// The fields of a row, for rewriting it.
+enum RowFields {
+    /// Not kept (the row is copied as it is).
+    None,
+    /// `count` spans from `ChunkWork::spans[first..]`, each a byte range of the chunk (an
+    /// unquoted record: the field is the bytes).
+    Spans { first: u32, count: u32 },
+    /// A record with quotes, parsed by the CSV reader.
+    Parsed(Box<csv::ByteRecord>),
+}
+
+/// Recycled per-chunk row buffers: the rows and their field spans.
+type RowBuffers = (Vec<RowWork>, Vec<(u32, u32)>);
+
 /// One chunk of input with its analysed rows.
 struct ChunkWork {
     chunk: Vec<u8>,
     rows: Vec<RowWork>,
+    /// Field spans of unquoted rows (see [`RowFields::Spans`]).
+    spans: Vec<(u32, u32)>,
+}
+
+impl ChunkWork {
+    /// The fields of row `r`, if kept.
+    fn fields<'a>(&'a self, r: &'a RowWork) -> Option<FieldsRef<'a>> {
+        match &r.fields {
+            RowFields::None => None,
+            RowFields::Spans { first, count } => Some(FieldsRef::Spans(
+                &self.chunk,
+                &self.spans[*first as usize..(*first + *count) as usize],
+            )),
+            RowFields::Parsed(rec) => Some(FieldsRef::Parsed(rec)),
+        }
+    }
+}
+
+/// Borrowed fields of a row.
+enum FieldsRef<'a> {
+    Spans(&'a [u8], &'a [(u32, u32)]),
+    Parsed(&'a csv::ByteRecord),
+}
+
+impl<'a> FieldsRef<'a> {
+    fn len(&self) -> usize {
+        match self {
+            FieldsRef::Spans(_, s) => s.len(),
+            FieldsRef::Parsed(r) => r.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&'a [u8]> {
+        match self {
+            FieldsRef::Spans(c, s) => s.get(i).map(|&(a, b)| &c[a as usize..b as usize]),
+            FieldsRef::Parsed(r) => r.get(i),
+        }
+    }
 }
 
 /// Layout facts shared by the workers.
@@ -253,6 +307,8 @@ struct Layout {
     delimiter: u8,
     column: usize,
     width: usize,
+    /// Records keep their input text (for `--results` and the network stages).
+    keep_input: bool,
 }
 
 fn reader_for(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
@@ -272,41 +328,125 @@ fn key_hash(key: &str) -> Key {
     crate::fxhash::hash128(key.as_bytes())
 }
 
+/// Split an unquoted record (no `"`, no CR but a final one) at `delimiter` into spans of
+/// `chunk` (offset `base`), appended to `spans`.
+fn split_plain(line: &[u8], base: usize, delimiter: u8, spans: &mut Vec<(u32, u32)>) {
+    let mut from = 0;
+    for i in memchr::memchr_iter(delimiter, line) {
+        spans.push(((base + from) as u32, (base + i) as u32));
+        from = i + 1;
+    }
+    spans.push(((base + from) as u32, (base + line.len()) as u32));
+}
+
 fn analyze_chunk(
     chunk: Vec<u8>,
     layout: Layout,
     opts: &AnalyzeOptions,
-    rows_pool: &Pool<Vec<RowWork>>,
+    pool: &Pool<RowBuffers>,
 ) -> ChunkWork {
-    let mut rows = rows_pool.take().unwrap_or_default();
+    let (mut rows, mut spans) = pool.take().unwrap_or_default();
     rows.clear();
+    spans.clear();
     rows.reserve(chunk.len() / 40 + 1);
-    {
-        let mut rdr = reader_for(&chunk, layout.delimiter);
-        let mut rec = csv::ByteRecord::new();
-        // Reading from memory cannot fail with flexible(true).
-        while rdr.read_byte_record(&mut rec).unwrap_or(false) {
-            let start = rec.position().map_or(0, |p| p.byte() as usize);
-            let mut end = (rdr.position().byte() as usize).min(chunk.len());
+    let n = chunk.len();
+    let mut rec = csv::ByteRecord::new();
+    let mut quoted: Option<csv::Reader<io::Cursor<&[u8]>>> = None;
+    let mut pos = 0;
+    while pos < n {
+        // Blank lines are no records (as for the CSV reader).
+        if chunk[pos] == b'\n' || chunk[pos] == b'\r' {
+            pos += 1;
+            continue;
+        }
+        let nl = memchr::memchr(b'\n', &chunk[pos..]).map_or(n, |p| pos + p);
+        let mut line_end = nl;
+        if line_end > pos && chunk[line_end - 1] == b'\r' {
+            line_end -= 1;
+        }
+        let line = &chunk[pos..line_end];
+        if memchr::memchr2(b'"', b'\r', line).is_none() {
+            // The common case: no quotes, so the fields are the bytes between delimiters.
+            let end = if nl < n { nl + 1 } else { n };
+            let first = spans.len();
+            split_plain(line, pos, layout.delimiter, &mut spans);
+            let count = spans.len() - first;
+            let cell = spans
+                .get(first + layout.column)
+                .filter(|_| layout.column < count)
+                .map(|&(a, b)| &chunk[a as usize..b as usize]);
+            let formula = spans[first..]
+                .iter()
+                .any(|&(a, b)| is_formula(&chunk[a as usize..b as usize]));
+            let mut row = analyze_row(count, cell, formula, pos, end, layout, opts);
+            if row.needs_fields() {
+                row.fields = RowFields::Spans {
+                    first: first as u32,
+                    count: count as u32,
+                };
+            } else {
+                spans.truncate(first);
+            }
+            rows.push(row);
+            pos = end;
+        } else {
+            // Quotes (or a bare CR): the CSV reader reads this one record (one reader per
+            // chunk, moved to the record's start).
+            let rdr = quoted.get_or_insert_with(|| {
+                csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .delimiter(layout.delimiter)
+                    .from_reader(io::Cursor::new(&chunk[..]))
+            });
+            let mut at = csv::Position::new();
+            at.set_byte(pos as u64);
+            // Reading from memory cannot fail with flexible(true).
+            if rdr.seek(at).is_err() || !rdr.read_byte_record(&mut rec).unwrap_or(false) {
+                break;
+            }
+            let mut end = (rdr.position().byte() as usize).min(n);
             // The reader stops after the CR of a CRLF; keep the LF with its record.
-            if end > 0 && end < chunk.len() && chunk[end - 1] == b'\r' && chunk[end] == b'\n' {
+            if end > pos && end < n && chunk[end - 1] == b'\r' && chunk[end] == b'\n' {
                 end += 1;
             }
-            rows.push(analyze_row(&rec, start, end, layout, opts));
+            let formula = rec.iter().any(is_formula);
+            let mut row = analyze_row(
+                rec.len(),
+                rec.get(layout.column),
+                formula,
+                pos,
+                end,
+                layout,
+                opts,
+            );
+            if row.needs_fields() {
+                row.fields = RowFields::Parsed(Box::new(rec.clone()));
+            }
+            rows.push(row);
+            pos = end.max(pos + 1);
         }
     }
-    ChunkWork { chunk, rows }
+    ChunkWork { chunk, rows, spans }
+}
+
+impl RowWork {
+    /// Whether the row may have to be rewritten (so its fields are kept).
+    fn needs_fields(&self) -> bool {
+        self.formula || !self.email_same || self.rec.reason == Reason::MalformedRow
+    }
 }
 
 fn analyze_row(
-    fields: &csv::ByteRecord,
+    nfields: usize,
+    cell: Option<&[u8]>,
+    formula: bool,
     start: usize,
     end: usize,
     layout: Layout,
     opts: &AnalyzeOptions,
 ) -> RowWork {
-    let ragged = fields.len() != layout.width;
-    let cell = fields.get(layout.column);
+    let ragged = nfields != layout.width;
     let mut rec = match cell {
         None => {
             let mut r = address::analyze(0, "", opts);
@@ -315,7 +455,8 @@ fn analyze_row(
             r
         }
         Some(cell) => match std::str::from_utf8(cell) {
-            Ok(s) => address::analyze(0, s, opts),
+            Ok(s) if layout.keep_input => address::analyze(0, s, opts),
+            Ok(s) => address::analyze_without_input(0, s, opts),
             Err(e) => {
                 let lossy = String::from_utf8_lossy(cell);
                 let mut r = address::analyze(0, &lossy, opts);
@@ -339,8 +480,7 @@ fn analyze_row(
         rec.verdict = Reason::MalformedRow.verdict();
         rec.detail = Some(format!(
             "the row has {} fields, the header has {}",
-            fields.len(),
-            layout.width
+            nfields, layout.width
         ));
     }
     let email_same = match (&rec.normalized, cell) {
@@ -352,11 +492,10 @@ fn analyze_row(
     } else {
         None
     };
-    let formula = fields.iter().any(is_formula);
     RowWork {
         start,
         end,
-        fields: (ragged || formula || !email_same).then(|| fields.clone()),
+        fields: RowFields::None,
         formula,
         email_same,
         key,
@@ -410,11 +549,11 @@ struct SerializeOpts {
     crlf: bool,
 }
 
-fn esc(o: &SerializeOpts, c: &[u8]) -> Vec<u8> {
+fn esc<'a>(o: &SerializeOpts, c: &'a [u8]) -> Cow<'a, [u8]> {
     if o.formula_escape {
-        escape_formula(c).into_owned()
+        escape_formula(c)
     } else {
-        c.to_vec()
+        Cow::Borrowed(c)
     }
 }
 
@@ -475,7 +614,7 @@ fn reject_cells(r: &RowWork, cat: Category, o: &SerializeOpts) -> [Vec<u8>; 3] {
     [
         r.rec.row.to_string().into_bytes(),
         reason.as_bytes().to_vec(),
-        esc(o, detail.as_bytes()),
+        esc(o, detail.as_bytes()).into_owned(),
     ]
 }
 
@@ -490,7 +629,6 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
         mut rejects,
         mut results,
     } = out;
-    let mut cells: Vec<Vec<u8>> = Vec::new();
     let term: &[u8] = if o.crlf { b"\r\n" } else { b"\n" };
     let mut scratch = csv::ByteRecord::new();
     for r in &work.rows {
@@ -508,8 +646,7 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
             }
             continue;
         }
-        cells.clear();
-        let fields = match (&r.fields, r.category) {
+        let fields = match (work.fields(r), r.category) {
             (Some(f), _) => f,
             (None, Some(cat)) => {
                 // A well-formed row going to rejects: original bytes + the mailsift columns.
@@ -529,12 +666,14 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
                 if !rdr.read_byte_record(&mut scratch).unwrap_or(false) {
                     scratch.clear();
                 }
-                &scratch
+                FieldsRef::Parsed(&scratch)
             }
         };
+        let mut cells: Vec<Cow<'_, [u8]>> = Vec::with_capacity(fields.len() + 3);
         match r.category {
             None => {
-                for (i, f) in fields.iter().enumerate() {
+                for i in 0..fields.len() {
+                    let f = fields.get(i).unwrap_or_default();
                     if i == o.column
                         && !o.keep_original
                         && let Some(n) = &r.rec.normalized
@@ -550,10 +689,10 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
                 for i in 0..o.width {
                     cells.push(fields.get(i).map(|f| esc(o, f)).unwrap_or_default());
                 }
-                cells.extend(reject_cells(r, cat, o));
+                cells.extend(reject_cells(r, cat, o).map(Cow::Owned));
                 // Fields beyond the header's width are kept after the mailsift columns.
                 for i in o.width..fields.len() {
-                    cells.push(esc(o, &fields[i]));
+                    cells.push(esc(o, fields.get(i).unwrap_or_default()));
                 }
                 write_record(&mut rejects, &cells, o.delimiter, o.crlf);
             }
@@ -595,16 +734,17 @@ enum Analysed {
 #[derive(Clone)]
 struct Pools {
     chunks: Arc<Pool<Vec<u8>>>,
-    rows: Arc<Pool<Vec<RowWork>>>,
+    rows: Arc<Pool<RowBuffers>>,
     out: Arc<Pool<OutChunk>>,
 }
 
 impl Pools {
     fn recycle(&self, work: ChunkWork) {
         self.chunks.put(work.chunk);
-        let mut rows = work.rows;
+        let (mut rows, mut spans) = (work.rows, work.spans);
         rows.clear();
-        self.rows.put(rows);
+        spans.clear();
+        self.rows.put((rows, spans));
     }
 }
 
@@ -767,7 +907,7 @@ pub fn run(
     let delimiter = csvin::detect_delimiter(&head);
     let chunk_pool: Arc<Pool<Vec<u8>>> = Pool::new(threads * 8 + 8);
     let out_pool: Arc<Pool<OutChunk>> = Pool::new(threads * 8 + 8);
-    let rows_pool: Arc<Pool<Vec<RowWork>>> = Pool::new(threads * 4 + 4);
+    let rows_pool: Arc<Pool<RowBuffers>> = Pool::new(threads * 4 + 4);
     let mut chunker = Chunker::new(input, head, delimiter).with_pool(chunk_pool.clone());
     if had_bom {
         chunker.bytes_read += 3;
@@ -810,6 +950,7 @@ pub fn run(
         delimiter,
         column,
         width,
+        keep_input: sinks.results.is_some() || stage.is_some(),
     };
     let crlf = !header_chunk.ends_with(b"\n") || header_chunk.ends_with(b"\r\n");
     let sopts = SerializeOpts {
