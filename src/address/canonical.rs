@@ -24,7 +24,17 @@ pub fn canonical_key(local: &str, domain: &str, rule: Option<&ProviderRule>) -> 
 }
 
 fn canonical_key_string(local: &str, domain: &str, rule: Option<&ProviderRule>) -> String {
-    let local: Cow<'_, str> = if local.is_ascii() {
+    let mut out = String::with_capacity(local.len() + 1 + domain.len());
+    write_key(local, domain, rule, &mut out);
+    out
+}
+
+/// Write the duplicate-detection key of `local@domain` into `out` (cleared first): the
+/// lower-cased address, with the provider's rule applied. Equal to [`canonical_key`] when that
+/// is `Some`, else to `local@domain`.
+pub fn write_key(local: &str, domain: &str, rule: Option<&ProviderRule>, out: &mut String) {
+    out.clear();
+    let lower: Cow<'_, str> = if local.is_ascii() {
         if local.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Owned(local.to_ascii_lowercase())
         } else {
@@ -35,29 +45,25 @@ fn canonical_key_string(local: &str, domain: &str, rule: Option<&ProviderRule>) 
     };
     match rule {
         Some(rule) => {
-            let mut base: &str = &local;
+            let mut base: &str = &lower;
             if rule.plus_tags
                 && let Some(i) = base.find('+')
                 && i > 0
             {
                 base = &base[..i];
             }
-            let mut out = String::with_capacity(base.len() + 1 + rule.canonical_domain.len());
             if rule.ignore_dots {
-                out.extend(base.chars().filter(|&c| c != '.'));
+                out.extend(base.split('.'));
             } else {
                 out.push_str(base);
             }
             out.push('@');
             out.push_str(rule.canonical_domain);
-            out
         }
         None => {
-            let mut out = String::with_capacity(local.len() + 1 + domain.len());
-            out.push_str(&local);
+            out.push_str(&lower);
             out.push('@');
             out.push_str(domain);
-            out
         }
     }
 }

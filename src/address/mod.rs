@@ -55,6 +55,64 @@ type DomainCache = (SyntaxPolicy, HashMap<String, Arc<DomainInfo>, FxBuild>);
 
 thread_local! {
     static DOMAIN_CACHE: RefCell<DomainCache> = RefCell::new((SyntaxPolicy::default(), HashMap::default()));
+    static QUICK: RefCell<QuickTable> = RefCell::new(QuickTable::default());
+}
+
+/// What the hot path needs of a valid domain already in normal form (written exactly as its
+/// lower-case U-label and A-label forms): no strings to read, so one cache line per lookup.
+#[derive(Debug, Clone, Copy)]
+struct QuickInfo {
+    disposable: bool,
+    free: bool,
+    suggestion: Option<&'static str>,
+    rule: Option<lists::ProviderRule>,
+}
+
+/// Slots of the per-thread quick table (a power of two).
+const QUICK_SLOTS: usize = 1 << 17;
+
+/// A per-thread direct-mapped table in front of the domain cache, keyed by the 128-bit hash
+/// of the domain as written ([`crate::fxhash::hash128`]; a collision among a million domains
+/// is about as likely as one in 10^26). Holds only domains in normal form.
+#[derive(Default)]
+struct QuickTable {
+    policy: SyntaxPolicy,
+    slots: Vec<Option<((u64, u64), QuickInfo)>>,
+}
+
+impl QuickTable {
+    fn get(&mut self, key: (u64, u64), policy: SyntaxPolicy) -> Option<QuickInfo> {
+        if self.policy != policy || self.slots.is_empty() {
+            self.policy = policy;
+            self.slots = vec![None; QUICK_SLOTS];
+            return None;
+        }
+        match self.slots[key.0 as usize & (QUICK_SLOTS - 1)] {
+            Some((k, info)) if k == key => Some(info),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, key: (u64, u64), info: QuickInfo) {
+        if !self.slots.is_empty() {
+            self.slots[key.0 as usize & (QUICK_SLOTS - 1)] = Some((key, info));
+        }
+    }
+}
+
+impl DomainInfo {
+    /// The quick form, when `raw` is valid and already normal.
+    fn quick(&self, raw: &str) -> Option<QuickInfo> {
+        match &self.parsed {
+            Ok((uni, ascii)) if uni == raw && ascii == raw => Some(QuickInfo {
+                disposable: self.disposable,
+                free: self.free,
+                suggestion: self.suggestion,
+                rule: self.rule,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A shard of the shared cache: the policy it holds entries for, and domain -> info.
@@ -168,23 +226,136 @@ fn trim_cell(s: &str) -> &str {
 
 /// Analyse one address offline. `row` is carried into the record.
 pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
-    analyze_impl(row, input, opts, true)
+    analyze_found(input, opts, |found| {
+        found.into_record(row, input.to_owned())
+    })
 }
 
-/// Like [`analyze`], but the record's `input` is left empty: for callers that keep the text
-/// themselves and fill it in only when they need it (saves a copy per address).
-pub fn analyze_without_input(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
-    analyze_impl(row, input, opts, false)
+/// What the offline analysis of one address found, before any record is built (borrowed from
+/// the domain cache; see [`analyze_found`]).
+#[derive(Debug)]
+pub enum Found<'a> {
+    /// The address is not valid.
+    Invalid {
+        /// What is wrong.
+        error: SyntaxError,
+        /// A corrected address, when the domain looks misspelt.
+        suggestion: Option<String>,
+        /// Flags known so far (`trimmed`).
+        flags: Flags,
+    },
+    /// The address is valid.
+    Valid(Valid<'a>),
 }
 
-fn analyze_impl(row: u64, input: &str, opts: &AnalyzeOptions, keep_input: bool) -> AddressRecord {
-    let input_copy = || {
-        if keep_input {
-            input.to_owned()
-        } else {
-            String::new()
+/// A valid address, in parts.
+#[derive(Debug)]
+pub struct Valid<'a> {
+    /// The normalised local part.
+    pub local: &'a str,
+    /// The domain, lower-case Unicode (U-labels).
+    pub uni: &'a str,
+    /// The domain, ASCII (A-labels).
+    pub ascii: &'a str,
+    /// Flags (`trimmed`, `disposable`, `free`, `role`).
+    pub flags: Flags,
+    /// The offline reason (`disposable`, `role_account` or `not_checked`).
+    pub reason: Reason,
+    /// The suggested domain, when the domain looks misspelt.
+    pub suggestion: Option<&'static str>,
+    /// The provider's addressing rule, for the duplicate-detection key.
+    pub rule: Option<&'a lists::ProviderRule>,
+}
+
+impl Valid<'_> {
+    /// Whether `text` is exactly the normalised address (`local@uni`), without building it.
+    pub fn normalized_is(&self, text: &str) -> bool {
+        let (l, u) = (self.local.len(), self.uni.len());
+        text.len() == l + 1 + u
+            && text.as_bytes()[l] == b'@'
+            && text.starts_with(self.local)
+            && text.ends_with(self.uni)
+    }
+
+    /// The normalised address.
+    pub fn normalized(&self) -> String {
+        let mut n = String::with_capacity(self.local.len() + 1 + self.uni.len());
+        n.push_str(self.local);
+        n.push('@');
+        n.push_str(self.uni);
+        n
+    }
+
+    /// Write the duplicate-detection key (see [`canonical::canonical_key`]) into `out`.
+    pub fn write_key(&self, out: &mut String) {
+        canonical::write_key(self.local, self.ascii, self.rule, out);
+    }
+
+    /// The suggested address, when the domain looks misspelt.
+    pub fn suggested(&self) -> Option<String> {
+        self.suggestion.map(|s| format!("{}@{s}", self.local))
+    }
+}
+
+impl Found<'_> {
+    /// The full record (`input` is the cell as read).
+    pub fn into_record(self, row: u64, input: String) -> AddressRecord {
+        match self {
+            Found::Invalid {
+                error,
+                suggestion,
+                flags,
+            } => AddressRecord {
+                row,
+                input,
+                valid: false,
+                normalized: None,
+                ascii: Derived::None,
+                canonical: Derived::None,
+                verdict: Verdict::Undeliverable,
+                reason: Reason::InvalidSyntax,
+                detail: Some(error.0.into_owned()),
+                flags,
+                suggestion,
+                dns: None,
+                smtp: None,
+            },
+            Found::Valid(v) => {
+                let ascii = if !v.local.is_ascii() {
+                    Derived::None
+                } else if v.uni == v.ascii {
+                    Derived::SameAsNormalized
+                } else {
+                    Derived::Own(format!("{}@{}", v.local, v.ascii))
+                };
+                let canonical = match canonical::canonical_key(v.local, v.ascii, v.rule) {
+                    Some(k) => Derived::Own(k),
+                    None if v.uni == v.ascii => Derived::SameAsNormalized,
+                    None => Derived::Own(format!("{}@{}", v.local, v.ascii)),
+                };
+                AddressRecord {
+                    row,
+                    input,
+                    valid: true,
+                    ascii,
+                    normalized: Some(v.normalized()),
+                    canonical,
+                    verdict: v.reason.verdict(),
+                    reason: v.reason,
+                    detail: None,
+                    suggestion: v.suggested(),
+                    flags: v.flags,
+                    dns: None,
+                    smtp: None,
+                }
+            }
         }
-    };
+    }
+}
+
+/// Analyse one address offline and hand what was found to `f` (which runs while the domain
+/// cache is borrowed: it must not analyse another address).
+pub fn analyze_found<R>(input: &str, opts: &AnalyzeOptions, f: impl FnOnce(Found<'_>) -> R) -> R {
     let lists = Lists::get();
     let candidate = if opts.trim { trim_cell(input) } else { input };
     let trimmed = candidate.len() != input.len();
@@ -192,36 +363,24 @@ fn analyze_impl(row: u64, input: &str, opts: &AnalyzeOptions, keep_input: bool) 
         trimmed,
         ..Flags::default()
     };
-    let invalid = |e: SyntaxError, suggestion: Option<String>, flags: Flags| AddressRecord {
-        row,
-        input: input_copy(),
-        valid: false,
-        normalized: None,
-        ascii: Derived::None,
-        canonical: Derived::None,
-        verdict: Verdict::Undeliverable,
-        reason: Reason::InvalidSyntax,
-        detail: Some(e.0.into_owned()),
-        flags,
+    let invalid = |error: SyntaxError, suggestion: Option<String>, flags: Flags| Found::Invalid {
+        error,
         suggestion,
-        dns: None,
-        smtp: None,
+        flags,
     };
     let (local_raw, domain_raw) = match fast_shape(candidate) {
         Shape::Simple(l, d) => (l, d),
         Shape::TooLong => {
-            return invalid(
+            return f(invalid(
                 SyntaxError("the address is longer than 254 octets".into()),
                 None,
                 flags,
-            );
+            ));
         }
         Shape::Other => {
             // Quoted local parts, address literals and odd shapes: the full parser, no cache.
             return match syntax::parse(candidate, opts.syntax) {
-                Ok(p) => finish(
-                    row,
-                    input_copy(),
+                Ok(p) => f(Found::Valid(valid(
                     flags,
                     opts,
                     lists,
@@ -232,12 +391,53 @@ fn analyze_impl(row: u64, input: &str, opts: &AnalyzeOptions, keep_input: bool) 
                     false,
                     None,
                     lists.provider_rule(&p.ascii_domain),
-                ),
-                Err(e) => invalid(e, None, flags),
+                ))),
+                Err(e) => f(invalid(e, None, flags)),
             };
         }
     };
+    let key = crate::fxhash::hash128(domain_raw.as_bytes());
+    if let Some(q) = QUICK.with(|t| t.borrow_mut().get(key, opts.syntax)) {
+        // A domain seen before, in normal form: its parts are the bytes as written.
+        return match syntax::local_part_cow(local_raw) {
+            Ok(local) if local.len() + 1 + domain_raw.len() <= 254 => f(Found::Valid(valid(
+                flags,
+                opts,
+                lists,
+                &local,
+                domain_raw,
+                domain_raw,
+                q.disposable,
+                q.free,
+                q.suggestion,
+                q.rule.as_ref(),
+            ))),
+            // The rare cases (an invalid or too long address) take the general path.
+            _ => analyze_domain(local_raw, domain_raw, flags, opts, lists, f),
+        };
+    }
+    analyze_domain(local_raw, domain_raw, flags, opts, lists, f)
+}
+
+/// The general path for an address of simple shape: the domain from the caches.
+fn analyze_domain<R>(
+    local_raw: &str,
+    domain_raw: &str,
+    flags: Flags,
+    opts: &AnalyzeOptions,
+    lists: &Lists,
+    f: impl FnOnce(Found<'_>) -> R,
+) -> R {
+    let invalid = |error: SyntaxError, suggestion: Option<String>, flags: Flags| Found::Invalid {
+        error,
+        suggestion,
+        flags,
+    };
     with_domain_info(domain_raw, opts.syntax, lists, |info| {
+        if let Some(q) = info.quick(domain_raw) {
+            let key = crate::fxhash::hash128(domain_raw.as_bytes());
+            QUICK.with(|t| t.borrow_mut().put(key, q));
+        }
         let suggest = || {
             info.suggestion.and_then(|s| {
                 syntax::parse(&format!("{local_raw}@{s}"), opts.syntax)
@@ -247,20 +447,18 @@ fn analyze_impl(row: u64, input: &str, opts: &AnalyzeOptions, keep_input: bool) 
         };
         let local = match syntax::local_part_cow(local_raw) {
             Ok(l) => l,
-            Err(e) => return invalid(e, suggest(), flags),
+            Err(e) => return f(invalid(e, suggest(), flags)),
         };
         match &info.parsed {
             Ok((uni, ascii)) => {
                 if local.len() + 1 + uni.len().max(ascii.len()) > 254 {
-                    return invalid(
+                    return f(invalid(
                         SyntaxError("the address is longer than 254 octets".into()),
                         suggest(),
                         flags,
-                    );
+                    ));
                 }
-                finish(
-                    row,
-                    input_copy(),
+                f(Found::Valid(valid(
                     flags,
                     opts,
                     lists,
@@ -271,48 +469,30 @@ fn analyze_impl(row: u64, input: &str, opts: &AnalyzeOptions, keep_input: bool) 
                     info.free,
                     info.suggestion,
                     info.rule.as_ref(),
-                )
+                )))
             }
-            Err(e) => invalid(e.clone(), suggest(), flags),
+            Err(e) => f(invalid(e.clone(), suggest(), flags)),
         }
     })
 }
 
-/// Build the record of a syntactically valid address.
+/// The parts of a syntactically valid address, with its flags and offline reason.
 #[allow(clippy::too_many_arguments)]
-fn finish(
-    row: u64,
-    input: String,
+fn valid<'a>(
     mut flags: Flags,
     opts: &AnalyzeOptions,
     lists: &Lists,
-    local: &str,
-    uni: &str,
-    ascii_domain: &str,
+    local: &'a str,
+    uni: &'a str,
+    ascii: &'a str,
     disposable: bool,
     free: bool,
     suggestion: Option<&'static str>,
-    rule: Option<&lists::ProviderRule>,
-) -> AddressRecord {
+    rule: Option<&'a lists::ProviderRule>,
+) -> Valid<'a> {
     flags.disposable = disposable;
     flags.free = free;
     flags.role = lists.is_role(local);
-    let mut normalized = String::with_capacity(local.len() + 1 + uni.len());
-    normalized.push_str(local);
-    normalized.push('@');
-    normalized.push_str(uni);
-    let ascii = if !local.is_ascii() {
-        Derived::None
-    } else if uni == ascii_domain {
-        Derived::SameAsNormalized
-    } else {
-        Derived::Own(format!("{local}@{ascii_domain}"))
-    };
-    let canonical = match canonical::canonical_key(local, ascii_domain, rule) {
-        Some(k) => Derived::Own(k),
-        None if uni == ascii_domain => Derived::SameAsNormalized,
-        None => Derived::Own(format!("{local}@{ascii_domain}")),
-    };
     let reason = if disposable {
         Reason::Disposable
     } else if flags.role && opts.role_is_risky {
@@ -320,20 +500,14 @@ fn finish(
     } else {
         Reason::NotChecked
     };
-    AddressRecord {
-        row,
-        input,
-        valid: true,
+    Valid {
+        local,
+        uni,
         ascii,
-        normalized: Some(normalized),
-        canonical,
-        verdict: reason.verdict(),
-        reason,
-        detail: None,
         flags,
-        suggestion: suggestion.map(|s| format!("{local}@{s}")),
-        dns: None,
-        smtp: None,
+        reason,
+        suggestion,
+        rule,
     }
 }
 

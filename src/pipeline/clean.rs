@@ -13,9 +13,9 @@ use std::sync::Arc;
 use super::csvin::{self, Chunker};
 use super::progress::Progress;
 use super::{Pool, Stage, Workers};
-use crate::address::{self, AnalyzeOptions};
+use crate::address::{self, AnalyzeOptions, Found};
 use crate::fxhash::FxBuild;
-use crate::model::{AddressRecord, Derived, Reason, Verdict};
+use crate::model::{AddressRecord, Derived, Flags, Reason, Verdict};
 use crate::report::{Summary, Tally, escape_formula, is_formula};
 
 /// What sends a row to the rejects output.
@@ -70,7 +70,7 @@ impl Category {
         }
     }
 
-    fn matches(self, r: &AddressRecord) -> bool {
+    fn matches(self, r: &Facts) -> bool {
         match self {
             Category::Malformed => {
                 matches!(r.reason, Reason::MalformedRow | Reason::InvalidEncoding)
@@ -80,7 +80,7 @@ impl Category {
             Category::Disposable => r.flags.disposable,
             Category::Role => r.flags.role,
             Category::Free => r.flags.free,
-            Category::Typo => r.suggestion.is_some(),
+            Category::Typo => r.suggestion().is_some(),
             Category::Risky => r.verdict == Verdict::Risky,
             Category::Unknown => r.verdict == Verdict::Unknown,
         }
@@ -131,7 +131,7 @@ impl RejectSet {
         ))
     }
 
-    fn first_match(&self, r: &AddressRecord) -> Option<Category> {
+    fn first_match(&self, r: &Facts) -> Option<Category> {
         self.0.iter().copied().find(|c| c.matches(r))
     }
 }
@@ -239,8 +239,85 @@ struct RowWork {
     email_same: bool,
     /// 128-bit hash of the duplicate-detection key, when the address is valid.
     key: Option<Key>,
-    rec: AddressRecord,
+    /// What the reject policy and the outputs need.
+    facts: Facts,
+    /// The full record, kept when `--results` or a network stage needs it.
+    full: Option<Box<AddressRecord>>,
     category: Option<Category>,
+}
+
+/// What `clean` needs to know of a row's analysis (the full record is built only for
+/// `--results` and the network stages).
+struct Facts {
+    row: u64,
+    verdict: Verdict,
+    reason: Reason,
+    flags: Flags,
+    /// Rarely present parts, boxed to keep rows small.
+    extra: Option<Box<Extra>>,
+}
+
+/// The rarely present parts of [`Facts`].
+#[derive(Default)]
+struct Extra {
+    suggestion: Option<String>,
+    detail: Option<String>,
+    /// The normalised address, when it differs from the cell.
+    normalized: Option<String>,
+}
+
+impl Facts {
+    fn new(
+        verdict: Verdict,
+        reason: Reason,
+        flags: Flags,
+        suggestion: Option<String>,
+        detail: Option<String>,
+        normalized: Option<String>,
+    ) -> Facts {
+        let extra = (suggestion.is_some() || detail.is_some() || normalized.is_some()).then(|| {
+            Box::new(Extra {
+                suggestion,
+                detail,
+                normalized,
+            })
+        });
+        Facts {
+            row: 0,
+            verdict,
+            reason,
+            flags,
+            extra,
+        }
+    }
+
+    /// The facts of a full record (`email_same`: its normalised form equals the cell).
+    fn of(rec: &AddressRecord, email_same: bool) -> Facts {
+        Facts::new(
+            rec.verdict,
+            rec.reason,
+            rec.flags.clone(),
+            rec.suggestion.clone(),
+            rec.detail.clone(),
+            if email_same {
+                None
+            } else {
+                rec.normalized.clone()
+            },
+        )
+    }
+
+    fn suggestion(&self) -> Option<&str> {
+        self.extra.as_ref()?.suggestion.as_deref()
+    }
+
+    fn detail(&self) -> Option<&str> {
+        self.extra.as_ref()?.detail.as_deref()
+    }
+
+    fn normalized(&self) -> Option<&str> {
+        self.extra.as_ref()?.normalized.as_deref()
+    }
 }
 
 /// The fields of a row, for rewriting it.
@@ -307,8 +384,8 @@ struct Layout {
     delimiter: u8,
     column: usize,
     width: usize,
-    /// Records keep their input text (for `--results` and the network stages).
-    keep_input: bool,
+    /// Rows keep their full record (for `--results` and the network stages).
+    keep_full: bool,
 }
 
 fn reader_for(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
@@ -352,6 +429,7 @@ fn analyze_chunk(
     let n = chunk.len();
     let mut rec = csv::ByteRecord::new();
     let mut quoted: Option<csv::Reader<io::Cursor<&[u8]>>> = None;
+    let mut keybuf = String::with_capacity(256);
     let mut pos = 0;
     while pos < n {
         // Blank lines are no records (as for the CSV reader).
@@ -378,7 +456,14 @@ fn analyze_chunk(
             let formula = spans[first..]
                 .iter()
                 .any(|&(a, b)| is_formula(&chunk[a as usize..b as usize]));
-            let mut row = analyze_row(count, cell, formula, pos, end, layout, opts);
+            let raw = RawRow {
+                nfields: count,
+                cell,
+                formula,
+                start: pos,
+                end,
+            };
+            let mut row = analyze_row(raw, layout, opts, &mut keybuf);
             if row.needs_fields() {
                 row.fields = RowFields::Spans {
                     first: first as u32,
@@ -411,15 +496,14 @@ fn analyze_chunk(
                 end += 1;
             }
             let formula = rec.iter().any(is_formula);
-            let mut row = analyze_row(
-                rec.len(),
-                rec.get(layout.column),
+            let raw = RawRow {
+                nfields: rec.len(),
+                cell: rec.get(layout.column),
                 formula,
-                pos,
+                start: pos,
                 end,
-                layout,
-                opts,
-            );
+            };
+            let mut row = analyze_row(raw, layout, opts, &mut keybuf);
             if row.needs_fields() {
                 row.fields = RowFields::Parsed(Box::new(rec.clone()));
             }
@@ -433,65 +517,113 @@ fn analyze_chunk(
 impl RowWork {
     /// Whether the row may have to be rewritten (so its fields are kept).
     fn needs_fields(&self) -> bool {
-        self.formula || !self.email_same || self.rec.reason == Reason::MalformedRow
+        self.formula || !self.email_same || self.facts.reason == Reason::MalformedRow
     }
 }
 
-fn analyze_row(
+/// A record as cut from the chunk.
+struct RawRow<'a> {
     nfields: usize,
-    cell: Option<&[u8]>,
+    /// The email cell, if the row has that column.
+    cell: Option<&'a [u8]>,
+    /// Some field starts like a spreadsheet formula.
     formula: bool,
+    /// `chunk[start..end]` is the record with its terminator.
     start: usize,
     end: usize,
+}
+
+fn analyze_row(
+    raw: RawRow<'_>,
     layout: Layout,
     opts: &AnalyzeOptions,
+    keybuf: &mut String,
 ) -> RowWork {
+    let RawRow {
+        nfields,
+        cell,
+        formula,
+        start,
+        end,
+    } = raw;
     let ragged = nfields != layout.width;
-    let mut rec = match cell {
-        None => {
-            let mut r = address::analyze(0, "", opts);
-            r.reason = Reason::MalformedRow;
-            r.verdict = Reason::MalformedRow.verdict();
-            r
+    let text = cell.map(std::str::from_utf8);
+    let (mut facts, email_same, key, full) = match text {
+        Some(Ok(s)) if !layout.keep_full && !ragged => {
+            // The common case: no record, nothing allocated for a valid, normal address.
+            address::analyze_found(s, opts, |found| match found {
+                Found::Valid(v) => {
+                    let same = v.normalized_is(s);
+                    v.write_key(keybuf);
+                    let facts = Facts::new(
+                        v.reason.verdict(),
+                        v.reason,
+                        v.flags.clone(),
+                        v.suggested(),
+                        None,
+                        (!same).then(|| v.normalized()),
+                    );
+                    (facts, same, Some(key_hash(keybuf)), None)
+                }
+                invalid => {
+                    let rec = invalid.into_record(0, String::new());
+                    (Facts::of(&rec, true), true, None, None)
+                }
+            })
         }
-        Some(cell) => match std::str::from_utf8(cell) {
-            Ok(s) if layout.keep_input => address::analyze(0, s, opts),
-            Ok(s) => address::analyze_without_input(0, s, opts),
-            Err(e) => {
-                let lossy = String::from_utf8_lossy(cell);
-                let mut r = address::analyze(0, &lossy, opts);
-                r.valid = false;
-                r.normalized = None;
-                r.ascii = Derived::None;
-                r.canonical = Derived::None;
-                r.suggestion = None;
-                r.reason = Reason::InvalidEncoding;
-                r.verdict = Reason::InvalidEncoding.verdict();
-                r.detail = Some(format!(
-                    "the email cell is not valid UTF-8 (bad byte at offset {})",
-                    e.valid_up_to()
+        _ => {
+            let mut rec = match text {
+                None => {
+                    let mut r = address::analyze(0, "", opts);
+                    r.reason = Reason::MalformedRow;
+                    r.verdict = Reason::MalformedRow.verdict();
+                    r
+                }
+                Some(Ok(s)) => address::analyze(0, s, opts),
+                Some(Err(e)) => {
+                    let lossy = String::from_utf8_lossy(cell.unwrap_or_default());
+                    let mut r = address::analyze(0, &lossy, opts);
+                    r.valid = false;
+                    r.normalized = None;
+                    r.ascii = Derived::None;
+                    r.canonical = Derived::None;
+                    r.suggestion = None;
+                    r.reason = Reason::InvalidEncoding;
+                    r.verdict = Reason::InvalidEncoding.verdict();
+                    r.detail = Some(format!(
+                        "the email cell is not valid UTF-8 (bad byte at offset {})",
+                        e.valid_up_to()
+                    ));
+                    r
+                }
+            };
+            if ragged {
+                rec.reason = Reason::MalformedRow;
+                rec.verdict = Reason::MalformedRow.verdict();
+                rec.detail = Some(format!(
+                    "the row has {} fields, the header has {}",
+                    nfields, layout.width
                 ));
-                r
             }
-        },
+            let email_same = match (&rec.normalized, cell) {
+                (Some(n), Some(c)) => n.as_bytes() == c,
+                _ => true,
+            };
+            let key = if rec.valid {
+                rec.canonical().map(key_hash)
+            } else {
+                None
+            };
+            let facts = Facts::of(&rec, email_same);
+            (
+                facts,
+                email_same,
+                key,
+                layout.keep_full.then(|| Box::new(rec)),
+            )
+        }
     };
-    if ragged {
-        rec.reason = Reason::MalformedRow;
-        rec.verdict = Reason::MalformedRow.verdict();
-        rec.detail = Some(format!(
-            "the row has {} fields, the header has {}",
-            nfields, layout.width
-        ));
-    }
-    let email_same = match (&rec.normalized, cell) {
-        (Some(n), Some(c)) => n.as_bytes() == c,
-        _ => true,
-    };
-    let key = if rec.valid {
-        rec.canonical().map(key_hash)
-    } else {
-        None
-    };
+    facts.row = 0;
     RowWork {
         start,
         end,
@@ -499,7 +631,8 @@ fn analyze_row(
         formula,
         email_same,
         key,
-        rec,
+        facts,
+        full,
         category: None,
     }
 }
@@ -580,29 +713,25 @@ fn trim_terminator(raw: &[u8]) -> &[u8] {
 fn reject_cells(r: &RowWork, cat: Category, o: &SerializeOpts) -> [Vec<u8>; 3] {
     let reason = match cat {
         Category::Malformed | Category::Undeliverable | Category::Risky | Category::Unknown => {
-            r.rec.reason.as_str()
+            r.facts.reason.as_str()
         }
         other => other.as_str(),
     };
     let detail = match cat {
         Category::Duplicate => r
-            .rec
+            .facts
             .flags
             .duplicate_of
             .map(|d| format!("duplicate of row {d}")),
-        Category::Typo => r
-            .rec
-            .suggestion
-            .as_ref()
-            .map(|s| format!("did you mean {s}?")),
+        Category::Typo => r.facts.suggestion().map(|s| format!("did you mean {s}?")),
         Category::Disposable => Some("disposable domain".to_owned()),
         Category::Role => Some("role account".to_owned()),
         Category::Free => Some("free-mail provider".to_owned()),
-        _ => r.rec.detail.clone(),
+        _ => r.facts.detail().map(str::to_owned),
     };
     let mut detail = detail.unwrap_or_default();
     if cat != Category::Typo
-        && let Some(s) = &r.rec.suggestion
+        && let Some(s) = r.facts.suggestion()
     {
         if !detail.is_empty() {
             detail.push_str("; ");
@@ -612,7 +741,7 @@ fn reject_cells(r: &RowWork, cat: Category, o: &SerializeOpts) -> [Vec<u8>; 3] {
         detail.push('?');
     }
     [
-        r.rec.row.to_string().into_bytes(),
+        r.facts.row.to_string().into_bytes(),
         reason.as_bytes().to_vec(),
         esc(o, detail.as_bytes()).into_owned(),
     ]
@@ -641,7 +770,7 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
                 clean_w.extend_from_slice(term);
             }
             if o.want_results {
-                let _ = serde_json::to_writer(&mut results, &r.rec);
+                let _ = serde_json::to_writer(&mut results, &r.full);
                 results.push(b'\n');
             }
             continue;
@@ -655,7 +784,7 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
                 let extra = reject_cells(r, cat, o);
                 write_record(&mut rejects, &extra, o.delimiter, o.crlf);
                 if o.want_results {
-                    let _ = serde_json::to_writer(&mut results, &r.rec);
+                    let _ = serde_json::to_writer(&mut results, &r.full);
                     results.push(b'\n');
                 }
                 continue;
@@ -676,7 +805,7 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
                     let f = fields.get(i).unwrap_or_default();
                     if i == o.column
                         && !o.keep_original
-                        && let Some(n) = &r.rec.normalized
+                        && let Some(n) = r.facts.normalized()
                     {
                         cells.push(esc(o, n.as_bytes()));
                         continue;
@@ -698,7 +827,7 @@ fn serialize_chunk(work: &ChunkWork, o: &SerializeOpts, pool: &Pool<OutChunk>) -
             }
         }
         if o.want_results {
-            let _ = serde_json::to_writer(&mut results, &r.rec);
+            let _ = serde_json::to_writer(&mut results, &r.full);
             results.push(b'\n');
         }
     }
@@ -758,7 +887,7 @@ struct Sequential {
 fn run_stage<'a>(works: impl Iterator<Item = &'a mut ChunkWork>, stage: Option<&dyn Stage>) {
     if let Some(stage) = stage {
         let mut recs: Vec<&mut AddressRecord> = works
-            .flat_map(|w| w.rows.iter_mut().map(|r| &mut r.rec))
+            .flat_map(|w| w.rows.iter_mut().filter_map(|r| r.full.as_deref_mut()))
             .collect();
         if !recs.is_empty() {
             stage.process(&mut recs);
@@ -798,16 +927,26 @@ impl Sequential {
     fn apply(&mut self, work: &mut ChunkWork) {
         for w in work.rows.iter_mut() {
             self.row_no += 1;
-            w.rec.row = self.row_no;
+            if let Some(full) = &w.full {
+                // The network stage may have changed the verdict.
+                let mut facts = Facts::of(full, w.email_same);
+                facts.flags.duplicate_of = w.facts.flags.duplicate_of;
+                w.facts = facts;
+            }
+            w.facts.row = self.row_no;
             if let Some(key) = w.key {
                 match self.seen.entry(key) {
                     std::collections::hash_map::Entry::Occupied(e) => {
-                        w.rec.flags.duplicate_of = Some(*e.get());
+                        w.facts.flags.duplicate_of = Some(*e.get());
                     }
                     std::collections::hash_map::Entry::Vacant(e) => {
                         e.insert(self.row_no);
                     }
                 }
+            }
+            if let Some(full) = w.full.as_deref_mut() {
+                full.row = self.row_no;
+                full.flags.duplicate_of = w.facts.flags.duplicate_of;
             }
         }
     }
@@ -818,8 +957,15 @@ impl Sequential {
 fn decide(work: &mut ChunkWork, reject: &RejectSet) -> Tally {
     let mut tally = Tally::default();
     for w in work.rows.iter_mut() {
-        w.category = reject.first_match(&w.rec);
-        tally.add(&w.rec, w.category.map(|c| c as usize));
+        w.category = reject.first_match(&w.facts);
+        let f = &w.facts;
+        tally.add_parts(
+            f.verdict,
+            f.reason,
+            &f.flags,
+            f.suggestion().is_some(),
+            w.category.map(|c| c as usize),
+        );
     }
     tally
 }
@@ -950,7 +1096,7 @@ pub fn run(
         delimiter,
         column,
         width,
-        keep_input: sinks.results.is_some() || stage.is_some(),
+        keep_full: sinks.results.is_some() || stage.is_some(),
     };
     let crlf = !header_chunk.ends_with(b"\n") || header_chunk.ends_with(b"\r\n");
     let sopts = SerializeOpts {

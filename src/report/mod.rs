@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{AddressRecord, Reason, Verdict};
+use crate::model::{AddressRecord, Flags, Reason, Verdict};
 
 /// Whether a spreadsheet would run this cell as a formula (`=`, `+`, `-`, `@`, or a leading
 /// tab/CR, as OWASP lists them).
@@ -94,20 +94,37 @@ const FLAG_NAMES: [&str; 6] = [
 impl Tally {
     /// Count one record; `category` is the index of the reject category, if rejected.
     pub fn add(&mut self, r: &AddressRecord, category: Option<usize>) {
+        self.add_parts(
+            r.verdict,
+            r.reason,
+            &r.flags,
+            r.suggestion.is_some(),
+            category,
+        );
+    }
+
+    /// Count one row from its parts (see [`Tally::add`]).
+    pub fn add_parts(
+        &mut self,
+        verdict: Verdict,
+        reason: Reason,
+        f: &Flags,
+        suggestion: bool,
+        category: Option<usize>,
+    ) {
         if self.reasons.is_empty() {
             self.reasons = vec![0; Reason::ALL.len()];
         }
         self.rows_in += 1;
-        self.verdicts[r.verdict as usize] += 1;
-        self.reasons[r.reason as usize] += 1;
-        let f = &r.flags;
+        self.verdicts[verdict as usize] += 1;
+        self.reasons[reason as usize] += 1;
         for (i, on) in [
             f.disposable,
             f.role,
             f.free,
             f.trimmed,
             f.duplicate_of.is_some(),
-            r.suggestion.is_some(),
+            suggestion,
         ]
         .into_iter()
         .enumerate()
