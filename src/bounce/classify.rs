@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use memchr::memmem::Finder;
 
+use super::provider::{HostEvidence, host_reason};
 use crate::status::{
     BounceReason, EnhancedStatus, fallback_from_status, reason_from_reply, reason_from_status,
 };
@@ -243,6 +244,21 @@ fn is_code_word(w: &str) -> bool {
     EnhancedStatus::parse(w).is_some()
 }
 
+/// A mailbox category (`userunknown`, `suspend`, `mailboxfull`) refined by a specific address
+/// or mailbox status code (`x.1.y`, `x.2.y`, `y` not 0).
+fn mailbox_refinement(
+    category: BounceReason,
+    status: Option<EnhancedStatus>,
+) -> Option<BounceReason> {
+    use BounceReason::*;
+    if !matches!(category, UserUnknown | Suspend | MailboxFull) {
+        return None;
+    }
+    let s = status
+        .filter(|s| matches!(s.class, 4 | 5) && matches!(s.subject, 1 | 2) && s.detail != 0)?;
+    reason_from_status(s).or_else(|| fallback_from_status(s))
+}
+
 /// Everything known about one failed recipient that bears on the reason.
 #[derive(Debug, Default, Clone)]
 pub struct Evidence<'a> {
@@ -258,6 +274,14 @@ pub struct Evidence<'a> {
     pub text: &'a str,
     /// Further context (the human-readable notice), consulted when the text says nothing.
     pub context: &'a str,
+    /// The remote host (`Remote-MTA`), for the provider rules of `data/bounce_rhost.tsv`.
+    pub rhost: &'a str,
+    /// The reporting host (`Reporting-MTA`), tried by the provider rules after `rhost`.
+    pub lhost: &'a str,
+    /// The recipient's domain, tried by the provider rules after the hosts.
+    pub domain: &'a str,
+    /// The reason an MTA's own category field names (`data/bounce_categories.tsv`).
+    pub category: Option<BounceReason>,
 }
 
 /// Where a decision came from (strongest first).
@@ -277,6 +301,18 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
         || e.status.is_some_and(|s| s.class == 2)
     {
         return Delivered;
+    }
+    // a provider's documented meaning of its own reply decides
+    if let Some(r) = host_reason(&HostEvidence {
+        rhost: e.rhost,
+        lhost: e.lhost,
+        domain: e.domain,
+        status: e.status,
+        reply: e.reply,
+        command: e.command,
+        text: e.text,
+    }) {
+        return r;
     }
     let lower = prepare(e.text);
     let mut text_hit = pats.find(&lower);
@@ -317,6 +353,11 @@ pub fn classify(e: &Evidence<'_>) -> BounceReason {
         }
     };
     let weak = matches!(source, Source::Text | Source::Fallback);
+    if weak && let Some(c) = e.category {
+        // the MTA classified the failure itself; its mailbox categories are refined by an
+        // address or mailbox status code (bad-mailbox with 5.2.1, mailbox disabled: suspend)
+        return mailbox_refinement(c, e.status).unwrap_or(c);
+    }
     // "<host.example> does not exist": the domain, not a mailbox
     if weak && reason == UserUnknown && domain_does_not_exist(&lower) {
         reason = HostUnknown;
@@ -383,5 +424,45 @@ mod tests {
         };
         assert_eq!(classify(&e), BounceReason::MailboxFull);
         assert_eq!(classify(&Evidence::default()), BounceReason::Undefined);
+    }
+
+    #[test]
+    fn detector_category_and_refinement() {
+        let mut e = Evidence {
+            status: EnhancedStatus::parse("5.2.1"),
+            reply: Some(550),
+            text: "550 5.2.1 <a@b.c>... User Unknown",
+            ..Default::default()
+        };
+        // without a category: an unknown user with no SMTP command is filtered
+        assert_eq!(classify(&e), BounceReason::Filtered);
+        // PowerMTA's bad-mailbox, refined by 5.2.1 (mailbox disabled)
+        e.category = Some(BounceReason::UserUnknown);
+        assert_eq!(classify(&e), BounceReason::Suspend);
+        e.status = EnhancedStatus::parse("5.0.0");
+        assert_eq!(classify(&e), BounceReason::UserUnknown);
+        // a strong phrase still wins over the category
+        e.text = "550 mailbox full";
+        assert_eq!(classify(&e), BounceReason::MailboxFull);
+    }
+
+    #[test]
+    fn provider_rule_overrides_generic_reading() {
+        let e = Evidence {
+            status: EnhancedStatus::parse("4.7.0"),
+            reply: Some(421),
+            command: "MAIL",
+            text: "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to \
+                   unexpected volume or user complaints",
+            rhost: "mta6.am0.yahoodns.net",
+            ..Default::default()
+        };
+        assert_eq!(classify(&e), BounceReason::Rejected);
+        // the same reply relayed by another host keeps the generic reading
+        let e = Evidence {
+            rhost: "192.0.2.9",
+            ..e
+        };
+        assert_eq!(classify(&e), BounceReason::BadReputation);
     }
 }

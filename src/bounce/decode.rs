@@ -452,7 +452,13 @@ fn record(c: &Common, detector: &'static str) -> BounceRecord {
 
 /// Finish a record: reason, bounce type, codes.
 fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
-    let reason = classify(e);
+    // the provider rules look at the hosts and the recipient's domain of the record
+    let reason = classify(&Evidence {
+        rhost: &r.rhost,
+        lhost: &r.lhost,
+        domain: r.recipient.rsplit_once('@').map_or("", |(_, d)| d),
+        ..e.clone()
+    });
     let permanent = match e.status {
         Some(s) => s.class == 5,
         None => e.reply.map(|c| c >= 500).unwrap_or(e.action == "failed"),
@@ -737,6 +743,8 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
             } else {
                 context.as_str()
             },
+            category: super::provider::category_reason(b),
+            ..Default::default()
         };
         let mut r = finish(r, &e);
         if x_unix && matches!(r.reason, BounceReason::OnHold | BounceReason::Undefined) {
@@ -1066,6 +1074,7 @@ fn decode_text(
             command: cmd,
             text: if own_block { block_text } else { "" },
             context: if rcpts.len() <= 1 { notice } else { "" },
+            ..Default::default()
         };
         let mut r = finish(r, &e);
         // Google Groups refuses posts from non-members or to missing groups, in any language
@@ -1163,6 +1172,7 @@ fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
                     command: cmd,
                     text: &diag,
                     context: "",
+                    ..Default::default()
                 };
                 out.push(finish(r, &e));
             }

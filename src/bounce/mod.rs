@@ -9,6 +9,7 @@
 pub mod classify;
 mod decode;
 pub mod input;
+mod provider;
 pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};

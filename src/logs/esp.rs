@@ -111,6 +111,7 @@ pub fn bounce_class(status: &str, text: &str) -> BounceClass {
         command: "",
         text,
         context: "",
+        ..Default::default()
     });
     if reason.bounce_type(true) == BounceType::Hard {
         BounceClass::Hard

@@ -757,6 +757,7 @@ impl Join {
             command,
             text,
             context: "",
+            ..Default::default()
         };
         let reason = classify(&ev);
         let permanent = status.is_some_and(|s| s.is_permanent()) || action == "failed";
