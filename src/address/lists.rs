@@ -17,6 +17,22 @@ pub struct ProviderRule {
     pub plus_tags: bool,
 }
 
+/// Size of the role-name filter, in bits (a power of two).
+const ROLE_FILTER_BITS: usize = 1 << 16;
+
+/// A cheap signature of a (non-empty) name for the role filter: its length and its first two
+/// and last two bytes, lower-cased, mixed into a bit index.
+fn role_signature(b: &[u8]) -> usize {
+    let n = b.len();
+    let at = |i: usize| u64::from(b[i].to_ascii_lowercase());
+    let x = n as u64
+        | at(0) << 8
+        | at(1.min(n - 1)) << 16
+        | at(n - 1) << 24
+        | at(n.saturating_sub(2)) << 32;
+    (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 48) as usize & (ROLE_FILTER_BITS - 1)
+}
+
 /// All reference lists.
 #[derive(Debug)]
 pub struct Lists {
@@ -25,7 +41,12 @@ pub struct Lists {
     role: HashSet<&'static str, FxBuild>,
     /// The longest role name, in bytes (longer local parts are no role names).
     role_max_len: usize,
+    /// A bit per [`role_signature`] of the role names: most local parts are ruled out here,
+    /// without hashing the whole name.
+    role_filter: Vec<u64>,
     providers: HashMap<&'static str, ProviderRule, FxBuild>,
+    /// The distinct provider rules, for compact references ([`Lists::rule_index`]).
+    rules: Vec<ProviderRule>,
     /// Typo-correction targets, most popular first.
     pub typo_targets: Vec<&'static str>,
     /// The same targets split at the first dot: (target, name, suffix).
@@ -47,20 +68,21 @@ impl Lists {
     }
 
     fn build() -> Lists {
-        let providers = entries(include_str!("../../data/providers.tsv"))
-            .filter_map(|l| {
-                let mut it = l.split('\t');
-                let (d, c, rules) = (it.next()?, it.next()?, it.next().unwrap_or(""));
-                Some((
-                    d,
-                    ProviderRule {
-                        canonical_domain: c,
-                        ignore_dots: rules.split(',').any(|r| r == "dots"),
-                        plus_tags: rules.split(',').any(|r| r == "plus"),
-                    },
-                ))
-            })
-            .collect();
+        let providers: HashMap<&'static str, ProviderRule, FxBuild> =
+            entries(include_str!("../../data/providers.tsv"))
+                .filter_map(|l| {
+                    let mut it = l.split('\t');
+                    let (d, c, rules) = (it.next()?, it.next()?, it.next().unwrap_or(""));
+                    Some((
+                        d,
+                        ProviderRule {
+                            canonical_domain: c,
+                            ignore_dots: rules.split(',').any(|r| r == "dots"),
+                            plus_tags: rules.split(',').any(|r| r == "plus"),
+                        },
+                    ))
+                })
+                .collect();
         let typo_targets: Vec<&'static str> =
             entries(include_str!("../../data/typo_targets.txt")).collect();
         Lists {
@@ -71,6 +93,25 @@ impl Lists {
                 .map(str::len)
                 .max()
                 .unwrap_or(0),
+            role_filter: {
+                let mut bits = vec![0u64; ROLE_FILTER_BITS / 64];
+                for r in entries(include_str!("../../data/role_accounts.txt")) {
+                    if !r.is_empty() {
+                        let sig = role_signature(r.as_bytes());
+                        bits[sig / 64] |= 1 << (sig % 64);
+                    }
+                }
+                bits
+            },
+            rules: {
+                let mut v: Vec<ProviderRule> = Vec::new();
+                for r in providers.values() {
+                    if !v.contains(r) {
+                        v.push(*r);
+                    }
+                }
+                v
+            },
             providers,
             typo_target_set: typo_targets.iter().copied().collect(),
             typo_split: typo_targets
@@ -100,7 +141,11 @@ impl Lists {
             Some(i) => &local[..i],
             None => local,
         };
-        if base.len() > self.role_max_len {
+        if base.len() > self.role_max_len || base.is_empty() {
+            return false;
+        }
+        let sig = role_signature(base.as_bytes());
+        if self.role_filter[sig / 64] & (1 << (sig % 64)) == 0 {
             return false;
         }
         if base.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -108,6 +153,19 @@ impl Lists {
         } else {
             self.role.contains(base)
         }
+    }
+
+    /// A small index for `rule` (see [`Lists::rule_at`]), when it is one of the listed rules.
+    pub fn rule_index(&self, rule: &ProviderRule) -> Option<u8> {
+        self.rules
+            .iter()
+            .position(|r| r == rule)
+            .and_then(|i| u8::try_from(i).ok())
+    }
+
+    /// The rule at an index from [`Lists::rule_index`].
+    pub fn rule_at(&self, i: u8) -> Option<&ProviderRule> {
+        self.rules.get(usize::from(i))
     }
 
     /// The provider rule for a domain, if the provider documents one.
