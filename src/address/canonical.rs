@@ -47,15 +47,14 @@ pub fn write_key(local: &str, domain: &str, rule: Option<&ProviderRule>, out: &m
         Some(rule) => {
             let mut base: &str = &lower;
             if rule.plus_tags
-                && let Some(i) = base.find('+')
+                && let Some(i) = base.bytes().position(|b| b == b'+')
                 && i > 0
             {
                 base = &base[..i];
             }
-            if rule.ignore_dots {
-                out.extend(base.split('.'));
-            } else {
-                out.push_str(base);
+            out.push_str(base);
+            if rule.ignore_dots && base.bytes().any(|b| b == b'.') {
+                out.retain(|c| c != '.');
             }
             out.push('@');
             out.push_str(rule.canonical_domain);

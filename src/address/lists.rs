@@ -137,7 +137,7 @@ impl Lists {
 
     /// Whether the local part (lower-cased, `+tag` removed) is a role account.
     pub fn is_role(&self, local: &str) -> bool {
-        let base = match memchr::memchr(b'+', local.as_bytes()) {
+        let base = match local.bytes().position(|b| b == b'+') {
             Some(i) => &local[..i],
             None => local,
         };

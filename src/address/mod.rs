@@ -542,7 +542,7 @@ fn fast_shape(s: &str) -> Shape<'_> {
     if ats != 1 || angle {
         return Shape::Other;
     }
-    let Some(at) = memchr::memchr(b'@', b) else {
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
         return Shape::Other;
     };
     let (local, domain) = (&s[..at], &s[at + 1..]);

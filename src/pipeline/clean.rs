@@ -430,6 +430,11 @@ fn analyze_chunk(
     let mut rec = csv::ByteRecord::new();
     let mut quoted: Option<csv::Reader<io::Cursor<&[u8]>>> = None;
     let mut keybuf = String::with_capacity(256);
+    // One UTF-8 check for the whole chunk (cheaper than one per cell); cells of a valid chunk
+    // are cut from it.
+    let text = std::str::from_utf8(&chunk).ok();
+    // The next quote or CR at or after `pos` (`n` if none): lines before it are plain.
+    let mut special = 0;
     let mut pos = 0;
     while pos < n {
         // Blank lines are no records (as for the CSV reader).
@@ -443,7 +448,10 @@ fn analyze_chunk(
             line_end -= 1;
         }
         let line = &chunk[pos..line_end];
-        if memchr::memchr2(b'"', b'\r', line).is_none() {
+        if special < pos {
+            special = memchr::memchr2(b'"', b'\r', &chunk[pos..]).map_or(n, |p| pos + p);
+        }
+        if special >= line_end {
             // The common case: no quotes, so the fields are the bytes between delimiters.
             let end = if nl < n { nl + 1 } else { n };
             let first = spans.len();
@@ -459,6 +467,10 @@ fn analyze_chunk(
             let raw = RawRow {
                 nfields: count,
                 cell,
+                text: text.and_then(|t| {
+                    let &(a, b) = spans.get(first + layout.column)?;
+                    t.get(a as usize..b as usize)
+                }),
                 formula,
                 start: pos,
                 end,
@@ -499,6 +511,7 @@ fn analyze_chunk(
             let raw = RawRow {
                 nfields: rec.len(),
                 cell: rec.get(layout.column),
+                text: None,
                 formula,
                 start: pos,
                 end,
@@ -526,6 +539,8 @@ struct RawRow<'a> {
     nfields: usize,
     /// The email cell, if the row has that column.
     cell: Option<&'a [u8]>,
+    /// The same cell as text, when already known to be UTF-8.
+    text: Option<&'a str>,
     /// Some field starts like a spreadsheet formula.
     formula: bool,
     /// `chunk[start..end]` is the record with its terminator.
@@ -542,12 +557,16 @@ fn analyze_row(
     let RawRow {
         nfields,
         cell,
+        text,
         formula,
         start,
         end,
     } = raw;
     let ragged = nfields != layout.width;
-    let text = cell.map(std::str::from_utf8);
+    let text = match text {
+        Some(t) if cell.is_some() => Some(Ok(t)),
+        _ => cell.map(std::str::from_utf8),
+    };
     let (mut facts, email_same, key, full) = match text {
         Some(Ok(s)) if !layout.keep_full && !ragged => {
             // The common case: no record, nothing allocated for a valid, normal address.
