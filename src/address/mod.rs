@@ -614,6 +614,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quick_table_grows_and_keeps_every_domain() {
+        let mut t = QuickTable::default();
+        let p = SyntaxPolicy::default();
+        assert!(t.get((1, 2), p).is_none());
+        let info = |i: u64| QuickInfo {
+            disposable: i % 2 == 0,
+            free: i % 3 == 0,
+            rule: None,
+        };
+        let n = QUICK_MIN_SLOTS as u64 * 3;
+        for i in 1..=n {
+            t.put(crate::fxhash::hash128(&i.to_le_bytes()), info(i));
+        }
+        assert_eq!(t.len, n as usize);
+        assert!(t.slots.len() >= QUICK_MIN_SLOTS * 4);
+        for i in 1..=n {
+            let got = t.get(crate::fxhash::hash128(&i.to_le_bytes()), p);
+            let got = got.expect("every domain put is found");
+            assert_eq!((got.disposable, got.free), (i % 2 == 0, i % 3 == 0));
+        }
+        assert!(t.get(crate::fxhash::hash128(b"absent"), p).is_none());
+        // Another syntax policy starts afresh.
+        let other = SyntaxPolicy {
+            allow_smtp_syntax: true,
+            ..p
+        };
+        assert!(
+            t.get(crate::fxhash::hash128(&1u64.to_le_bytes()), other)
+                .is_none()
+        );
+        assert_eq!(t.len, 0);
+    }
+
+    #[test]
     fn analyze_flags() {
         let o = AnalyzeOptions::default();
         let r = analyze(1, " Info@Mailinator.com ", &o);
