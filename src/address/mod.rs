@@ -619,8 +619,8 @@ mod tests {
         let p = SyntaxPolicy::default();
         assert!(t.get((1, 2), p).is_none());
         let info = |i: u64| QuickInfo {
-            disposable: i % 2 == 0,
-            free: i % 3 == 0,
+            disposable: i.is_multiple_of(2),
+            free: i.is_multiple_of(3),
             rule: None,
         };
         let n = QUICK_MIN_SLOTS as u64 * 3;
@@ -632,7 +632,7 @@ mod tests {
         for i in 1..=n {
             let got = t.get(crate::fxhash::hash128(&i.to_le_bytes()), p);
             let got = got.expect("every domain put is found");
-            assert_eq!((got.disposable, got.free), (i % 2 == 0, i % 3 == 0));
+            assert_eq!((got.disposable, got.free), (i.is_multiple_of(2), i.is_multiple_of(3)));
         }
         assert!(t.get(crate::fxhash::hash128(b"absent"), p).is_none());
         // Another syntax policy starts afresh.
