@@ -8,7 +8,6 @@ pub mod typo;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::fxhash::FxBuild;
 use crate::model::{AddressRecord, Derived, Flags, Reason, Verdict};
@@ -48,10 +47,9 @@ struct DomainInfo {
 }
 
 const DOMAIN_CACHE_MAX: usize = 200_000;
-const SHARDS: usize = 16;
 
 /// Per-thread cache (first level): the policy it was built for, and domain -> info.
-type DomainCache = (SyntaxPolicy, HashMap<String, Arc<DomainInfo>, FxBuild>);
+type DomainCache = (SyntaxPolicy, HashMap<String, DomainInfo, FxBuild>);
 
 thread_local! {
     static DOMAIN_CACHE: RefCell<DomainCache> = RefCell::new((SyntaxPolicy::default(), HashMap::default()));
@@ -173,24 +171,6 @@ impl DomainInfo {
     }
 }
 
-/// A shard of the shared cache: the policy it holds entries for, and domain -> info.
-type Shard = RwLock<(SyntaxPolicy, HashMap<String, Arc<DomainInfo>, FxBuild>)>;
-
-/// Shared cache (second level), so that worker threads do not each redo the same domains.
-fn shared_cache() -> &'static [Shard; SHARDS] {
-    static SHARED: OnceLock<[Shard; SHARDS]> = OnceLock::new();
-    SHARED.get_or_init(|| {
-        std::array::from_fn(|_| RwLock::new((SyntaxPolicy::default(), HashMap::default())))
-    })
-}
-
-fn shard_of(raw: &str) -> usize {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = FxBuild::default().build_hasher();
-    h.write(raw.as_bytes());
-    (h.finish() >> 59) as usize % SHARDS
-}
-
 fn compute_domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> DomainInfo {
     let parsed = syntax::domain_name(raw, policy);
     let (disposable, free, suggestion) = match &parsed {
@@ -218,9 +198,10 @@ fn compute_domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Domain
     }
 }
 
-/// Run `f` on what we know about `raw` (a domain as written), from the per-thread cache, else
-/// the shared cache, else computed. `f` runs while the per-thread cache is borrowed, so the hot
-/// path clones no `Arc` (no shared reference count bouncing between cores).
+/// Run `f` on what we know about `raw` (a domain as written): from the per-thread cache, else
+/// computed (and kept: in the quick table when the domain is in normal form, else in the
+/// per-thread cache). Each worker thread computes a domain once; computing is cheaper than
+/// sharing a cache between threads (measured: the locks cost more than they saved).
 fn with_domain_info<R>(
     raw: &str,
     policy: SyntaxPolicy,
@@ -237,43 +218,24 @@ fn with_domain_info<R>(
         if let Some(info) = c.1.get(raw) {
             return f(info);
         }
-        let shard = &shared_cache()[shard_of(raw)];
-        let found = {
-            let g = shard.read().unwrap_or_else(|e| e.into_inner());
-            if g.0 == policy {
-                g.1.get(raw).cloned()
-            } else {
-                None
-            }
-        };
-        let info = match found {
-            Some(i) => i,
-            None => {
-                let i = Arc::new(compute_domain_info(raw, policy, lists));
-                let mut g = shard.write().unwrap_or_else(|e| e.into_inner());
-                if g.0 != policy || g.1.len() >= DOMAIN_CACHE_MAX / SHARDS {
-                    g.0 = policy;
-                    g.1.clear();
-                }
-                g.1.insert(raw.to_owned(), i.clone());
-                i
-            }
-        };
+        let info = compute_domain_info(raw, policy, lists);
         match info.quick(raw, lists) {
             // Domains in normal form go to the quick table only.
-            Some(q) => QUICK.with(|t| {
-                t.borrow_mut()
-                    .put(crate::fxhash::hash128(raw.as_bytes()), q)
-            }),
+            Some(q) => {
+                QUICK.with(|t| {
+                    t.borrow_mut()
+                        .put(crate::fxhash::hash128(raw.as_bytes()), q)
+                });
+                f(&info)
+            }
             None => {
                 let map = &mut c.1;
                 if map.len() >= DOMAIN_CACHE_MAX {
                     map.clear();
                 }
-                map.insert(raw.to_owned(), info.clone());
+                f(map.entry(raw.to_owned()).or_insert(info))
             }
         }
-        f(&info)
     })
 }
 
@@ -632,7 +594,10 @@ mod tests {
         for i in 1..=n {
             let got = t.get(crate::fxhash::hash128(&i.to_le_bytes()), p);
             let got = got.expect("every domain put is found");
-            assert_eq!((got.disposable, got.free), (i.is_multiple_of(2), i.is_multiple_of(3)));
+            assert_eq!(
+                (got.disposable, got.free),
+                (i.is_multiple_of(2), i.is_multiple_of(3))
+            );
         }
         assert!(t.get(crate::fxhash::hash128(b"absent"), p).is_none());
         // Another syntax policy starts afresh.
