@@ -2,7 +2,6 @@
 //! policy into clean, rejects and results sinks.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::sync::mpsc;
@@ -12,9 +11,9 @@ use std::sync::Arc;
 
 use super::csvin::{self, Chunker};
 use super::progress::Progress;
+use super::seen::{Key, Seen};
 use super::{Pool, Stage, Workers};
 use crate::address::{self, AnalyzeOptions, Found};
-use crate::fxhash::FxBuild;
 use crate::model::{AddressRecord, Derived, Flags, Reason, Verdict};
 use crate::report::{Summary, Tally, escape_formula, is_formula};
 
@@ -395,9 +394,6 @@ fn reader_for(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
         .delimiter(delimiter)
         .from_reader(bytes)
 }
-
-/// A 128-bit key hash as two `u64`s (8-byte aligned: 24-byte table entries instead of 32).
-type Key = (u64, u64);
 
 /// A 128-bit hash of a duplicate-detection key ([`crate::fxhash::hash128`]). With a million
 /// keys the chance of any collision is about 1 in 10^26.
@@ -898,7 +894,7 @@ impl Pools {
 
 /// The sequential step, in input order: row numbers, duplicates, reject decisions.
 struct Sequential {
-    seen: HashMap<Key, u64, FxBuild>,
+    seen: Seen,
     row_no: u64,
 }
 
@@ -944,6 +940,7 @@ impl<T> Held<T> {
 impl Sequential {
     /// Row numbers and duplicate detection, in input order (after the network stage).
     fn apply(&mut self, work: &mut ChunkWork) {
+        self.seen.warm(work.rows.iter().filter_map(|w| w.key));
         for w in work.rows.iter_mut() {
             self.row_no += 1;
             if let Some(full) = &w.full {
@@ -954,14 +951,7 @@ impl Sequential {
             }
             w.facts.row = self.row_no;
             if let Some(key) = w.key {
-                match self.seen.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(e) => {
-                        w.facts.flags.duplicate_of = Some(*e.get());
-                    }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(self.row_no);
-                    }
-                }
+                w.facts.flags.duplicate_of = self.seen.first_row(key, self.row_no);
             }
             if let Some(full) = w.full.as_deref_mut() {
                 full.row = self.row_no;
@@ -1164,7 +1154,7 @@ pub fn run(
     // the number of distinct addresses, not the file size; beyond the cap the table grows.
     let expect_rows = input_len.map_or(0, |n| (n / 40).min(1 << 20) as usize);
     let mut seq_state = Sequential {
-        seen: HashMap::with_capacity_and_hasher(expect_rows, FxBuild::default()),
+        seen: Seen::with_capacity(expect_rows),
         row_no: 0,
     };
     let mut progress = Progress::new(cfg.progress, input_len);

@@ -12,6 +12,7 @@
 pub mod clean;
 pub mod csvin;
 pub mod progress;
+pub mod seen;
 
 use crate::model::AddressRecord;
 
