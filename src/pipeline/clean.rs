@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, mpsc};
 use std::time::Instant;
 
 use std::sync::Arc;
@@ -864,6 +864,47 @@ fn spawn_named<T: Send + 'static>(
         .map_err(|e| CleanError::Threads(format!("{name}: {e}")))
 }
 
+/// Start the writer thread: it writes serialised chunks in input order (by sequence number)
+/// and returns the merged counts.
+fn spawn_writer(
+    writers: Writers,
+    chunks: mpsc::Receiver<(u64, OutChunk, Tally)>,
+) -> Result<std::thread::JoinHandle<Result<Tally, CleanError>>, CleanError> {
+    spawn_named("mailsift-writer", move || -> Result<Tally, CleanError> {
+        let mut w = writers;
+        let mut tally = Tally::default();
+        let mut next = 0u64;
+        let mut waiting = std::collections::BTreeMap::new();
+        for (seq, out, t) in chunks {
+            tally.merge(&t);
+            waiting.insert(seq, out);
+            while let Some(out) = waiting.remove(&next) {
+                w.write(vec![out])?;
+                next += 1;
+            }
+        }
+        w.flush()?;
+        Ok(tally)
+    })
+}
+
+/// The ordered step's state and whose turn it is (the offline parallel path).
+struct Turn {
+    /// The sequence number of the chunk whose turn it is.
+    next: u64,
+    state: Sequential,
+}
+
+/// Progress of the offline parallel path, reported to the coordinating thread.
+enum Progressed {
+    /// A chunk passed the ordered step: rows numbered so far, bytes read when it was cut.
+    Chunk(u64, u64),
+    /// The input had this many chunks.
+    End(u64),
+    /// Reading failed.
+    Failed(CleanError),
+}
+
 /// A message from the reader/analysis side of the pipeline.
 enum Analysed {
     /// Chunk `seq` (bytes read so far) analysed.
@@ -1195,6 +1236,118 @@ pub fn run(
         }
         progress.finish();
         writers.flush()?;
+    } else if stage.is_none() {
+        // Offline, in parallel: the reader thread cuts chunks and hands each to a worker, which
+        // analyses it, takes its turn at the ordered step (row numbers, duplicates) under a
+        // lock, then decides and serialises the same chunk while its rows are still in its
+        // cache; the writer thread writes chunks in input order. This thread reports progress.
+        let window = threads * 2;
+        let pool = Arc::new(
+            Workers::new(threads, "mailsift-worker")
+                .map_err(|e| CleanError::Threads(e.to_string()))?,
+        );
+        let sopts = Arc::new(sopts);
+        let reject = Arc::new(cfg.reject.clone());
+        let order = Arc::new((
+            Mutex::new(Turn {
+                next: 0,
+                state: seq_state,
+            }),
+            Condvar::new(),
+        ));
+        let (ptx, prx) = mpsc::channel::<Progressed>();
+        let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(window);
+        for _ in 0..window {
+            let _ = permit_tx.send(());
+        }
+        let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(window);
+        let writer = spawn_writer(writers, wrx)?;
+        let reader = {
+            let (pool, order, pools) = (pool.clone(), order.clone(), pools.clone());
+            let opts = cfg.analyze;
+            spawn_named("mailsift-reader", move || {
+                let (mut chunker, mut first) = (chunker, first);
+                let mut seq = 0u64;
+                loop {
+                    let (chunk, bytes) = match next_input(&mut chunker, &mut first) {
+                        Ok(Some(c)) => c,
+                        Ok(None) => {
+                            let _ = ptx.send(Progressed::End(seq));
+                            return;
+                        }
+                        Err(e) => {
+                            let _ = ptx.send(Progressed::Failed(e));
+                            return;
+                        }
+                    };
+                    if permit_rx.recv().is_err() {
+                        return;
+                    }
+                    let (order, pools, ptx, wtx) =
+                        (order.clone(), pools.clone(), ptx.clone(), wtx.clone());
+                    let (sopts, reject, permit_tx) =
+                        (sopts.clone(), reject.clone(), permit_tx.clone());
+                    pool.spawn(seq, move || {
+                        let mut work = analyze_chunk(chunk, layout, &opts, &pools.rows);
+                        let rows = {
+                            let (lock, turn) = &*order;
+                            let mut g = lock.lock().unwrap_or_else(|e| e.into_inner());
+                            while g.next != seq {
+                                g = turn.wait(g).unwrap_or_else(|e| e.into_inner());
+                            }
+                            g.state.apply(&mut work);
+                            g.next += 1;
+                            turn.notify_all();
+                            g.state.row_no
+                        };
+                        let _ = ptx.send(Progressed::Chunk(rows, bytes));
+                        let t = decide(&mut work, &reject);
+                        let out = serialize_chunk(&work, &sopts, &pools.out);
+                        pools.recycle(work);
+                        let _ = wtx.send((seq, out, t));
+                        let _ = permit_tx.send(());
+                    });
+                    seq += 1;
+                }
+            })?
+        };
+        let mut done = 0u64;
+        let mut total: Option<u64> = None;
+        let mut failure = None;
+        while total.is_none_or(|t| done < t) {
+            match prx.recv() {
+                Ok(Progressed::Chunk(rows, bytes)) => {
+                    done += 1;
+                    bytes_done = bytes_done.max(bytes);
+                    progress.update(rows, bytes_done);
+                }
+                Ok(Progressed::End(t)) => total = Some(t),
+                Ok(Progressed::Failed(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        progress.finish();
+        let _ = reader.join();
+        if let Ok(pool) = Arc::try_unwrap(pool) {
+            pool.join();
+        }
+        let wres = writer
+            .join()
+            .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        tally = wres?;
+        if total.is_none() {
+            return Err(CleanError::Threads("the reader stopped early".into()));
+        }
+        seq_state = match Arc::try_unwrap(order) {
+            Ok((m, _)) => m.into_inner().unwrap_or_else(|e| e.into_inner()).state,
+            Err(_) => return Err(CleanError::Threads("a worker did not finish".into())),
+        };
     } else {
         // A pipeline: the reader thread cuts chunks and hands each to the worker pool for
         // analysis (at most `window` in flight); this thread takes analysed chunks in input
@@ -1254,22 +1407,7 @@ pub fn run(
         };
         let reject = Arc::new(cfg.reject.clone());
         let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(window);
-        let writer = spawn_named("mailsift-writer", move || -> Result<Tally, CleanError> {
-            let mut w = writers;
-            let mut tally = Tally::default();
-            let mut next = 0u64;
-            let mut waiting = std::collections::BTreeMap::new();
-            for (seq, out, t) in wrx {
-                tally.merge(&t);
-                waiting.insert(seq, out);
-                while let Some(out) = waiting.remove(&next) {
-                    w.write(vec![out])?;
-                    next += 1;
-                }
-            }
-            w.flush()?;
-            Ok(tally)
-        })?;
+        let writer = spawn_writer(writers, wrx)?;
         let mut waiting = std::collections::BTreeMap::new();
         let mut held = Held::new();
         let mut next = 0u64;
