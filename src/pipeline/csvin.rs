@@ -73,6 +73,9 @@ impl<R: Read> Chunker<R> {
 
     /// Scan forward, stopping early once a record boundary at or past `target` is found.
     fn scan(&mut self, target: usize) {
+        if self.scan_plain(target) {
+            return;
+        }
         let d = self.delimiter;
         let mut st = self.state;
         let buf = &self.buf;
@@ -100,8 +103,14 @@ impl<R: Read> Chunker<R> {
                     // changes anything. Jump to the next quote or line end.
                     match memchr::memchr3(b'"', b'\n', b'\r', &buf[i..]) {
                         None => {
+                            // The end of what was read: a quote read next opens a field only
+                            // after a delimiter.
                             i = buf.len();
-                            st = State::Unquoted;
+                            st = if buf.last() == Some(&d) {
+                                State::FieldStart
+                            } else {
+                                State::Unquoted
+                            };
                             break;
                         }
                         Some(p) => {
@@ -154,6 +163,47 @@ impl<R: Read> Chunker<R> {
         }
         self.scanned = i.min(buf.len());
         self.state = st;
+    }
+
+    /// The same as [`Chunker::scan`] over the part of the buffer before the next quote or CR
+    /// (all of it, commonly): there records end at LFs, so only the LF at or after `target`
+    /// (or the last one) is looked for. True when that settled the scan; false when the
+    /// byte-by-byte scan must go on from `scanned` (a quote or CR ahead, or not at a field).
+    fn scan_plain(&mut self, target: usize) -> bool {
+        let i = self.scanned;
+        if !matches!(self.state, State::FieldStart | State::Unquoted) {
+            return false;
+        }
+        let len = self.buf.len();
+        let stop = memchr::memchr2(b'"', b'\r', &self.buf[i..]).map_or(len, |p| i + p);
+        let from = target.saturating_sub(1).max(i);
+        if from < stop
+            && let Some(p) = memchr::memchr(b'\n', &self.buf[from..stop])
+        {
+            self.boundary = from + p + 1;
+            self.scanned = self.boundary;
+            self.state = State::FieldStart;
+            return true;
+        }
+        if let Some(p) = memchr::memrchr(b'\n', &self.buf[i..stop]) {
+            self.boundary = i + p + 1;
+            self.scanned = self.boundary;
+            self.state = State::FieldStart;
+        }
+        if stop < len {
+            // A quote or CR ahead: the byte-by-byte scan takes over at the last record end.
+            return false;
+        }
+        if self.scanned < len {
+            let last = self.buf[len - 1];
+            self.state = if last == self.delimiter {
+                State::FieldStart
+            } else {
+                State::Unquoted
+            };
+            self.scanned = len;
+        }
+        true
     }
 
     fn fill(&mut self) -> io::Result<()> {
@@ -350,6 +400,17 @@ mod tests {
         out
     }
 
+    /// Chunks when only `input[..split]` is in the buffer at first (the rest is read later).
+    fn chunks_split(input: &[u8], split: usize, target: usize) -> Vec<Vec<u8>> {
+        let split = split.min(input.len());
+        let mut c = Chunker::new(&input[split..], input[..split].to_vec(), b',');
+        let mut out = vec![];
+        while let Some(ch) = c.next_chunk_sized(target).unwrap() {
+            out.push(ch);
+        }
+        out
+    }
+
     #[test]
     fn chunker_respects_quotes() {
         let input = b"a,\"x\ny\",b\nc,\"\"\"q\"\"\",d\r\ne,f\"g\n,h\n";
@@ -374,6 +435,27 @@ mod tests {
             let whole = parse_chunk(&input, b',');
             let mut pieces = Vec::new();
             for c in chunks(&input, target) {
+                pieces.extend(parse_chunk(&c, b','));
+            }
+            proptest::prop_assert_eq!(&whole, &pieces);
+        }
+
+        /// The same when the input arrives in two reads (a scan stops at the end of what was
+        /// read so far, inside a field, a quoted section or a CRLF).
+        #[test]
+        fn chunks_hold_whole_records_across_reads(
+            input in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b',', b'"', b'\n', b'\r']),
+                0..120,
+            ),
+            split in 0usize..120,
+            target in 1usize..40,
+        ) {
+            let whole = parse_chunk(&input, b',');
+            let parts = chunks_split(&input, split, target);
+            proptest::prop_assert_eq!(parts.concat(), input.clone());
+            let mut pieces = Vec::new();
+            for c in parts {
                 pieces.extend(parse_chunk(&c, b','));
             }
             proptest::prop_assert_eq!(whole, pieces);
