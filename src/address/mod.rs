@@ -298,12 +298,25 @@ pub struct Valid<'a> {
 
 impl Valid<'_> {
     /// Whether `text` is exactly the normalised address (`local@uni`), without building it.
+    /// (The parts are often slices of `text` itself: then no bytes need comparing.)
     pub fn normalized_is(&self, text: &str) -> bool {
         let (l, u) = (self.local.len(), self.uni.len());
         text.len() == l + 1 + u
             && text.as_bytes()[l] == b'@'
-            && text.starts_with(self.local)
-            && text.ends_with(self.uni)
+            && (std::ptr::eq(text.as_ptr(), self.local.as_ptr()) || text.starts_with(self.local))
+            && (std::ptr::eq(text[l + 1..].as_ptr(), self.uni.as_ptr()) || text.ends_with(self.uni))
+    }
+
+    /// Whether the duplicate-detection key is the normalised address itself (no provider rule,
+    /// nothing to lower-case, the same domain in both forms).
+    pub fn key_is_normalized(&self) -> bool {
+        self.rule.is_none()
+            && (std::ptr::eq(self.uni, self.ascii) || self.uni == self.ascii)
+            && if self.local.is_ascii() {
+                !self.local.bytes().any(|b| b.is_ascii_uppercase())
+            } else {
+                !self.local.chars().any(char::is_uppercase)
+            }
     }
 
     /// The normalised address.

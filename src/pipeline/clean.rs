@@ -569,7 +569,12 @@ fn analyze_row(
             address::analyze_found(s, opts, |found| match found {
                 Found::Valid(v) => {
                     let same = v.normalized_is(s);
-                    v.write_key(keybuf);
+                    let key = if same && v.key_is_normalized() {
+                        key_hash(s)
+                    } else {
+                        v.write_key(keybuf);
+                        key_hash(keybuf)
+                    };
                     let facts = Facts::new(
                         v.reason.verdict(),
                         v.reason,
@@ -578,7 +583,7 @@ fn analyze_row(
                         None,
                         (!same).then(|| v.normalized()),
                     );
-                    (facts, same, Some(key_hash(keybuf)), None)
+                    (facts, same, Some(key), None)
                 }
                 invalid => {
                     let rec = invalid.into_record(0, String::new());
