@@ -563,20 +563,16 @@ fn fast_shape(s: &str) -> Shape<'_> {
     if s.len() > 254 {
         return Shape::TooLong;
     }
-    // One branch-free pass over the bytes (the compiler vectorises it): exactly one @, and no
-    // angle brackets.
+    // Exactly one @, and no angle brackets: the first of them must be the @, and none follow.
     let b = s.as_bytes();
-    let (mut ats, mut angle) = (0usize, false);
-    for &c in b {
-        ats += usize::from(c == b'@');
-        angle |= (c == b'<') | (c == b'>');
-    }
-    if ats != 1 || angle {
-        return Shape::Other;
-    }
-    let Some(at) = b.iter().position(|&c| c == b'@') else {
-        return Shape::Other;
+    let special = |c: &u8| matches!(c, b'@' | b'<' | b'>');
+    let at = match b.iter().position(special) {
+        Some(i) if b[i] == b'@' => i,
+        _ => return Shape::Other,
     };
+    if b[at + 1..].iter().any(special) {
+        return Shape::Other;
+    }
     let (local, domain) = (&s[..at], &s[at + 1..]);
     if local.is_empty() || domain.is_empty() || b[0] == b'"' || b[at + 1] == b'[' {
         return Shape::Other;
