@@ -141,12 +141,12 @@ fn original_from_text(t: &str) -> Original {
         };
         match n {
             "from" if o.from.is_empty() => {
-                if let Some(a) = find_addresses(&value).into_iter().next() {
+                if let Some(a) = text::first_address(&value) {
                     o.from = a.addr;
                 }
             }
             "return-path" if return_path.is_empty() => {
-                if let Some(a) = find_addresses(&value).into_iter().next() {
+                if let Some(a) = text::first_address(&value) {
                     return_path = a.addr;
                 }
             }
@@ -259,7 +259,7 @@ fn collect_parts<'a>(msg: &'a Message<'a>) -> Parts<'a> {
 }
 
 fn first_addr(v: Option<&str>) -> String {
-    v.and_then(|s| find_addresses(s).into_iter().next())
+    v.and_then(text::first_address)
         .map(|f| f.addr)
         .unwrap_or_default()
 }
@@ -279,12 +279,14 @@ struct NoticeIndex<'a> {
 }
 
 impl<'a> NoticeIndex<'a> {
-    fn new(text: &'a str, rcpts: &[String]) -> NoticeIndex<'a> {
+    /// `found`: the addresses of `text` when the caller has them already.
+    fn new(text: &'a str, rcpts: &[String], found: Option<Vec<text::Found>>) -> NoticeIndex<'a> {
         let mut ids: std::collections::HashMap<String, usize> = Default::default();
         for (i, r) in rcpts.iter().enumerate() {
             ids.entry(r.to_ascii_lowercase()).or_insert(i);
         }
-        let mut mentions: Vec<(usize, usize)> = find_addresses(text)
+        let mut mentions: Vec<(usize, usize)> = found
+            .unwrap_or_else(|| find_addresses(text))
             .into_iter()
             .filter_map(|f| ids.get(&f.addr.to_ascii_lowercase()).map(|&i| (f.start, i)))
             .collect();
@@ -711,7 +713,7 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
     let notice_head = cap_str(notice_head, MAX_NOTICE);
     let transcript = find_ci(notice_head.as_bytes(), b"transcript of session follows")
         .map(|i| &notice_head[i..]);
-    let index = NoticeIndex::new(notice_head, &rcpts);
+    let index = NoticeIndex::new(notice_head, &rcpts, None);
     for b in blocks {
         let fr = field(b, "final-recipient").map(dsn_address);
         let or = field(b, "original-recipient").map(dsn_address);
@@ -1086,12 +1088,15 @@ fn decode_text(
         push(&mut rcpts, a);
     }
     let mut self_bounce = false;
+    // the addresses of the notice, scanned once for the candidates and the index
+    let mut found = None;
     if rcpts.is_empty() {
         let mut senders: Vec<String> = Vec::new();
         let mut weak: Vec<String> = Vec::new();
-        for f in find_addresses(notice) {
+        let all = found.insert(find_addresses(notice));
+        for f in all.iter() {
             let a = f.addr.as_str();
-            if is_system_address(a) || !plausible_recipient(notice, &f) {
+            if is_system_address(a) || !plausible_recipient(notice, f) {
                 continue;
             }
             // `MAIL FROM:<x>` or `from <x>` names the sender
@@ -1112,7 +1117,7 @@ fn decode_text(
             }
             if excluded.iter().any(|x| x.eq_ignore_ascii_case(a)) {
                 push(&mut senders, a);
-            } else if weak_candidate(&f) {
+            } else if weak_candidate(f) {
                 push(&mut weak, a);
             } else {
                 push(&mut rcpts, a);
@@ -1127,7 +1132,7 @@ fn decode_text(
         }
     }
     let mut out = Vec::new();
-    let index = NoticeIndex::new(notice, &rcpts);
+    let index = NoticeIndex::new(notice, &rcpts, found);
     let lower_notice = notice.to_ascii_lowercase();
     // the same for every recipient: one case-insensitive scan of the notice
     let delayed = !rcpts.is_empty() && {

@@ -59,12 +59,25 @@ pub struct Found {
 
 /// Every `local@domain.tld` in `text`, in order.
 pub fn find_addresses(text: &str) -> Vec<Found> {
-    let b = text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(off) = memchr::memchr(b'@', &b[from..]) {
-        let at = from + off;
-        from = at + 1;
+    while let Some(f) = next_address(text, &mut from) {
+        out.push(f);
+    }
+    out
+}
+
+/// The first address in `text` (the first of [`find_addresses`], without scanning the rest).
+pub fn first_address(text: &str) -> Option<Found> {
+    next_address(text, &mut 0)
+}
+
+/// The next address at or after byte `*from` (see [`find_addresses`]); `*from` moves past it.
+fn next_address(text: &str, from: &mut usize) -> Option<Found> {
+    let b = text.as_bytes();
+    while let Some(off) = memchr::memchr(b'@', &b[*from..]) {
+        let at = *from + off;
+        *from = at + 1;
         let mut s = at;
         while s > 0 && is_local_char(b[s - 1]) && at - s < 128 {
             s -= 1;
@@ -93,14 +106,14 @@ pub fn find_addresses(text: &str) -> Vec<Found> {
         if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
             continue;
         }
-        out.push(Found {
+        *from = e.max(at + 1);
+        return Some(Found {
             start: s,
             end: e,
             addr: text[s..e].to_string(),
         });
-        from = e.max(at + 1);
     }
-    out
+    None
 }
 
 /// Whether an address is a system sender (mailer-daemon, postmaster, ...), never a recipient.
@@ -339,7 +352,7 @@ pub fn dsn_address(v: &str) -> String {
         return a[..end].to_string();
     }
     // "user@example.com (comment)" or "Name <user@example.com>"
-    if let Some(f) = find_addresses(a).into_iter().next() {
+    if let Some(f) = first_address(a) {
         return f.addr;
     }
     a.to_string()
