@@ -184,24 +184,43 @@ pub fn prepare(s: &str) -> String {
     }
     if s.is_ascii() {
         // the same words as `split_whitespace` (ASCII white space is \t \n \x0b \x0c \r and
-        // space), without decoding characters
+        // space) and the same checks as `add`, in one pass over the bytes: a word is copied
+        // and lowercased in place, without decoding characters
         let b = s.as_bytes();
+        let ws = |c: u8| c.is_ascii_whitespace() || c == 0x0b;
+        let mut buf = std::mem::take(&mut out).into_bytes();
         let mut i = 0;
         while i < b.len() {
-            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == 0x0b) {
+            while i < b.len() && ws(b[i]) {
                 i += 1;
             }
             let start = i;
-            while i < b.len() && !(b[i].is_ascii_whitespace() || b[i] == 0x0b) {
+            let mut at = false;
+            while i < b.len() && !ws(b[i]) {
+                at |= b[i] == b'@';
                 i += 1;
             }
-            if start < i {
-                add(&mut out, &s[start..i]);
+            if start == i {
+                break;
             }
-            if out.len() >= MAX_CLASSIFY_TEXT {
+            let word = &s[start..i];
+            let bracket = |c: &u8| matches!(c, b'<' | b'>' | b'|');
+            let brackets = bracket(&b[start]) && word.as_bytes().iter().all(bracket);
+            if at || brackets || b[start].is_ascii_digit() && is_code_word(word) {
+                continue;
+            }
+            if !buf.is_empty() {
+                buf.push(b' ');
+            }
+            let from = buf.len();
+            buf.extend_from_slice(word.as_bytes());
+            buf[from..].make_ascii_lowercase();
+            if buf.len() >= MAX_CLASSIFY_TEXT {
                 break;
             }
         }
+        // only ASCII bytes were copied
+        out = String::from_utf8(buf).unwrap_or_default();
     } else {
         for word in s.split_whitespace() {
             add(&mut out, word);

@@ -14,6 +14,16 @@ use super::text::{
 };
 use crate::status::{BounceReason, EnhancedStatus, find_reply_code};
 
+/// `memchr::memmem::find` with a needle known at compile time: the searcher is built once
+/// (building one per call costs more than the search in the short header sections scanned).
+macro_rules! find_lit {
+    ($hay:expr, $needle:literal) => {{
+        static F: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new($needle));
+        F.find($hay)
+    }};
+}
+
 /// Longest diagnostic text kept in a record.
 const MAX_DIAG: usize = 1000;
 /// How much notice text the plain-text decoder scans.
@@ -64,6 +74,21 @@ struct Parts<'a> {
     notice: String,
     original: Original,
     has_original: bool,
+    /// Where [`split_original`] cuts `notice` (end of the notice, start of the returned
+    /// message), computed once: the decoders ask for it more than once.
+    split: std::cell::OnceCell<(usize, usize)>,
+}
+
+impl Parts<'_> {
+    /// `split_original(&self.notice)`, computed once (`notice` must not change after).
+    fn notice_split(&self) -> (&str, &str) {
+        let n = self.notice.as_str();
+        let &(head, rest) = self.split.get_or_init(|| {
+            let (h, r) = split_original(n);
+            (h.len(), n.len() - r.len())
+        });
+        (&n[..head], &n[rest..])
+    }
 }
 
 fn bytes_to_str(b: &[u8]) -> Cow<'_, str> {
@@ -105,15 +130,23 @@ fn original_from_text(t: &str) -> Original {
     let mut o = Original::default();
     let mut return_path = String::new();
     for (name, value) in header_fields(t) {
-        let n = name.to_ascii_lowercase();
-        match n.as_str() {
+        // only these names matter: no lowercase copy of every name
+        let n = match name.len() {
+            2 if name.eq_ignore_ascii_case("to") => "to",
+            4 if name.eq_ignore_ascii_case("from") => "from",
+            7 if name.eq_ignore_ascii_case("list-id") => "list-id",
+            10 if name.eq_ignore_ascii_case("message-id") => "message-id",
+            11 if name.eq_ignore_ascii_case("return-path") => "return-path",
+            _ => continue,
+        };
+        match n {
             "from" if o.from.is_empty() => {
-                if let Some(a) = find_addresses(&value).into_iter().next() {
+                if let Some(a) = text::first_address(&value) {
                     o.from = a.addr;
                 }
             }
             "return-path" if return_path.is_empty() => {
-                if let Some(a) = find_addresses(&value).into_iter().next() {
+                if let Some(a) = text::first_address(&value) {
                     return_path = a.addr;
                 }
             }
@@ -133,6 +166,15 @@ fn original_from_text(t: &str) -> Original {
     o
 }
 
+/// `s` in ASCII lowercase, copied only when it has an uppercase letter.
+fn ascii_lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 fn collect_parts<'a>(msg: &'a Message<'a>) -> Parts<'a> {
     let mut p = Parts::default();
     let mut html: Vec<Cow<'_, str>> = Vec::new();
@@ -140,12 +182,12 @@ fn collect_parts<'a>(msg: &'a Message<'a>) -> Parts<'a> {
     for (i, part) in msg.parts.iter().enumerate() {
         let (ct, st) = match part.content_type() {
             Some(c) => (
-                c.ctype().to_ascii_lowercase(),
-                c.subtype().unwrap_or("").to_ascii_lowercase(),
+                ascii_lower(c.ctype()),
+                ascii_lower(c.subtype().unwrap_or("")),
             ),
-            None => ("text".to_string(), "plain".to_string()),
+            None => (Cow::Borrowed("text"), Cow::Borrowed("plain")),
         };
-        match (ct.as_str(), st.as_str()) {
+        match (ct.as_ref(), st.as_ref()) {
             ("message", "delivery-status" | "global-delivery-status")
             | ("text", "delivery-status") => {
                 if let Some(t) = part_text(&part.body) {
@@ -217,7 +259,7 @@ fn collect_parts<'a>(msg: &'a Message<'a>) -> Parts<'a> {
 }
 
 fn first_addr(v: Option<&str>) -> String {
-    v.and_then(|s| find_addresses(s).into_iter().next())
+    v.and_then(text::first_address)
         .map(|f| f.addr)
         .unwrap_or_default()
 }
@@ -237,12 +279,14 @@ struct NoticeIndex<'a> {
 }
 
 impl<'a> NoticeIndex<'a> {
-    fn new(text: &'a str, rcpts: &[String]) -> NoticeIndex<'a> {
+    /// `found`: the addresses of `text` when the caller has them already.
+    fn new(text: &'a str, rcpts: &[String], found: Option<Vec<text::Found>>) -> NoticeIndex<'a> {
         let mut ids: std::collections::HashMap<String, usize> = Default::default();
         for (i, r) in rcpts.iter().enumerate() {
             ids.entry(r.to_ascii_lowercase()).or_insert(i);
         }
-        let mut mentions: Vec<(usize, usize)> = find_addresses(text)
+        let mut mentions: Vec<(usize, usize)> = found
+            .unwrap_or_else(|| find_addresses(text))
             .into_iter()
             .filter_map(|f| ids.get(&f.addr.to_ascii_lowercase()).map(|&i| (f.start, i)))
             .collect();
@@ -260,7 +304,7 @@ impl<'a> NoticeIndex<'a> {
                 }
             }
             let mut off = 0;
-            for line in text.split_inclusive('\n') {
+            for line in text::lines_inclusive(text) {
                 if let Some(k) = line.find(" (smtp)") {
                     let host = line[..k]
                         .rsplit(|c: char| c.is_whitespace())
@@ -373,6 +417,10 @@ fn failure_status(text: &str) -> Option<EnhancedStatus> {
 
 /// Remove `> ` quoting when most lines of a notice are quoted (a forwarded bounce).
 fn unquote(notice: &str) -> Option<String> {
+    // no line starts with `>`: nothing is quoted (the common case, one memchr scan)
+    if !notice.starts_with('>') && find_lit!(notice.as_bytes(), b"\n>").is_none() {
+        return None;
+    }
     let (mut quoted, mut total) = (0usize, 0usize);
     for l in notice.lines().take(400) {
         if l.trim().is_empty() {
@@ -473,66 +521,58 @@ fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
     r
 }
 
+/// Phrases naming the SMTP command an error answered (see [`smtp_command`]), in order of
+/// preference.
+const CMDS: [(&str, &str); 24] = [
+    ("in reply to end of data", "DATA"),
+    ("in reply to data", "DATA"),
+    ("in reply to rcpt to", "RCPT"),
+    ("in reply to mail from", "MAIL"),
+    ("in reply to ehlo", "EHLO"),
+    ("in reply to helo", "HELO"),
+    ("while performing the helo", "HELO"),
+    ("while performing the ehlo", "EHLO"),
+    ("after end of data", "DATA"),
+    ("after data", "DATA"),
+    ("after rcpt to", "RCPT"),
+    ("after rcpt command", "RCPT"),
+    ("for text command", "DATA"),
+    ("after mail from", "MAIL"),
+    ("after ehlo", "EHLO"),
+    ("after helo", "HELO"),
+    ("after initial connection", "CONN"),
+    ("most progress was rcpt to", "RCPT"),
+    ("did not like our rcpt to", "RCPT"),
+    ("did not like our mail from", "MAIL"),
+    ("does not like recipient", "RCPT"),
+    ("sender was rejected", "MAIL"),
+    ("my name was rejected", "EHLO"),
+    ("refused to talk to me", "HELO"),
+];
+
 /// The SMTP command an error answered, from phrases MTAs use ("in reply to RCPT TO command",
 /// "after end of data", ">>> DATA" transcripts, "did not like our RCPT TO", ...).
 fn smtp_command(text: &str) -> &'static str {
-    const CMDS: [(&str, &str); 24] = [
-        ("in reply to end of data", "DATA"),
-        ("in reply to data", "DATA"),
-        ("in reply to rcpt to", "RCPT"),
-        ("in reply to mail from", "MAIL"),
-        ("in reply to ehlo", "EHLO"),
-        ("in reply to helo", "HELO"),
-        ("while performing the helo", "HELO"),
-        ("while performing the ehlo", "EHLO"),
-        ("after end of data", "DATA"),
-        ("after data", "DATA"),
-        ("after rcpt to", "RCPT"),
-        ("after rcpt command", "RCPT"),
-        ("for text command", "DATA"),
-        ("after mail from", "MAIL"),
-        ("after ehlo", "EHLO"),
-        ("after helo", "HELO"),
-        ("after initial connection", "CONN"),
-        ("most progress was rcpt to", "RCPT"),
-        ("did not like our rcpt to", "RCPT"),
-        ("did not like our mail from", "MAIL"),
-        ("does not like recipient", "RCPT"),
-        ("sender was rejected", "MAIL"),
-        ("my name was rejected", "EHLO"),
-        ("refused to talk to me", "HELO"),
-    ];
     let mut end = text.len().min(8 * 1024);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
     let head = &text[..end];
-    let mut flat = squeeze(head, 8 * 1024);
-    flat.make_ascii_lowercase();
-    // one scan for all phrases; the first phrase of the list that occurs wins
-    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let ac = AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(CMDS.iter().map(|(k, _)| k))
-            .expect("static phrases")
-    });
-    if let Some(k) = ac
-        .find_overlapping_iter(flat.as_str())
-        .map(|m| m.pattern().as_usize())
-        .min()
-    {
+    // one pass for all phrases over the squeezed, lowercased text (fed to the automaton byte
+    // by byte, not copied); the first phrase of the list that occurs wins
+    let (first, rcpt_marker) = command_phrases(head);
+    if let Some(k) = first {
         return CMDS[k].1;
     }
     // Sendmail-style transcripts: the last ">>> COMMAND" line before the error
     let mut last = "";
-    let transcript = memchr::memmem::find(head.as_bytes(), b">>>").is_some();
+    let transcript = find_lit!(head.as_bytes(), b">>>").is_some();
     let lower = if transcript {
         head.to_ascii_lowercase()
     } else {
         String::new()
     };
-    for line in lower.lines() {
+    for line in text::lines(&lower) {
         let t = line.trim_start();
         if !last.is_empty()
             && let Some(reply) = t.strip_prefix("<<< ")
@@ -560,12 +600,73 @@ fn smtp_command(text: &str) -> &'static str {
     if !last.is_empty() {
         return last;
     }
-    for (k, v) in [("[rcpt_to]", "RCPT"), ("smtp:rcpt", "RCPT")] {
-        if flat.contains(k) {
-            return v;
+    if rcpt_marker { "RCPT" } else { "" }
+}
+
+/// The phrases of [`smtp_command`] (its list, then the markers `[rcpt_to]` and `smtp:rcpt`)
+/// found in `squeeze(head)` lowercased: the smallest index of a phrase of the list that
+/// occurs, and whether a marker occurs. ASCII text is squeezed on the fly (same bytes as
+/// [`squeeze`]: white space runs become one space, leading white space and control characters
+/// are dropped; `head` is never longer than the squeeze limit).
+fn command_phrases(head: &str) -> (Option<usize>, bool) {
+    use aho_corasick::Anchored;
+    use aho_corasick::automaton::Automaton;
+    const MARKERS: usize = CMDS.len();
+    static DFA: OnceLock<aho_corasick::dfa::DFA> = OnceLock::new();
+    let dfa = DFA.get_or_init(|| {
+        aho_corasick::dfa::DFA::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .prefilter(false)
+            .build(
+                CMDS.iter()
+                    .map(|(k, _)| *k)
+                    .chain(["[rcpt_to]", "smtp:rcpt"]),
+            )
+            .expect("static phrases")
+    });
+    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+        return (None, false);
+    };
+    let mut best = usize::MAX;
+    let mut marker = false;
+    let mut feed = |b: u8| {
+        sid = dfa.next_state(Anchored::No, sid, b);
+        if dfa.is_match(sid) {
+            for i in 0..dfa.match_len(sid) {
+                let k = dfa.match_pattern(sid, i).as_usize();
+                if k >= MARKERS {
+                    marker = true;
+                } else {
+                    best = best.min(k);
+                }
+            }
+        }
+    };
+    if head.is_ascii() && head.len() <= 8 * 1024 {
+        let (mut space, mut empty) = (false, true);
+        for &c in head.as_bytes() {
+            if c.is_ascii_whitespace() || c == 0x0b {
+                space = !empty;
+                continue;
+            }
+            if space {
+                feed(b' ');
+                space = false;
+                empty = false;
+            }
+            if (0x21..=0x7e).contains(&c) {
+                feed(c.to_ascii_lowercase());
+                empty = false;
+            }
+        }
+    } else {
+        let mut flat = squeeze(head, 8 * 1024);
+        flat.make_ascii_lowercase();
+        for &c in flat.as_bytes() {
+            feed(c);
         }
     }
-    ""
+    ((best != usize::MAX).then_some(best), marker)
 }
 
 /// Split blocks that hold several recipients without blank lines between them.
@@ -608,14 +709,11 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
                 .map(dsn_address)
         })
         .collect();
-    let notice = parts.notice.as_str();
-    let (notice_head, _) = split_original(notice);
+    let (notice_head, _) = parts.notice_split();
     let notice_head = cap_str(notice_head, MAX_NOTICE);
-    let transcript = notice_head
-        .to_ascii_lowercase()
-        .find("transcript of session follows")
+    let transcript = find_ci(notice_head.as_bytes(), b"transcript of session follows")
         .map(|i| &notice_head[i..]);
-    let index = NoticeIndex::new(notice_head, &rcpts);
+    let index = NoticeIndex::new(notice_head, &rcpts, None);
     for b in blocks {
         let fr = field(b, "final-recipient").map(dsn_address);
         let or = field(b, "original-recipient").map(dsn_address);
@@ -779,20 +877,29 @@ fn parse_date(s: &str) -> Option<i64> {
 
 /// Lines in a notice that are RFC 3464 fields printed as text (no MIME structure).
 fn inline_dsn(notice: &str) -> Option<&str> {
-    let lower_has = |k: &str| {
-        notice.lines().any(|l| {
-            l.len() >= k.len() && l.as_bytes()[..k.len()].eq_ignore_ascii_case(k.as_bytes())
-        })
-    };
-    if !(lower_has("final-recipient:") || lower_has("original-recipient:"))
-        || !(lower_has("status:") || lower_has("action:"))
-    {
+    // one pass over the lines for the four field names (a line starting with one of them)
+    let (mut rcpt, mut state) = (false, false);
+    for l in text::lines(notice) {
+        let b = l.as_bytes();
+        let starts = |k: &[u8]| b.len() >= k.len() && b[..k.len()].eq_ignore_ascii_case(k);
+        match b.first().map(u8::to_ascii_lowercase) {
+            Some(b'f') => rcpt |= starts(b"final-recipient:"),
+            Some(b'o') => rcpt |= starts(b"original-recipient:"),
+            Some(b's') => state |= starts(b"status:"),
+            Some(b'a') => state |= starts(b"action:"),
+            _ => {}
+        }
+        if rcpt && state {
+            break;
+        }
+    }
+    if !(rcpt && state) {
         return None;
     }
     // start at the first field line of the DSN (Reporting-MTA or the recipient block)
     let mut pos = 0;
     let mut start = None;
-    for l in notice.split_inclusive('\n') {
+    for l in text::lines_inclusive(notice) {
         let low = l.trim_start().to_ascii_lowercase();
         if low.starts_with("reporting-mta:")
             || low.starts_with("final-recipient:")
@@ -961,7 +1068,7 @@ fn decode_text(
     excluded: &[String],
     failed_hdr: &[String],
 ) -> Vec<BounceRecord> {
-    let (notice, _) = split_original(&parts.notice);
+    let (notice, _) = parts.notice_split();
     let notice = if notice.len() > MAX_NOTICE {
         let mut e = MAX_NOTICE;
         while !notice.is_char_boundary(e) {
@@ -981,12 +1088,15 @@ fn decode_text(
         push(&mut rcpts, a);
     }
     let mut self_bounce = false;
+    // the addresses of the notice, scanned once for the candidates and the index
+    let mut found = None;
     if rcpts.is_empty() {
         let mut senders: Vec<String> = Vec::new();
         let mut weak: Vec<String> = Vec::new();
-        for f in find_addresses(notice) {
+        let all = found.insert(find_addresses(notice));
+        for f in all.iter() {
             let a = f.addr.as_str();
-            if is_system_address(a) || !plausible_recipient(notice, &f) {
+            if is_system_address(a) || !plausible_recipient(notice, f) {
                 continue;
             }
             // `MAIL FROM:<x>` or `from <x>` names the sender
@@ -1007,7 +1117,7 @@ fn decode_text(
             }
             if excluded.iter().any(|x| x.eq_ignore_ascii_case(a)) {
                 push(&mut senders, a);
-            } else if weak_candidate(&f) {
+            } else if weak_candidate(f) {
                 push(&mut weak, a);
             } else {
                 push(&mut rcpts, a);
@@ -1022,8 +1132,27 @@ fn decode_text(
         }
     }
     let mut out = Vec::new();
-    let index = NoticeIndex::new(notice, &rcpts);
+    let index = NoticeIndex::new(notice, &rcpts, found);
     let lower_notice = notice.to_ascii_lowercase();
+    // the same for every recipient: one case-insensitive scan of the notice
+    let delayed = !rcpts.is_empty() && {
+        static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+        AC.get_or_init(|| {
+            aho_corasick::AhoCorasick::new([
+                "will continue trying",
+                "will keep trying",
+                "still trying",
+                "not yet been delivered",
+                "this is a warning",
+                "delivery delayed",
+                "has been delayed",
+                "is delayed",
+                "will retry",
+            ])
+            .expect("static phrases")
+        })
+        .is_match(lower_notice.as_str())
+    };
     for (i, rcpt) in rcpts.iter().enumerate() {
         let block = index.block(i);
         let mut own_block = block.trim().len() > rcpt.len() + 6;
@@ -1053,15 +1182,6 @@ fn decode_text(
         r.recipient = rcpt.clone();
         let status = failure_status(block_text).or_else(|| failure_status(notice));
         let reply = find_reply_code(block_text);
-        let delayed = lower_notice.contains("will continue trying")
-            || lower_notice.contains("will keep trying")
-            || lower_notice.contains("still trying")
-            || lower_notice.contains("not yet been delivered")
-            || lower_notice.contains("this is a warning")
-            || lower_notice.contains("delivery delayed")
-            || lower_notice.contains("has been delayed")
-            || lower_notice.contains("is delayed")
-            || lower_notice.contains("will retry");
         r.action = if delayed { "delayed" } else { "failed" }.into();
         let cmd = smtp_command(block_text);
         r.smtpcommand = cmd.to_string();
@@ -1271,26 +1391,31 @@ fn notice_says_failure(notice: &str) -> bool {
     while !notice.is_char_boundary(end) {
         end -= 1;
     }
-    let head = notice[..end].to_ascii_lowercase();
-    [
-        "could not be delivered",
-        "couldn't be delivered",
-        "undeliver",
-        "delivery failed",
-        "delivery has failed",
-        "not delivered",
-        "permanent error",
-        "permanent fatal",
-        "failed",
-        "error",
-        "rejected",
-        "user unknown",
-        "unknown user",
-        "no such user",
-        "returned mail",
-    ]
-    .iter()
-    .any(|w| head.contains(w))
+    // one case-insensitive scan for all phrases (the same as lowercasing and searching each)
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "could not be delivered",
+                "couldn't be delivered",
+                "undeliver",
+                "delivery failed",
+                "delivery has failed",
+                "not delivered",
+                "permanent error",
+                "permanent fatal",
+                "failed",
+                "error",
+                "rejected",
+                "user unknown",
+                "unknown user",
+                "no such user",
+                "returned mail",
+            ])
+            .expect("static phrases")
+    });
+    ac.is_match(&notice[..end])
 }
 
 fn nested_message<'a>(msg: &Message<'_>, raw: &'a [u8]) -> Option<&'a [u8]> {
@@ -1324,12 +1449,27 @@ fn decode_depth(raw: &[u8], depth: usize) -> Vec<BounceRecord> {
     }
 }
 
+/// Where `needle` (lowercase ASCII) first occurs in `hay`, ignoring ASCII case (the same
+/// position as a search in `hay.to_ascii_lowercase()`, without the copy).
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(k) = memchr::memchr2(first, first.to_ascii_uppercase(), &hay[from..]) {
+        let i = from + k;
+        let tail = hay.get(i + 1..i + needle.len())?;
+        if tail.eq_ignore_ascii_case(rest) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
 /// The value of the `boundary` parameter in a header section (lowercase search, original case
 /// kept), quoted or not.
 fn boundary_param(head: &[u8]) -> Option<&[u8]> {
-    let lower = head.to_ascii_lowercase();
-    let ct = memchr::memmem::find(&lower, b"content-type:")?;
-    let at = ct + memchr::memmem::find(&lower[ct..], b"boundary=")? + b"boundary=".len();
+    let ct = find_ci(head, b"content-type:")?;
+    let at = ct + find_ci(&head[ct..], b"boundary=")? + b"boundary=".len();
     let v = &head[at..];
     let b = if let Some(q) = v.strip_prefix(b"\"") {
         &q[..memchr::memchr(b'"', q)?]
@@ -1372,12 +1512,22 @@ fn kept_fields(head: &[u8]) -> Vec<u8> {
 /// (`message/rfc822` parts keep only the header fields that are read), or `None` when there is
 /// nothing worth cutting. Only the headers of the returned message are read (From, To, Message-ID,
 /// List-Id), and its body can be most of the bytes: long quoted-printable or HTML texts,
-/// attachments, nested multiparts that the MIME parser would otherwise decode.
-fn without_returned_body(raw: &[u8]) -> Option<Vec<u8>> {
-    let head_end = memchr::memmem::find(raw, b"\n\n")?;
+/// attachments, nested multiparts that the MIME parser would otherwise decode. With
+/// `attachments`, parts of the notice itself that no decoder reads (images, TNEF, PDF, ...)
+/// are emptied too, so that the parser does not decode their base64.
+fn without_returned_body(raw: &[u8], attachments: bool) -> Option<Vec<u8>> {
+    let head_end = find_lit!(raw, b"\n\n")?;
     let boundary = boundary_param(&raw[..head_end])?;
     let mut cuts: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    collect_cuts(raw, head_end, raw.len(), boundary, false, 0, &mut cuts);
+    collect_cuts(
+        raw,
+        (head_end, raw.len()),
+        boundary,
+        false,
+        attachments,
+        0,
+        &mut cuts,
+    );
     if cuts.is_empty() {
         return None;
     }
@@ -1415,7 +1565,7 @@ fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSp
         if raw[part_start..to].starts_with(b"--") {
             break; // the closing delimiter
         }
-        let Some(hdr_len) = memchr::memmem::find(&raw[part_start..to], b"\n\n") else {
+        let Some(hdr_len) = find_lit!(&raw[part_start..to], b"\n\n") else {
             break;
         };
         let body_start = part_start + hdr_len + 2;
@@ -1437,7 +1587,7 @@ fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSp
 
 /// The media type of a lowercased header section (`text/plain`, ...), or "".
 fn span_type(head: &[u8]) -> &[u8] {
-    let Some(k) = memchr::memmem::find(head, b"content-type:") else {
+    let Some(k) = find_lit!(head, b"content-type:") else {
         return b"";
     };
     let v = &head[k + 13..];
@@ -1453,10 +1603,10 @@ fn span_type(head: &[u8]) -> &[u8] {
 /// text, the HTML alternatives (read only when there is no plain text).
 fn collect_cuts(
     raw: &[u8],
-    from: usize,
-    to: usize,
+    (from, to): (usize, usize),
     boundary: &[u8],
     alternative: bool,
+    attachments: bool,
     depth: usize,
     cuts: &mut Vec<(usize, usize, Vec<u8>)>,
 ) {
@@ -1466,11 +1616,10 @@ fn collect_cuts(
     for p in &parts {
         let head = &p.head;
         let ctype = span_type(head);
-        let encoded = memchr::memmem::find(head, b"content-transfer-encoding:").is_some_and(|k| {
+        let encoded = find_lit!(head, b"content-transfer-encoding:").is_some_and(|k| {
             let v = &head[k + 26..];
             let v = &v[..memchr::memchr(b'\n', v).unwrap_or(v.len())];
-            memchr::memmem::find(v, b"base64").is_some()
-                || memchr::memmem::find(v, b"quoted").is_some()
+            find_lit!(v, b"base64").is_some() || find_lit!(v, b"quoted").is_some()
         });
         if ctype.starts_with(b"multipart/") {
             if depth < 4
@@ -1481,36 +1630,62 @@ fn collect_cuts(
                 let b = boundary_param(&raw[off..p.body_start]).unwrap_or(b);
                 collect_cuts(
                     raw,
-                    p.body_start - 1,
-                    p.next,
+                    (p.body_start - 1, p.next),
                     b,
                     ctype == b"multipart/alternative",
+                    attachments,
                     depth + 1,
                     cuts,
                 );
             }
             continue;
         }
-        let is_message = memchr::memmem::find(head, b"message/rfc822").is_some()
-            || memchr::memmem::find(head, b"message/global").is_some();
+        let is_message = find_lit!(head, b"message/rfc822").is_some()
+            || find_lit!(head, b"message/global").is_some();
         if is_message && !encoded && p.next > p.body_start + MIN_CUT {
             // keep only the header fields that are read, then a blank line
             let body = &raw[p.body_start..p.next];
             // (a body that starts with a blank line has no header section for the parser:
             // left as it is)
             if !body.starts_with(b"\n")
-                && let Some(h) = memchr::memmem::find(body, b"\n\n")
+                && let Some(h) = find_lit!(body, b"\n\n")
             {
                 cuts.push((p.body_start, p.next, kept_fields(&body[..h + 1])));
             }
-        } else if has_plain && ctype == b"text/html" && p.next > p.body_start + MIN_CUT {
+        } else if p.next > p.body_start + MIN_CUT
+            && (has_plain && ctype == b"text/html" || attachments && is_attachment_type(head))
+        {
             cuts.push((p.body_start, p.next, Vec::new()));
         }
     }
 }
 
+/// Whether a lowercased part header section declares a media type whose content no decoder
+/// reads (images, `application/*` such as TNEF or PDF, audio, video, fonts): one
+/// `Content-Type:` field, at the start of a line, and not a message.
+fn is_attachment_type(head: &[u8]) -> bool {
+    let Some(k) = find_lit!(head, b"content-type:") else {
+        return false;
+    };
+    if k > 0 && head[k - 1] != b'\n' || find_lit!(&head[k + 1..], b"content-type:").is_some() {
+        return false;
+    }
+    let t = span_type(head);
+    [
+        &b"image/"[..],
+        b"application/",
+        b"audio/",
+        b"video/",
+        b"font/",
+        b"model/",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+}
+
 fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
-    let trimmed = without_returned_body(raw);
+    let original_raw = raw;
+    let trimmed = without_returned_body(raw, true);
     let raw = trimmed.as_deref().unwrap_or(raw);
     let Some(msg) = parse_message(raw) else {
         return Vec::new();
@@ -1521,6 +1696,10 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
     if parts.notice.trim().is_empty() && parts.dsn.is_empty() {
         // broken MIME (wrong boundaries, ...): read the raw body as text
+        // (the text as before attachments were cut: only returned bodies and HTML
+        // alternatives are left out; the root header section is the same in both)
+        let kept = without_returned_body(original_raw, false);
+        let raw = kept.as_deref().unwrap_or(original_raw);
         let off = (msg.root_part().offset_body as usize).min(raw.len());
         let body = &raw[off..raw.len().min(off + MAX_NOTICE)];
         parts.notice = String::from_utf8_lossy(body).into_owned();
@@ -1538,7 +1717,7 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     let to = first_addr(msg.header_raw("To"));
     let mut original = parts.original.clone();
     if !parts.has_original {
-        let (_, rest) = split_original(&parts.notice);
+        let (_, rest) = parts.notice_split();
         if !rest.is_empty() {
             original = original_from_text(rest);
         }
@@ -1706,7 +1885,7 @@ mod tests {
              Received: from x\nFrom: s@a.example\nSubject: hi\nMessage-ID: <m@a.example>\n\n\
              {filler}\n--BB--\n"
         );
-        let cut = without_returned_body(raw.as_bytes()).expect("a cut");
+        let cut = without_returned_body(raw.as_bytes(), true).expect("a cut");
         let cut = String::from_utf8(cut).unwrap();
         assert!(cut.contains("From: s@a.example\nMessage-ID: <m@a.example>\n\n\n--BB--"));
         assert!(!cut.contains("Received: from x") && !cut.contains(&filler));
@@ -1730,11 +1909,11 @@ mod tests {
              --In\nContent-Type: text/html\n\n{html}\n--In--\n\
              --OUT--\n"
         );
-        let cut = String::from_utf8(without_returned_body(raw.as_bytes()).unwrap()).unwrap();
+        let cut = String::from_utf8(without_returned_body(raw.as_bytes(), true).unwrap()).unwrap();
         assert!(cut.contains("plain") && !cut.contains("<p>y</p>"));
         // without a plain sibling nothing is cut
         let only_html = raw.replace("text/plain", "image/png");
-        assert!(without_returned_body(only_html.as_bytes()).is_none());
+        assert!(without_returned_body(only_html.as_bytes(), true).is_none());
     }
 
     #[test]

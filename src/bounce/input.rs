@@ -222,8 +222,10 @@ pub fn read_messages(
             let gz = data.len() >= 2 && data[0] == 0x1f && data[1] == 0x8b;
             if !gz {
                 normalize_eol_in_place(&mut data);
-                let mbox =
-                    data.starts_with(b"From ") || memchr::memmem::find(&data, b"\nFrom ").is_some();
+                // (the searcher is built once, not per file)
+                static FROM_LINE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+                    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\nFrom "));
+                let mbox = data.starts_with(b"From ") || FROM_LINE.find(&data).is_some();
                 if !mbox {
                     if data.is_empty() {
                         return Ok(0);

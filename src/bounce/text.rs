@@ -1,6 +1,42 @@
 //! Plain-text helpers for non-standard bounces: address scanning, the cut between the notice
 //! and the returned message, header blocks and RFC 3464 field blocks.
 
+use std::borrow::Cow;
+
+/// The lines of a text with their `\n`, like `str::split_inclusive('\n')`, found with the
+/// `memchr` crate (faster than the standard library's search on the many short lines of a
+/// notice).
+#[derive(Clone)]
+pub struct LinesInclusive<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for LinesInclusive<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.s.get(self.pos..).filter(|r| !r.is_empty())?;
+        let end = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |i| i + 1);
+        self.pos += end;
+        Some(&rest[..end])
+    }
+}
+
+/// [`LinesInclusive`] over `s`.
+pub fn lines_inclusive(s: &str) -> LinesInclusive<'_> {
+    LinesInclusive { s, pos: 0 }
+}
+
+/// The lines of a text without their line ends, like `str::lines` (a `\r` is removed only
+/// before a `\n`).
+pub fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
+    lines_inclusive(s).map(|l| match l.strip_suffix('\n') {
+        Some(l) => l.strip_suffix('\r').unwrap_or(l),
+        None => l,
+    })
+}
+
 /// Characters allowed in an unquoted local part (RFC 5322 atext plus dots).
 fn is_local_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b">!#$%&'*+/=?^_`{|}~-.".contains(&b) && b != b'>'
@@ -23,12 +59,25 @@ pub struct Found {
 
 /// Every `local@domain.tld` in `text`, in order.
 pub fn find_addresses(text: &str) -> Vec<Found> {
-    let b = text.as_bytes();
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(off) = memchr::memchr(b'@', &b[from..]) {
-        let at = from + off;
-        from = at + 1;
+    while let Some(f) = next_address(text, &mut from) {
+        out.push(f);
+    }
+    out
+}
+
+/// The first address in `text` (the first of [`find_addresses`], without scanning the rest).
+pub fn first_address(text: &str) -> Option<Found> {
+    next_address(text, &mut 0)
+}
+
+/// The next address at or after byte `*from` (see [`find_addresses`]); `*from` moves past it.
+fn next_address(text: &str, from: &mut usize) -> Option<Found> {
+    let b = text.as_bytes();
+    while let Some(off) = memchr::memchr(b'@', &b[*from..]) {
+        let at = *from + off;
+        *from = at + 1;
         let mut s = at;
         while s > 0 && is_local_char(b[s - 1]) && at - s < 128 {
             s -= 1;
@@ -57,14 +106,14 @@ pub fn find_addresses(text: &str) -> Vec<Found> {
         if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
             continue;
         }
-        out.push(Found {
+        *from = e.max(at + 1);
+        return Some(Found {
             start: s,
             end: e,
             addr: text[s..e].to_string(),
         });
-        from = e.max(at + 1);
     }
-    out
+    None
 }
 
 /// Whether an address is a system sender (mailer-daemon, postmaster, ...), never a recipient.
@@ -155,7 +204,7 @@ fn is_header_line(line: &str) -> bool {
 pub fn split_original(body: &str) -> (&str, &str) {
     let mut prev_blank = true;
     let mut off = 0;
-    let mut it = body.split_inclusive('\n');
+    let mut it = lines_inclusive(body);
     while let Some(raw_line) = it.next() {
         let line = raw_line.trim_end_matches('\n');
         if is_original_marker(line) {
@@ -190,10 +239,10 @@ pub fn split_original(body: &str) -> (&str, &str) {
 }
 
 /// Header fields of a header block (stops at the first blank line), unfolded. Names keep their
-/// spelling; values are trimmed.
-pub fn header_fields(text: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for line in text.lines() {
+/// spelling; values are trimmed (borrowed from `text` unless a folded value had to be joined).
+pub fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
+    let mut out: Vec<(&str, Cow<'_, str>)> = Vec::new();
+    for line in lines(text) {
         if line.trim().is_empty() {
             if out.is_empty() {
                 continue;
@@ -204,8 +253,9 @@ pub fn header_fields(text: &str) -> Vec<(String, String)> {
             if let Some(last) = out.last_mut()
                 && last.1.len() < 4096
             {
-                last.1.push(' ');
-                last.1.push_str(line.trim());
+                let v = last.1.to_mut();
+                v.push(' ');
+                v.push_str(line.trim());
             }
             continue;
         }
@@ -215,7 +265,7 @@ pub fn header_fields(text: &str) -> Vec<(String, String)> {
                 && name.len() < 80
                 && name.bytes().all(|c| c.is_ascii_graphic() && c != b':')
             {
-                out.push((name.to_string(), line[colon + 1..].trim().to_string()));
+                out.push((name, Cow::Borrowed(line[colon + 1..].trim())));
                 continue;
             }
         }
@@ -234,7 +284,7 @@ pub type FieldBlock = Vec<(String, String)>;
 pub fn field_blocks(text: &str) -> Vec<FieldBlock> {
     let mut blocks: Vec<FieldBlock> = Vec::new();
     let mut cur: FieldBlock = Vec::new();
-    for line in text.lines() {
+    for line in lines(text) {
         if line.trim().is_empty() {
             if !cur.is_empty() {
                 blocks.push(std::mem::take(&mut cur));
@@ -302,7 +352,7 @@ pub fn dsn_address(v: &str) -> String {
         return a[..end].to_string();
     }
     // "user@example.com (comment)" or "Name <user@example.com>"
-    if let Some(f) = find_addresses(a).into_iter().next() {
+    if let Some(f) = first_address(a) {
         return f.addr;
     }
     a.to_string()
@@ -383,11 +433,17 @@ pub fn squeeze(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max));
     let mut space = false;
     if s.is_ascii() {
-        // the common case, byte by byte (same result as the general loop below)
+        // the common case (same result as the general loop below): runs of printable bytes
+        // are copied whole
+        let b = s.as_bytes();
+        let printable = |c: u8| (0x21..=0x7e).contains(&c);
         let mut buf = Vec::with_capacity(s.len().min(max));
-        for &b in s.as_bytes() {
-            if b.is_ascii_whitespace() || b == 0x0b {
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c.is_ascii_whitespace() || c == 0x0b {
                 space = !buf.is_empty();
+                i += 1;
                 continue;
             }
             if buf.len() >= max {
@@ -397,9 +453,22 @@ pub fn squeeze(s: &str, max: usize) -> String {
                 buf.push(b' ');
                 space = false;
             }
-            if !b.is_ascii_control() {
-                buf.push(b);
+            if !printable(c) {
+                // a control character: dropped
+                i += 1;
+                continue;
             }
+            let mut j = i + 1;
+            while j < b.len() && printable(b[j]) {
+                j += 1;
+            }
+            // the first byte always fits (the check above); the rest while under `max`
+            let take = (j - i).min(max.saturating_sub(buf.len()).max(1));
+            buf.extend_from_slice(&b[i..i + take]);
+            if take < j - i {
+                break;
+            }
+            i = j;
         }
         return String::from_utf8(buf).unwrap_or_default();
     }
@@ -466,6 +535,67 @@ mod tests {
         // an unterminated tag swallows the rest
         assert_eq!(strip_html("a<b c"), "a");
         assert_eq!(strip_html("été <i>ü</i>"), "été ü");
+    }
+
+    /// The byte-by-byte ASCII loop the run-copying one replaced.
+    fn squeeze_bytewise(s: &str, max: usize) -> String {
+        let mut buf = Vec::new();
+        let mut space = false;
+        for &b in s.as_bytes() {
+            if b.is_ascii_whitespace() || b == 0x0b {
+                space = !buf.is_empty();
+                continue;
+            }
+            if buf.len() >= max {
+                break;
+            }
+            if space {
+                buf.push(b' ');
+                space = false;
+            }
+            if !b.is_ascii_control() {
+                buf.push(b);
+            }
+        }
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn line_iterators_match_std() {
+        for t in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\nb\rc\n\nd",
+            "x\r",
+            "\r\n\r\n",
+            "é\nü\r\n",
+        ] {
+            assert_eq!(
+                lines_inclusive(t).collect::<Vec<_>>(),
+                t.split_inclusive('\n').collect::<Vec<_>>()
+            );
+            assert_eq!(lines(t).collect::<Vec<_>>(), t.lines().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn squeeze_runs_match_bytewise() {
+        let cases = [
+            "",
+            "   ",
+            "abc",
+            " abc  def\tghi\n",
+            "ab\x01cd \x7f ef\x0b\x0cgh",
+            "aaaa bbbb cccc dddd",
+            "\x01\x02 x",
+        ];
+        for c in cases {
+            for max in 0..22 {
+                assert_eq!(squeeze(c, max), squeeze_bytewise(c, max), "{c:?} {max}");
+            }
+        }
     }
 
     #[test]
