@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::sync::{Condvar, Mutex, mpsc};
+use std::sync::{Mutex, mpsc};
 use std::time::Instant;
 
 use std::sync::Arc;
@@ -898,6 +898,8 @@ struct Turn {
     /// The sequence number of the chunk whose turn it is.
     next: u64,
     state: Sequential,
+    /// Analysed chunks waiting for their turn (with the bytes read when they were cut).
+    ready: std::collections::BTreeMap<u64, (ChunkWork, u64)>,
 }
 
 /// Progress of the offline parallel path, reported to the coordinating thread.
@@ -1243,9 +1245,10 @@ pub fn run(
         writers.flush()?;
     } else if stage.is_none() {
         // Offline, in parallel: the reader thread cuts chunks and hands each to a worker, which
-        // analyses it, takes its turn at the ordered step (row numbers, duplicates) under a
-        // lock, then decides and serialises the same chunk while its rows are still in its
-        // cache; the writer thread writes chunks in input order. This thread reports progress.
+        // analyses it and leaves it in order; the worker that completes the next-in-order chunk
+        // takes the ordered step (row numbers, duplicates) under a lock for the chunks ready in
+        // order, then decides and serialises them; the writer thread writes chunks in input
+        // order. No worker waits for another. This thread reports progress.
         let window = threads * 2;
         let pool = Arc::new(
             Workers::new(threads, "mailsift-worker")
@@ -1253,13 +1256,11 @@ pub fn run(
         );
         let sopts = Arc::new(sopts);
         let reject = Arc::new(cfg.reject.clone());
-        let order = Arc::new((
-            Mutex::new(Turn {
-                next: 0,
-                state: seq_state,
-            }),
-            Condvar::new(),
-        ));
+        let order = Arc::new(Mutex::new(Turn {
+            next: 0,
+            state: seq_state,
+            ready: std::collections::BTreeMap::new(),
+        }));
         let (ptx, prx) = mpsc::channel::<Progressed>();
         let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(window);
         for _ in 0..window {
@@ -1293,24 +1294,33 @@ pub fn run(
                     let (sopts, reject, permit_tx) =
                         (sopts.clone(), reject.clone(), permit_tx.clone());
                     pool.spawn(seq, move || {
-                        let mut work = analyze_chunk(chunk, layout, &opts, &pools.rows);
-                        let rows = {
-                            let (lock, turn) = &*order;
-                            let mut g = lock.lock().unwrap_or_else(|e| e.into_inner());
-                            while g.next != seq {
-                                g = turn.wait(g).unwrap_or_else(|e| e.into_inner());
+                        let work = analyze_chunk(chunk, layout, &opts, &pools.rows);
+                        // Leave the chunk in order; whoever completes the next-in-order chunk
+                        // takes the ordered step for it and every ready chunk after it (so no
+                        // worker waits for another's turn), then decides and serialises them.
+                        let mine = {
+                            let mut g = order.lock().unwrap_or_else(|e| e.into_inner());
+                            g.ready.insert(seq, (work, bytes));
+                            let mut mine = Vec::new();
+                            loop {
+                                let next = g.next;
+                                let Some((mut w, b)) = g.ready.remove(&next) else {
+                                    break;
+                                };
+                                g.state.apply(&mut w);
+                                g.next += 1;
+                                mine.push((next, w, b, g.state.row_no));
                             }
-                            g.state.apply(&mut work);
-                            g.next += 1;
-                            turn.notify_all();
-                            g.state.row_no
+                            mine
                         };
-                        let _ = ptx.send(Progressed::Chunk(rows, bytes));
-                        let t = decide(&mut work, &reject);
-                        let out = serialize_chunk(&work, &sopts, &pools.out);
-                        pools.recycle(work);
-                        let _ = wtx.send((seq, out, t));
-                        let _ = permit_tx.send(());
+                        for (seq, mut work, bytes, rows) in mine {
+                            let _ = ptx.send(Progressed::Chunk(rows, bytes));
+                            let t = decide(&mut work, &reject);
+                            let out = serialize_chunk(&work, &sopts, &pools.out);
+                            pools.recycle(work);
+                            let _ = wtx.send((seq, out, t));
+                            let _ = permit_tx.send(());
+                        }
                     });
                     seq += 1;
                 }
@@ -1350,7 +1360,7 @@ pub fn run(
             return Err(CleanError::Threads("the reader stopped early".into()));
         }
         seq_state = match Arc::try_unwrap(order) {
-            Ok((m, _)) => m.into_inner().unwrap_or_else(|e| e.into_inner()).state,
+            Ok(m) => m.into_inner().unwrap_or_else(|e| e.into_inner()).state,
             Err(_) => return Err(CleanError::Threads("a worker did not finish".into())),
         };
     } else {
