@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Condvar, Mutex, mpsc};
 use std::time::Instant;
 
 use std::sync::Arc;
@@ -902,6 +902,17 @@ struct Turn {
     ready: std::collections::BTreeMap<u64, (ChunkWork, u64)>,
 }
 
+/// The input of the offline parallel path, taken chunk by chunk by the workers.
+struct Feed {
+    chunker: Chunker<Input>,
+    /// The held-back first record of a headerless list.
+    first: Option<Vec<u8>>,
+    /// The sequence number of the next chunk.
+    seq: u64,
+    /// The input ended or failed: no more chunks.
+    over: bool,
+}
+
 /// Progress of the offline parallel path, reported to the coordinating thread.
 enum Progressed {
     /// A chunk passed the ordered step: rows numbered so far, bytes read when it was cut.
@@ -1244,62 +1255,71 @@ pub fn run(
         progress.finish();
         writers.flush()?;
     } else if stage.is_none() {
-        // Offline, in parallel: the reader thread cuts chunks and hands each to a worker, which
-        // analyses it and leaves it in order; the worker that completes the next-in-order chunk
-        // takes the ordered step (row numbers, duplicates) under a lock for the chunks ready in
-        // order, then decides and serialises them; the writer thread writes chunks in input
-        // order. No worker waits for another. This thread reports progress.
-        let window = threads * 2;
-        let pool = Arc::new(
-            Workers::new(threads, "mailsift-worker")
-                .map_err(|e| CleanError::Threads(e.to_string()))?,
-        );
-        let sopts = Arc::new(sopts);
-        let reject = Arc::new(cfg.reject.clone());
-        let order = Arc::new(Mutex::new(Turn {
+        // Offline, in parallel: each worker takes the next chunk from the input itself (under
+        // a lock, so chunks are numbered in input order and their bytes land in the cache of
+        // the worker that analyses them), analyses it and leaves it in order; the worker that
+        // completes the next-in-order chunk takes the ordered step (row numbers, duplicates)
+        // under a lock for every chunk ready after it, then decides and serialises them; the
+        // writer thread writes chunks in input order. No worker waits for another, and rows
+        // never travel between threads. This thread reports progress.
+        let input = Mutex::new(Feed {
+            chunker,
+            first,
+            seq: 0,
+            over: false,
+        });
+        let order = Mutex::new(Turn {
             next: 0,
             state: seq_state,
             ready: std::collections::BTreeMap::new(),
-        }));
+        });
         let (ptx, prx) = mpsc::channel::<Progressed>();
-        let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(window);
-        for _ in 0..window {
-            let _ = permit_tx.send(());
-        }
-        let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(window);
+        let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(threads * 2);
         let writer = spawn_writer(writers, wrx)?;
-        let reader = {
-            let (pool, order, pools) = (pool.clone(), order.clone(), pools.clone());
-            let opts = cfg.analyze;
-            spawn_named("mailsift-reader", move || {
-                let (mut chunker, mut first) = (chunker, first);
-                let mut seq = 0u64;
-                loop {
-                    let (chunk, bytes) = match next_input(&mut chunker, &mut first) {
-                        Ok(Some(c)) => c,
-                        Ok(None) => {
-                            let _ = ptx.send(Progressed::End(seq));
-                            return;
+        let (opts, reject) = (&cfg.analyze, &cfg.reject);
+        let room = Condvar::new();
+        let (input, order_ref, room, pools, sopts) = (&input, &order, &room, &pools, &sopts);
+        let mut failure = None;
+        let mut total: Option<u64> = None;
+        std::thread::scope(|sc| {
+            for i in 0..threads {
+                let (ptx, wtx) = (ptx.clone(), wtx.clone());
+                let work_loop = move || {
+                    loop {
+                        {
+                            // Bounded memory: no new chunk while too many wait for their turn
+                            // (the chunk whose turn it is is being analysed by another worker).
+                            let mut g = order_ref.lock().unwrap_or_else(|e| e.into_inner());
+                            while g.ready.len() >= threads * 2 {
+                                g = room.wait(g).unwrap_or_else(|e| e.into_inner());
+                            }
                         }
-                        Err(e) => {
-                            let _ = ptx.send(Progressed::Failed(e));
-                            return;
-                        }
-                    };
-                    if permit_rx.recv().is_err() {
-                        return;
-                    }
-                    let (order, pools, ptx, wtx) =
-                        (order.clone(), pools.clone(), ptx.clone(), wtx.clone());
-                    let (sopts, reject, permit_tx) =
-                        (sopts.clone(), reject.clone(), permit_tx.clone());
-                    pool.spawn(seq, move || {
-                        let work = analyze_chunk(chunk, layout, &opts, &pools.rows);
-                        // Leave the chunk in order; whoever completes the next-in-order chunk
-                        // takes the ordered step for it and every ready chunk after it (so no
-                        // worker waits for another's turn), then decides and serialises them.
+                        let (seq, chunk, bytes) = {
+                            let mut g = input.lock().unwrap_or_else(|e| e.into_inner());
+                            if g.over {
+                                return;
+                            }
+                            let Feed { chunker, first, .. } = &mut *g;
+                            match next_input(chunker, first) {
+                                Ok(Some((c, b))) => {
+                                    g.seq += 1;
+                                    (g.seq - 1, c, b)
+                                }
+                                Ok(None) => {
+                                    g.over = true;
+                                    let _ = ptx.send(Progressed::End(g.seq));
+                                    return;
+                                }
+                                Err(e) => {
+                                    g.over = true;
+                                    let _ = ptx.send(Progressed::Failed(e));
+                                    return;
+                                }
+                            }
+                        };
+                        let work = analyze_chunk(chunk, layout, opts, &pools.rows);
                         let mine = {
-                            let mut g = order.lock().unwrap_or_else(|e| e.into_inner());
+                            let mut g = order_ref.lock().unwrap_or_else(|e| e.into_inner());
                             g.ready.insert(seq, (work, bytes));
                             let mut mine = Vec::new();
                             loop {
@@ -1311,44 +1331,49 @@ pub fn run(
                                 g.next += 1;
                                 mine.push((next, w, b, g.state.row_no));
                             }
+                            if !mine.is_empty() {
+                                room.notify_all();
+                            }
                             mine
                         };
                         for (seq, mut work, bytes, rows) in mine {
                             let _ = ptx.send(Progressed::Chunk(rows, bytes));
-                            let t = decide(&mut work, &reject);
-                            let out = serialize_chunk(&work, &sopts, &pools.out);
+                            let t = decide(&mut work, reject);
+                            let out = serialize_chunk(&work, sopts, &pools.out);
                             pools.recycle(work);
                             let _ = wtx.send((seq, out, t));
-                            let _ = permit_tx.send(());
                         }
-                    });
-                    seq += 1;
-                }
-            })?
-        };
-        let mut done = 0u64;
-        let mut total: Option<u64> = None;
-        let mut failure = None;
-        while total.is_none_or(|t| done < t) {
-            match prx.recv() {
-                Ok(Progressed::Chunk(rows, bytes)) => {
-                    done += 1;
-                    bytes_done = bytes_done.max(bytes);
-                    progress.update(rows, bytes_done);
-                }
-                Ok(Progressed::End(t)) => total = Some(t),
-                Ok(Progressed::Failed(e)) => {
-                    failure = Some(e);
+                    }
+                };
+                let spawned = std::thread::Builder::new()
+                    .name(format!("mailsift-worker-{i}"))
+                    .spawn_scoped(sc, work_loop);
+                if let Err(e) = spawned {
+                    input.lock().unwrap_or_else(|e| e.into_inner()).over = true;
+                    failure = Some(CleanError::Threads(format!("mailsift-worker-{i}: {e}")));
                     break;
                 }
-                Err(_) => break,
             }
-        }
+            drop(ptx);
+            drop(wtx);
+            let mut done = 0u64;
+            while total.is_none_or(|t| done < t) {
+                match prx.recv() {
+                    Ok(Progressed::Chunk(rows, bytes)) => {
+                        done += 1;
+                        bytes_done = bytes_done.max(bytes);
+                        progress.update(rows, bytes_done);
+                    }
+                    Ok(Progressed::End(t)) => total = Some(t),
+                    Ok(Progressed::Failed(e)) => {
+                        failure.get_or_insert(e);
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
         progress.finish();
-        let _ = reader.join();
-        if let Ok(pool) = Arc::try_unwrap(pool) {
-            pool.join();
-        }
         let wres = writer
             .join()
             .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
@@ -1357,12 +1382,11 @@ pub fn run(
         }
         tally = wres?;
         if total.is_none() {
-            return Err(CleanError::Threads("the reader stopped early".into()));
+            return Err(CleanError::Threads(
+                "the input was not read to its end".into(),
+            ));
         }
-        seq_state = match Arc::try_unwrap(order) {
-            Ok(m) => m.into_inner().unwrap_or_else(|e| e.into_inner()).state,
-            Err(_) => return Err(CleanError::Threads("a worker did not finish".into())),
-        };
+        seq_state = order.into_inner().unwrap_or_else(|e| e.into_inner()).state;
     } else {
         // A pipeline: the reader thread cuts chunks and hands each to the worker pool for
         // analysis (at most `window` in flight); this thread takes analysed chunks in input
