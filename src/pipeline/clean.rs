@@ -893,6 +893,27 @@ fn spawn_writer(
     })
 }
 
+/// Wait for the writer thread and give its counts, or the first failure: a reading failure,
+/// a writing failure, or `early` when the input's end was never reached.
+fn finish_writer(
+    writer: std::thread::JoinHandle<Result<Tally, CleanError>>,
+    failure: Option<CleanError>,
+    total: Option<u64>,
+    early: &str,
+) -> Result<Tally, CleanError> {
+    let written = writer
+        .join()
+        .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let tally = written?;
+    if total.is_none() {
+        return Err(CleanError::Threads(early.into()));
+    }
+    Ok(tally)
+}
+
 /// The ordered step's state and whose turn it is (the offline parallel path).
 struct Turn {
     /// The sequence number of the chunk whose turn it is.
@@ -1374,18 +1395,7 @@ pub fn run(
             }
         });
         progress.finish();
-        let wres = writer
-            .join()
-            .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        tally = wres?;
-        if total.is_none() {
-            return Err(CleanError::Threads(
-                "the input was not read to its end".into(),
-            ));
-        }
+        tally = finish_writer(writer, failure, total, "the input was not read to its end")?;
         seq_state = order.into_inner().unwrap_or_else(|e| e.into_inner()).state;
     } else {
         // A pipeline: the reader thread cuts chunks and hands each to the worker pool for
@@ -1499,16 +1509,7 @@ pub fn run(
         if let Ok(pool) = Arc::try_unwrap(pool) {
             pool.join();
         }
-        let wres = writer
-            .join()
-            .unwrap_or_else(|_| Err(CleanError::Threads("writer thread panicked".into())));
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        tally = wres?;
-        if total.is_none() {
-            return Err(CleanError::Threads("the reader stopped early".into()));
-        }
+        tally = finish_writer(writer, failure, total, "the reader stopped early")?;
     }
     let mut summary = tally.into_summary(&Category::ALL.map(Category::as_str));
     summary.unique_addresses = seq_state.seen.len() as u64;
