@@ -14,6 +14,8 @@
 #[path = "../tests/integration/dns_server.rs"]
 #[allow(dead_code)]
 mod dns_server;
+#[path = "../tests/integration/server_thread.rs"]
+mod server_thread;
 
 use std::time::{Duration, Instant};
 

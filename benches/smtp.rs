@@ -11,6 +11,8 @@
 //!
 //! Run with `cargo bench --bench smtp`. Traffic goes to 127.0.0.0/8 only.
 
+#[path = "../tests/integration/server_thread.rs"]
+mod server_thread;
 #[path = "../tests/integration/smtp_server.rs"]
 mod smtp_server;
 

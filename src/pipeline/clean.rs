@@ -979,13 +979,22 @@ struct Sequential {
 }
 
 /// Run the network stage over the records of several chunks at once.
+/// The rows' facts follow what the stage found (verdict, reason, detail).
 fn run_stage<'a>(works: impl Iterator<Item = &'a mut ChunkWork>, stage: Option<&dyn Stage>) {
     if let Some(stage) = stage {
+        let mut works: Vec<&mut ChunkWork> = works.collect();
         let mut recs: Vec<&mut AddressRecord> = works
+            .iter_mut()
             .flat_map(|w| w.rows.iter_mut().filter_map(|r| r.full.as_deref_mut()))
             .collect();
-        if !recs.is_empty() {
-            stage.process(&mut recs);
+        if recs.is_empty() {
+            return;
+        }
+        stage.process(&mut recs);
+        for r in works.iter_mut().flat_map(|w| w.rows.iter_mut()) {
+            if let Some(full) = &r.full {
+                r.facts = Facts::of(full, r.email_same);
+            }
         }
     }
 }
@@ -1023,12 +1032,6 @@ impl Sequential {
         self.seen.warm(work.rows.iter().filter_map(|w| w.key));
         for w in work.rows.iter_mut() {
             self.row_no += 1;
-            if let Some(full) = &w.full {
-                // The network stage may have changed the verdict.
-                let mut facts = Facts::of(full, w.email_same);
-                facts.flags.duplicate_of = w.facts.flags.duplicate_of;
-                w.facts = facts;
-            }
             w.facts.row = self.row_no;
             if let Some(key) = w.key {
                 w.facts.flags.duplicate_of = self.seen.first_row(key, self.row_no);

@@ -149,64 +149,57 @@ impl DnsServer {
         let counts: Arc<Mutex<HashMap<(String, RecordType), u64>>> = Arc::default();
         let (tx, rx) = std::sync::mpsc::channel();
         let c2 = counts.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                // Same port for UDP and TCP.
-                let (udp, tcp) = loop {
-                    let s2 =
-                        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
-                            .unwrap();
-                    let _ = s2.set_recv_buffer_size(4 << 20);
-                    s2.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
-                        .unwrap();
-                    s2.set_nonblocking(true).unwrap();
-                    let std_udp: std::net::UdpSocket = s2.into();
-                    let udp = tokio::net::UdpSocket::from_std(std_udp).unwrap();
-                    let port = udp.local_addr().unwrap().port();
-                    if let Ok(tcp) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
-                        break (udp, tcp);
-                    }
-                };
-                tx.send(udp.local_addr().unwrap()).unwrap();
-                let udp = Arc::new(udp);
-                let (z1, c1) = (zone.clone(), c2.clone());
-                tokio::spawn(async move {
-                    loop {
-                        let Ok((stream, _)) = tcp.accept().await else {
-                            continue;
-                        };
-                        let (z, c) = (z1.clone(), c1.clone());
-                        tokio::spawn(async move { serve_tcp(stream, z, c).await });
-                    }
-                });
-                let mut buf = vec![0u8; 4096];
+        super::server_thread::spawn_runtime(move || async move {
+            // Same port for UDP and TCP.
+            let (udp, tcp) = loop {
+                let s2 = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+                    .unwrap();
+                let _ = s2.set_recv_buffer_size(4 << 20);
+                s2.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+                    .unwrap();
+                s2.set_nonblocking(true).unwrap();
+                let std_udp: std::net::UdpSocket = s2.into();
+                let udp = tokio::net::UdpSocket::from_std(std_udp).unwrap();
+                let port = udp.local_addr().unwrap().port();
+                if let Ok(tcp) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                    break (udp, tcp);
+                }
+            };
+            tx.send(udp.local_addr().unwrap()).unwrap();
+            let udp = Arc::new(udp);
+            let (z1, c1) = (zone.clone(), c2.clone());
+            tokio::spawn(async move {
                 loop {
-                    let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
+                    let Ok((stream, _)) = tcp.accept().await else {
                         continue;
                     };
-                    let q = buf[..n].to_vec();
-                    // Answer inline unless the name is slow (keeps the server fast for benches).
-                    let slow = quick_question(&q).and_then(|(name, _)| {
-                        matches!(zone.behavior(&name), Some(Behavior::Slow(_))).then_some(())
-                    });
-                    if slow.is_none() {
-                        if let Some(resp) = respond(&q, &zone, &c2, true).await {
-                            let _ = udp.send_to(&resp, peer).await;
-                        }
-                        continue;
-                    }
-                    let (z, c, u) = (zone.clone(), c2.clone(), udp.clone());
-                    tokio::spawn(async move {
-                        if let Some(resp) = respond(&q, &z, &c, true).await {
-                            let _ = u.send_to(&resp, peer).await;
-                        }
-                    });
+                    let (z, c) = (z1.clone(), c1.clone());
+                    tokio::spawn(async move { serve_tcp(stream, z, c).await });
                 }
             });
+            let mut buf = vec![0u8; 4096];
+            loop {
+                let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
+                    continue;
+                };
+                let q = buf[..n].to_vec();
+                // Answer inline unless the name is slow (keeps the server fast for benches).
+                let slow = quick_question(&q).and_then(|(name, _)| {
+                    matches!(zone.behavior(&name), Some(Behavior::Slow(_))).then_some(())
+                });
+                if slow.is_none() {
+                    if let Some(resp) = respond(&q, &zone, &c2, true).await {
+                        let _ = udp.send_to(&resp, peer).await;
+                    }
+                    continue;
+                }
+                let (z, c, u) = (zone.clone(), c2.clone(), udp.clone());
+                tokio::spawn(async move {
+                    if let Some(resp) = respond(&q, &z, &c, true).await {
+                        let _ = u.send_to(&resp, peer).await;
+                    }
+                });
+            }
         });
         let addr = rx.recv().unwrap();
         DnsServer { addr, counts }

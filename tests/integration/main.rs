@@ -8,6 +8,7 @@ mod dns;
 mod dns_server;
 mod logs;
 mod properties;
+mod server_thread;
 mod smtp;
 mod smtp_server;
 mod support;

@@ -125,35 +125,29 @@ pub fn start(script: Script) -> Server {
     let seen: Arc<Seen> = Arc::default();
     let (tx, rx) = std::sync::mpsc::channel();
     let s2 = seen.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = match tokio::net::TcpListener::bind(script.bind).await {
-                Ok(l) => l,
-                Err(e) => {
-                    tx.send(Err(e.to_string())).unwrap();
-                    return;
-                }
-            };
-            tx.send(Ok(listener.local_addr().unwrap())).unwrap();
-            let script = Arc::new(script);
-            loop {
-                let Ok((sock, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (seen, script) = (s2.clone(), script.clone());
-                tokio::spawn(async move {
-                    seen.sessions.fetch_add(1, Ordering::SeqCst);
-                    let now = seen.open.fetch_add(1, Ordering::SeqCst) + 1;
-                    seen.max_open.fetch_max(now, Ordering::SeqCst);
-                    session(sock, &script, &seen).await;
-                    seen.open.fetch_sub(1, Ordering::SeqCst);
-                });
+    super::server_thread::spawn_runtime(move || async move {
+        let listener = match tokio::net::TcpListener::bind(script.bind).await {
+            Ok(l) => l,
+            Err(e) => {
+                tx.send(Err(e.to_string())).unwrap();
+                return;
             }
-        });
+        };
+        tx.send(Ok(listener.local_addr().unwrap())).unwrap();
+        let script = Arc::new(script);
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                continue;
+            };
+            let (seen, script) = (s2.clone(), script.clone());
+            tokio::spawn(async move {
+                seen.sessions.fetch_add(1, Ordering::SeqCst);
+                let now = seen.open.fetch_add(1, Ordering::SeqCst) + 1;
+                seen.max_open.fetch_max(now, Ordering::SeqCst);
+                session(sock, &script, &seen).await;
+                seen.open.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
     });
     let addr = rx.recv().unwrap().expect("bind the scripted SMTP server");
     Server { addr, seen }
