@@ -57,11 +57,6 @@ log "generating $ROWS rows (seed $SEED) into $TMP"
 timed() {
     local out=$1
     shift
-    timed_run "$out" "$@"
-}
-timed_run() {
-    local out=$1
-    shift
     python3 "$TMP/timed.py" "$out" "$@"
 }
 cat >"$TMP/timed.py" <<'PY'

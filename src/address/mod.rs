@@ -340,6 +340,15 @@ impl Valid<'_> {
 }
 
 impl Found<'_> {
+    /// An invalid address: what is wrong, a suggestion, the flags known so far.
+    fn invalid(error: SyntaxError, suggestion: Option<String>, flags: Flags) -> Self {
+        Found::Invalid {
+            error,
+            suggestion,
+            flags,
+        }
+    }
+
     /// The full record (`input` is the cell as read).
     pub fn into_record(self, row: u64, input: String) -> AddressRecord {
         match self {
@@ -405,15 +414,10 @@ pub fn analyze_found<R>(input: &str, opts: &AnalyzeOptions, f: impl FnOnce(Found
         trimmed,
         ..Flags::default()
     };
-    let invalid = |error: SyntaxError, suggestion: Option<String>, flags: Flags| Found::Invalid {
-        error,
-        suggestion,
-        flags,
-    };
     let (local_raw, domain_raw) = match fast_shape(candidate) {
         Shape::Simple(l, d) => (l, d),
         Shape::TooLong => {
-            return f(invalid(
+            return f(Found::invalid(
                 SyntaxError("the address is longer than 254 octets".into()),
                 None,
                 flags,
@@ -434,7 +438,7 @@ pub fn analyze_found<R>(input: &str, opts: &AnalyzeOptions, f: impl FnOnce(Found
                     None,
                     lists.provider_rule(&p.ascii_domain),
                 ))),
-                Err(e) => f(invalid(e, None, flags)),
+                Err(e) => f(Found::invalid(e, None, flags)),
             };
         }
     };
@@ -470,11 +474,6 @@ fn analyze_domain<R>(
     lists: &Lists,
     f: impl FnOnce(Found<'_>) -> R,
 ) -> R {
-    let invalid = |error: SyntaxError, suggestion: Option<String>, flags: Flags| Found::Invalid {
-        error,
-        suggestion,
-        flags,
-    };
     with_domain_info(domain_raw, opts.syntax, lists, |info| {
         let suggest = || {
             info.suggestion.and_then(|s| {
@@ -485,12 +484,12 @@ fn analyze_domain<R>(
         };
         let local = match syntax::local_part_cow(local_raw) {
             Ok(l) => l,
-            Err(e) => return f(invalid(e, suggest(), flags)),
+            Err(e) => return f(Found::invalid(e, suggest(), flags)),
         };
         match &info.parsed {
             Ok((uni, ascii)) => {
                 if local.len() + 1 + uni.len().max(ascii.len()) > 254 {
-                    return f(invalid(
+                    return f(Found::invalid(
                         SyntaxError("the address is longer than 254 octets".into()),
                         suggest(),
                         flags,
@@ -509,7 +508,7 @@ fn analyze_domain<R>(
                     info.rule.as_ref(),
                 )))
             }
-            Err(e) => f(invalid(e.clone(), suggest(), flags)),
+            Err(e) => f(Found::invalid(e.clone(), suggest(), flags)),
         }
     })
 }
