@@ -50,8 +50,90 @@ pub struct Lists {
     /// Typo-correction targets, most popular first.
     pub typo_targets: Vec<&'static str>,
     /// The same targets split at the first dot: (target, name, suffix).
-    pub typo_split: Vec<(&'static str, &'static str, &'static str)>,
+    pub typo_split: Vec<TypoTarget>,
+    /// For each length `n`, the indices into `typo_split` (ascending) of the targets whose name
+    /// is `n - 1` to `n + 1` bytes long.
+    typo_by_name_len: Vec<Vec<u8>>,
+    /// The same for the whole target domain's length.
+    typo_by_domain_len: Vec<Vec<u8>>,
     typo_target_set: HashSet<&'static str, FxBuild>,
+}
+
+/// A typo target split at its first dot, with the byte masks that rule it out quickly
+/// ([`crate::address::typo::byte_mask`]).
+#[derive(Debug, Clone, Copy)]
+pub struct TypoTarget {
+    /// The whole domain (`gmail.com`).
+    pub domain: &'static str,
+    /// The first label (`gmail`).
+    pub name: &'static str,
+    /// The rest after the first dot (`com`), or empty.
+    pub suffix: &'static str,
+    /// The byte mask of `name`.
+    pub name_mask: u64,
+    /// The byte mask of `domain`.
+    pub domain_mask: u64,
+}
+
+impl TypoTarget {
+    fn new(t: &'static str) -> TypoTarget {
+        let (name, suffix) = t.split_once('.').unwrap_or((t, ""));
+        TypoTarget {
+            domain: t,
+            name,
+            suffix,
+            name_mask: super::typo::byte_mask(name),
+            domain_mask: super::typo::byte_mask(t),
+        }
+    }
+}
+
+/// For each length `n` up to the longest target's plus one, the indices of `targets` whose
+/// `len` is within one of `n`.
+fn by_len(targets: &[&'static str], len: impl Fn(&'static str) -> usize) -> Vec<Vec<u8>> {
+    let longest = targets.iter().map(|&t| len(t)).max().unwrap_or(0);
+    assert!(targets.len() <= 256, "typo target indices are bytes");
+    (0..=longest + 1)
+        .map(|n| {
+            (0..targets.len())
+                .filter(|&i| len(targets[i]).abs_diff(n) <= 1)
+                .map(|i| i as u8)
+                .collect()
+        })
+        .collect()
+}
+
+/// Entry `n` of a [`by_len`] table (empty past its end).
+fn pick_len(table: &[Vec<u8>], n: usize) -> &[u8] {
+    table.get(n).map_or(&[], Vec::as_slice)
+}
+
+/// The union of two ascending lists, ascending and without repeats.
+fn merge_ascending<'a>(a: &'a [u8], b: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x == y => {
+                i += 1;
+                j += 1;
+                x
+            }
+            (Some(&x), Some(&y)) if x < y => {
+                i += 1;
+                x
+            }
+            (_, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (None, None) => return None,
+        };
+        Some(usize::from(next))
+    })
 }
 
 fn entries(text: &'static str) -> impl Iterator<Item = &'static str> {
@@ -114,15 +196,24 @@ impl Lists {
             },
             providers,
             typo_target_set: typo_targets.iter().copied().collect(),
-            typo_split: typo_targets
-                .iter()
-                .map(|&t| match t.split_once('.') {
-                    Some((n, s)) => (t, n, s),
-                    None => (t, t, ""),
-                })
-                .collect(),
+            typo_by_name_len: by_len(&typo_targets, |t| t.split('.').next().unwrap_or(t).len()),
+            typo_by_domain_len: by_len(&typo_targets, str::len),
+            typo_split: typo_targets.iter().map(|&t| TypoTarget::new(t)).collect(),
             typo_targets,
         }
+    }
+
+    /// Indices (ascending) of the typo targets whose name is within one byte of `name_len` long
+    /// or whose whole domain is within one byte of `domain_len` long.
+    pub fn typo_candidates(
+        &self,
+        name_len: usize,
+        domain_len: usize,
+    ) -> impl Iterator<Item = usize> + '_ {
+        merge_ascending(
+            pick_len(&self.typo_by_name_len, name_len),
+            pick_len(&self.typo_by_domain_len, domain_len),
+        )
     }
 
     /// Whether `domain` (lower-case, A-label or U-label form) or any parent is disposable.
@@ -184,8 +275,8 @@ impl Lists {
             if f(d) {
                 return true;
             }
-            match d.find('.') {
-                Some(i) if d[i + 1..].contains('.') => d = &d[i + 1..],
+            match d.bytes().position(|b| b == b'.') {
+                Some(i) if d.as_bytes()[i + 1..].contains(&b'.') => d = &d[i + 1..],
                 _ => return false,
             }
         }

@@ -175,8 +175,10 @@ fn compute_domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Domain
     let parsed = syntax::domain_name(raw, policy);
     let (disposable, free, suggestion) = match &parsed {
         Ok((uni, ascii)) => {
-            let disposable = lists.is_disposable(ascii) || lists.is_disposable(uni);
-            let free = !disposable && (lists.is_free(ascii) || lists.is_free(uni));
+            // The U-label form is looked up too, only when it differs (an IDN).
+            let idn = uni != ascii;
+            let disposable = lists.is_disposable(ascii) || (idn && lists.is_disposable(uni));
+            let free = !disposable && (lists.is_free(ascii) || (idn && lists.is_free(uni)));
             (disposable, free, typo::suggest_domain(ascii, lists))
         }
         Err(_) => (

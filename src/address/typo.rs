@@ -217,19 +217,41 @@ fn osa_rows(
     (prev[n] as usize).min(limit + 1)
 }
 
+/// The set of bytes in `s`, folded into 64 bits (bit `b % 64` for each byte `b`).
+pub fn byte_mask(s: &str) -> u64 {
+    s.bytes().fold(0, |m, b| m | 1 << (b % 64))
+}
+
+/// Whether two strings with byte masks `a` and `b` and lengths `la` and `lb` may be at most one
+/// edit apart (insert, delete, substitute, swap neighbours) or one a letter-doubling or swap
+/// slip of the other: lengths within one, and each has at most one byte (bit) the other lacks.
+/// A necessary condition only; it rules out almost every pair of unrelated names at once.
+fn may_be_close(a: u64, la: usize, b: u64, lb: usize) -> bool {
+    // `x & (x - 1) == 0`: at most one bit set (cheaper than `count_ones` without POPCNT).
+    let at_most_one = |x: u64| x & x.wrapping_sub(1) == 0;
+    la.abs_diff(lb) <= 1 && at_most_one(a & !b) && at_most_one(b & !a)
+}
+
 /// Suggest the intended domain for a lower-case ASCII `domain`, or `None` when it looks right.
 pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
     if domain.is_empty() || !domain.is_ascii() || lists.is_typo_target(domain) {
         return None;
     }
     let (name, suffix) = split_first(domain);
+    let (name_mask, domain_mask) = (byte_mask(name), byte_mask(domain));
     let mut best: Option<(usize, &'static str)> = None;
-    for &(t, tname, tsuffix) in &lists.typo_split {
-        // Every rule below needs the names, or the whole domains, within one character of
-        // length (cheap pre-filter for the long tail of company domains).
+    // Every rule below needs the names, or the whole domains, within one byte of length, except
+    // for a missing top-level part (all targets are tried then).
+    let all = suffix.is_empty().then(|| 0..lists.typo_split.len());
+    let near = (!suffix.is_empty()).then(|| lists.typo_candidates(name.len(), domain.len()));
+    for target in all.into_iter().flatten().chain(near.into_iter().flatten()) {
+        let target = &lists.typo_split[target];
+        let (t, tname, tsuffix) = (target.domain, target.name, target.suffix);
+        // Every rule below needs the names, or the whole domains, within one edit (or a slip
+        // of a short name, which also keeps the bytes and the length within one).
         if !suffix.is_empty()
-            && name.len().abs_diff(tname.len()) > 1
-            && domain.len().abs_diff(t.len()) > 1
+            && !may_be_close(name_mask, name.len(), target.name_mask, tname.len())
+            && !may_be_close(domain_mask, domain.len(), target.domain_mask, t.len())
         {
             continue;
         }
@@ -323,6 +345,106 @@ mod tests {
                 assert_eq!(one_edit(a, b), osa_distance(a, b, 1) == 1, "{a:?} {b:?}");
             }
         }
+    }
+
+    /// The suggestion without the byte-mask pre-filter (only the length pre-filter).
+    fn suggest_unfiltered(domain: &str, lists: &Lists) -> Option<&'static str> {
+        if domain.is_empty() || !domain.is_ascii() || lists.is_typo_target(domain) {
+            return None;
+        }
+        let (name, suffix) = split_first(domain);
+        let mut best: Option<(usize, &'static str)> = None;
+        for target in &lists.typo_split {
+            let (t, tname, tsuffix) = (target.domain, target.name, target.suffix);
+            if suffix.is_empty() && (name == tname || name == t.replace('.', "")) {
+                return Some(t);
+            }
+            let pair =
+                name_edits(name, tname).and_then(|n| Some(n + suffix_edits(suffix, tsuffix)?));
+            let score = match pair {
+                Some(s) => Some(s),
+                None if name != tname && tname.len() >= 5 && one_edit(domain, t) => Some(1),
+                None => None,
+            };
+            if let Some(s) = score.filter(|&s| s > 0)
+                && best.is_none_or(|(b, _)| s < b)
+            {
+                best = Some((s, t));
+            }
+        }
+        best.map(|(_, t)| t)
+    }
+
+    /// Every string one edit (or a swap) away from `s`, over `alphabet`.
+    fn edits(s: &str, alphabet: &[u8]) -> Vec<String> {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        for i in 0..=b.len() {
+            if i < b.len() {
+                let mut d = b.to_vec();
+                d.remove(i);
+                out.push(d);
+                if i + 1 < b.len() {
+                    let mut w = b.to_vec();
+                    w.swap(i, i + 1);
+                    out.push(w);
+                }
+            }
+            for &c in alphabet {
+                let mut ins = b.to_vec();
+                ins.insert(i, c);
+                out.push(ins);
+                if i < b.len() {
+                    let mut sub = b.to_vec();
+                    sub[i] = c;
+                    out.push(sub);
+                }
+            }
+        }
+        out.into_iter()
+            .map(|v| String::from_utf8(v).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn byte_mask_filter_changes_no_suggestion() {
+        let l = Lists::get();
+        let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789.-";
+        let mut checked = 0;
+        for target in &l.typo_split {
+            for one in edits(target.domain, alphabet) {
+                assert_eq!(
+                    suggest_domain(&one, l),
+                    suggest_unfiltered(&one, l),
+                    "{one:?}"
+                );
+                checked += 1;
+            }
+            // Two edits: a sample (every seventh variant of every one-edit variant of the name).
+            for (k, one) in edits(target.domain, b"aeiou.mn").into_iter().enumerate() {
+                if k % 3 == 0 {
+                    for two in edits(&one, b"aeo.c").into_iter().step_by(7) {
+                        assert_eq!(
+                            suggest_domain(&two, l),
+                            suggest_unfiltered(&two, l),
+                            "{two:?}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        for d in [
+            "northwind-labs.de",
+            "acme.io",
+            "gmail",
+            "gmailcom",
+            "a.b.c",
+            "x",
+        ] {
+            assert_eq!(suggest_domain(d, l), suggest_unfiltered(d, l), "{d:?}");
+        }
+        assert!(checked > 100_000, "{checked}");
     }
 
     #[test]
