@@ -242,7 +242,7 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
     let mut best: Option<(usize, &'static str)> = None;
     // Every rule below needs the names, or the whole domains, within one byte of length, except
     // for a missing top-level part (all targets are tried then).
-    let all = suffix.is_empty().then(|| 0..lists.typo_split.len());
+    let all = suffix.is_empty().then_some(0..lists.typo_split.len());
     let near = (!suffix.is_empty()).then(|| lists.typo_candidates(name.len(), domain.len()));
     for target in all.into_iter().flatten().chain(near.into_iter().flatten()) {
         let target = &lists.typo_split[target];
