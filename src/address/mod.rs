@@ -3,6 +3,7 @@
 
 pub mod canonical;
 pub mod lists;
+mod shared;
 pub mod syntax;
 pub mod typo;
 
@@ -65,6 +66,41 @@ struct QuickInfo {
     free: bool,
     /// The provider rule, as a [`Lists::rule_index`].
     rule: Option<u8>,
+}
+
+impl QuickInfo {
+    /// The facts in 11 bits, for the [`shared::SharedTable`].
+    fn pack(self) -> u16 {
+        u16::from(self.disposable)
+            | u16::from(self.free) << 1
+            | self.rule.map_or(0, |r| 4 | u16::from(r) << 3)
+    }
+
+    fn unpack(v: u16) -> QuickInfo {
+        QuickInfo {
+            disposable: v & 1 != 0,
+            free: v & 2 != 0,
+            rule: (v & 4 != 0).then_some((v >> 3) as u8),
+        }
+    }
+}
+
+/// Slots of the quick table shared by all threads (2 MiB; it shares up to 98,304 domains).
+const SHARED_SLOTS: usize = 1 << 17;
+
+/// The quick facts of domains in normal form, shared by all threads, so that a domain met by
+/// several workers is computed about once. Keyed like the per-thread tables, with the syntax
+/// policy mixed in.
+fn shared_quick() -> &'static shared::SharedTable {
+    static SHARED: std::sync::OnceLock<shared::SharedTable> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| shared::SharedTable::new(SHARED_SLOTS))
+}
+
+/// The shared table's key for a domain hash under `policy`.
+fn shared_key(key: (u64, u64), policy: SyntaxPolicy) -> (u64, u64) {
+    let tag =
+        u64::from(policy.allow_smtp_syntax) | u64::from(policy.allow_special_use_domains) << 1;
+    (key.0, key.1 ^ tag.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
 /// Initial and largest number of slots of a per-thread quick table (powers of two). At the
@@ -224,10 +260,9 @@ fn with_domain_info<R>(
         match info.quick(raw, lists) {
             // Domains in normal form go to the quick table only.
             Some(q) => {
-                QUICK.with(|t| {
-                    t.borrow_mut()
-                        .put(crate::fxhash::hash128(raw.as_bytes()), q)
-                });
+                let key = crate::fxhash::hash128(raw.as_bytes());
+                QUICK.with(|t| t.borrow_mut().put(key, q));
+                shared_quick().put(shared_key(key, policy), q.pack());
                 f(&info)
             }
             None => {
@@ -445,7 +480,16 @@ pub fn analyze_found<R>(input: &str, opts: &AnalyzeOptions, f: impl FnOnce(Found
         }
     };
     let key = crate::fxhash::hash128(domain_raw.as_bytes());
-    if let Some(q) = QUICK.with(|t| t.borrow_mut().get(key, opts.syntax)) {
+    let quick = QUICK.with(|t| {
+        let mut t = t.borrow_mut();
+        t.get(key, opts.syntax).or_else(|| {
+            // Another thread may have computed it: keep a copy here.
+            let q = QuickInfo::unpack(shared_quick().get(shared_key(key, opts.syntax))?);
+            t.put(key, q);
+            Some(q)
+        })
+    });
+    if let Some(q) = quick {
         // A domain seen before, in normal form: its parts are the bytes as written.
         return match syntax::local_part_cow(local_raw) {
             Ok(local) if local.len() + 1 + domain_raw.len() <= 254 => f(Found::Valid(valid(
