@@ -3,7 +3,7 @@
 mod cli;
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -62,8 +62,13 @@ fn create(path: &Path, what: &str) -> Result<Box<dyn Write + Send>, Failure> {
     }
     let f = File::create(path)
         .map_err(|e| Failure::Job(format!("cannot create {what} {}: {e}", path.display())))?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 20, f)))
+    // Chunks of output (tens of KiB and more) go straight to the file; smaller writes are
+    // gathered.
+    Ok(Box::new(BufWriter::with_capacity(OUT_BUFFER, f)))
 }
+
+/// The output buffer: writes this big or bigger bypass it.
+const OUT_BUFFER: usize = 32 << 10;
 
 /// Write `value` as pretty JSON to `path` (`-` for stdout).
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Failure> {
@@ -120,7 +125,8 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         let f = File::open(&a.input)
             .map_err(|e| Failure::Job(format!("cannot open {}: {e}", a.input.display())))?;
         let len = f.metadata().ok().map(|m| m.len());
-        (Box::new(BufReader::with_capacity(1 << 20, f)), len)
+        // No buffer in between: the chunker reads in blocks of at least 64 KiB itself.
+        (Box::new(f), len)
     };
     let net = Net::build(&a.addr, !a.quiet)?;
     let rejects_path = a.rejects.clone().unwrap_or_else(|| default_rejects(&a));

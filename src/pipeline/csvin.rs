@@ -207,14 +207,24 @@ impl<R: Read> Chunker<R> {
     }
 
     fn fill(&mut self) -> io::Result<()> {
-        let want = CHUNK_TARGET.max(64 * 1024) as u64;
-        let n = loop {
-            match (&mut self.inner).take(want).read_to_end(&mut self.buf) {
-                Ok(n) => break n,
+        // Read up to `want` bytes straight into the buffer, in as few reads as the source
+        // allows (a file: one).
+        let want = CHUNK_TARGET.max(64 * 1024);
+        let start = self.buf.len();
+        self.buf.resize(start + want, 0);
+        let mut n = 0;
+        while n < want {
+            match self.inner.read(&mut self.buf[start + n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.buf.truncate(start + n);
+                    return Err(e);
+                }
             }
-        };
+        }
+        self.buf.truncate(start + n);
         self.bytes_read += n as u64;
         if n == 0 {
             self.eof = true;
