@@ -604,20 +604,70 @@ enum Shape<'a> {
     Other,
 }
 
+/// A bit 0x80 in each byte of `w` that is zero (exact: no borrow between bytes).
+fn zero_bytes(w: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((w & LOW7).wrapping_add(LOW7)) | w | LOW7)
+}
+
+/// The position of the only `@` in `b`, when there is exactly one and no `<` or `>`. Eight
+/// bytes at a time.
+fn single_at(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let (at, lt, gt) = (
+        ONES * u64::from(b'@'),
+        ONES * u64::from(b'<'),
+        ONES * u64::from(b'>'),
+    );
+    let mut found = None;
+    // Word `w` holds the bytes from `i` on (zero bytes past the end match nothing).
+    let mut check = |w: u64, i: usize| -> bool {
+        if zero_bytes(w ^ lt) | zero_bytes(w ^ gt) != 0 {
+            return false;
+        }
+        let m = zero_bytes(w ^ at);
+        if m != 0 {
+            if found.is_some() || m & (m - 1) != 0 {
+                return false;
+            }
+            found = Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        true
+    };
+    let n = b.len();
+    let mut words = b.chunks_exact(8);
+    for (k, c) in (&mut words).enumerate() {
+        if !check(u64::from_le_bytes(c.try_into().expect("8 bytes")), k * 8) {
+            return None;
+        }
+    }
+    let rest = words.remainder().len();
+    if rest > 0 {
+        let w = if n >= 8 {
+            // The last eight bytes, shifted so that only the `rest` unchecked ones remain.
+            let last = u64::from_le_bytes(b[n - 8..].try_into().expect("8 bytes"));
+            last >> ((8 - rest) * 8)
+        } else {
+            let mut word = [0u8; 8];
+            word[..n].copy_from_slice(b);
+            u64::from_le_bytes(word)
+        };
+        if !check(w, n - rest) {
+            return None;
+        }
+    }
+    found
+}
+
 fn fast_shape(s: &str) -> Shape<'_> {
     if s.len() > 254 {
         return Shape::TooLong;
     }
-    // Exactly one @, and no angle brackets: the first of them must be the @, and none follow.
+    // Exactly one @, and no angle brackets.
     let b = s.as_bytes();
-    let special = |c: &u8| matches!(c, b'@' | b'<' | b'>');
-    let at = match b.iter().position(special) {
-        Some(i) if b[i] == b'@' => i,
-        _ => return Shape::Other,
-    };
-    if b[at + 1..].iter().any(special) {
+    let Some(at) = single_at(b) else {
         return Shape::Other;
-    }
+    };
     let (local, domain) = (&s[..at], &s[at + 1..]);
     if local.is_empty() || domain.is_empty() || b[0] == b'"' || b[at + 1] == b'[' {
         return Shape::Other;
@@ -664,6 +714,39 @@ mod tests {
                 .is_none()
         );
         assert_eq!(t.len, 0);
+    }
+
+    #[test]
+    fn single_at_matches_a_byte_scan() {
+        let reference = |b: &[u8]| {
+            let ats: Vec<usize> = (0..b.len()).filter(|&i| b[i] == b'@').collect();
+            (ats.len() == 1 && !b.iter().any(|&c| c == b'<' || c == b'>')).then(|| ats[0])
+        };
+        let bytes = [
+            b'a', b'@', b'<', b'>', b'A', b'?', 0, 0x80, 0xc0, 0x7f, b'.',
+        ];
+        let mut x = 1u64;
+        for len in 0..40 {
+            for _ in 0..400 {
+                let s: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Mostly plain letters, so that many strings have exactly one @.
+                        if x % 5 == 0 {
+                            bytes[(x >> 8) as usize % bytes.len()]
+                        } else {
+                            b'x'
+                        }
+                    })
+                    .collect();
+                assert_eq!(single_at(&s), reference(&s), "{s:?}");
+            }
+        }
+        assert_eq!(single_at(b"a@A"), Some(1));
+        assert_eq!(single_at(b"abcdefg@ABCDEFGH"), Some(7));
+        assert_eq!(single_at(b"abcdefgh@bcdefgh@"), None);
     }
 
     #[test]

@@ -104,6 +104,27 @@ const fn atext_table() -> [bool; 128] {
 }
 static ATEXT: [bool; 128] = atext_table();
 
+/// Byte classes for [`plain_local`]: allowed in a plain local part (atext or dot), a dot,
+/// an upper-case letter.
+const PLAIN_OK: u8 = 1;
+const PLAIN_DOT: u8 = 2;
+const PLAIN_UPPER: u8 = 4;
+static PLAIN_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        if ATEXT[c] {
+            t[c] = PLAIN_OK;
+        }
+        if c >= b'A' as usize && c <= b'Z' as usize {
+            t[c] |= PLAIN_UPPER;
+        }
+        c += 1;
+    }
+    t[b'.' as usize] = PLAIN_OK | PLAIN_DOT;
+    t
+};
+
 /// RFC 2142 mailbox names, compared case-insensitively and lower-cased in the normalised form.
 pub const CASE_INSENSITIVE_MAILBOX_NAMES: [&str; 15] = [
     "info",
@@ -241,21 +262,19 @@ fn plain_local(local: &str) -> bool {
     if b.is_empty() || b.len() > MAX_LOCAL_OCTETS || b[0] == b'.' || b[b.len() - 1] == b'.' {
         return false;
     }
-    let mut prev_dot = false;
-    let mut upper = false;
+    // One pass without branches: every byte allowed, no dot after a dot, any upper case.
+    let (mut all, mut any, mut double_dot, mut prev) = (PLAIN_OK, 0, 0, 0);
     for &c in b {
-        if c == b'.' {
-            if prev_dot {
-                return false;
-            }
-            prev_dot = true;
-        } else if c < 128 && ATEXT[c as usize] {
-            prev_dot = false;
-            upper |= c.is_ascii_uppercase();
-        } else {
-            return false;
-        }
+        let k = PLAIN_CLASS[c as usize];
+        all &= k;
+        any |= k;
+        double_dot |= prev & k;
+        prev = k;
     }
+    if all & PLAIN_OK == 0 || double_dot & PLAIN_DOT != 0 {
+        return false;
+    }
+    let upper = any & PLAIN_UPPER != 0;
     !(upper
         && b.len() <= 10
         && CASE_INSENSITIVE_MAILBOX_NAMES
@@ -635,6 +654,71 @@ pub fn display_char(c: char) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `plain_local` as a plain byte loop.
+    fn plain_local_reference(local: &str) -> bool {
+        let b = local.as_bytes();
+        if b.is_empty() || b.len() > MAX_LOCAL_OCTETS || b[0] == b'.' || b[b.len() - 1] == b'.' {
+            return false;
+        }
+        let mut prev_dot = false;
+        let mut upper = false;
+        for &c in b {
+            if c == b'.' {
+                if prev_dot {
+                    return false;
+                }
+                prev_dot = true;
+            } else if c < 128 && ATEXT[c as usize] {
+                prev_dot = false;
+                upper |= c.is_ascii_uppercase();
+            } else {
+                return false;
+            }
+        }
+        !(upper
+            && b.len() <= 10
+            && CASE_INSENSITIVE_MAILBOX_NAMES
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(local)))
+    }
+
+    #[test]
+    fn plain_local_matches_the_byte_loop() {
+        let chars = [
+            'a', 'Z', '.', '+', '-', ' ', '"', '\u{e9}', '@', '!', '~', '\u{7f}', '0',
+        ];
+        let mut x = 7u64;
+        for len in 0..20 {
+            for _ in 0..500 {
+                let s: String = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        if x % 3 == 0 {
+                            chars[(x >> 8) as usize % chars.len()]
+                        } else {
+                            'b'
+                        }
+                    })
+                    .collect();
+                assert_eq!(plain_local(&s), plain_local_reference(&s), "{s:?}");
+            }
+        }
+        for s in [
+            "Info",
+            "info",
+            "SALES",
+            "a..b",
+            ".a",
+            "a.",
+            "A.B",
+            &"a".repeat(65),
+        ] {
+            assert_eq!(plain_local(s), plain_local_reference(s), "{s:?}");
+        }
+    }
 
     fn ok(s: &str) -> String {
         parse(s, SyntaxPolicy::default())
