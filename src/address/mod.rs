@@ -734,7 +734,7 @@ mod tests {
                         x ^= x >> 7;
                         x ^= x << 17;
                         // Mostly plain letters, so that many strings have exactly one @.
-                        if x % 5 == 0 {
+                        if x.is_multiple_of(5) {
                             bytes[(x >> 8) as usize % bytes.len()]
                         } else {
                             b'x'

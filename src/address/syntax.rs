@@ -696,7 +696,7 @@ mod tests {
                         x ^= x << 13;
                         x ^= x >> 7;
                         x ^= x << 17;
-                        if x % 3 == 0 {
+                        if x.is_multiple_of(3) {
                             chars[(x >> 8) as usize % chars.len()]
                         } else {
                             'b'
