@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use std::sync::Arc;
 
-use super::csvin::{self, Chunker};
+use super::csvin::{self, Chunker, RecordReader};
 use super::progress::Progress;
 use super::seen::{Key, Seen};
 use super::{Pool, Stage, Workers};
@@ -412,6 +412,12 @@ fn split_plain(line: &[u8], base: usize, delimiter: u8, spans: &mut Vec<(u32, u3
     spans.push(((base + from) as u32, (base + line.len()) as u32));
 }
 
+thread_local! {
+    /// Each worker's parser for records with quotes.
+    static RECORD_READER: std::cell::RefCell<Option<RecordReader>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 fn analyze_chunk(
     chunk: Vec<u8>,
     layout: Layout,
@@ -424,7 +430,6 @@ fn analyze_chunk(
     rows.reserve(chunk.len() / 40 + 1);
     let n = chunk.len();
     let mut rec = csv::ByteRecord::new();
-    let mut quoted: Option<csv::Reader<io::Cursor<&[u8]>>> = None;
     let mut keybuf = String::with_capacity(256);
     // One UTF-8 check for the whole chunk (cheaper than one per cell); cells of a valid chunk
     // are cut from it.
@@ -483,22 +488,18 @@ fn analyze_chunk(
             rows.push(row);
             pos = end;
         } else {
-            // Quotes (or a bare CR): the CSV reader reads this one record (one reader per
-            // chunk, moved to the record's start).
-            let rdr = quoted.get_or_insert_with(|| {
-                csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .delimiter(layout.delimiter)
-                    .from_reader(io::Cursor::new(&chunk[..]))
-            });
-            let mut at = csv::Position::new();
-            at.set_byte(pos as u64);
-            // Reading from memory cannot fail with flexible(true).
-            if rdr.seek(at).is_err() || !rdr.read_byte_record(&mut rec).unwrap_or(false) {
+            // Quotes (or a bare CR): the CSV parser reads this one record (one parser per
+            // thread, kept between chunks).
+            let Some(took) = RECORD_READER.with(|r| {
+                let mut r = r.borrow_mut();
+                if r.as_ref().is_none_or(|r| r.delimiter() != layout.delimiter) {
+                    *r = Some(RecordReader::new(layout.delimiter));
+                }
+                r.as_mut().and_then(|r| r.read(&chunk[pos..], &mut rec))
+            }) else {
                 break;
-            }
-            let mut end = (rdr.position().byte() as usize).min(n);
+            };
+            let mut end = (pos + took).min(n);
             // The reader stops after the CR of a CRLF; keep the LF with its record.
             if end > pos && end < n && chunk[end - 1] == b'\r' && chunk[end] == b'\n' {
                 end += 1;

@@ -396,6 +396,64 @@ pub fn looks_like_data(headers: &[String]) -> Option<usize> {
     })
 }
 
+/// Reads one CSV record at a time from any position of a byte slice, by the same rules as
+/// `csv::Reader` with `flexible(true)` and no headers (it is the same parser underneath), but
+/// with the parser's tables built once rather than once per reader.
+pub struct RecordReader {
+    core: csv_core::Reader,
+    delimiter: u8,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl RecordReader {
+    /// A reader for records separated by `delimiter`.
+    pub fn new(delimiter: u8) -> RecordReader {
+        RecordReader {
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            delimiter,
+            out: vec![0; 1024],
+            ends: vec![0; 32],
+        }
+    }
+
+    /// The delimiter this reader splits on.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// Read the record that starts at `input[0]` into `rec` and give the bytes it took
+    /// (through its terminator, or the CR of a CRLF), or `None` when no record is left.
+    pub fn read(&mut self, input: &[u8], rec: &mut csv::ByteRecord) -> Option<usize> {
+        use csv_core::ReadRecordResult as R;
+        self.core.reset();
+        rec.clear();
+        let (mut nin, mut nout, mut nend) = (0, 0, 0);
+        loop {
+            // An empty rest of input tells the parser the input has ended.
+            let (res, i, o, e) =
+                self.core
+                    .read_record(&input[nin..], &mut self.out[nout..], &mut self.ends[nend..]);
+            nin += i;
+            nout += o;
+            nend += e;
+            match res {
+                R::InputEmpty => {}
+                R::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                R::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                R::Record => break,
+                R::End => return None,
+            }
+        }
+        let mut start = 0;
+        for &end in &self.ends[..nend] {
+            rec.push_field(&self.out[start..end]);
+            start = end;
+        }
+        Some(nin)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,6 +528,52 @@ mod tests {
             }
             proptest::prop_assert_eq!(whole, pieces);
         }
+    }
+
+    proptest::proptest! {
+        /// The record reader cuts the same record, at the same end, as `csv::Reader` moved to
+        /// the same position.
+        #[test]
+        fn record_reader_agrees_with_csv_reader(
+            input in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b',', b';', b'"', b'\n', b'\r', b' ']),
+                0..80,
+            ),
+            starts in proptest::collection::vec(0usize..80, 1..6),
+        ) {
+            let mut ours = RecordReader::new(b',');
+            let mut theirs = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(io::Cursor::new(&input[..]));
+            let (mut a, mut b) = (csv::ByteRecord::new(), csv::ByteRecord::new());
+            for pos in starts.into_iter().filter(|&p| p <= input.len()) {
+                let mut at = csv::Position::new();
+                at.set_byte(pos as u64);
+                theirs.seek(at).unwrap();
+                let got_theirs = theirs.read_byte_record(&mut b).unwrap();
+                let got_ours = ours.read(&input[pos..], &mut a);
+                proptest::prop_assert_eq!(got_ours.is_some(), got_theirs);
+                if got_theirs {
+                    proptest::prop_assert_eq!(&a, &b);
+                    let end = theirs.position().byte() as usize;
+                    proptest::prop_assert_eq!(pos + got_ours.unwrap(), end);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn record_reader_grows_its_buffers() {
+        let long = format!("\"{}\",{}\n", "x".repeat(5000), vec!["f"; 100].join(","));
+        let mut r = RecordReader::new(b',');
+        let mut rec = csv::ByteRecord::new();
+        assert_eq!(r.read(long.as_bytes(), &mut rec), Some(long.len()));
+        assert_eq!(rec.len(), 101);
+        assert_eq!(rec[0].len(), 5000);
+        assert_eq!(r.read(b"", &mut rec), None);
+        assert_eq!(r.read(b"a;b", &mut rec), Some(3));
+        assert_eq!(rec.len(), 1);
     }
 
     #[test]
