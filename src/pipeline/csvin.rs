@@ -13,6 +13,9 @@ use super::Pool;
 /// Bytes per chunk handed to a worker (a chunk grows to hold a record longer than this).
 pub const CHUNK_TARGET: usize = 1 << 18;
 
+/// Bytes read past the chunk target (and the least read at a time).
+const CHUNK_SLACK: usize = 16 << 10;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     FieldStart,
@@ -72,11 +75,17 @@ impl<R: Read> Chunker<R> {
     }
 
     /// Scan forward, stopping early once a record boundary at or past `target` is found.
+    /// Stretches without quotes or CRs are crossed by [`Chunker::scan_plain`]; the byte-by-byte
+    /// scan handles the records that have them and hands back at the next record end.
     fn scan(&mut self, target: usize) {
-        if self.scan_plain(target) {
-            return;
-        }
+        while !self.scan_plain(target) && self.scan_bytes(target) {}
+    }
+
+    /// The byte-by-byte scan from `scanned`. True when it stopped at a record end before
+    /// `target` (so the plain scan may go on from there).
+    fn scan_bytes(&mut self, target: usize) -> bool {
         let d = self.delimiter;
+        let mut resume = false;
         let mut st = self.state;
         let buf = &self.buf;
         let mut i = self.scanned;
@@ -148,12 +157,10 @@ impl<R: Read> Chunker<R> {
                             }
                         }
                         self.boundary = i + 1;
-                        if self.boundary >= target {
-                            i += 1;
-                            st = State::FieldStart;
-                            break;
-                        }
-                        State::FieldStart
+                        i += 1;
+                        st = State::FieldStart;
+                        resume = self.boundary < target;
+                        break;
                     } else {
                         State::Unquoted
                     }
@@ -163,6 +170,7 @@ impl<R: Read> Chunker<R> {
         }
         self.scanned = i.min(buf.len());
         self.state = st;
+        resume
     }
 
     /// The same as [`Chunker::scan`] over the part of the buffer before the next quote or CR
@@ -209,8 +217,12 @@ impl<R: Read> Chunker<R> {
     fn fill(&mut self) -> io::Result<()> {
         // Read up to `want` bytes straight into the buffer, in as few reads as the source
         // allows (a file: one).
-        let want = CHUNK_TARGET.max(64 * 1024);
+        // Enough for a chunk and a little more, so that little is left to carry over to the
+        // next chunk's buffer when this one is cut.
         let start = self.buf.len();
+        let want = (CHUNK_TARGET + CHUNK_SLACK)
+            .saturating_sub(start)
+            .max(CHUNK_SLACK);
         self.buf.resize(start + want, 0);
         let mut n = 0;
         while n < want {
