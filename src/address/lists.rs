@@ -136,6 +136,16 @@ fn merge_ascending<'a>(a: &'a [u8], b: &'a [u8]) -> impl Iterator<Item = usize> 
     })
 }
 
+/// The entries of a list, in a set sized for them up front (no rehashing while it fills).
+fn set_of(text: &'static str) -> HashSet<&'static str, FxBuild> {
+    let mut set = HashSet::with_capacity_and_hasher(
+        memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1,
+        FxBuild::default(),
+    );
+    set.extend(entries(text));
+    set
+}
+
 fn entries(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()
         .map(str::trim)
@@ -168,9 +178,9 @@ impl Lists {
         let typo_targets: Vec<&'static str> =
             entries(include_str!("../../data/typo_targets.txt")).collect();
         Lists {
-            disposable: entries(include_str!("../../data/disposable_domains.txt")).collect(),
-            free: entries(include_str!("../../data/free_mail_domains.txt")).collect(),
-            role: entries(include_str!("../../data/role_accounts.txt")).collect(),
+            disposable: set_of(include_str!("../../data/disposable_domains.txt")),
+            free: set_of(include_str!("../../data/free_mail_domains.txt")),
+            role: set_of(include_str!("../../data/role_accounts.txt")),
             role_max_len: entries(include_str!("../../data/role_accounts.txt"))
                 .map(str::len)
                 .max()
