@@ -4,8 +4,9 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
@@ -935,10 +936,8 @@ struct Feed {
     over: bool,
 }
 
-/// Progress of the offline parallel path, reported to the coordinating thread.
+/// The end of the offline parallel path's input, reported to the coordinating thread.
 enum Progressed {
-    /// A chunk passed the ordered step: rows numbered so far, bytes read when it was cut.
-    Chunk(u64, u64),
     /// The input had this many chunks.
     End(u64),
     /// Reading failed.
@@ -1299,6 +1298,9 @@ pub fn run(
             ready: std::collections::BTreeMap::new(),
         });
         let (ptx, prx) = mpsc::channel::<Progressed>();
+        // Rows through the ordered step and bytes read then, for the progress line (read by
+        // this thread now and then: no message, and no wake-up, per chunk).
+        let (rows_done, read_done) = (&AtomicU64::new(0), &AtomicU64::new(0));
         let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(threads * 2);
         let writer = spawn_writer(writers, wrx)?;
         let (opts, reject) = (&cfg.analyze, &cfg.reject);
@@ -1362,7 +1364,8 @@ pub fn run(
                             mine
                         };
                         for (seq, mut work, bytes, rows) in mine {
-                            let _ = ptx.send(Progressed::Chunk(rows, bytes));
+                            rows_done.fetch_max(rows, Ordering::Relaxed);
+                            read_done.fetch_max(bytes, Ordering::Relaxed);
                             let t = decide(&mut work, reject);
                             let out = serialize_chunk(&work, sopts, &pools.out);
                             pools.recycle(work);
@@ -1381,23 +1384,26 @@ pub fn run(
             }
             drop(ptx);
             drop(wtx);
-            let mut done = 0u64;
-            while total.is_none_or(|t| done < t) {
-                match prx.recv() {
-                    Ok(Progressed::Chunk(rows, bytes)) => {
-                        done += 1;
-                        bytes_done = bytes_done.max(bytes);
-                        progress.update(rows, bytes_done);
+            // Until the input ends (the scope then waits for the workers to finish).
+            loop {
+                match prx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Progressed::End(t)) => {
+                        total = Some(t);
+                        break;
                     }
-                    Ok(Progressed::End(t)) => total = Some(t),
                     Ok(Progressed::Failed(e)) => {
                         failure.get_or_insert(e);
                         break;
                     }
-                    Err(_) => break,
+                    Err(mpsc::RecvTimeoutError::Timeout) => progress.update(
+                        rows_done.load(Ordering::Relaxed),
+                        read_done.load(Ordering::Relaxed),
+                    ),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
         });
+        bytes_done = read_done.load(Ordering::Relaxed);
         progress.finish();
         tally = finish_writer(writer, failure, total, "the input was not read to its end")?;
         seq_state = order.into_inner().unwrap_or_else(|e| e.into_inner()).state;
