@@ -20,7 +20,7 @@
 //!
 //! `tools/typo_eval` measures this against mailcheck.js on generated typos and correct domains.
 
-use super::lists::Lists;
+use super::lists::{Lists, TypoTarget};
 
 /// Known misspellings of top-level parts: (typo, intended).
 const TLD_SLIPS: &[(&str, &str)] = &[
@@ -246,7 +246,7 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
     let near = (!suffix.is_empty()).then(|| lists.typo_candidates(name.len(), domain.len()));
     for target in all.into_iter().flatten().chain(near.into_iter().flatten()) {
         let target = &lists.typo_split[target];
-        let (t, tname, tsuffix) = (target.domain, target.name, target.suffix);
+        let (t, tname) = (target.domain, target.name);
         // Every rule below needs the names, or the whole domains, within one edit (or a slip
         // of a short name, which also keeps the bytes and the length within one).
         if !suffix.is_empty()
@@ -255,25 +255,40 @@ pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
         {
             continue;
         }
-        // Missing top-level part or missing dot.
-        if suffix.is_empty() && (name == tname || name == t.replace('.', "")) {
-            return Some(t);
-        }
-        // The name first: it rules out almost every target, so the suffix is rarely compared.
-        let pair = name_edits(name, tname).and_then(|n| Some(n + suffix_edits(suffix, tsuffix)?));
-        let score = match pair {
-            Some(s) => Some(s),
-            // One edit across the dot (`hotmailco.uk`, `gmai.lcom`) to a long name.
-            None if name != tname && tname.len() >= 5 && one_edit(domain, t) => Some(1),
-            None => None,
-        };
-        if let Some(s) = score.filter(|&s| s > 0)
-            && best.is_none_or(|(b, _)| s < b)
-        {
-            best = Some((s, t));
+        match score(domain, name, suffix, target) {
+            Score::Missing => return Some(t),
+            Score::Edits(s) if best.is_none_or(|(b, _)| s < b) => best = Some((s, t)),
+            _ => {}
         }
     }
     best.map(|(_, t)| t)
+}
+
+/// How `domain` (split into `name` and `suffix`) relates to a typo target.
+enum Score {
+    /// The target with its top-level part or its dot missing: suggest it at once.
+    Missing,
+    /// This many edits away (at least one), under the rules in the module documentation.
+    Edits(usize),
+    /// Not a slip of the target.
+    Unrelated,
+}
+
+fn score(domain: &str, name: &str, suffix: &str, target: &TypoTarget) -> Score {
+    let (t, tname, tsuffix) = (target.domain, target.name, target.suffix);
+    // Missing top-level part or missing dot.
+    if suffix.is_empty() && (name == tname || name == t.replace('.', "")) {
+        return Score::Missing;
+    }
+    // The name first: it rules out almost every target, so the suffix is rarely compared.
+    let pair = name_edits(name, tname).and_then(|n| Some(n + suffix_edits(suffix, tsuffix)?));
+    match pair {
+        Some(s) if s > 0 => Score::Edits(s),
+        Some(_) => Score::Unrelated,
+        // One edit across the dot (`hotmailco.uk`, `gmai.lcom`) to a long name.
+        None if name != tname && tname.len() >= 5 && one_edit(domain, t) => Score::Edits(1),
+        None => Score::Unrelated,
+    }
 }
 
 #[cfg(test)]
@@ -355,21 +370,12 @@ mod tests {
         let (name, suffix) = split_first(domain);
         let mut best: Option<(usize, &'static str)> = None;
         for target in &lists.typo_split {
-            let (t, tname, tsuffix) = (target.domain, target.name, target.suffix);
-            if suffix.is_empty() && (name == tname || name == t.replace('.', "")) {
-                return Some(t);
-            }
-            let pair =
-                name_edits(name, tname).and_then(|n| Some(n + suffix_edits(suffix, tsuffix)?));
-            let score = match pair {
-                Some(s) => Some(s),
-                None if name != tname && tname.len() >= 5 && one_edit(domain, t) => Some(1),
-                None => None,
-            };
-            if let Some(s) = score.filter(|&s| s > 0)
-                && best.is_none_or(|(b, _)| s < b)
-            {
-                best = Some((s, t));
+            match score(domain, name, suffix, target) {
+                Score::Missing => return Some(target.domain),
+                Score::Edits(s) if best.is_none_or(|(b, _)| s < b) => {
+                    best = Some((s, target.domain))
+                }
+                _ => {}
             }
         }
         best.map(|(_, t)| t)

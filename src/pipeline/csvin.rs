@@ -540,9 +540,7 @@ mod tests {
             }
             proptest::prop_assert_eq!(whole, pieces);
         }
-    }
 
-    proptest::proptest! {
         /// The record reader cuts the same record, at the same end, as `csv::Reader` moved to
         /// the same position.
         #[test]
