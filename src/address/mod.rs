@@ -37,7 +37,7 @@ impl Default for AnalyzeOptions {
 }
 
 /// What we know about a domain, computed once per domain per run.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct DomainInfo {
     parsed: Result<(String, String), SyntaxError>,
     disposable: bool,
@@ -236,6 +236,38 @@ fn compute_domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Domain
     }
 }
 
+/// The quick facts of a domain (its [`crate::fxhash::hash128`] `key`) in normal form, from
+/// this thread's table or else from the shared one (then kept in this thread's too).
+fn quick_lookup(key: (u64, u64), policy: SyntaxPolicy) -> Option<QuickInfo> {
+    QUICK.with(|t| {
+        let mut t = t.borrow_mut();
+        t.get(key, policy).or_else(|| {
+            let q = QuickInfo::unpack(shared_quick().get(shared_key(key, policy))?);
+            t.put(key, q);
+            Some(q)
+        })
+    })
+}
+
+/// The facts of an ASCII domain written with capitals, taken from its lower-case form when that
+/// form's quick facts are known: they are the facts [`compute_domain_info`] would find, since
+/// case changes neither validity nor any lookup (all use the lower-case A-label form), and a
+/// domain with quick facts has no suggestion.
+fn lowercase_twin(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Option<DomainInfo> {
+    if !raw.is_ascii() || !raw.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let lower = raw.to_ascii_lowercase();
+    let q = quick_lookup(crate::fxhash::hash128(lower.as_bytes()), policy)?;
+    Some(DomainInfo {
+        parsed: Ok((lower.clone(), lower)),
+        disposable: q.disposable,
+        free: q.free,
+        suggestion: None,
+        rule: q.rule.and_then(|i| lists.rule_at(i)).copied(),
+    })
+}
+
 /// Run `f` on what we know about `raw` (a domain as written): from the per-thread cache, else
 /// computed (and kept: in the quick table when the domain is in normal form, else in the
 /// per-thread cache). Each worker thread computes a domain once; computing is cheaper than
@@ -256,7 +288,8 @@ fn with_domain_info<R>(
         if let Some(info) = c.1.get(raw) {
             return f(info);
         }
-        let info = compute_domain_info(raw, policy, lists);
+        let info = lowercase_twin(raw, policy, lists)
+            .unwrap_or_else(|| compute_domain_info(raw, policy, lists));
         match info.quick(raw, lists) {
             // Domains in normal form go to the quick table only.
             Some(q) => {
@@ -480,16 +513,7 @@ pub fn analyze_found<R>(input: &str, opts: &AnalyzeOptions, f: impl FnOnce(Found
         }
     };
     let key = crate::fxhash::hash128(domain_raw.as_bytes());
-    let quick = QUICK.with(|t| {
-        let mut t = t.borrow_mut();
-        t.get(key, opts.syntax).or_else(|| {
-            // Another thread may have computed it: keep a copy here.
-            let q = QuickInfo::unpack(shared_quick().get(shared_key(key, opts.syntax))?);
-            t.put(key, q);
-            Some(q)
-        })
-    });
-    if let Some(q) = quick {
+    if let Some(q) = quick_lookup(key, opts.syntax) {
         // A domain seen before, in normal form: its parts are the bytes as written.
         return match syntax::local_part_cow(local_raw) {
             Ok(local) if local.len() + 1 + domain_raw.len() <= 254 => f(Found::Valid(valid(
@@ -747,6 +771,38 @@ mod tests {
         assert_eq!(single_at(b"a@A"), Some(1));
         assert_eq!(single_at(b"abcdefg@ABCDEFGH"), Some(7));
         assert_eq!(single_at(b"abcdefgh@bcdefgh@"), None);
+    }
+
+    #[test]
+    fn capitals_take_the_lower_case_facts() {
+        let (l, p) = (Lists::get(), SyntaxPolicy::default());
+        for d in [
+            "Gmail.com",
+            "GOOGLEMAIL.COM",
+            "Mailinator.com",
+            "Yahoo.Co.Uk",
+            "Acme-Widgets.COM",
+            "Example.Test",
+            "Gmial.com",
+        ] {
+            // The lower-case form first (through the quick path when it qualifies).
+            let _ = analyze(
+                1,
+                &format!("a@{}", d.to_ascii_lowercase()),
+                &AnalyzeOptions::default(),
+            );
+            let computed = compute_domain_info(d, p, l);
+            match lowercase_twin(d, p, l) {
+                Some(twin) => assert_eq!(twin, computed, "{d}"),
+                // Only domains without quick facts (invalid, or with a suggestion) have none.
+                None => assert!(
+                    computed.parsed.is_err() || computed.suggestion.is_some(),
+                    "{d}"
+                ),
+            }
+        }
+        assert!(lowercase_twin("Gmail.com", p, l).is_some());
+        assert!(lowercase_twin("gmail.com", p, l).is_none());
     }
 
     #[test]
