@@ -916,13 +916,30 @@ fn finish_writer(
     Ok(tally)
 }
 
-/// The ordered step's state and whose turn it is (the offline parallel path).
+/// Whose turn it is in the ordered step (the offline parallel path).
 struct Turn {
     /// The sequence number of the chunk whose turn it is.
     next: u64,
-    state: Sequential,
+    /// A worker is taking the ordered step (it also takes the chunks that become ready
+    /// meanwhile), so the others leave their chunks and go on.
+    busy: bool,
     /// Analysed chunks waiting for their turn (with the bytes read when they were cut).
     ready: std::collections::BTreeMap<u64, (ChunkWork, u64)>,
+    /// Chunks past the ordered step, not yet handed to the writer.
+    taken: usize,
+}
+
+impl Turn {
+    /// The chunks whose turn has come, in order, marked as taken.
+    fn take_ready(&mut self) -> Vec<(u64, ChunkWork, u64)> {
+        let mut taken = Vec::new();
+        while let Some((w, b)) = self.ready.remove(&self.next) {
+            taken.push((self.next, w, b));
+            self.next += 1;
+        }
+        self.taken += taken.len();
+        taken
+    }
 }
 
 /// The input of the offline parallel path, taken chunk by chunk by the workers.
@@ -1294,9 +1311,12 @@ pub fn run(
         });
         let order = Mutex::new(Turn {
             next: 0,
-            state: seq_state,
+            busy: false,
             ready: std::collections::BTreeMap::new(),
+            taken: 0,
         });
+        // Locked only by the worker that is `busy` with the ordered step: never contended.
+        let state = Mutex::new(seq_state);
         let (ptx, prx) = mpsc::channel::<Progressed>();
         // Rows through the ordered step and bytes read then, for the progress line (read by
         // this thread now and then: no message, and no wake-up, per chunk).
@@ -1305,7 +1325,8 @@ pub fn run(
         let writer = spawn_writer(writers, wrx)?;
         let (opts, reject) = (&cfg.analyze, &cfg.reject);
         let room = Condvar::new();
-        let (input, order_ref, room, pools, sopts) = (&input, &order, &room, &pools, &sopts);
+        let (input, order_ref, state_ref, room, pools, sopts) =
+            (&input, &order, &state, &room, &pools, &sopts);
         let mut failure = None;
         let mut total: Option<u64> = None;
         std::thread::scope(|sc| {
@@ -1315,9 +1336,10 @@ pub fn run(
                     loop {
                         {
                             // Bounded memory: no new chunk while too many wait for their turn
-                            // (the chunk whose turn it is is being analysed by another worker).
+                            // (the chunk whose turn it is is being analysed by another worker)
+                            // or for serialising.
                             let mut g = order_ref.lock().unwrap_or_else(|e| e.into_inner());
-                            while g.ready.len() >= threads * 2 {
+                            while g.ready.len() + g.taken >= threads * 2 {
                                 g = room.wait(g).unwrap_or_else(|e| e.into_inner());
                             }
                         }
@@ -1345,24 +1367,34 @@ pub fn run(
                             }
                         };
                         let work = analyze_chunk(chunk, layout, opts, &pools.rows);
-                        let mine = {
+                        // Leave the chunk; unless another worker is busy with the ordered step,
+                        // take that step for every chunk whose turn has come, outside the lock
+                        // (and then for those that became ready meanwhile).
+                        let mut taken = {
                             let mut g = order_ref.lock().unwrap_or_else(|e| e.into_inner());
                             g.ready.insert(seq, (work, bytes));
-                            let mut mine = Vec::new();
-                            loop {
-                                let next = g.next;
-                                let Some((mut w, b)) = g.ready.remove(&next) else {
-                                    break;
-                                };
-                                g.state.apply(&mut w);
-                                g.next += 1;
-                                mine.push((next, w, b, g.state.row_no));
+                            if g.busy {
+                                Vec::new()
+                            } else {
+                                let t = g.take_ready();
+                                g.busy = !t.is_empty();
+                                t
                             }
-                            if !mine.is_empty() {
-                                room.notify_all();
-                            }
-                            mine
                         };
+                        let mut mine = Vec::new();
+                        while !taken.is_empty() {
+                            {
+                                let mut st = state_ref.lock().unwrap_or_else(|e| e.into_inner());
+                                for (seq, mut w, b) in taken {
+                                    st.apply(&mut w);
+                                    mine.push((seq, w, b, st.row_no));
+                                }
+                            }
+                            let mut g = order_ref.lock().unwrap_or_else(|e| e.into_inner());
+                            taken = g.take_ready();
+                            g.busy = !taken.is_empty();
+                        }
+                        let sent = mine.len();
                         for (seq, mut work, bytes, rows) in mine {
                             rows_done.fetch_max(rows, Ordering::Relaxed);
                             read_done.fetch_max(bytes, Ordering::Relaxed);
@@ -1370,6 +1402,10 @@ pub fn run(
                             let out = serialize_chunk(&work, sopts, &pools.out);
                             pools.recycle(work);
                             let _ = wtx.send((seq, out, t));
+                        }
+                        if sent > 0 {
+                            order_ref.lock().unwrap_or_else(|e| e.into_inner()).taken -= sent;
+                            room.notify_all();
                         }
                     }
                 };
@@ -1406,7 +1442,7 @@ pub fn run(
         bytes_done = read_done.load(Ordering::Relaxed);
         progress.finish();
         tally = finish_writer(writer, failure, total, "the input was not read to its end")?;
-        seq_state = order.into_inner().unwrap_or_else(|e| e.into_inner()).state;
+        seq_state = state.into_inner().unwrap_or_else(|e| e.into_inner());
     } else {
         // A pipeline: the reader thread cuts chunks and hands each to the worker pool for
         // analysis (at most `window` in flight); this thread takes analysed chunks in input
