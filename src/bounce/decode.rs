@@ -1516,18 +1516,30 @@ fn kept_fields(head: &[u8]) -> Vec<u8> {
 /// `attachments`, parts of the notice itself that no decoder reads (images, TNEF, PDF, ...)
 /// are emptied too, so that the parser does not decode their base64.
 fn without_returned_body(raw: &[u8], attachments: bool) -> Option<Vec<u8>> {
+    parser_input(raw, attachments, false).map(|(v, _)| v)
+}
+
+/// The input for the MIME parser: [`without_returned_body`] and, with `strip_header`, the
+/// top-level header section without the fields that nothing reads (see [`unread_fields`]);
+/// with the number of header bytes left out (the body starts that much earlier).
+fn parser_input(raw: &[u8], attachments: bool, strip_header: bool) -> Option<(Vec<u8>, usize)> {
     let head_end = find_lit!(raw, b"\n\n")?;
-    let boundary = boundary_param(&raw[..head_end])?;
     let mut cuts: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    collect_cuts(
-        raw,
-        (head_end, raw.len()),
-        boundary,
-        false,
-        attachments,
-        0,
-        &mut cuts,
-    );
+    if strip_header {
+        unread_fields(&raw[..head_end + 1], &mut cuts);
+    }
+    let removed: usize = cuts.iter().map(|(a, b, _)| b - a).sum();
+    if let Some(boundary) = boundary_param(&raw[..head_end]) {
+        collect_cuts(
+            raw,
+            (head_end, raw.len()),
+            boundary,
+            false,
+            attachments,
+            0,
+            &mut cuts,
+        );
+    }
     if cuts.is_empty() {
         return None;
     }
@@ -1539,7 +1551,78 @@ fn without_returned_body(raw: &[u8], attachments: bool) -> Option<Vec<u8>> {
         at = b;
     }
     out.extend_from_slice(&raw[at..]);
-    Some(out)
+    Some((out, removed))
+}
+
+/// The ranges of a top-level header section `head` (through the line break before the blank
+/// line) holding fields that no decoder reads (DKIM and ARC signatures, authentication
+/// results, all `Received:` fields but the last, ...): mail-parser skips them, but scans every
+/// byte. Only a plain section is touched: every line a `name:` field (letters, digits and
+/// hyphens) or a continuation of one, no CR; the parser then splits it into the same fields,
+/// and dropping whole fields leaves the others as they are. At least one field is kept.
+fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
+    /// Whether a field is read from the top-level header (`header_raw`, `subject`, `date`,
+    /// MIME fields, ...): 1 yes, 2 `Received`, 0 no.
+    fn read(name: &[u8]) -> u8 {
+        let is = |r: &[u8]| name.eq_ignore_ascii_case(r);
+        let yes = match name.len() {
+            2 => is(b"to"),
+            4 => is(b"from") || is(b"date"),
+            7 => is(b"subject") || is(b"list-id"),
+            8 => return if is(b"received") { 2 } else { 0 },
+            10 => is(b"message-id") || is(b"precedence") || is(b"x-mlserver"),
+            11 => is(b"return-path") || is(b"x-autoreply"),
+            12 => is(b"mime-version"),
+            13 => is(b"x-autorespond"),
+            14 => is(b"auto-submitted"),
+            19 => is(b"x-failed-recipients") || is(b"x-apple-unsubscribe"),
+            24 => is(b"x-auto-response-suppress"),
+            _ => false,
+        } || name.len() > 8 && name[..8].eq_ignore_ascii_case(b"content-");
+        u8::from(yes)
+    }
+    if memchr::memchr(b'\r', head).is_some() {
+        return;
+    }
+    // (start, end, kept, is Received)
+    let mut fields: Vec<(usize, usize, bool, bool)> = Vec::with_capacity(32);
+    let mut at = 0;
+    while at < head.len() {
+        let start = at;
+        let line = &head[at..];
+        at += memchr::memchr(b'\n', line).map_or(line.len(), |k| k + 1);
+        if line[0] == b' ' || line[0] == b'\t' {
+            match fields.last_mut() {
+                Some(f) => f.1 = at,
+                None => return,
+            }
+            continue;
+        }
+        let Some(colon) = memchr::memchr(b':', &line[..at - start]) else {
+            return;
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-') {
+            return;
+        }
+        let r = read(name);
+        fields.push((start, at, r != 0, r == 2));
+    }
+    let last_received = fields.iter().rposition(|f| f.3);
+    let kept = |i: usize, f: &(usize, usize, bool, bool)| f.2 && (!f.3 || Some(i) == last_received);
+    if !fields.iter().enumerate().any(|(i, f)| kept(i, f)) {
+        return;
+    }
+    for (i, f) in fields.iter().enumerate() {
+        if kept(i, f) {
+            continue;
+        }
+        // (neighbouring ranges are joined)
+        match cuts.last_mut() {
+            Some(c) if c.1 == f.0 => c.1 = f.1,
+            _ => cuts.push((f.0, f.1, Vec::new())),
+        }
+    }
 }
 
 /// One part of a multipart body: its lowercased header section, where its body starts and
@@ -1844,8 +1927,10 @@ fn is_attachment_type(head: &[u8]) -> bool {
 
 fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     let original_raw = raw;
-    let trimmed = without_returned_body(raw, true);
-    let raw = trimmed.as_deref().unwrap_or(raw);
+    let trimmed = parser_input(raw, true, true);
+    // header bytes left out before the body
+    let removed = trimmed.as_ref().map_or(0, |t| t.1);
+    let raw = trimmed.as_ref().map_or(raw, |t| &t.0[..]);
     let Some(msg) = parse_message(raw) else {
         return Vec::new();
     };
@@ -1856,10 +1941,11 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     if parts.notice.trim().is_empty() && parts.dsn.is_empty() {
         // broken MIME (wrong boundaries, ...): read the raw body as text
         // (the text as before attachments were cut: only returned bodies and HTML
-        // alternatives are left out; the root header section is the same in both)
+        // alternatives are left out; the root header section is the original one, where the
+        // body starts `removed` bytes later than in the parsed copy)
         let kept = without_returned_body(original_raw, false);
         let raw = kept.as_deref().unwrap_or(original_raw);
-        let off = (msg.root_part().offset_body as usize).min(raw.len());
+        let off = (msg.root_part().offset_body as usize + removed).min(raw.len());
         let body = &raw[off..raw.len().min(off + MAX_NOTICE)];
         parts.notice = String::from_utf8_lossy(body).into_owned();
     }
@@ -2149,6 +2235,57 @@ mod tests {
             qp_same_text(&body, "text/plain; charset=utf-8")?;
             qp_same_text(&body, "text/html")?;
         }
+    }
+
+    #[test]
+    fn unread_header_fields_are_left_out() {
+        let head = b"Received: from a\n\tby b\nDKIM-Signature: v=1;\n b=xyz\nFrom: m@d.example\n\
+                     Received: from c by d.example\nX-Spam: 1\nContent-Type: text/plain\nX-Autoreply: yes\n";
+        let mut cuts = Vec::new();
+        unread_fields(head, &mut cuts);
+        let mut kept = Vec::new();
+        let mut at = 0;
+        for (a, b, _) in &cuts {
+            kept.extend_from_slice(&head[at..*a]);
+            at = *b;
+        }
+        kept.extend_from_slice(&head[at..]);
+        assert_eq!(
+            String::from_utf8(kept).unwrap(),
+            "From: m@d.example\nReceived: from c by d.example\nContent-Type: text/plain\n\
+             X-Autoreply: yes\n"
+        );
+        // anything the parser might split otherwise is left alone
+        for odd in [
+            &b" folded first\nX-A: 1\n"[..],
+            b"X-A: 1\nno colon here\nFrom: a\n",
+            b"X A: 1\nFrom: a\n",
+            b"X-A: 1\r\nFrom: a\n",
+            b"X-A: 1\nX-B: 2\n",
+        ] {
+            let mut cuts = Vec::new();
+            unread_fields(odd, &mut cuts);
+            assert!(cuts.is_empty(), "{}", String::from_utf8_lossy(odd));
+        }
+        // the decoders see the same message
+        let raw = format!(
+            "{}\nSubject: Undelivered Mail Returned to Sender\n\n\
+             This is the mail system.\n\n<u@example.org>: host mx.example.org said: 550 5.1.1 \
+             <u@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO \
+             command)\n",
+            String::from_utf8_lossy(head)
+        );
+        let (cut, removed) = parser_input(raw.as_bytes(), true, true).expect("stripped");
+        assert_eq!(removed, raw.len() - cut.len());
+        let recs = decode_message(raw.as_bytes());
+        assert_eq!(recs.len(), 1);
+        // (the last `Received:` field names the reporting host)
+        assert_eq!(recs[0].lhost, "d.example");
+        // (`X-Autoreply:` makes it an auto-reply from `From:`)
+        assert_eq!(
+            (recs[0].recipient.as_str(), recs[0].detector),
+            ("m@d.example", "rfc3834")
+        );
     }
 
     #[test]
