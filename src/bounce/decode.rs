@@ -24,6 +24,16 @@ macro_rules! find_lit {
     }};
 }
 
+/// A header name for `header_raw` and friends, parsed once (a `&str` argument is parsed into a
+/// `HeaderName` on every call).
+macro_rules! hname {
+    ($name:literal) => {{
+        static H: std::sync::LazyLock<mail_parser::HeaderName<'static>> =
+            std::sync::LazyLock::new(|| mail_parser::HeaderName::from($name));
+        H.clone()
+    }};
+}
+
 /// Longest diagnostic text kept in a record.
 const MAX_DIAG: usize = 1000;
 /// How much notice text the plain-text decoder scans.
@@ -92,7 +102,11 @@ impl Parts<'_> {
 }
 
 fn bytes_to_str(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    // (`from_utf8` checks valid text faster than the lossy decoder's chunks)
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 fn part_text<'a>(body: &'a PartType<'a>) -> Option<Cow<'a, str>> {
@@ -120,7 +134,7 @@ fn original_from_message(m: &Message<'_>) -> Original {
     if let Some(id) = m.message_id() {
         o.message_id = id.to_string();
     }
-    if let Some(l) = m.header_raw("List-Id") {
+    if let Some(l) = m.header_raw(hname!("List-Id")) {
         o.list_id = squeeze(l, 300);
     }
     o
@@ -916,17 +930,19 @@ fn inline_dsn(notice: &str) -> Option<&str> {
 }
 
 fn is_autoreply(msg: &Message<'_>, subject: &str) -> bool {
-    let hv = |n: &str| msg.header_raw(n).map(|v| v.trim().to_ascii_lowercase());
+    let hv = |n: mail_parser::HeaderName<'static>| {
+        msg.header_raw(n).map(|v| v.trim().to_ascii_lowercase())
+    };
     let s = subject.to_ascii_lowercase();
-    if let Some(a) = hv("Auto-Submitted")
+    if let Some(a) = hv(hname!("Auto-Submitted"))
         && a.starts_with("auto-replied")
     {
         return true;
     }
-    hv("X-Autoreply").is_some()
-        || hv("X-Autorespond").is_some()
-        || hv("X-Auto-Response-Suppress").is_some() && s.starts_with("automatic reply")
-        || hv("Precedence").is_some_and(|p| p == "auto_reply")
+    hv(hname!("X-Autoreply")).is_some()
+        || hv(hname!("X-Autorespond")).is_some()
+        || hv(hname!("X-Auto-Response-Suppress")).is_some() && s.starts_with("automatic reply")
+        || hv(hname!("Precedence")).is_some_and(|p| p == "auto_reply")
         || s.starts_with("auto:")
         || s.starts_with("automatic reply")
         || s.starts_with("auto-reply")
@@ -1950,16 +1966,16 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
         parts.notice = String::from_utf8_lossy(body).into_owned();
     }
     let subject = msg.subject().unwrap_or("").to_string();
-    let from = first_addr(msg.header_raw("From"));
+    let from = first_addr(msg.header_raw(hname!("From")));
     let from = if from.is_empty() {
         // `From: mailer-daemon` without a domain
-        msg.header_raw("From")
+        msg.header_raw(hname!("From"))
             .map(|f| f.trim().to_string())
             .unwrap_or_default()
     } else {
         from
     };
-    let to = first_addr(msg.header_raw("To"));
+    let to = first_addr(msg.header_raw(hname!("To")));
     let mut original = parts.original.clone();
     if !parts.has_original {
         let (_, rest) = parts.notice_split();
@@ -1969,11 +1985,11 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
     let timestamp = msg.date().map(|d| d.to_timestamp());
     let lhost = msg
-        .header_raw("Received")
+        .header_raw(hname!("Received"))
         .map(received_by)
         .unwrap_or_default();
     let failed_hdr: Vec<String> = msg
-        .header_values("X-Failed-Recipients")
+        .header_values(hname!("X-Failed-Recipients"))
         .filter_map(|v| v.as_text())
         .flat_map(|t| find_addresses(t).into_iter().map(|f| f.addr))
         .collect();
@@ -2037,9 +2053,9 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
 
     // a List-Unsubscribe (mailto) request sent by a mail client: an opt-out complaint
-    if msg.header_raw("X-Apple-Unsubscribe").is_some()
+    if msg.header_raw(hname!("X-Apple-Unsubscribe")).is_some()
         || subject.trim().eq_ignore_ascii_case("unsubscribe")
-            && msg.header_raw("Auto-Submitted").is_some()
+            && msg.header_raw(hname!("Auto-Submitted")).is_some()
     {
         if from.contains('@') {
             let mut r = record(&common, "unsubscribe");
@@ -2072,9 +2088,9 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
         return vec![r];
     }
     // mailing-list managers (fml, ...) answer a refused post with an error to the sender
-    let list_error = msg.header_raw("X-MLServer").is_some();
+    let list_error = msg.header_raw(hname!("X-MLServer")).is_some();
     if !looks_like_bounce(&from, &subject)
-        && msg.header_raw("X-Failed-Recipients").is_none()
+        && msg.header_raw(hname!("X-Failed-Recipients")).is_none()
         && !says_failure
         && !list_error
     {
