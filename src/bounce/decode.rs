@@ -9,8 +9,8 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use super::BounceRecord;
 use super::classify::{Evidence, classify};
 use super::text::{
-    self, FieldBlock, dsn_address, field, field_blocks, find_addresses, header_fields,
-    is_system_address, split_original, squeeze, strip_type,
+    self, FieldBlock, dsn_address, field, field_blocks, find_addresses, is_system_address,
+    split_original, squeeze, strip_type,
 };
 use crate::status::{BounceReason, EnhancedStatus, find_reply_code};
 
@@ -143,16 +143,17 @@ fn original_from_message(m: &Message<'_>) -> Original {
 fn original_from_text(t: &str) -> Original {
     let mut o = Original::default();
     let mut return_path = String::new();
-    for (name, value) in header_fields(t) {
-        // only these names matter: no lowercase copy of every name
-        let n = match name.len() {
-            2 if name.eq_ignore_ascii_case("to") => "to",
-            4 if name.eq_ignore_ascii_case("from") => "from",
-            7 if name.eq_ignore_ascii_case("list-id") => "list-id",
-            10 if name.eq_ignore_ascii_case("message-id") => "message-id",
-            11 if name.eq_ignore_ascii_case("return-path") => "return-path",
-            _ => continue,
-        };
+    // only these names matter: no lowercase copy of every name, no other folded value joined
+    let known = |name: &str| match name.len() {
+        2 if name.eq_ignore_ascii_case("to") => "to",
+        4 if name.eq_ignore_ascii_case("from") => "from",
+        7 if name.eq_ignore_ascii_case("list-id") => "list-id",
+        10 if name.eq_ignore_ascii_case("message-id") => "message-id",
+        11 if name.eq_ignore_ascii_case("return-path") => "return-path",
+        _ => "",
+    };
+    for (name, value) in text::header_fields_where(t, |n| !known(n).is_empty()) {
+        let n = known(name);
         match n {
             "from" if o.from.is_empty() => {
                 if let Some(a) = text::first_address(&value) {

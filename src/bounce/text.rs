@@ -241,16 +241,25 @@ pub fn split_original(body: &str) -> (&str, &str) {
 /// Header fields of a header block (stops at the first blank line), unfolded. Names keep their
 /// spelling; values are trimmed (borrowed from `text` unless a folded value had to be joined).
 pub fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
+    header_fields_where(text, |_| true)
+}
+
+/// [`header_fields`] keeping only the fields whose name `want` accepts: the others (and their
+/// continuation lines) are skipped without joining their folded values.
+pub fn header_fields_where(text: &str, want: impl Fn(&str) -> bool) -> Vec<(&str, Cow<'_, str>)> {
     let mut out: Vec<(&str, Cow<'_, str>)> = Vec::new();
+    // a field was seen (kept or not); the last one seen was skipped
+    let (mut any, mut skipping) = (false, false);
     for line in lines(text) {
         if line.trim().is_empty() {
-            if out.is_empty() {
+            if !any {
                 continue;
             }
             break;
         }
         if line.starts_with([' ', '\t']) {
-            if let Some(last) = out.last_mut()
+            if !skipping
+                && let Some(last) = out.last_mut()
                 && last.1.len() < 4096
             {
                 let v = last.1.to_mut();
@@ -265,12 +274,13 @@ pub fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
                 && name.len() < 80
                 && name.bytes().all(|c| c.is_ascii_graphic() && c != b':')
             {
-                out.push((name, Cow::Borrowed(line[colon + 1..].trim())));
+                any = true;
+                skipping = !want(name);
+                if !skipping {
+                    out.push((name, Cow::Borrowed(line[colon + 1..].trim())));
+                }
                 continue;
             }
-        }
-        if out.is_empty() {
-            continue;
         }
     }
     out
@@ -494,6 +504,27 @@ pub fn squeeze(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filtered_header_fields_are_the_same_fields() {
+        for t in [
+            "\nReceived: from a\n\tby b\nFrom: x@y.example\n stray\nDKIM-Signature: v=1;\n b=2\n\
+             no colon line\n continued\nTo: t@y.example\n\nbody: no\n",
+            "X-A: 1\n\nFrom: late@y.example\n",
+            "\n\nFrom: a@b.example\n   \nTo: c@d.example\n",
+        ] {
+            for keep in ["from", "to", "received", "x-a"] {
+                let want: Vec<_> = header_fields(t)
+                    .into_iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(keep))
+                    .collect();
+                assert_eq!(
+                    header_fields_where(t, |n| n.eq_ignore_ascii_case(keep)),
+                    want
+                );
+            }
+        }
+    }
 
     #[test]
     fn addresses() {
