@@ -42,11 +42,16 @@ const MAX_NOTICE: usize = 64 * 1024;
 fn parser() -> &'static MessageParser {
     static P: OnceLock<MessageParser> = OnceLock::new();
     // typed parsing only for the headers that are read as values; every other header is
-    // skipped without copying (`header_raw` still finds it by its offsets)
+    // skipped without copying (`header_raw` still finds it by its offsets). Of the MIME
+    // fields the parser reads Content-Type, Content-Disposition and the encoding itself
+    // (`with_mime_headers` would parse Content-ID, -Description and -Location too, which
+    // nothing reads)
     P.get_or_init(|| {
         use mail_parser::HeaderName;
         MessageParser::new()
-            .with_mime_headers()
+            .header_content_type(HeaderName::ContentType)
+            .header_content_type(HeaderName::ContentDisposition)
+            .header_text(HeaderName::ContentTransferEncoding)
             .header_date(HeaderName::Date)
             .header_address(HeaderName::From)
             .header_address(HeaderName::To)
