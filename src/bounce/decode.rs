@@ -649,19 +649,32 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
     };
     let mut best = usize::MAX;
     let mut marker = false;
-    let mut feed = |b: u8| {
-        sid = dfa.next_state(Anchored::No, sid, b);
-        if dfa.is_match(sid) {
-            for i in 0..dfa.match_len(sid) {
-                let k = dfa.match_pattern(sid, i).as_usize();
-                if k >= MARKERS {
-                    marker = true;
-                } else {
-                    best = best.min(k);
-                }
+    /// A state that ends phrases: note them (rare, kept out of the byte loop).
+    #[cold]
+    fn record(
+        dfa: &aho_corasick::dfa::DFA,
+        sid: aho_corasick::automaton::StateID,
+        best: &mut usize,
+        marker: &mut bool,
+    ) {
+        for i in 0..dfa.match_len(sid) {
+            let k = dfa.match_pattern(sid, i).as_usize();
+            if k >= MARKERS {
+                *marker = true;
+            } else {
+                *best = (*best).min(k);
             }
         }
-    };
+    }
+    // (a macro, not a closure: the step is inlined at both call sites)
+    macro_rules! feed {
+        ($b:expr) => {{
+            sid = dfa.next_state(Anchored::No, sid, $b);
+            if dfa.is_match(sid) {
+                record(dfa, sid, &mut best, &mut marker);
+            }
+        }};
+    }
     if head.is_ascii() && head.len() <= 8 * 1024 {
         let (mut space, mut empty) = (false, true);
         for &c in head.as_bytes() {
@@ -670,12 +683,12 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
                 continue;
             }
             if space {
-                feed(b' ');
+                feed!(b' ');
                 space = false;
                 empty = false;
             }
             if (0x21..=0x7e).contains(&c) {
-                feed(c.to_ascii_lowercase());
+                feed!(c.to_ascii_lowercase());
                 empty = false;
             }
         }
@@ -683,7 +696,7 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
         let mut flat = squeeze(head, 8 * 1024);
         flat.make_ascii_lowercase();
         for &c in flat.as_bytes() {
-            feed(c);
+            feed!(c);
         }
     }
     ((best != usize::MAX).then_some(best), marker)
