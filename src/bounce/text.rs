@@ -39,11 +39,37 @@ pub fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
 
 /// Characters allowed in an unquoted local part (RFC 5322 atext plus dots).
 fn is_local_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b">!#$%&'*+/=?^_`{|}~-.".contains(&b) && b != b'>'
+    // (a table: the address scan tests every byte around each `@`)
+    const T: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = (i as u8).is_ascii_alphanumeric();
+            i += 1;
+        }
+        let extra = b"!#$%&'*+/=?^_`{|}~-.";
+        let mut k = 0;
+        while k < extra.len() {
+            t[extra[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
+    T[b as usize]
 }
 
 fn is_domain_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b >= 0x80
+    const T: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let c = i as u8;
+            t[i] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c >= 0x80;
+            i += 1;
+        }
+        t
+    };
+    T[b as usize]
 }
 
 /// An address found in text: byte range and the address itself.
@@ -504,6 +530,18 @@ pub fn squeeze(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn address_character_tables() {
+        for b in 0..=255u8 {
+            let local =
+                b.is_ascii_alphanumeric() || b">!#$%&'*+/=?^_`{|}~-.".contains(&b) && b != b'>';
+            assert_eq!(is_local_char(b), local, "{b}");
+            let domain =
+                b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b >= 0x80;
+            assert_eq!(is_domain_char(b), domain, "{b}");
+        }
+    }
 
     #[test]
     fn filtered_header_fields_are_the_same_fields() {
