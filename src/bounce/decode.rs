@@ -797,11 +797,8 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         }
         let mut status = field(b, "status")
             .and_then(|s| EnhancedStatus::parse(s).or_else(|| EnhancedStatus::find(s)));
-        let block = index
-            .id(&rcpt)
-            .map(|i| index.block(i))
-            .unwrap_or("")
-            .to_string();
+        let block_in_notice = index.id(&rcpt).map(|i| index.block(i)).unwrap_or("");
+        let block = block_in_notice.to_string();
         let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
         // a generic x.y.0 in Status: and a more specific code in the text: the text is more
         // precise (`Status: 5.0.0` with `550 5.1.1 ...`, SES `5.1.0 - ... '5.2.2 ...'`)
@@ -826,7 +823,7 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         // a shared SMTP transcript after the per-recipient lines belongs to every recipient
         let mut context = block.clone();
         if let Some(t) = transcript
-            && !block.contains(t)
+            && !contains_tail(notice_head, block_in_notice, t)
         {
             context.push('\n');
             context.push_str(t);
@@ -886,6 +883,23 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         out.push(r);
     }
     out
+}
+
+/// `block.contains(tail)` for two slices of `text` where `tail` runs to the end of `text`,
+/// without building a searcher for a long needle in the common cases: a block shorter than
+/// the tail cannot hold it, and a block that runs to the end of `text` from before the tail
+/// holds it where it is.
+fn contains_tail(text: &str, block: &str, tail: &str) -> bool {
+    if block.len() < tail.len() {
+        return false;
+    }
+    let base = text.as_ptr() as usize;
+    let (b, t) = (block.as_ptr() as usize, tail.as_ptr() as usize);
+    let inside = |p: usize| p >= base && p <= base + text.len();
+    if inside(b) && inside(t) && b <= t && b + block.len() == base + text.len() {
+        return true;
+    }
+    block.contains(tail)
 }
 
 /// The comment of a `Status:` field (`4.0.0 (host name lookup failure)`), unless it only
@@ -2321,6 +2335,22 @@ mod tests {
             (recs[0].recipient.as_str(), recs[0].detector),
             ("m@d.example", "rfc3834")
         );
+    }
+
+    #[test]
+    fn contains_tail_is_contains() {
+        let text = "head\ntranscript of session follows\n>>> RCPT\n<<< 550 no\n";
+        let t = &text[5..];
+        for a in 0..text.len() {
+            for b in a..=text.len() {
+                let block = &text[a..b];
+                assert_eq!(contains_tail(text, block, t), block.contains(t), "{a}..{b}");
+            }
+        }
+        // a copy elsewhere still counts
+        let other = format!("x{t}");
+        assert!(contains_tail(text, &other, t));
+        assert!(!contains_tail(text, "", t));
     }
 
     #[test]
