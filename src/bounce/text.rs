@@ -151,18 +151,36 @@ pub fn is_system_address(addr: &str) -> bool {
     ) || local.starts_with("mailer-daemon")
 }
 
+/// Whether an ASCII byte is white space for `str::trim` (Unicode White_Space: `\x0b` too).
+fn is_unicode_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Whether a marker line (trimmed) can start with this byte: a decoration or the first letter
+/// of `original`, `the original message was`, `content-type:`.
+fn marker_start(b: u8) -> bool {
+    matches!(
+        b.to_ascii_lowercase(),
+        b'-' | b'=' | b'*' | b'_' | b'[' | b'+' | b'|' | b'o' | b't' | b'c'
+    )
+}
+
 /// Lines that start the returned original message in a plain-text bounce.
 fn is_original_marker(line: &str) -> bool {
+    // most lines start with a character that is not white space and starts no marker: no trim
+    if let Some(&b) = line.as_bytes().first()
+        && b.is_ascii()
+        && !is_unicode_space(b)
+        && !marker_start(b)
+    {
+        return false;
+    }
     let t = line.trim();
     if t.len() < 8 || t.len() > 200 {
         return false;
     }
     // cheap reject before allocating: markers start with a decoration or one of these words
-    let first = t.as_bytes()[0].to_ascii_lowercase();
-    if !matches!(
-        first,
-        b'-' | b'=' | b'*' | b'_' | b'[' | b'+' | b'|' | b'o' | b't' | b'c'
-    ) {
+    if !marker_start(t.as_bytes()[0]) {
         return false;
     }
     let decorated = t.starts_with("--")
@@ -232,7 +250,8 @@ pub fn split_original(body: &str) -> (&str, &str) {
     let mut off = 0;
     let mut it = lines_inclusive(body);
     while let Some(raw_line) = it.next() {
-        let line = raw_line.trim_end_matches('\n');
+        // (one line: at most one `\n`, at its end)
+        let line = raw_line.strip_suffix('\n').unwrap_or(raw_line);
         if is_original_marker(line) {
             let next = off + line.len();
             let rest = body.get(next..).unwrap_or("");
@@ -258,7 +277,11 @@ pub fn split_original(body: &str) -> (&str, &str) {
                 }
             }
         }
-        prev_blank = line.trim().is_empty();
+        // (a line starting with a visible ASCII character is not blank: no trim)
+        prev_blank = match line.as_bytes().first() {
+            Some(&b) if b.is_ascii() && !is_unicode_space(b) => false,
+            _ => line.trim().is_empty(),
+        };
         off += raw_line.len();
     }
     (body, "")
