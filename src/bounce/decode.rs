@@ -1262,20 +1262,34 @@ fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
     use serde_json::Value;
     // the first `{` followed (after white space) by a `"`: the start of a JSON object
     let b = notice.as_bytes();
-    let Some(start) = b.iter().enumerate().position(|(i, &c)| {
-        c == b'{'
-            && b[i + 1..]
-                .iter()
-                .find(|x| !x.is_ascii_whitespace())
-                .is_some_and(|&x| x == b'"')
-    }) else {
-        return Vec::new();
+    let json_at = |i: usize| {
+        b[i + 1..]
+            .iter()
+            .find(|x| !x.is_ascii_whitespace())
+            .is_some_and(|&x| x == b'"')
     };
-    if !notice[start..].contains("notificationType") && !notice[start..].contains("eventType") {
+    let mut from = 0;
+    let start = loop {
+        let Some(k) = memchr::memchr(b'{', &b[from..]) else {
+            return Vec::new();
+        };
+        if json_at(from + k) {
+            break from + k;
+        }
+        from += k + 1;
+    };
+    let json = &notice[start..];
+    if find_lit!(json.as_bytes(), b"notificationType").is_none()
+        && find_lit!(json.as_bytes(), b"eventType").is_none()
+    {
         return Vec::new();
     }
-    // SNS wraps long lines with "!" + newline + space
-    let body = notice[start..].replace("!\n ", "");
+    // SNS wraps long lines with "!" + newline + space (copied only when it did)
+    let body: Cow<'_, str> = if find_lit!(json.as_bytes(), b"!\n ").is_some() {
+        Cow::Owned(json.replace("!\n ", ""))
+    } else {
+        Cow::Borrowed(json)
+    };
     let mut it = serde_json::Deserializer::from_str(&body).into_iter::<Value>();
     let Some(Ok(mut v)) = it.next() else {
         return Vec::new();
