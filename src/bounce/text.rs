@@ -479,12 +479,36 @@ pub fn strip_html(html: &str) -> String {
     if !out.contains('&') {
         return out;
     }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", " ")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    unescape_entities(&out)
+}
+
+/// The entities `strip_html` decodes, in one pass: the same result as replacing `&lt;`,
+/// `&gt;`, `&nbsp;`, `&quot;`, `&#39;` and then `&amp;` one after the other (occurrences
+/// cannot overlap: each holds one `&`, first, and one `;`, last; no replacement makes a new
+/// one, `&amp;` coming last).
+fn unescape_entities(s: &str) -> String {
+    const ENTITIES: [(&str, &str); 6] = [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&nbsp;", " "),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&amp;", "&"),
+    ];
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..k]);
+        let r = &rest[k..];
+        let (to, len) = ENTITIES
+            .iter()
+            .find(|(e, _)| r.starts_with(e))
+            .map_or(("&", 1), |(e, t)| (*t, e.len()));
+        out.push_str(to);
+        rest = &r[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Collapse runs of white space to one space and trim; cap the length (on a char boundary).
@@ -553,6 +577,20 @@ pub fn squeeze(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn entities_in_one_pass(t in "(&|;|lt|gt|amp|nbsp|quot|#39|a| ){0,20}") {
+            let chained = t
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&nbsp;", " ")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&");
+            proptest::prop_assert_eq!(unescape_entities(&t), chained);
+        }
+    }
 
     #[test]
     fn address_character_tables() {
