@@ -355,7 +355,9 @@ impl<'a> NoticeIndex<'a> {
             }
             mentions.sort_unstable();
         }
-        let mut lines = vec![0];
+        // (room for lines of ~40 bytes before the vector regrows)
+        let mut lines = Vec::with_capacity(text.len() / 40 + 2);
+        lines.push(0);
         lines.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         NoticeIndex {
             text,
