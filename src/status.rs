@@ -230,9 +230,12 @@ impl EnhancedStatus {
         let b = text.as_bytes();
         let mut i = 0;
         while i + 4 < b.len() {
-            let c = b[i];
-            if matches!(c, b'2' | b'4' | b'5')
-                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+            // (only a 2, 4 or 5 can start a code: memchr skips to the next one)
+            match memchr::memchr3(b'2', b'4', b'5', &b[i..b.len() - 4]) {
+                Some(k) => i += k,
+                None => break,
+            }
+            if (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
                 && let Some((st, end)) = Self::at(b, i)
             {
                 let next = b.get(end).copied().unwrap_or(b' ');
@@ -278,11 +281,14 @@ pub fn find_reply_code(text: &str) -> Option<u16> {
     let b = text.as_bytes();
     let mut i = 0;
     while i + 3 <= b.len() {
-        let c = b[i];
-        if matches!(c, b'2' | b'4' | b'5')
-            && (i == 0
-                || !(b[i - 1].is_ascii_alphanumeric()
-                    || matches!(b[i - 1], b'.' | b'-' | b':' | b'/' | b'#' | b'=' | b'+')))
+        // (only a 2, 4 or 5 can start a reply code: memchr skips to the next one)
+        match memchr::memchr3(b'2', b'4', b'5', &b[i..=b.len() - 3]) {
+            Some(k) => i += k,
+            None => break,
+        }
+        if (i == 0
+            || !(b[i - 1].is_ascii_alphanumeric()
+                || matches!(b[i - 1], b'.' | b'-' | b':' | b'/' | b'#' | b'=' | b'+')))
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
             && b[i + 1] <= b'5'
@@ -383,6 +389,59 @@ pub fn reason_from_reply(code: u16) -> Option<BounceReason> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-by-byte scans the memchr versions replace.
+    fn find_span_bytewise(text: &str) -> Option<(EnhancedStatus, std::ops::Range<usize>)> {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i + 4 < b.len() {
+            if matches!(b[i], b'2' | b'4' | b'5')
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+                && let Some((st, end)) = EnhancedStatus::at(b, i)
+            {
+                let next = b.get(end).copied().unwrap_or(b' ');
+                let after = b.get(end + 1).copied().unwrap_or(b' ');
+                let dotted_more = next == b'.' && after.is_ascii_digit();
+                if !next.is_ascii_alphanumeric() && !dotted_more {
+                    return Some((st, i..end));
+                }
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+        None
+    }
+
+    fn reply_code_bytewise(text: &str) -> Option<u16> {
+        let b = text.as_bytes();
+        let mut i = 0;
+        while i + 3 <= b.len() {
+            if matches!(b[i], b'2' | b'4' | b'5')
+                && (i == 0
+                    || !(b[i - 1].is_ascii_alphanumeric()
+                        || matches!(b[i - 1], b'.' | b'-' | b':' | b'/' | b'#' | b'=' | b'+')))
+                && b[i + 1].is_ascii_digit()
+                && b[i + 2].is_ascii_digit()
+                && b[i + 1] <= b'5'
+            {
+                let next = b.get(i + 3).copied().unwrap_or(b' ');
+                if matches!(next, b' ' | b'-' | b'\t' | b'\n' | b'\r') || i + 3 == b.len() {
+                    return Some(num(&b[i..i + 3]));
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn code_scans_match_the_bytewise_ones(text in "[0-9245.a -]{0,24}") {
+            proptest::prop_assert_eq!(EnhancedStatus::find_span(&text), find_span_bytewise(&text));
+            proptest::prop_assert_eq!(find_reply_code(&text), reply_code_bytewise(&text));
+        }
+    }
 
     #[test]
     fn finds_codes() {

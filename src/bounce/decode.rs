@@ -9,8 +9,8 @@ use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use super::BounceRecord;
 use super::classify::{Evidence, classify};
 use super::text::{
-    self, FieldBlock, dsn_address, field, field_blocks, find_addresses, header_fields,
-    is_system_address, split_original, squeeze, strip_type,
+    self, FieldBlock, dsn_address, field, field_blocks, find_addresses, is_system_address,
+    split_original, squeeze, strip_type,
 };
 use crate::status::{BounceReason, EnhancedStatus, find_reply_code};
 
@@ -24,6 +24,16 @@ macro_rules! find_lit {
     }};
 }
 
+/// A header name for `header_raw` and friends, parsed once (a `&str` argument is parsed into a
+/// `HeaderName` on every call).
+macro_rules! hname {
+    ($name:literal) => {{
+        static H: std::sync::LazyLock<mail_parser::HeaderName<'static>> =
+            std::sync::LazyLock::new(|| mail_parser::HeaderName::from($name));
+        H.clone()
+    }};
+}
+
 /// Longest diagnostic text kept in a record.
 const MAX_DIAG: usize = 1000;
 /// How much notice text the plain-text decoder scans.
@@ -32,11 +42,16 @@ const MAX_NOTICE: usize = 64 * 1024;
 fn parser() -> &'static MessageParser {
     static P: OnceLock<MessageParser> = OnceLock::new();
     // typed parsing only for the headers that are read as values; every other header is
-    // skipped without copying (`header_raw` still finds it by its offsets)
+    // skipped without copying (`header_raw` still finds it by its offsets). Of the MIME
+    // fields the parser reads Content-Type, Content-Disposition and the encoding itself
+    // (`with_mime_headers` would parse Content-ID, -Description and -Location too, which
+    // nothing reads)
     P.get_or_init(|| {
         use mail_parser::HeaderName;
         MessageParser::new()
-            .with_mime_headers()
+            .header_content_type(HeaderName::ContentType)
+            .header_content_type(HeaderName::ContentDisposition)
+            .header_text(HeaderName::ContentTransferEncoding)
             .header_date(HeaderName::Date)
             .header_address(HeaderName::From)
             .header_address(HeaderName::To)
@@ -92,7 +107,11 @@ impl Parts<'_> {
 }
 
 fn bytes_to_str(b: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    // (`from_utf8` checks valid text faster than the lossy decoder's chunks)
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 fn part_text<'a>(body: &'a PartType<'a>) -> Option<Cow<'a, str>> {
@@ -120,7 +139,7 @@ fn original_from_message(m: &Message<'_>) -> Original {
     if let Some(id) = m.message_id() {
         o.message_id = id.to_string();
     }
-    if let Some(l) = m.header_raw("List-Id") {
+    if let Some(l) = m.header_raw(hname!("List-Id")) {
         o.list_id = squeeze(l, 300);
     }
     o
@@ -129,16 +148,17 @@ fn original_from_message(m: &Message<'_>) -> Original {
 fn original_from_text(t: &str) -> Original {
     let mut o = Original::default();
     let mut return_path = String::new();
-    for (name, value) in header_fields(t) {
-        // only these names matter: no lowercase copy of every name
-        let n = match name.len() {
-            2 if name.eq_ignore_ascii_case("to") => "to",
-            4 if name.eq_ignore_ascii_case("from") => "from",
-            7 if name.eq_ignore_ascii_case("list-id") => "list-id",
-            10 if name.eq_ignore_ascii_case("message-id") => "message-id",
-            11 if name.eq_ignore_ascii_case("return-path") => "return-path",
-            _ => continue,
-        };
+    // only these names matter: no lowercase copy of every name, no other folded value joined
+    let known = |name: &str| match name.len() {
+        2 if name.eq_ignore_ascii_case("to") => "to",
+        4 if name.eq_ignore_ascii_case("from") => "from",
+        7 if name.eq_ignore_ascii_case("list-id") => "list-id",
+        10 if name.eq_ignore_ascii_case("message-id") => "message-id",
+        11 if name.eq_ignore_ascii_case("return-path") => "return-path",
+        _ => "",
+    };
+    for (name, value) in text::header_fields_where(t, |n| !known(n).is_empty()) {
+        let n = known(name);
         match n {
             "from" if o.from.is_empty() => {
                 if let Some(a) = text::first_address(&value) {
@@ -335,7 +355,9 @@ impl<'a> NoticeIndex<'a> {
             }
             mentions.sort_unstable();
         }
-        let mut lines = vec![0];
+        // (room for lines of ~40 bytes before the vector regrows)
+        let mut lines = Vec::with_capacity(text.len() / 40 + 2);
+        lines.push(0);
         lines.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         NoticeIndex {
             text,
@@ -629,19 +651,32 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
     };
     let mut best = usize::MAX;
     let mut marker = false;
-    let mut feed = |b: u8| {
-        sid = dfa.next_state(Anchored::No, sid, b);
-        if dfa.is_match(sid) {
-            for i in 0..dfa.match_len(sid) {
-                let k = dfa.match_pattern(sid, i).as_usize();
-                if k >= MARKERS {
-                    marker = true;
-                } else {
-                    best = best.min(k);
-                }
+    /// A state that ends phrases: note them (rare, kept out of the byte loop).
+    #[cold]
+    fn record(
+        dfa: &aho_corasick::dfa::DFA,
+        sid: aho_corasick::automaton::StateID,
+        best: &mut usize,
+        marker: &mut bool,
+    ) {
+        for i in 0..dfa.match_len(sid) {
+            let k = dfa.match_pattern(sid, i).as_usize();
+            if k >= MARKERS {
+                *marker = true;
+            } else {
+                *best = (*best).min(k);
             }
         }
-    };
+    }
+    // (a macro, not a closure: the step is inlined at both call sites)
+    macro_rules! feed {
+        ($b:expr) => {{
+            sid = dfa.next_state(Anchored::No, sid, $b);
+            if dfa.is_match(sid) {
+                record(dfa, sid, &mut best, &mut marker);
+            }
+        }};
+    }
     if head.is_ascii() && head.len() <= 8 * 1024 {
         let (mut space, mut empty) = (false, true);
         for &c in head.as_bytes() {
@@ -650,12 +685,12 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
                 continue;
             }
             if space {
-                feed(b' ');
+                feed!(b' ');
                 space = false;
                 empty = false;
             }
             if (0x21..=0x7e).contains(&c) {
-                feed(c.to_ascii_lowercase());
+                feed!(c.to_ascii_lowercase());
                 empty = false;
             }
         }
@@ -663,7 +698,7 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
         let mut flat = squeeze(head, 8 * 1024);
         flat.make_ascii_lowercase();
         for &c in flat.as_bytes() {
-            feed(c);
+            feed!(c);
         }
     }
     ((best != usize::MAX).then_some(best), marker)
@@ -764,11 +799,8 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         }
         let mut status = field(b, "status")
             .and_then(|s| EnhancedStatus::parse(s).or_else(|| EnhancedStatus::find(s)));
-        let block = index
-            .id(&rcpt)
-            .map(|i| index.block(i))
-            .unwrap_or("")
-            .to_string();
+        let block_in_notice = index.id(&rcpt).map(|i| index.block(i)).unwrap_or("");
+        let block = block_in_notice.to_string();
         let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
         // a generic x.y.0 in Status: and a more specific code in the text: the text is more
         // precise (`Status: 5.0.0` with `550 5.1.1 ...`, SES `5.1.0 - ... '5.2.2 ...'`)
@@ -793,7 +825,7 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         // a shared SMTP transcript after the per-recipient lines belongs to every recipient
         let mut context = block.clone();
         if let Some(t) = transcript
-            && !block.contains(t)
+            && !contains_tail(notice_head, block_in_notice, t)
         {
             context.push('\n');
             context.push_str(t);
@@ -853,6 +885,23 @@ fn decode_dsn(blocks: &[FieldBlock], parts: &Parts<'_>, c: &Common) -> Vec<Bounc
         out.push(r);
     }
     out
+}
+
+/// `block.contains(tail)` for two slices of `text` where `tail` runs to the end of `text`,
+/// without building a searcher for a long needle in the common cases: a block shorter than
+/// the tail cannot hold it, and a block that runs to the end of `text` from before the tail
+/// holds it where it is.
+fn contains_tail(text: &str, block: &str, tail: &str) -> bool {
+    if block.len() < tail.len() {
+        return false;
+    }
+    let base = text.as_ptr() as usize;
+    let (b, t) = (block.as_ptr() as usize, tail.as_ptr() as usize);
+    let inside = |p: usize| p >= base && p <= base + text.len();
+    if inside(b) && inside(t) && b <= t && b + block.len() == base + text.len() {
+        return true;
+    }
+    block.contains(tail)
 }
 
 /// The comment of a `Status:` field (`4.0.0 (host name lookup failure)`), unless it only
@@ -916,17 +965,19 @@ fn inline_dsn(notice: &str) -> Option<&str> {
 }
 
 fn is_autoreply(msg: &Message<'_>, subject: &str) -> bool {
-    let hv = |n: &str| msg.header_raw(n).map(|v| v.trim().to_ascii_lowercase());
+    let hv = |n: mail_parser::HeaderName<'static>| {
+        msg.header_raw(n).map(|v| v.trim().to_ascii_lowercase())
+    };
     let s = subject.to_ascii_lowercase();
-    if let Some(a) = hv("Auto-Submitted")
+    if let Some(a) = hv(hname!("Auto-Submitted"))
         && a.starts_with("auto-replied")
     {
         return true;
     }
-    hv("X-Autoreply").is_some()
-        || hv("X-Autorespond").is_some()
-        || hv("X-Auto-Response-Suppress").is_some() && s.starts_with("automatic reply")
-        || hv("Precedence").is_some_and(|p| p == "auto_reply")
+    hv(hname!("X-Autoreply")).is_some()
+        || hv(hname!("X-Autorespond")).is_some()
+        || hv(hname!("X-Auto-Response-Suppress")).is_some() && s.starts_with("automatic reply")
+        || hv(hname!("Precedence")).is_some_and(|p| p == "auto_reply")
         || s.starts_with("auto:")
         || s.starts_with("automatic reply")
         || s.starts_with("auto-reply")
@@ -1213,20 +1264,34 @@ fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
     use serde_json::Value;
     // the first `{` followed (after white space) by a `"`: the start of a JSON object
     let b = notice.as_bytes();
-    let Some(start) = b.iter().enumerate().position(|(i, &c)| {
-        c == b'{'
-            && b[i + 1..]
-                .iter()
-                .find(|x| !x.is_ascii_whitespace())
-                .is_some_and(|&x| x == b'"')
-    }) else {
-        return Vec::new();
+    let json_at = |i: usize| {
+        b[i + 1..]
+            .iter()
+            .find(|x| !x.is_ascii_whitespace())
+            .is_some_and(|&x| x == b'"')
     };
-    if !notice[start..].contains("notificationType") && !notice[start..].contains("eventType") {
+    let mut from = 0;
+    let start = loop {
+        let Some(k) = memchr::memchr(b'{', &b[from..]) else {
+            return Vec::new();
+        };
+        if json_at(from + k) {
+            break from + k;
+        }
+        from += k + 1;
+    };
+    let json = &notice[start..];
+    if find_lit!(json.as_bytes(), b"notificationType").is_none()
+        && find_lit!(json.as_bytes(), b"eventType").is_none()
+    {
         return Vec::new();
     }
-    // SNS wraps long lines with "!" + newline + space
-    let body = notice[start..].replace("!\n ", "");
+    // SNS wraps long lines with "!" + newline + space (copied only when it did)
+    let body: Cow<'_, str> = if find_lit!(json.as_bytes(), b"!\n ").is_some() {
+        Cow::Owned(json.replace("!\n ", ""))
+    } else {
+        Cow::Borrowed(json)
+    };
     let mut it = serde_json::Deserializer::from_str(&body).into_iter::<Value>();
     let Some(Ok(mut v)) = it.next() else {
         return Vec::new();
@@ -1516,18 +1581,30 @@ fn kept_fields(head: &[u8]) -> Vec<u8> {
 /// `attachments`, parts of the notice itself that no decoder reads (images, TNEF, PDF, ...)
 /// are emptied too, so that the parser does not decode their base64.
 fn without_returned_body(raw: &[u8], attachments: bool) -> Option<Vec<u8>> {
+    parser_input(raw, attachments, false).map(|(v, _)| v)
+}
+
+/// The input for the MIME parser: [`without_returned_body`] and, with `strip_header`, the
+/// top-level header section without the fields that nothing reads (see [`unread_fields`]);
+/// with the number of header bytes left out (the body starts that much earlier).
+fn parser_input(raw: &[u8], attachments: bool, strip_header: bool) -> Option<(Vec<u8>, usize)> {
     let head_end = find_lit!(raw, b"\n\n")?;
-    let boundary = boundary_param(&raw[..head_end])?;
     let mut cuts: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    collect_cuts(
-        raw,
-        (head_end, raw.len()),
-        boundary,
-        false,
-        attachments,
-        0,
-        &mut cuts,
-    );
+    if strip_header {
+        unread_fields(&raw[..head_end + 1], &mut cuts);
+    }
+    let removed: usize = cuts.iter().map(|(a, b, _)| b - a).sum();
+    if let Some(boundary) = boundary_param(&raw[..head_end]) {
+        collect_cuts(
+            raw,
+            (head_end, raw.len()),
+            boundary,
+            false,
+            attachments,
+            0,
+            &mut cuts,
+        );
+    }
     if cuts.is_empty() {
         return None;
     }
@@ -1536,11 +1613,81 @@ fn without_returned_body(raw: &[u8], attachments: bool) -> Option<Vec<u8>> {
     for (a, b, keep) in cuts {
         out.extend_from_slice(&raw[at..a]);
         out.extend_from_slice(&keep);
-        out.push(b'\n');
         at = b;
     }
     out.extend_from_slice(&raw[at..]);
-    Some(out)
+    Some((out, removed))
+}
+
+/// The ranges of a top-level header section `head` (through the line break before the blank
+/// line) holding fields that no decoder reads (DKIM and ARC signatures, authentication
+/// results, all `Received:` fields but the last, ...): mail-parser skips them, but scans every
+/// byte. Only a plain section is touched: every line a `name:` field (letters, digits and
+/// hyphens) or a continuation of one, no CR; the parser then splits it into the same fields,
+/// and dropping whole fields leaves the others as they are. At least one field is kept.
+fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
+    /// Whether a field is read from the top-level header (`header_raw`, `subject`, `date`,
+    /// MIME fields, ...): 1 yes, 2 `Received`, 0 no.
+    fn read(name: &[u8]) -> u8 {
+        let is = |r: &[u8]| name.eq_ignore_ascii_case(r);
+        let yes = match name.len() {
+            2 => is(b"to"),
+            4 => is(b"from") || is(b"date"),
+            7 => is(b"subject") || is(b"list-id"),
+            8 => return if is(b"received") { 2 } else { 0 },
+            10 => is(b"message-id") || is(b"precedence") || is(b"x-mlserver"),
+            11 => is(b"return-path") || is(b"x-autoreply"),
+            12 => is(b"mime-version"),
+            13 => is(b"x-autorespond"),
+            14 => is(b"auto-submitted"),
+            19 => is(b"x-failed-recipients") || is(b"x-apple-unsubscribe"),
+            24 => is(b"x-auto-response-suppress"),
+            _ => false,
+        } || name.len() > 8 && name[..8].eq_ignore_ascii_case(b"content-");
+        u8::from(yes)
+    }
+    if memchr::memchr(b'\r', head).is_some() {
+        return;
+    }
+    // (start, end, kept, is Received)
+    let mut fields: Vec<(usize, usize, bool, bool)> = Vec::with_capacity(32);
+    let mut at = 0;
+    while at < head.len() {
+        let start = at;
+        let line = &head[at..];
+        at += memchr::memchr(b'\n', line).map_or(line.len(), |k| k + 1);
+        if line[0] == b' ' || line[0] == b'\t' {
+            match fields.last_mut() {
+                Some(f) => f.1 = at,
+                None => return,
+            }
+            continue;
+        }
+        let Some(colon) = memchr::memchr(b':', &line[..at - start]) else {
+            return;
+        };
+        let name = &line[..colon];
+        if name.is_empty() || !name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-') {
+            return;
+        }
+        let r = read(name);
+        fields.push((start, at, r != 0, r == 2));
+    }
+    let last_received = fields.iter().rposition(|f| f.3);
+    let kept = |i: usize, f: &(usize, usize, bool, bool)| f.2 && (!f.3 || Some(i) == last_received);
+    if !fields.iter().enumerate().any(|(i, f)| kept(i, f)) {
+        return;
+    }
+    for (i, f) in fields.iter().enumerate() {
+        if kept(i, f) {
+            continue;
+        }
+        // (neighbouring ranges are joined)
+        match cuts.last_mut() {
+            Some(c) if c.1 == f.0 => c.1 = f.1,
+            _ => cuts.push((f.0, f.1, Vec::new())),
+        }
+    }
 }
 
 /// One part of a multipart body: its lowercased header section, where its body starts and
@@ -1598,6 +1745,158 @@ fn span_type(head: &[u8]) -> &[u8] {
     v[..end].trim_ascii()
 }
 
+/// A quoted-printable text part (`raw[p.body_start - p.head.len()..p.next]`, its header section
+/// starting with the line break that ends the delimiter line) rewritten without its
+/// `Content-Transfer-Encoding` field and with its body decoded: mail-parser reads the result as
+/// the same text it decodes from the original (see [`qp_decode`]). `None` when the part is not
+/// plainly one `text/*` part with one `Content-Transfer-Encoding: quoted-printable` field, or
+/// when the decoding would not be the parser's for certain.
+fn qp_as_8bit(raw: &[u8], p: &PartSpan, boundary: &[u8]) -> Option<Vec<u8>> {
+    let head = &p.head;
+    // the delimiter line ends right after the boundary; one field of each kind, at line
+    // starts, no folded or blank lines (the parser's and this scan's fields are the same)
+    if head.first() != Some(&b'\n')
+        || !head.ends_with(b"\n\n")
+        || memchr::memmem::find_iter(head, b"content-transfer-encoding").count() != 1
+        || memchr::memmem::find_iter(head, b"content-type").count() != 1
+    {
+        return None;
+    }
+    let fields = &head[1..head.len() - 1];
+    let mut cte = None;
+    let mut text = false;
+    let mut at = 1;
+    for line in fields.split_inclusive(|&c| c == b'\n') {
+        if line.trim_ascii().is_empty() || line[0] == b' ' || line[0] == b'\t' {
+            return None;
+        }
+        if let Some(v) = line.strip_prefix(b"content-transfer-encoding:") {
+            if v.trim_ascii() != b"quoted-printable" {
+                return None;
+            }
+            cte = Some((at, at + line.len()));
+        } else if let Some(v) = line.strip_prefix(b"content-type:") {
+            text = v.trim_ascii_start().starts_with(b"text/");
+        }
+        at += line.len();
+    }
+    let (cs, ce) = cte?;
+    if !text {
+        return None;
+    }
+    let start = p.body_start - head.len();
+    let body = qp_decode(&raw[p.body_start..p.next], boundary)?;
+    let mut out = Vec::with_capacity(head.len() + body.len());
+    // the raw header section (original case), less the encoding field
+    out.extend_from_slice(&raw[start + 1..start + cs]);
+    out.extend_from_slice(&raw[start + ce..p.body_start]);
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
+/// The bytes mail-parser's quoted-printable decoder makes of a part body `s` that is followed
+/// by `\n--boundary` (LF line ends), or `None` where its result is not certain to be these
+/// bytes (a CR, a `--boundary` inside, an `==`, a dangling `=X`, ...). Its rules: `=XX` is a
+/// byte, `=` before a line break (after optional white space) joins lines, `=` before another
+/// character is kept with it, white space at the end of a line is dropped (not a decoded one),
+/// and the line break before the delimiter is not part of the text (after a soft line break
+/// it takes the last byte instead). The result holds no `--boundary` and does not end with a
+/// CR, so that the parser reading it as 8-bit text stops at the same delimiter.
+fn qp_decode(s: &[u8], boundary: &[u8]) -> Option<Vec<u8>> {
+    fn hex(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    // white space as the parser counts it (`u8::is_ascii_whitespace`, no CR here)
+    let ws = |c: u8| matches!(c, b' ' | b'\t' | b'\x0c');
+    if boundary.is_empty() || boundary.contains(&b'\n') || memchr::memchr(b'\r', s).is_some() {
+        return None;
+    }
+    let mut delim = Vec::with_capacity(boundary.len() + 2);
+    delim.extend_from_slice(b"--");
+    delim.extend_from_slice(boundary);
+    let finder = memchr::memmem::Finder::new(&delim);
+    if finder.find(s).is_some() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len());
+    // white space bytes at the end of `out` that a hard line break drops
+    let mut trailing = 0usize;
+    let mut i = 0;
+    // whether the text ends in the middle of `=` (a soft line break before the delimiter)
+    let mut open_eq = false;
+    while i < s.len() {
+        let Some(k) = memchr::memchr2(b'=', b'\n', &s[i..]) else {
+            let run = &s[i..];
+            out.extend_from_slice(run);
+            let t = run.iter().rev().take_while(|&&c| ws(c)).count();
+            trailing = if t == run.len() { trailing + t } else { t };
+            break;
+        };
+        let run = &s[i..i + k];
+        if !run.is_empty() {
+            out.extend_from_slice(run);
+            let t = run.iter().rev().take_while(|&&c| ws(c)).count();
+            trailing = if t == run.len() { trailing + t } else { t };
+        }
+        i += k;
+        if s[i] == b'\n' {
+            out.truncate(out.len() - trailing);
+            out.push(b'\n');
+            trailing = 0;
+            i += 1;
+            continue;
+        }
+        // `=`: skip white space, then a line break, two hex digits or another character
+        let mut j = i + 1;
+        while j < s.len() && ws(s[j]) {
+            j += 1;
+        }
+        let Some(&c) = s.get(j) else {
+            open_eq = true;
+            break;
+        };
+        match c {
+            b'\n' => {
+                trailing = 0;
+                i = j + 1;
+            }
+            b'=' => return None,
+            _ => match hex(c) {
+                Some(h1) => {
+                    let d = *s.get(j + 1)?;
+                    if d == b'\n' || d == b'=' {
+                        return None;
+                    }
+                    match hex(d) {
+                        Some(h2) => out.push((h1 << 4) | h2),
+                        None => out.extend_from_slice(&[b'=', c, d]),
+                    }
+                    trailing = 0;
+                    i = j + 2;
+                }
+                None => {
+                    out.extend_from_slice(&[b'=', c]);
+                    trailing = 0;
+                    i = j + 1;
+                }
+            },
+        }
+    }
+    if open_eq {
+        // `\n` ends the soft line break, `-` is written, the delimiter takes two bytes
+        out.pop()?;
+    } else {
+        out.truncate(out.len() - trailing);
+    }
+    // (the parser takes a CR before the delimiter's line break as part of it)
+    (finder.find(&out).is_none() && out.last() != Some(&b'\r')).then_some(out)
+}
+
 /// Where to cut in the multipart body `raw[from..to]`: the returned message's body (its
 /// header fields that are read are kept) and, in a `multipart/alternative` that has a plain
 /// text, the HTML alternatives (read only when there is no plain text).
@@ -1650,12 +1949,20 @@ fn collect_cuts(
             if !body.starts_with(b"\n")
                 && let Some(h) = find_lit!(body, b"\n\n")
             {
-                cuts.push((p.body_start, p.next, kept_fields(&body[..h + 1])));
+                let mut keep = kept_fields(&body[..h + 1]);
+                keep.push(b'\n');
+                cuts.push((p.body_start, p.next, keep));
             }
         } else if p.next > p.body_start + MIN_CUT
             && (has_plain && ctype == b"text/html" || attachments && is_attachment_type(head))
         {
-            cuts.push((p.body_start, p.next, Vec::new()));
+            cuts.push((p.body_start, p.next, vec![b'\n']));
+        } else if attachments
+            && p.next > p.body_start + MIN_CUT
+            && let Some(part) = qp_as_8bit(raw, p, boundary)
+        {
+            // the parser's quoted-printable decoder is slow: the same bytes, decoded here
+            cuts.push((p.body_start - head.len() + 1, p.next, part));
         }
     }
 }
@@ -1685,8 +1992,10 @@ fn is_attachment_type(head: &[u8]) -> bool {
 
 fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     let original_raw = raw;
-    let trimmed = without_returned_body(raw, true);
-    let raw = trimmed.as_deref().unwrap_or(raw);
+    let trimmed = parser_input(raw, true, true);
+    // header bytes left out before the body
+    let removed = trimmed.as_ref().map_or(0, |t| t.1);
+    let raw = trimmed.as_ref().map_or(raw, |t| &t.0[..]);
     let Some(msg) = parse_message(raw) else {
         return Vec::new();
     };
@@ -1697,24 +2006,25 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     if parts.notice.trim().is_empty() && parts.dsn.is_empty() {
         // broken MIME (wrong boundaries, ...): read the raw body as text
         // (the text as before attachments were cut: only returned bodies and HTML
-        // alternatives are left out; the root header section is the same in both)
+        // alternatives are left out; the root header section is the original one, where the
+        // body starts `removed` bytes later than in the parsed copy)
         let kept = without_returned_body(original_raw, false);
         let raw = kept.as_deref().unwrap_or(original_raw);
-        let off = (msg.root_part().offset_body as usize).min(raw.len());
+        let off = (msg.root_part().offset_body as usize + removed).min(raw.len());
         let body = &raw[off..raw.len().min(off + MAX_NOTICE)];
         parts.notice = String::from_utf8_lossy(body).into_owned();
     }
     let subject = msg.subject().unwrap_or("").to_string();
-    let from = first_addr(msg.header_raw("From"));
+    let from = first_addr(msg.header_raw(hname!("From")));
     let from = if from.is_empty() {
         // `From: mailer-daemon` without a domain
-        msg.header_raw("From")
+        msg.header_raw(hname!("From"))
             .map(|f| f.trim().to_string())
             .unwrap_or_default()
     } else {
         from
     };
-    let to = first_addr(msg.header_raw("To"));
+    let to = first_addr(msg.header_raw(hname!("To")));
     let mut original = parts.original.clone();
     if !parts.has_original {
         let (_, rest) = parts.notice_split();
@@ -1724,11 +2034,11 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
     let timestamp = msg.date().map(|d| d.to_timestamp());
     let lhost = msg
-        .header_raw("Received")
+        .header_raw(hname!("Received"))
         .map(received_by)
         .unwrap_or_default();
     let failed_hdr: Vec<String> = msg
-        .header_values("X-Failed-Recipients")
+        .header_values(hname!("X-Failed-Recipients"))
         .filter_map(|v| v.as_text())
         .flat_map(|t| find_addresses(t).into_iter().map(|f| f.addr))
         .collect();
@@ -1792,9 +2102,9 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
 
     // a List-Unsubscribe (mailto) request sent by a mail client: an opt-out complaint
-    if msg.header_raw("X-Apple-Unsubscribe").is_some()
+    if msg.header_raw(hname!("X-Apple-Unsubscribe")).is_some()
         || subject.trim().eq_ignore_ascii_case("unsubscribe")
-            && msg.header_raw("Auto-Submitted").is_some()
+            && msg.header_raw(hname!("Auto-Submitted")).is_some()
     {
         if from.contains('@') {
             let mut r = record(&common, "unsubscribe");
@@ -1827,9 +2137,9 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
         return vec![r];
     }
     // mailing-list managers (fml, ...) answer a refused post with an error to the sender
-    let list_error = msg.header_raw("X-MLServer").is_some();
+    let list_error = msg.header_raw(hname!("X-MLServer")).is_some();
     if !looks_like_bounce(&from, &subject)
-        && msg.header_raw("X-Failed-Recipients").is_none()
+        && msg.header_raw(hname!("X-Failed-Recipients")).is_none()
         && !says_failure
         && !list_error
     {
@@ -1914,6 +2224,149 @@ mod tests {
         // without a plain sibling nothing is cut
         let only_html = raw.replace("text/plain", "image/png");
         assert!(without_returned_body(only_html.as_bytes(), true).is_none());
+    }
+
+    /// The text of each part as mail-parser reads it.
+    fn part_texts(raw: &[u8]) -> Vec<String> {
+        let m = parse_message(raw).expect("parsed");
+        m.parts
+            .iter()
+            .map(|p| match &p.body {
+                PartType::Text(t) | PartType::Html(t) => format!("text:{t}"),
+                PartType::Binary(b) | PartType::InlineBinary(b) => {
+                    format!("bin:{}", String::from_utf8_lossy(b))
+                }
+                _ => String::from("other"),
+            })
+            .collect()
+    }
+
+    /// A quoted-printable part rewritten as 8-bit text reads as the same text, whatever the
+    /// body (soft breaks, bad escapes, trailing white space, `=` before the delimiter, ...).
+    fn qp_same_text(body: &str, ctype: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let filler = "filler line\n".repeat(50);
+        let raw = format!(
+            "From: a@b.example\nContent-Type: multipart/mixed; boundary=\"b-1\"\n\n\
+             --b-1\nContent-Type: {ctype}\nContent-Transfer-Encoding: Quoted-Printable\n\
+             X-Other: 1\n\n{filler}{body}\n--b-1\nContent-Type: text/plain\n\nnext\n--b-1--\n"
+        );
+        let want = part_texts(raw.as_bytes());
+        if let Some(cut) = without_returned_body(raw.as_bytes(), true) {
+            proptest::prop_assert_eq!(part_texts(&cut), want);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn qp_examples() {
+        for body in [
+            "a=3Db =C3=A9t=C3=A9  \nsoft=\nbreak  =20\n=\n",
+            "trail \t ",
+            "ends soft=",
+            "ends soft= \t",
+            "=",
+            "x=",
+            "bad =zz and =4 and =4z and = x",
+            "double ==",
+            "hex then eol =4\nz",
+            "--b-1 inside",
+            "=2D-b-1 made by decoding",
+            "line\n\n\n",
+            "-",
+            "--",
+        ] {
+            for ctype in [
+                "text/plain; charset=utf-8",
+                "text/html",
+                "text/plain; charset=iso-8859-1",
+            ] {
+                qp_same_text(body, ctype).unwrap();
+            }
+        }
+        // the rewrite happens (the decoder is not left to the parser)
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\
+             Content-Transfer-Encoding: quoted-printable\n\n{}=C3=A9\n--B--\n",
+            "x".repeat(600)
+        );
+        let cut = without_returned_body(raw.as_bytes(), true).expect("rewritten");
+        assert!(!String::from_utf8_lossy(&cut).contains("=C3=A9"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+        #[test]
+        fn qp_rewrite_reads_the_same(body in "([a-cA-F0-9]{1,4}|[ \\t\\x0c]{1,3}|\\n|\\n|=[0-9A-Fa-f]{2}|=[ \\t]?\\n|=|-|--b-1|é|=0[DdAa]|\\r){0,60}") {
+            qp_same_text(&body, "text/plain; charset=utf-8")?;
+            qp_same_text(&body, "text/html")?;
+        }
+    }
+
+    #[test]
+    fn unread_header_fields_are_left_out() {
+        let head = b"Received: from a\n\tby b\nDKIM-Signature: v=1;\n b=xyz\nFrom: m@d.example\n\
+                     Received: from c by d.example\nX-Spam: 1\nContent-Type: text/plain\nX-Autoreply: yes\n";
+        let mut cuts = Vec::new();
+        unread_fields(head, &mut cuts);
+        let mut kept = Vec::new();
+        let mut at = 0;
+        for (a, b, _) in &cuts {
+            kept.extend_from_slice(&head[at..*a]);
+            at = *b;
+        }
+        kept.extend_from_slice(&head[at..]);
+        assert_eq!(
+            String::from_utf8(kept).unwrap(),
+            "From: m@d.example\nReceived: from c by d.example\nContent-Type: text/plain\n\
+             X-Autoreply: yes\n"
+        );
+        // anything the parser might split otherwise is left alone
+        for odd in [
+            &b" folded first\nX-A: 1\n"[..],
+            b"X-A: 1\nno colon here\nFrom: a\n",
+            b"X A: 1\nFrom: a\n",
+            b"X-A: 1\r\nFrom: a\n",
+            b"X-A: 1\nX-B: 2\n",
+        ] {
+            let mut cuts = Vec::new();
+            unread_fields(odd, &mut cuts);
+            assert!(cuts.is_empty(), "{}", String::from_utf8_lossy(odd));
+        }
+        // the decoders see the same message
+        let raw = format!(
+            "{}\nSubject: Undelivered Mail Returned to Sender\n\n\
+             This is the mail system.\n\n<u@example.org>: host mx.example.org said: 550 5.1.1 \
+             <u@example.org>: Recipient address rejected: User unknown (in reply to RCPT TO \
+             command)\n",
+            String::from_utf8_lossy(head)
+        );
+        let (cut, removed) = parser_input(raw.as_bytes(), true, true).expect("stripped");
+        assert_eq!(removed, raw.len() - cut.len());
+        let recs = decode_message(raw.as_bytes());
+        assert_eq!(recs.len(), 1);
+        // (the last `Received:` field names the reporting host)
+        assert_eq!(recs[0].lhost, "d.example");
+        // (`X-Autoreply:` makes it an auto-reply from `From:`)
+        assert_eq!(
+            (recs[0].recipient.as_str(), recs[0].detector),
+            ("m@d.example", "rfc3834")
+        );
+    }
+
+    #[test]
+    fn contains_tail_is_contains() {
+        let text = "head\ntranscript of session follows\n>>> RCPT\n<<< 550 no\n";
+        let t = &text[5..];
+        for a in 0..text.len() {
+            for b in a..=text.len() {
+                let block = &text[a..b];
+                assert_eq!(contains_tail(text, block, t), block.contains(t), "{a}..{b}");
+            }
+        }
+        // a copy elsewhere still counts
+        let other = format!("x{t}");
+        assert!(contains_tail(text, &other, t));
+        assert!(!contains_tail(text, "", t));
     }
 
     #[test]

@@ -476,7 +476,8 @@ const BATCH_BYTES: usize = 32 << 20;
 const WORKER_FILE_MAX: u64 = 4 << 20;
 
 fn serialise(outs: &[MessageOutcome], format: Format) -> Vec<u8> {
-    let mut buf = Vec::new();
+    // (a JSON line is a few hundred bytes: room for the usual records without regrowing)
+    let mut buf = Vec::with_capacity(1024 * outs.len().max(1));
     match format {
         Format::Jsonl => {
             let _ = write_outcomes(outs, format, &mut buf, &mut None);

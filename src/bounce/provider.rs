@@ -101,6 +101,34 @@ fn host_rules() -> &'static [HostRule] {
     R.get_or_init(|| rule_lines(RHOST_TSV).filter_map(parse_host_rule).collect())
 }
 
+/// Whether some rule's host pattern matches `host` ([`host_matches`]): a pattern matches
+/// exactly when it is the host or the part after one of its dots, so the host and those parts
+/// are looked up among the patterns (most hosts are no provider's: the rules are skipped).
+fn any_rule_for(host: &str) -> bool {
+    static NAMES: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        host_rules()
+            .iter()
+            .flat_map(|r| r.hosts.iter())
+            .map(|p| p.trim_start_matches('.'))
+            .filter(|p| !p.is_empty())
+            .collect()
+    });
+    if host.is_empty() {
+        return false;
+    }
+    let mut h = host;
+    loop {
+        if names.contains(h) {
+            return true;
+        }
+        match memchr::memchr(b'.', h.as_bytes()) {
+            Some(i) => h = &h[i + 1..],
+            None => return false,
+        }
+    }
+}
+
 /// The host name of a `Remote-MTA`-like value: first word, without brackets or a final dot,
 /// lowercase.
 fn host_name(v: &str) -> String {
@@ -155,6 +183,9 @@ pub fn host_reason(e: &HostEvidence<'_>) -> Option<BounceReason> {
     }
     let mut lower: Option<String> = None;
     for host in &hosts {
+        if !any_rule_for(host) {
+            continue;
+        }
         for r in rules {
             if !r.hosts.iter().any(|p| host_matches(host, p)) || !r.conditions_hold(e) {
                 continue;
@@ -217,6 +248,30 @@ pub fn category_reason(block: &[(String, String)]) -> Option<BounceReason> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_lookup_is_host_matches() {
+        let patterns: Vec<&str> = host_rules()
+            .iter()
+            .flat_map(|r| r.hosts.iter().map(String::as_str))
+            .collect();
+        for host in [
+            "",
+            "mx.ezweb.ne.jp",
+            "ezweb.ne.jp",
+            "xezweb.ne.jp",
+            "a..ezweb.ne.jp",
+            "mta6.am0.yahoodns.net",
+            "yahoodns.net",
+            "gmail.com",
+            "com",
+            ".",
+            "msmx.au.com",
+        ] {
+            let want = patterns.iter().any(|p| host_matches(host, p));
+            assert_eq!(any_rule_for(host), want, "{host}");
+        }
+    }
 
     #[test]
     fn every_rhost_line_parses() {

@@ -39,11 +39,37 @@ pub fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
 
 /// Characters allowed in an unquoted local part (RFC 5322 atext plus dots).
 fn is_local_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b">!#$%&'*+/=?^_`{|}~-.".contains(&b) && b != b'>'
+    // (a table: the address scan tests every byte around each `@`)
+    const T: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = (i as u8).is_ascii_alphanumeric();
+            i += 1;
+        }
+        let extra = b"!#$%&'*+/=?^_`{|}~-.";
+        let mut k = 0;
+        while k < extra.len() {
+            t[extra[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
+    T[b as usize]
 }
 
 fn is_domain_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b >= 0x80
+    const T: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let c = i as u8;
+            t[i] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c >= 0x80;
+            i += 1;
+        }
+        t
+    };
+    T[b as usize]
 }
 
 /// An address found in text: byte range and the address itself.
@@ -125,18 +151,36 @@ pub fn is_system_address(addr: &str) -> bool {
     ) || local.starts_with("mailer-daemon")
 }
 
+/// Whether an ASCII byte is white space for `str::trim` (Unicode White_Space: `\x0b` too).
+fn is_unicode_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Whether a marker line (trimmed) can start with this byte: a decoration or the first letter
+/// of `original`, `the original message was`, `content-type:`.
+fn marker_start(b: u8) -> bool {
+    matches!(
+        b.to_ascii_lowercase(),
+        b'-' | b'=' | b'*' | b'_' | b'[' | b'+' | b'|' | b'o' | b't' | b'c'
+    )
+}
+
 /// Lines that start the returned original message in a plain-text bounce.
 fn is_original_marker(line: &str) -> bool {
+    // most lines start with a character that is not white space and starts no marker: no trim
+    if let Some(&b) = line.as_bytes().first()
+        && b.is_ascii()
+        && !is_unicode_space(b)
+        && !marker_start(b)
+    {
+        return false;
+    }
     let t = line.trim();
     if t.len() < 8 || t.len() > 200 {
         return false;
     }
     // cheap reject before allocating: markers start with a decoration or one of these words
-    let first = t.as_bytes()[0].to_ascii_lowercase();
-    if !matches!(
-        first,
-        b'-' | b'=' | b'*' | b'_' | b'[' | b'+' | b'|' | b'o' | b't' | b'c'
-    ) {
+    if !marker_start(t.as_bytes()[0]) {
         return false;
     }
     let decorated = t.starts_with("--")
@@ -206,7 +250,8 @@ pub fn split_original(body: &str) -> (&str, &str) {
     let mut off = 0;
     let mut it = lines_inclusive(body);
     while let Some(raw_line) = it.next() {
-        let line = raw_line.trim_end_matches('\n');
+        // (one line: at most one `\n`, at its end)
+        let line = raw_line.strip_suffix('\n').unwrap_or(raw_line);
         if is_original_marker(line) {
             let next = off + line.len();
             let rest = body.get(next..).unwrap_or("");
@@ -232,7 +277,11 @@ pub fn split_original(body: &str) -> (&str, &str) {
                 }
             }
         }
-        prev_blank = line.trim().is_empty();
+        // (a line starting with a visible ASCII character is not blank: no trim)
+        prev_blank = match line.as_bytes().first() {
+            Some(&b) if b.is_ascii() && !is_unicode_space(b) => false,
+            _ => line.trim().is_empty(),
+        };
         off += raw_line.len();
     }
     (body, "")
@@ -241,16 +290,25 @@ pub fn split_original(body: &str) -> (&str, &str) {
 /// Header fields of a header block (stops at the first blank line), unfolded. Names keep their
 /// spelling; values are trimmed (borrowed from `text` unless a folded value had to be joined).
 pub fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
+    header_fields_where(text, |_| true)
+}
+
+/// [`header_fields`] keeping only the fields whose name `want` accepts: the others (and their
+/// continuation lines) are skipped without joining their folded values.
+pub fn header_fields_where(text: &str, want: impl Fn(&str) -> bool) -> Vec<(&str, Cow<'_, str>)> {
     let mut out: Vec<(&str, Cow<'_, str>)> = Vec::new();
+    // a field was seen (kept or not); the last one seen was skipped
+    let (mut any, mut skipping) = (false, false);
     for line in lines(text) {
         if line.trim().is_empty() {
-            if out.is_empty() {
+            if !any {
                 continue;
             }
             break;
         }
         if line.starts_with([' ', '\t']) {
-            if let Some(last) = out.last_mut()
+            if !skipping
+                && let Some(last) = out.last_mut()
                 && last.1.len() < 4096
             {
                 let v = last.1.to_mut();
@@ -265,12 +323,13 @@ pub fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
                 && name.len() < 80
                 && name.bytes().all(|c| c.is_ascii_graphic() && c != b':')
             {
-                out.push((name, Cow::Borrowed(line[colon + 1..].trim())));
+                any = true;
+                skipping = !want(name);
+                if !skipping {
+                    out.push((name, Cow::Borrowed(line[colon + 1..].trim())));
+                }
                 continue;
             }
-        }
-        if out.is_empty() {
-            continue;
         }
     }
     out
@@ -420,12 +479,36 @@ pub fn strip_html(html: &str) -> String {
     if !out.contains('&') {
         return out;
     }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", " ")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    unescape_entities(&out)
+}
+
+/// The entities `strip_html` decodes, in one pass: the same result as replacing `&lt;`,
+/// `&gt;`, `&nbsp;`, `&quot;`, `&#39;` and then `&amp;` one after the other (occurrences
+/// cannot overlap: each holds one `&`, first, and one `;`, last; no replacement makes a new
+/// one, `&amp;` coming last).
+fn unescape_entities(s: &str) -> String {
+    const ENTITIES: [(&str, &str); 6] = [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&nbsp;", " "),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&amp;", "&"),
+    ];
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..k]);
+        let r = &rest[k..];
+        let (to, len) = ENTITIES
+            .iter()
+            .find(|(e, _)| r.starts_with(e))
+            .map_or(("&", 1), |(e, t)| (*t, e.len()));
+        out.push_str(to);
+        rest = &r[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Collapse runs of white space to one space and trim; cap the length (on a char boundary).
@@ -494,6 +577,53 @@ pub fn squeeze(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn entities_in_one_pass(t in "(&|;|lt|gt|amp|nbsp|quot|#39|a| ){0,20}") {
+            let chained = t
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&nbsp;", " ")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&");
+            proptest::prop_assert_eq!(unescape_entities(&t), chained);
+        }
+    }
+
+    #[test]
+    fn address_character_tables() {
+        for b in 0..=255u8 {
+            let local =
+                b.is_ascii_alphanumeric() || b">!#$%&'*+/=?^_`{|}~-.".contains(&b) && b != b'>';
+            assert_eq!(is_local_char(b), local, "{b}");
+            let domain =
+                b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b >= 0x80;
+            assert_eq!(is_domain_char(b), domain, "{b}");
+        }
+    }
+
+    #[test]
+    fn filtered_header_fields_are_the_same_fields() {
+        for t in [
+            "\nReceived: from a\n\tby b\nFrom: x@y.example\n stray\nDKIM-Signature: v=1;\n b=2\n\
+             no colon line\n continued\nTo: t@y.example\n\nbody: no\n",
+            "X-A: 1\n\nFrom: late@y.example\n",
+            "\n\nFrom: a@b.example\n   \nTo: c@d.example\n",
+        ] {
+            for keep in ["from", "to", "received", "x-a"] {
+                let want: Vec<_> = header_fields(t)
+                    .into_iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(keep))
+                    .collect();
+                assert_eq!(
+                    header_fields_where(t, |n| n.eq_ignore_ascii_case(keep)),
+                    want
+                );
+            }
+        }
+    }
 
     #[test]
     fn addresses() {
