@@ -235,21 +235,29 @@ impl EnhancedStatus {
                 Some(k) => i += k,
                 None => break,
             }
-            if (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
-                && let Some((st, end)) = Self::at(b, i)
-            {
-                let next = b.get(end).copied().unwrap_or(b' ');
-                let after = b.get(end + 1).copied().unwrap_or(b' ');
-                let dotted_more = next == b'.' && after.is_ascii_digit();
-                if !next.is_ascii_alphanumeric() && !dotted_more {
-                    return Some((st, i..end));
-                }
-                i = end;
-                continue;
+            match Self::span_at(b, i) {
+                Ok(found) => return Some(found),
+                Err(next) => i = next,
             }
-            i += 1;
         }
         None
+    }
+
+    /// The code delimited as [`EnhancedStatus::find`] wants it that starts at `b[i]` (a 2, 4
+    /// or 5), or else where the search goes on.
+    fn span_at(b: &[u8], i: usize) -> Result<(EnhancedStatus, std::ops::Range<usize>), usize> {
+        if (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
+            && let Some((st, end)) = Self::at(b, i)
+        {
+            let next = b.get(end).copied().unwrap_or(b' ');
+            let after = b.get(end + 1).copied().unwrap_or(b' ');
+            let dotted_more = next == b'.' && after.is_ascii_digit();
+            if !next.is_ascii_alphanumeric() && !dotted_more {
+                return Ok((st, i..end));
+            }
+            return Err(end);
+        }
+        Err(i + 1)
     }
 
     /// Every enhanced status code in free text, in order (at most 16).
@@ -286,24 +294,26 @@ pub fn find_reply_code(text: &str) -> Option<u16> {
             Some(k) => i += k,
             None => break,
         }
-        if (i == 0
-            || !(b[i - 1].is_ascii_alphanumeric()
-                || matches!(b[i - 1], b'.' | b'-' | b':' | b'/' | b'#' | b'=' | b'+')))
-            && b[i + 1].is_ascii_digit()
-            && b[i + 2].is_ascii_digit()
-            && b[i + 1] <= b'5'
-        {
-            let next = b.get(i + 3).copied().unwrap_or(b' ');
-            if matches!(next, b' ' | b'-' | b'\t' | b'\n' | b'\r') || i + 3 == b.len() {
-                // `550-5.1.1` and `550 5.1.1` are replies; `200 OK` is too. A number followed by
-                // a dot-free word is accepted; dates like `2014` are excluded by the 3 digits
-                // rule (the fourth char must not be a digit).
-                return Some(num(&b[i..i + 3]));
-            }
+        if reply_code_at(b, i) {
+            return Some(num(&b[i..i + 3]));
         }
         i += 1;
     }
     None
+}
+
+/// Whether a reply code starts at `b[i]` (a 2, 4 or 5 with room for three digits).
+fn reply_code_at(b: &[u8], i: usize) -> bool {
+    (i == 0
+        || !(b[i - 1].is_ascii_alphanumeric()
+            || matches!(b[i - 1], b'.' | b'-' | b':' | b'/' | b'#' | b'=' | b'+')))
+        && b[i + 1].is_ascii_digit()
+        && b[i + 2].is_ascii_digit()
+        && b[i + 1] <= b'5'
+        // `550-5.1.1` and `550 5.1.1` are replies; `200 OK` is too. A number followed by a
+        // dot-free word is accepted; dates like `2014` are excluded by the 3 digits rule (the
+        // fourth char must not be a digit).
+        && (matches!(b.get(i + 3), Some(b' ' | b'-' | b'\t' | b'\n' | b'\r')) || i + 3 == b.len())
 }
 
 /// What an enhanced status code alone says about the reason, when it is specific enough.
@@ -395,20 +405,14 @@ mod tests {
         let b = text.as_bytes();
         let mut i = 0;
         while i + 4 < b.len() {
-            if matches!(b[i], b'2' | b'4' | b'5')
-                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.'))
-                && let Some((st, end)) = EnhancedStatus::at(b, i)
-            {
-                let next = b.get(end).copied().unwrap_or(b' ');
-                let after = b.get(end + 1).copied().unwrap_or(b' ');
-                let dotted_more = next == b'.' && after.is_ascii_digit();
-                if !next.is_ascii_alphanumeric() && !dotted_more {
-                    return Some((st, i..end));
-                }
-                i = end;
+            if !matches!(b[i], b'2' | b'4' | b'5') {
+                i += 1;
                 continue;
             }
-            i += 1;
+            match EnhancedStatus::span_at(b, i) {
+                Ok(found) => return Some(found),
+                Err(next) => i = next,
+            }
         }
         None
     }
@@ -417,18 +421,8 @@ mod tests {
         let b = text.as_bytes();
         let mut i = 0;
         while i + 3 <= b.len() {
-            if matches!(b[i], b'2' | b'4' | b'5')
-                && (i == 0
-                    || !(b[i - 1].is_ascii_alphanumeric()
-                        || matches!(b[i - 1], b'.' | b'-' | b':' | b'/' | b'#' | b'=' | b'+')))
-                && b[i + 1].is_ascii_digit()
-                && b[i + 2].is_ascii_digit()
-                && b[i + 1] <= b'5'
-            {
-                let next = b.get(i + 3).copied().unwrap_or(b' ');
-                if matches!(next, b' ' | b'-' | b'\t' | b'\n' | b'\r') || i + 3 == b.len() {
-                    return Some(num(&b[i..i + 3]));
-                }
+            if matches!(b[i], b'2' | b'4' | b'5') && reply_code_at(b, i) {
+                return Some(num(&b[i..i + 3]));
             }
             i += 1;
         }
