@@ -16,5 +16,7 @@ pub mod pipeline;
 pub mod report;
 pub mod smtp;
 pub mod status;
+#[cfg(test)]
+mod testgen;
 
 pub use model::{AddressRecord, Flags, Reason, Verdict};

@@ -90,13 +90,13 @@ impl TypoTarget {
 
 /// For each length `n` up to the longest target's plus one, the indices of `targets` whose
 /// `len` is within one of `n`.
-fn by_len(targets: &[&'static str], len: impl Fn(&'static str) -> usize) -> Vec<Vec<u8>> {
-    let longest = targets.iter().map(|&t| len(t)).max().unwrap_or(0);
+fn by_len(targets: &[TypoTarget], len: impl Fn(&TypoTarget) -> usize) -> Vec<Vec<u8>> {
+    let longest = targets.iter().map(&len).max().unwrap_or(0);
     assert!(targets.len() <= 256, "typo target indices are bytes");
     (0..=longest + 1)
         .map(|n| {
             (0..targets.len())
-                .filter(|&i| len(targets[i]).abs_diff(n) <= 1)
+                .filter(|&i| len(&targets[i]).abs_diff(n) <= 1)
                 .map(|i| i as u8)
                 .collect()
         })
@@ -177,6 +177,8 @@ impl Lists {
                 .collect();
         let typo_targets: Vec<&'static str> =
             entries(include_str!("../../data/typo_targets.txt")).collect();
+        let typo_split: Vec<TypoTarget> =
+            typo_targets.iter().map(|&t| TypoTarget::new(t)).collect();
         Lists {
             disposable: set_of(include_str!("../../data/disposable_domains.txt")),
             free: set_of(include_str!("../../data/free_mail_domains.txt")),
@@ -206,9 +208,9 @@ impl Lists {
             },
             providers,
             typo_target_set: typo_targets.iter().copied().collect(),
-            typo_by_name_len: by_len(&typo_targets, |t| t.split('.').next().unwrap_or(t).len()),
-            typo_by_domain_len: by_len(&typo_targets, str::len),
-            typo_split: typo_targets.iter().map(|&t| TypoTarget::new(t)).collect(),
+            typo_by_name_len: by_len(&typo_split, |t| t.name.len()),
+            typo_by_domain_len: by_len(&typo_split, |t| t.domain.len()),
+            typo_split,
             typo_targets,
         }
     }

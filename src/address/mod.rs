@@ -749,24 +749,9 @@ mod tests {
         let bytes = [
             b'a', b'@', b'<', b'>', b'A', b'?', 0, 0x80, 0xc0, 0x7f, b'.',
         ];
-        let mut x = 1u64;
-        for len in 0..40 {
-            for _ in 0..400 {
-                let s: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        // Mostly plain letters, so that many strings have exactly one @.
-                        if x.is_multiple_of(5) {
-                            bytes[(x >> 8) as usize % bytes.len()]
-                        } else {
-                            b'x'
-                        }
-                    })
-                    .collect();
-                assert_eq!(single_at(&s), reference(&s), "{s:?}");
-            }
+        // Mostly plain letters, so that many strings have exactly one @.
+        for s in crate::testgen::mostly(1, 40, 400, 5, &bytes, b'x') {
+            assert_eq!(single_at(&s), reference(&s), "{s:?}");
         }
         assert_eq!(single_at(b"a@A"), Some(1));
         assert_eq!(single_at(b"abcdefg@ABCDEFGH"), Some(7));

@@ -694,23 +694,9 @@ mod tests {
         let chars = [
             'a', 'Z', '.', '+', '-', ' ', '"', '\u{e9}', '@', '!', '~', '\u{7f}', '0',
         ];
-        let mut x = 7u64;
-        for len in 0..20 {
-            for _ in 0..500 {
-                let s: String = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        if x.is_multiple_of(3) {
-                            chars[(x >> 8) as usize % chars.len()]
-                        } else {
-                            'b'
-                        }
-                    })
-                    .collect();
-                assert_eq!(plain_local(&s), plain_local_reference(&s), "{s:?}");
-            }
+        for s in crate::testgen::mostly(7, 20, 500, 3, &chars, 'b') {
+            let s: String = s.into_iter().collect();
+            assert_eq!(plain_local(&s), plain_local_reference(&s), "{s:?}");
         }
         for s in [
             "Info",

@@ -926,7 +926,7 @@ struct Turn {
     /// Analysed chunks waiting for their turn (with the bytes read when they were cut).
     ready: std::collections::BTreeMap<u64, (ChunkWork, u64)>,
     /// Chunks past the ordered step, not yet handed to the writer.
-    taken: usize,
+    unsent: usize,
 }
 
 impl Turn {
@@ -937,7 +937,7 @@ impl Turn {
             taken.push((self.next, w, b));
             self.next += 1;
         }
-        self.taken += taken.len();
+        self.unsent += taken.len();
         taken
     }
 }
@@ -1313,7 +1313,7 @@ pub fn run(
             next: 0,
             busy: false,
             ready: std::collections::BTreeMap::new(),
-            taken: 0,
+            unsent: 0,
         });
         // Locked only by the worker that is `busy` with the ordered step: never contended.
         let state = Mutex::new(seq_state);
@@ -1339,7 +1339,7 @@ pub fn run(
                             // (the chunk whose turn it is is being analysed by another worker)
                             // or for serialising.
                             let mut g = order_ref.lock().unwrap_or_else(|e| e.into_inner());
-                            while g.ready.len() + g.taken >= threads * 2 {
+                            while g.ready.len() + g.unsent >= threads * 2 {
                                 g = room.wait(g).unwrap_or_else(|e| e.into_inner());
                             }
                         }
@@ -1404,7 +1404,7 @@ pub fn run(
                             let _ = wtx.send((seq, out, t));
                         }
                         if sent > 0 {
-                            order_ref.lock().unwrap_or_else(|e| e.into_inner()).taken -= sent;
+                            order_ref.lock().unwrap_or_else(|e| e.into_inner()).unsent -= sent;
                             room.notify_all();
                         }
                     }

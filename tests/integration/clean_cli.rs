@@ -1,6 +1,6 @@
 //! `clean` on well-formed inputs: columns, dialects, outputs, reject policy, formula escaping.
 
-use super::support::{TempDir, clean, records, run};
+use super::support::{TempDir, clean, clean_without_results, records, run};
 
 #[test]
 fn sample_file_every_row_lands_once() {
@@ -184,29 +184,12 @@ fn threads_give_identical_output() {
     assert_eq!(records(&a.rejects).len(), 30_000 - 7000);
     // Without --results the rows take the lean path (no full records): the same outputs, with
     // one, two and three workers (duplicates span many 128 KiB chunks).
-    let d = TempDir::new("threads");
-    std::fs::write(d.path("in.csv"), input.as_bytes()).expect("write input");
     for threads in ["1", "2", "3"] {
-        let (inp, out, rej) = (d.s("in.csv"), d.s("out.csv"), d.s("rej.csv"));
-        let args = [
-            "clean",
-            &inp,
-            "--offline",
-            "-q",
-            "-o",
-            &out,
-            "--rejects",
-            &rej,
-            "--threads",
-            threads,
-        ];
-        let o = run(&args, b"");
-        assert_eq!(o.status.code(), Some(0), "threads {threads}");
-        assert_eq!(std::fs::read(d.path("out.csv")).expect("clean"), a.clean);
-        assert_eq!(
-            std::fs::read(d.path("rej.csv")).expect("rejects"),
-            a.rejects
-        );
+        let c = clean_without_results(input.as_bytes(), &["--threads", threads]);
+        assert_eq!(c.status, 0, "threads {threads}");
+        assert!(c.results.is_empty());
+        assert_eq!(c.clean, a.clean, "threads {threads}");
+        assert_eq!(c.rejects, a.rejects, "threads {threads}");
     }
 }
 

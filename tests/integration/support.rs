@@ -68,6 +68,15 @@ pub struct CleanRun {
 
 /// Run `clean` on `input` (written to a file) with extra args.
 pub fn clean(input: &[u8], extra: &[&str]) -> CleanRun {
+    clean_run(input, extra, true)
+}
+
+/// [`clean`] without `--results` (the path where rows get no full record; `results` is empty).
+pub fn clean_without_results(input: &[u8], extra: &[&str]) -> CleanRun {
+    clean_run(input, extra, false)
+}
+
+fn clean_run(input: &[u8], extra: &[&str], with_results: bool) -> CleanRun {
     let d = TempDir::new("clean");
     std::fs::write(d.path("in.csv"), input).expect("write input");
     let (inp, out, rej, res, sum) = (
@@ -86,11 +95,12 @@ pub fn clean(input: &[u8], extra: &[&str]) -> CleanRun {
         &out,
         "--rejects",
         &rej,
-        "--results",
-        &res,
         "--summary",
         &sum,
     ];
+    if with_results {
+        args.extend(["--results", res.as_str()]);
+    }
     args.extend_from_slice(extra);
     let o = run(&args, b"");
     let results = std::fs::read_to_string(&res)
