@@ -209,12 +209,7 @@ pub fn read_messages(
             None => file.metadata()?.len(),
         };
         if len <= WHOLE_FILE_MAX {
-            let mut data = Vec::with_capacity(len as usize + 1);
-            // through `take` (the generic reader): `File::read_to_end` would `stat` the file
-            // again for a size hint the listing already gave
-            (&mut file)
-                .take(WHOLE_FILE_MAX + 1)
-                .read_to_end(&mut data)?;
+            let mut data = read_listed(&mut file, len as usize)?;
             if data.len() as u64 > WHOLE_FILE_MAX {
                 // grew since it was listed: stream it
                 return split_messages(open(f)?, sink);
@@ -238,6 +233,28 @@ pub fn read_messages(
         }
     }
     split_messages(open(f)?, sink)
+}
+
+/// Read a file whose listed size is `len` (at most [`WHOLE_FILE_MAX`]) into a new buffer,
+/// or up to one byte past that limit if it grew. One `read` asking for `len + 1` bytes that
+/// returns exactly `len` is taken as the whole file: a file that grew since it was listed
+/// returns more. Any other outcome reads on to the end, through `take` (the generic reader:
+/// `File::read_to_end` would `stat` the file again for a size hint the listing already gave).
+fn read_listed(file: &mut File, len: usize) -> io::Result<Vec<u8>> {
+    let mut data = vec![0u8; len + 1];
+    let n = loop {
+        match file.read(&mut data) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    data.truncate(n);
+    if n != len || len == 0 {
+        file.take(WHOLE_FILE_MAX + 1 - n as u64)
+            .read_to_end(&mut data)?;
+    }
+    Ok(data)
 }
 
 /// Normalise line endings in place (CRLF and CR to LF).
@@ -385,5 +402,28 @@ mod tests {
         })
         .unwrap();
         assert_eq!(k, 0);
+    }
+
+    #[test]
+    fn listed_size_may_be_stale() {
+        // a file read with the size it had when listed, with a larger one (it shrank) and a
+        // smaller one (it grew), including zero: always the whole file
+        let dir = std::env::temp_dir().join(format!("mailsift-listed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.eml");
+        let body: Vec<u8> = (0..5000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        std::fs::write(&path, &body).unwrap();
+        for listed in [0, 1, 4999, 5000, 5001, 100_000] {
+            let mut f = File::open(&path).unwrap();
+            assert_eq!(
+                read_listed(&mut f, listed).unwrap(),
+                body,
+                "listed {listed}"
+            );
+        }
+        std::fs::write(&path, b"").unwrap();
+        let mut f = File::open(&path).unwrap();
+        assert!(read_listed(&mut f, 10).unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

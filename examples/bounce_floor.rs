@@ -1,0 +1,70 @@
+//! Lower bounds for `mailsift bounces`: how fast the corpus can be read, and read and parsed by
+//! mail-parser, with no bounce decoding at all. `benches/bounces_floor.sh` runs these beside
+//! Sisimai and `mailsift bounces` in one run.
+//!
+//! usage: bounce_floor STAGE DIR PASSES THREADS
+//!   STAGE  `read`    open, read, close every file, normalise line ends, split mbox files;
+//!          `headers` the same, then mail-parser's `parse_headers` on every message;
+//!          `parse`   the same, then mail-parser's full `parse` (MIME tree, decoded parts).
+//! Prints messages, seconds and messages/s.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use mail_parser::MessageParser;
+use mailsift::bounce::input;
+use rayon::prelude::*;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() != 4 {
+        eprintln!("usage: bounce_floor read|headers|parse DIR PASSES THREADS");
+        std::process::exit(2);
+    }
+    let stage = args[0].clone();
+    if !matches!(stage.as_str(), "read" | "headers" | "parse") {
+        eprintln!("unknown stage {stage:?}");
+        std::process::exit(2);
+    }
+    let passes: usize = args[2].parse().expect("PASSES is a number");
+    let threads: usize = args[3].parse().expect("THREADS is a number");
+    let mut errors = Vec::new();
+    let files = input::collect(&[PathBuf::from(&args[1])], &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    let parser = MessageParser::default();
+    let start = Instant::now();
+    let (messages, parsed) = pool.install(|| {
+        (0..passes)
+            .map(|_| {
+                files
+                    .par_iter()
+                    .with_min_len(16)
+                    .map(|f| {
+                        let (mut n, mut ok) = (0u64, 0u64);
+                        input::read_messages(f, |_, m| {
+                            n += 1;
+                            let parsed = match stage.as_str() {
+                                "headers" => parser.parse_headers(&m[..]).is_some(),
+                                "parse" => parser.parse(&m[..]).is_some(),
+                                _ => true,
+                            };
+                            ok += u64::from(parsed);
+                            true
+                        })
+                        .expect("readable corpus");
+                        (n.max(1), ok)
+                    })
+                    .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+            })
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    });
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{stage}: {passes} passes, {messages} messages ({parsed} parsed), {secs:.2} s, {:.0} msg/s",
+        messages as f64 / secs
+    );
+}
