@@ -6,12 +6,14 @@
 //!   STAGE  `read`    open, read, close every file, normalise line ends, split mbox files;
 //!          `headers` the same, then mail-parser's `parse_headers` on every message;
 //!          `parse`   the same, then mail-parser's full `parse` (MIME tree, decoded parts).
+//! mail-parser is configured as `mailsift bounces` configures it (typed parsing only for the
+//! header fields the decoders read), and is given each whole message: the decoders give it a
+//! copy without the returned message's body and the unread header fields.
 //! Prints messages, seconds and messages/s.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use mail_parser::MessageParser;
 use mailsift::bounce::input;
 use rayon::prelude::*;
 
@@ -35,7 +37,7 @@ fn main() {
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    let parser = MessageParser::default();
+    let parser = mailsift::bounce::message_parser();
     let start = Instant::now();
     let (messages, parsed) = pool.install(|| {
         (0..passes)

@@ -39,7 +39,9 @@ const MAX_DIAG: usize = 1000;
 /// How much notice text the plain-text decoder scans.
 const MAX_NOTICE: usize = 64 * 1024;
 
-fn parser() -> &'static MessageParser {
+/// The mail-parser configuration the decoders use (typed parsing only for the header fields
+/// they read).
+pub fn parser() -> &'static MessageParser {
     static P: OnceLock<MessageParser> = OnceLock::new();
     // typed parsing only for the headers that are read as values; every other header is
     // skipped without copying (`header_raw` still finds it by its offsets). Of the MIME
