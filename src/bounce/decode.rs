@@ -24,6 +24,15 @@ macro_rules! find_lit {
     }};
 }
 
+/// Whether a needle known at compile time occurs exactly once in `$hay` (the needles used have
+/// no overlapping occurrences: the same as `find_iter(..).count() == 1`).
+macro_rules! once_lit {
+    ($hay:expr, $needle:literal) => {{
+        let h: &[u8] = $hay;
+        find_lit!(h, $needle).is_some_and(|k| find_lit!(&h[k + 1..], $needle).is_none())
+    }};
+}
+
 /// A header name for `header_raw` and friends, parsed once (a `&str` argument is parsed into a
 /// `HeaderName` on every call).
 macro_rules! hname {
@@ -1701,14 +1710,11 @@ struct PartSpan {
 /// The parts between the `--boundary` lines of `raw[from..to]` (`from` at the line break
 /// before the first delimiter).
 fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSpan> {
-    let mut delim = Vec::with_capacity(boundary.len() + 3);
-    delim.extend_from_slice(b"\n--");
-    delim.extend_from_slice(boundary);
-    let finder = memchr::memmem::Finder::new(&delim);
+    let delim_len = boundary.len() + 3;
     let mut out = Vec::new();
     let mut pos = from;
-    while let Some(i) = finder.find(&raw[pos..to]) {
-        let part_start = pos + i + delim.len();
+    while let Some(i) = find_delim(&raw[pos..to], boundary) {
+        let part_start = pos + i + delim_len;
         if raw[part_start..to].starts_with(b"--") {
             break; // the closing delimiter
         }
@@ -1716,9 +1722,7 @@ fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSp
             break;
         };
         let body_start = part_start + hdr_len + 2;
-        let next = finder
-            .find(&raw[body_start..to])
-            .map_or(to, |k| body_start + k);
+        let next = find_delim(&raw[body_start..to], boundary).map_or(to, |k| body_start + k);
         out.push(PartSpan {
             head: raw[part_start..body_start].to_ascii_lowercase(),
             body_start,
@@ -1730,6 +1734,20 @@ fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSp
         pos = next;
     }
     out
+}
+
+/// Where `\n--boundary` first occurs in `hay`: the `\n--` searcher is built once, not one
+/// searcher per boundary (building one costs more than the search in most bounces).
+fn find_delim(hay: &[u8], boundary: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = find_lit!(&hay[from..], b"\n--") {
+        let i = from + k;
+        if hay[i + 3..].starts_with(boundary) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
 }
 
 /// The media type of a lowercased header section (`text/plain`, ...), or "".
@@ -1757,8 +1775,8 @@ fn qp_as_8bit(raw: &[u8], p: &PartSpan, boundary: &[u8]) -> Option<Vec<u8>> {
     // starts, no folded or blank lines (the parser's and this scan's fields are the same)
     if head.first() != Some(&b'\n')
         || !head.ends_with(b"\n\n")
-        || memchr::memmem::find_iter(head, b"content-transfer-encoding").count() != 1
-        || memchr::memmem::find_iter(head, b"content-type").count() != 1
+        || !once_lit!(head, b"content-transfer-encoding")
+        || !once_lit!(head, b"content-type")
     {
         return None;
     }
@@ -2299,6 +2317,25 @@ mod tests {
         fn qp_rewrite_reads_the_same(body in "([a-cA-F0-9]{1,4}|[ \\t\\x0c]{1,3}|\\n|\\n|=[0-9A-Fa-f]{2}|=[ \\t]?\\n|=|-|--b-1|é|=0[DdAa]|\\r){0,60}") {
             qp_same_text(&body, "text/plain; charset=utf-8")?;
             qp_same_text(&body, "text/html")?;
+        }
+
+        #[test]
+        fn find_delim_is_memmem(hay in "(\n|-|a|b|ab){0,40}", boundary in "[ab-]{0,3}") {
+            let delim = [b"\n--", boundary.as_bytes()].concat();
+            proptest::prop_assert_eq!(
+                find_delim(hay.as_bytes(), boundary.as_bytes()),
+                memchr::memmem::find(hay.as_bytes(), &delim)
+            );
+        }
+
+        #[test]
+        fn once_lit_is_one_match(hay in "(content-type|content-transfer-encoding|content|-|type|x){0,12}") {
+            let count = |n: &str| memchr::memmem::find_iter(hay.as_bytes(), n).count() == 1;
+            proptest::prop_assert_eq!(once_lit!(hay.as_bytes(), b"content-type"), count("content-type"));
+            proptest::prop_assert_eq!(
+                once_lit!(hay.as_bytes(), b"content-transfer-encoding"),
+                count("content-transfer-encoding")
+            );
         }
     }
 
