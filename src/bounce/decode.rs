@@ -154,20 +154,25 @@ fn original_from_message(m: &Message<'_>) -> Original {
     o
 }
 
-fn original_from_text(t: &str) -> Original {
-    let mut o = Original::default();
-    let mut return_path = String::new();
-    // only these names matter: no lowercase copy of every name, no other folded value joined
-    let known = |name: &str| match name.len() {
+/// The fields of a returned header section that [`original_from_text`] reads, by their
+/// lowercase name ("" for the others): no lowercase copy of every name, no other folded value
+/// joined.
+fn original_field(name: &str) -> &'static str {
+    match name.len() {
         2 if name.eq_ignore_ascii_case("to") => "to",
         4 if name.eq_ignore_ascii_case("from") => "from",
         7 if name.eq_ignore_ascii_case("list-id") => "list-id",
         10 if name.eq_ignore_ascii_case("message-id") => "message-id",
         11 if name.eq_ignore_ascii_case("return-path") => "return-path",
         _ => "",
-    };
-    for (name, value) in text::header_fields_where(t, |n| !known(n).is_empty()) {
-        let n = known(name);
+    }
+}
+
+fn original_from_text(t: &str) -> Original {
+    let mut o = Original::default();
+    let mut return_path = String::new();
+    for (name, value) in text::header_fields_where(t, |n| !original_field(n).is_empty()) {
+        let n = original_field(name);
         match n {
             "from" if o.from.is_empty() => {
                 if let Some(a) = text::first_address(&value) {
@@ -1971,6 +1976,14 @@ fn collect_cuts(
                 keep.push(b'\n');
                 cuts.push((p.body_start, p.next, keep));
             }
+        } else if attachments
+            && p.next > p.body_start + MIN_CUT
+            && ctype == b"text/rfc822-headers"
+            && let Some(t) = plain_ascii_text(raw, p)
+        {
+            // returned header fields as text: only the lines `original_from_text` reads
+            let kept = text::wanted_header_lines(t, |n| !original_field(n).is_empty());
+            cuts.push((p.body_start, p.next, kept.into_bytes()));
         } else if p.next > p.body_start + MIN_CUT
             && (has_plain && ctype == b"text/html" || attachments && is_attachment_type(head))
         {
@@ -1983,6 +1996,40 @@ fn collect_cuts(
             cuts.push((p.body_start - head.len() + 1, p.next, part));
         }
     }
+}
+
+/// The body of a part as the text mail-parser makes of it, where that is plainly its bytes:
+/// one `Content-Type` field at a line start, no transfer encoding but 7bit or 8bit, no charset
+/// but US-ASCII or UTF-8, and ASCII bytes without a CR.
+fn plain_ascii_text<'a>(raw: &'a [u8], p: &PartSpan) -> Option<&'a str> {
+    let head = &p.head[..];
+    let k = find_lit!(head, b"content-type:")?;
+    if k == 0 || head[k - 1] != b'\n' || !once_lit!(head, b"content-type:") {
+        return None;
+    }
+    if let Some(k) = find_lit!(head, b"content-transfer-encoding:") {
+        let v = &head[k + 26..];
+        let v = v[..memchr::memchr(b'\n', v).unwrap_or(v.len())].trim_ascii();
+        if !once_lit!(head, b"content-transfer-encoding:") || !matches!(v, b"7bit" | b"8bit") {
+            return None;
+        }
+    }
+    if let Some(k) = find_lit!(head, b"charset") {
+        let v = head[k + 7..].strip_prefix(b"=")?;
+        let v = v.strip_prefix(b"\"").unwrap_or(v);
+        let end = v
+            .iter()
+            .position(|&c| !(c.is_ascii_alphanumeric() || c == b'-'))
+            .unwrap_or(v.len());
+        if !once_lit!(head, b"charset") || !matches!(&v[..end], b"us-ascii" | b"utf-8") {
+            return None;
+        }
+    }
+    let body = &raw[p.body_start..p.next];
+    if !body.is_ascii() || memchr::memchr(b'\r', body).is_some() {
+        return None;
+    }
+    std::str::from_utf8(body).ok()
 }
 
 /// Whether a lowercased part header section declares a media type whose content no decoder
@@ -2244,6 +2291,30 @@ mod tests {
         assert!(without_returned_body(only_html.as_bytes(), true).is_none());
     }
 
+    #[test]
+    fn returned_header_text_is_cut_to_the_fields_read() {
+        let filler = "Received: from somewhere\n\tby elsewhere\n".repeat(20);
+        let raw = format!(
+            "From: d@a.example\nContent-Type: multipart/report; boundary=\"b-1\"\n\n\
+             --b-1\nContent-Type: text/plain\n\nnotice\n\
+             --b-1\nContent-Type: text/rfc822-headers\n\n{filler}From: s@a.example\n\
+             Subject: hi\nTo: r@b.example,\n r2@b.example\n\n--b-1--\n"
+        );
+        let cut = String::from_utf8(without_returned_body(raw.as_bytes(), true).unwrap()).unwrap();
+        assert!(
+            cut.ends_with("\n\nFrom: s@a.example\nTo: r@b.example,\n r2@b.example\n\n\n--b-1--\n")
+        );
+        assert!(!cut.contains("Received:") && !cut.contains("Subject:"));
+        // base64 or another charset: left as it is
+        for other in [
+            "headers\nContent-Transfer-Encoding: base64\n",
+            "headers; charset=utf-16\n",
+        ] {
+            let other = raw.replace("headers\n", other);
+            assert!(without_returned_body(other.as_bytes(), true).is_none());
+        }
+    }
+
     /// The text of each part as mail-parser reads it.
     fn part_texts(raw: &[u8]) -> Vec<String> {
         let m = parse_message(raw).expect("parsed");
@@ -2317,6 +2388,28 @@ mod tests {
         fn qp_rewrite_reads_the_same(body in "([a-cA-F0-9]{1,4}|[ \\t\\x0c]{1,3}|\\n|\\n|=[0-9A-Fa-f]{2}|=[ \\t]?\\n|=|-|--b-1|é|=0[DdAa]|\\r){0,60}") {
             qp_same_text(&body, "text/plain; charset=utf-8")?;
             qp_same_text(&body, "text/html")?;
+        }
+
+        #[test]
+        fn returned_header_text_reads_the_same(
+            body in "(((From|to|Message-ID|List-Id|X-Other|junk|From x|)(: ?<?v[a-c]{0,2}(@d.example)?>?)?|[ \t]+c[a-b]{0,2}|[ \t]*|--b-1|é)\n){0,14}",
+            ctype in "text/rfc822-headers(; charset=(us-ascii|\"UTF-8\"|iso-2022-jp))?",
+            cte in "(|Content-Transfer-Encoding: (7bit|base64)\n)"
+        ) {
+            let filler = "Received: from somewhere by elsewhere\n".repeat(20);
+            let raw = format!(
+                "From: d@a.example\nContent-Type: multipart/report; boundary=\"b-1\"\n\n\
+                 --b-1\nContent-Type: text/plain\n\nnotice\n\
+                 --b-1\nContent-Type: {ctype}\n{cte}\n{filler}{body}\n--b-1--\n"
+            );
+            let original = |raw: &[u8]| {
+                let m = parse_message(raw).expect("parsed");
+                format!("{:?}", collect_parts(&m).original)
+            };
+            let want = original(raw.as_bytes());
+            if let Some(cut) = without_returned_body(raw.as_bytes(), true) {
+                proptest::prop_assert_eq!(original(&cut), want);
+            }
         }
 
         #[test]
