@@ -1653,10 +1653,11 @@ fn parser_input(raw: &[u8], attachments: bool, strip_header: bool) -> Option<(Ve
 
 /// The ranges of a top-level header section `head` (through the line break before the blank
 /// line) holding fields that no decoder reads (DKIM and ARC signatures, authentication
-/// results, all `Received:` fields but the last, ...): mail-parser skips them, but scans every
-/// byte. Only a plain section is touched: every line a `name:` field (letters, digits and
-/// hyphens) or a continuation of one, no CR; the parser then splits it into the same fields,
-/// and dropping whole fields leaves the others as they are. At least one field is kept.
+/// results, all `Received:` fields but the last, the bounce's own `Message-ID:` and `List-Id:`
+/// (only the returned message's are read), ...): mail-parser skips or parses them, but scans
+/// every byte. Only a plain section is touched: every line a `name:` field (letters, digits
+/// and hyphens) or a continuation of one, no CR; the parser then splits it into the same
+/// fields, and dropping whole fields leaves the others as they are. At least one field is kept.
 fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
     /// Whether a field is read from the top-level header (`header_raw`, `subject`, `date`,
     /// MIME fields, ...): 1 yes, 2 `Received`, 0 no.
@@ -1665,9 +1666,9 @@ fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
         let yes = match name.len() {
             2 => is(b"to"),
             4 => is(b"from") || is(b"date"),
-            7 => is(b"subject") || is(b"list-id"),
+            7 => is(b"subject"),
             8 => return if is(b"received") { 2 } else { 0 },
-            10 => is(b"message-id") || is(b"precedence") || is(b"x-mlserver"),
+            10 => is(b"precedence") || is(b"x-mlserver"),
             11 => is(b"return-path") || is(b"x-autoreply"),
             12 => is(b"mime-version"),
             13 => is(b"x-autorespond"),
@@ -2463,7 +2464,8 @@ mod tests {
     #[test]
     fn unread_header_fields_are_left_out() {
         let head = b"Received: from a\n\tby b\nDKIM-Signature: v=1;\n b=xyz\nFrom: m@d.example\n\
-                     Received: from c by d.example\nX-Spam: 1\nContent-Type: text/plain\nX-Autoreply: yes\n";
+                     Received: from c by d.example\nX-Spam: 1\nMessage-ID: <1@d.example>\n\
+                     List-Id: <l.d.example>\nContent-Type: text/plain\nX-Autoreply: yes\n";
         let mut cuts = Vec::new();
         unread_fields(head, &mut cuts);
         let mut kept = Vec::new();
