@@ -1700,7 +1700,7 @@ fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
             return;
         };
         let name = &line[..colon];
-        if name.is_empty() || !name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-') {
+        if !plain_name(name) {
             return;
         }
         let r = read(name);
@@ -1721,6 +1721,24 @@ fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
             _ => cuts.push((f.0, f.1, Vec::new())),
         }
     }
+}
+
+/// A field name the way mail-parser reads it too: letters, digits and hyphens only (it drops
+/// white space inside a name, so `Content- Type` would be its `Content-Type`).
+fn plain_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+}
+
+/// Whether every line of a part's header section (`head`, after the rest of the delimiter
+/// line, up to the blank line) is a `name:` field with a [`plain_name`] or a continuation
+/// line: the fields found by searching it are the parser's.
+fn plain_part_fields(head: &[u8]) -> bool {
+    let fields = head.split(|&c| c == b'\n').skip(1);
+    fields.take_while(|l| !l.is_empty()).all(|l| {
+        l[0] == b' '
+            || l[0] == b'\t'
+            || memchr::memchr(b':', l).is_some_and(|c| plain_name(&l[..c]))
+    })
 }
 
 /// One part of a multipart body: its lowercased header section, where its body starts and
@@ -2018,12 +2036,17 @@ fn collect_cuts(
 }
 
 /// The body of a part as the text mail-parser makes of it, where that is plainly its bytes:
-/// one `Content-Type` field at a line start, no transfer encoding but 7bit or 8bit, no charset
-/// but US-ASCII or UTF-8, and ASCII bytes without a CR.
+/// plain field names ([`plain_part_fields`]), one `Content-Type` field at a line start, no
+/// transfer encoding but 7bit or 8bit, no charset but US-ASCII or UTF-8, and ASCII bytes
+/// without a CR.
 fn plain_ascii_text<'a>(raw: &'a [u8], p: &PartSpan) -> Option<&'a str> {
     let head = &p.head[..];
     let k = find_lit!(head, b"content-type:")?;
-    if k == 0 || head[k - 1] != b'\n' || !once_lit!(head, b"content-type:") {
+    if k == 0
+        || head[k - 1] != b'\n'
+        || !once_lit!(head, b"content-type:")
+        || !plain_part_fields(head)
+    {
         return None;
     }
     if let Some(k) = find_lit!(head, b"content-transfer-encoding:") {
@@ -2324,10 +2347,12 @@ mod tests {
             cut.ends_with("\n\nFrom: s@a.example\nTo: r@b.example,\n r2@b.example\n\n\n--b-1--\n")
         );
         assert!(!cut.contains("Received:") && !cut.contains("Subject:"));
-        // base64 or another charset: left as it is
+        // base64 (also behind a name the parser reads without its space), or another charset:
+        // left as it is
         for other in [
             "headers\nContent-Transfer-Encoding: base64\n",
             "headers; charset=utf-16\n",
+            "headers\nContent- Transfer-Encoding: base64\n",
         ] {
             let other = raw.replace("headers\n", other);
             assert!(without_returned_body(other.as_bytes(), true).is_none());
