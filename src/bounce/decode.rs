@@ -24,6 +24,15 @@ macro_rules! find_lit {
     }};
 }
 
+/// Whether a needle known at compile time occurs exactly once in `$hay` (the needles used have
+/// no overlapping occurrences: the same as `find_iter(..).count() == 1`).
+macro_rules! once_lit {
+    ($hay:expr, $needle:literal) => {{
+        let h: &[u8] = $hay;
+        find_lit!(h, $needle).is_some_and(|k| find_lit!(&h[k + 1..], $needle).is_none())
+    }};
+}
+
 /// A header name for `header_raw` and friends, parsed once (a `&str` argument is parsed into a
 /// `HeaderName` on every call).
 macro_rules! hname {
@@ -147,20 +156,25 @@ fn original_from_message(m: &Message<'_>) -> Original {
     o
 }
 
-fn original_from_text(t: &str) -> Original {
-    let mut o = Original::default();
-    let mut return_path = String::new();
-    // only these names matter: no lowercase copy of every name, no other folded value joined
-    let known = |name: &str| match name.len() {
+/// The fields of a returned header section that [`original_from_text`] reads, by their
+/// lowercase name ("" for the others): no lowercase copy of every name, no other folded value
+/// joined.
+fn original_field(name: &str) -> &'static str {
+    match name.len() {
         2 if name.eq_ignore_ascii_case("to") => "to",
         4 if name.eq_ignore_ascii_case("from") => "from",
         7 if name.eq_ignore_ascii_case("list-id") => "list-id",
         10 if name.eq_ignore_ascii_case("message-id") => "message-id",
         11 if name.eq_ignore_ascii_case("return-path") => "return-path",
         _ => "",
-    };
-    for (name, value) in text::header_fields_where(t, |n| !known(n).is_empty()) {
-        let n = known(name);
+    }
+}
+
+fn original_from_text(t: &str) -> Original {
+    let mut o = Original::default();
+    let mut return_path = String::new();
+    for (name, value) in text::header_fields_where(t, |n| !original_field(n).is_empty()) {
+        let n = original_field(name);
         match n {
             "from" if o.from.is_empty() => {
                 if let Some(a) = text::first_address(&value) {
@@ -627,6 +641,23 @@ fn smtp_command(text: &str) -> &'static str {
     if rcpt_marker { "RCPT" } else { "" }
 }
 
+/// How [`command_phrases`] reads an ASCII byte: 0 white space (squeezed), 1 a control
+/// character (dropped), else the byte in lowercase (one load instead of three tests).
+const SQUEEZE_LOWER: [u8; 256] = {
+    let mut t = [1u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_whitespace() || b == 0x0b {
+            t[c] = 0;
+        } else if b >= 0x21 && b <= 0x7e {
+            t[c] = b.to_ascii_lowercase();
+        }
+        c += 1;
+    }
+    t
+};
+
 /// The phrases of [`smtp_command`] (its list, then the markers `[rcpt_to]` and `smtp:rcpt`)
 /// found in `squeeze(head)` lowercased: the smallest index of a phrase of the list that
 /// occurs, and whether a marker occurs. ASCII text is squeezed on the fly (same bytes as
@@ -682,7 +713,8 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
     if head.is_ascii() && head.len() <= 8 * 1024 {
         let (mut space, mut empty) = (false, true);
         for &c in head.as_bytes() {
-            if c.is_ascii_whitespace() || c == 0x0b {
+            let t = SQUEEZE_LOWER[usize::from(c)];
+            if t == 0 {
                 space = !empty;
                 continue;
             }
@@ -691,8 +723,8 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
                 space = false;
                 empty = false;
             }
-            if (0x21..=0x7e).contains(&c) {
-                feed!(c.to_ascii_lowercase());
+            if t > 1 {
+                feed!(t);
                 empty = false;
             }
         }
@@ -1623,10 +1655,11 @@ fn parser_input(raw: &[u8], attachments: bool, strip_header: bool) -> Option<(Ve
 
 /// The ranges of a top-level header section `head` (through the line break before the blank
 /// line) holding fields that no decoder reads (DKIM and ARC signatures, authentication
-/// results, all `Received:` fields but the last, ...): mail-parser skips them, but scans every
-/// byte. Only a plain section is touched: every line a `name:` field (letters, digits and
-/// hyphens) or a continuation of one, no CR; the parser then splits it into the same fields,
-/// and dropping whole fields leaves the others as they are. At least one field is kept.
+/// results, all `Received:` fields but the last, the bounce's own `Message-ID:` and `List-Id:`
+/// (only the returned message's are read), ...): mail-parser skips or parses them, but scans
+/// every byte. Only a plain section is touched: every line a `name:` field (letters, digits
+/// and hyphens) or a continuation of one, no CR; the parser then splits it into the same
+/// fields, and dropping whole fields leaves the others as they are. At least one field is kept.
 fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
     /// Whether a field is read from the top-level header (`header_raw`, `subject`, `date`,
     /// MIME fields, ...): 1 yes, 2 `Received`, 0 no.
@@ -1635,9 +1668,9 @@ fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
         let yes = match name.len() {
             2 => is(b"to"),
             4 => is(b"from") || is(b"date"),
-            7 => is(b"subject") || is(b"list-id"),
+            7 => is(b"subject"),
             8 => return if is(b"received") { 2 } else { 0 },
-            10 => is(b"message-id") || is(b"precedence") || is(b"x-mlserver"),
+            10 => is(b"precedence") || is(b"x-mlserver"),
             11 => is(b"return-path") || is(b"x-autoreply"),
             12 => is(b"mime-version"),
             13 => is(b"x-autorespond"),
@@ -1669,7 +1702,7 @@ fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
             return;
         };
         let name = &line[..colon];
-        if name.is_empty() || !name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-') {
+        if !plain_name(name) {
             return;
         }
         let r = read(name);
@@ -1692,6 +1725,24 @@ fn unread_fields(head: &[u8], cuts: &mut Vec<(usize, usize, Vec<u8>)>) {
     }
 }
 
+/// A field name the way mail-parser reads it too: letters, digits and hyphens only (it drops
+/// white space inside a name, so `Content- Type` would be its `Content-Type`).
+fn plain_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+}
+
+/// Whether every line of a part's header section (`head`, after the rest of the delimiter
+/// line, up to the blank line) is a `name:` field with a [`plain_name`] or a continuation
+/// line: the fields found by searching it are the parser's.
+fn plain_part_fields(head: &[u8]) -> bool {
+    let fields = head.split(|&c| c == b'\n').skip(1);
+    fields.take_while(|l| !l.is_empty()).all(|l| {
+        l[0] == b' '
+            || l[0] == b'\t'
+            || memchr::memchr(b':', l).is_some_and(|c| plain_name(&l[..c]))
+    })
+}
+
 /// One part of a multipart body: its lowercased header section, where its body starts and
 /// where the next delimiter line starts.
 struct PartSpan {
@@ -1703,14 +1754,11 @@ struct PartSpan {
 /// The parts between the `--boundary` lines of `raw[from..to]` (`from` at the line break
 /// before the first delimiter).
 fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSpan> {
-    let mut delim = Vec::with_capacity(boundary.len() + 3);
-    delim.extend_from_slice(b"\n--");
-    delim.extend_from_slice(boundary);
-    let finder = memchr::memmem::Finder::new(&delim);
+    let delim_len = boundary.len() + 3;
     let mut out = Vec::new();
     let mut pos = from;
-    while let Some(i) = finder.find(&raw[pos..to]) {
-        let part_start = pos + i + delim.len();
+    while let Some(i) = find_delim(&raw[pos..to], boundary) {
+        let part_start = pos + i + delim_len;
         if raw[part_start..to].starts_with(b"--") {
             break; // the closing delimiter
         }
@@ -1718,9 +1766,7 @@ fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSp
             break;
         };
         let body_start = part_start + hdr_len + 2;
-        let next = finder
-            .find(&raw[body_start..to])
-            .map_or(to, |k| body_start + k);
+        let next = find_delim(&raw[body_start..to], boundary).map_or(to, |k| body_start + k);
         out.push(PartSpan {
             head: raw[part_start..body_start].to_ascii_lowercase(),
             body_start,
@@ -1732,6 +1778,20 @@ fn mime_parts(raw: &[u8], from: usize, to: usize, boundary: &[u8]) -> Vec<PartSp
         pos = next;
     }
     out
+}
+
+/// Where `\n--boundary` first occurs in `hay`: the `\n--` searcher is built once, not one
+/// searcher per boundary (building one costs more than the search in most bounces).
+fn find_delim(hay: &[u8], boundary: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = find_lit!(&hay[from..], b"\n--") {
+        let i = from + k;
+        if hay[i + 3..].starts_with(boundary) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
 }
 
 /// The media type of a lowercased header section (`text/plain`, ...), or "".
@@ -1759,8 +1819,8 @@ fn qp_as_8bit(raw: &[u8], p: &PartSpan, boundary: &[u8]) -> Option<Vec<u8>> {
     // starts, no folded or blank lines (the parser's and this scan's fields are the same)
     if head.first() != Some(&b'\n')
         || !head.ends_with(b"\n\n")
-        || memchr::memmem::find_iter(head, b"content-transfer-encoding").count() != 1
-        || memchr::memmem::find_iter(head, b"content-type").count() != 1
+        || !once_lit!(head, b"content-transfer-encoding")
+        || !once_lit!(head, b"content-type")
     {
         return None;
     }
@@ -1955,6 +2015,14 @@ fn collect_cuts(
                 keep.push(b'\n');
                 cuts.push((p.body_start, p.next, keep));
             }
+        } else if attachments
+            && p.next > p.body_start + MIN_CUT
+            && ctype == b"text/rfc822-headers"
+            && let Some(t) = plain_ascii_text(raw, p)
+        {
+            // returned header fields as text: only the lines `original_from_text` reads
+            let kept = text::wanted_header_lines(t, |n| !original_field(n).is_empty());
+            cuts.push((p.body_start, p.next, kept.into_bytes()));
         } else if p.next > p.body_start + MIN_CUT
             && (has_plain && ctype == b"text/html" || attachments && is_attachment_type(head))
         {
@@ -1967,6 +2035,45 @@ fn collect_cuts(
             cuts.push((p.body_start - head.len() + 1, p.next, part));
         }
     }
+}
+
+/// The body of a part as the text mail-parser makes of it, where that is plainly its bytes:
+/// plain field names ([`plain_part_fields`]), one `Content-Type` field at a line start, no
+/// transfer encoding but 7bit or 8bit, no charset but US-ASCII or UTF-8, and ASCII bytes
+/// without a CR.
+fn plain_ascii_text<'a>(raw: &'a [u8], p: &PartSpan) -> Option<&'a str> {
+    let head = &p.head[..];
+    let k = find_lit!(head, b"content-type:")?;
+    if k == 0
+        || head[k - 1] != b'\n'
+        || !once_lit!(head, b"content-type:")
+        || !plain_part_fields(head)
+    {
+        return None;
+    }
+    if let Some(k) = find_lit!(head, b"content-transfer-encoding:") {
+        let v = &head[k + 26..];
+        let v = v[..memchr::memchr(b'\n', v).unwrap_or(v.len())].trim_ascii();
+        if !once_lit!(head, b"content-transfer-encoding:") || !matches!(v, b"7bit" | b"8bit") {
+            return None;
+        }
+    }
+    if let Some(k) = find_lit!(head, b"charset") {
+        let v = head[k + 7..].strip_prefix(b"=")?;
+        let v = v.strip_prefix(b"\"").unwrap_or(v);
+        let end = v
+            .iter()
+            .position(|&c| !(c.is_ascii_alphanumeric() || c == b'-'))
+            .unwrap_or(v.len());
+        if !once_lit!(head, b"charset") || !matches!(&v[..end], b"us-ascii" | b"utf-8") {
+            return None;
+        }
+    }
+    let body = &raw[p.body_start..p.next];
+    if !body.is_ascii() || memchr::memchr(b'\r', body).is_some() {
+        return None;
+    }
+    std::str::from_utf8(body).ok()
 }
 
 /// Whether a lowercased part header section declares a media type whose content no decoder
@@ -2228,6 +2335,32 @@ mod tests {
         assert!(without_returned_body(only_html.as_bytes(), true).is_none());
     }
 
+    #[test]
+    fn returned_header_text_is_cut_to_the_fields_read() {
+        let filler = "Received: from somewhere\n\tby elsewhere\n".repeat(20);
+        let raw = format!(
+            "From: d@a.example\nContent-Type: multipart/report; boundary=\"b-1\"\n\n\
+             --b-1\nContent-Type: text/plain\n\nnotice\n\
+             --b-1\nContent-Type: text/rfc822-headers\n\n{filler}From: s@a.example\n\
+             Subject: hi\nTo: r@b.example,\n r2@b.example\n\n--b-1--\n"
+        );
+        let cut = String::from_utf8(without_returned_body(raw.as_bytes(), true).unwrap()).unwrap();
+        assert!(
+            cut.ends_with("\n\nFrom: s@a.example\nTo: r@b.example,\n r2@b.example\n\n\n--b-1--\n")
+        );
+        assert!(!cut.contains("Received:") && !cut.contains("Subject:"));
+        // base64 (also behind a name the parser reads without its space), or another charset:
+        // left as it is
+        for other in [
+            "headers\nContent-Transfer-Encoding: base64\n",
+            "headers; charset=utf-16\n",
+            "headers\nContent- Transfer-Encoding: base64\n",
+        ] {
+            let other = raw.replace("headers\n", other);
+            assert!(without_returned_body(other.as_bytes(), true).is_none());
+        }
+    }
+
     /// The text of each part as mail-parser reads it.
     fn part_texts(raw: &[u8]) -> Vec<String> {
         let m = parse_message(raw).expect("parsed");
@@ -2302,12 +2435,64 @@ mod tests {
             qp_same_text(&body, "text/plain; charset=utf-8")?;
             qp_same_text(&body, "text/html")?;
         }
+
+        #[test]
+        fn returned_header_text_reads_the_same(
+            body in "(((From|to|Message-ID|List-Id|X-Other|junk|From x|)(: ?<?v[a-c]{0,2}(@d.example)?>?)?|[ \t]+c[a-b]{0,2}|[ \t]*|--b-1|é)\n){0,14}",
+            ctype in "text/rfc822-headers(; charset=(us-ascii|\"UTF-8\"|iso-2022-jp))?",
+            cte in "(|Content-Transfer-Encoding: (7bit|base64)\n)"
+        ) {
+            let filler = "Received: from somewhere by elsewhere\n".repeat(20);
+            let raw = format!(
+                "From: d@a.example\nContent-Type: multipart/report; boundary=\"b-1\"\n\n\
+                 --b-1\nContent-Type: text/plain\n\nnotice\n\
+                 --b-1\nContent-Type: {ctype}\n{cte}\n{filler}{body}\n--b-1--\n"
+            );
+            let original = |raw: &[u8]| {
+                let m = parse_message(raw).expect("parsed");
+                format!("{:?}", collect_parts(&m).original)
+            };
+            let want = original(raw.as_bytes());
+            if let Some(cut) = without_returned_body(raw.as_bytes(), true) {
+                proptest::prop_assert_eq!(original(&cut), want);
+            }
+        }
+
+        #[test]
+        fn command_phrases_are_found_in_the_squeezed_text(
+            head in "(In reply to|RCPT TO|after|DATA|end of|\\[rcpt_to\\]|smtp:Rcpt|[ \t\n\x0b\x0c\r]{1,3}|\x01|\x7f|a|é){0,20}"
+        ) {
+            let flat = squeeze(&head, 8 * 1024).to_ascii_lowercase();
+            let best = CMDS.iter().position(|(k, _)| flat.contains(k));
+            let marker = flat.contains("[rcpt_to]") || flat.contains("smtp:rcpt");
+            proptest::prop_assert_eq!(command_phrases(&head), (best, marker));
+        }
+
+        #[test]
+        fn find_delim_is_memmem(hay in "(\n|-|a|b|ab){0,40}", boundary in "[ab-]{0,3}") {
+            let delim = [b"\n--", boundary.as_bytes()].concat();
+            proptest::prop_assert_eq!(
+                find_delim(hay.as_bytes(), boundary.as_bytes()),
+                memchr::memmem::find(hay.as_bytes(), &delim)
+            );
+        }
+
+        #[test]
+        fn once_lit_is_one_match(hay in "(content-type|content-transfer-encoding|content|-|type|x){0,12}") {
+            let count = |n: &str| memchr::memmem::find_iter(hay.as_bytes(), n).count() == 1;
+            proptest::prop_assert_eq!(once_lit!(hay.as_bytes(), b"content-type"), count("content-type"));
+            proptest::prop_assert_eq!(
+                once_lit!(hay.as_bytes(), b"content-transfer-encoding"),
+                count("content-transfer-encoding")
+            );
+        }
     }
 
     #[test]
     fn unread_header_fields_are_left_out() {
         let head = b"Received: from a\n\tby b\nDKIM-Signature: v=1;\n b=xyz\nFrom: m@d.example\n\
-                     Received: from c by d.example\nX-Spam: 1\nContent-Type: text/plain\nX-Autoreply: yes\n";
+                     Received: from c by d.example\nX-Spam: 1\nMessage-ID: <1@d.example>\n\
+                     List-Id: <l.d.example>\nContent-Type: text/plain\nX-Autoreply: yes\n";
         let mut cuts = Vec::new();
         unread_fields(head, &mut cuts);
         let mut kept = Vec::new();

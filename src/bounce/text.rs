@@ -297,28 +297,58 @@ pub fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
 /// continuation lines) are skipped without joining their folded values.
 pub fn header_fields_where(text: &str, want: impl Fn(&str) -> bool) -> Vec<(&str, Cow<'_, str>)> {
     let mut out: Vec<(&str, Cow<'_, str>)> = Vec::new();
-    // a field was seen (kept or not); the last one seen was skipped
-    let (mut any, mut skipping) = (false, false);
-    for line in lines(text) {
-        if line.trim().is_empty() {
-            if !any {
-                continue;
-            }
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if !skipping
-                && let Some(last) = out.last_mut()
+    wanted_field_lines(text, want, |line, name| match name {
+        Some(name) => out.push((name, Cow::Borrowed(line[name.len() + 1..].trim()))),
+        None => {
+            if let Some(last) = out.last_mut()
                 && last.1.len() < 4096
             {
                 let v = last.1.to_mut();
                 v.push(' ');
                 v.push_str(line.trim());
             }
+        }
+    });
+    out
+}
+
+/// The lines of `text` that [`header_fields_where`] reads, each with a line break, then a
+/// blank line: the same fields read from it (a header section without the other fields).
+pub fn wanted_header_lines(text: &str, want: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    wanted_field_lines(text, want, |line, _| {
+        out.push_str(line);
+        out.push('\n');
+    });
+    out.push('\n');
+    out
+}
+
+/// The header section scan of [`header_fields_where`]: `line` calls `(line, Some(name))` for a
+/// wanted field and `(line, None)` for a continuation line of one, up to the first blank line
+/// after a field.
+fn wanted_field_lines<'a>(
+    text: &'a str,
+    want: impl Fn(&str) -> bool,
+    mut line: impl FnMut(&'a str, Option<&'a str>),
+) {
+    // a field was seen (kept or not); the last one seen was skipped; a field was kept
+    let (mut any, mut skipping, mut kept) = (false, false, false);
+    for l in lines(text) {
+        if l.trim().is_empty() {
+            if !any {
+                continue;
+            }
+            break;
+        }
+        if l.starts_with([' ', '\t']) {
+            if !skipping && kept {
+                line(l, None);
+            }
             continue;
         }
-        if let Some(colon) = line.find(':') {
-            let name = &line[..colon];
+        if let Some(colon) = l.find(':') {
+            let name = &l[..colon];
             if !name.is_empty()
                 && name.len() < 80
                 && name.bytes().all(|c| c.is_ascii_graphic() && c != b':')
@@ -326,13 +356,13 @@ pub fn header_fields_where(text: &str, want: impl Fn(&str) -> bool) -> Vec<(&str
                 any = true;
                 skipping = !want(name);
                 if !skipping {
-                    out.push((name, Cow::Borrowed(line[colon + 1..].trim())));
+                    kept = true;
+                    line(l, Some(name));
                 }
                 continue;
             }
         }
     }
-    out
 }
 
 /// One group of RFC 3464 fields (the per-message block or a per-recipient block).
@@ -589,6 +619,15 @@ mod tests {
                 .replace("&#39;", "'")
                 .replace("&amp;", "&");
             proptest::prop_assert_eq!(unescape_entities(&t), chained);
+        }
+
+        #[test]
+        fn wanted_header_lines_read_the_same(
+            t in "(((From|to|X-Other|Message-ID|junk|From x|a b|)(: ?v[a-c]{0,2})?|[ \t]+c[a-b]{0,2}|[ \t]*)(\n|\r\n)){0,14}"
+        ) {
+            let want = |n: &str| n.eq_ignore_ascii_case("from") || n.eq_ignore_ascii_case("to");
+            let kept = wanted_header_lines(&t, want);
+            proptest::prop_assert_eq!(header_fields_where(&kept, want), header_fields_where(&t, want));
         }
     }
 
