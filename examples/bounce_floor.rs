@@ -5,10 +5,12 @@
 //! usage: bounce_floor STAGE DIR PASSES THREADS
 //!   STAGE  `read`    open, read, close every file, normalise line ends, split mbox files;
 //!          `headers` the same, then mail-parser's `parse_headers` on every message;
-//!          `parse`   the same, then mail-parser's full `parse` (MIME tree, decoded parts).
+//!          `parse`   the same, then mail-parser's full `parse` (MIME tree, decoded parts);
+//!          `trimmed` the same, but as `mailsift bounces` does it: mail-parser parses the copy
+//!                    made by the decoders' MIME pre-pass (without the returned message's
+//!                    body and the header fields nothing reads), and no bounce decoding.
 //! mail-parser is configured as `mailsift bounces` configures it (typed parsing only for the
-//! header fields the decoders read), and is given each whole message: the decoders give it a
-//! copy without the returned message's body and the unread header fields.
+//! header fields the decoders read); `headers` and `parse` give it each whole message.
 //! Prints messages, seconds and messages/s.
 
 use std::path::PathBuf;
@@ -20,11 +22,11 @@ use rayon::prelude::*;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() != 4 {
-        eprintln!("usage: bounce_floor read|headers|parse DIR PASSES THREADS");
+        eprintln!("usage: bounce_floor read|headers|parse|trimmed DIR PASSES THREADS");
         std::process::exit(2);
     }
     let stage = args[0].clone();
-    if !matches!(stage.as_str(), "read" | "headers" | "parse") {
+    if !matches!(stage.as_str(), "read" | "headers" | "parse" | "trimmed") {
         eprintln!("unknown stage {stage:?}");
         std::process::exit(2);
     }
@@ -52,6 +54,7 @@ fn main() {
                             let parsed = match stage.as_str() {
                                 "headers" => parser.parse_headers(&m[..]).is_some(),
                                 "parse" => parser.parse(&m[..]).is_some(),
+                                "trimmed" => mailsift::bounce::parse_only(&m),
                                 _ => true,
                             };
                             ok += u64::from(parsed);

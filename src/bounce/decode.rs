@@ -1484,6 +1484,15 @@ pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
     decode_depth(raw, 0)
 }
 
+/// Only the first steps of [`decode_message`]: the MIME pre-pass and mail-parser's parse of
+/// its output, with no bounce decoding. For lower-bound benchmarks (`examples/bounce_floor`);
+/// whether mail-parser returned a message.
+#[doc(hidden)]
+pub fn parse_only(raw: &[u8]) -> bool {
+    let trimmed = parser_input(raw, true, true);
+    parse_message(trimmed.as_ref().map_or(raw, |t| &t.0[..])).is_some()
+}
+
 /// Whether the notice text reads like a delivery failure.
 fn notice_says_failure(notice: &str) -> bool {
     let mut end = notice.len().min(4096);

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::status::{BounceReason, BounceType};
 
-pub use decode::{decode_message, parser as message_parser};
+pub use decode::{decode_message, parse_only, parser as message_parser};
 pub use input::InputFile;
 
 /// One bounced recipient (or one "no bounce" marker) of one message.
