@@ -167,15 +167,29 @@ fn marker_start(b: u8) -> bool {
 
 /// Lines that start the returned original message in a plain-text bounce.
 fn is_original_marker(line: &str) -> bool {
-    // most lines start with a character that is not white space and starts no marker: no trim
-    if let Some(&b) = line.as_bytes().first()
-        && b.is_ascii()
-        && !is_unicode_space(b)
-        && !marker_start(b)
-    {
-        return false;
+    // the first byte after ASCII white space rejects most lines without a trim: the trimmed
+    // line starts with it, and one starting with a letter is no decorated marker
+    let b = line.as_bytes();
+    match b.iter().position(|&c| !is_unicode_space(c)) {
+        None => false,
+        Some(i) if b[i].is_ascii() => {
+            marker_start(b[i])
+                && (!b[i].is_ascii_alphabetic() || undecorated_start(&b[i..]))
+                && trimmed_marker(line.trim())
+        }
+        Some(_) => trimmed_marker(line.trim()),
     }
-    let t = line.trim();
+}
+
+/// Whether `b` starts like an undecorated marker (`original `, `the original message was`,
+/// `content-type:`, any case).
+fn undecorated_start(b: &[u8]) -> bool {
+    let starts_ci = |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    starts_ci("original ") || starts_ci("the original message was") || starts_ci("content-type:")
+}
+
+/// [`is_original_marker`] for the trimmed line `t`.
+fn trimmed_marker(t: &str) -> bool {
     if t.len() < 8 || t.len() > 200 {
         return false;
     }
@@ -191,13 +205,8 @@ fn is_original_marker(line: &str) -> bool {
         || t.starts_with('[')
         || t.starts_with("++")
         || t.starts_with('|');
-    let starts_ci =
-        |p: &str| t.len() >= p.len() && t.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     // undecorated markers start with one of these (no allocation for ordinary lines)
-    let undecorated_marker = starts_ci("original ")
-        || starts_ci("the original message was")
-        || starts_ci("content-type:");
-    if !decorated && !undecorated_marker {
+    if !decorated && !undecorated_start(t.as_bytes()) {
         return false;
     }
     let lower = t.to_ascii_lowercase();
@@ -243,6 +252,16 @@ fn is_header_line(line: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == b'-')
 }
 
+/// `line.trim().is_empty()`, trimming only when a non-ASCII byte follows the leading ASCII
+/// white space.
+fn is_blank(line: &str) -> bool {
+    match line.bytes().find(|&c| !is_unicode_space(c)) {
+        None => true,
+        Some(c) if c.is_ascii() => false,
+        Some(_) => line.trim().is_empty(),
+    }
+}
+
 /// Split a plain-text notice into (notice, original) at the first marker line or at a block of
 /// original-message headers (`Return-Path:`/`Received:` followed by more header lines).
 pub fn split_original(body: &str) -> (&str, &str) {
@@ -278,10 +297,7 @@ pub fn split_original(body: &str) -> (&str, &str) {
             }
         }
         // (a line starting with a visible ASCII character is not blank: no trim)
-        prev_blank = match line.as_bytes().first() {
-            Some(&b) if b.is_ascii() && !is_unicode_space(b) => false,
-            _ => line.trim().is_empty(),
-        };
+        prev_blank = is_blank(line);
         off += raw_line.len();
     }
     (body, "")
@@ -609,6 +625,12 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        #[test]
+        fn marker_line_shortcuts(t in "( |\t|\u{a0}|\u{2003}|-|=|\\*|\\[|\\||original|Original |the original message was|content-type:|message follows|copy of the message|transcript|below|x|:|é){0,10}") {
+            proptest::prop_assert_eq!(is_original_marker(&t), trimmed_marker(t.trim()));
+            proptest::prop_assert_eq!(is_blank(&t), t.trim().is_empty());
+        }
+
         #[test]
         fn entities_in_one_pass(t in "(&|;|lt|gt|amp|nbsp|quot|#39|a| ){0,20}") {
             let chained = t
