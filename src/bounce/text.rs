@@ -165,6 +165,34 @@ fn marker_start(b: u8) -> bool {
     )
 }
 
+/// Phrases of a decorated marker line that name the returned message (each has an `a`).
+const ORIGINAL_PHRASES: [&str; 15] = [
+    "original message",
+    "copy of the message",
+    "copy of your message",
+    "returned message",
+    "unsent message",
+    "undelivered message",
+    "message headers follow",
+    "original mail",
+    "headers of the original",
+    "original headers",
+    "message follows",
+    "rejected message",
+    "returned mail",
+    "header of original",
+    "message text follows",
+];
+
+/// Whether `lower` holds one of [`ORIGINAL_PHRASES`], with searchers built once (`contains`
+/// sets one up per call); a line without an `a` (a separator) holds none.
+fn names_original(lower: &str) -> bool {
+    static F: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| ORIGINAL_PHRASES.map(memchr::memmem::Finder::new).to_vec());
+    memchr::memchr(b'a', lower.as_bytes()).is_some()
+        && F.iter().any(|f| f.find(lower.as_bytes()).is_some())
+}
+
 /// Lines that start the returned original message in a plain-text bounce.
 fn is_original_marker(line: &str) -> bool {
     // the first byte after ASCII white space rejects most lines without a trim: the trimmed
@@ -210,22 +238,7 @@ fn trimmed_marker(t: &str) -> bool {
         return false;
     }
     let lower = t.to_ascii_lowercase();
-    let original = lower.contains("original message")
-        || lower.contains("copy of the message")
-        || lower.contains("copy of your message")
-        || lower.contains("returned message")
-        || lower.contains("unsent message")
-        || lower.contains("undelivered message")
-        || lower.contains("message headers follow")
-        || lower.contains("original mail")
-        || lower.contains("headers of the original")
-        || lower.contains("original headers")
-        || lower.contains("message follows")
-        || lower.contains("rejected message")
-        || lower.contains("returned mail")
-        || lower.contains("header of original")
-        || lower.contains("message text follows");
-    if decorated && original && !lower.contains("transcript") {
+    if decorated && names_original(&lower) && !lower.contains("transcript") {
         return true;
     }
     lower.starts_with("--- below this line is a copy of the message")
@@ -624,7 +637,18 @@ pub fn squeeze(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn original_phrases_have_an_a() {
+        assert!(ORIGINAL_PHRASES.iter().all(|p| p.contains('a')));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn names_original_is_any_phrase(t in "(original|message|copy of|the|your|returned|mail|headers?|follows?|text|of|unsent|rejected| |-|=){0,12}") {
+            let naive = ORIGINAL_PHRASES.iter().any(|p| t.contains(p));
+            proptest::prop_assert_eq!(names_original(&t), naive);
+        }
+
         #[test]
         fn marker_line_shortcuts(t in "( |\t|\u{a0}|\u{2003}|-|=|\\*|\\[|\\||original|Original |the original message was|content-type:|message follows|copy of the message|transcript|below|x|:|é){0,10}") {
             proptest::prop_assert_eq!(is_original_marker(&t), trimmed_marker(t.trim()));
