@@ -403,7 +403,7 @@ pub fn field_blocks(text: &str) -> Vec<FieldBlock> {
     let mut blocks: Vec<FieldBlock> = Vec::new();
     let mut cur: FieldBlock = Vec::new();
     for line in lines(text) {
-        if line.trim().is_empty() {
+        if is_blank(line) {
             if !cur.is_empty() {
                 blocks.push(std::mem::take(&mut cur));
             }
@@ -418,7 +418,8 @@ pub fn field_blocks(text: &str) -> Vec<FieldBlock> {
             }
             continue;
         }
-        if let Some(colon) = line.find(':') {
+        // (names are short: a scan from the start finds the colon before a memchr is set up)
+        if let Some(colon) = line.bytes().position(|b| b == b':') {
             let name = line[..colon].trim();
             if !name.is_empty() && name.len() < 64 && !name.contains(' ') {
                 cur.push((
