@@ -364,7 +364,7 @@ fn wanted_field_lines<'a>(
     // a field was seen (kept or not); the last one seen was skipped; a field was kept
     let (mut any, mut skipping, mut kept) = (false, false, false);
     for l in lines(text) {
-        if l.trim().is_empty() {
+        if is_blank(l) {
             if !any {
                 continue;
             }
@@ -376,7 +376,8 @@ fn wanted_field_lines<'a>(
             }
             continue;
         }
-        if let Some(colon) = l.find(':') {
+        // (names are short: a scan from the start, as in `field_blocks`)
+        if let Some(colon) = l.bytes().position(|b| b == b':') {
             let name = &l[..colon];
             if !name.is_empty()
                 && name.len() < 80
