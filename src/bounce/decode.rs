@@ -332,7 +332,7 @@ impl<'a> NoticeIndex<'a> {
         }
         // Sendmail-style per-host lines (`550 example.org (smtp)... 550 Host unknown`) belong
         // to the recipient at that domain: they end the previous recipient's paragraph
-        if text.contains(" (smtp)") {
+        if find_lit!(text.as_bytes(), b" (smtp)").is_some() {
             let mut by_domain: std::collections::HashMap<String, usize> = Default::default();
             for (i, r) in rcpts.iter().enumerate() {
                 if let Some((_, d)) = r.rsplit_once('@') {

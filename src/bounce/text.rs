@@ -165,17 +165,59 @@ fn marker_start(b: u8) -> bool {
     )
 }
 
+/// Phrases of a decorated marker line that name the returned message (each has an `a`).
+const ORIGINAL_PHRASES: [&str; 15] = [
+    "original message",
+    "copy of the message",
+    "copy of your message",
+    "returned message",
+    "unsent message",
+    "undelivered message",
+    "message headers follow",
+    "original mail",
+    "headers of the original",
+    "original headers",
+    "message follows",
+    "rejected message",
+    "returned mail",
+    "header of original",
+    "message text follows",
+];
+
+/// Whether `lower` holds one of [`ORIGINAL_PHRASES`], with searchers built once (`contains`
+/// sets one up per call); a line without an `a` (a separator) holds none.
+fn names_original(lower: &str) -> bool {
+    static F: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+        std::sync::LazyLock::new(|| ORIGINAL_PHRASES.map(memchr::memmem::Finder::new).to_vec());
+    memchr::memchr(b'a', lower.as_bytes()).is_some()
+        && F.iter().any(|f| f.find(lower.as_bytes()).is_some())
+}
+
 /// Lines that start the returned original message in a plain-text bounce.
 fn is_original_marker(line: &str) -> bool {
-    // most lines start with a character that is not white space and starts no marker: no trim
-    if let Some(&b) = line.as_bytes().first()
-        && b.is_ascii()
-        && !is_unicode_space(b)
-        && !marker_start(b)
-    {
-        return false;
+    // the first byte after ASCII white space rejects most lines without a trim: the trimmed
+    // line starts with it, and one starting with a letter is no decorated marker
+    let b = line.as_bytes();
+    match b.iter().position(|&c| !is_unicode_space(c)) {
+        None => false,
+        Some(i) if b[i].is_ascii() => {
+            marker_start(b[i])
+                && (!b[i].is_ascii_alphabetic() || undecorated_start(&b[i..]))
+                && trimmed_marker(line.trim())
+        }
+        Some(_) => trimmed_marker(line.trim()),
     }
-    let t = line.trim();
+}
+
+/// Whether `b` starts like an undecorated marker (`original `, `the original message was`,
+/// `content-type:`, any case).
+fn undecorated_start(b: &[u8]) -> bool {
+    let starts_ci = |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    starts_ci("original ") || starts_ci("the original message was") || starts_ci("content-type:")
+}
+
+/// [`is_original_marker`] for the trimmed line `t`.
+fn trimmed_marker(t: &str) -> bool {
     if t.len() < 8 || t.len() > 200 {
         return false;
     }
@@ -191,32 +233,12 @@ fn is_original_marker(line: &str) -> bool {
         || t.starts_with('[')
         || t.starts_with("++")
         || t.starts_with('|');
-    let starts_ci =
-        |p: &str| t.len() >= p.len() && t.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     // undecorated markers start with one of these (no allocation for ordinary lines)
-    let undecorated_marker = starts_ci("original ")
-        || starts_ci("the original message was")
-        || starts_ci("content-type:");
-    if !decorated && !undecorated_marker {
+    if !decorated && !undecorated_start(t.as_bytes()) {
         return false;
     }
     let lower = t.to_ascii_lowercase();
-    let original = lower.contains("original message")
-        || lower.contains("copy of the message")
-        || lower.contains("copy of your message")
-        || lower.contains("returned message")
-        || lower.contains("unsent message")
-        || lower.contains("undelivered message")
-        || lower.contains("message headers follow")
-        || lower.contains("original mail")
-        || lower.contains("headers of the original")
-        || lower.contains("original headers")
-        || lower.contains("message follows")
-        || lower.contains("rejected message")
-        || lower.contains("returned mail")
-        || lower.contains("header of original")
-        || lower.contains("message text follows");
-    if decorated && original && !lower.contains("transcript") {
+    if decorated && names_original(&lower) && !lower.contains("transcript") {
         return true;
     }
     lower.starts_with("--- below this line is a copy of the message")
@@ -241,6 +263,16 @@ fn is_header_line(line: &str) -> bool {
         && line[..colon]
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-')
+}
+
+/// `line.trim().is_empty()`, trimming only when a non-ASCII byte follows the leading ASCII
+/// white space.
+fn is_blank(line: &str) -> bool {
+    match line.bytes().find(|&c| !is_unicode_space(c)) {
+        None => true,
+        Some(c) if c.is_ascii() => false,
+        Some(_) => line.trim().is_empty(),
+    }
 }
 
 /// Split a plain-text notice into (notice, original) at the first marker line or at a block of
@@ -278,10 +310,7 @@ pub fn split_original(body: &str) -> (&str, &str) {
             }
         }
         // (a line starting with a visible ASCII character is not blank: no trim)
-        prev_blank = match line.as_bytes().first() {
-            Some(&b) if b.is_ascii() && !is_unicode_space(b) => false,
-            _ => line.trim().is_empty(),
-        };
+        prev_blank = is_blank(line);
         off += raw_line.len();
     }
     (body, "")
@@ -335,7 +364,7 @@ fn wanted_field_lines<'a>(
     // a field was seen (kept or not); the last one seen was skipped; a field was kept
     let (mut any, mut skipping, mut kept) = (false, false, false);
     for l in lines(text) {
-        if l.trim().is_empty() {
+        if is_blank(l) {
             if !any {
                 continue;
             }
@@ -347,7 +376,8 @@ fn wanted_field_lines<'a>(
             }
             continue;
         }
-        if let Some(colon) = l.find(':') {
+        // (names are short: a scan from the start, as in `field_blocks`)
+        if let Some(colon) = l.bytes().position(|b| b == b':') {
             let name = &l[..colon];
             if !name.is_empty()
                 && name.len() < 80
@@ -374,7 +404,7 @@ pub fn field_blocks(text: &str) -> Vec<FieldBlock> {
     let mut blocks: Vec<FieldBlock> = Vec::new();
     let mut cur: FieldBlock = Vec::new();
     for line in lines(text) {
-        if line.trim().is_empty() {
+        if is_blank(line) {
             if !cur.is_empty() {
                 blocks.push(std::mem::take(&mut cur));
             }
@@ -389,7 +419,8 @@ pub fn field_blocks(text: &str) -> Vec<FieldBlock> {
             }
             continue;
         }
-        if let Some(colon) = line.find(':') {
+        // (names are short: a scan from the start finds the colon before a memchr is set up)
+        if let Some(colon) = line.bytes().position(|b| b == b':') {
             let name = line[..colon].trim();
             if !name.is_empty() && name.len() < 64 && !name.contains(' ') {
                 cur.push((
@@ -608,7 +639,24 @@ pub fn squeeze(s: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn original_phrases_have_an_a() {
+        assert!(ORIGINAL_PHRASES.iter().all(|p| p.contains('a')));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn names_original_is_any_phrase(t in "(original|message|copy of|the|your|returned|mail|headers?|follows?|text|of|unsent|rejected| |-|=){0,12}") {
+            let naive = ORIGINAL_PHRASES.iter().any(|p| t.contains(p));
+            proptest::prop_assert_eq!(names_original(&t), naive);
+        }
+
+        #[test]
+        fn marker_line_shortcuts(t in "( |\t|\u{a0}|\u{2003}|-|=|\\*|\\[|\\||original|Original |the original message was|content-type:|message follows|copy of the message|transcript|below|x|:|é){0,10}") {
+            proptest::prop_assert_eq!(is_original_marker(&t), trimmed_marker(t.trim()));
+            proptest::prop_assert_eq!(is_blank(&t), t.trim().is_empty());
+        }
+
         #[test]
         fn entities_in_one_pass(t in "(&|;|lt|gt|amp|nbsp|quot|#39|a| ){0,20}") {
             let chained = t
