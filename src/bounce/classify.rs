@@ -3,7 +3,8 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind};
 use memchr::memmem::Finder;
 
@@ -30,7 +31,7 @@ struct Pattern {
 pub struct Patterns {
     list: Vec<Pattern>,
     /// Automaton over distinct first pieces.
-    ac: Option<aho_corasick::dfa::DFA>,
+    ac: Option<DFA>,
     /// For each first piece (automaton pattern id): the patterns starting with it.
     by_first: Vec<Vec<usize>>,
 }
@@ -85,7 +86,7 @@ impl Patterns {
             }
         }
         // a DFA: the overlapping scan runs over every diagnostic and notice
-        let ac = aho_corasick::dfa::DFA::builder()
+        let ac = DFA::builder()
             .match_kind(MatchKind::Standard)
             .build(&firsts)
             .ok();
@@ -120,23 +121,17 @@ impl Patterns {
     }
 
     /// The earliest end of each first piece that occurs in `hay`, in the order found (the
-    /// best start for the remaining pieces): one pass of the DFA, stepped here (the
-    /// overlapping iterator's state costs more per byte). Few pieces occur in one text: a bit
-    /// set and a short list, not a table.
+    /// best start for the remaining pieces): one pass of the DFA. Few pieces occur in one
+    /// text: a bit set and a short list, not a table.
     fn first_piece_ends(&self, hay: &[u8]) -> Vec<(usize, usize)> {
         let mut first_end: Vec<(usize, usize)> = Vec::new();
-        let Some(ac) = self.ac.as_ref() else {
-            return first_end;
-        };
-        let Ok(mut sid) = ac.start_state(Anchored::No) else {
+        let Some(mut scan) = self.ac.as_ref().and_then(DfaScan::new) else {
             return first_end;
         };
         let mut seen = vec![0u64; self.by_first.len().div_ceil(64)];
         for (at, &b) in hay.iter().enumerate() {
-            sid = ac.next_state(Anchored::No, sid, b);
-            if ac.is_match(sid) {
-                for i in 0..ac.match_len(sid) {
-                    let k = ac.match_pattern(sid, i).as_usize();
+            if scan.step(b) {
+                for k in scan.matched() {
                     if seen[k / 64] & (1 << (k % 64)) == 0 {
                         seen[k / 64] |= 1 << (k % 64);
                         first_end.push((k, at + 1));
@@ -165,6 +160,35 @@ impl Patterns {
             }
         }
         best.map(|i| (self.list[i].reason, self.list[i].strong))
+    }
+}
+
+/// A DFA fed one byte at a time, for the pattern table and the SMTP-command phrases: stepped
+/// by hand, it costs less per byte than the crate's overlapping iterator, and the text can be
+/// transformed on the way in.
+pub(super) struct DfaScan<'a> {
+    dfa: &'a DFA,
+    sid: StateID,
+}
+
+impl<'a> DfaScan<'a> {
+    /// A scan from the unanchored start state.
+    pub(super) fn new(dfa: &'a DFA) -> Option<Self> {
+        let sid = dfa.start_state(Anchored::No).ok()?;
+        Some(DfaScan { dfa, sid })
+    }
+
+    /// Step over `b`: whether a pattern ends with it (then see [`DfaScan::matched`]).
+    #[inline]
+    pub(super) fn step(&mut self, b: u8) -> bool {
+        self.sid = self.dfa.next_state(Anchored::No, self.sid, b);
+        self.dfa.is_match(self.sid)
+    }
+
+    /// The ids of the patterns that end at the last byte stepped over.
+    pub(super) fn matched(&self) -> impl Iterator<Item = usize> + 'a {
+        let (dfa, sid) = (self.dfa, self.sid);
+        (0..dfa.match_len(sid)).map(move |i| dfa.match_pattern(sid, i).as_usize())
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
 use super::BounceRecord;
-use super::classify::{Evidence, classify};
+use super::classify::{DfaScan, Evidence, classify};
 use super::text::{
     self, FieldBlock, dsn_address, field, field_blocks, find_addresses, is_system_address,
     split_original, squeeze, strip_type,
@@ -30,6 +30,18 @@ macro_rules! once_lit {
     ($hay:expr, $needle:literal) => {{
         let h: &[u8] = $hay;
         find_lit!(h, $needle).is_some_and(|k| find_lit!(&h[k + 1..], $needle).is_none())
+    }};
+}
+
+/// The rest of the line after the first occurrence of a field name known at compile time (in
+/// a lowercased header section), or `None`.
+macro_rules! field_line {
+    ($head:expr, $name:literal) => {{
+        let h: &[u8] = $head;
+        find_lit!(h, $name).map(|k| {
+            let v = &h[k + $name.len()..];
+            &v[..memchr::memchr(b'\n', v).unwrap_or(v.len())]
+        })
     }};
 }
 
@@ -664,8 +676,6 @@ const SQUEEZE_LOWER: [u8; 256] = {
 /// [`squeeze`]: white space runs become one space, leading white space and control characters
 /// are dropped; `head` is never longer than the squeeze limit).
 fn command_phrases(head: &str) -> (Option<usize>, bool) {
-    use aho_corasick::Anchored;
-    use aho_corasick::automaton::Automaton;
     const MARKERS: usize = CMDS.len();
     static DFA: OnceLock<aho_corasick::dfa::DFA> = OnceLock::new();
     let dfa = DFA.get_or_init(|| {
@@ -679,21 +689,15 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
             )
             .expect("static phrases")
     });
-    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+    let Some(mut scan) = DfaScan::new(dfa) else {
         return (None, false);
     };
     let mut best = usize::MAX;
     let mut marker = false;
-    /// A state that ends phrases: note them (rare, kept out of the byte loop).
+    /// A byte that ends phrases: note them (rare, kept out of the byte loop).
     #[cold]
-    fn record(
-        dfa: &aho_corasick::dfa::DFA,
-        sid: aho_corasick::automaton::StateID,
-        best: &mut usize,
-        marker: &mut bool,
-    ) {
-        for i in 0..dfa.match_len(sid) {
-            let k = dfa.match_pattern(sid, i).as_usize();
+    fn note(matched: impl Iterator<Item = usize>, best: &mut usize, marker: &mut bool) {
+        for k in matched {
             if k >= MARKERS {
                 *marker = true;
             } else {
@@ -701,14 +705,13 @@ fn command_phrases(head: &str) -> (Option<usize>, bool) {
             }
         }
     }
-    // (a macro, not a closure: the step is inlined at both call sites)
+    // (a macro, not a closure: the step is inlined at every call site)
     macro_rules! feed {
-        ($b:expr) => {{
-            sid = dfa.next_state(Anchored::No, sid, $b);
-            if dfa.is_match(sid) {
-                record(dfa, sid, &mut best, &mut marker);
+        ($b:expr) => {
+            if scan.step($b) {
+                note(scan.matched(), &mut best, &mut marker);
             }
-        }};
+        };
     }
     if head.is_ascii() && head.len() <= 8 * 1024 {
         let (mut space, mut empty) = (false, true);
@@ -1805,15 +1808,17 @@ fn find_delim(hay: &[u8], boundary: &[u8]) -> Option<usize> {
 
 /// The media type of a lowercased header section (`text/plain`, ...), or "".
 fn span_type(head: &[u8]) -> &[u8] {
-    let Some(k) = find_lit!(head, b"content-type:") else {
+    let Some(v) = field_line!(head, b"content-type:") else {
         return b"";
     };
-    let v = &head[k + 13..];
-    let end = v
-        .iter()
-        .position(|&c| c == b';' || c == b'\n')
-        .unwrap_or(v.len());
-    v[..end].trim_ascii()
+    v[..memchr::memchr(b';', v).unwrap_or(v.len())].trim_ascii()
+}
+
+/// Whether a lowercased part header section has exactly one `Content-Type:` field, and it
+/// starts a line.
+fn one_content_type_line(head: &[u8]) -> bool {
+    find_lit!(head, b"content-type:").is_some_and(|k| k > 0 && head[k - 1] == b'\n')
+        && once_lit!(head, b"content-type:")
 }
 
 /// A quoted-printable text part (`raw[p.body_start - p.head.len()..p.next]`, its header section
@@ -1986,9 +1991,7 @@ fn collect_cuts(
     for p in &parts {
         let head = &p.head;
         let ctype = span_type(head);
-        let encoded = find_lit!(head, b"content-transfer-encoding:").is_some_and(|k| {
-            let v = &head[k + 26..];
-            let v = &v[..memchr::memchr(b'\n', v).unwrap_or(v.len())];
+        let encoded = field_line!(head, b"content-transfer-encoding:").is_some_and(|v| {
             find_lit!(v, b"base64").is_some() || find_lit!(v, b"quoted").is_some()
         });
         if ctype.starts_with(b"multipart/") {
@@ -2052,20 +2055,14 @@ fn collect_cuts(
 /// without a CR.
 fn plain_ascii_text<'a>(raw: &'a [u8], p: &PartSpan) -> Option<&'a str> {
     let head = &p.head[..];
-    let k = find_lit!(head, b"content-type:")?;
-    if k == 0
-        || head[k - 1] != b'\n'
-        || !once_lit!(head, b"content-type:")
-        || !plain_part_fields(head)
-    {
+    if !one_content_type_line(head) || !plain_part_fields(head) {
         return None;
     }
-    if let Some(k) = find_lit!(head, b"content-transfer-encoding:") {
-        let v = &head[k + 26..];
-        let v = v[..memchr::memchr(b'\n', v).unwrap_or(v.len())].trim_ascii();
-        if !once_lit!(head, b"content-transfer-encoding:") || !matches!(v, b"7bit" | b"8bit") {
-            return None;
-        }
+    if let Some(v) = field_line!(head, b"content-transfer-encoding:")
+        && (!once_lit!(head, b"content-transfer-encoding:")
+            || !matches!(v.trim_ascii(), b"7bit" | b"8bit"))
+    {
+        return None;
     }
     if let Some(k) = find_lit!(head, b"charset") {
         let v = head[k + 7..].strip_prefix(b"=")?;
@@ -2089,10 +2086,7 @@ fn plain_ascii_text<'a>(raw: &'a [u8], p: &PartSpan) -> Option<&'a str> {
 /// reads (images, `application/*` such as TNEF or PDF, audio, video, fonts): one
 /// `Content-Type:` field, at the start of a line, and not a message.
 fn is_attachment_type(head: &[u8]) -> bool {
-    let Some(k) = find_lit!(head, b"content-type:") else {
-        return false;
-    };
-    if k > 0 && head[k - 1] != b'\n' || find_lit!(&head[k + 1..], b"content-type:").is_some() {
+    if !one_content_type_line(head) {
         return false;
     }
     let t = span_type(head);
