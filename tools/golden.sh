@@ -63,5 +63,9 @@ if [ -d "$shared/corpus/logs" ]; then
     done
     for d in ses sendgrid mailgun arf; do logs "shared-$d" "$shared/corpus/logs/$d"; done
 fi
+# Timings differ from run to run: blank them (JSON fields and the stderr summary line).
+find "$out" -type f \( -name '*.json' -o -name '*.stderr' \) -exec sed -i -E \
+    -e 's/("(elapsed_seconds|[a-z_]*per_second)": )[0-9.e+-]+/\1T/' \
+    -e "s#$out#OUT#g" -e 's/[0-9]+(\.[0-9]+)?s, [0-9]+(\.[0-9]+)? ([a-z]+)\/s/Ts, T \3\/s/g' {} +
 (cd "$out" && find . -type f ! -name SHA256SUMS | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
 echo "$(wc -l < "$out/SHA256SUMS") outputs in $out/SHA256SUMS"
