@@ -1,6 +1,6 @@
 //! Criterion benchmarks: offline analysis of one address and the whole `clean` pipeline.
 //!
-//! Inputs are generated here by `support/gen_list.rs` (deterministic, seed 42), so the bench runs
+//! Inputs are generated here by `mailsift_testkit::gen_list` (deterministic, seed 42), so the bench runs
 //! on a fresh clone. Run with `cargo bench --bench clean`.
 //!
 //! - `analyze/100k`: `address::analyze` over 100,000 generated email cells (per-thread domain
@@ -11,9 +11,7 @@
 //! Throughput is reported in rows (elements) per second. For the end-to-end run on 1,000,000 rows
 //! (files, peak RSS, comparison with email-validator) see `benches/e2e.sh`.
 
-#[path = "support/gen_list.rs"]
-mod gen_list;
-
+use mailsift_testkit::gen_list;
 use std::hint::black_box;
 use std::io;
 use std::time::Duration;

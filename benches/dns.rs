@@ -11,11 +11,7 @@
 //!
 //! Run with `cargo bench --bench dns`. Traffic goes to 127.0.0.1 only.
 
-#[path = "../tests/integration/dns_server.rs"]
-#[allow(dead_code)]
-mod dns_server;
-#[path = "../tests/integration/server_thread.rs"]
-mod server_thread;
+use mailsift_testkit::dns_server;
 
 use std::time::{Duration, Instant};
 

@@ -11,10 +11,7 @@
 //!
 //! Run with `cargo bench --bench smtp`. Traffic goes to 127.0.0.0/8 only.
 
-#[path = "../tests/integration/server_thread.rs"]
-mod server_thread;
-#[path = "../tests/integration/smtp_server.rs"]
-mod smtp_server;
+use mailsift_testkit::smtp_server;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;

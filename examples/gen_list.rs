@@ -4,10 +4,9 @@
 //! cargo run --release --example gen_list -- N [--seed S] > out.csv
 //! ```
 //!
-//! See `benches/support/gen_list.rs` for the row mix.
+//! See `testkit/src/gen_list.rs` for the row mix.
 
-#[path = "../benches/support/gen_list.rs"]
-mod gen_list;
+use mailsift_testkit::gen_list;
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;

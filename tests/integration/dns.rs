@@ -9,8 +9,8 @@ use mailsift::dns::{DnsConfig, DnsStage, MailRoute};
 use mailsift::model::{AddressRecord, Reason, Verdict};
 use mailsift::pipeline::Stage;
 
-use super::dns_server::DnsServer;
 use super::support::run;
+use mailsift_testkit::dns_server::DnsServer;
 
 /// Zones mirroring ../shared/testnet/dns-expected.csv, plus misbehaviour cases.
 pub const ZONE: &str = "

@@ -14,9 +14,9 @@ use mailsift::smtp::scheduler::{DomainJob, Event, ProbeSettings, Scheduler};
 use mailsift::smtp::session::SessionConfig;
 use mailsift::smtp::verdict::{ConnFailure, connection_reason, result_reason};
 
-use super::dns_server::DnsServer;
-use super::smtp_server::{Mode, Script, Seen, Server, start};
 use super::support::{TempDir, bin, run};
+use mailsift_testkit::dns_server::DnsServer;
+use mailsift_testkit::smtp_server::{Mode, Script, Seen, Server, start};
 
 fn cfg() -> SessionConfig {
     SessionConfig {

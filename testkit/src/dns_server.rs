@@ -149,7 +149,7 @@ impl DnsServer {
         let counts: Arc<Mutex<HashMap<(String, RecordType), u64>>> = Arc::default();
         let (tx, rx) = std::sync::mpsc::channel();
         let c2 = counts.clone();
-        super::server_thread::spawn_runtime(move || async move {
+        crate::server_thread::spawn_runtime(move || async move {
             // Same port for UDP and TCP.
             let (udp, tcp) = loop {
                 let s2 = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)

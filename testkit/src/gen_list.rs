@@ -26,8 +26,6 @@
 //! On top of that, ~10 % of non-duplicate valid-looking rows get mixed case and ~1 % get
 //! white-space padding.
 
-#![allow(dead_code)]
-
 use std::io::{self, Write};
 
 /// The CSV header line (without line end).
@@ -725,8 +723,8 @@ impl Generator {
 
     fn date(&mut self) -> String {
         // 2015-01-01 .. about 2025-12-31.
-        let days = mailsift::logs::time::days_from_civil(2015, 1, 1) + self.rng.below(4018) as i64;
-        mailsift::logs::time::day_string(days * 86_400)
+        let days = crate::civil::days_from_civil(2015, 1, 1) + self.rng.below(4018) as i64;
+        crate::civil::day_string(days * 86_400)
     }
 
     /// The next row.

@@ -4,8 +4,6 @@
 //! once, and can misbehave: 421 banner, drop, tarpit, greylisting, reply latency, STARTTLS with a
 //! self-signed certificate, a per-transaction recipient limit.
 
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,7 +123,7 @@ pub fn start(script: Script) -> Server {
     let seen: Arc<Seen> = Arc::default();
     let (tx, rx) = std::sync::mpsc::channel();
     let s2 = seen.clone();
-    super::server_thread::spawn_runtime(move || async move {
+    crate::server_thread::spawn_runtime(move || async move {
         let listener = match tokio::net::TcpListener::bind(script.bind).await {
             Ok(l) => l,
             Err(e) => {
