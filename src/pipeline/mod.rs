@@ -3,10 +3,10 @@
 //! `clean` flows like this:
 //!
 //! ```text
-//! reader thread --chunks of whole records--> rayon: parse CSV + offline analysis (address)
+//! reader --chunks of whole records--> workers: parse CSV + offline analysis (address)
 //!   --> [network stages: DNS, SMTP, keyed by domain; see `Stage`]
-//!   --> main thread, in input order: row numbers, duplicate detection, reject decision
-//!   --> rayon: serialise CSV / JSON Lines --> writer thread: clean, rejects, results
+//!   --> in input order: row numbers, duplicate detection
+//!   --> workers: decide, serialise CSV / JSON Lines --> writer thread: clean, rejects, results
 //! ```
 
 pub mod clean;
