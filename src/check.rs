@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::address::{self, AnalyzeOptions};
 use crate::model::AddressRecord;
-use crate::pipeline::Stage;
+use crate::stage::Stage;
 
 /// Analyse a batch of addresses in parallel; `first_row` numbers the first one. Duplicates (by
 /// the provider canonical form) are flagged with `duplicate_of` using `seen`.

@@ -15,6 +15,7 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod smtp;
+pub mod stage;
 pub mod status;
 #[cfg(test)]
 mod testgen;

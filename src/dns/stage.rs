@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{DnsConfig, DnsEvidence, DnsResolver, MailRoute, provider_for};
 use crate::model::{AddressRecord, Reason, Verdict};
-use crate::pipeline::Stage;
+use crate::stage::Stage;
 
 /// Resolves domains for `clean` and `check`.
 pub struct DnsStage {

@@ -11,7 +11,7 @@ use super::journal::{Entry, Journal};
 use super::scheduler::{DomainJob, Event, ProbeSettings, ProbeStats, Scheduler};
 use crate::dns::{DnsStage, SuffixTable};
 use crate::model::{AddressRecord, MxHost, Reason};
-use crate::pipeline::Stage;
+use crate::stage::Stage;
 
 /// DNS, then SMTP.
 pub struct SmtpStage {

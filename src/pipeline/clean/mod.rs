@@ -1,0 +1,198 @@
+//! `clean`: stream a CSV list through offline analysis, duplicate detection and the reject
+//! policy into clean, rejects and results sinks.
+//!
+//! One row's way, file by file: `input` sniffs the head, finds the email column and cuts the
+//! rest into chunks of whole records; `analyze` cuts a chunk into rows and analyses each email
+//! cell (`row` holds what it finds); `ordered` runs the network stage, then numbers the rows and
+//! detects duplicates in input order; `policy` decides which rows go to rejects; `serialize`
+//! turns the chunk into output bytes; `writer` writes them in input order.
+//!
+//! [`run`] sets this up and hands it to one of three drivers: `serial` (one thread), `parallel`
+//! (offline: workers take their own chunks and the ordered step in turn) or `staged` (with a
+//! network stage: a reader thread, a worker pool, the ordered step on the calling thread).
+
+mod analyze;
+mod buffers;
+mod error;
+mod input;
+mod ordered;
+mod parallel;
+mod policy;
+mod row;
+mod serial;
+mod serialize;
+mod staged;
+mod writer;
+
+use std::io::{Read, Write};
+use std::time::Instant;
+
+use crate::address::AnalyzeOptions;
+use crate::pipeline::csvin::Chunker;
+use crate::pipeline::progress::Progress;
+use crate::pipeline::seen::Seen;
+use crate::report::{Summary, Tally};
+use crate::stage::Stage;
+
+use buffers::Pools;
+use input::Input;
+use ordered::Sequential;
+use row::Layout;
+use serialize::SerializeOpts;
+use writer::Writers;
+
+pub use error::CleanError;
+pub use policy::{Category, RejectSet};
+
+/// Options for a `clean` run.
+#[derive(Clone)]
+pub struct CleanConfig {
+    /// Offline analysis options.
+    pub analyze: AnalyzeOptions,
+    /// The email column (name or 1-based number); detected from the header when `None`.
+    pub column: Option<String>,
+    /// What goes to rejects.
+    pub reject: RejectSet,
+    /// Keep the original email cell in the clean output instead of the normalised form.
+    pub keep_original: bool,
+    /// Escape cells that a spreadsheet would run as formulas.
+    pub formula_escape: bool,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Show a progress line when stderr is a terminal.
+    pub progress: bool,
+}
+
+impl Default for CleanConfig {
+    fn default() -> Self {
+        CleanConfig {
+            analyze: AnalyzeOptions::default(),
+            column: None,
+            reject: RejectSet::default_set(),
+            keep_original: false,
+            formula_escape: true,
+            threads: 0,
+            progress: true,
+        }
+    }
+}
+
+/// Where `clean` writes.
+pub struct CleanSinks {
+    /// Clean CSV.
+    pub clean: Box<dyn Write + Send>,
+    /// Rejects CSV.
+    pub rejects: Box<dyn Write + Send>,
+    /// Results JSON Lines, if wanted.
+    pub results: Option<Box<dyn Write + Send>>,
+}
+
+/// One run, set up: the input after its header, the outputs, and what every driver shares.
+struct Job<'a> {
+    /// Cuts the input after its header into chunks of whole records.
+    chunker: Chunker<Input>,
+    /// The held-back first record of a headerless list.
+    first: Option<Vec<u8>>,
+    writers: Writers,
+    layout: Layout,
+    sopts: SerializeOpts,
+    cfg: &'a CleanConfig,
+    stage: Option<&'a dyn Stage>,
+    pools: Pools,
+    /// Worker threads.
+    threads: usize,
+    progress: Progress,
+    /// The ordered step's state: row numbers and the addresses seen.
+    seq_state: Sequential,
+}
+
+/// What a driver hands back for the summary.
+struct Outcome {
+    tally: Tally,
+    /// Input bytes read.
+    bytes_done: u64,
+    seq_state: Sequential,
+}
+
+/// Run `clean` over `input` (of `input_len` bytes, if known), writing to `sinks`.
+pub fn run(
+    input: Box<dyn Read + Send>,
+    input_len: Option<u64>,
+    cfg: &CleanConfig,
+    sinks: CleanSinks,
+    stage: Option<&dyn Stage>,
+) -> Result<Summary, CleanError> {
+    let start = Instant::now();
+    let threads = if cfg.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        cfg.threads
+    };
+    let pools = Pools::new(threads);
+    let src = input::open(input, cfg, pools.chunks.clone())?;
+    let layout = Layout {
+        delimiter: src.delimiter,
+        column: src.column,
+        width: src.width,
+        keep_full: sinks.results.is_some() || stage.is_some(),
+    };
+    let sopts = SerializeOpts {
+        delimiter: src.delimiter,
+        column: src.column,
+        width: src.width,
+        keep_original: cfg.keep_original,
+        formula_escape: cfg.formula_escape,
+        want_results: sinks.results.is_some(),
+        crlf: src.crlf,
+    };
+
+    let CleanSinks {
+        clean,
+        rejects,
+        results,
+    } = sinks;
+    let mut writers = Writers {
+        clean,
+        rejects,
+        results,
+        pool: pools.out.clone(),
+    };
+    // Headers first.
+    if !src.headerless {
+        writers.write(vec![serialize::header_chunk(&src.header, &sopts)])?;
+    }
+    // Pre-sized from the input's length (about 40 bytes a row), capped so that memory follows
+    // the number of distinct addresses, not the file size; beyond the cap the table grows.
+    let expect_rows = input_len.map_or(0, |n| (n / 40).min(1 << 20) as usize);
+    let job = Job {
+        chunker: src.chunker,
+        first: src.first,
+        writers,
+        layout,
+        sopts,
+        cfg,
+        stage,
+        pools,
+        threads,
+        progress: Progress::new(cfg.progress, input_len),
+        seq_state: Sequential {
+            seen: Seen::with_capacity(expect_rows),
+            row_no: 0,
+        },
+    };
+    let done = if threads == 1 {
+        serial::drive(job)?
+    } else if stage.is_none() {
+        parallel::drive(job)?
+    } else {
+        staged::drive(job)?
+    };
+    let mut summary = done
+        .tally
+        .into_summary(&Category::ALL.map(Category::as_str));
+    summary.unique_addresses = done.seq_state.seen.len() as u64;
+    summary.bytes_in = done.bytes_done;
+    summary.elapsed_seconds = start.elapsed().as_secs_f64();
+    summary.rows_per_second = summary.rows_in as f64 / summary.elapsed_seconds.max(1e-9);
+    Ok(summary)
+}

@@ -1,0 +1,143 @@
+//! The reject policy: the categories that send a row to rejects, the set chosen on the command
+//! line, and the decision (with its counts) for each row of a chunk.
+
+use crate::model::{Reason, Verdict};
+use crate::report::Tally;
+
+use super::row::{ChunkWork, Facts};
+
+/// What sends a row to the rejects output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// Ragged rows and rows whose email cell is not UTF-8.
+    Malformed,
+    /// Verdict `undeliverable` (invalid syntax; later: dead domains, unknown mailboxes).
+    Undeliverable,
+    /// A later row with the same duplicate-detection key as an earlier one.
+    Duplicate,
+    /// Disposable domain.
+    Disposable,
+    /// Role account.
+    Role,
+    /// Free-mail provider.
+    Free,
+    /// A typo suggestion exists.
+    Typo,
+    /// Verdict `risky`.
+    Risky,
+    /// Verdict `unknown` (offline, every valid address is `unknown: not_checked`).
+    Unknown,
+}
+
+impl Category {
+    /// Every category, in the order they are tested.
+    pub const ALL: [Category; 9] = [
+        Category::Malformed,
+        Category::Undeliverable,
+        Category::Duplicate,
+        Category::Disposable,
+        Category::Role,
+        Category::Free,
+        Category::Typo,
+        Category::Risky,
+        Category::Unknown,
+    ];
+
+    /// The name used on the command line and in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Malformed => "malformed",
+            Category::Undeliverable => "undeliverable",
+            Category::Duplicate => "duplicate",
+            Category::Disposable => "disposable",
+            Category::Role => "role",
+            Category::Free => "free",
+            Category::Typo => "typo",
+            Category::Risky => "risky",
+            Category::Unknown => "unknown",
+        }
+    }
+
+    fn matches(self, r: &Facts) -> bool {
+        match self {
+            Category::Malformed => {
+                matches!(r.reason, Reason::MalformedRow | Reason::InvalidEncoding)
+            }
+            Category::Undeliverable => r.verdict == Verdict::Undeliverable,
+            Category::Duplicate => r.flags.duplicate_of.is_some(),
+            Category::Disposable => r.flags.disposable,
+            Category::Role => r.flags.role,
+            Category::Free => r.flags.free,
+            Category::Typo => r.suggestion().is_some(),
+            Category::Risky => r.verdict == Verdict::Risky,
+            Category::Unknown => r.verdict == Verdict::Unknown,
+        }
+    }
+}
+
+/// The set of categories that send a row to rejects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectSet(pub Vec<Category>);
+
+impl RejectSet {
+    /// The default: `malformed,undeliverable,duplicate,disposable`.
+    pub fn default_set() -> Self {
+        RejectSet(vec![
+            Category::Malformed,
+            Category::Undeliverable,
+            Category::Duplicate,
+            Category::Disposable,
+        ])
+    }
+
+    /// Parse a comma-separated list of category names (`all` and `none` also accepted).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut v = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "none" => {}
+                "all" => v.extend(Category::ALL),
+                "invalid" => v.push(Category::Undeliverable),
+                _ => match Category::ALL.iter().find(|c| c.as_str() == part) {
+                    Some(c) => v.push(*c),
+                    None => {
+                        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+                        return Err(format!(
+                            "unknown reject category '{part}' (expected: {}, all, none)",
+                            names.join(", ")
+                        ));
+                    }
+                },
+            }
+        }
+        // Test in the canonical order.
+        Ok(RejectSet(
+            Category::ALL
+                .into_iter()
+                .filter(|c| v.contains(c))
+                .collect(),
+        ))
+    }
+
+    fn first_match(&self, r: &Facts) -> Option<Category> {
+        self.0.iter().copied().find(|c| c.matches(r))
+    }
+}
+
+/// Reject decisions and counts for a chunk whose rows are numbered and deduplicated (runs on
+/// the workers).
+pub(super) fn decide(work: &mut ChunkWork, reject: &RejectSet) -> Tally {
+    let mut tally = Tally::default();
+    for w in work.rows.iter_mut() {
+        w.category = reject.first_match(&w.facts);
+        let f = &w.facts;
+        tally.add_parts(
+            f.verdict,
+            f.reason,
+            &f.flags,
+            f.suggestion().is_some(),
+            w.category.map(|c| c as usize),
+        );
+    }
+    tally
+}
