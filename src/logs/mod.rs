@@ -6,6 +6,7 @@
 //! still in the queue are held), then [`report::Report`] for the sinks in [`output`].
 
 pub mod arf;
+pub mod dsn_text;
 pub mod esp;
 pub mod events;
 pub mod exim;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod scorecard;
 pub mod sendmail;
 pub mod syslog;
+pub mod tally;
 pub mod time;
 
 use std::fs::File;
