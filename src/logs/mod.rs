@@ -59,22 +59,6 @@ pub enum Format {
 }
 
 impl Format {
-    /// Parse a `--format` value.
-    pub fn parse(s: &str) -> Option<Format> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "postfix" => Format::Postfix,
-            "exim" => Format::Exim,
-            "sendmail" => Format::Sendmail,
-            "sendgrid" => Format::SendGrid,
-            "sendgrid-csv" | "csv" => Format::SendGridCsv,
-            "mailgun" => Format::Mailgun,
-            "ses" => Format::Ses,
-            "postmark" => Format::Postmark,
-            "arf" => Format::Arf,
-            _ => return None,
-        })
-    }
-
     /// Lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {
