@@ -400,6 +400,30 @@ pub enum BounceFormat {
     Csv,
 }
 
+/// `--format` of `logs`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Postfix syslog.
+    Postfix,
+    /// Exim main log.
+    Exim,
+    /// Sendmail syslog.
+    Sendmail,
+    /// SendGrid Event Webhook JSON / JSONL.
+    Sendgrid,
+    /// A flattened CSV of SendGrid-style events (`event`, `email`, ... columns).
+    #[value(alias = "csv")]
+    SendgridCsv,
+    /// Mailgun events JSON / JSONL.
+    Mailgun,
+    /// Amazon SES notifications / event records.
+    Ses,
+    /// Postmark webhooks.
+    Postmark,
+    /// ARF complaint messages.
+    Arf,
+}
+
 /// `mailsift logs`.
 #[derive(Args, Debug)]
 pub struct LogsArgs {
@@ -407,10 +431,9 @@ pub struct LogsArgs {
     /// stdin. Several files are read oldest first (by their first timestamp).
     #[arg(required = true, value_name = "PATH")]
     pub inputs: Vec<PathBuf>,
-    /// Input format instead of detecting it per file: postfix, exim, sendmail, sendgrid,
-    /// sendgrid-csv, mailgun, ses, postmark, arf.
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
+    /// Input format instead of detecting it per file.
+    #[arg(long, value_enum, ignore_case = true, value_name = "FORMAT")]
+    pub format: Option<LogFormat>,
     /// Year of the first line of BSD-syslog logs, which carry no year (default: the year of the
     /// file's modification time, one less if the log starts in a later month).
     #[arg(long, value_name = "YYYY")]

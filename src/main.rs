@@ -290,15 +290,17 @@ fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {
 
 fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {
     use mailsift::logs::{self, Config, Format, output};
-    let format = match &a.format {
-        Some(f) => Some(Format::parse(f).ok_or_else(|| {
-            Failure::Usage(format!(
-                "--format {f:?}: expected postfix, exim, sendmail, sendgrid, sendgrid-csv, \
-                 mailgun, ses, postmark or arf"
-            ))
-        })?),
-        None => None,
-    };
+    let format = a.format.map(|f| match f {
+        cli::LogFormat::Postfix => Format::Postfix,
+        cli::LogFormat::Exim => Format::Exim,
+        cli::LogFormat::Sendmail => Format::Sendmail,
+        cli::LogFormat::Sendgrid => Format::SendGrid,
+        cli::LogFormat::SendgridCsv => Format::SendGridCsv,
+        cli::LogFormat::Mailgun => Format::Mailgun,
+        cli::LogFormat::Ses => Format::Ses,
+        cli::LogFormat::Postmark => Format::Postmark,
+        cli::LogFormat::Arf => Format::Arf,
+    });
     if let Some(y) = a.year
         && !(1970..=9999).contains(&y)
     {

@@ -6,9 +6,10 @@ use std::hash::{BuildHasher, Hasher};
 
 use crate::fxhash::FxBuild;
 
+use super::dsn_text::normalize_text;
 use super::esp::{BounceClass, EspEvent, Flavor, Kind};
-use super::join::{AUTH_CODES, RATE_CODES, Signal, TextCount};
 use super::metrics::EspCounts;
+use super::tally::{Signal, TextCount, count_signals};
 
 #[derive(Debug, Default, Clone, Copy)]
 struct Msg {
@@ -209,7 +210,7 @@ impl EspJoin {
                     .or_default() += 1
             }
             Kind::Bounce(_) => {
-                let key = super::join::normalize_text(&e.text);
+                let key = normalize_text(&e.text);
                 let t = self.bounce_texts.entry(key).or_default();
                 if t.count == 0 {
                     t.dsn = e.status.to_string();
@@ -219,26 +220,15 @@ impl EspJoin {
             _ => {}
         }
         if matches!(e.kind, Kind::Deferred | Kind::Bounce(_)) {
-            for (sig, codes) in [
-                (&mut self.auth, AUTH_CODES),
-                (&mut self.rate_limits, RATE_CODES),
-            ] {
-                if let Some(code) = codes
-                    .iter()
-                    .find(|c| super::join::has_code(&e.status, &e.text, c))
-                {
-                    sig.count += 1;
-                    // recipients: a message's first deferral, or its bounce
-                    if !(e.kind == Kind::Deferred && m.deferred) {
-                        sig.recipients += 1;
-                    }
-                    *sig.codes.entry((*code).to_string()).or_default() += 1;
-                    *sig.domains.entry(m.domain).or_default() += 1;
-                    if sig.example.is_empty() {
-                        sig.example = e.text.chars().take(300).collect();
-                    }
-                }
-            }
+            // recipients: a message's first deferral, or its bounce
+            count_signals(
+                &mut self.auth,
+                &mut self.rate_limits,
+                m.domain,
+                &e.status,
+                &e.text,
+                !(e.kind == Kind::Deferred && m.deferred),
+            );
         }
         self.msgs.insert(mkey, m2);
     }

@@ -6,6 +6,7 @@
 //! still in the queue are held), then [`report::Report`] for the sinks in [`output`].
 
 pub mod arf;
+pub mod dsn_text;
 pub mod esp;
 pub mod events;
 pub mod exim;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod scorecard;
 pub mod sendmail;
 pub mod syslog;
+pub mod tally;
 pub mod time;
 
 use std::fs::File;
@@ -57,22 +59,6 @@ pub enum Format {
 }
 
 impl Format {
-    /// Parse a `--format` value.
-    pub fn parse(s: &str) -> Option<Format> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "postfix" => Format::Postfix,
-            "exim" => Format::Exim,
-            "sendmail" => Format::Sendmail,
-            "sendgrid" => Format::SendGrid,
-            "sendgrid-csv" | "csv" => Format::SendGridCsv,
-            "mailgun" => Format::Mailgun,
-            "ses" => Format::Ses,
-            "postmark" => Format::Postmark,
-            "arf" => Format::Arf,
-            _ => return None,
-        })
-    }
-
     /// Lowercase name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::events::EspJoin;
-use super::join::{Join, Signal, TextCount};
+use super::join::Join;
 use super::metrics::{ESP_RATES, EspCounts, MTA_RATES, MtaCounts, Row};
 use super::provider;
 use super::scorecard::Check;
+use super::tally::{Signal, TextCount};
 use super::time::{day_string, hour_string};
 
 /// Version of the JSON schema; bumped on incompatible changes.
@@ -284,15 +285,21 @@ pub fn campaign_of(sender: &str) -> &str {
 
 /// Build the MTA tables.
 pub fn mta_report(j: &Join) -> MtaReport {
-    let providers: Vec<&'static str> = j
+    let tally = &j.tally;
+    let providers: Vec<&'static str> = tally
         .domain_names
         .iter()
-        .zip(&j.domains)
+        .zip(&tally.domains)
         .map(|(n, d)| provider::classify(n, d.mx.as_deref()))
         .collect();
     let mut by_domain = BTreeMap::new();
     let mut prov: BTreeMap<&str, MtaCounts> = BTreeMap::new();
-    for ((n, d), p) in j.domain_names.iter().zip(&j.domains).zip(&providers) {
+    for ((n, d), p) in tally
+        .domain_names
+        .iter()
+        .zip(&tally.domains)
+        .zip(&providers)
+    {
         let mut r = mta_row(&d.counts);
         r.labels.insert("provider", p.to_string());
         by_domain.insert(n.to_string(), r);
@@ -300,14 +307,14 @@ pub fn mta_report(j: &Join) -> MtaReport {
     }
     let mut campaigns: BTreeMap<&str, MtaCounts> = BTreeMap::new();
     let mut by_sender = BTreeMap::new();
-    for (n, c) in j.sender_names.iter().zip(&j.senders) {
+    for (n, c) in tally.sender_names.iter().zip(&tally.senders) {
         if c == &MtaCounts::default() {
             continue;
         }
         by_sender.insert(n.to_string(), mta_row(c));
         campaigns.entry(campaign_of(n)).or_default().add(c);
     }
-    let mut hours: Vec<(&i64, &MtaCounts)> = j.hours.iter().collect();
+    let mut hours: Vec<(&i64, &MtaCounts)> = tally.hours.iter().collect();
     hours.sort_by_key(|x| *x.0);
     let mut days: BTreeMap<String, MtaCounts> = BTreeMap::new();
     let mut by_hour = BTreeMap::new();
@@ -327,14 +334,14 @@ pub fn mta_report(j: &Join) -> MtaReport {
         )
     };
     let delays = DelayReport {
-        count: j.delays.n,
-        mean_seconds: if j.delays.n > 0 {
-            (j.delays.sum / j.delays.n as f64 * 1000.0).round() / 1000.0
+        count: tally.delays.n,
+        mean_seconds: if tally.delays.n > 0 {
+            (tally.delays.sum / tally.delays.n as f64 * 1000.0).round() / 1000.0
         } else {
             0.0
         },
-        max_seconds: j.delays.max,
-        buckets: j
+        max_seconds: tally.delays.max,
+        buckets: tally
             .delays
             .table()
             .into_iter()
@@ -346,7 +353,7 @@ pub fn mta_report(j: &Join) -> MtaReport {
     MtaReport {
         first: iso(first),
         last: iso(last),
-        totals: Row::new(j.totals.fields(), MTA_RATES, true),
+        totals: Row::new(tally.totals.fields(), MTA_RATES, true),
         by_domain,
         by_provider: prov
             .iter()
@@ -359,15 +366,15 @@ pub fn mta_report(j: &Join) -> MtaReport {
         by_sender,
         by_hour,
         by_day: days.iter().map(|(k, c)| (k.clone(), mta_row(c))).collect(),
-        bounce_dsn: j.bounce_dsn.clone(),
-        deferral_dsn: j.deferral_dsn.clone(),
-        bounce_reasons: strmap(&j.bounce_reasons),
-        deferral_reasons: strmap(&j.deferral_reasons),
-        top_bounce_texts: top_texts(&j.bounce_texts),
-        top_deferral_texts: top_texts(&j.deferral_texts),
+        bounce_dsn: tally.bounce_dsn.clone(),
+        deferral_dsn: tally.deferral_dsn.clone(),
+        bounce_reasons: strmap(&tally.bounce_reasons),
+        deferral_reasons: strmap(&tally.deferral_reasons),
+        top_bounce_texts: top_texts(&tally.bounce_texts),
+        top_deferral_texts: top_texts(&tally.deferral_texts),
         delays,
-        auth_rejections: signal(&j.auth, &j.domain_names, &providers),
-        rate_limits: signal(&j.rate_limits, &j.domain_names, &providers),
+        auth_rejections: signal(&tally.auth, &tally.domain_names, &providers),
+        rate_limits: signal(&tally.rate_limits, &tally.domain_names, &providers),
     }
 }
 

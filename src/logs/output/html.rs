@@ -1,36 +1,62 @@
 //! The HTML report: one self-contained page (inline CSS, inline SVG charts: volume over time,
-//! rates by provider, bounce reasons), no script, nothing loaded from anywhere. Every piece of
-//! data is escaped; the page is well-formed XML (XHTML syntax) so that it can be checked
-//! strictly.
+//! rates by provider, bounce reasons), no script, nothing loaded from anywhere. The page is a
+//! `maud` template: every piece of data is spliced as `Text` and escaped by the template; the
+//! page is well-formed XML (XHTML syntax) so that it can be checked strictly.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use maud::{DOCTYPE, Escaper, Markup, PreEscaped, Render, html};
+
 use crate::logs::metrics::Row;
 use crate::logs::report::{Report, TextRow};
 
-/// Escape text for HTML/XML content and attribute values; control characters (not allowed in
-/// XML) become U+FFFD.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            '\t' | '\n' => o.push(c),
-            c if c.is_control()
-                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{fffe}' | '\u{ffff}') =>
-            {
-                o.push('\u{fffd}')
-            }
-            c => o.push(c),
+/// Text spliced into the page. The template escapes it with maud's escaper (`&`, `<`, `>`,
+/// `"`); on top of that, characters XML does not allow and bidirectional overrides become
+/// U+FFFD, and `'` is written `&#39;` as the page always wrote it.
+struct Text<'a>(&'a str);
+
+/// Characters replaced by U+FFFD: controls (not allowed in XML) other than tab and newline,
+/// bidirectional overrides and isolates, noncharacters.
+fn unwanted(c: char) -> bool {
+    c != '\t'
+        && c != '\n'
+        && (c.is_control()
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{fffe}' | '\u{ffff}'))
+}
+
+impl Render for Text<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        let mut rest = self.0;
+        while let Some(i) = rest.find(|c| c == '\'' || unwanted(c)) {
+            let _ = Escaper::new(buffer).write_str(&rest[..i]);
+            let c = rest[i..].chars().next().unwrap_or('\u{fffd}');
+            buffer.push_str(if c == '\'' { "&#39;" } else { "\u{fffd}" });
+            rest = &rest[i + c.len_utf8()..];
         }
+        let _ = Escaper::new(buffer).write_str(rest);
     }
-    o
+}
+
+/// An empty element in XML syntax (`<rect .../>`): maud writes void elements the HTML way
+/// (`<meta ...>`), which is not well-formed XML. Attribute values are rendered (escaped) by
+/// their [`Render`] implementation.
+struct Empty<'a>(&'static str, &'a [(&'static str, &'a dyn Render)]);
+
+impl Render for Empty<'_> {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push('<');
+        buffer.push_str(self.0);
+        for (name, value) in self.1 {
+            buffer.push(' ');
+            buffer.push_str(name);
+            buffer.push_str("=\"");
+            value.render_to(buffer);
+            buffer.push('"');
+        }
+        buffer.push_str("/>");
+    }
 }
 
 const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\
@@ -45,13 +71,44 @@ fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 
+/// A coordinate with one decimal.
+fn f1(x: f64) -> String {
+    format!("{x:.1}")
+}
+
+/// The view box of a chart `w` wide and `h` high.
+fn chart_size(w: f64, h: f64) -> String {
+    format!("0 0 {w} {h}")
+}
+
+/// The legend of a chart: a colour square and a name per series, `step` apart from `x0`.
+fn legend(x0: f64, step: f64, series: &[(&str, &str)]) -> Markup {
+    html! {
+        @for (i, (name, color)) in series.iter().enumerate() {
+            @let lx = x0 + step * i as f64;
+            (Empty("rect", &[
+                ("x", &lx),
+                ("y", &"6"),
+                ("width", &"10"),
+                ("height", &"10"),
+                ("fill", &Text(color)),
+            ]))
+            text x=(lx + 14.0) y="15" class="legend" { (Text(name)) }
+        }
+    }
+}
+
+/// One segment of a stacked bar.
+struct Segment<'a> {
+    y: f64,
+    height: f64,
+    key: &'a str,
+    color: &'a str,
+    value: u64,
+}
+
 /// Stacked bars of several series over ordered buckets.
-fn volume_chart(
-    o: &mut String,
-    title: &str,
-    rows: &BTreeMap<String, Row>,
-    series: &[(&str, &str)],
-) {
+fn volume_chart(label: &str, rows: &BTreeMap<String, Row>, series: &[(&str, &str)]) -> Markup {
     let (w, h, pad) = (1000.0, 260.0, 40.0);
     let n = rows.len().max(1);
     let max = rows
@@ -61,81 +118,76 @@ fn volume_chart(
         .unwrap_or(0)
         .max(1) as f64;
     let bw = (w - 2.0 * pad) / n as f64;
-    let _ = write!(
-        o,
-        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
-        esc(title),
-        esc(title)
-    );
-    let _ = write!(
-        o,
-        "<line x1=\"{pad}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#999\"/>",
-        h - pad,
-        w - pad,
-        h - pad
-    );
-    let _ = write!(
-        o,
-        "<text x=\"4\" y=\"{}\" font-size=\"11\">{}</text>",
-        pad - 8.0,
-        max as u64
-    );
-    for (i, (k, r)) in rows.iter().enumerate() {
-        let x = pad + i as f64 * bw;
-        let mut y = h - pad;
-        for (key, color) in series {
-            let v = r.count(key) as f64;
-            let bh = v / max * (h - 2.0 * pad);
-            if bh > 0.0 {
-                y -= bh;
-                let _ = write!(
-                    o,
-                    "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{bh:.1}\" fill=\"{color}\"><title>{} {}: {}</title></rect>",
-                    (bw - 1.0).max(0.5),
-                    esc(k),
-                    esc(key),
-                    v as u64
-                );
+    let bars: Vec<(f64, &String, Vec<Segment>)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (k, r))| {
+            let x = pad + i as f64 * bw;
+            let mut y = h - pad;
+            let mut segments = Vec::new();
+            for (key, color) in series {
+                let v = r.count(key) as f64;
+                let bh = v / max * (h - 2.0 * pad);
+                if bh > 0.0 {
+                    y -= bh;
+                    segments.push(Segment {
+                        y,
+                        height: bh,
+                        key,
+                        color,
+                        value: v as u64,
+                    });
+                }
             }
+            (x, k, segments)
+        })
+        .collect();
+    let label_y = h - pad + 12.0;
+    html! {
+        svg width=(w) height=(h) viewBox=(chart_size(w, h)) role="img" aria-label=(Text(label)) {
+            title { (Text(label)) }
+            (Empty("line", &[
+                ("x1", &pad),
+                ("y1", &(h - pad)),
+                ("x2", &(w - pad)),
+                ("y2", &(h - pad)),
+                ("stroke", &"#999"),
+            ]))
+            text x="4" y=(pad - 8.0) font-size="11" { (max as u64) }
+            @for (i, (x, k, segments)) in bars.iter().enumerate() {
+                @for s in segments {
+                    rect x=(f1(*x)) y=(f1(s.y)) width=(f1((bw - 1.0).max(0.5)))
+                        height=(f1(s.height)) fill=(Text(s.color)) {
+                        title { (Text(k)) " " (Text(s.key)) ": " (s.value) }
+                    }
+                }
+                @if n <= 40 || i % (n / 20 + 1) == 0 {
+                    // hours (`2024-03-11T05:00Z`) as `11T05`, days as they are
+                    @let label = if k.len() == 17 && k.as_bytes()[10] == b'T' {
+                        &k[8..13]
+                    } else {
+                        k.as_str()
+                    };
+                    text x=(f1(*x)) y=(label_y) font-size="9"
+                        transform=(format!("rotate(45 {} {label_y})", f1(*x))) {
+                        (Text(label))
+                    }
+                }
+            }
+            (legend(pad, 150.0, series))
         }
-        if n <= 40 || i % (n / 20 + 1) == 0 {
-            // hours (`2024-03-11T05:00Z`) as `11T05`, days as they are
-            let label = if k.len() == 17 && k.as_bytes()[10] == b'T' {
-                &k[8..13]
-            } else {
-                k.as_str()
-            };
-            let _ = write!(
-                o,
-                "<text x=\"{x:.1}\" y=\"{}\" font-size=\"9\" transform=\"rotate(45 {x:.1} {})\">{}</text>",
-                h - pad + 12.0,
-                h - pad + 12.0,
-                esc(label)
-            );
-        }
+        "\n"
     }
-    let mut lx = pad;
-    for (key, color) in series {
-        let _ = write!(
-            o,
-            "<rect x=\"{lx}\" y=\"6\" width=\"10\" height=\"10\" fill=\"{color}\"/><text x=\"{}\" y=\"15\" class=\"legend\">{}</text>",
-            lx + 14.0,
-            esc(key)
-        );
-        lx += 150.0;
-    }
-    o.push_str("</svg>\n");
 }
 
 /// Horizontal bars: one group per label, one bar per value (0..=1 rates or counts).
 fn bar_chart(
-    o: &mut String,
-    title: &str,
+    label: &str,
     items: &[(String, Vec<f64>)],
-    legend: &[(&str, &str)],
+    series: &[(&str, &str)],
     as_rate: bool,
-) {
-    let row_h = 14.0 * legend.len() as f64 + 6.0;
+) -> Markup {
+    let row_h = 14.0 * series.len() as f64 + 6.0;
     let (w, label_w) = (1000.0, 220.0);
     let h = 30.0 + row_h * items.len().max(1) as f64;
     let max = if as_rate {
@@ -146,64 +198,33 @@ fn bar_chart(
             .flat_map(|(_, v)| v.iter().copied())
             .fold(1.0, f64::max)
     };
-    let _ = write!(
-        o,
-        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
-        esc(title),
-        esc(title)
-    );
-    let mut lx = label_w;
-    for (name, color) in legend {
-        let _ = write!(
-            o,
-            "<rect x=\"{lx}\" y=\"6\" width=\"10\" height=\"10\" fill=\"{color}\"/><text x=\"{}\" y=\"15\" class=\"legend\">{}</text>",
-            lx + 14.0,
-            esc(name)
-        );
-        lx += 160.0;
-    }
-    for (i, (label, vals)) in items.iter().enumerate() {
-        let y0 = 26.0 + i as f64 * row_h;
-        let _ = write!(
-            o,
-            "<text x=\"4\" y=\"{:.1}\" font-size=\"12\">{}</text>",
-            y0 + row_h / 2.0 + 4.0,
-            esc(label)
-        );
-        for (j, v) in vals.iter().enumerate() {
-            let bw = (v / max).clamp(0.0, 1.0) * (w - label_w - 90.0);
-            let y = y0 + j as f64 * 14.0;
-            let color = legend.get(j).map(|l| l.1).unwrap_or("#888");
-            let shown = if as_rate {
-                pct(*v)
-            } else {
-                format!("{}", *v as u64)
-            };
-            let _ = write!(
-                o,
-                "<rect x=\"{label_w}\" y=\"{y:.1}\" width=\"{bw:.1}\" height=\"12\" fill=\"{color}\"><title>{}: {}</title></rect>",
-                esc(label),
-                esc(&shown)
-            );
-            let _ = write!(
-                o,
-                "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
-                label_w + bw + 4.0,
-                y + 10.0,
-                esc(&shown)
-            );
+    html! {
+        svg width=(w) height=(h) viewBox=(chart_size(w, h)) role="img" aria-label=(Text(label)) {
+            title { (Text(label)) }
+            (legend(label_w, 160.0, series))
+            @for (i, (name, vals)) in items.iter().enumerate() {
+                @let y0 = 26.0 + i as f64 * row_h;
+                text x="4" y=(f1(y0 + row_h / 2.0 + 4.0)) font-size="12" { (Text(name)) }
+                @for (j, v) in vals.iter().enumerate() {
+                    @let bw = (v / max).clamp(0.0, 1.0) * (w - label_w - 90.0);
+                    @let y = y0 + j as f64 * 14.0;
+                    @let color = series.get(j).map(|l| l.1).unwrap_or("#888");
+                    @let shown = if as_rate { pct(*v) } else { format!("{}", *v as u64) };
+                    rect x=(label_w) y=(f1(y)) width=(f1(bw)) height="12" fill=(Text(color)) {
+                        title { (Text(name)) ": " (Text(&shown)) }
+                    }
+                    text x=(f1(label_w + bw + 4.0)) y=(f1(y + 10.0)) font-size="10" {
+                        (Text(&shown))
+                    }
+                }
+            }
         }
+        "\n"
     }
-    o.push_str("</svg>\n");
 }
 
 /// Delivery and bounce rates of the 15 biggest providers, plus one more rate.
-fn provider_rates(
-    o: &mut String,
-    rows: &BTreeMap<String, Row>,
-    size: &str,
-    third: (&str, &str, &str),
-) {
+fn provider_rates(rows: &BTreeMap<String, Row>, size: &str, third: (&str, &str, &str)) -> Markup {
     let provs = super::sorted_rows(rows, size);
     let items: Vec<(String, Vec<f64>)> = provs
         .iter()
@@ -220,7 +241,6 @@ fn provider_rates(
         })
         .collect();
     bar_chart(
-        o,
         "Rates by provider",
         &items,
         &[
@@ -229,111 +249,103 @@ fn provider_rates(
             (third.0, third.2),
         ],
         true,
-    );
+    )
 }
 
 fn row_table(
-    o: &mut String,
     key: &str,
     rows: &BTreeMap<String, Row>,
     cols: &[(&str, bool)],
     sort_by: &str,
     limit: usize,
-) {
+) -> Markup {
     let v = super::sorted_rows(rows, sort_by);
-    let _ = write!(o, "<table><tr><th>{}</th>", esc(key));
-    for (c, _) in cols {
-        let _ = write!(o, "<th>{}</th>", esc(c));
-    }
-    o.push_str("</tr>\n");
-    for (k, r) in v.iter().take(limit) {
-        let _ = write!(o, "<tr><td>{}</td>", esc(k));
-        for (c, is_rate) in cols {
-            if *is_rate {
-                let _ = write!(o, "<td>{}</td>", pct(r.rate(c)));
-            } else if let Some(l) = r.labels.get(c) {
-                let _ = write!(o, "<td>{}</td>", esc(l));
-            } else {
-                let _ = write!(o, "<td>{}</td>", r.count(c));
+    html! {
+        table {
+            tr {
+                th { (Text(key)) }
+                @for (c, _) in cols {
+                    th { (Text(c)) }
+                }
+            }
+            "\n"
+            @for (k, r) in v.iter().take(limit) {
+                tr {
+                    td { (Text(k)) }
+                    @for (c, is_rate) in cols {
+                        @if *is_rate {
+                            td { (pct(r.rate(c))) }
+                        } @else if let Some(l) = r.labels.get(c) {
+                            td { (Text(l)) }
+                        } @else {
+                            td { (r.count(c)) }
+                        }
+                    }
+                }
+                "\n"
             }
         }
-        o.push_str("</tr>\n");
-    }
-    o.push_str("</table>\n");
-    if v.len() > limit {
-        let _ = writeln!(
-            o,
-            "<p>{} more rows in the JSON and CSV outputs.</p>",
-            v.len() - limit
-        );
+        "\n"
+        @if v.len() > limit {
+            p { (v.len() - limit) " more rows in the JSON and CSV outputs." }
+            "\n"
+        }
     }
 }
 
-fn text_table(o: &mut String, v: &[TextRow]) {
-    o.push_str("<table><tr><th>count</th><th>dsn</th><th>text</th></tr>\n");
-    for t in v {
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
-            t.count,
-            esc(&t.dsn),
-            esc(&t.text)
-        );
+fn text_table(v: &[TextRow]) -> Markup {
+    html! {
+        table {
+            tr { th { "count" } th { "dsn" } th { "text" } }
+            "\n"
+            @for t in v {
+                tr {
+                    td { (t.count) }
+                    td { (Text(&t.dsn)) }
+                    td class="text" { (Text(&t.text)) }
+                }
+                "\n"
+            }
+        }
+        "\n"
     }
-    o.push_str("</table>\n");
 }
 
-fn totals_table(o: &mut String, row: &Row) {
-    o.push_str("<table><tr><th>counter</th><th>value</th></tr>\n");
-    for (k, v) in &row.counts {
-        let _ = writeln!(o, "<tr><td>{}</td><td>{v}</td></tr>", esc(k));
+fn totals_table(row: &Row) -> Markup {
+    html! {
+        table {
+            tr { th { "counter" } th { "value" } }
+            "\n"
+            @for (k, v) in &row.counts {
+                tr { td { (Text(k)) } td { (v) } }
+                "\n"
+            }
+            @for (k, v) in &row.rates {
+                tr { td { (Text(k)) } td { (pct(*v)) } }
+                "\n"
+            }
+        }
+        "\n"
     }
-    for (k, v) in &row.rates {
-        let _ = writeln!(o, "<tr><td>{}</td><td>{}</td></tr>", esc(k), pct(*v));
-    }
-    o.push_str("</table>\n");
 }
 
-/// Render the page.
-pub fn render(r: &Report) -> String {
-    let mut o = String::with_capacity(64 * 1024);
-    o.push_str("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><meta name=\"viewport\" content=\"width=device-width\"/><title>mailsift logs report</title><style>");
-    o.push_str(CSS);
-    o.push_str("</style></head><body>\n<h1>Deliverability report</h1>\n");
-    let _ = writeln!(
-        o,
-        "<p>{} &#8212; schema {}; {} input(s).</p>",
-        esc(&r.generator),
-        r.schema_version,
-        r.inputs.len()
-    );
-    o.push_str("<h2>Sender requirements scorecard</h2>\n<table><tr><th>check</th><th>source</th><th>status</th><th>value</th><th>evidence</th></tr>\n");
-    for c in &r.scorecard {
-        let cls = match c.status.as_str() {
-            "n/a" => "na",
-            s => s,
-        };
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td class=\"{cls}\">{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
-            esc(c.id),
-            esc(c.source),
-            esc(c.status.as_str()),
-            c.value.map(pct).unwrap_or_default(),
-            esc(&c.evidence)
-        );
-    }
-    o.push_str("</table>\n");
-    if let Some(m) = &r.mta {
-        let _ = writeln!(
-            o,
-            "<h2>MTA logs: {} .. {}</h2>",
-            esc(&m.first),
-            esc(&m.last)
-        );
-        o.push_str("<h3>Volume over time (UTC hours)</h3>\n");
-        volume_chart(
-            &mut o,
+/// The MTA section: charts, totals, tables by provider, campaign and domain, top texts.
+fn mta_section(m: &crate::logs::report::MtaReport) -> Markup {
+    let mut reasons: Vec<(String, Vec<f64>)> = m
+        .bounce_reasons
+        .iter()
+        .map(|(k, v)| (k.clone(), vec![*v as f64]))
+        .collect();
+    reasons.sort_by(|a, b| b.1[0].total_cmp(&a.1[0]).then_with(|| a.0.cmp(&b.0)));
+    let cols = super::MTA_COLUMNS;
+    let mut dcols = vec![("provider", false)];
+    dcols.extend_from_slice(cols);
+    html! {
+        h2 { "MTA logs: " (Text(&m.first)) " .. " (Text(&m.last)) }
+        "\n"
+        h3 { "Volume over time (UTC hours)" }
+        "\n"
+        (volume_chart(
             "Volume over time",
             &m.by_hour,
             &[
@@ -341,56 +353,55 @@ pub fn render(r: &Report) -> String {
                 ("bounced", "#cf222e"),
                 ("deferral_events", "#d4a72c"),
             ],
-        );
-        o.push_str("<h3>Rates by provider</h3>\n");
-        provider_rates(
-            &mut o,
+        ))
+        h3 { "Rates by provider" }
+        "\n"
+        (provider_rates(
             &m.by_provider,
             "recipients",
             ("deferral rate", "deferral_rate", "#d4a72c"),
-        );
-        o.push_str("<h3>Bounce reasons</h3>\n");
-        let mut reasons: Vec<(String, Vec<f64>)> = m
-            .bounce_reasons
-            .iter()
-            .map(|(k, v)| (k.clone(), vec![*v as f64]))
-            .collect();
-        reasons.sort_by(|a, b| b.1[0].total_cmp(&a.1[0]).then_with(|| a.0.cmp(&b.0)));
-        bar_chart(
-            &mut o,
-            "Bounce reasons",
-            &reasons,
-            &[("bounced recipients", "#cf222e")],
-            false,
-        );
-        o.push_str("<h3>Totals</h3>\n");
-        totals_table(&mut o, &m.totals);
-        let cols = super::MTA_COLUMNS;
-        o.push_str("<h3>By provider</h3>\n");
-        row_table(&mut o, "provider", &m.by_provider, cols, "recipients", 100);
-        o.push_str("<h3>By campaign</h3>\n");
-        row_table(
-            &mut o,
-            "campaign",
-            &m.by_campaign,
-            super::CAMPAIGN_COLUMNS,
-            "recipients",
-            100,
-        );
-        o.push_str("<h3>Top recipient domains</h3>\n");
-        let mut dcols = vec![("provider", false)];
-        dcols.extend_from_slice(cols);
-        row_table(&mut o, "domain", &m.by_domain, &dcols, "recipients", 50);
-        o.push_str("<h3>Top bounce texts</h3>\n");
-        text_table(&mut o, &m.top_bounce_texts);
-        o.push_str("<h3>Top deferral texts</h3>\n");
-        text_table(&mut o, &m.top_deferral_texts);
+        ))
+        h3 { "Bounce reasons" }
+        "\n"
+        (bar_chart("Bounce reasons", &reasons, &[("bounced recipients", "#cf222e")], false))
+        h3 { "Totals" }
+        "\n"
+        (totals_table(&m.totals))
+        h3 { "By provider" }
+        "\n"
+        (row_table("provider", &m.by_provider, cols, "recipients", 100))
+        h3 { "By campaign" }
+        "\n"
+        (row_table("campaign", &m.by_campaign, super::CAMPAIGN_COLUMNS, "recipients", 100))
+        h3 { "Top recipient domains" }
+        "\n"
+        (row_table("domain", &m.by_domain, &dcols, "recipients", 50))
+        h3 { "Top bounce texts" }
+        "\n"
+        (text_table(&m.top_bounce_texts))
+        h3 { "Top deferral texts" }
+        "\n"
+        (text_table(&m.top_deferral_texts))
     }
-    if let Some(e) = &r.esp {
-        o.push_str("<h2>ESP events</h2>\n");
-        if r.mta.is_none() {
-            volume_chart(
-                &mut o,
+}
+
+/// The ESP section; its charts only when there is no MTA section.
+fn esp_section(e: &crate::logs::report::EspReport, charts: bool) -> Markup {
+    let t = &e.totals;
+    let items = vec![
+        ("hard".to_string(), vec![t.count("hard_bounces") as f64]),
+        (
+            "soft (given up)".to_string(),
+            vec![t.count("soft_bounces_final") as f64],
+        ),
+        ("blocks".to_string(), vec![t.count("blocks") as f64]),
+    ];
+    let cols = super::ESP_COLUMNS;
+    html! {
+        h2 { "ESP events" }
+        "\n"
+        @if charts {
+            (volume_chart(
                 "Volume per day",
                 &e.by_day,
                 &[
@@ -398,79 +409,119 @@ pub fn render(r: &Report) -> String {
                     ("bounces", "#cf222e"),
                     ("dropped", "#8c959f"),
                 ],
-            );
-            provider_rates(
-                &mut o,
+            ))
+            (provider_rates(
                 &e.by_provider,
                 "processed",
                 ("human open rate", "human_open_rate", "#0969da"),
-            );
-            let t = &e.totals;
-            let items = vec![
-                ("hard".to_string(), vec![t.count("hard_bounces") as f64]),
-                (
-                    "soft (given up)".to_string(),
-                    vec![t.count("soft_bounces_final") as f64],
-                ),
-                ("blocks".to_string(), vec![t.count("blocks") as f64]),
-            ];
-            bar_chart(
-                &mut o,
-                "Bounce reasons",
-                &items,
-                &[("bounces", "#cf222e")],
-                false,
-            );
+            ))
+            (bar_chart("Bounce reasons", &items, &[("bounces", "#cf222e")], false))
         }
-        totals_table(&mut o, &e.totals);
-        let cols = super::ESP_COLUMNS;
-        o.push_str("<h3>By provider</h3>\n");
-        row_table(&mut o, "provider", &e.by_provider, cols, "processed", 100);
-        o.push_str("<h3>By campaign</h3>\n");
-        row_table(&mut o, "campaign", &e.by_campaign, cols, "processed", 100);
-        o.push_str("<h3>Top bounce texts</h3>\n");
-        text_table(&mut o, &e.top_bounce_texts);
+        (totals_table(&e.totals))
+        h3 { "By provider" }
+        "\n"
+        (row_table("provider", &e.by_provider, cols, "processed", 100))
+        h3 { "By campaign" }
+        "\n"
+        (row_table("campaign", &e.by_campaign, cols, "processed", 100))
+        h3 { "Top bounce texts" }
+        "\n"
+        (text_table(&e.top_bounce_texts))
     }
+}
+
+/// Render the page.
+pub fn render(r: &Report) -> String {
     let p = &r.problems;
-    o.push_str("<h2>Input problems</h2>\n<table><tr><th>what</th><th>count</th></tr>\n");
-    let _ = writeln!(
-        o,
-        "<tr><td>unparseable lines</td><td>{}</td></tr>",
-        p.unparsed_lines
-    );
-    for (k, v) in &p.unparsed_by_program {
-        let _ = writeln!(o, "<tr><td>&#160;&#160;{}</td><td>{v}</td></tr>", esc(k));
-    }
-    let _ = writeln!(
-        o,
-        "<tr><td>queue ids still open</td><td>{}</td></tr>",
-        p.open_queue_ids
-    );
-    let _ = writeln!(
-        o,
-        "<tr><td>lines out of time order</td><td>{}</td></tr>",
-        p.out_of_order_lines
-    );
-    let _ = writeln!(
-        o,
-        "<tr><td>lines for unknown queue ids</td><td>{}</td></tr>",
-        p.lines_for_unknown_queue_ids
-    );
-    o.push_str("</table>\n");
-    for e in &p.errors {
-        let _ = writeln!(o, "<p class=\"fail\">{}</p>", esc(e));
-    }
-    o.push_str("<h2>Definitions</h2>\n<table>");
-    for (k, v) in &r.definitions {
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><td class=\"text\">{}</td></tr>",
-            esc(k),
-            esc(v)
-        );
-    }
-    o.push_str("</table>\n</body></html>\n");
-    o
+    let page = html! {
+        (DOCTYPE)
+        "\n"
+        html lang="en" {
+            head {
+                (Empty("meta", &[("charset", &"utf-8")]))
+                (Empty("meta", &[("name", &"viewport"), ("content", &"width=device-width")]))
+                title { "mailsift logs report" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                "\n"
+                h1 { "Deliverability report" }
+                "\n"
+                p {
+                    (Text(&r.generator)) " " (PreEscaped("&#8212;")) " schema " (r.schema_version)
+                    "; " (r.inputs.len()) " input(s)."
+                }
+                "\n"
+                h2 { "Sender requirements scorecard" }
+                "\n"
+                table {
+                    tr {
+                        th { "check" } th { "source" } th { "status" } th { "value" }
+                        th { "evidence" }
+                    }
+                    "\n"
+                    @for c in &r.scorecard {
+                        @let cls = match c.status.as_str() {
+                            "n/a" => "na",
+                            s => s,
+                        };
+                        tr {
+                            td { (Text(c.id)) }
+                            td { (Text(c.source)) }
+                            td class=(Text(cls)) { (Text(c.status.as_str())) }
+                            td { (c.value.map(pct).unwrap_or_default()) }
+                            td class="text" { (Text(&c.evidence)) }
+                        }
+                        "\n"
+                    }
+                }
+                "\n"
+                @if let Some(m) = &r.mta {
+                    (mta_section(m))
+                }
+                @if let Some(e) = &r.esp {
+                    (esp_section(e, r.mta.is_none()))
+                }
+                h2 { "Input problems" }
+                "\n"
+                table {
+                    tr { th { "what" } th { "count" } }
+                    "\n"
+                    tr { td { "unparseable lines" } td { (p.unparsed_lines) } }
+                    "\n"
+                    @for (k, v) in &p.unparsed_by_program {
+                        tr { td { (PreEscaped("&#160;&#160;")) (Text(k)) } td { (v) } }
+                        "\n"
+                    }
+                    tr { td { "queue ids still open" } td { (p.open_queue_ids) } }
+                    "\n"
+                    tr { td { "lines out of time order" } td { (p.out_of_order_lines) } }
+                    "\n"
+                    tr {
+                        td { "lines for unknown queue ids" }
+                        td { (p.lines_for_unknown_queue_ids) }
+                    }
+                    "\n"
+                }
+                "\n"
+                @for e in &p.errors {
+                    p class="fail" { (Text(e)) }
+                    "\n"
+                }
+                h2 { "Definitions" }
+                "\n"
+                table {
+                    @for (k, v) in &r.definitions {
+                        tr { td { (Text(k)) } td class="text" { (Text(v)) } }
+                        "\n"
+                    }
+                }
+                "\n"
+            }
+        }
+        "\n"
+    };
+    page.into_string()
 }
 
 /// Write the page.
@@ -482,6 +533,10 @@ pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn esc(s: &str) -> String {
+        Text(s).render().into_string()
+    }
 
     #[test]
     fn escapes() {

@@ -1,0 +1,187 @@
+//! SendGrid: Event Webhook records (JSON/JSONL, legacy v2 bounce records) and rows of the
+//! flattened CSV export.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::Value;
+
+use super::{BounceClass, EspEvent, Kind, S, bounce_class, iso_time, s};
+
+/// SendGrid's own `bounce_classification`, when it says enough.
+fn sendgrid_class(c: &str) -> Option<BounceClass> {
+    match c {
+        "Invalid Address" => Some(BounceClass::Hard),
+        "Mailbox Unavailable" | "Technical" => Some(BounceClass::Soft),
+        "Content" | "Reputation" | "Frequency or Volume Too High" => Some(BounceClass::Block),
+        _ => None,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct SendGrid<'a> {
+    #[serde(borrow)]
+    email: S<'a>,
+    timestamp: Option<f64>,
+    #[serde(borrow)]
+    event: S<'a>,
+    #[serde(borrow)]
+    sg_event_id: S<'a>,
+    #[serde(borrow)]
+    sg_message_id: S<'a>,
+    #[serde(borrow, rename = "smtp-id")]
+    smtp_id: S<'a>,
+    #[serde(borrow)]
+    marketing_campaign_name: S<'a>,
+    category: Option<Value>,
+    #[serde(borrow, rename = "type")]
+    kind: S<'a>,
+    #[serde(borrow)]
+    status: S<'a>,
+    #[serde(borrow)]
+    reason: S<'a>,
+    #[serde(borrow)]
+    response: S<'a>,
+    #[serde(borrow)]
+    bounce_classification: S<'a>,
+    sg_machine_open: Option<bool>,
+    asm_group_id: Option<IgnoredAny>,
+    /// Legacy (v2 bounce API) records: `created` instead of `timestamp`, no `event`.
+    #[serde(borrow)]
+    created: S<'a>,
+}
+
+fn sendgrid_event<'a>(r: SendGrid<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
+    // a legacy v2 bounce record has no event name
+    let legacy =
+        r.event.is_none() && r.created.is_some() && (r.reason.is_some() || r.status.is_some());
+    let ev = if legacy { "bounce" } else { s(&r.event) };
+    let kind = match ev {
+        "processed" => Kind::Processed,
+        "dropped" => Kind::Dropped,
+        "delivered" => Kind::Delivered,
+        "deferred" => Kind::Deferred,
+        "bounce" | "blocked" => {
+            if s(&r.kind) == "blocked" || ev == "blocked" {
+                Kind::Bounce(BounceClass::Block)
+            } else {
+                Kind::Bounce(
+                    sendgrid_class(s(&r.bounce_classification))
+                        .unwrap_or_else(|| bounce_class(s(&r.status), s(&r.reason))),
+                )
+            }
+        }
+        "open" => Kind::Open(r.sg_machine_open.unwrap_or(false)),
+        "click" => Kind::Click,
+        "spamreport" => Kind::SpamReport,
+        "unsubscribe" => Kind::Unsubscribe(false),
+        "group_unsubscribe" => Kind::Unsubscribe(true),
+        _ => return,
+    };
+    let campaign = match (r.marketing_campaign_name, &r.category) {
+        (Some(c), _) => c,
+        (None, Some(Value::String(c))) => Cow::Owned(c.clone()),
+        (None, Some(Value::Array(a))) => a
+            .iter()
+            .rev()
+            .find_map(|x| x.as_str())
+            .map(|x| Cow::Owned(x.to_string()))
+            .unwrap_or(Cow::Borrowed("")),
+        _ => Cow::Borrowed(""),
+    };
+    let _ = r.asm_group_id;
+    let text = if ev == "deferred" || ev == "delivered" {
+        r.response.clone().unwrap_or_default()
+    } else {
+        r.reason.clone().unwrap_or_default()
+    };
+    out(EspEvent {
+        kind,
+        id: r.sg_event_id,
+        message: r.sg_message_id.or(r.smtp_id).unwrap_or_default(),
+        email: r.email.unwrap_or_default(),
+        campaign,
+        time: r
+            .timestamp
+            .map(|t| t as i64)
+            .unwrap_or_else(|| iso_time(s(&r.created))),
+        status: r.status.unwrap_or_default(),
+        drop_reason: if kind == Kind::Dropped {
+            r.reason.unwrap_or_default()
+        } else {
+            Cow::Borrowed("")
+        },
+        text,
+    });
+}
+
+/// Parse one SendGrid JSON record.
+pub(super) fn parse_record<'a>(json: &'a str, out: &mut dyn FnMut(EspEvent<'a>)) -> bool {
+    serde_json::from_str::<SendGrid<'a>>(json)
+        .map(|r| sendgrid_event(r, out))
+        .is_ok()
+}
+
+/// One row of the flattened CSV export (SendGrid event names).
+pub fn csv_event(get: &dyn Fn(&str) -> Option<String>) -> Option<EspEvent<'static>> {
+    let ev = get("event")?;
+    let g = |k: &str| Cow::Owned(get(k).unwrap_or_default());
+    let kind = match ev.as_str() {
+        "processed" => Kind::Processed,
+        "dropped" => Kind::Dropped,
+        "delivered" => Kind::Delivered,
+        "deferred" => Kind::Deferred,
+        "bounce" | "blocked" => {
+            if get("bounce_type").as_deref() == Some("blocked") || ev == "blocked" {
+                Kind::Bounce(BounceClass::Block)
+            } else if let Some(c) =
+                sendgrid_class(&get("bounce_classification").unwrap_or_default())
+            {
+                Kind::Bounce(c)
+            } else {
+                Kind::Bounce(bounce_class(
+                    &get("status").unwrap_or_default(),
+                    &get("response").or(get("reason")).unwrap_or_default(),
+                ))
+            }
+        }
+        "open" => Kind::Open(matches!(
+            get("machine_open").as_deref(),
+            Some("true" | "1" | "True")
+        )),
+        "click" => Kind::Click,
+        "spamreport" => Kind::SpamReport,
+        "unsubscribe" => Kind::Unsubscribe(false),
+        "group_unsubscribe" => Kind::Unsubscribe(true),
+        _ => return None,
+    };
+    let time = get("timestamp")
+        .and_then(|t| t.parse::<f64>().ok())
+        .map(|t| t as i64)
+        .unwrap_or_else(|| iso_time(&get("iso_time").unwrap_or_default()));
+    Some(EspEvent {
+        kind,
+        id: get("event_id").or(get("sg_event_id")).map(Cow::Owned),
+        message: Cow::Owned(
+            get("message_id")
+                .or(get("sg_message_id"))
+                .unwrap_or_default(),
+        ),
+        email: g("email"),
+        campaign: Cow::Owned(get("campaign").or(get("category")).unwrap_or_default()),
+        time,
+        text: Cow::Owned(
+            get("response")
+                .filter(|x| !x.is_empty())
+                .or(get("reason"))
+                .unwrap_or_default(),
+        ),
+        status: g("status"),
+        drop_reason: if kind == Kind::Dropped {
+            Cow::Owned(get("drop_reason").or(get("reason")).unwrap_or_default())
+        } else {
+            Cow::Borrowed("")
+        },
+    })
+}
