@@ -16,7 +16,7 @@ pub mod tls;
 pub mod verdict;
 
 pub use evidence::{Outcome, SmtpEvidence};
-pub use reply::{EnhancedCode, Reply, ReplyError, ReplyParser};
+pub use reply::{Reply, ReplyError, ReplyParser};
 pub use scheduler::{DomainJob, ProbeSettings, Scheduler};
 pub use session::{Action, PathError, RcptResult, Session, SessionConfig};
 pub use stage::SmtpStage;
