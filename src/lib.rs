@@ -18,5 +18,6 @@ pub mod smtp;
 pub mod status;
 #[cfg(test)]
 mod testgen;
+pub mod text;
 
 pub use model::{AddressRecord, Flags, Reason, Verdict};
