@@ -9,7 +9,7 @@ pub mod address;
 pub mod bounce;
 pub mod check;
 pub mod dns;
-mod fxhash;
+mod key_hash;
 pub mod logs;
 pub mod model;
 pub mod pipeline;

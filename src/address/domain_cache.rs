@@ -3,12 +3,12 @@
 //! normal form (per thread and shared by all threads) in front of it.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use super::lists::{self, Lists};
 use super::syntax::{self, SyntaxError, SyntaxPolicy};
 use super::{shared, typo};
-use crate::fxhash::FxBuild;
 
 /// What we know about a domain, computed once per domain per run.
 #[derive(Debug, PartialEq)]
@@ -24,10 +24,10 @@ pub(super) struct DomainInfo {
 const DOMAIN_CACHE_MAX: usize = 200_000;
 
 /// Per-thread cache (first level): the policy it was built for, and domain -> info.
-type DomainCache = (SyntaxPolicy, HashMap<String, DomainInfo, FxBuild>);
+type DomainCache = (SyntaxPolicy, FxHashMap<String, DomainInfo>);
 
 thread_local! {
-    static DOMAIN_CACHE: RefCell<DomainCache> = RefCell::new((SyntaxPolicy::default(), HashMap::default()));
+    static DOMAIN_CACHE: RefCell<DomainCache> = RefCell::new((SyntaxPolicy::default(), FxHashMap::default()));
     static QUICK: RefCell<QuickTable> = RefCell::new(QuickTable::default());
 }
 
@@ -94,7 +94,7 @@ const QUICK_EMPTY: ((u64, u64), QuickInfo) = (
 
 /// A per-thread open-addressing table (linear probing, at most 3/4 full) in front of the
 /// domain cache, keyed by the 128-bit hash of the domain as written
-/// ([`crate::fxhash::hash128`]; a collision among a million domains is about as likely as one
+/// ([`crate::key_hash::hash128`]; a collision among a million domains is about as likely as one
 /// in 10^26). Holds only domains in normal form, in 24-byte slots, so that a list's domains
 /// mostly stay in the CPU cache.
 #[derive(Default)]
@@ -210,7 +210,7 @@ fn compute_domain_info(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Domain
     }
 }
 
-/// The quick facts of a domain (its [`crate::fxhash::hash128`] `key`) in normal form, from
+/// The quick facts of a domain (its [`crate::key_hash::hash128`] `key`) in normal form, from
 /// this thread's table or else from the shared one (then kept in this thread's too).
 pub(super) fn quick_lookup(key: (u64, u64), policy: SyntaxPolicy) -> Option<QuickInfo> {
     QUICK.with(|t| {
@@ -232,7 +232,7 @@ fn lowercase_twin(raw: &str, policy: SyntaxPolicy, lists: &Lists) -> Option<Doma
         return None;
     }
     let lower = raw.to_ascii_lowercase();
-    let q = quick_lookup(crate::fxhash::hash128(lower.as_bytes()), policy)?;
+    let q = quick_lookup(crate::key_hash::hash128(lower.as_bytes()), policy)?;
     Some(DomainInfo {
         parsed: Ok((lower.clone(), lower)),
         disposable: q.disposable,
@@ -267,7 +267,7 @@ pub(super) fn with_domain_info<R>(
         match info.quick(raw, lists) {
             // Domains in normal form go to the quick table only.
             Some(q) => {
-                let key = crate::fxhash::hash128(raw.as_bytes());
+                let key = crate::key_hash::hash128(raw.as_bytes());
                 QUICK.with(|t| t.borrow_mut().put(key, q));
                 shared_quick().put(shared_key(key, policy), q.pack());
                 f(&info)
@@ -300,26 +300,26 @@ mod tests {
         };
         let n = QUICK_MIN_SLOTS as u64 * 3;
         for i in 1..=n {
-            t.put(crate::fxhash::hash128(&i.to_le_bytes()), info(i));
+            t.put(crate::key_hash::hash128(&i.to_le_bytes()), info(i));
         }
         assert_eq!(t.len, n as usize);
         assert!(t.slots.len() >= QUICK_MIN_SLOTS * 4);
         for i in 1..=n {
-            let got = t.get(crate::fxhash::hash128(&i.to_le_bytes()), p);
+            let got = t.get(crate::key_hash::hash128(&i.to_le_bytes()), p);
             let got = got.expect("every domain put is found");
             assert_eq!(
                 (got.disposable, got.free),
                 (i.is_multiple_of(2), i.is_multiple_of(3))
             );
         }
-        assert!(t.get(crate::fxhash::hash128(b"absent"), p).is_none());
+        assert!(t.get(crate::key_hash::hash128(b"absent"), p).is_none());
         // Another syntax policy starts afresh.
         let other = SyntaxPolicy {
             allow_smtp_syntax: true,
             ..p
         };
         assert!(
-            t.get(crate::fxhash::hash128(&1u64.to_le_bytes()), other)
+            t.get(crate::key_hash::hash128(&1u64.to_le_bytes()), other)
                 .is_none()
         );
         assert_eq!(t.len, 0);

@@ -240,7 +240,7 @@ pub fn analyze_found<R>(input: &str, opts: &AnalyzeOptions, f: impl FnOnce(Found
             };
         }
     };
-    let key = crate::fxhash::hash128(domain_raw.as_bytes());
+    let key = crate::key_hash::hash128(domain_raw.as_bytes());
     if let Some(q) = quick_lookup(key, opts.syntax) {
         // A domain seen before, in normal form: its parts are the bytes as written.
         return match syntax::local_part_cow(local_raw) {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 
-use crate::fxhash::FxBuild;
+use rustc_hash::FxBuildHasher as FxBuild;
 
 use super::esp::{BounceClass, EspEvent, Flavor, Kind};
 use super::join::{AUTH_CODES, RATE_CODES, Signal, TextCount};

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
 
 use crate::bounce::classify::{Evidence, classify};
-use crate::fxhash::FxBuild;
 use crate::status::{BounceType, EnhancedStatus, find_reply_code};
+use rustc_hash::FxBuildHasher as FxBuild;
 
 use super::metrics::{Delays, MtaCounts};
 use super::syslog::{Delivery, Event, Outcome, is_loopback};

@@ -396,10 +396,10 @@ fn reader_for(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
         .from_reader(bytes)
 }
 
-/// A 128-bit hash of a duplicate-detection key ([`crate::fxhash::hash128`]). With a million
+/// A 128-bit hash of a duplicate-detection key ([`crate::key_hash::hash128`]). With a million
 /// keys the chance of any collision is about 1 in 10^26.
 fn key_hash(key: &str) -> Key {
-    crate::fxhash::hash128(key.as_bytes())
+    crate::key_hash::hash128(key.as_bytes())
 }
 
 /// Split an unquoted record (no `"`, no CR but a final one) at `delimiter` into spans of
