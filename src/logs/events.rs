@@ -55,7 +55,7 @@ pub struct EspJoin {
 }
 
 fn h(parts: &[&[u8]]) -> u64 {
-    let mut x = FxBuild::default().build_hasher();
+    let mut x = FxBuild.build_hasher();
     for p in parts {
         x.write(p);
         x.write_u8(0xff);

@@ -168,7 +168,7 @@ pub struct Join {
 }
 
 fn fx(s: &str) -> u64 {
-    let mut h = FxBuild::default().build_hasher();
+    let mut h = FxBuild.build_hasher();
     h.write(s.as_bytes());
     h.finish()
 }
