@@ -10,8 +10,9 @@ use mailsift::dns::DnsConfig;
 
 use mailsift::address::{AnalyzeOptions, SyntaxPolicy};
 use mailsift::pipeline::clean::{CleanConfig, RejectSet};
+use mailsift::smtp::config_file::ConfigFile;
 use mailsift::smtp::driver::Timeouts;
-use mailsift::smtp::identity::{ConfigFile, Identity};
+use mailsift::smtp::identity::Identity;
 use mailsift::smtp::{ProbeSettings, SessionConfig};
 
 /// Email list hygiene and deliverability.

@@ -9,7 +9,7 @@ pub mod address;
 pub mod bounce;
 pub mod check;
 pub mod dns;
-mod fxhash;
+mod key_hash;
 pub mod logs;
 pub mod model;
 pub mod pipeline;
@@ -19,5 +19,6 @@ pub mod stage;
 pub mod status;
 #[cfg(test)]
 mod testgen;
+pub mod text;
 
 pub use model::{AddressRecord, Flags, Reason, Verdict};

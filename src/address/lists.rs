@@ -1,10 +1,9 @@
 //! Reference lists (disposable, role, free-mail, provider rules, typo targets), embedded from
 //! `data/` and built once.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use crate::fxhash::FxBuild;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 /// A provider's documented addressing rules, used for the duplicate-detection key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,15 +35,15 @@ fn role_signature(b: &[u8]) -> usize {
 /// All reference lists.
 #[derive(Debug)]
 pub struct Lists {
-    disposable: HashSet<&'static str, FxBuild>,
-    free: HashSet<&'static str, FxBuild>,
-    role: HashSet<&'static str, FxBuild>,
+    disposable: FxHashSet<&'static str>,
+    free: FxHashSet<&'static str>,
+    role: FxHashSet<&'static str>,
     /// The longest role name, in bytes (longer local parts are no role names).
     role_max_len: usize,
     /// A bit per [`role_signature`] of the role names: most local parts are ruled out here,
     /// without hashing the whole name.
     role_filter: Vec<u64>,
-    providers: HashMap<&'static str, ProviderRule, FxBuild>,
+    providers: FxHashMap<&'static str, ProviderRule>,
     /// The distinct provider rules, for compact references ([`Lists::rule_index`]).
     rules: Vec<ProviderRule>,
     /// Typo-correction targets, most popular first.
@@ -56,7 +55,7 @@ pub struct Lists {
     typo_by_name_len: Vec<Vec<u8>>,
     /// The same for the whole target domain's length.
     typo_by_domain_len: Vec<Vec<u8>>,
-    typo_target_set: HashSet<&'static str, FxBuild>,
+    typo_target_set: FxHashSet<&'static str>,
 }
 
 /// A typo target split at its first dot, with the byte masks that rule it out quickly
@@ -137,10 +136,10 @@ fn merge_ascending<'a>(a: &'a [u8], b: &'a [u8]) -> impl Iterator<Item = usize> 
 }
 
 /// The entries of a list, in a set sized for them up front (no rehashing while it fills).
-fn set_of(text: &'static str) -> HashSet<&'static str, FxBuild> {
-    let mut set = HashSet::with_capacity_and_hasher(
+fn set_of(text: &'static str) -> FxHashSet<&'static str> {
+    let mut set = FxHashSet::with_capacity_and_hasher(
         memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1,
-        FxBuild::default(),
+        FxBuildHasher,
     );
     set.extend(entries(text));
     set
@@ -160,7 +159,7 @@ impl Lists {
     }
 
     fn build() -> Lists {
-        let providers: HashMap<&'static str, ProviderRule, FxBuild> =
+        let providers: FxHashMap<&'static str, ProviderRule> =
             entries(include_str!("../../data/providers.tsv"))
                 .filter_map(|l| {
                     let mut it = l.split('\t');

@@ -112,7 +112,7 @@ mod tests {
     fn keeps_keys_apart_and_stops_at_three_quarters() {
         let t = SharedTable::new(1 << 10);
         let key = |i: u64| {
-            let h = crate::fxhash::hash128(&i.to_le_bytes());
+            let h = crate::key_hash::hash128(&i.to_le_bytes());
             (h.0, h.1)
         };
         for i in 0..2000u64 {
@@ -139,7 +139,7 @@ mod tests {
             for _ in 0..3 {
                 s.spawn(|| {
                     for i in 0..3000u64 {
-                        let h = crate::fxhash::hash128(&i.to_le_bytes());
+                        let h = crate::key_hash::hash128(&i.to_le_bytes());
                         t.put(h, (i & 0x7fff) as u16);
                         if let Some(v) = t.get(h) {
                             assert_eq!(v, (i & 0x7fff) as u16);
@@ -150,7 +150,7 @@ mod tests {
         });
         assert_eq!(t.len(), 3000);
         for i in 0..3000u64 {
-            let h = crate::fxhash::hash128(&i.to_le_bytes());
+            let h = crate::key_hash::hash128(&i.to_le_bytes());
             assert_eq!(t.get(h), Some((i & 0x7fff) as u16));
         }
     }

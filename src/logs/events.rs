@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 
-use crate::fxhash::FxBuild;
+use rustc_hash::FxBuildHasher as FxBuild;
 
 use super::dsn_text::normalize_text;
 use super::esp::{BounceClass, EspEvent, Flavor, Kind};
@@ -56,7 +56,7 @@ pub struct EspJoin {
 }
 
 fn h(parts: &[&[u8]]) -> u64 {
-    let mut x = FxBuild::default().build_hasher();
+    let mut x = FxBuild.build_hasher();
     for p in parts {
         x.write(p);
         x.write_u8(0xff);

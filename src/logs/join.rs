@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
-use crate::fxhash::FxBuild;
 use crate::status::find_reply_code;
+use rustc_hash::FxBuildHasher as FxBuild;
 
 use super::dsn_text::normalize_text;
 use super::syslog::{Delivery, Event, Outcome, is_loopback};
@@ -97,7 +97,7 @@ pub struct Join {
 }
 
 fn fx(s: &str) -> u64 {
-    let mut h = FxBuild::default().build_hasher();
+    let mut h = FxBuild.build_hasher();
     h.write(s.as_bytes());
     h.finish()
 }

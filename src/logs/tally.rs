@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::bounce::classify::{Evidence, classify};
-use crate::fxhash::FxBuild;
+use rustc_hash::FxBuildHasher as FxBuild;
 use crate::status::{BounceType, EnhancedStatus, find_reply_code};
 
 use super::dsn_text::{AUTH_CODES, RATE_CODES, has_code};

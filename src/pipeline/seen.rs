@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::fxhash::FxBuild;
+use rustc_hash::FxBuildHasher as FxBuild;
 
 /// A 128-bit key hash as two `u64`s.
 pub type Key = (u64, u64);
@@ -124,7 +124,7 @@ mod tests {
     #[test]
     fn first_rows_across_growth_and_big_rows() {
         let mut s = Seen::with_capacity(10);
-        let key = |i: u64| crate::fxhash::hash128(&i.to_le_bytes());
+        let key = |i: u64| crate::key_hash::hash128(&i.to_le_bytes());
         for i in 1..=5000u64 {
             assert_eq!(s.first_row(key(i), i), None);
         }

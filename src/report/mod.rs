@@ -1,11 +1,12 @@
-//! Sinks and aggregation: CSV cells safe for spreadsheets, JSON Lines, the run summary, and text
-//! safe for a terminal.
+//! Sinks and aggregation: CSV cells safe for spreadsheets, JSON Lines and the run summary
+//! ([`terminal_safe`] is re-exported here from [`crate::text`]).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::model::{AddressRecord, Flags, Reason, Verdict};
+pub use crate::text::terminal_safe;
 
 /// Whether a spreadsheet would run this cell as a formula (`=`, `+`, `-`, `@`, or a leading
 /// tab/CR, as OWASP lists them).
@@ -26,22 +27,6 @@ pub fn escape_formula(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     } else {
         std::borrow::Cow::Borrowed(cell)
     }
-}
-
-/// Replace control and bidirectional-override characters so untrusted text cannot move the
-/// cursor, change colours or reorder a terminal line.
-pub fn terminal_safe(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-            {
-                '\u{fffd}'
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 /// Counts for the summary, keyed by name.

@@ -1,9 +1,10 @@
 //! SMTP probing (`--smtp`), sans-IO first: reply parsing ([`reply`]), the probe session state
 //! machine ([`session`]), the mapping from evidence to reasons ([`verdict`]), a thin tokio
 //! driver with STARTTLS ([`driver`], [`tls`]), the scheduler (per-MX limits, pacing, fallback,
-//! greylisting, catch-all; [`scheduler`]), the resumable [`journal`], the probe's [`identity`]
-//! and the pipeline [`stage`].
+//! greylisting, catch-all; [`scheduler`]), the resumable [`journal`], the probe's [`identity`],
+//! its [`config_file`] and the pipeline [`stage`].
 
+pub mod config_file;
 pub mod driver;
 pub mod evidence;
 pub mod identity;
@@ -16,7 +17,7 @@ pub mod tls;
 pub mod verdict;
 
 pub use evidence::{Outcome, SmtpEvidence};
-pub use reply::{EnhancedCode, Reply, ReplyError, ReplyParser};
+pub use reply::{Reply, ReplyError, ReplyParser};
 pub use scheduler::{DomainJob, ProbeSettings, Scheduler};
 pub use session::{Action, PathError, RcptResult, Session, SessionConfig};
 pub use stage::SmtpStage;

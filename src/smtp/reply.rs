@@ -3,46 +3,12 @@
 
 use serde::Serialize;
 
+use crate::status::{EnhancedStatus, reply_code};
+
 /// Longest reply we keep (all lines, bytes); the rest of an oversized reply is discarded.
 pub const MAX_REPLY_BYTES: usize = 8 * 1024;
 /// Longest single line we accept before calling the reply malformed.
 pub const MAX_LINE_BYTES: usize = 4 * 1024;
-
-/// An RFC 3463 enhanced status code `class.subject.detail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct EnhancedCode {
-    /// 2 success, 4 persistent transient failure, 5 permanent failure.
-    pub class: u8,
-    /// Subject (0-7 in RFC 3463; up to 999 allowed).
-    pub subject: u16,
-    /// Detail (up to 999).
-    pub detail: u16,
-}
-
-impl std::fmt::Display for EnhancedCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
-    }
-}
-
-impl EnhancedCode {
-    /// Parse `class.subject.detail` at the start of `s`.
-    pub fn parse_prefix(s: &str) -> Option<EnhancedCode> {
-        let token = s.split_ascii_whitespace().next()?;
-        let mut it = token.split('.');
-        let class: u8 = it.next()?.parse().ok()?;
-        let subject: u16 = it.next()?.parse().ok()?;
-        let detail: u16 = it.next()?.parse().ok()?;
-        if it.next().is_some() || !matches!(class, 2 | 4 | 5) || subject > 999 || detail > 999 {
-            return None;
-        }
-        Some(EnhancedCode {
-            class,
-            subject,
-            detail,
-        })
-    }
-}
 
 /// A complete reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,7 +16,7 @@ pub struct Reply {
     /// The three-digit reply code.
     pub code: u16,
     /// The enhanced status code of the first line, if present.
-    pub enhanced: Option<EnhancedCode>,
+    pub enhanced: Option<EnhancedStatus>,
     /// The text of every line (code and enhanced code removed), joined by a space, with
     /// control characters replaced; capped at [`MAX_REPLY_BYTES`].
     pub text: String,
@@ -61,15 +27,15 @@ pub struct Reply {
 impl Reply {
     /// 2xx.
     pub fn is_positive(&self) -> bool {
-        (200..300).contains(&self.code)
+        reply_code::is_positive(self.code)
     }
     /// 4xx.
     pub fn is_transient(&self) -> bool {
-        (400..500).contains(&self.code)
+        reply_code::is_transient(self.code)
     }
     /// 5xx.
     pub fn is_permanent(&self) -> bool {
-        (500..600).contains(&self.code)
+        reply_code::is_permanent(self.code)
     }
 }
 
@@ -89,7 +55,7 @@ pub enum ReplyError {
 pub struct ReplyParser {
     buf: Vec<u8>,
     code: Option<u16>,
-    enhanced: Option<EnhancedCode>,
+    enhanced: Option<EnhancedStatus>,
     text: String,
     lines: usize,
 }
@@ -148,7 +114,7 @@ impl ReplyParser {
             }
             self.code = Some(code);
             let mut rest = line.get(4..).unwrap_or("").trim_start();
-            if let Some(e) = EnhancedCode::parse_prefix(rest) {
+            if let Some(e) = EnhancedStatus::parse_prefix(rest) {
                 if self.lines == 0 {
                     self.enhanced = Some(e);
                 }

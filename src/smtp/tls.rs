@@ -11,19 +11,8 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
-use serde::{Deserialize, Serialize};
 
-/// What TLS looked like on one connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TlsInfo {
-    /// Negotiated protocol version, e.g. `TLSv1_3`.
-    pub version: String,
-    /// The certificate chain verified against the Mozilla roots for the MX host name.
-    pub verified: bool,
-    /// Why it did not verify.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
+pub use crate::model::TlsInfo;
 
 #[derive(Debug)]
 struct AcceptAny {

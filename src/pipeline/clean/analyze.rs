@@ -254,10 +254,10 @@ fn split_plain(line: &[u8], base: usize, delimiter: u8, spans: &mut Vec<(u32, u3
     spans.push(((base + from) as u32, (base + line.len()) as u32));
 }
 
-/// A 128-bit hash of a duplicate-detection key ([`crate::fxhash::hash128`]). With a million
+/// A 128-bit hash of a duplicate-detection key ([`crate::key_hash::hash128`]). With a million
 /// keys the chance of any collision is about 1 in 10^26.
 fn key_hash(key: &str) -> Key {
-    crate::fxhash::hash128(key.as_bytes())
+    crate::key_hash::hash128(key.as_bytes())
 }
 
 pub(super) fn reader_for(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {

@@ -1,0 +1,52 @@
+//! SMTP evidence: what a probe learned from the mail server about one recipient (reply, MX
+//! host, TLS, catch-all), carried on the address record as `smtp`.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// Evidence behind an SMTP verdict, attached to the address record as `smtp`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmtpEvidence {
+    /// The MX host that gave the answer (or the last one tried).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mx_host: Option<String>,
+    /// Its address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<IpAddr>,
+    /// The reply code that decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    /// The RFC 3463 enhanced status code, e.g. `5.1.1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enhanced_code: Option<String>,
+    /// The reply text, control characters removed, at most 512 bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The command the reply answered: `connect`, `banner`, `session` (EHLO/HELO/STARTTLS/MAIL)
+    /// or `rcpt`.
+    pub stage: String,
+    /// TLS on the deciding connection, when STARTTLS was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsInfo>,
+    /// The domain accepted a random local part (catch-all); `None` when not known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub catch_all: Option<bool>,
+    /// Probe rounds (more than one after greylisting).
+    pub attempts: u32,
+    /// Servers tried, in order, with how each ended (`127.0.0.17:25 connect_failed`, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tried: Vec<String>,
+}
+
+/// What TLS looked like on one connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsInfo {
+    /// Negotiated protocol version, e.g. `TLSv1_3`.
+    pub version: String,
+    /// The certificate chain verified against the Mozilla roots for the MX host name.
+    pub verified: bool,
+    /// Why it did not verify.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
