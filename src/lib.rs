@@ -10,6 +10,7 @@ pub mod bounce;
 pub mod check;
 pub mod dns;
 mod fxhash;
+pub mod input;
 pub mod logs;
 pub mod model;
 pub mod pipeline;
