@@ -9,6 +9,7 @@ pub mod address;
 pub mod bounce;
 pub mod check;
 pub mod dns;
+pub mod input;
 mod key_hash;
 pub mod logs;
 pub mod model;

@@ -8,139 +8,28 @@
 
 pub mod classify;
 mod decode;
-pub mod input;
 mod provider;
+mod record;
+mod summary;
 pub mod text;
+mod write;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write};
+use std::collections::BTreeSet;
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
-use crate::status::{BounceReason, BounceType};
-
+pub use crate::input;
+pub use crate::input::InputFile;
 pub use decode::{decode_message, parse_only, parser as message_parser};
-pub use input::InputFile;
+pub use record::{BounceRecord, MessageOutcome};
+pub use summary::BounceSummary;
+pub use write::{Format, to_jsonl};
 
-/// One bounced recipient (or one "no bounce" marker) of one message.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct BounceRecord {
-    /// The input file, as found under the given directory.
-    pub file: String,
-    /// 1-based message position in the file (mbox files hold several).
-    pub msgindex: usize,
-    /// The failed recipient.
-    pub recipient: String,
-    /// Why it failed.
-    pub reason: BounceReason,
-    /// `hard`, `soft` or `none`.
-    pub bounce_type: BounceType,
-    /// `bounce_type == hard`.
-    pub hard: bool,
-    /// A permanent failure (5.x.x / 5xx), kept apart from hard/soft.
-    pub permanent: bool,
-    /// Enhanced status code (`5.1.1`) or empty.
-    pub deliverystatus: String,
-    /// SMTP reply code (`550`) or empty.
-    pub replycode: String,
-    /// DSN action (`failed`, `delayed`, `delivered`, ...) or empty.
-    pub action: String,
-    /// The diagnostic text (white space squeezed, at most 1000 bytes).
-    pub diagnosticcode: String,
-    /// The SMTP command the failure answered (`RCPT`, `DATA`, ...) or empty.
-    pub smtpcommand: String,
-    /// The remote MTA.
-    pub rhost: String,
-    /// The reporting (local) MTA.
-    pub lhost: String,
-    /// The sender of the original message.
-    pub addresser: String,
-    /// Unix time of the bounce (or last attempt), if known.
-    pub timestamp: Option<i64>,
-    /// Which decoder produced the record (`rfc3464`, `text`, `arf`, `rfc3834`, ...).
-    pub detector: &'static str,
-    /// ARF feedback type (`abuse`, `opt-out`, ...) or empty.
-    pub feedbacktype: String,
-    /// Message-ID of the original message.
-    pub message_id: String,
-    /// List-Id of the original message.
-    pub list_id: String,
-}
-
-impl BounceRecord {
-    /// An empty record with a reason.
-    pub fn new(reason: BounceReason, permanent: bool) -> BounceRecord {
-        let bt = reason.bounce_type(permanent);
-        BounceRecord {
-            file: String::new(),
-            msgindex: 0,
-            recipient: String::new(),
-            reason,
-            bounce_type: bt,
-            hard: bt == BounceType::Hard,
-            permanent,
-            deliverystatus: String::new(),
-            replycode: String::new(),
-            action: String::new(),
-            diagnosticcode: String::new(),
-            smtpcommand: String::new(),
-            rhost: String::new(),
-            lhost: String::new(),
-            addresser: String::new(),
-            timestamp: None,
-            detector: "",
-            feedbacktype: String::new(),
-            message_id: String::new(),
-            list_id: String::new(),
-        }
-    }
-
-    /// Set the reason and the derived hard/soft fields.
-    pub fn set_reason(&mut self, reason: BounceReason, permanent: bool) {
-        self.reason = reason;
-        self.permanent = permanent;
-        self.bounce_type = reason.bounce_type(permanent);
-        self.hard = self.bounce_type == BounceType::Hard;
-    }
-
-    /// Whether the recipient belongs on a suppression list (hard bounce or complaint).
-    pub fn suppress(&self) -> bool {
-        self.hard || self.reason == BounceReason::Feedback
-    }
-}
-
-/// The outcome for one message.
-#[derive(Debug, Clone, PartialEq)]
-pub enum MessageOutcome {
-    /// One record per failed recipient.
-    Records(Vec<BounceRecord>),
-    /// The message holds no bounce.
-    NoRecord {
-        /// The input file.
-        file: String,
-        /// 1-based message position.
-        msgindex: usize,
-    },
-}
-
-#[derive(Serialize)]
-struct NoRecordLine<'a> {
-    file: &'a str,
-    msgindex: usize,
-    norecord: bool,
-}
-
-/// Output format of the per-record stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// JSON Lines (with `norecord` lines).
-    Jsonl,
-    /// CSV with a header row (no-bounce messages are left out).
-    Csv,
-}
+use summary::tally;
+use write::{CSV_FIELDS, serialise, write_suppress};
 
 /// Configuration of a [`run`].
 #[derive(Debug, Clone)]
@@ -155,46 +44,17 @@ pub struct BounceConfig {
     pub repeat: usize,
 }
 
-/// Counts of a run.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct BounceSummary {
-    /// Files read.
-    pub files: u64,
-    /// Messages decoded.
-    pub messages: u64,
-    /// Messages with no bounce.
-    pub messages_without_bounce: u64,
-    /// Records written.
-    pub records: u64,
-    /// Records by reason.
-    pub by_reason: BTreeMap<String, u64>,
-    /// Records by bounce type.
-    pub by_bounce_type: BTreeMap<String, u64>,
-    /// Records by recipient domain.
-    pub by_recipient_domain: BTreeMap<String, u64>,
-    /// Records by detector.
-    pub by_detector: BTreeMap<String, u64>,
-    /// Distinct addresses to suppress (hard bounces and complaints).
-    pub suppressed_addresses: u64,
-    /// Inputs that could not be read (path: error).
-    pub errors: Vec<String>,
-    /// Wall-clock seconds.
-    pub elapsed_seconds: f64,
-    /// Messages per second.
-    pub messages_per_second: f64,
-}
-
 /// Decode every message of one in-memory file (any line endings, gzip allowed).
 pub fn decode_file_bytes(name: &str, data: &[u8]) -> Vec<MessageOutcome> {
     let unzipped;
-    let data = if data.len() >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-        let mut v = Vec::new();
-        let mut d = flate2::read::MultiGzDecoder::new(data);
-        let _ = io::Read::read_to_end(&mut d, &mut v);
-        unzipped = v;
-        &unzipped[..]
-    } else {
-        data
+    let data = match input::gunzip(data) {
+        Ok(input::MaybeGzip::Gzip(mut d)) => {
+            let mut v = Vec::new();
+            let _ = d.read_to_end(&mut v);
+            unzipped = v;
+            &unzipped[..]
+        }
+        _ => data,
     };
     let norm = input::normalize_eol(data);
     let mut msgs = Vec::new();
@@ -235,223 +95,6 @@ pub struct BounceSinks {
     pub suppress: Option<Box<dyn Write + Send>>,
 }
 
-const CSV_FIELDS: [&str; 21] = [
-    "file",
-    "msgindex",
-    "recipient",
-    "reason",
-    "bounce_type",
-    "hard",
-    "permanent",
-    "deliverystatus",
-    "replycode",
-    "action",
-    "diagnosticcode",
-    "smtpcommand",
-    "rhost",
-    "lhost",
-    "addresser",
-    "timestamp",
-    "detector",
-    "feedbacktype",
-    "message_id",
-    "list_id",
-    "norecord",
-];
-
-fn csv_row(r: &BounceRecord) -> [String; 21] {
-    [
-        r.file.clone(),
-        r.msgindex.to_string(),
-        r.recipient.clone(),
-        r.reason.as_str().into(),
-        r.bounce_type.as_str().into(),
-        r.hard.to_string(),
-        r.permanent.to_string(),
-        r.deliverystatus.clone(),
-        r.replycode.clone(),
-        r.action.clone(),
-        r.diagnosticcode.clone(),
-        r.smtpcommand.clone(),
-        r.rhost.clone(),
-        r.lhost.clone(),
-        r.addresser.clone(),
-        r.timestamp.map(|t| t.to_string()).unwrap_or_default(),
-        r.detector.into(),
-        r.feedbacktype.clone(),
-        r.message_id.clone(),
-        r.list_id.clone(),
-        String::new(),
-    ]
-}
-
-/// Cells starting with these may be read as formulas by spreadsheets.
-fn csv_safe(s: String) -> String {
-    if s.len() > 1 && s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s
-    }
-}
-
-/// Append `s` as a JSON string: copied as it is when nothing needs an escape (the common
-/// case), else written by serde_json (the same escapes as the derived serialiser).
-fn json_str(out: &mut Vec<u8>, s: &str) -> io::Result<()> {
-    // (a table lookup per byte: the bytes serde_json escapes)
-    const ESCAPED: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut i = 0;
-        while i < 0x20 {
-            t[i] = true;
-            i += 1;
-        }
-        t[b'"' as usize] = true;
-        t[b'\\' as usize] = true;
-        t
-    };
-    if s.bytes().any(|b| ESCAPED[b as usize]) {
-        serde_json::to_writer(&mut *out, s).map_err(io::Error::other)
-    } else {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-        Ok(())
-    }
-}
-
-/// Append one record as a JSON object: the same bytes as `serde_json::to_writer` with the
-/// derived `Serialize` (field order and names of [`BounceRecord`]), without its per-field
-/// overhead.
-fn record_json(out: &mut Vec<u8>, r: &BounceRecord) -> io::Result<()> {
-    let bool_str = |b: bool| if b { &b"true"[..] } else { &b"false"[..] };
-    out.extend_from_slice(b"{\"file\":");
-    json_str(out, &r.file)?;
-    write!(out, ",\"msgindex\":{}", r.msgindex)?;
-    out.extend_from_slice(b",\"recipient\":");
-    json_str(out, &r.recipient)?;
-    out.extend_from_slice(b",\"reason\":");
-    serde_json::to_writer(&mut *out, &r.reason).map_err(io::Error::other)?;
-    out.extend_from_slice(b",\"bounce_type\":");
-    serde_json::to_writer(&mut *out, &r.bounce_type).map_err(io::Error::other)?;
-    out.extend_from_slice(b",\"hard\":");
-    out.extend_from_slice(bool_str(r.hard));
-    out.extend_from_slice(b",\"permanent\":");
-    out.extend_from_slice(bool_str(r.permanent));
-    for (name, v) in [
-        (&b",\"deliverystatus\":"[..], &r.deliverystatus),
-        (b",\"replycode\":", &r.replycode),
-        (b",\"action\":", &r.action),
-        (b",\"diagnosticcode\":", &r.diagnosticcode),
-        (b",\"smtpcommand\":", &r.smtpcommand),
-        (b",\"rhost\":", &r.rhost),
-        (b",\"lhost\":", &r.lhost),
-        (b",\"addresser\":", &r.addresser),
-    ] {
-        out.extend_from_slice(name);
-        json_str(out, v)?;
-    }
-    match r.timestamp {
-        Some(t) => write!(out, ",\"timestamp\":{t}")?,
-        None => out.extend_from_slice(b",\"timestamp\":null"),
-    }
-    out.extend_from_slice(b",\"detector\":");
-    json_str(out, r.detector)?;
-    for (name, v) in [
-        (&b",\"feedbacktype\":"[..], &r.feedbacktype),
-        (b",\"message_id\":", &r.message_id),
-        (b",\"list_id\":", &r.list_id),
-    ] {
-        out.extend_from_slice(name);
-        json_str(out, v)?;
-    }
-    out.push(b'}');
-    Ok(())
-}
-
-/// Serialise outcomes in order.
-fn write_outcomes(
-    outs: &[MessageOutcome],
-    format: Format,
-    jsonw: &mut Vec<u8>,
-    csvw: &mut Option<csv::Writer<&mut Vec<u8>>>,
-) -> io::Result<()> {
-    for o in outs {
-        match (o, format) {
-            (MessageOutcome::Records(rs), Format::Jsonl) => {
-                for r in rs {
-                    record_json(jsonw, r)?;
-                    jsonw.push(b'\n');
-                }
-            }
-            (MessageOutcome::NoRecord { file, msgindex }, Format::Jsonl) => {
-                serde_json::to_writer(
-                    &mut *jsonw,
-                    &NoRecordLine {
-                        file,
-                        msgindex: *msgindex,
-                        norecord: true,
-                    },
-                )
-                .map_err(io::Error::other)?;
-                jsonw.push(b'\n');
-            }
-            (MessageOutcome::Records(rs), Format::Csv) => {
-                if let Some(w) = csvw.as_mut() {
-                    for r in rs {
-                        w.write_record(csv_row(r).map(csv_safe))
-                            .map_err(io::Error::other)?;
-                    }
-                }
-            }
-            (MessageOutcome::NoRecord { file, msgindex }, Format::Csv) => {
-                if let Some(w) = csvw.as_mut() {
-                    let mut row: [String; 21] = Default::default();
-                    row[0] = csv_safe(file.clone());
-                    row[1] = msgindex.to_string();
-                    row[20] = "true".into();
-                    w.write_record(row).map_err(io::Error::other)?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Outcomes as JSON Lines (the `--format jsonl` output), e.g. for golden tests.
-pub fn to_jsonl(outs: &[MessageOutcome]) -> String {
-    let mut buf = Vec::new();
-    let _ = write_outcomes(outs, Format::Jsonl, &mut buf, &mut None);
-    String::from_utf8(buf).unwrap_or_default()
-}
-
-fn tally(s: &mut BounceSummary, outs: &[MessageOutcome], suppress: &mut BTreeSet<String>) {
-    for o in outs {
-        s.messages += 1;
-        match o {
-            MessageOutcome::NoRecord { .. } => s.messages_without_bounce += 1,
-            MessageOutcome::Records(rs) => {
-                for r in rs {
-                    s.records += 1;
-                    *s.by_reason.entry(r.reason.as_str().into()).or_default() += 1;
-                    *s.by_bounce_type
-                        .entry(r.bounce_type.as_str().into())
-                        .or_default() += 1;
-                    let dom = r
-                        .recipient
-                        .rsplit_once('@')
-                        .map(|(_, d)| d.to_ascii_lowercase())
-                        .unwrap_or_default();
-                    *s.by_recipient_domain.entry(dom).or_default() += 1;
-                    *s.by_detector.entry(r.detector.into()).or_default() += 1;
-                    if r.suppress() && !r.recipient.is_empty() {
-                        suppress.insert(r.recipient.to_ascii_lowercase());
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// One unit of parallel work: a whole (small) file, read and decoded by a worker, or one
 /// message of a large file streamed by the reader thread.
 enum Work {
@@ -474,29 +117,6 @@ const BATCH_ITEMS: usize = 256;
 const BATCH_BYTES: usize = 32 << 20;
 /// Files up to this size are read by the workers; larger ones are streamed by the reader.
 const WORKER_FILE_MAX: u64 = 4 << 20;
-
-fn serialise(outs: &[MessageOutcome], format: Format) -> Vec<u8> {
-    // (a JSON line is a few hundred bytes: room for the usual records without regrowing)
-    let mut buf = Vec::with_capacity(1024 * outs.len().max(1));
-    match format {
-        Format::Jsonl => {
-            let _ = write_outcomes(outs, format, &mut buf, &mut None);
-        }
-        Format::Csv => {
-            let mut w = Some(
-                csv::WriterBuilder::new()
-                    .has_headers(false)
-                    .from_writer(&mut buf),
-            );
-            let mut unused = Vec::new();
-            let _ = write_outcomes(outs, format, &mut unused, &mut w);
-            if let Some(mut w) = w {
-                let _ = w.flush();
-            }
-        }
-    }
-    buf
-}
 
 fn do_work(w: &Work, format: Format) -> WorkOut {
     let (outs, error) = match w {
@@ -642,11 +262,7 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
     summary.errors.extend(errors);
     summary.suppressed_addresses = suppress.len() as u64;
     if let Some(w) = sinks.suppress.as_mut() {
-        for a in &suppress {
-            w.write_all(a.as_bytes())?;
-            w.write_all(b"\n")?;
-        }
-        w.flush()?;
+        write_suppress(w, &suppress)?;
     }
     summary.elapsed_seconds = start.elapsed().as_secs_f64();
     summary.messages_per_second = if summary.elapsed_seconds > 0.0 {
@@ -655,35 +271,4 @@ pub fn run(cfg: &BounceConfig, mut sinks: BounceSinks) -> io::Result<BounceSumma
         0.0
     };
     Ok(summary)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn record_json_matches_serde() {
-        let mut r = BounceRecord::new(BounceReason::MailboxFull, true);
-        r.file = "a/b.eml".into();
-        r.msgindex = 12;
-        r.recipient = "u@example.org".into();
-        r.diagnosticcode = "550 \"quoted\" \\ back\tslash \u{1} été".into();
-        r.detector = "rfc3464";
-        for ts in [None, Some(-5), Some(1_700_000_000)] {
-            r.timestamp = ts;
-            let mut ours = Vec::new();
-            record_json(&mut ours, &r).unwrap();
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                serde_json::to_string(&r).unwrap()
-            );
-        }
-        r.set_reason(BounceReason::Feedback, false);
-        let mut ours = Vec::new();
-        record_json(&mut ours, &r).unwrap();
-        assert_eq!(
-            String::from_utf8(ours).unwrap(),
-            serde_json::to_string(&r).unwrap()
-        );
-    }
 }

@@ -22,11 +22,11 @@ pub mod syslog;
 pub mod tally;
 pub mod time;
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, Read};
 use std::path::PathBuf;
 
-use crate::bounce::input::{InputFile, collect};
+pub use crate::input::open_path as open;
+use crate::input::{InputFile, collect};
 
 use esp::Flavor;
 use events::EspJoin;
@@ -146,38 +146,6 @@ pub struct Config {
     pub format: Option<Format>,
     /// Year of the first line of BSD-syslog logs (default: from the file's modification time).
     pub year: Option<i64>,
-}
-
-/// Open a file (or stdin), gunzipping when it starts with the gzip magic bytes.
-pub fn open(path: &std::path::Path) -> io::Result<(Box<dyn BufRead + Send>, Option<i64>)> {
-    let (raw, mtime): (Box<dyn Read + Send>, Option<i64>) = if path.as_os_str() == "-" {
-        (Box::new(io::stdin()), None)
-    } else {
-        let f = File::open(path)?;
-        let mtime = f
-            .metadata()
-            .ok()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i64);
-        (Box::new(f), mtime)
-    };
-    let mut br = BufReader::with_capacity(1 << 20, raw);
-    let gz = {
-        let head = br.fill_buf()?;
-        head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b
-    };
-    if gz {
-        Ok((
-            Box::new(BufReader::with_capacity(
-                1 << 20,
-                flate2::bufread::MultiGzDecoder::new(br),
-            )),
-            mtime,
-        ))
-    } else {
-        Ok((Box::new(br), mtime))
-    }
 }
 
 /// Call `f` for every line of `r` (without the line end; a final unterminated line included).

@@ -1,0 +1,52 @@
+//! The bounce-level facts shared by all records of a message, a record started from them, and
+//! a record finished by the classifier (reason, bounce type, codes).
+
+use crate::bounce::BounceRecord;
+use crate::bounce::classify::{Evidence, classify};
+use crate::status::BounceReason;
+
+/// The bounce-level facts shared by all records of a message.
+pub(super) struct Common {
+    pub(super) addresser: String,
+    pub(super) timestamp: Option<i64>,
+    pub(super) message_id: String,
+    pub(super) list_id: String,
+    pub(super) lhost: String,
+    /// `X-Failed-Recipients:` addresses.
+    pub(super) failed: Vec<String>,
+}
+
+pub(super) fn record(c: &Common, detector: &'static str) -> BounceRecord {
+    BounceRecord {
+        addresser: c.addresser.clone(),
+        timestamp: c.timestamp,
+        message_id: c.message_id.clone(),
+        list_id: c.list_id.clone(),
+        lhost: c.lhost.clone(),
+        detector,
+        ..BounceRecord::new(BounceReason::Undefined, false)
+    }
+}
+
+/// Finish a record: reason, bounce type, codes.
+pub(super) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
+    // the provider rules look at the hosts and the recipient's domain of the record
+    let reason = classify(&Evidence {
+        rhost: &r.rhost,
+        lhost: &r.lhost,
+        domain: r.recipient.rsplit_once('@').map_or("", |(_, d)| d),
+        ..e.clone()
+    });
+    let permanent = match e.status {
+        Some(s) => s.class == 5,
+        None => e.reply.map(|c| c >= 500).unwrap_or(e.action == "failed"),
+    };
+    r.set_reason(reason, permanent);
+    if let Some(s) = e.status {
+        r.deliverystatus = s.to_string();
+    }
+    if let Some(c) = e.reply {
+        r.replycode = c.to_string();
+    }
+    r
+}

@@ -1,0 +1,82 @@
+//! What kind of message this is: a bounce by its sender or subject, a notice that reads like a
+//! delivery failure, an RFC 3834 auto-reply.
+
+use std::sync::OnceLock;
+
+use mail_parser::Message;
+
+pub(super) fn is_autoreply(msg: &Message<'_>, subject: &str) -> bool {
+    let hv = |n: mail_parser::HeaderName<'static>| {
+        msg.header_raw(n).map(|v| v.trim().to_ascii_lowercase())
+    };
+    let s = subject.to_ascii_lowercase();
+    if let Some(a) = hv(hname!("Auto-Submitted"))
+        && a.starts_with("auto-replied")
+    {
+        return true;
+    }
+    hv(hname!("X-Autoreply")).is_some()
+        || hv(hname!("X-Autorespond")).is_some()
+        || hv(hname!("X-Auto-Response-Suppress")).is_some() && s.starts_with("automatic reply")
+        || hv(hname!("Precedence")).is_some_and(|p| p == "auto_reply")
+        || s.starts_with("auto:")
+        || s.starts_with("automatic reply")
+        || s.starts_with("auto-reply")
+        || s.starts_with("auto reply")
+        || s.starts_with("autoreply")
+        || s.contains("out of office")
+        || s.contains("out of the office")
+        || s.starts_with("vacation")
+}
+
+pub(super) fn looks_like_bounce(from: &str, subject: &str) -> bool {
+    let f = from.to_ascii_lowercase();
+    let s = subject.to_ascii_lowercase();
+    f.contains("mailer-daemon")
+        || f.contains("postmaster")
+        || s.contains("undeliver")
+        || s.contains("delivery status")
+        || s.contains("delivery failure")
+        || s.contains("failure notice")
+        || s.contains("returned mail")
+        || s.contains("delivery notification")
+        || s.contains("mail delivery")
+        || s.contains("failed")
+        || s.contains("not delivered")
+        || s.contains("could not be delivered")
+        || s.contains("rejected")
+        || s.contains("bounce")
+}
+
+/// Whether the notice text reads like a delivery failure.
+pub(super) fn notice_says_failure(notice: &str) -> bool {
+    let mut end = notice.len().min(4096);
+    while !notice.is_char_boundary(end) {
+        end -= 1;
+    }
+    // one case-insensitive scan for all phrases (the same as lowercasing and searching each)
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "could not be delivered",
+                "couldn't be delivered",
+                "undeliver",
+                "delivery failed",
+                "delivery has failed",
+                "not delivered",
+                "permanent error",
+                "permanent fatal",
+                "failed",
+                "error",
+                "rejected",
+                "user unknown",
+                "unknown user",
+                "no such user",
+                "returned mail",
+            ])
+            .expect("static phrases")
+    });
+    ac.is_match(&notice[..end])
+}
