@@ -7,6 +7,7 @@ mod clean_cli;
 mod dns;
 mod dns_server;
 mod logs;
+mod man_completions;
 mod properties;
 mod server_thread;
 mod smtp;
