@@ -1,5 +1,6 @@
 //! SMTP reply codes (RFC 5321), enhanced status codes (RFC 3463, RFC 5248, RFC 7372) and the
-//! bounce reason vocabulary (DESIGN.md §3) shared by the bounce and log auditors.
+//! bounce reason vocabulary (docs/architecture.md, "Bounce reasons") shared by the bounce and
+//! log auditors.
 //!
 //! Everything here is a pure function of its input and never panics.
 
@@ -7,7 +8,7 @@ use serde::Serialize;
 
 macro_rules! bounce_reasons {
     ($( $(#[$m:meta])* $variant:ident => $name:literal; )*) => {
-        /// Why a message bounced (Sisimai-5 vocabulary, see DESIGN.md §3).
+        /// Why a message bounced (Sisimai-5 vocabulary, see docs/architecture.md).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
         #[serde(rename_all = "lowercase")]
         pub enum BounceReason {
@@ -138,8 +139,9 @@ impl BounceType {
 }
 
 impl BounceReason {
-    /// Hard/soft per DESIGN.md §3: userunknown, hostunknown and hasmoved are hard; notaccept is
-    /// hard when permanent; delivered, feedback and vacation are not bounces; the rest is soft.
+    /// Hard/soft per docs/architecture.md ("Bounce reasons"): userunknown, hostunknown and
+    /// hasmoved are hard; notaccept is hard when permanent; delivered, feedback and vacation are
+    /// not bounces; the rest is soft.
     pub fn bounce_type(self, permanent: bool) -> BounceType {
         use BounceReason::*;
         match self {
