@@ -20,7 +20,8 @@ use mailsift::smtp::{ProbeSettings, SessionConfig};
 #[command(
     name = "mailsift",
     version,
-    about = "Email list hygiene and deliverability: clean lists, check addresses.",
+    about = "Email list hygiene and deliverability: clean lists, check addresses, audit bounces \
+             and logs.",
     after_help = "Exit codes: 0 success, 1 could not do the job (unreadable input, I/O error, \
                   no email column), 2 usage error."
 )]
@@ -45,6 +46,27 @@ pub enum Command {
     /// (SendGrid, Mailgun, SES, Postmark) and ARF complaints; gzip allowed. Prints a summary;
     /// --json, --csv and --html write the full report.
     Logs(LogsArgs),
+    /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout: `mailsift man > mailsift.1`; `mailsift man clean`
+    /// prints mailsift-clean(1).
+    Man(ManArgs),
+}
+
+/// `mailsift man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (default: the main page).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// `mailsift completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to write completions for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// Options shared by `clean` and `check`.

@@ -33,6 +33,8 @@ fn main() -> ExitCode {
         Command::Check(a) => run_check(a),
         Command::Bounces(a) => run_bounces(a),
         Command::Logs(a) => run_logs(a),
+        Command::Completions(a) => run_completions(a),
+        Command::Man(a) => run_man(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -286,6 +288,31 @@ fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {
         return Err(Failure::Job("no input could be read".into()));
     }
     Ok(())
+}
+
+fn run_completions(a: cli::CompletionsArgs) -> Result<(), Failure> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = io::stdout().lock();
+    clap_complete::generate(a.shell, &mut cmd, "mailsift", &mut out);
+    out.flush()
+        .map_err(|e| Failure::Job(format!("writing completions: {e}")))
+}
+
+fn run_man(a: cli::ManArgs) -> Result<(), Failure> {
+    let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+    cmd.build();
+    if let Some(name) = &a.command {
+        cmd = cmd
+            .find_subcommand(name)
+            .cloned()
+            .ok_or_else(|| Failure::Usage(format!("man: no command {name:?}")))?;
+    }
+    let mut out = io::stdout().lock();
+    clap_mangen::Man::new(cmd)
+        .source(format!("mailsift {}", env!("CARGO_PKG_VERSION")))
+        .render(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Job(format!("writing man page: {e}")))
 }
 
 fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {

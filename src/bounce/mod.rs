@@ -1,6 +1,6 @@
 //! The bounce auditor: read bounce messages (.eml, mbox, Maildir, directories, stdin, gzip),
 //! decode them (RFC 3464/6533 DSNs, RFC 5965 ARF, RFC 3834 auto-replies, plain-text MTA
-//! formats) and classify each failed recipient (DESIGN.md §3).
+//! formats) and classify each failed recipient (docs/architecture.md, "Bounce reasons").
 //!
 //! Start with [`decode_message`] for one message or [`run`] for files and directories.
 //! Nothing here panics on untrusted input: a message that cannot be decoded yields a `norecord`

@@ -1,9 +1,9 @@
 //! The verdict and reason vocabulary: the overall judgement on an address and the primary
-//! reason behind it (DESIGN.md §2).
+//! reason behind it (docs/architecture.md, "Address verdicts").
 
 use serde::Serialize;
 
-/// The overall judgement on an address (DESIGN.md §2).
+/// The overall judgement on an address (docs/architecture.md, "Address verdicts").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {

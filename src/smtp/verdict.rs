@@ -1,6 +1,6 @@
-//! From SMTP evidence to a reason (DESIGN.md §2): codes first (enhanced status, then reply
-//! code), text only where codes cannot tell (greylisting, block lists). A transient failure is
-//! never `undeliverable`.
+//! From SMTP evidence to a reason (docs/architecture.md, "Address verdicts"): codes first
+//! (enhanced status, then reply code), text only where codes cannot tell (greylisting, block
+//! lists). A transient failure is never `undeliverable`.
 
 use super::reply::Reply;
 use super::session::RcptResult;

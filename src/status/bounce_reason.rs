@@ -1,10 +1,10 @@
-//! The bounce reason vocabulary (DESIGN.md §3, Sisimai 5) and the hard/soft bounce types.
+//! The bounce reason vocabulary (docs/architecture.md, "Bounce reasons", Sisimai 5) and the hard/soft bounce types.
 
 use serde::Serialize;
 
 macro_rules! bounce_reasons {
     ($( $(#[$m:meta])* $variant:ident => $name:literal; )*) => {
-        /// Why a message bounced (Sisimai-5 vocabulary, see DESIGN.md §3).
+        /// Why a message bounced (Sisimai-5 vocabulary, see docs/architecture.md, "Bounce reasons").
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
         #[serde(rename_all = "lowercase")]
         pub enum BounceReason {
@@ -135,7 +135,7 @@ impl BounceType {
 }
 
 impl BounceReason {
-    /// Hard/soft per DESIGN.md §3: userunknown, hostunknown and hasmoved are hard; notaccept is
+    /// Hard/soft per docs/architecture.md, "Bounce reasons": userunknown, hostunknown and hasmoved are hard; notaccept is
     /// hard when permanent; delivered, feedback and vacation are not bounces; the rest is soft.
     pub fn bounce_type(self, permanent: bool) -> BounceType {
         use BounceReason::*;

@@ -1,5 +1,5 @@
 //! SMTP reply codes (RFC 5321), enhanced status codes (RFC 3463, RFC 5248, RFC 7372) and the
-//! bounce reason vocabulary (DESIGN.md §3) shared by the bounce and log auditors and the SMTP
+//! bounce reason vocabulary (docs/architecture.md, "Bounce reasons") shared by the bounce and log auditors and the SMTP
 //! probe.
 //!
 //! Everything here is a pure function of its input and never panics.

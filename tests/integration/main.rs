@@ -6,6 +6,7 @@ mod clean_bad_input;
 mod clean_cli;
 mod dns;
 mod logs;
+mod man_completions;
 mod properties;
 mod smtp;
 mod support;
