@@ -111,9 +111,9 @@ pub struct AddressOpts {
     /// Our MAIL FROM address, at a domain you control.
     #[arg(long, value_name = "ADDRESS", help_heading = "SMTP probe")]
     pub mail_from: Option<String>,
-    /// Read SMTP settings from a file of `key = value` lines (helo, mail_from, port, rate,
-    /// per_host, batch, concurrency, timeout, greylist_wait, greylist_retries, starttls,
-    /// catch_all, journal); flags override it.
+    /// Read SMTP settings from a TOML file (`key = "text"`, `key = 3`, `key = true`; keys helo,
+    /// mail_from, port, rate, per_host, batch, concurrency, timeout, greylist_wait,
+    /// greylist_retries, starttls, catch_all, journal); flags override it.
     #[arg(long, value_name = "FILE", help_heading = "SMTP probe")]
     pub smtp_config: Option<PathBuf>,
     /// SMTP port [default: 25; other ports only for testing].
@@ -160,21 +160,6 @@ pub struct SmtpOpts {
     pub journal: Option<PathBuf>,
 }
 
-fn parse_num<T: std::str::FromStr>(key: &str, v: &str) -> Result<T, String> {
-    v.parse()
-        .map_err(|_| format!("smtp config: {key} = {v:?} is not a valid number"))
-}
-
-fn parse_bool(key: &str, v: &str) -> Result<bool, String> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "on" | "1" => Ok(true),
-        "false" | "no" | "off" | "0" => Ok(false),
-        _ => Err(format!(
-            "smtp config: {key} = {v:?}: expected true or false"
-        )),
-    }
-}
-
 impl AddressOpts {
     /// DNS settings, or `None` with `--offline`.
     pub fn dns(&self) -> Result<Option<DnsConfig>, String> {
@@ -209,31 +194,18 @@ impl AddressOpts {
             Some(p) => ConfigFile::load(p)?,
             None => ConfigFile::default(),
         };
-        let pick_s = |flag: &Option<String>, key: &str| {
-            flag.clone()
-                .or_else(|| file.get(key).map(str::to_owned))
-                .unwrap_or_default()
-        };
         let identity = Identity {
-            helo: pick_s(&self.helo, "helo"),
-            mail_from: pick_s(&self.mail_from, "mail_from"),
+            helo: self.helo.clone().or(file.helo).unwrap_or_default(),
+            mail_from: self
+                .mail_from
+                .clone()
+                .or(file.mail_from)
+                .unwrap_or_default(),
         };
         identity.check()?;
-        fn pick<T: std::str::FromStr + Copy>(
-            flag: Option<T>,
-            file: &ConfigFile,
-            key: &str,
-            default: T,
-        ) -> Result<T, String> {
-            match (flag, file.get(key)) {
-                (Some(v), _) => Ok(v),
-                (None, Some(v)) => parse_num(key, v),
-                (None, None) => Ok(default),
-            }
-        }
-        let timeout: f64 = pick(self.smtp_timeout, &file, "timeout", 30.0)?;
-        let rate: f64 = pick(self.smtp_rate, &file, "rate", 2.0)?;
-        let wait: f64 = pick(self.greylist_wait, &file, "greylist_wait", 310.0)?;
+        let timeout = self.smtp_timeout.or(file.timeout).unwrap_or(30.0);
+        let rate = self.smtp_rate.or(file.rate).unwrap_or(2.0);
+        let wait = self.greylist_wait.or(file.greylist_wait).unwrap_or(310.0);
         if !(timeout > 0.0 && timeout <= 600.0) {
             return Err("--smtp-timeout must be between 0 and 600 seconds".into());
         }
@@ -243,14 +215,8 @@ impl AddressOpts {
         if !(0.0..=86_400.0).contains(&wait) {
             return Err("--greylist-wait must be between 0 and 86400 seconds".into());
         }
-        let starttls = match file.get("starttls") {
-            Some(v) => parse_bool("starttls", v)?,
-            None => true,
-        } && !self.no_starttls;
-        let catch_all = match file.get("catch_all") {
-            Some(v) => parse_bool("catch_all", v)?,
-            None => true,
-        } && !self.no_catch_all_probe;
+        let starttls = file.starttls.unwrap_or(true) && !self.no_starttls;
+        let catch_all = file.catch_all.unwrap_or(true) && !self.no_catch_all_probe;
         let t = Duration::from_secs_f64(timeout);
         let settings = ProbeSettings {
             session: SessionConfig {
@@ -258,25 +224,26 @@ impl AddressOpts {
                 mail_from: identity.mail_from,
                 starttls,
             },
-            port: pick(self.smtp_port, &file, "port", 25)?,
+            port: self.smtp_port.or(file.port).unwrap_or(25),
             timeouts: Timeouts {
                 connect: t.min(Duration::from_secs(10)),
                 banner: t,
                 reply: t,
             },
-            per_host: pick(self.smtp_per_host, &file, "per_host", 1)?.max(1),
+            per_host: self.smtp_per_host.or(file.per_host).unwrap_or(1).max(1),
             rate: (rate > 0.0).then_some(rate),
-            batch: pick(self.smtp_batch, &file, "batch", 20)?.max(1),
-            concurrency: pick(self.smtp_concurrency, &file, "concurrency", 32)?.max(1),
+            batch: self.smtp_batch.or(file.batch).unwrap_or(20).max(1),
+            concurrency: self
+                .smtp_concurrency
+                .or(file.concurrency)
+                .unwrap_or(32)
+                .max(1),
             greylist_wait: Duration::from_secs_f64(wait),
-            greylist_retries: pick(self.greylist_retries, &file, "greylist_retries", 1)?,
+            greylist_retries: self.greylist_retries.or(file.greylist_retries).unwrap_or(1),
             catch_all,
             ..ProbeSettings::default()
         };
-        let journal = self
-            .journal
-            .clone()
-            .or_else(|| file.get("journal").map(PathBuf::from));
+        let journal = self.journal.clone().or(file.journal);
         Ok(Some(SmtpOpts { settings, journal }))
     }
 

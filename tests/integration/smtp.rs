@@ -663,7 +663,11 @@ fn smtp_identity_is_required_and_checked() {
         assert!(!out.stderr.is_empty());
     }
     let dir = TempDir::new("smtpcfg");
-    std::fs::write(dir.path("bad.conf"), "helo = probe.example.net\nwhat = 1\n").unwrap();
+    std::fs::write(
+        dir.path("bad.conf"),
+        "helo = \"probe.example.net\"\nwhat = 1\n",
+    )
+    .unwrap();
     let out = run(
         &[
             "check",
@@ -698,7 +702,7 @@ fn journal_survives_sigkill_and_nothing_is_asked_twice() {
     std::fs::write(dir.path("list.csv"), &csv).unwrap();
     std::fs::write(
         dir.path("probe.conf"),
-        "helo = probe.mailsift.test\nmail_from = verify@mailsift.test\nrate = 0\nbatch = 5\ntimeout = 2\n",
+        "helo = \"probe.mailsift.test\"\nmail_from = \"verify@mailsift.test\"\nrate = 0\nbatch = 5\ntimeout = 2\n",
     )
     .unwrap();
     let port = srv.addr.port().to_string();
