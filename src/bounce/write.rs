@@ -74,9 +74,10 @@ fn csv_row(r: &BounceRecord) -> [String; 21] {
     ]
 }
 
-/// Cells starting with these may be read as formulas by spreadsheets.
+/// Cells a spreadsheet would run as formulas (the one rule, [`crate::report::is_formula`]) get
+/// a `'` prefix.
 fn csv_safe(s: String) -> String {
-    if s.len() > 1 && s.starts_with(['=', '+', '-', '@']) {
+    if crate::report::is_formula(s.as_bytes()) {
         format!("'{s}")
     } else {
         s

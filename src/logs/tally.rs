@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::bounce::classify::{Evidence, classify};
-use rustc_hash::FxBuildHasher as FxBuild;
 use crate::status::{BounceType, EnhancedStatus, find_reply_code};
+use rustc_hash::FxBuildHasher as FxBuild;
 
 use super::dsn_text::{AUTH_CODES, RATE_CODES, has_code};
 use super::metrics::{Delays, MtaCounts};
