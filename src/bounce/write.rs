@@ -74,10 +74,10 @@ fn csv_row(r: &BounceRecord) -> [String; 21] {
     ]
 }
 
-/// Cells a spreadsheet would run as formulas (the one rule, [`crate::report::is_formula`]) get
+/// Cells a spreadsheet would run as formulas (the one rule, [`crate::text::is_formula`]) get
 /// a `'` prefix.
 fn csv_safe(s: String) -> String {
-    if crate::report::is_formula(s.as_bytes()) {
+    if crate::text::is_formula(s.as_bytes()) {
         format!("'{s}")
     } else {
         s

@@ -1,33 +1,12 @@
-//! Sinks and aggregation: CSV cells safe for spreadsheets, JSON Lines and the run summary
-//! ([`terminal_safe`] is re-exported here from [`crate::text`]).
+//! The `clean` run summary and its tallies ([`terminal_safe`], [`is_formula`] and
+//! [`escape_formula`] are re-exported here from [`crate::text`]).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::model::{AddressRecord, Flags, Reason, Verdict};
-pub use crate::text::terminal_safe;
-
-/// Whether a spreadsheet would run this cell as a formula (`=`, `+`, `-`, `@`, or a leading
-/// tab/CR, as OWASP lists them).
-pub fn is_formula(cell: &[u8]) -> bool {
-    matches!(
-        cell.first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    )
-}
-
-/// Prefix a formula-like cell with `'` so spreadsheets show it as text.
-pub fn escape_formula(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    if is_formula(cell) {
-        let mut v = Vec::with_capacity(cell.len() + 1);
-        v.push(b'\'');
-        v.extend_from_slice(cell);
-        std::borrow::Cow::Owned(v)
-    } else {
-        std::borrow::Cow::Borrowed(cell)
-    }
-}
+pub use crate::text::{escape_formula, is_formula, terminal_safe};
 
 /// Counts for the summary, keyed by name.
 #[derive(Debug, Default, Clone, Serialize)]

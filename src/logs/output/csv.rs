@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::logs::metrics::Row;
 use crate::logs::report::{Report, TextRow};
-use crate::report::escape_formula;
+use crate::text::escape_formula;
 
 fn writer(dir: &Path, name: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
     let f = File::create(dir.join(name))?;

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use crate::logs::metrics::Row;
 use crate::logs::report::{Report, TextRow};
-use crate::report::terminal_safe;
+use crate::text::terminal_safe;
 
 fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)

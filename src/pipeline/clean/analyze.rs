@@ -6,7 +6,7 @@ use crate::model::{Derived, Reason};
 use crate::pipeline::Pool;
 use crate::pipeline::csvin::RecordReader;
 use crate::pipeline::seen::Key;
-use crate::report::is_formula;
+use crate::text::is_formula;
 
 use super::row::{ChunkWork, Facts, Layout, RowBuffers, RowFields, RowWork};
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::pipeline::Pool;
-use crate::report::escape_formula;
+use crate::text::escape_formula;
 
 use super::analyze::reader_for;
 use super::policy::Category;
