@@ -42,6 +42,21 @@ pub fn check_batch(
 
 /// Read one address per line from `input` (CR/LF stripped; invalid UTF-8 replaced) and write
 /// JSON Lines to `out`. Returns the number of addresses.
+///
+/// ```rust
+/// use mailsift::address::AnalyzeOptions;
+/// use mailsift::check::check_lines;
+///
+/// let mut out = Vec::new();
+/// let input = "ann@posteo.de\nnot an address\n";
+/// let n = check_lines(input.as_bytes(), &mut out, &AnalyzeOptions::default(), None)?;
+/// assert_eq!(n, 2);
+/// let out = String::from_utf8(out).unwrap();
+/// let lines: Vec<&str> = out.lines().collect();
+/// assert!(lines[0].contains(r#""reason":"not_checked""#));
+/// assert!(lines[1].contains(r#""reason":"invalid_syntax""#));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn check_lines<R: BufRead, W: Write>(
     mut input: R,
     out: &mut W,

@@ -191,7 +191,7 @@ impl AddressOpts {
             return Err("--smtp needs DNS: it cannot be used with --offline".into());
         }
         let file = match &self.smtp_config {
-            Some(p) => ConfigFile::load(p)?,
+            Some(p) => ConfigFile::load(p).map_err(|e| e.to_string())?,
             None => ConfigFile::default(),
         };
         let identity = Identity {
@@ -202,7 +202,7 @@ impl AddressOpts {
                 .or(file.mail_from)
                 .unwrap_or_default(),
         };
-        identity.check()?;
+        identity.check().map_err(|e| e.to_string())?;
         let timeout = self.smtp_timeout.or(file.timeout).unwrap_or(30.0);
         let rate = self.smtp_rate.or(file.rate).unwrap_or(2.0);
         let wait = self.greylist_wait.or(file.greylist_wait).unwrap_or(310.0);
@@ -319,7 +319,7 @@ impl CleanArgs {
         Ok(CleanConfig {
             analyze: self.addr.analyze(),
             column: self.column.clone(),
-            reject: RejectSet::parse(&self.reject)?,
+            reject: RejectSet::parse(&self.reject).map_err(|e| e.to_string())?,
             keep_original: self.keep_original,
             formula_escape: !self.no_formula_escape,
             threads: self.threads,

@@ -197,7 +197,7 @@ impl Net {
         let Some(cfg) = opts.dns().map_err(Failure::Usage)? else {
             return Ok(Net::Offline);
         };
-        let dns = DnsStage::new(&cfg, progress).map_err(Failure::Job)?;
+        let dns = DnsStage::new(&cfg, progress).map_err(|e| Failure::Job(e.to_string()))?;
         let Some(smtp) = smtp else {
             return Ok(Net::Dns(dns));
         };

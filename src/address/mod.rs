@@ -52,6 +52,21 @@ fn trim_cell(s: &str) -> &str {
 }
 
 /// Analyse one address offline. `row` is carried into the record.
+///
+/// ```rust
+/// use mailsift::address::{AnalyzeOptions, analyze};
+/// use mailsift::{Reason, Verdict};
+///
+/// let opts = AnalyzeOptions::default();
+/// let ok = analyze(1, " ann@Posteo.DE ", &opts);
+/// assert!(ok.valid);
+/// assert_eq!(ok.normalized.as_deref(), Some("ann@posteo.de"));
+/// // Offline: well-formed, but nobody asked the mail server.
+/// assert_eq!((ok.verdict, ok.reason), (Verdict::Unknown, Reason::NotChecked));
+///
+/// let bad = analyze(2, "ann@@posteo.de", &opts);
+/// assert_eq!((bad.verdict, bad.reason), (Verdict::Undeliverable, Reason::InvalidSyntax));
+/// ```
 pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
     analyze_found(input, opts, |found| {
         found.into_record(row, input.to_owned())

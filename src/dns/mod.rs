@@ -6,11 +6,13 @@
 //! (RFC 7505; the address records beside it are not used), and keeps transient failures
 //! (timeouts, SERVFAIL) apart from definite answers: they are `unknown`, never `undeliverable`.
 
+mod error;
 mod resolve;
 mod stage;
 mod transport;
 
 pub use crate::model::{DnsEvidence, MailRoute, MxHost};
+pub use error::DnsError;
 pub use resolve::{DnsConfig, DnsResolver};
 pub use stage::DnsStage;
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use tokio::sync::OnceCell;
 
+use super::DnsError;
 use super::transport::{Fail, Transport};
 use super::{MailRoute, MxHost};
 
@@ -79,14 +80,14 @@ pub struct DnsResolver {
 
 impl DnsResolver {
     /// Build a resolver; call inside a tokio runtime context.
-    pub fn new(cfg: &DnsConfig) -> Result<DnsResolver, String> {
+    pub fn new(cfg: &DnsConfig) -> Result<DnsResolver, DnsError> {
         let servers = if cfg.servers.is_empty() {
             system_servers()?
         } else {
             cfg.servers.clone()
         };
-        let transport = Transport::new(&servers, cfg.timeout, cfg.retries)
-            .map_err(|e| format!("cannot open DNS sockets: {e}"))?;
+        let transport =
+            Transport::new(&servers, cfg.timeout, cfg.retries).map_err(DnsError::Sockets)?;
         Ok(DnsResolver {
             transport,
             domains: Mutex::new(HashMap::new()),
@@ -309,9 +310,9 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
 }
 
 /// The system's name servers (`/etc/resolv.conf` on Unix), read by hickory-resolver.
-fn system_servers() -> Result<Vec<SocketAddr>, String> {
+fn system_servers() -> Result<Vec<SocketAddr>, DnsError> {
     let (conf, _) = hickory_resolver::system_conf::read_system_conf()
-        .map_err(|e| format!("cannot read the system's DNS configuration: {e}"))?;
+        .map_err(|e| DnsError::SystemConfig(e.into()))?;
     let mut out = Vec::new();
     for ns in conf.name_servers {
         let port = ns.connections.first().map_or(53, |c| c.port);
@@ -321,7 +322,7 @@ fn system_servers() -> Result<Vec<SocketAddr>, String> {
         }
     }
     if out.is_empty() {
-        return Err("no DNS servers configured (use --dns SERVER)".into());
+        return Err(DnsError::NoServers);
     }
     Ok(out)
 }

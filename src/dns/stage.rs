@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{DnsConfig, DnsEvidence, DnsResolver, MailRoute, provider_for};
+use super::{DnsConfig, DnsError, DnsEvidence, DnsResolver, MailRoute, provider_for};
 use crate::model::{AddressRecord, Reason, Verdict};
 use crate::stage::Stage;
 
@@ -23,12 +23,12 @@ pub struct DnsStage {
 
 impl DnsStage {
     /// A stage with its own tokio runtime.
-    pub fn new(cfg: &DnsConfig, progress: bool) -> Result<DnsStage, String> {
+    pub fn new(cfg: &DnsConfig, progress: bool) -> Result<DnsStage, DnsError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the DNS runtime: {e}"))?;
+            .map_err(DnsError::Runtime)?;
         let resolver = {
             let _guard = rt.enter();
             Arc::new(DnsResolver::new(cfg)?)

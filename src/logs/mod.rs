@@ -697,6 +697,24 @@ pub fn finish(mut c: Collector) -> Report {
 
 /// Parse a whole MTA log held in memory (tests, benchmarks, fuzzing); `exim`: Exim main log,
 /// else syslog (Postfix, Sendmail).
+///
+/// ```rust
+/// use mailsift::logs::report_from_bytes;
+///
+/// let log = "\
+/// Mar 11 00:25:42 mta1 postfix/smtpd[4820]: 04EF110DA4: client=app.example.com[192.0.2.7]
+/// Mar 11 00:25:42 mta1 postfix/qmgr[1973]: 04EF110DA4: from=<news@example.com>, size=605, nrcpt=2 (queue active)
+/// Mar 11 00:25:43 mta1 postfix/smtp[2883]: 04EF110DA4: to=<ann@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=0.9, delays=0/0/0.1/0.8, dsn=2.0.0, status=sent (250 2.0.0 OK)
+/// Mar 11 00:25:43 mta1 postfix/smtp[2883]: 04EF110DA4: to=<bob@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=0.9, delays=0/0/0.1/0.8, dsn=5.1.1, status=bounced (host mx.example.net[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command))
+/// Mar 11 00:25:43 mta1 postfix/qmgr[1973]: 04EF110DA4: removed
+/// ";
+/// let report = report_from_bytes(log.as_bytes(), false, 2024);
+/// let totals = &report.mta.expect("MTA tables").totals;
+/// assert_eq!(totals.counts["messages"], 1);
+/// assert_eq!(totals.counts["recipients"], 2);
+/// assert_eq!(totals.counts["delivered"], 1);
+/// assert_eq!(totals.counts["bounced"], 1);
+/// ```
 pub fn report_from_bytes(data: &[u8], exim_log: bool, year: i64) -> Report {
     let mut c = Collector {
         has_mta: true,

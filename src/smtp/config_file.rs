@@ -37,26 +37,60 @@ pub struct ConfigFile {
     pub journal: Option<PathBuf>,
 }
 
+/// Why a `--smtp-config` file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The text is not valid (line is 1-based).
+    #[error("line {line}: {message}")]
+    Syntax {
+        /// The line where the problem is.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file's text is not valid.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong inside (a [`ConfigError::Syntax`]).
+        source: Box<ConfigError>,
+    },
+}
+
 impl ConfigFile {
     /// Parse config text; errors say the line (1-based) and what is wrong.
-    pub fn parse(text: &str) -> Result<ConfigFile, String> {
+    pub fn parse(text: &str) -> Result<ConfigFile, ConfigError> {
         toml::from_str(text).map_err(|e| {
             let line = e.span().map_or(1, |s| {
                 text[..s.start.min(text.len())].matches('\n').count() + 1
             });
-            let msg = e
+            let message = e
                 .message()
                 .trim()
                 .replacen("unknown field", "unknown key", 1);
-            format!("line {line}: {msg}")
+            ConfigError::Syntax { line, message }
         })
     }
 
     /// Read and parse a file.
-    pub fn load(path: &Path) -> Result<ConfigFile, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|e| ConfigError::File {
+            path: path.to_owned(),
+            source: Box::new(e),
+        })
     }
 }
 
@@ -77,20 +111,45 @@ mod tests {
         assert!(
             ConfigFile::parse("helo probe")
                 .unwrap_err()
+                .to_string()
                 .contains("line 1")
         );
-        let e = ConfigFile::parse("helo = \"probe.example.net\"\nbogus = 1").unwrap_err();
+        let e = ConfigFile::parse("helo = \"probe.example.net\"\nbogus = 1")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown key") && e.contains("line 2"), "{e}");
         // Unquoted text is not TOML.
         assert!(
             ConfigFile::parse("helo = probe.example.net")
                 .unwrap_err()
+                .to_string()
                 .contains("line 1")
         );
         assert!(
             ConfigFile::parse("\nport = \"25\"")
                 .unwrap_err()
+                .to_string()
                 .contains("line 2")
         );
+    }
+
+    #[test]
+    fn file_errors_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("mailsift-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("bad.toml");
+        std::fs::write(&bad, "port = 25\nbogus = 1\n").unwrap();
+        let e = ConfigFile::load(&bad).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{}: line 2: unknown key", bad.display())),
+            "{e}"
+        );
+        let missing = dir.join("missing.toml");
+        let e = ConfigFile::load(&missing).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("cannot read {}: ", missing.display())),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

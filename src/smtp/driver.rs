@@ -233,7 +233,7 @@ impl Run {
                 .map(|v| format!("{v:?}"))
                 .unwrap_or_default(),
             verified: verified.is_ok(),
-            error: verified.err(),
+            error: verified.err().map(|e| e.to_string()),
         });
         Ok(Conn::Tls(Box::new(stream)))
     }

@@ -30,43 +30,67 @@ fn reserved(domain: &str) -> Option<String> {
         .map(|r| (*r).to_owned())
 }
 
+/// Why an [`Identity`] cannot be used to probe.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    /// The HELO name or the `MAIL FROM` address is missing.
+    #[error(
+        "--smtp needs --helo NAME and --mail-from ADDRESS (or a --smtp-config file \
+         with helo = ... and mail_from = ...): a domain you control, with an A record \
+         and SPF for the probing IP"
+    )]
+    Missing,
+    /// The HELO name is not a valid name (the text says why).
+    #[error("--helo: {0}")]
+    Helo(String),
+    /// The HELO name has no dot.
+    #[error("--helo {0:?}: use a fully qualified domain name (RFC 5321 §4.1.1.1)")]
+    HeloNotQualified(String),
+    /// The `MAIL FROM` address is not a valid path (the text says why).
+    #[error("--mail-from: {0}")]
+    MailFrom(String),
+    /// The `MAIL FROM` address is not `local@domain` with a dotted domain.
+    #[error("--mail-from {0:?}: expected local@domain")]
+    MailFromShape(String),
+    /// A name belongs to a big mailbox provider.
+    #[error(
+        "{flag} {name:?} belongs to {owner}: probe with a domain you control, not a \
+         mailbox provider's (servers treat that as forgery and block the IP)"
+    )]
+    Reserved {
+        /// The flag that gave the name (`--helo` or `--mail-from`).
+        flag: &'static str,
+        /// The name (the HELO name or the `MAIL FROM` domain).
+        name: String,
+        /// The provider's domain it belongs to.
+        owner: String,
+    },
+}
+
 impl Identity {
     /// Check both names: syntax, a dot in the HELO name, and no big provider's domain.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), IdentityError> {
         if self.helo.is_empty() || self.mail_from.is_empty() {
-            return Err(
-                "--smtp needs --helo NAME and --mail-from ADDRESS (or a --smtp-config file \
-                 with helo = ... and mail_from = ...): a domain you control, with an A record \
-                 and SPF for the probing IP"
-                    .into(),
-            );
+            return Err(IdentityError::Missing);
         }
-        validate_helo(&self.helo).map_err(|e| format!("--helo: {}", e.0))?;
+        validate_helo(&self.helo).map_err(|e| IdentityError::Helo(e.0))?;
         if !self.helo.starts_with('[') && !self.helo.contains('.') {
-            return Err(format!(
-                "--helo {:?}: use a fully qualified domain name (RFC 5321 §4.1.1.1)",
-                self.helo
-            ));
+            return Err(IdentityError::HeloNotQualified(self.helo.clone()));
         }
-        validate_path(&self.mail_from).map_err(|e| format!("--mail-from: {}", e.0))?;
+        validate_path(&self.mail_from).map_err(|e| IdentityError::MailFrom(e.0))?;
         let Some((local, from_domain)) = self.mail_from.rsplit_once('@') else {
-            return Err(format!(
-                "--mail-from {:?}: expected local@domain",
-                self.mail_from
-            ));
+            return Err(IdentityError::MailFromShape(self.mail_from.clone()));
         };
         if local.is_empty() || from_domain.is_empty() || !from_domain.contains('.') {
-            return Err(format!(
-                "--mail-from {:?}: expected local@domain",
-                self.mail_from
-            ));
+            return Err(IdentityError::MailFromShape(self.mail_from.clone()));
         }
-        for (what, name) in [("--helo", self.helo.as_str()), ("--mail-from", from_domain)] {
-            if let Some(r) = reserved(name) {
-                return Err(format!(
-                    "{what} {name:?} belongs to {r}: probe with a domain you control, not a \
-                     mailbox provider's (servers treat that as forgery and block the IP)"
-                ));
+        for (flag, name) in [("--helo", self.helo.as_str()), ("--mail-from", from_domain)] {
+            if let Some(owner) = reserved(name) {
+                return Err(IdentityError::Reserved {
+                    flag,
+                    name: name.to_owned(),
+                    owner,
+                });
             }
         }
         Ok(())
@@ -105,5 +129,29 @@ mod tests {
         ] {
             assert!(id(h, f).check().is_err(), "{h:?} {f:?}");
         }
+    }
+
+    #[test]
+    fn messages_keep_their_text() {
+        let text = |h: &str, f: &str| id(h, f).check().unwrap_err().to_string();
+        assert_eq!(
+            text("", "v@example.net"),
+            "--smtp needs --helo NAME and --mail-from ADDRESS (or a --smtp-config file with \
+             helo = ... and mail_from = ...): a domain you control, with an A record and SPF \
+             for the probing IP"
+        );
+        assert_eq!(
+            text("probe", "v@example.net"),
+            "--helo \"probe\": use a fully qualified domain name (RFC 5321 §4.1.1.1)"
+        );
+        assert_eq!(
+            text("probe.example.net", "v@example"),
+            "--mail-from \"v@example\": expected local@domain"
+        );
+        assert_eq!(
+            text("probe.example.net", "v@gmail.com"),
+            "--mail-from \"gmail.com\" belongs to gmail.com: probe with a domain you control, \
+             not a mailbox provider's (servers treat that as forgery and block the IP)"
+        );
     }
 }

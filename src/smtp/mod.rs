@@ -16,8 +16,11 @@ pub mod stage;
 pub mod tls;
 pub mod verdict;
 
+pub use config_file::ConfigError;
 pub use evidence::{Outcome, SmtpEvidence};
+pub use identity::IdentityError;
 pub use reply::{Reply, ReplyError, ReplyParser};
 pub use scheduler::{DomainJob, ProbeSettings, Scheduler};
 pub use session::{Action, PathError, RcptResult, Session, SessionConfig};
 pub use stage::SmtpStage;
+pub use tls::TlsError;

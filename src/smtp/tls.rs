@@ -6,13 +6,53 @@
 
 use std::sync::{Arc, OnceLock};
 
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{VerifierBuilderError, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, InvalidDnsNameError, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 
 pub use crate::model::TlsInfo;
+
+/// Why TLS could not be set up, or why a server's certificate did not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The Mozilla roots could not be loaded into a verifier.
+    #[error("TLS roots: {0}")]
+    Roots(#[source] VerifierBuilderError),
+    /// The client configuration could not be built.
+    #[error("TLS config: {0}")]
+    Config(#[source] Error),
+    /// The server presented no certificate.
+    #[error("no certificate")]
+    NoCertificate,
+    /// The host name cannot be checked against a certificate.
+    #[error("{host}: {source}")]
+    BadName {
+        /// The MX host name.
+        host: String,
+        /// Why it is not a DNS name.
+        source: InvalidDnsNameError,
+    },
+    /// The certificate chain did not verify for the host.
+    #[error("{0}")]
+    Rejected(#[source] Error),
+}
+
+impl Clone for TlsError {
+    fn clone(&self) -> Self {
+        match self {
+            TlsError::Roots(e) => TlsError::Roots(e.clone()),
+            TlsError::Config(e) => TlsError::Config(e.clone()),
+            TlsError::NoCertificate => TlsError::NoCertificate,
+            TlsError::BadName { host, .. } => TlsError::BadName {
+                host: host.clone(),
+                source: InvalidDnsNameError,
+            },
+            TlsError::Rejected(e) => TlsError::Rejected(e.clone()),
+        }
+    }
+}
 
 #[derive(Debug)]
 struct AcceptAny {
@@ -71,8 +111,8 @@ struct Shared {
     webpki: Arc<WebPkiServerVerifier>,
 }
 
-fn shared() -> Result<&'static Shared, String> {
-    static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
+fn shared() -> Result<&'static Shared, TlsError> {
+    static SHARED: OnceLock<Result<Shared, TlsError>> = OnceLock::new();
     SHARED
         .get_or_init(|| {
             let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -81,14 +121,14 @@ fn shared() -> Result<&'static Shared, String> {
             let webpki =
                 WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                     .build()
-                    .map_err(|e| format!("TLS roots: {e}"))?;
+                    .map_err(TlsError::Roots)?;
             let verifier = Arc::new(AcceptAny {
                 webpki: webpki.clone(),
                 provider: provider.clone(),
             });
             let config = ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
-                .map_err(|e| format!("TLS config: {e}"))?
+                .map_err(TlsError::Config)?
                 .dangerous()
                 .with_custom_certificate_verifier(verifier)
                 .with_no_client_auth();
@@ -102,20 +142,23 @@ fn shared() -> Result<&'static Shared, String> {
 }
 
 /// The client configuration shared by every probe connection.
-pub fn client_config() -> Result<Arc<ClientConfig>, String> {
+pub fn client_config() -> Result<Arc<ClientConfig>, TlsError> {
     Ok(shared()?.config.clone())
 }
 
 /// Verify the certificates a server presented for `host` (an MX host name).
-pub fn verify_peer(host: &str, certs: &[CertificateDer<'_>]) -> Result<(), String> {
+pub fn verify_peer(host: &str, certs: &[CertificateDer<'_>]) -> Result<(), TlsError> {
     let shared = shared()?;
     let Some((end, rest)) = certs.split_first() else {
-        return Err("no certificate".into());
+        return Err(TlsError::NoCertificate);
     };
-    let name = ServerName::try_from(host.to_owned()).map_err(|e| format!("{host}: {e}"))?;
+    let name = ServerName::try_from(host.to_owned()).map_err(|source| TlsError::BadName {
+        host: host.to_owned(),
+        source,
+    })?;
     shared
         .webpki
         .verify_server_cert(end, rest, &name, &[], UnixTime::now())
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(TlsError::Rejected)
 }

@@ -90,6 +90,33 @@ fn parse_message(raw: &[u8]) -> Option<Message<'_>> {
 }
 
 /// Decode one message (line endings already LF). An empty result means "no bounce found".
+///
+/// ```rust
+/// use mailsift::bounce::decode_message;
+///
+/// let dsn = r#"From: MAILER-DAEMON@example.org
+/// To: sender@example.com
+/// Subject: Undelivered Mail Returned to Sender
+/// MIME-Version: 1.0
+/// Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+///
+/// --B
+/// Content-Type: message/delivery-status
+///
+/// Reporting-MTA: dns; mx.example.org
+///
+/// Final-Recipient: rfc822; nobody@example.net
+/// Action: failed
+/// Status: 5.1.1
+/// Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.net>: User unknown
+/// --B--
+/// "#;
+/// let records = decode_message(dsn.as_bytes());
+/// assert_eq!(records.len(), 1);
+/// assert_eq!(records[0].recipient, "nobody@example.net");
+/// assert_eq!(records[0].reason.as_str(), "userunknown");
+/// assert!(records[0].hard);
+/// ```
 pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
     decode_depth(raw, 0)
 }

@@ -42,7 +42,7 @@ use serialize::SerializeOpts;
 use writer::Writers;
 
 pub use error::CleanError;
-pub use policy::{Category, RejectSet};
+pub use policy::{Category, RejectSet, RejectSetError};
 
 /// Options for a `clean` run.
 #[derive(Clone)]
@@ -115,6 +115,40 @@ struct Outcome {
 }
 
 /// Run `clean` over `input` (of `input_len` bytes, if known), writing to `sinks`.
+///
+/// ```rust
+/// use std::io::{Cursor, Write};
+/// use std::sync::{Arc, Mutex};
+///
+/// use mailsift::pipeline::clean::{self, CleanConfig, CleanSinks};
+///
+/// /// An in-memory sink that can be read after the run.
+/// #[derive(Clone, Default)]
+/// struct Buf(Arc<Mutex<Vec<u8>>>);
+///
+/// impl Write for Buf {
+///     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+///         self.0.lock().unwrap().write(b)
+///     }
+///     fn flush(&mut self) -> std::io::Result<()> {
+///         Ok(())
+///     }
+/// }
+///
+/// let csv = "name,email\nAnn,ann@posteo.de\nBob,not an address\nAnn again,ann@posteo.de\n";
+/// let (good, rejects) = (Buf::default(), Buf::default());
+/// let sinks = CleanSinks {
+///     clean: Box::new(good.clone()),
+///     rejects: Box::new(rejects.clone()),
+///     results: None,
+/// };
+/// let cfg = CleanConfig { progress: false, ..CleanConfig::default() };
+/// let summary = clean::run(Box::new(Cursor::new(csv)), None, &cfg, sinks, None)?;
+/// assert_eq!((summary.rows_in, summary.rows_clean, summary.rows_rejected), (3, 1, 2));
+/// let good = good.0.lock().unwrap().clone();
+/// assert_eq!(String::from_utf8(good).unwrap(), "name,email\nAnn,ann@posteo.de\n");
+/// # Ok::<(), clean::CleanError>(())
+/// ```
 pub fn run(
     input: Box<dyn Read + Send>,
     input_len: Option<u64>,

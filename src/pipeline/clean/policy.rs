@@ -75,6 +75,20 @@ impl Category {
     }
 }
 
+/// Why a reject list (`--reject`) could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RejectSetError {
+    /// A name is not a category, `all` or `none`.
+    #[error(
+        "unknown reject category '{name}' (expected: {}, all, none)",
+        Category::ALL.map(|c| c.as_str()).join(", ")
+    )]
+    UnknownCategory {
+        /// The name given.
+        name: String,
+    },
+}
+
 /// The set of categories that send a row to rejects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectSet(pub Vec<Category>);
@@ -91,7 +105,7 @@ impl RejectSet {
     }
 
     /// Parse a comma-separated list of category names (`all` and `none` also accepted).
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, RejectSetError> {
         let mut v = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match part {
@@ -101,11 +115,9 @@ impl RejectSet {
                 _ => match Category::ALL.iter().find(|c| c.as_str() == part) {
                     Some(c) => v.push(*c),
                     None => {
-                        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-                        return Err(format!(
-                            "unknown reject category '{part}' (expected: {}, all, none)",
-                            names.join(", ")
-                        ));
+                        return Err(RejectSetError::UnknownCategory {
+                            name: part.to_owned(),
+                        });
                     }
                 },
             }
@@ -140,4 +152,18 @@ pub(super) fn decide(work: &mut ChunkWork, reject: &RejectSet) -> Tally {
         );
     }
     tally
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_category_message() {
+        assert_eq!(
+            RejectSet::parse("duplicate,bogus").unwrap_err().to_string(),
+            "unknown reject category 'bogus' (expected: malformed, undeliverable, duplicate, \
+             disposable, role, free, typo, risky, unknown, all, none)"
+        );
+    }
 }
