@@ -1,13 +1,13 @@
 //! Addresses: syntax, normalisation, provider canonical forms, reference lists and typo
 //! suggestions. Everything here is pure and offline.
 
-pub mod canonical;
+pub(crate) mod canonical;
 mod domain_cache;
-pub mod lists;
+pub(crate) mod lists;
 mod shape;
 mod shared;
-pub mod syntax;
-pub mod typo;
+pub(crate) mod syntax;
+pub(crate) mod typo;
 
 use crate::model::{AddressRecord, Derived, Flags, Reason, Verdict};
 pub use lists::Lists;

@@ -144,10 +144,10 @@ counters! {
 }
 
 /// A rate: name, numerator, denominator.
-pub type RateDef = (&'static str, &'static str, &'static str);
+pub(crate) type RateDef = (&'static str, &'static str, &'static str);
 
 /// MTA rates and their denominators.
-pub const MTA_RATES: &[RateDef] = &[
+pub(crate) const MTA_RATES: &[RateDef] = &[
     ("delivery_rate", "delivered", "recipients"),
     ("bounce_rate", "bounced", "recipients"),
     ("hard_bounce_rate", "hard_bounced", "recipients"),
@@ -158,7 +158,7 @@ pub const MTA_RATES: &[RateDef] = &[
 ];
 
 /// ESP rates and their denominators.
-pub const ESP_RATES: &[RateDef] = &[
+pub(crate) const ESP_RATES: &[RateDef] = &[
     ("delivery_rate", "delivered", "processed"),
     ("bounce_rate", "bounces", "processed"),
     ("hard_bounce_rate", "hard_bounces", "processed"),
@@ -176,7 +176,7 @@ pub const ESP_RATES: &[RateDef] = &[
 ];
 
 /// `n / d` rounded to 6 places, ties to even as Python's `round` (0 when `d` is 0).
-pub fn ratio(n: u64, d: u64) -> f64 {
+pub(crate) fn ratio(n: u64, d: u64) -> f64 {
     if d == 0 {
         0.0
     } else {
@@ -250,7 +250,7 @@ pub struct Delays {
 }
 
 /// Upper bounds (seconds) of the delay buckets.
-pub const DELAY_BUCKETS: [(f64, &str); 9] = [
+pub(crate) const DELAY_BUCKETS: [(f64, &str); 9] = [
     (1.0, "<1s"),
     (5.0, "1-5s"),
     (30.0, "5-30s"),

@@ -5,27 +5,27 @@
 //! format detection, gzip, files ordered by their first timestamp, streaming (only messages
 //! still in the queue are held), then [`report::Report`] for the sinks in [`output`].
 
-pub mod arf;
-pub mod dsn_text;
-pub mod esp;
-pub mod events;
-pub mod exim;
-pub mod join;
-pub mod metrics;
+pub(crate) mod arf;
+pub(crate) mod dsn_text;
+pub(crate) mod esp;
+pub(crate) mod events;
+pub(crate) mod exim;
+pub(crate) mod join;
+pub(crate) mod metrics;
 pub mod output;
-pub mod postfix;
-pub mod provider;
+pub(crate) mod postfix;
+pub(crate) mod provider;
 pub mod report;
-pub mod scorecard;
-pub mod sendmail;
-pub mod syslog;
-pub mod tally;
-pub mod time;
+pub(crate) mod scorecard;
+pub(crate) mod sendmail;
+pub(crate) mod syslog;
+pub(crate) mod tally;
+pub(crate) mod time;
 
 use std::io::{self, BufRead, Read};
 use std::path::PathBuf;
 
-pub use crate::input::open_path as open;
+pub(crate) use crate::input::open_path as open;
 use crate::input::{InputFile, collect};
 
 use esp::Flavor;

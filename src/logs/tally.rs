@@ -50,7 +50,7 @@ pub struct Signal {
 
 /// Count a failure text (status `dsn`) towards the signals whose codes it carries;
 /// `new_recipient`: it also counts as one more recipient affected.
-pub fn count_signals(
+pub(crate) fn count_signals(
     auth: &mut Signal,
     rate_limits: &mut Signal,
     dom: u32,

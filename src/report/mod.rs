@@ -1,12 +1,10 @@
-//! The `clean` run summary and its tallies ([`terminal_safe`], [`is_formula`] and
-//! [`escape_formula`] are re-exported here from [`crate::text`]).
+//! The `clean` run summary and its tallies.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::model::{AddressRecord, Flags, Reason, Verdict};
-pub use crate::text::{escape_formula, is_formula, terminal_safe};
 
 /// Counts for the summary, keyed by name.
 #[derive(Debug, Default, Clone, Serialize)]

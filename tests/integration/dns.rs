@@ -7,7 +7,7 @@ use hickory_proto::rr::RecordType;
 use mailsift::address::{AnalyzeOptions, SyntaxPolicy, analyze};
 use mailsift::dns::{DnsConfig, DnsStage, MailRoute};
 use mailsift::model::{AddressRecord, Reason, Verdict};
-use mailsift::pipeline::Stage;
+use mailsift::stage::Stage;
 
 use super::support::run;
 use mailsift_testkit::dns_server::DnsServer;
