@@ -19,8 +19,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mailsift::model::Reason;
 use mailsift::__bench::smtp::{DomainJob, Scheduler};
+use mailsift::model::Reason;
 use mailsift::smtp::{ProbeSettings, SessionConfig, Timeouts};
 use smtp_server::{Script, Server, start};
 

@@ -11,7 +11,11 @@ use super::lists::ProviderRule;
 /// The duplicate-detection key of a normalised local part and an A-label domain whose provider
 /// rule (`Lists::provider_rule`) is `rule`, or `None` when it is simply `local@domain` (nothing
 /// to lower-case, no provider rule).
-pub(crate) fn canonical_key(local: &str, domain: &str, rule: Option<&ProviderRule>) -> Option<String> {
+pub(crate) fn canonical_key(
+    local: &str,
+    domain: &str,
+    rule: Option<&ProviderRule>,
+) -> Option<String> {
     let upper = if local.is_ascii() {
         local.bytes().any(|b| b.is_ascii_uppercase())
     } else {

@@ -482,7 +482,10 @@ fn valid_ipv6_literal(s: &str) -> bool {
 const UTS46: Uts46 = Uts46::new();
 
 /// Validate a domain name; returns (Unicode form, ASCII form).
-pub(crate) fn domain_name(raw: &str, policy: SyntaxPolicy) -> Result<(String, String), SyntaxError> {
+pub(crate) fn domain_name(
+    raw: &str,
+    policy: SyntaxPolicy,
+) -> Result<(String, String), SyntaxError> {
     let ascii_domain = if raw.is_ascii() {
         ascii_domain(raw)?
     } else {

@@ -45,12 +45,12 @@ impl DnsStage {
     }
 
     /// The runtime the stage runs on (shared with the SMTP stage).
-    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Runtime {
         &self.rt
     }
 
     /// The resolver (for its counters).
-    pub fn resolver(&self) -> &DnsResolver {
+    pub(crate) fn resolver(&self) -> &DnsResolver {
         &self.resolver
     }
 

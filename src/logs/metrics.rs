@@ -9,30 +9,19 @@ macro_rules! counters {
     ($(#[$sm:meta])* $name:ident { $( $(#[$m:meta])* $f:ident, )* }) => {
         $(#[$sm])*
         #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-        pub struct $name {
+        pub(crate) struct $name {
             $( $(#[$m])* pub $f: u64, )*
         }
 
         impl $name {
-            /// Field names, in output order.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($f)),*];
-
             /// `(name, value)` pairs in output order.
-            pub fn fields(&self) -> Vec<(&'static str, u64)> {
+            pub(crate) fn fields(&self) -> Vec<(&'static str, u64)> {
                 vec![$((stringify!($f), self.$f)),*]
             }
 
             /// Add every counter of `o`.
-            pub fn add(&mut self, o: &Self) {
+            pub(crate) fn add(&mut self, o: &Self) {
                 $( self.$f += o.$f; )*
-            }
-
-            /// The value of a named counter.
-            pub fn get(&self, name: &str) -> Option<u64> {
-                match name {
-                    $(stringify!($f) => Some(self.$f),)*
-                    _ => None,
-                }
             }
         }
     };
@@ -238,7 +227,7 @@ impl Row {
 
 /// Delay histogram (seconds from arrival to final delivery).
 #[derive(Debug, Default, Clone)]
-pub struct Delays {
+pub(crate) struct Delays {
     /// Counts per bucket of [`DELAY_BUCKETS`] (last bucket: beyond the last bound).
     pub buckets: [u64; 10],
     /// Number of delays.
@@ -264,7 +253,7 @@ pub(crate) const DELAY_BUCKETS: [(f64, &str); 9] = [
 
 impl Delays {
     /// Record one delay.
-    pub fn add(&mut self, secs: f64) {
+    pub(crate) fn add(&mut self, secs: f64) {
         if !secs.is_finite() || secs < 0.0 {
             return;
         }
@@ -281,7 +270,7 @@ impl Delays {
     }
 
     /// Bucket labels and counts.
-    pub fn table(&self) -> Vec<(&'static str, u64)> {
+    pub(crate) fn table(&self) -> Vec<(&'static str, u64)> {
         let mut v: Vec<_> = DELAY_BUCKETS
             .iter()
             .zip(self.buckets.iter())

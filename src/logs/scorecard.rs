@@ -165,7 +165,11 @@ fn signal_check(
 
 /// Build the scorecard from what the report holds. `arf_complaints`: abuse reports from ARF
 /// inputs, added to the complaint numerator.
-pub(crate) fn build(mta: Option<&MtaReport>, esp: Option<&EspReport>, arf_complaints: u64) -> Vec<Check> {
+pub(crate) fn build(
+    mta: Option<&MtaReport>,
+    esp: Option<&EspReport>,
+    arf_complaints: u64,
+) -> Vec<Check> {
     let mut out = Vec::new();
     // complaint rate
     if let Some(e) = esp {

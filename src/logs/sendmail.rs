@@ -10,7 +10,7 @@ pub(crate) fn is_sendmail(program: &str) -> bool {
 }
 
 /// Parse a Sendmail message logged by process `pid`. A `to=` line listing several recipients
-/// yields the first; use [`recipients`] for all of them.
+/// yields the first; use `recipients` for all of them.
 pub fn parse(pid: u32, msg: &str) -> Event<'_> {
     if msg.starts_with("STARTTLS=client") {
         return match field(msg, "relay=") {

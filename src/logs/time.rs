@@ -158,7 +158,7 @@ pub(crate) fn parse_iso(b: &[u8]) -> Option<(i64, usize)> {
 /// year when the month falls back by more than six months (Dec -> Jan), to the previous one when
 /// it jumps forward by more than six months (a late line from before New Year).
 #[derive(Debug, Clone)]
-pub struct YearInference {
+pub(crate) struct YearInference {
     year: i64,
     last_month: Option<u32>,
     cache: Option<([u8; 15], i64)>,
@@ -166,7 +166,7 @@ pub struct YearInference {
 
 impl YearInference {
     /// Start in `year`.
-    pub fn new(year: i64) -> Self {
+    pub(crate) fn new(year: i64) -> Self {
         YearInference {
             year,
             last_month: None,
@@ -175,12 +175,13 @@ impl YearInference {
     }
 
     /// The year the next line is assumed to be in.
-    pub fn year(&self) -> i64 {
+    #[cfg(test)]
+    pub(crate) fn year(&self) -> i64 {
         self.year
     }
 
     /// Unix time of a BSD stamp (the 15 bytes `raw` are used as a cache key).
-    pub fn resolve(&mut self, raw: &[u8], s: BsdStamp) -> i64 {
+    pub(crate) fn resolve(&mut self, raw: &[u8], s: BsdStamp) -> i64 {
         if let Some((k, t)) = &self.cache
             && raw.len() >= 15
             && k[..] == raw[..15]

@@ -1,8 +1,8 @@
-//! SMTP probing (`--smtp`), sans-IO first: reply parsing ([`reply`]), the probe session state
-//! machine ([`session`]), the mapping from evidence to reasons ([`verdict`]), a thin tokio
-//! driver with STARTTLS ([`driver`], [`tls`]), the scheduler (per-MX limits, pacing, fallback,
-//! greylisting, catch-all; [`scheduler`]), the resumable [`journal`], the probe's [`identity`],
-//! its [`config_file`] and the pipeline [`stage`].
+//! SMTP probing (`--smtp`), sans-IO first: reply parsing (`reply`), the probe session state
+//! machine (`session`), the mapping from evidence to reasons (`verdict`), a thin tokio driver
+//! with STARTTLS (`driver`, `tls`), the scheduler (per-MX limits, pacing, fallback,
+//! greylisting, catch-all; `scheduler`), the resumable [`Journal`], the probe's [`Identity`],
+//! its [`ConfigFile`] and the pipeline stage [`SmtpStage`].
 
 pub(crate) mod config_file;
 pub(crate) mod driver;
@@ -18,7 +18,6 @@ pub(crate) mod verdict;
 
 pub use config_file::{ConfigError, ConfigFile};
 pub use driver::Timeouts;
-pub use evidence::{Outcome, SmtpEvidence};
 pub use identity::{Identity, IdentityError};
 pub use journal::Journal;
 pub use scheduler::ProbeSettings;

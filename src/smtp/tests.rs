@@ -530,7 +530,6 @@ fn rcpt_rate_is_paced_per_domain() {
     );
 }
 
-
 #[test]
 fn internationalised_local_parts_use_smtputf8_when_offered() {
     let rt = rt();

@@ -14,7 +14,10 @@ pub(crate) fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
 
 /// [`header_fields`] keeping only the fields whose name `want` accepts: the others (and their
 /// continuation lines) are skipped without joining their folded values.
-pub(crate) fn header_fields_where(text: &str, want: impl Fn(&str) -> bool) -> Vec<(&str, Cow<'_, str>)> {
+pub(crate) fn header_fields_where(
+    text: &str,
+    want: impl Fn(&str) -> bool,
+) -> Vec<(&str, Cow<'_, str>)> {
     let mut out: Vec<(&str, Cow<'_, str>)> = Vec::new();
     wanted_field_lines(text, want, |line, name| match name {
         Some(name) => out.push((name, Cow::Borrowed(line[name.len() + 1..].trim()))),

@@ -210,7 +210,11 @@ pub fn parse_record<'a>(flavor: Flavor, json: &'a str, out: &mut dyn FnMut(EspEv
 
 /// Parse a JSON value: one record, an array of records, a Mailgun `{"items": [...]}` page or
 /// `{"event-data": {...}}` webhook payload. `false` when nothing in it was a record.
-pub(crate) fn parse_value(flavor: Flavor, v: Value, out: &mut dyn FnMut(EspEvent<'static>)) -> bool {
+pub(crate) fn parse_value(
+    flavor: Flavor,
+    v: Value,
+    out: &mut dyn FnMut(EspEvent<'static>),
+) -> bool {
     match v {
         Value::Array(a) => {
             let mut any = false;
