@@ -26,6 +26,8 @@ mod text;
 pub use model::{AddressRecord, Flags, Reason, Verdict};
 pub use text::terminal_safe;
 
+// NOT API. This module exists only so that benchmarks, examples and fuzz targets can measure
+// the internals; it is hidden from the docs and carries no stability promise.
 /// Not API: internals re-exported so that benchmarks, examples and fuzz targets can measure
 /// them directly. Anything here may change or vanish in any release.
 #[doc(hidden)]
@@ -64,7 +66,7 @@ pub mod __bench {
     /// The SMTP reply parser, session state machine and scheduler (`benches/smtp.rs`,
     /// `fuzz/fuzz_targets/smtp_reply.rs`).
     pub mod smtp {
-        pub use crate::smtp::reply::{MAX_REPLY_BYTES, Reply, ReplyParser};
+        pub use crate::smtp::reply::{MAX_REPLY_BYTES, ReplyParser};
         pub use crate::smtp::scheduler::{DomainJob, Scheduler};
         pub use crate::smtp::session::{Action, Session};
     }

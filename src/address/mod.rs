@@ -11,7 +11,7 @@ pub(crate) mod typo;
 
 use crate::model::{AddressRecord, Derived, Flags, Reason, Verdict};
 pub(crate) use lists::Lists;
-pub use syntax::{ParsedAddress, SyntaxError, SyntaxPolicy};
+pub use syntax::{ParsedAddress, SyntaxError, SyntaxPolicy, parse};
 
 use domain_cache::{quick_lookup, with_domain_info};
 use shape::{Shape, fast_shape};

@@ -152,8 +152,9 @@ const MAX_LOCAL_OCTETS: usize = 64;
 const MAX_ADDRESS_OCTETS: usize = 254;
 const MAX_DOMAIN_OCTETS: usize = 253;
 
-/// Parse and validate `input` exactly as given (no trimming).
-pub(crate) fn parse(input: &str, policy: SyntaxPolicy) -> Result<ParsedAddress, SyntaxError> {
+/// Parse and validate one address `input` exactly as given (no trimming, no analysis beyond
+/// syntax): the parts and their normalised forms, or why the syntax is invalid.
+pub fn parse(input: &str, policy: SyntaxPolicy) -> Result<ParsedAddress, SyntaxError> {
     if input.is_empty() {
         return err("the address is empty");
     }
