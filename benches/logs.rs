@@ -4,7 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mailsift::logs::{self, esp, exim, postfix, sendmail, syslog};
+use mailsift::__bench::logs::{esp, exim, postfix, sendmail, syslog};
+use mailsift::logs;
 
 const POSTFIX: &str = include_str!("../tests/data/logs/postfix-300.mail.log");
 const EXIM: &str = include_str!("../tests/data/logs/exim-300.mainlog");

@@ -19,10 +19,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mailsift::__bench::smtp::{DomainJob, Scheduler};
 use mailsift::model::Reason;
-use mailsift::smtp::driver::Timeouts;
-use mailsift::smtp::scheduler::{DomainJob, ProbeSettings, Scheduler};
-use mailsift::smtp::session::SessionConfig;
+use mailsift::smtp::{ProbeSettings, SessionConfig, Timeouts};
 use smtp_server::{Script, Server, start};
 
 const DOMAINS: usize = 50;

@@ -16,7 +16,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use mailsift::bounce::input;
+use mailsift::__bench::bounce;
+use mailsift::input;
 use rayon::prelude::*;
 
 fn main() {
@@ -39,7 +40,7 @@ fn main() {
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    let parser = mailsift::bounce::message_parser();
+    let parser = bounce::message_parser();
     let start = Instant::now();
     let (messages, parsed) = pool.install(|| {
         (0..passes)
@@ -54,7 +55,7 @@ fn main() {
                             let parsed = match stage.as_str() {
                                 "headers" => parser.parse_headers(&m[..]).is_some(),
                                 "parse" => parser.parse(&m[..]).is_some(),
-                                "trimmed" => mailsift::bounce::parse_only(&m),
+                                "trimmed" => bounce::parse_only(&m),
                                 _ => true,
                             };
                             ok += u64::from(parsed);

@@ -10,10 +10,7 @@ use mailsift::dns::DnsConfig;
 
 use mailsift::address::{AnalyzeOptions, SyntaxPolicy};
 use mailsift::pipeline::clean::{CleanConfig, RejectSet};
-use mailsift::smtp::config_file::ConfigFile;
-use mailsift::smtp::driver::Timeouts;
-use mailsift::smtp::identity::Identity;
-use mailsift::smtp::{ProbeSettings, SessionConfig};
+use mailsift::smtp::{ConfigFile, Identity, ProbeSettings, SessionConfig, Timeouts};
 
 /// Email list hygiene and deliverability.
 #[derive(Parser, Debug)]

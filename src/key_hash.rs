@@ -12,7 +12,7 @@ fn mum(a: u64, b: u64) -> u64 {
 /// word folded in with a 64x64->128-bit multiply. For keys from trusted or ordinary data
 /// (duplicate detection): among a million distinct keys a collision is about as likely as with
 /// any 128-bit hash, but it is not built to resist keys crafted to collide.
-pub fn hash128(bytes: &[u8]) -> (u64, u64) {
+pub(crate) fn hash128(bytes: &[u8]) -> (u64, u64) {
     const K1: u64 = 0xa076_1d64_78bd_642f;
     const K2: u64 = 0xe703_7ed1_a0b4_28db;
     const K3: u64 = 0x8ebc_6af0_9c88_c6e3;

@@ -4,6 +4,7 @@
 //! [`address::analyze`] for one address or [`pipeline::clean::run`] for a CSV list.
 
 #![deny(missing_docs)]
+#![deny(unreachable_pub)]
 
 pub mod address;
 pub mod bounce;
@@ -20,6 +21,53 @@ pub mod stage;
 pub mod status;
 #[cfg(test)]
 mod testgen;
-pub mod text;
+mod text;
 
 pub use model::{AddressRecord, Flags, Reason, Verdict};
+pub use text::terminal_safe;
+
+// NOT API. This module exists only so that benchmarks, examples and fuzz targets can measure
+// the internals; it is hidden from the docs and carries no stability promise.
+/// Not API: internals re-exported so that benchmarks, examples and fuzz targets can measure
+/// them directly. Anything here may change or vanish in any release.
+#[doc(hidden)]
+pub mod __bench {
+    /// Bounce message parsing without classification (`examples/bounce_floor.rs`).
+    pub mod bounce {
+        pub use crate::bounce::decode::{parse_only, parser as message_parser};
+    }
+    /// The log-line parsers (`benches/logs.rs`, `fuzz/fuzz_targets/logs.rs`).
+    pub mod logs {
+        /// ARF (feedback report) parsing.
+        pub mod arf {
+            pub use crate::logs::arf::parse;
+        }
+        /// ESP webhook/event export records.
+        pub mod esp {
+            pub use crate::logs::esp::{Flavor, parse_record};
+        }
+        /// Exim main-log lines.
+        pub mod exim {
+            pub use crate::logs::exim::{parse, split};
+        }
+        /// Postfix syslog messages.
+        pub mod postfix {
+            pub use crate::logs::postfix::parse;
+        }
+        /// Sendmail syslog messages.
+        pub mod sendmail {
+            pub use crate::logs::sendmail::parse;
+        }
+        /// Syslog line headers and the parsed event.
+        pub mod syslog {
+            pub use crate::logs::syslog::{Event, header};
+        }
+    }
+    /// The SMTP reply parser, session state machine and scheduler (`benches/smtp.rs`,
+    /// `fuzz/fuzz_targets/smtp_reply.rs`).
+    pub mod smtp {
+        pub use crate::smtp::reply::{MAX_REPLY_BYTES, ReplyParser};
+        pub use crate::smtp::scheduler::{DomainJob, Scheduler};
+        pub use crate::smtp::session::{Action, Session};
+    }
+}

@@ -12,11 +12,11 @@ use clap::Parser;
 use cli::{CheckArgs, CleanArgs, Cli, Command};
 use mailsift::check;
 use mailsift::dns::DnsStage;
-use mailsift::pipeline::Stage;
 use mailsift::pipeline::clean::{self, CleanSinks};
-use mailsift::report::terminal_safe;
+use mailsift::smtp::Journal;
 use mailsift::smtp::SmtpStage;
-use mailsift::smtp::journal::Journal;
+use mailsift::stage::Stage;
+use mailsift::terminal_safe;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

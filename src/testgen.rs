@@ -3,7 +3,7 @@
 
 /// Every length from 0 to `max_len - 1`, `per_len` sequences each, of mostly `filler` with
 /// about one item in `one_in` drawn from `pick` (xorshift from `seed`, so runs repeat).
-pub fn mostly<T: Copy>(
+pub(crate) fn mostly<T: Copy>(
     seed: u64,
     max_len: usize,
     per_len: usize,

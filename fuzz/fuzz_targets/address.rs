@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailsift::address::{AnalyzeOptions, SyntaxPolicy, analyze, syntax};
+use mailsift::address::{self, AnalyzeOptions, SyntaxPolicy, analyze};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
             allow_smtp_syntax: smtp,
             allow_special_use_domains: smtp,
         };
-        let _ = syntax::parse(&s, policy);
+        let _ = address::parse(&s, policy);
         let opts = AnalyzeOptions {
             syntax: policy,
             ..AnalyzeOptions::default()

@@ -4,7 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailsift::logs::{self, arf, esp, output};
+use mailsift::__bench::logs::{arf, esp};
+use mailsift::logs::{self, output};
 
 fuzz_target!(|data: &[u8]| {
     let _ = logs::detect(data);

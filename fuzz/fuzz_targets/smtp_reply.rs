@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mailsift::smtp::reply::{MAX_REPLY_BYTES, ReplyParser};
-use mailsift::smtp::session::{Action, Session, SessionConfig};
+use mailsift::__bench::smtp::{Action, MAX_REPLY_BYTES, ReplyParser, Session};
+use mailsift::smtp::SessionConfig;
 
 fuzz_target!(|data: &[u8]| {
     let split = data.first().map_or(1, |b| *b as usize % 7 + 1);

@@ -11,7 +11,11 @@ use super::lists::ProviderRule;
 /// The duplicate-detection key of a normalised local part and an A-label domain whose provider
 /// rule (`Lists::provider_rule`) is `rule`, or `None` when it is simply `local@domain` (nothing
 /// to lower-case, no provider rule).
-pub fn canonical_key(local: &str, domain: &str, rule: Option<&ProviderRule>) -> Option<String> {
+pub(crate) fn canonical_key(
+    local: &str,
+    domain: &str,
+    rule: Option<&ProviderRule>,
+) -> Option<String> {
     let upper = if local.is_ascii() {
         local.bytes().any(|b| b.is_ascii_uppercase())
     } else {
@@ -32,7 +36,7 @@ fn canonical_key_string(local: &str, domain: &str, rule: Option<&ProviderRule>) 
 /// Write the duplicate-detection key of `local@domain` into `out` (cleared first): the
 /// lower-cased address, with the provider's rule applied. Equal to [`canonical_key`] when that
 /// is `Some`, else to `local@domain`.
-pub fn write_key(local: &str, domain: &str, rule: Option<&ProviderRule>, out: &mut String) {
+pub(crate) fn write_key(local: &str, domain: &str, rule: Option<&ProviderRule>, out: &mut String) {
     out.clear();
     let lower: Cow<'_, str> = if local.is_ascii() {
         if local.bytes().any(|b| b.is_ascii_uppercase()) {

@@ -7,7 +7,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 /// A provider's documented addressing rules, used for the duplicate-detection key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProviderRule {
+pub(crate) struct ProviderRule {
     /// The domain every alias maps to (googlemail.com -> gmail.com).
     pub canonical_domain: &'static str,
     /// Dots in the local part are ignored.
@@ -34,7 +34,7 @@ fn role_signature(b: &[u8]) -> usize {
 
 /// All reference lists.
 #[derive(Debug)]
-pub struct Lists {
+pub(crate) struct Lists {
     disposable: FxHashSet<&'static str>,
     free: FxHashSet<&'static str>,
     role: FxHashSet<&'static str>,
@@ -46,8 +46,6 @@ pub struct Lists {
     providers: FxHashMap<&'static str, ProviderRule>,
     /// The distinct provider rules, for compact references ([`Lists::rule_index`]).
     rules: Vec<ProviderRule>,
-    /// Typo-correction targets, most popular first.
-    pub typo_targets: Vec<&'static str>,
     /// The same targets split at the first dot: (target, name, suffix).
     pub typo_split: Vec<TypoTarget>,
     /// For each length `n`, the indices into `typo_split` (ascending) of the targets whose name
@@ -61,7 +59,7 @@ pub struct Lists {
 /// A typo target split at its first dot, with the byte masks that rule it out quickly
 /// ([`crate::address::typo::byte_mask`]).
 #[derive(Debug, Clone, Copy)]
-pub struct TypoTarget {
+pub(crate) struct TypoTarget {
     /// The whole domain (`gmail.com`).
     pub domain: &'static str,
     /// The first label (`gmail`).
@@ -153,7 +151,7 @@ fn entries(text: &'static str) -> impl Iterator<Item = &'static str> {
 
 impl Lists {
     /// The lists shipped in `data/`, built on first use.
-    pub fn get() -> &'static Lists {
+    pub(crate) fn get() -> &'static Lists {
         static LISTS: OnceLock<Lists> = OnceLock::new();
         LISTS.get_or_init(Lists::build)
     }
@@ -210,13 +208,12 @@ impl Lists {
             typo_by_name_len: by_len(&typo_split, |t| t.name.len()),
             typo_by_domain_len: by_len(&typo_split, |t| t.domain.len()),
             typo_split,
-            typo_targets,
         }
     }
 
     /// Indices (ascending) of the typo targets whose name is within one byte of `name_len` long
     /// or whose whole domain is within one byte of `domain_len` long.
-    pub fn typo_candidates(
+    pub(crate) fn typo_candidates(
         &self,
         name_len: usize,
         domain_len: usize,
@@ -228,17 +225,17 @@ impl Lists {
     }
 
     /// Whether `domain` (lower-case, A-label or U-label form) or any parent is disposable.
-    pub fn is_disposable(&self, domain: &str) -> bool {
+    pub(crate) fn is_disposable(&self, domain: &str) -> bool {
         Self::any_parent(domain, |d| self.disposable.contains(d))
     }
 
     /// Whether `domain` is a free-mail provider (and not disposable).
-    pub fn is_free(&self, domain: &str) -> bool {
+    pub(crate) fn is_free(&self, domain: &str) -> bool {
         self.free.contains(domain)
     }
 
     /// Whether the local part (lower-cased, `+tag` removed) is a role account.
-    pub fn is_role(&self, local: &str) -> bool {
+    pub(crate) fn is_role(&self, local: &str) -> bool {
         let base = match local.bytes().position(|b| b == b'+') {
             Some(i) => &local[..i],
             None => local,
@@ -258,7 +255,7 @@ impl Lists {
     }
 
     /// A small index for `rule` (see [`Lists::rule_at`]), when it is one of the listed rules.
-    pub fn rule_index(&self, rule: &ProviderRule) -> Option<u8> {
+    pub(crate) fn rule_index(&self, rule: &ProviderRule) -> Option<u8> {
         self.rules
             .iter()
             .position(|r| r == rule)
@@ -266,17 +263,17 @@ impl Lists {
     }
 
     /// The rule at an index from [`Lists::rule_index`].
-    pub fn rule_at(&self, i: u8) -> Option<&ProviderRule> {
+    pub(crate) fn rule_at(&self, i: u8) -> Option<&ProviderRule> {
         self.rules.get(usize::from(i))
     }
 
     /// The provider rule for a domain, if the provider documents one.
-    pub fn provider_rule(&self, domain: &str) -> Option<&ProviderRule> {
+    pub(crate) fn provider_rule(&self, domain: &str) -> Option<&ProviderRule> {
         self.providers.get(domain)
     }
 
     /// Whether the domain is itself a typo-correction target.
-    pub fn is_typo_target(&self, domain: &str) -> bool {
+    pub(crate) fn is_typo_target(&self, domain: &str) -> bool {
         self.typo_target_set.contains(domain)
     }
 

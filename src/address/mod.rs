@@ -1,17 +1,17 @@
 //! Addresses: syntax, normalisation, provider canonical forms, reference lists and typo
 //! suggestions. Everything here is pure and offline.
 
-pub mod canonical;
+pub(crate) mod canonical;
 mod domain_cache;
-pub mod lists;
+pub(crate) mod lists;
 mod shape;
 mod shared;
-pub mod syntax;
-pub mod typo;
+pub(crate) mod syntax;
+pub(crate) mod typo;
 
 use crate::model::{AddressRecord, Derived, Flags, Reason, Verdict};
-pub use lists::Lists;
-pub use syntax::{ParsedAddress, SyntaxError, SyntaxPolicy};
+pub(crate) use lists::Lists;
+pub use syntax::{ParsedAddress, SyntaxError, SyntaxPolicy, parse};
 
 use domain_cache::{quick_lookup, with_domain_info};
 use shape::{Shape, fast_shape};
@@ -76,7 +76,7 @@ pub fn analyze(row: u64, input: &str, opts: &AnalyzeOptions) -> AddressRecord {
 /// What the offline analysis of one address found, before any record is built (borrowed from
 /// the domain cache; see [`analyze_found`]).
 #[derive(Debug)]
-pub enum Found<'a> {
+pub(crate) enum Found<'a> {
     /// The address is not valid.
     Invalid {
         /// What is wrong.
@@ -92,7 +92,7 @@ pub enum Found<'a> {
 
 /// A valid address, in parts.
 #[derive(Debug)]
-pub struct Valid<'a> {
+pub(crate) struct Valid<'a> {
     /// The normalised local part.
     pub local: &'a str,
     /// The domain, lower-case Unicode (U-labels).
@@ -112,7 +112,7 @@ pub struct Valid<'a> {
 impl Valid<'_> {
     /// Whether `text` is exactly the normalised address (`local@uni`), without building it.
     /// (The parts are often slices of `text` itself: then no bytes need comparing.)
-    pub fn normalized_is(&self, text: &str) -> bool {
+    pub(crate) fn normalized_is(&self, text: &str) -> bool {
         let (l, u) = (self.local.len(), self.uni.len());
         text.len() == l + 1 + u
             && text.as_bytes()[l] == b'@'
@@ -122,7 +122,7 @@ impl Valid<'_> {
 
     /// Whether the duplicate-detection key is the normalised address itself (no provider rule,
     /// nothing to lower-case, the same domain in both forms).
-    pub fn key_is_normalized(&self) -> bool {
+    pub(crate) fn key_is_normalized(&self) -> bool {
         self.rule.is_none()
             && (std::ptr::eq(self.uni, self.ascii) || self.uni == self.ascii)
             && if self.local.is_ascii() {
@@ -133,7 +133,7 @@ impl Valid<'_> {
     }
 
     /// The normalised address.
-    pub fn normalized(&self) -> String {
+    pub(crate) fn normalized(&self) -> String {
         let mut n = String::with_capacity(self.local.len() + 1 + self.uni.len());
         n.push_str(self.local);
         n.push('@');
@@ -141,13 +141,13 @@ impl Valid<'_> {
         n
     }
 
-    /// Write the duplicate-detection key (see [`canonical::canonical_key`]) into `out`.
-    pub fn write_key(&self, out: &mut String) {
+    /// Write the duplicate-detection key (see `canonical::canonical_key`) into `out`.
+    pub(crate) fn write_key(&self, out: &mut String) {
         canonical::write_key(self.local, self.ascii, self.rule, out);
     }
 
     /// The suggested address, when the domain looks misspelt.
-    pub fn suggested(&self) -> Option<String> {
+    pub(crate) fn suggested(&self) -> Option<String> {
         self.suggestion.map(|s| format!("{}@{s}", self.local))
     }
 }
@@ -163,7 +163,7 @@ impl Found<'_> {
     }
 
     /// The full record (`input` is the cell as read).
-    pub fn into_record(self, row: u64, input: String) -> AddressRecord {
+    pub(crate) fn into_record(self, row: u64, input: String) -> AddressRecord {
         match self {
             Found::Invalid {
                 error,
@@ -219,7 +219,11 @@ impl Found<'_> {
 
 /// Analyse one address offline and hand what was found to `f` (which runs while the domain
 /// cache is borrowed: it must not analyse another address).
-pub fn analyze_found<R>(input: &str, opts: &AnalyzeOptions, f: impl FnOnce(Found<'_>) -> R) -> R {
+pub(crate) fn analyze_found<R>(
+    input: &str,
+    opts: &AnalyzeOptions,
+    f: impl FnOnce(Found<'_>) -> R,
+) -> R {
     let lists = Lists::get();
     let candidate = if opts.trim { trim_cell(input) } else { input };
     let trimmed = candidate.len() != input.len();

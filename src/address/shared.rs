@@ -16,14 +16,14 @@ const VALUE_MASK: u64 = (1 << VALUE_BITS) - 1;
 /// A fixed-size, insert-only map from 128-bit hashes to 15-bit values, safe to share between
 /// threads. Keys keep 111 of their 128 bits (63 + 48), so two domains among a million collide
 /// with a chance of about 10^-21.
-pub struct SharedTable {
+pub(super) struct SharedTable {
     slots: Box<[(AtomicU64, AtomicU64)]>,
     len: AtomicUsize,
 }
 
 impl SharedTable {
     /// A table of `slots` slots (a power of two).
-    pub fn new(slots: usize) -> SharedTable {
+    pub(super) fn new(slots: usize) -> SharedTable {
         assert!(slots.is_power_of_two());
         SharedTable {
             slots: std::iter::repeat_with(|| (AtomicU64::new(0), AtomicU64::new(0)))
@@ -39,7 +39,7 @@ impl SharedTable {
     }
 
     /// The value stored for `key`, if any (and fully written).
-    pub fn get(&self, key: (u64, u64)) -> Option<u16> {
+    pub(super) fn get(&self, key: (u64, u64)) -> Option<u16> {
         let (k0, k1) = Self::words(key);
         let mask = self.slots.len() - 1;
         let mut i = (key.0 >> 32) as usize & mask;
@@ -64,7 +64,7 @@ impl SharedTable {
 
     /// Store `value` (15 bits) for `key`, unless the key is already there or the table is
     /// 3/4 full. The first value stored for a key stays.
-    pub fn put(&self, key: (u64, u64), value: u16) {
+    pub(super) fn put(&self, key: (u64, u64), value: u16) {
         if self.len.load(Ordering::Relaxed) * 4 >= self.slots.len() * 3 {
             return;
         }
@@ -99,7 +99,7 @@ impl SharedTable {
 
     /// How many keys are stored.
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len.load(Ordering::Relaxed)
     }
 }

@@ -126,7 +126,7 @@ static PLAIN_CLASS: [u8; 256] = {
 };
 
 /// RFC 2142 mailbox names, compared case-insensitively and lower-cased in the normalised form.
-pub const CASE_INSENSITIVE_MAILBOX_NAMES: [&str; 15] = [
+pub(crate) const CASE_INSENSITIVE_MAILBOX_NAMES: [&str; 15] = [
     "info",
     "marketing",
     "sales",
@@ -145,14 +145,15 @@ pub const CASE_INSENSITIVE_MAILBOX_NAMES: [&str; 15] = [
 ];
 
 /// RFC 6761 and related special-use names rejected by default.
-pub const SPECIAL_USE_DOMAINS: [&str; 6] =
+pub(crate) const SPECIAL_USE_DOMAINS: [&str; 6] =
     ["arpa", "invalid", "local", "localhost", "onion", "test"];
 
 const MAX_LOCAL_OCTETS: usize = 64;
 const MAX_ADDRESS_OCTETS: usize = 254;
 const MAX_DOMAIN_OCTETS: usize = 253;
 
-/// Parse and validate `input` exactly as given (no trimming).
+/// Parse and validate one address `input` exactly as given (no trimming, no analysis beyond
+/// syntax): the parts and their normalised forms, or why the syntax is invalid.
 pub fn parse(input: &str, policy: SyntaxPolicy) -> Result<ParsedAddress, SyntaxError> {
     if input.is_empty() {
         return err("the address is empty");
@@ -241,13 +242,9 @@ fn split(input: &str) -> Result<(&str, &str, bool), SyntaxError> {
     Ok((local, domain, false))
 }
 
-/// Validate an unquoted (dot-atom) local part; returns the normalised form.
-pub fn local_part(local: &str) -> Result<String, SyntaxError> {
-    dot_atom_local(local)
-}
-
-/// Like [`local_part`], borrowing when the normalised form equals the input (plain ASCII).
-pub fn local_part_cow(local: &str) -> Result<Cow<'_, str>, SyntaxError> {
+/// Validate an unquoted (dot-atom) local part; returns the normalised form, borrowing when it
+/// equals the input (plain ASCII).
+pub(crate) fn local_part_cow(local: &str) -> Result<Cow<'_, str>, SyntaxError> {
     if plain_local(local) {
         Ok(Cow::Borrowed(local))
     } else {
@@ -486,7 +483,10 @@ fn valid_ipv6_literal(s: &str) -> bool {
 const UTS46: Uts46 = Uts46::new();
 
 /// Validate a domain name; returns (Unicode form, ASCII form).
-pub fn domain_name(raw: &str, policy: SyntaxPolicy) -> Result<(String, String), SyntaxError> {
+pub(crate) fn domain_name(
+    raw: &str,
+    policy: SyntaxPolicy,
+) -> Result<(String, String), SyntaxError> {
     let ascii_domain = if raw.is_ascii() {
         ascii_domain(raw)?
     } else {
@@ -647,7 +647,7 @@ fn check_unsafe_chars_allow_space(s: &str) -> Result<(), SyntaxError> {
 }
 
 /// A printable description of a character for error messages (never the raw control character).
-pub fn display_char(c: char) -> String {
+pub(crate) fn display_char(c: char) -> String {
     if c == ' ' {
         "space".to_owned()
     } else if c.is_control() || !c.is_ascii() && unsafe_char(c, 1, false) {

@@ -132,7 +132,7 @@ fn name_edits(name: &str, tname: &str) -> Option<usize> {
 
 /// Whether `a` and `b` are exactly one edit apart (insert, delete, substitute, or swap two
 /// neighbours): `osa_distance(a, b, 1) == 1` in linear time.
-pub fn one_edit(a: &str, b: &str) -> bool {
+pub(crate) fn one_edit(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if long.len() - short.len() > 1 {
@@ -159,8 +159,10 @@ pub fn one_edit(a: &str, b: &str) -> bool {
 }
 
 /// Optimal-string-alignment distance (Damerau-Levenshtein without repeated edits of a substring),
-/// giving up (returning `limit + 1`) once the distance must exceed `limit`.
-pub fn osa_distance(a: &str, b: &str, limit: usize) -> usize {
+/// giving up (returning `limit + 1`) once the distance must exceed `limit`. The tests' reference
+/// for [`one_edit`].
+#[cfg(test)]
+pub(crate) fn osa_distance(a: &str, b: &str, limit: usize) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > limit {
         return limit + 1;
@@ -178,6 +180,7 @@ pub fn osa_distance(a: &str, b: &str, limit: usize) -> usize {
 }
 
 /// The OSA dynamic programme over three rows; cells saturate at `limit + 1` (so `u8` suffices).
+#[cfg(test)]
 fn osa_rows(
     a: &[u8],
     b: &[u8],
@@ -218,7 +221,7 @@ fn osa_rows(
 }
 
 /// The set of bytes in `s`, folded into 64 bits (bit `b % 64` for each byte `b`).
-pub fn byte_mask(s: &str) -> u64 {
+pub(crate) fn byte_mask(s: &str) -> u64 {
     s.bytes().fold(0, |m, b| m | 1 << (b % 64))
 }
 
@@ -233,7 +236,7 @@ fn may_be_close(a: u64, la: usize, b: u64, lb: usize) -> bool {
 }
 
 /// Suggest the intended domain for a lower-case ASCII `domain`, or `None` when it looks right.
-pub fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
+pub(crate) fn suggest_domain(domain: &str, lists: &Lists) -> Option<&'static str> {
     if domain.is_empty() || !domain.is_ascii() || lists.is_typo_target(domain) {
         return None;
     }
@@ -458,5 +461,15 @@ mod tests {
         assert_eq!(osa_distance("gmial.com", "gmail.com", 2), 1);
         assert_eq!(osa_distance("abc", "abc", 2), 0);
         assert_eq!(osa_distance("abcdef", "a", 2), 3);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+
+        /// The linear one-edit test used for typo suggestions agrees with the OSA distance.
+        #[test]
+        fn one_edit_is_osa_distance_one(a in "[abc.]{0,7}", b in "[abc.]{0,7}") {
+            proptest::prop_assert_eq!(one_edit(&a, &b), osa_distance(&a, &b, 1) == 1);
+        }
     }
 }

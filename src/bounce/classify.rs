@@ -16,7 +16,7 @@ use crate::status::{
 const PATTERNS_TSV: &str = include_str!("../../data/bounce_patterns.tsv");
 
 /// How much of a diagnostic text the patterns look at (keeps huge inputs linear and cheap).
-pub const MAX_CLASSIFY_TEXT: usize = 16 * 1024;
+pub(crate) const MAX_CLASSIFY_TEXT: usize = 16 * 1024;
 
 /// One pattern: pieces that must appear in order (the `*` of the data file), lowercase.
 struct Pattern {
@@ -28,7 +28,7 @@ struct Pattern {
 
 /// The compiled pattern table: an Aho-Corasick automaton over the first piece of every
 /// pattern finds the candidates in one pass; candidates are checked in file order.
-pub struct Patterns {
+pub(crate) struct Patterns {
     list: Vec<Pattern>,
     /// Automaton over distinct first pieces.
     ac: Option<DFA>,
@@ -40,7 +40,7 @@ impl Patterns {
     /// Compile a pattern table: lines `reason<TAB>pattern` (`!reason` marks a strong pattern
     /// that wins over a specific status code); `#` starts a comment. Unknown reasons and empty
     /// patterns are skipped.
-    pub fn parse(tsv: &str) -> Patterns {
+    pub(crate) fn parse(tsv: &str) -> Patterns {
         let mut list = Vec::new();
         for line in tsv.lines() {
             let line = line.trim_end();
@@ -94,19 +94,15 @@ impl Patterns {
     }
 
     /// The built-in table.
-    pub fn builtin() -> &'static Patterns {
+    pub(crate) fn builtin() -> &'static Patterns {
         static P: OnceLock<Patterns> = OnceLock::new();
         P.get_or_init(|| Patterns::parse(PATTERNS_TSV))
     }
 
     /// Number of patterns.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.list.len()
-    }
-
-    /// Whether the table is empty.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
     }
 
     fn matches_at(&self, idx: usize, hay: &[u8], first_end: usize) -> bool {
@@ -144,7 +140,7 @@ impl Patterns {
 
     /// The first pattern (in file order) matching `lower` (already lowercased), with its
     /// strength.
-    pub fn find(&self, lower: &str) -> Option<(BounceReason, bool)> {
+    pub(crate) fn find(&self, lower: &str) -> Option<(BounceReason, bool)> {
         let hay = lower.as_bytes();
         let first_end = self.first_piece_ends(hay);
         let mut best: Option<usize> = None;
@@ -197,7 +193,7 @@ impl<'a> DfaScan<'a> {
 /// local parts can read like reasons) and SMTP reply prefixes of multi-line replies
 /// (`550-5.7.1`, `550`, `5.7.1`) are dropped so that a phrase split over reply lines still
 /// matches.
-pub fn prepare(s: &str) -> String {
+pub(crate) fn prepare(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(MAX_CLASSIFY_TEXT));
     fn add(out: &mut String, word: &str) {
         if word.as_bytes().contains(&b'@')
@@ -321,7 +317,7 @@ fn mailbox_refinement(
 
 /// Everything known about one failed recipient that bears on the reason.
 #[derive(Debug, Default, Clone)]
-pub struct Evidence<'a> {
+pub(crate) struct Evidence<'a> {
     /// Enhanced status code, if any.
     pub status: Option<EnhancedStatus>,
     /// SMTP reply code, if any.
@@ -354,7 +350,7 @@ enum Source {
 }
 
 /// Decide the reason.
-pub fn classify(e: &Evidence<'_>) -> BounceReason {
+pub(crate) fn classify(e: &Evidence<'_>) -> BounceReason {
     use BounceReason::*;
     let pats = Patterns::builtin();
     if matches!(e.action, "delivered" | "relayed" | "expanded")

@@ -6,12 +6,12 @@
 //! Nothing here panics on untrusted input: a message that cannot be decoded yields a `norecord`
 //! line or a record with reason `undefined`.
 
-pub mod classify;
-mod decode;
+pub(crate) mod classify;
+pub(crate) mod decode;
 mod provider;
 mod record;
 mod summary;
-pub mod text;
+pub(crate) mod text;
 mod write;
 
 use std::collections::BTreeSet;
@@ -21,9 +21,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-pub use crate::input;
-pub use crate::input::InputFile;
-pub use decode::{decode_message, parse_only, parser as message_parser};
+pub use decode::decode_message;
+
+use crate::input;
+use crate::input::InputFile;
 pub use record::{BounceRecord, MessageOutcome};
 pub use summary::BounceSummary;
 pub use write::{Format, to_jsonl};

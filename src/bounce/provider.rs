@@ -26,7 +26,7 @@ struct HostRule {
 
 /// What a provider rule looks at.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct HostEvidence<'a> {
+pub(super) struct HostEvidence<'a> {
     /// The remote host (`Remote-MTA`), possibly with an address comment.
     pub rhost: &'a str,
     /// The reporting host.
@@ -175,7 +175,7 @@ impl HostRule {
 
 /// The reason a provider rule gives for a reply from the remote host (tried first), the
 /// reporting host or the recipient's domain, if any rule matches.
-pub fn host_reason(e: &HostEvidence<'_>) -> Option<BounceReason> {
+pub(super) fn host_reason(e: &HostEvidence<'_>) -> Option<BounceReason> {
     let rules = host_rules();
     let hosts = [host_name(e.rhost), host_name(e.lhost), host_name(e.domain)];
     if hosts.iter().all(String::is_empty) || e.text.trim().is_empty() {
@@ -234,7 +234,7 @@ fn category_rules() -> &'static [CategoryRule] {
 
 /// The reason an MTA's category field names (`X-PowerMTA-BounceCategory: bad-mailbox`), from
 /// the fields of one DSN recipient block (lowercase names).
-pub fn category_reason(block: &[(String, String)]) -> Option<BounceReason> {
+pub(super) fn category_reason(block: &[(String, String)]) -> Option<BounceReason> {
     let rules = category_rules();
     block.iter().find_map(|(name, value)| {
         let value = value.trim();

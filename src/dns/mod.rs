@@ -11,18 +11,19 @@ mod resolve;
 mod stage;
 mod transport;
 
-pub use crate::model::{DnsEvidence, MailRoute, MxHost};
+pub(crate) use crate::model::{DnsEvidence, MailRoute, MxHost};
 pub use error::DnsError;
-pub use resolve::{DnsConfig, DnsResolver};
+pub use resolve::DnsConfig;
+pub(crate) use resolve::DnsResolver;
 pub use stage::DnsStage;
 
 /// A table of host-name suffixes (`suffix<TAB>name...` lines; `#` comments) from a data file.
 /// A suffix starting with "." matches sub-domains and the name itself.
-pub struct SuffixTable(Vec<(&'static str, &'static str)>);
+pub(crate) struct SuffixTable(Vec<(&'static str, &'static str)>);
 
 impl SuffixTable {
     /// Parse the table text (first two columns).
-    pub fn parse(text: &'static str) -> SuffixTable {
+    pub(crate) fn parse(text: &'static str) -> SuffixTable {
         SuffixTable(
             text.lines()
                 .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
@@ -35,7 +36,7 @@ impl SuffixTable {
     }
 
     /// The name of the first suffix that matches `host`.
-    pub fn lookup(&self, host: &str) -> Option<&'static str> {
+    pub(crate) fn lookup(&self, host: &str) -> Option<&'static str> {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.0.iter().find_map(|&(suffix, name)| {
             (host == suffix.trim_start_matches('.') || host.ends_with(suffix)).then_some(name)
@@ -44,7 +45,7 @@ impl SuffixTable {
 }
 
 /// The provider behind a set of MX hosts, from the suffix table in `data/mx_providers.tsv`.
-pub fn provider_for(hosts: &[MxHost]) -> Option<&'static str> {
+pub(crate) fn provider_for(hosts: &[MxHost]) -> Option<&'static str> {
     use std::sync::OnceLock;
     static TABLE: OnceLock<SuffixTable> = OnceLock::new();
     let table =

@@ -57,7 +57,7 @@ struct HostAnswer {
 
 /// Counters for tests and benchmarks.
 #[derive(Debug, Default)]
-pub struct DnsStats {
+pub(crate) struct DnsStats {
     /// Domains resolved (cache misses).
     pub domains: AtomicU64,
     /// MX hosts resolved (cache misses).
@@ -67,7 +67,7 @@ pub struct DnsStats {
 }
 
 /// A caching, single-flight resolver of mail routes.
-pub struct DnsResolver {
+pub(crate) struct DnsResolver {
     transport: Transport,
     domains: Mutex<HashMap<String, Arc<OnceCell<Arc<MailRoute>>>>>,
     hosts: Mutex<HashMap<String, Arc<OnceCell<HostAnswer>>>>,
@@ -80,7 +80,7 @@ pub struct DnsResolver {
 
 impl DnsResolver {
     /// Build a resolver; call inside a tokio runtime context.
-    pub fn new(cfg: &DnsConfig) -> Result<DnsResolver, DnsError> {
+    pub(crate) fn new(cfg: &DnsConfig) -> Result<DnsResolver, DnsError> {
         let servers = if cfg.servers.is_empty() {
             system_servers()?
         } else {
@@ -100,7 +100,7 @@ impl DnsResolver {
     }
 
     /// True once no server has answered anything and several queries timed out.
-    pub fn resolvers_dead(&self) -> bool {
+    pub(crate) fn resolvers_dead(&self) -> bool {
         self.dead.load(Ordering::Relaxed)
     }
 
@@ -170,14 +170,14 @@ impl DnsResolver {
 
     /// The addresses (A and AAAA) of a host name, resolved once per run; empty when it has none
     /// or the lookup failed.
-    pub async fn addresses(&self, host: &str) -> Vec<IpAddr> {
+    pub(crate) async fn addresses(&self, host: &str) -> Vec<IpAddr> {
         self.host(&host.trim_end_matches('.').to_ascii_lowercase())
             .await
             .addresses
     }
 
     /// The mail route of `domain` (A-label form), resolved once per run.
-    pub async fn route(&self, domain: &str) -> Arc<MailRoute> {
+    pub(crate) async fn route(&self, domain: &str) -> Arc<MailRoute> {
         let key = domain.trim_end_matches('.').to_ascii_lowercase();
         let cell = {
             let mut m = self.domains.lock().unwrap_or_else(|p| p.into_inner());

@@ -45,12 +45,12 @@ impl DnsStage {
     }
 
     /// The runtime the stage runs on (shared with the SMTP stage).
-    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Runtime {
         &self.rt
     }
 
     /// The resolver (for its counters).
-    pub fn resolver(&self) -> &DnsResolver {
+    pub(crate) fn resolver(&self) -> &DnsResolver {
         &self.resolver
     }
 
@@ -146,7 +146,7 @@ fn ascii_domain(r: &AddressRecord) -> Option<String> {
 
 /// Apply DNS evidence to a record: a definite "no mail here" makes it undeliverable; a
 /// transient failure only replaces `not_checked` (it never condemns an address).
-pub fn apply(r: &mut AddressRecord, ev: Arc<DnsEvidence>) {
+pub(super) fn apply(r: &mut AddressRecord, ev: Arc<DnsEvidence>) {
     if let Some(reason) = ev.route.reason() {
         if reason.verdict() == Verdict::Undeliverable {
             r.reason = reason;

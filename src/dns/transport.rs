@@ -29,7 +29,7 @@ const UDP_PAYLOAD: u16 = 1232;
 /// Why a query gave no records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(clippy::enum_variant_names)]
-pub enum Fail {
+pub(super) enum Fail {
     /// The name does not exist.
     NxDomain,
     /// The name exists but has no record of this type.
@@ -54,7 +54,7 @@ struct Server {
 }
 
 /// The transport: servers, their sockets and the retry policy.
-pub struct Transport {
+pub(super) struct Transport {
     servers: Vec<Server>,
     timeout: Duration,
     retries: usize,
@@ -65,7 +65,7 @@ pub struct Transport {
 
 impl Transport {
     /// Open the sockets; call inside a tokio runtime context (it spawns the receivers).
-    pub fn new(
+    pub(super) fn new(
         addrs: &[SocketAddr],
         timeout: Duration,
         retries: usize,
@@ -115,7 +115,7 @@ impl Transport {
     }
 
     /// Ask for `name` (FQDN) `rtype`; the answer section's data on success.
-    pub async fn query(&self, name: &Name, rtype: RecordType) -> Result<Vec<RData>, Fail> {
+    pub(super) async fn query(&self, name: &Name, rtype: RecordType) -> Result<Vec<RData>, Fail> {
         if self.servers.is_empty() {
             return Err(Fail::Timeout);
         }

@@ -19,7 +19,7 @@ pub struct Complaint {
 }
 
 /// Whether the bytes look like an ARF report.
-pub fn is_arf(data: &[u8]) -> bool {
+pub(crate) fn is_arf(data: &[u8]) -> bool {
     let head = &data[..data.len().min(64 * 1024)];
     let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
     memchr::memmem::find(&lower, b"feedback-report").is_some()

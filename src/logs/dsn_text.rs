@@ -5,13 +5,13 @@
 use crate::status::EnhancedStatus;
 
 /// Codes that mean "authentication required" (Gmail/Yahoo 2024, Outlook 2025).
-pub const AUTH_CODES: &[&str] = &["5.7.26", "5.7.515", "4.7.32"];
+pub(crate) const AUTH_CODES: &[&str] = &["5.7.26", "5.7.515", "4.7.32"];
 /// Codes and markers of sender rate limiting (Gmail 4.7.28, Yahoo TSS04).
-pub const RATE_CODES: &[&str] = &["4.7.28", "TSS04"];
+pub(crate) const RATE_CODES: &[&str] = &["4.7.28", "TSS04"];
 
 /// Normalise a DSN text for grouping: digits and long tokens with digits become `#`, white
 /// space is squeezed, the result is cut at 200 characters.
-pub fn normalize_text(text: &str) -> String {
+pub(crate) fn normalize_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(220));
     for (i, word) in text.split_whitespace().enumerate() {
         if out.len() >= 200 {

@@ -24,7 +24,7 @@ struct Msg {
 
 /// ESP join state and counts.
 #[derive(Debug, Default)]
-pub struct EspJoin {
+pub(crate) struct EspJoin {
     seen: HashSet<u64, FxBuild>,
     msgs: HashMap<u64, Msg, FxBuild>,
     /// Overall counters.
@@ -65,11 +65,6 @@ fn h(parts: &[&[u8]]) -> u64 {
 }
 
 impl EspJoin {
-    /// A fresh join.
-    pub fn new() -> EspJoin {
-        EspJoin::default()
-    }
-
     fn intern(
         ids: &mut HashMap<Box<str>, u32, FxBuild>,
         names: &mut Vec<Box<str>>,
@@ -88,7 +83,7 @@ impl EspJoin {
 
     /// Apply one event. `raw` is the record's text (its hash deduplicates records without an
     /// event id).
-    pub fn apply(&mut self, flavor: Flavor, e: &EspEvent<'_>, raw: &[u8]) {
+    pub(crate) fn apply(&mut self, flavor: Flavor, e: &EspEvent<'_>, raw: &[u8]) {
         let key = match &e.id {
             Some(id) if !id.is_empty() => h(&[flavor.as_str().as_bytes(), id.as_bytes()]),
             _ => h(&[b"raw", raw, e.email.as_bytes()]),
@@ -234,7 +229,7 @@ impl EspJoin {
     }
 
     /// Whether processed counts were derived from final events (Postmark).
-    pub fn processed_derived(&self) -> bool {
+    pub(crate) fn processed_derived(&self) -> bool {
         self.implicit_processed
     }
 }

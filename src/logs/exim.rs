@@ -5,7 +5,7 @@ use super::syslog::{Delivery, Event, Outcome};
 use super::time::parse_iso;
 
 /// Whether `s` is an Exim message id (`1rjTG7-000H52-Hq` or `1rjTG7-000000005vi-0000`).
-pub fn is_exim_id(s: &str) -> bool {
+pub(crate) fn is_exim_id(s: &str) -> bool {
     let b = s.as_bytes();
     (b.len() == 16 && b[6] == b'-' && b[13] == b'-'
         || b.len() == 23 && b[6] == b'-' && b[18] == b'-')

@@ -75,7 +75,7 @@ const RECENT: usize = 4096;
 
 /// The join state and everything counted so far.
 #[derive(Debug, Default)]
-pub struct Join {
+pub(crate) struct Join {
     /// Queue id -> slot in `slab`.
     ids: HashMap<Box<str>, u32, FxBuild>,
     slab: Vec<Msg>,
@@ -111,17 +111,8 @@ fn domain_of(addr: &str) -> &str {
 }
 
 impl Join {
-    /// A fresh join.
-    pub fn new() -> Join {
-        Join::default()
-    }
-
-    /// Messages still in the queue.
-    pub fn open_messages(&self) -> usize {
-        self.ids.len()
-    }
     /// Note the time of a line (for the span and out-of-order count).
-    pub fn saw_time(&mut self, t: i64, prev: &mut Option<i64>) {
+    pub(crate) fn saw_time(&mut self, t: i64, prev: &mut Option<i64>) {
         if let Some(p) = *prev
             && t < p
         {
@@ -196,7 +187,7 @@ impl Join {
 
     /// Apply one event logged at Unix time `t`. `complete_on_count`: the dialect logs no
     /// "removed" line (Sendmail), so a message is done when all its recipients are final.
-    pub fn apply(&mut self, ev: &Event<'_>, t: i64, complete_on_count: bool) {
+    pub(crate) fn apply(&mut self, ev: &Event<'_>, t: i64, complete_on_count: bool) {
         match *ev {
             Event::Injected { qid, reinjected } => {
                 let m = self.msg(qid);
@@ -541,7 +532,7 @@ impl Join {
 
     /// End of input: recipients still deferred become `deferred_final`; returns the queue ids
     /// still open (sorted) and drops the state.
-    pub fn finish(&mut self) -> Vec<String> {
+    pub(crate) fn finish(&mut self) -> Vec<String> {
         let ids = std::mem::take(&mut self.ids);
         let slab = std::mem::take(&mut self.slab);
         let mut open = Vec::with_capacity(ids.len());

@@ -9,30 +9,19 @@ macro_rules! counters {
     ($(#[$sm:meta])* $name:ident { $( $(#[$m:meta])* $f:ident, )* }) => {
         $(#[$sm])*
         #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-        pub struct $name {
+        pub(crate) struct $name {
             $( $(#[$m])* pub $f: u64, )*
         }
 
         impl $name {
-            /// Field names, in output order.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($f)),*];
-
             /// `(name, value)` pairs in output order.
-            pub fn fields(&self) -> Vec<(&'static str, u64)> {
+            pub(crate) fn fields(&self) -> Vec<(&'static str, u64)> {
                 vec![$((stringify!($f), self.$f)),*]
             }
 
             /// Add every counter of `o`.
-            pub fn add(&mut self, o: &Self) {
+            pub(crate) fn add(&mut self, o: &Self) {
                 $( self.$f += o.$f; )*
-            }
-
-            /// The value of a named counter.
-            pub fn get(&self, name: &str) -> Option<u64> {
-                match name {
-                    $(stringify!($f) => Some(self.$f),)*
-                    _ => None,
-                }
             }
         }
     };
@@ -144,10 +133,10 @@ counters! {
 }
 
 /// A rate: name, numerator, denominator.
-pub type RateDef = (&'static str, &'static str, &'static str);
+pub(crate) type RateDef = (&'static str, &'static str, &'static str);
 
 /// MTA rates and their denominators.
-pub const MTA_RATES: &[RateDef] = &[
+pub(crate) const MTA_RATES: &[RateDef] = &[
     ("delivery_rate", "delivered", "recipients"),
     ("bounce_rate", "bounced", "recipients"),
     ("hard_bounce_rate", "hard_bounced", "recipients"),
@@ -158,7 +147,7 @@ pub const MTA_RATES: &[RateDef] = &[
 ];
 
 /// ESP rates and their denominators.
-pub const ESP_RATES: &[RateDef] = &[
+pub(crate) const ESP_RATES: &[RateDef] = &[
     ("delivery_rate", "delivered", "processed"),
     ("bounce_rate", "bounces", "processed"),
     ("hard_bounce_rate", "hard_bounces", "processed"),
@@ -176,7 +165,7 @@ pub const ESP_RATES: &[RateDef] = &[
 ];
 
 /// `n / d` rounded to 6 places, ties to even as Python's `round` (0 when `d` is 0).
-pub fn ratio(n: u64, d: u64) -> f64 {
+pub(crate) fn ratio(n: u64, d: u64) -> f64 {
     if d == 0 {
         0.0
     } else {
@@ -238,7 +227,7 @@ impl Row {
 
 /// Delay histogram (seconds from arrival to final delivery).
 #[derive(Debug, Default, Clone)]
-pub struct Delays {
+pub(crate) struct Delays {
     /// Counts per bucket of [`DELAY_BUCKETS`] (last bucket: beyond the last bound).
     pub buckets: [u64; 10],
     /// Number of delays.
@@ -250,7 +239,7 @@ pub struct Delays {
 }
 
 /// Upper bounds (seconds) of the delay buckets.
-pub const DELAY_BUCKETS: [(f64, &str); 9] = [
+pub(crate) const DELAY_BUCKETS: [(f64, &str); 9] = [
     (1.0, "<1s"),
     (5.0, "1-5s"),
     (30.0, "5-30s"),
@@ -264,7 +253,7 @@ pub const DELAY_BUCKETS: [(f64, &str); 9] = [
 
 impl Delays {
     /// Record one delay.
-    pub fn add(&mut self, secs: f64) {
+    pub(crate) fn add(&mut self, secs: f64) {
         if !secs.is_finite() || secs < 0.0 {
             return;
         }
@@ -281,7 +270,7 @@ impl Delays {
     }
 
     /// Bucket labels and counts.
-    pub fn table(&self) -> Vec<(&'static str, u64)> {
+    pub(crate) fn table(&self) -> Vec<(&'static str, u64)> {
         let mut v: Vec<_> = DELAY_BUCKETS
             .iter()
             .zip(self.buckets.iter())

@@ -5,27 +5,27 @@
 //! format detection, gzip, files ordered by their first timestamp, streaming (only messages
 //! still in the queue are held), then [`report::Report`] for the sinks in [`output`].
 
-pub mod arf;
-pub mod dsn_text;
-pub mod esp;
-pub mod events;
-pub mod exim;
-pub mod join;
-pub mod metrics;
+pub(crate) mod arf;
+pub(crate) mod dsn_text;
+pub(crate) mod esp;
+pub(crate) mod events;
+pub(crate) mod exim;
+pub(crate) mod join;
+pub(crate) mod metrics;
 pub mod output;
-pub mod postfix;
-pub mod provider;
+pub(crate) mod postfix;
+pub(crate) mod provider;
 pub mod report;
-pub mod scorecard;
-pub mod sendmail;
-pub mod syslog;
-pub mod tally;
-pub mod time;
+pub(crate) mod scorecard;
+pub(crate) mod sendmail;
+pub(crate) mod syslog;
+pub(crate) mod tally;
+pub(crate) mod time;
 
 use std::io::{self, BufRead, Read};
 use std::path::PathBuf;
 
-pub use crate::input::open_path as open;
+pub(crate) use crate::input::open_path as open;
 use crate::input::{InputFile, collect};
 
 use esp::Flavor;
@@ -86,7 +86,7 @@ impl Format {
 }
 
 /// The enhanced status code (`5.1.1`) in a text, as a slice of it; empty when none.
-pub fn status_code(text: &str) -> &str {
+pub(crate) fn status_code(text: &str) -> &str {
     crate::status::EnhancedStatus::find_span(text)
         .map(|(_, r)| &text[r])
         .unwrap_or("")
@@ -150,7 +150,7 @@ pub struct Config {
 
 /// Call `f` for every line of `r` (without the line end; a final unterminated line included).
 /// Lines longer than 16 MiB are cut into pieces.
-pub fn for_each_line<R: Read>(mut r: R, mut f: impl FnMut(&[u8])) -> io::Result<()> {
+pub(crate) fn for_each_line<R: Read>(mut r: R, mut f: impl FnMut(&[u8])) -> io::Result<()> {
     const MAX: usize = 16 << 20;
     let mut buf = vec![0u8; 1 << 20];
     let (mut start, mut end) = (0usize, 0usize);
@@ -198,7 +198,7 @@ pub fn for_each_line<R: Read>(mut r: R, mut f: impl FnMut(&[u8])) -> io::Result<
 /// [`for_each_line`] with the reading (system calls, gunzip, UTF-8 validation) on a second
 /// thread: a pool of four 4 MiB buffers of whole lines travels over a channel and back. `f` gets
 /// each line's bytes and, when its chunk is valid UTF-8 (the usual case), its text.
-pub fn for_each_line_threaded<R: Read + Send>(
+pub(crate) fn for_each_line_threaded<R: Read + Send>(
     r: R,
     mut f: impl FnMut(&[u8], Option<&str>),
 ) -> io::Result<()> {
@@ -300,7 +300,7 @@ fn trim_cr(l: &[u8]) -> &[u8] {
 
 /// Accumulates everything a run reads.
 #[derive(Debug, Default)]
-pub struct Collector {
+pub(crate) struct Collector {
     /// MTA join.
     pub mta: Join,
     /// Whether MTA input was read.
@@ -333,7 +333,7 @@ impl Collector {
     }
 
     /// One MTA log line (Postfix/Sendmail syslog or Exim main log).
-    pub fn mta_line(
+    pub(crate) fn mta_line(
         &mut self,
         raw: &[u8],
         text: Option<&str>,
@@ -413,7 +413,7 @@ impl Collector {
     }
 
     /// One ESP JSON line.
-    pub fn esp_line(&mut self, flavor: Flavor, raw: &[u8], summary: &mut InputSummary) {
+    pub(crate) fn esp_line(&mut self, flavor: Flavor, raw: &[u8], summary: &mut InputSummary) {
         summary.lines += 1;
         let trimmed = raw.trim_ascii();
         if trimmed.is_empty() {
@@ -439,7 +439,7 @@ fn read_all(r: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
 }
 
 /// Read one input into the collector.
-pub fn read_input(
+pub(crate) fn read_input(
     c: &mut Collector,
     f: &InputFile,
     forced: Option<Format>,
@@ -672,7 +672,7 @@ pub fn run(cfg: &Config) -> io::Result<Report> {
 }
 
 /// Turn a collector into the report.
-pub fn finish(mut c: Collector) -> Report {
+pub(crate) fn finish(mut c: Collector) -> Report {
     let open = c.mta.finish();
     c.problems.open_queue_ids = open.len() as u64;
     c.problems.open_queue_id_sample = open.into_iter().take(100).collect();

@@ -4,13 +4,13 @@
 use super::syslog::{Delivery, Event, Outcome, angle, field, find, is_loopback};
 
 /// Whether a syslog program name is a Postfix daemon (`postfix/smtp`, `postfix-out/qmgr`, ...).
-pub fn is_postfix(program: &str) -> bool {
+pub(crate) fn is_postfix(program: &str) -> bool {
     program.starts_with("postfix")
 }
 
 /// Whether `s` is a Postfix queue id: short (upper-case hex) or long (`enable_long_queue_ids`:
 /// digits and consonants, a `z` between time and inode parts).
-pub fn is_qid(s: &str) -> bool {
+pub(crate) fn is_qid(s: &str) -> bool {
     const LONG: &[u8] = b"0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
     (6..=32).contains(&s.len())
         && (s

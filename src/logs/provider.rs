@@ -89,12 +89,12 @@ fn has_suffix(host: &str, suffix: &str) -> bool {
 }
 
 /// The provider of a consumer domain, if it is one.
-pub fn of_domain(domain: &str) -> Option<&'static str> {
+pub(crate) fn of_domain(domain: &str) -> Option<&'static str> {
     DOMAINS.iter().find(|(d, _)| *d == domain).map(|(_, p)| *p)
 }
 
 /// The provider behind an MX host name, if known.
-pub fn of_mx(host: &str) -> Option<&'static str> {
+pub(crate) fn of_mx(host: &str) -> Option<&'static str> {
     let host = host.trim_end_matches('.');
     MX.iter()
         .find(|(s, _)| has_suffix(host, s))
@@ -102,7 +102,7 @@ pub fn of_mx(host: &str) -> Option<&'static str> {
 }
 
 /// The provider of `domain` given an MX host seen in the log (if any).
-pub fn classify(domain: &str, mx: Option<&str>) -> &'static str {
+pub(crate) fn classify(domain: &str, mx: Option<&str>) -> &'static str {
     if let Some(p) = of_domain(domain) {
         return p;
     }

@@ -16,7 +16,7 @@ use super::time::{day_string, hour_string};
 /// Version of the JSON schema; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
 /// How many DSN texts the top lists keep.
-pub const TOP_TEXTS: usize = 20;
+pub(crate) const TOP_TEXTS: usize = 20;
 
 /// One input file.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -205,7 +205,7 @@ pub struct Report {
 }
 
 /// Definitions printed with every report.
-pub fn definitions() -> BTreeMap<&'static str, &'static str> {
+pub(crate) fn definitions() -> BTreeMap<&'static str, &'static str> {
     [
         ("messages", "MTA: messages injected by a sender (smtpd client=, pickup, Exim <=, Sendmail from=); bounce notices excluded"),
         ("recipients", "MTA: recipients with at least one delivery attempt"),
@@ -273,7 +273,7 @@ fn signal(s: &Signal, names: &[Box<str>], providers: &[&'static str]) -> SignalR
 }
 
 /// The campaign of an envelope sender: its `+tag`, or the sender itself.
-pub fn campaign_of(sender: &str) -> &str {
+pub(crate) fn campaign_of(sender: &str) -> &str {
     if let Some((local, _)) = sender.rsplit_once('@')
         && let Some((_, tag)) = local.split_once('+')
         && !tag.is_empty()
@@ -284,7 +284,7 @@ pub fn campaign_of(sender: &str) -> &str {
 }
 
 /// Build the MTA tables.
-pub fn mta_report(j: &Join) -> MtaReport {
+pub(crate) fn mta_report(j: &Join) -> MtaReport {
     let tally = &j.tally;
     let providers: Vec<&'static str> = tally
         .domain_names
@@ -379,12 +379,12 @@ pub fn mta_report(j: &Join) -> MtaReport {
 }
 
 /// Provider of a domain seen only in ESP data (no MX known): consumer table or `other`.
-pub fn esp_provider(domain: &str) -> &'static str {
+pub(crate) fn esp_provider(domain: &str) -> &'static str {
     provider::of_domain(domain).unwrap_or("other")
 }
 
 /// Build the ESP tables.
-pub fn esp_report(j: &EspJoin) -> EspReport {
+pub(crate) fn esp_report(j: &EspJoin) -> EspReport {
     let providers: Vec<&'static str> = j.domain_names.iter().map(|d| esp_provider(d)).collect();
     let mut prov: BTreeMap<&str, EspCounts> = BTreeMap::new();
     let mut by_domain = BTreeMap::new();

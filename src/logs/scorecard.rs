@@ -7,17 +7,17 @@ use serde::Serialize;
 use super::report::{EspReport, MtaReport, SignalReport};
 
 /// Complaint rate thresholds (spam reports / delivered).
-pub const COMPLAINT_WARN: f64 = 0.001;
+pub(crate) const COMPLAINT_WARN: f64 = 0.001;
 /// Complaint rate failure threshold.
-pub const COMPLAINT_FAIL: f64 = 0.003;
+pub(crate) const COMPLAINT_FAIL: f64 = 0.003;
 /// Bounce rate thresholds (bounced / recipients or processed).
-pub const BOUNCE_WARN: f64 = 0.02;
+pub(crate) const BOUNCE_WARN: f64 = 0.02;
 /// Bounce rate failure threshold.
-pub const BOUNCE_FAIL: f64 = 0.05;
+pub(crate) const BOUNCE_FAIL: f64 = 0.05;
 /// Authentication rejections: any is a warning; this share of recipients fails.
-pub const AUTH_FAIL: f64 = 0.001;
+pub(crate) const AUTH_FAIL: f64 = 0.001;
 /// Rate-limit deferrals: any is a warning; this share of recipients fails.
-pub const RATE_FAIL: f64 = 0.01;
+pub(crate) const RATE_FAIL: f64 = 0.01;
 
 /// Result of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -165,7 +165,11 @@ fn signal_check(
 
 /// Build the scorecard from what the report holds. `arf_complaints`: abuse reports from ARF
 /// inputs, added to the complaint numerator.
-pub fn build(mta: Option<&MtaReport>, esp: Option<&EspReport>, arf_complaints: u64) -> Vec<Check> {
+pub(crate) fn build(
+    mta: Option<&MtaReport>,
+    esp: Option<&EspReport>,
+    arf_complaints: u64,
+) -> Vec<Check> {
     let mut out = Vec::new();
     // complaint rate
     if let Some(e) = esp {

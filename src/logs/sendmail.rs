@@ -5,12 +5,12 @@
 use super::syslog::{Delivery, Event, Outcome, angle, field, is_qid};
 
 /// Whether a syslog program is Sendmail (`sendmail`, `sm-mta`, `sm-msp-queue`, ...).
-pub fn is_sendmail(program: &str) -> bool {
+pub(crate) fn is_sendmail(program: &str) -> bool {
     program == "sendmail" || program.starts_with("sm-")
 }
 
 /// Parse a Sendmail message logged by process `pid`. A `to=` line listing several recipients
-/// yields the first; use [`recipients`] for all of them.
+/// yields the first; use `recipients` for all of them.
 pub fn parse(pid: u32, msg: &str) -> Event<'_> {
     if msg.starts_with("STARTTLS=client") {
         return match field(msg, "relay=") {
@@ -74,14 +74,14 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
 }
 
 /// The recipients of a `to=` line (`to=<a>,<b>, delay=...` or `to=a,b, delay=...`).
-pub fn recipients(rest: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn recipients(rest: &str) -> impl Iterator<Item = &str> {
     let v = rest.strip_prefix("to=").unwrap_or("");
     let end = v.find(", ").unwrap_or(v.len());
     v[..end].split(',').map(angle).filter(|s| !s.is_empty())
 }
 
 /// The delivery event for one recipient of a `to=` line.
-pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Event<'a> {
+pub(crate) fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Event<'a> {
     let Some(stat) = rest.find("stat=") else {
         return Event::Unparsed;
     };
@@ -133,7 +133,7 @@ pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Eve
 }
 
 /// `[D+]HH:MM:SS` -> seconds.
-pub fn parse_delay(v: &str) -> Option<f64> {
+pub(crate) fn parse_delay(v: &str) -> Option<f64> {
     let v = v.trim();
     let (days, hms) = match v.split_once('+') {
         Some((d, r)) => (d.parse::<f64>().ok()?, r),

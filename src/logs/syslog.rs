@@ -184,7 +184,7 @@ pub enum Event<'a> {
 }
 
 /// Whether `s` looks like a queue id: 5-32 ASCII alphanumerics or `-`.
-pub fn is_qid(s: &str) -> bool {
+pub(crate) fn is_qid(s: &str) -> bool {
     (5..=32).contains(&s.len())
         && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
         && s.bytes().any(|c| c.is_ascii_digit())
@@ -193,7 +193,7 @@ pub fn is_qid(s: &str) -> bool {
 /// Position of `needle` in `hay`, for the short needles of log parsing: memchr on the needle's
 /// rarest byte (punctuation before digits and capitals before lower case and space), then a
 /// comparison; cheaper than building a substring searcher per call.
-pub fn find(hay: &str, needle: &str) -> Option<usize> {
+pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     if n.is_empty() || n.len() > h.len() {
         return if n.is_empty() { Some(0) } else { None };
@@ -218,7 +218,7 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
 }
 
 /// The value of `key` (e.g. `size=`) in a `k=v, k=v` list: up to the next `,` (or end).
-pub fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
     let mut from = 0;
     while let Some(i) = find(&s[from..], key) {
         let at = from + i;
@@ -233,7 +233,7 @@ pub fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// Whether a relay or client (`host[addr]:port`, `host[addr]`, `host`) is this machine.
-pub fn is_loopback(s: &str) -> bool {
+pub(crate) fn is_loopback(s: &str) -> bool {
     let addr = match (s.find('['), s.find(']')) {
         (Some(a), Some(b)) if a < b => &s[a + 1..b],
         _ => s,
@@ -242,7 +242,7 @@ pub fn is_loopback(s: &str) -> bool {
 }
 
 /// `<addr>` -> `addr`.
-pub fn angle(s: &str) -> &str {
+pub(crate) fn angle(s: &str) -> &str {
     s.trim()
         .strip_prefix('<')
         .and_then(|x| x.strip_suffix('>'))

@@ -17,7 +17,7 @@ const MAX_TEXTS: usize = 10_000;
 
 /// One recipient domain's counters and the first MX host seen for it.
 #[derive(Debug, Default, Clone)]
-pub struct DomainRow {
+pub(crate) struct DomainRow {
     /// Counters.
     pub counts: MtaCounts,
     /// First relay host with an address seen for the domain.
@@ -26,7 +26,7 @@ pub struct DomainRow {
 
 /// Count of one normalised text and one raw example.
 #[derive(Debug, Default, Clone)]
-pub struct TextCount {
+pub(crate) struct TextCount {
     /// Occurrences.
     pub count: u64,
     /// Enhanced status code of the first occurrence.
@@ -35,7 +35,7 @@ pub struct TextCount {
 
 /// A deliverability signal (authentication rejections, rate limiting) and its evidence.
 #[derive(Debug, Default, Clone)]
-pub struct Signal {
+pub(crate) struct Signal {
     /// Occurrences (recipient attempts).
     pub count: u64,
     /// Recipients affected at least once.
@@ -50,7 +50,7 @@ pub struct Signal {
 
 /// Count a failure text (status `dsn`) towards the signals whose codes it carries;
 /// `new_recipient`: it also counts as one more recipient affected.
-pub fn count_signals(
+pub(crate) fn count_signals(
     auth: &mut Signal,
     rate_limits: &mut Signal,
     dom: u32,
@@ -75,7 +75,7 @@ pub fn count_signals(
 
 /// Everything the MTA join counts, by recipient domain, envelope sender and hour.
 #[derive(Debug, Default)]
-pub struct MtaTally {
+pub(crate) struct MtaTally {
     /// Overall counters.
     pub totals: MtaCounts,
     /// Per recipient domain (index = domain id).

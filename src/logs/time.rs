@@ -3,7 +3,7 @@
 //! syslog, which has no year.
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -14,7 +14,7 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// The civil date `(year, month, day)` of a day number (inverse of [`days_from_civil`]).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719468;
     let era = if z >= 0 { z } else { z - 146096 } / 146097;
     let doe = z - era * 146097;
@@ -28,13 +28,13 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// `YYYY-MM-DD` of a Unix time (UTC).
-pub fn day_string(t: i64) -> String {
+pub(crate) fn day_string(t: i64) -> String {
     let (y, m, d) = civil_from_days(t.div_euclid(86400));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// `YYYY-MM-DDTHH:00Z` of the hour holding a Unix time (UTC).
-pub fn hour_string(t: i64) -> String {
+pub(crate) fn hour_string(t: i64) -> String {
     let h = t.div_euclid(3600);
     let (y, m, d) = civil_from_days(h.div_euclid(24));
     format!("{y:04}-{m:02}-{d:02}T{:02}:00Z", h.rem_euclid(24))
@@ -55,7 +55,7 @@ fn digits(b: &[u8]) -> Option<u32> {
 }
 
 /// Month number (1-12) of an English three-letter abbreviation.
-pub fn month(b: &[u8]) -> Option<u32> {
+pub(crate) fn month(b: &[u8]) -> Option<u32> {
     const M: [&[u8; 3]; 12] = [
         b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
         b"Dec",
@@ -98,7 +98,7 @@ pub struct BsdStamp {
 }
 
 /// Parse `Mmm dd hh:mm:ss` (15 bytes; the day may be space-padded).
-pub fn parse_bsd(b: &[u8]) -> Option<BsdStamp> {
+pub(crate) fn parse_bsd(b: &[u8]) -> Option<BsdStamp> {
     if b.len() < 15 || b[3] != b' ' || b[6] != b' ' {
         return None;
     }
@@ -120,7 +120,7 @@ pub fn parse_bsd(b: &[u8]) -> Option<BsdStamp> {
 
 /// Parse an ISO 8601 / RFC 3339 time (`2024-03-11T00:06:59.123+01:00`, `Z`, or a space instead
 /// of `T`; no zone means UTC). Returns Unix seconds and the number of bytes used.
-pub fn parse_iso(b: &[u8]) -> Option<(i64, usize)> {
+pub(crate) fn parse_iso(b: &[u8]) -> Option<(i64, usize)> {
     let (y, m, d) = ymd(b)?;
     if b.len() < 19 || !matches!(b[10], b'T' | b' ' | b't') {
         return None;
@@ -158,7 +158,7 @@ pub fn parse_iso(b: &[u8]) -> Option<(i64, usize)> {
 /// year when the month falls back by more than six months (Dec -> Jan), to the previous one when
 /// it jumps forward by more than six months (a late line from before New Year).
 #[derive(Debug, Clone)]
-pub struct YearInference {
+pub(crate) struct YearInference {
     year: i64,
     last_month: Option<u32>,
     cache: Option<([u8; 15], i64)>,
@@ -166,7 +166,7 @@ pub struct YearInference {
 
 impl YearInference {
     /// Start in `year`.
-    pub fn new(year: i64) -> Self {
+    pub(crate) fn new(year: i64) -> Self {
         YearInference {
             year,
             last_month: None,
@@ -175,12 +175,13 @@ impl YearInference {
     }
 
     /// The year the next line is assumed to be in.
-    pub fn year(&self) -> i64 {
+    #[cfg(test)]
+    pub(crate) fn year(&self) -> i64 {
         self.year
     }
 
     /// Unix time of a BSD stamp (the 15 bytes `raw` are used as a cache key).
-    pub fn resolve(&mut self, raw: &[u8], s: BsdStamp) -> i64 {
+    pub(crate) fn resolve(&mut self, raw: &[u8], s: BsdStamp) -> i64 {
         if let Some((k, t)) = &self.cache
             && raw.len() >= 15
             && k[..] == raw[..15]
@@ -211,7 +212,7 @@ impl YearInference {
 }
 
 /// The current year (UTC) from the system clock.
-pub fn current_year() -> i64 {
+pub(crate) fn current_year() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

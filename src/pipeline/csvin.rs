@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::Pool;
 
 /// Bytes per chunk handed to a worker (a chunk grows to hold a record longer than this).
-pub const CHUNK_TARGET: usize = 1 << 18;
+pub(crate) const CHUNK_TARGET: usize = 1 << 18;
 
 /// Bytes read past the chunk target (and the least read at a time).
 const CHUNK_SLACK: usize = 16 << 10;
@@ -25,7 +25,7 @@ enum State {
 }
 
 /// Splits a byte stream into chunks of whole CSV records.
-pub struct Chunker<R> {
+pub(crate) struct Chunker<R> {
     inner: R,
     delimiter: u8,
     buf: Vec<u8>,
@@ -43,7 +43,7 @@ pub struct Chunker<R> {
 
 impl<R: Read> Chunker<R> {
     /// Wrap a reader whose first bytes are `head` (already read for sniffing; BOM removed).
-    pub fn new(inner: R, head: Vec<u8>, delimiter: u8) -> Self {
+    pub(crate) fn new(inner: R, head: Vec<u8>, delimiter: u8) -> Self {
         let bytes_read = head.len() as u64;
         Chunker {
             inner,
@@ -59,7 +59,7 @@ impl<R: Read> Chunker<R> {
     }
 
     /// Take chunk buffers from `pool` (return them there when done with a chunk).
-    pub fn with_pool(mut self, pool: Arc<Pool<Vec<u8>>>) -> Self {
+    pub(crate) fn with_pool(mut self, pool: Arc<Pool<Vec<u8>>>) -> Self {
         self.pool = Some(pool);
         self
     }
@@ -245,12 +245,12 @@ impl<R: Read> Chunker<R> {
     }
 
     /// The next chunk of whole records, or `None` at the end of input.
-    pub fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+    pub(crate) fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
         self.next_chunk_sized(CHUNK_TARGET)
     }
 
     /// Like [`Chunker::next_chunk`] but cut after the first record when `first_record_only`.
-    pub fn next_record_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+    pub(crate) fn next_record_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
         self.next_chunk_sized(1)
     }
 
@@ -280,14 +280,14 @@ impl<R: Read> Chunker<R> {
 }
 
 /// Read up to `n` bytes for sniffing.
-pub fn read_head<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn read_head<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(n);
     r.by_ref().take(n as u64).read_to_end(&mut head)?;
     Ok(head)
 }
 
 /// Remove a UTF-8 byte-order mark.
-pub fn strip_bom(head: &mut Vec<u8>) -> bool {
+pub(crate) fn strip_bom(head: &mut Vec<u8>) -> bool {
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         head.drain(..3);
         true
@@ -297,7 +297,7 @@ pub fn strip_bom(head: &mut Vec<u8>) -> bool {
 }
 
 /// Pick `,`, `;` or tab: the one that occurs most often, outside quotes, in the first line.
-pub fn detect_delimiter(head: &[u8]) -> u8 {
+pub(crate) fn detect_delimiter(head: &[u8]) -> u8 {
     let mut counts = [0usize; 3];
     let mut in_quotes = false;
     for &b in head {
@@ -321,7 +321,7 @@ pub fn detect_delimiter(head: &[u8]) -> u8 {
 }
 
 /// Parse a chunk of whole records.
-pub fn parse_chunk(chunk: &[u8], delimiter: u8) -> Vec<csv::ByteRecord> {
+pub(crate) fn parse_chunk(chunk: &[u8], delimiter: u8) -> Vec<csv::ByteRecord> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -367,7 +367,7 @@ fn header_key(h: &str) -> String {
 }
 
 /// Find the email column by name (`--column` first, matched exactly, then case-insensitively).
-pub fn find_email_column(headers: &[String], wanted: Option<&str>) -> Option<usize> {
+pub(crate) fn find_email_column(headers: &[String], wanted: Option<&str>) -> Option<usize> {
     if let Some(w) = wanted {
         return headers
             .iter()
@@ -401,7 +401,7 @@ pub fn find_email_column(headers: &[String], wanted: Option<&str>) -> Option<usi
 }
 
 /// Whether a header row looks like data (a headerless list): a cell with an `@` and no match.
-pub fn looks_like_data(headers: &[String]) -> Option<usize> {
+pub(crate) fn looks_like_data(headers: &[String]) -> Option<usize> {
     headers.iter().position(|h| {
         let t = h.trim();
         t.contains('@') && !t.contains(' ') && t.len() > 2
@@ -411,7 +411,7 @@ pub fn looks_like_data(headers: &[String]) -> Option<usize> {
 /// Reads one CSV record at a time from any position of a byte slice, by the same rules as
 /// `csv::Reader` with `flexible(true)` and no headers (it is the same parser underneath), but
 /// with the parser's tables built once rather than once per reader.
-pub struct RecordReader {
+pub(crate) struct RecordReader {
     core: csv_core::Reader,
     delimiter: u8,
     out: Vec<u8>,
@@ -420,7 +420,7 @@ pub struct RecordReader {
 
 impl RecordReader {
     /// A reader for records separated by `delimiter`.
-    pub fn new(delimiter: u8) -> RecordReader {
+    pub(crate) fn new(delimiter: u8) -> RecordReader {
         RecordReader {
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             delimiter,
@@ -430,13 +430,13 @@ impl RecordReader {
     }
 
     /// The delimiter this reader splits on.
-    pub fn delimiter(&self) -> u8 {
+    pub(crate) fn delimiter(&self) -> u8 {
         self.delimiter
     }
 
     /// Read the record that starts at `input[0]` into `rec` and give the bytes it took
     /// (through its terminator, or the CR of a CRLF), or `None` when no record is left.
-    pub fn read(&mut self, input: &[u8], rec: &mut csv::ByteRecord) -> Option<usize> {
+    pub(crate) fn read(&mut self, input: &[u8], rec: &mut csv::ByteRecord) -> Option<usize> {
         use csv_core::ReadRecordResult as R;
         self.core.reset();
         rec.clear();

@@ -10,12 +10,11 @@
 //! ```
 
 pub mod clean;
-pub mod csvin;
+pub(crate) mod csvin;
 mod pool;
-pub mod progress;
-pub mod seen;
+pub(crate) mod progress;
+pub(crate) mod seen;
 mod workers;
 
-pub use crate::stage::Stage;
-pub use pool::Pool;
-pub use workers::Workers;
+pub(crate) use pool::Pool;
+pub(crate) use workers::Workers;

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 /// Progress reporter; silent unless enabled and stderr is a terminal.
-pub struct Progress {
+pub(crate) struct Progress {
     enabled: bool,
     start: Instant,
     last: Instant,
@@ -14,7 +14,7 @@ pub struct Progress {
 
 impl Progress {
     /// A reporter for an input of `total_bytes` (if known).
-    pub fn new(wanted: bool, total_bytes: Option<u64>) -> Self {
+    pub(crate) fn new(wanted: bool, total_bytes: Option<u64>) -> Self {
         let now = Instant::now();
         Progress {
             enabled: wanted && std::io::stderr().is_terminal(),
@@ -26,7 +26,7 @@ impl Progress {
     }
 
     /// Report `rows` done and `bytes` read; prints at most a few times a second, after 1 s.
-    pub fn update(&mut self, rows: u64, bytes: u64) {
+    pub(crate) fn update(&mut self, rows: u64, bytes: u64) {
         if !self.enabled {
             return;
         }
@@ -65,7 +65,7 @@ impl Progress {
     }
 
     /// Clear the progress line.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if self.shown {
             let mut e = std::io::stderr().lock();
             let _ = e.write_all(b"\r\x1b[2K");

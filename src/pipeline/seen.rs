@@ -5,14 +5,14 @@ use std::collections::HashMap;
 use rustc_hash::FxBuildHasher as FxBuild;
 
 /// A 128-bit key hash as two `u64`s.
-pub type Key = (u64, u64);
+pub(crate) type Key = (u64, u64);
 
 /// Keys seen so far with the row of their first occurrence: an open-addressing table (linear
 /// probing, at most 3/4 full) of 16-byte slots holding the first 96 bits of the key hash and a
 /// 32-bit row number (among a million keys, two sharing 96 bits is about as likely as one in
 /// 10^16). Half the memory of a general hash map of full keys and 64-bit rows, and one cache
 /// miss per new key. Rows past `u32::MAX` go to a general map.
-pub struct Seen {
+pub(crate) struct Seen {
     /// `(key.0, low 32 bits of key.1, row)`; row 0 marks an empty slot (rows count from 1).
     slots: Vec<(u64, u32, u32)>,
     len: usize,
@@ -23,7 +23,7 @@ impl Seen {
     /// A table sized for about `expect` distinct keys (it grows beyond). The number of slots
     /// need not be a power of two (slot = the key's high bits scaled to the table), so the
     /// table is no bigger than the 3/4 load needs: memory first touched costs time here.
-    pub fn with_capacity(expect: usize) -> Seen {
+    pub(crate) fn with_capacity(expect: usize) -> Seen {
         let slots = expect.max(1024) * 4 / 3 + 1;
         Seen {
             slots: vec![(0, 0, 0); slots],
@@ -33,18 +33,19 @@ impl Seen {
     }
 
     /// Distinct keys seen.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len + self.big.len()
     }
 
     /// Whether no key was seen.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Touch the slots of `keys` ahead of [`Seen::first_row`] (independent loads, so their
     /// cache misses overlap instead of being paid one after another).
-    pub fn warm(&self, keys: impl Iterator<Item = Key>) {
+    pub(crate) fn warm(&self, keys: impl Iterator<Item = Key>) {
         let mut sink = 0u32;
         for k in keys {
             sink ^= self.slots[self.home(k)].2;
@@ -53,7 +54,7 @@ impl Seen {
     }
 
     /// The first row with `key`, or `None` after recording `row` (1-based) as its first.
-    pub fn first_row(&mut self, key: Key, row: u64) -> Option<u64> {
+    pub(crate) fn first_row(&mut self, key: Key, row: u64) -> Option<u64> {
         if let Some(r) = self.find(key) {
             return Some(r);
         }

@@ -7,14 +7,14 @@ type Job = Box<dyn FnOnce() + Send>;
 /// waiting: in a pipeline whose reader and writer threads also need the CPU, idle workers must
 /// not burn it. Jobs for the same key run on the same worker, so a chunk's allocations are
 /// freed by the thread that made them.
-pub struct Workers {
+pub(crate) struct Workers {
     txs: Vec<std::sync::mpsc::Sender<Job>>,
     handles: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Workers {
     /// Start `n` workers named `{name}-{i}`.
-    pub fn new(n: usize, name: &str) -> std::io::Result<Workers> {
+    pub(crate) fn new(n: usize, name: &str) -> std::io::Result<Workers> {
         let mut txs = Vec::with_capacity(n);
         let mut handles = Vec::with_capacity(n);
         for i in 0..n.max(1) {
@@ -34,14 +34,14 @@ impl Workers {
     }
 
     /// Queue a job on the worker for `key` (jobs of one worker run in the order queued).
-    pub fn spawn(&self, key: u64, job: impl FnOnce() + Send + 'static) {
+    pub(crate) fn spawn(&self, key: u64, job: impl FnOnce() + Send + 'static) {
         if !self.txs.is_empty() {
             let _ = self.txs[(key % self.txs.len() as u64) as usize].send(Box::new(job));
         }
     }
 
     /// Finish every queued job and stop the workers.
-    pub fn join(mut self) {
+    pub(crate) fn join(mut self) {
         self.txs.clear();
         for h in self.handles.drain(..) {
             let _ = h.join();

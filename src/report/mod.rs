@@ -1,12 +1,10 @@
-//! The `clean` run summary and its tallies ([`terminal_safe`], [`is_formula`] and
-//! [`escape_formula`] are re-exported here from [`crate::text`]).
+//! The `clean` run summary and its tallies.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{AddressRecord, Flags, Reason, Verdict};
-pub use crate::text::{escape_formula, is_formula, terminal_safe};
+use crate::model::{Flags, Reason, Verdict};
 
 /// Counts for the summary, keyed by name.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -37,7 +35,7 @@ pub struct Summary {
 
 /// Per-row counters kept as arrays on the hot path; turned into a [`Summary`] at the end.
 #[derive(Debug, Default, Clone)]
-pub struct Tally {
+pub(crate) struct Tally {
     verdicts: [u64; 4],
     reasons: Vec<u64>,
     flags: [u64; 6],
@@ -56,19 +54,9 @@ const FLAG_NAMES: [&str; 6] = [
 ];
 
 impl Tally {
-    /// Count one record; `category` is the index of the reject category, if rejected.
-    pub fn add(&mut self, r: &AddressRecord, category: Option<usize>) {
-        self.add_parts(
-            r.verdict,
-            r.reason,
-            &r.flags,
-            r.suggestion.is_some(),
-            category,
-        );
-    }
-
-    /// Count one row from its parts (see [`Tally::add`]).
-    pub fn add_parts(
+    /// Count one row from its parts; `category` is the index of the reject category, if
+    /// rejected.
+    pub(crate) fn add_parts(
         &mut self,
         verdict: Verdict,
         reason: Reason,
@@ -102,7 +90,7 @@ impl Tally {
     }
 
     /// Add another tally's counts to this one.
-    pub fn merge(&mut self, o: &Tally) {
+    pub(crate) fn merge(&mut self, o: &Tally) {
         if self.reasons.len() < o.reasons.len() {
             self.reasons.resize(o.reasons.len(), 0);
         }
@@ -123,7 +111,7 @@ impl Tally {
     }
 
     /// The summary; `category_names[i]` names category index `i`.
-    pub fn into_summary(self, category_names: &[&str]) -> Summary {
+    pub(crate) fn into_summary(self, category_names: &[&str]) -> Summary {
         // Every verdict, reason and flag is listed, zero counts included.
         let mut s = Summary {
             rows_in: self.rows_in,

@@ -36,14 +36,14 @@ impl Default for Timeouts {
 
 /// Paces `RCPT TO` commands: at most one per `interval` across every session that shares it.
 #[derive(Debug)]
-pub struct Pacer {
+pub(crate) struct Pacer {
     interval: Duration,
     next: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Pacer {
     /// A pacer allowing `per_second` commands a second.
-    pub fn new(per_second: f64) -> Pacer {
+    pub(crate) fn new(per_second: f64) -> Pacer {
         Pacer {
             interval: Duration::from_secs_f64(1.0 / per_second.max(1e-6)),
             next: std::sync::Mutex::new(None),
@@ -51,7 +51,7 @@ impl Pacer {
     }
 
     /// Wait for the next slot.
-    pub async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         let when = {
             let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
@@ -65,7 +65,7 @@ impl Pacer {
 
 /// Where to connect.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// Address and port.
     pub addr: SocketAddr,
     /// The MX host name (for TLS verification and evidence).
@@ -74,7 +74,7 @@ pub struct Target {
 
 /// What one session found.
 #[derive(Debug, Clone)]
-pub struct ProbeOutcome {
+pub(crate) struct ProbeOutcome {
     /// One entry per recipient (`None`: no answer before the connection failed).
     pub results: Vec<Option<RcptResult>>,
     /// Why the connection failed, if it did before every recipient was answered.
@@ -89,7 +89,7 @@ pub struct ProbeOutcome {
 
 /// Probe `recipients` at `target`. Never sends `DATA`. `pace`, when given, is awaited before
 /// every `RCPT TO`.
-pub async fn probe(
+pub(crate) async fn probe(
     target: &Target,
     cfg: SessionConfig,
     recipients: Vec<String>,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::reply::Reply;
 use crate::model::Reason;
-pub use crate::model::SmtpEvidence;
+pub(crate) use crate::model::SmtpEvidence;
 use crate::text::terminal_safe;
 
 impl SmtpEvidence {

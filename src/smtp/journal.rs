@@ -36,7 +36,7 @@ pub enum Entry {
 pub struct Journal {
     file: Mutex<File>,
     /// Outcomes from earlier runs, by address.
-    pub answered: HashMap<String, Outcome>,
+    pub(crate) answered: HashMap<String, Outcome>,
     /// Catch-all status from earlier runs, by domain.
     pub catch_all: HashMap<String, bool>,
     /// Lines that could not be read (a torn last line after a kill).

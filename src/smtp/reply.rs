@@ -8,7 +8,7 @@ use crate::status::{EnhancedStatus, reply_code};
 /// Longest reply we keep (all lines, bytes); the rest of an oversized reply is discarded.
 pub const MAX_REPLY_BYTES: usize = 8 * 1024;
 /// Longest single line we accept before calling the reply malformed.
-pub const MAX_LINE_BYTES: usize = 4 * 1024;
+pub(crate) const MAX_LINE_BYTES: usize = 4 * 1024;
 
 /// A complete reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -122,7 +122,7 @@ pub enum Event<'a> {
 }
 
 /// Receives [`Event`]s.
-pub type OnEvent<'a> = &'a (dyn Fn(Event<'_>) + Sync);
+pub(crate) type OnEvent<'a> = &'a (dyn Fn(Event<'_>) + Sync);
 
 impl Scheduler {
     /// A scheduler with these settings.

@@ -22,7 +22,7 @@ pub struct PathError(pub String);
 
 /// Check that `s` is safe inside `<...>` of an SMTP command: no control characters (CR, LF,
 /// NUL, ...), no `<`, `>`, spaces, at most 256 octets.
-pub fn validate_path(s: &str) -> Result<(), PathError> {
+pub(crate) fn validate_path(s: &str) -> Result<(), PathError> {
     if s.len() > 256 {
         return Err(PathError("path longer than 256 octets".into()));
     }
@@ -39,7 +39,7 @@ pub fn validate_path(s: &str) -> Result<(), PathError> {
 }
 
 /// A HELO name must be a plain host name or address literal.
-pub fn validate_helo(s: &str) -> Result<(), PathError> {
+pub(crate) fn validate_helo(s: &str) -> Result<(), PathError> {
     if s.is_empty()
         || s.len() > 255
         || !s

@@ -25,7 +25,7 @@ pub struct SmtpStage {
 }
 
 /// The provider that makes a route unverifiable, from `data/smtp_unverifiable.tsv`.
-pub fn unverifiable(hosts: &[MxHost]) -> Option<&'static str> {
+pub(crate) fn unverifiable(hosts: &[MxHost]) -> Option<&'static str> {
     use std::sync::OnceLock;
     static TABLE: OnceLock<SuffixTable> = OnceLock::new();
     let table =
@@ -202,7 +202,7 @@ impl SmtpStage {
 
 /// Apply a probe outcome to a record. An accepted role address keeps `role_account` when
 /// policy made that the primary reason.
-pub fn apply(r: &mut AddressRecord, o: &Outcome) {
+pub(crate) fn apply(r: &mut AddressRecord, o: &Outcome) {
     let keep_role = r.reason == Reason::RoleAccount && o.reason == Reason::Accepted;
     if !keep_role {
         r.reason = o.reason;
@@ -213,7 +213,7 @@ pub fn apply(r: &mut AddressRecord, o: &Outcome) {
 
 /// Rows `clean` gathers before probing: greylisting waits and per-domain sessions then cover
 /// many domains at once instead of one input chunk's.
-pub const SMTP_BATCH_ROWS: usize = 20_000;
+pub(crate) const SMTP_BATCH_ROWS: usize = 20_000;
 
 impl Stage for SmtpStage {
     fn batch_rows(&self) -> usize {

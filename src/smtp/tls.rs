@@ -12,7 +12,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, InvalidDnsNameError, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 
-pub use crate::model::TlsInfo;
+pub(crate) use crate::model::TlsInfo;
 
 /// Why TLS could not be set up, or why a server's certificate did not verify.
 #[derive(Debug, thiserror::Error)]
@@ -142,12 +142,12 @@ fn shared() -> Result<&'static Shared, TlsError> {
 }
 
 /// The client configuration shared by every probe connection.
-pub fn client_config() -> Result<Arc<ClientConfig>, TlsError> {
+pub(crate) fn client_config() -> Result<Arc<ClientConfig>, TlsError> {
     Ok(shared()?.config.clone())
 }
 
 /// Verify the certificates a server presented for `host` (an MX host name).
-pub fn verify_peer(host: &str, certs: &[CertificateDer<'_>]) -> Result<(), TlsError> {
+pub(crate) fn verify_peer(host: &str, certs: &[CertificateDer<'_>]) -> Result<(), TlsError> {
     let shared = shared()?;
     let Some((end, rest)) = certs.split_first() else {
         return Err(TlsError::NoCertificate);

@@ -8,7 +8,7 @@ use crate::model::Reason;
 
 /// Why a connection produced no reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnFailure {
+pub(crate) enum ConnFailure {
     /// No TCP connection (refused, unreachable).
     Connect,
     /// No reply in time.
@@ -22,7 +22,7 @@ pub enum ConnFailure {
 /// A class of reply text from `data/smtp_reply_text.tsv`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-pub enum TextClass {
+pub(crate) enum TextClass {
     /// The refusal is about us (IP, HELO, reputation, block list), not the mailbox.
     SenderBlock = 0,
     /// Greylisting.
@@ -82,11 +82,11 @@ fn table() -> &'static TextTable {
 
 /// The set of text classes found in a reply text (a bit per [`TextClass`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TextClasses(u8);
+pub(crate) struct TextClasses(u8);
 
 impl TextClasses {
     /// Classify `text`.
-    pub fn of(text: &str) -> TextClasses {
+    pub(crate) fn of(text: &str) -> TextClasses {
         let t = table();
         let mut bits = 0u8;
         for m in t.matcher.find_overlapping_iter(text) {
@@ -96,14 +96,14 @@ impl TextClasses {
     }
 
     /// Whether the text has the class.
-    pub fn has(self, c: TextClass) -> bool {
+    pub(crate) fn has(self, c: TextClass) -> bool {
         self.0 & (1 << c as u8) != 0
     }
 }
 
 /// The reason for one `RCPT TO` reply: enhanced status code first, reply code next, the text
 /// (classified by `data/smtp_reply_text.tsv`) only where the codes cannot tell.
-pub fn rcpt_reason(r: &Reply) -> Reason {
+pub(crate) fn rcpt_reason(r: &Reply) -> Reason {
     use TextClass::*;
     if r.is_positive() {
         return Reason::Accepted;
@@ -140,7 +140,7 @@ pub fn rcpt_reason(r: &Reply) -> Reason {
 
 /// The reason for a refusal before `RCPT TO` (banner, greeting, `MAIL FROM`): never about the
 /// mailbox.
-pub fn session_reason(r: &Reply) -> Reason {
+pub(crate) fn session_reason(r: &Reply) -> Reason {
     if r.code == 421 {
         Reason::Unavailable
     } else if r.is_permanent() {
@@ -151,7 +151,7 @@ pub fn session_reason(r: &Reply) -> Reason {
 }
 
 /// The reason for one recipient's session result.
-pub fn result_reason(r: &RcptResult) -> Reason {
+pub(crate) fn result_reason(r: &RcptResult) -> Reason {
     match r {
         RcptResult::Answered(reply) => rcpt_reason(reply),
         RcptResult::SessionRefused(reply) => session_reason(reply),
@@ -160,7 +160,7 @@ pub fn result_reason(r: &RcptResult) -> Reason {
 }
 
 /// The reason when the connection itself failed.
-pub fn connection_reason(f: ConnFailure) -> Reason {
+pub(crate) fn connection_reason(f: ConnFailure) -> Reason {
     match f {
         ConnFailure::Connect => Reason::ConnectFailed,
         ConnFailure::Timeout => Reason::SmtpTimeout,

@@ -7,7 +7,7 @@
 mod bounce_reason;
 mod code_reasons;
 mod enhanced;
-pub mod reply_code;
+pub(crate) mod reply_code;
 
 pub use bounce_reason::{BounceReason, BounceType};
 pub use code_reasons::{fallback_from_status, reason_from_reply, reason_from_status};

@@ -3,17 +3,17 @@
 use super::enhanced::num;
 
 /// Whether a reply code is positive (2xx).
-pub fn is_positive(code: u16) -> bool {
+pub(crate) fn is_positive(code: u16) -> bool {
     (200..300).contains(&code)
 }
 
 /// Whether a reply code is a transient failure (4xx).
-pub fn is_transient(code: u16) -> bool {
+pub(crate) fn is_transient(code: u16) -> bool {
     (400..500).contains(&code)
 }
 
 /// Whether a reply code is a permanent failure (5xx).
-pub fn is_permanent(code: u16) -> bool {
+pub(crate) fn is_permanent(code: u16) -> bool {
     (500..600).contains(&code)
 }
 

@@ -3,7 +3,7 @@
 
 /// Whether a spreadsheet would run this cell as a formula (`=`, `+`, `-`, `@`, or a leading
 /// tab/CR, as OWASP lists them).
-pub fn is_formula(cell: &[u8]) -> bool {
+pub(crate) fn is_formula(cell: &[u8]) -> bool {
     matches!(
         cell.first(),
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
@@ -11,7 +11,7 @@ pub fn is_formula(cell: &[u8]) -> bool {
 }
 
 /// Prefix a formula-like cell with `'` so spreadsheets show it as text.
-pub fn escape_formula(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+pub(crate) fn escape_formula(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     if is_formula(cell) {
         let mut v = Vec::with_capacity(cell.len() + 1);
         v.push(b'\'');

@@ -4,5 +4,5 @@
 mod formula;
 mod terminal;
 
-pub use formula::{escape_formula, is_formula};
+pub(crate) use formula::{escape_formula, is_formula};
 pub use terminal::terminal_safe;

@@ -199,7 +199,7 @@ struct CountingStage {
     batch: usize,
 }
 
-impl mailsift::pipeline::Stage for CountingStage {
+impl mailsift::stage::Stage for CountingStage {
     fn process(&self, records: &mut [&mut mailsift::model::AddressRecord]) {
         self.calls.lock().unwrap().push(records.len());
         for r in records.iter_mut().filter(|r| r.valid) {

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::rr::RecordType;
 use mailsift::address::{AnalyzeOptions, SyntaxPolicy, analyze};
-use mailsift::dns::{DnsConfig, DnsStage, MailRoute};
-use mailsift::model::{AddressRecord, Reason, Verdict};
-use mailsift::pipeline::Stage;
+use mailsift::dns::{DnsConfig, DnsStage};
+use mailsift::model::{AddressRecord, MailRoute, Reason, Verdict};
+use mailsift::stage::Stage;
 
 use super::support::run;
 use mailsift_testkit::dns_server::DnsServer;

@@ -38,7 +38,7 @@ fn is_domain_char(b: u8) -> bool {
 
 /// An address found in text: byte range and the address itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
+pub(crate) struct Found {
     /// Start byte offset in the scanned text.
     pub start: usize,
     /// End byte offset (exclusive).
@@ -48,7 +48,7 @@ pub struct Found {
 }
 
 /// Every `local@domain.tld` in `text`, in order.
-pub fn find_addresses(text: &str) -> Vec<Found> {
+pub(crate) fn find_addresses(text: &str) -> Vec<Found> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(f) = next_address(text, &mut from) {
@@ -58,7 +58,7 @@ pub fn find_addresses(text: &str) -> Vec<Found> {
 }
 
 /// The first address in `text` (the first of [`find_addresses`], without scanning the rest).
-pub fn first_address(text: &str) -> Option<Found> {
+pub(crate) fn first_address(text: &str) -> Option<Found> {
     next_address(text, &mut 0)
 }
 
@@ -107,7 +107,7 @@ fn next_address(text: &str, from: &mut usize) -> Option<Found> {
 }
 
 /// Whether an address is a system sender (mailer-daemon, postmaster, ...), never a recipient.
-pub fn is_system_address(addr: &str) -> bool {
+pub(crate) fn is_system_address(addr: &str) -> bool {
     let local = addr.split('@').next().unwrap_or("").to_ascii_lowercase();
     matches!(
         local.as_str(),

@@ -2,7 +2,7 @@
 //! and control characters dropped.
 
 /// Remove HTML tags and decode a few entities (good enough to read bounce text).
-pub fn strip_html(html: &str) -> String {
+pub(crate) fn strip_html(html: &str) -> String {
     let b = html.as_bytes();
     let mut out = String::with_capacity(html.len() / 2);
     let mut i = 0;
@@ -61,7 +61,7 @@ fn unescape_entities(s: &str) -> String {
 }
 
 /// Collapse runs of white space to one space and trim; cap the length (on a char boundary).
-pub fn squeeze(s: &str, max: usize) -> String {
+pub(crate) fn squeeze(s: &str, max: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max));
     let mut space = false;
     if s.is_ascii() {

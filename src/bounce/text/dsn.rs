@@ -5,11 +5,11 @@ use super::address::first_address;
 use super::lines::{is_blank, lines};
 
 /// One group of RFC 3464 fields (the per-message block or a per-recipient block).
-pub type FieldBlock = Vec<(String, String)>;
+pub(crate) type FieldBlock = Vec<(String, String)>;
 
 /// Parse `message/delivery-status` text into blocks separated by blank lines, each a list of
 /// unfolded `(lowercased name, value)` fields.
-pub fn field_blocks(text: &str) -> Vec<FieldBlock> {
+pub(crate) fn field_blocks(text: &str) -> Vec<FieldBlock> {
     let mut blocks: Vec<FieldBlock> = Vec::new();
     let mut cur: FieldBlock = Vec::new();
     for line in lines(text) {
@@ -54,7 +54,7 @@ pub fn field_blocks(text: &str) -> Vec<FieldBlock> {
 }
 
 /// The first value of field `name` (lowercase) in a block.
-pub fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
     block
         .iter()
         .find(|(n, _)| n == name)
@@ -62,7 +62,7 @@ pub fn field<'a>(block: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// The address in a DSN address field such as `rfc822; <user@example.com>`.
-pub fn dsn_address(v: &str) -> String {
+pub(crate) fn dsn_address(v: &str) -> String {
     let a = match v.find(';') {
         Some(i) => &v[i + 1..],
         None => v,
@@ -89,7 +89,7 @@ pub fn dsn_address(v: &str) -> String {
 
 /// Strip the type prefix of a DSN field (`smtp; 550 ...` -> `550 ...`, `dns; mx.example` ->
 /// `mx.example`).
-pub fn strip_type(v: &str) -> &str {
+pub(crate) fn strip_type(v: &str) -> &str {
     match v.find(';') {
         Some(i)
             if i < 16
@@ -107,7 +107,7 @@ pub fn strip_type(v: &str) -> &str {
 /// (`5.1.0 - Unknown address error 550-'5.7.1 <a@b>... Access denied' (delivery attempts: 0)`):
 /// the words before the quote only name the status class SES chose, the quote is what the
 /// receiving server said. Other text is returned unchanged.
-pub fn ses_reply(diag: &str) -> &str {
+pub(crate) fn ses_reply(diag: &str) -> &str {
     let b = diag.trim_start().as_bytes();
     let coded = b.len() > 8
         && matches!(b[0], b'4' | b'5')

@@ -7,13 +7,17 @@ use super::lines::{is_blank, lines};
 
 /// Header fields of a header block (stops at the first blank line), unfolded. Names keep their
 /// spelling; values are trimmed (borrowed from `text` unless a folded value had to be joined).
-pub fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
+#[cfg(test)]
+pub(crate) fn header_fields(text: &str) -> Vec<(&str, Cow<'_, str>)> {
     header_fields_where(text, |_| true)
 }
 
 /// [`header_fields`] keeping only the fields whose name `want` accepts: the others (and their
 /// continuation lines) are skipped without joining their folded values.
-pub fn header_fields_where(text: &str, want: impl Fn(&str) -> bool) -> Vec<(&str, Cow<'_, str>)> {
+pub(crate) fn header_fields_where(
+    text: &str,
+    want: impl Fn(&str) -> bool,
+) -> Vec<(&str, Cow<'_, str>)> {
     let mut out: Vec<(&str, Cow<'_, str>)> = Vec::new();
     wanted_field_lines(text, want, |line, name| match name {
         Some(name) => out.push((name, Cow::Borrowed(line[name.len() + 1..].trim()))),
@@ -32,7 +36,7 @@ pub fn header_fields_where(text: &str, want: impl Fn(&str) -> bool) -> Vec<(&str
 
 /// The lines of `text` that [`header_fields_where`] reads, each with a line break, then a
 /// blank line: the same fields read from it (a header section without the other fields).
-pub fn wanted_header_lines(text: &str, want: impl Fn(&str) -> bool) -> String {
+pub(crate) fn wanted_header_lines(text: &str, want: impl Fn(&str) -> bool) -> String {
     let mut out = String::new();
     wanted_field_lines(text, want, |line, _| {
         out.push_str(line);

@@ -4,7 +4,7 @@
 /// `memchr` crate (faster than the standard library's search on the many short lines of a
 /// notice).
 #[derive(Clone)]
-pub struct LinesInclusive<'a> {
+pub(crate) struct LinesInclusive<'a> {
     s: &'a str,
     pos: usize,
 }
@@ -21,13 +21,13 @@ impl<'a> Iterator for LinesInclusive<'a> {
 }
 
 /// [`LinesInclusive`] over `s`.
-pub fn lines_inclusive(s: &str) -> LinesInclusive<'_> {
+pub(crate) fn lines_inclusive(s: &str) -> LinesInclusive<'_> {
     LinesInclusive { s, pos: 0 }
 }
 
 /// The lines of a text without their line ends, like `str::lines` (a `\r` is removed only
 /// before a `\n`).
-pub fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
+pub(crate) fn lines(s: &str) -> impl Iterator<Item = &str> + Clone {
     lines_inclusive(s).map(|l| match l.strip_suffix('\n') {
         Some(l) => l.strip_suffix('\r').unwrap_or(l),
         None => l,

@@ -8,9 +8,9 @@ mod header;
 mod lines;
 mod split;
 
-pub use address::{Found, find_addresses, first_address, is_system_address};
-pub use clean::{squeeze, strip_html};
-pub use dsn::{FieldBlock, dsn_address, field, field_blocks, ses_reply, strip_type};
-pub use header::{header_fields, header_fields_where, wanted_header_lines};
-pub use lines::{LinesInclusive, lines, lines_inclusive};
-pub use split::split_original;
+pub(crate) use address::{Found, find_addresses, first_address, is_system_address};
+pub(crate) use clean::{squeeze, strip_html};
+pub(crate) use dsn::{FieldBlock, dsn_address, field, field_blocks, ses_reply, strip_type};
+pub(crate) use header::{header_fields_where, wanted_header_lines};
+pub(crate) use lines::{lines, lines_inclusive};
+pub(crate) use split::split_original;

@@ -114,7 +114,7 @@ fn is_header_line(line: &str) -> bool {
 
 /// Split a plain-text notice into (notice, original) at the first marker line or at a block of
 /// original-message headers (`Return-Path:`/`Received:` followed by more header lines).
-pub fn split_original(body: &str) -> (&str, &str) {
+pub(crate) fn split_original(body: &str) -> (&str, &str) {
     let mut prev_blank = true;
     let mut off = 0;
     let mut it = lines_inclusive(body);

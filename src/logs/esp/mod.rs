@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::bounce::classify::{Evidence, classify};
 use crate::status::{BounceType, EnhancedStatus, find_reply_code};
 
-pub use sendgrid::csv_event;
+pub(crate) use sendgrid::csv_event;
 
 /// Which ESP wrote the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -106,7 +106,7 @@ fn s<'a>(x: &'a S<'_>) -> &'a str {
 }
 
 /// Classify a permanent failure from its status and text with the shared classifier.
-pub fn bounce_class(status: &str, text: &str) -> BounceClass {
+pub(crate) fn bounce_class(status: &str, text: &str) -> BounceClass {
     let st = EnhancedStatus::parse(status).or_else(|| EnhancedStatus::find(text));
     let reason = classify(&Evidence {
         status: st,
@@ -133,7 +133,7 @@ fn iso_time(s: &str) -> i64 {
 }
 
 /// Detect the flavor of one JSON record.
-pub fn detect(v: &Value) -> Option<Flavor> {
+pub(crate) fn detect(v: &Value) -> Option<Flavor> {
     let o = v.as_object()?;
     if o.contains_key("sg_event_id") || o.contains_key("sg_message_id") || o.contains_key("smtp-id")
     {
@@ -158,7 +158,7 @@ pub fn detect(v: &Value) -> Option<Flavor> {
 }
 
 /// Detect the flavor of one JSON line without building a tree (cheap key sniffing).
-pub fn sniff(line: &[u8]) -> Option<Flavor> {
+pub(crate) fn sniff(line: &[u8]) -> Option<Flavor> {
     let has = |k: &[u8]| memchr::memmem::find(line, k).is_some();
     if has(b"\"sg_event_id\"") || has(b"\"sg_message_id\"") {
         Some(Flavor::SendGrid)
@@ -210,7 +210,11 @@ pub fn parse_record<'a>(flavor: Flavor, json: &'a str, out: &mut dyn FnMut(EspEv
 
 /// Parse a JSON value: one record, an array of records, a Mailgun `{"items": [...]}` page or
 /// `{"event-data": {...}}` webhook payload. `false` when nothing in it was a record.
-pub fn parse_value(flavor: Flavor, v: Value, out: &mut dyn FnMut(EspEvent<'static>)) -> bool {
+pub(crate) fn parse_value(
+    flavor: Flavor,
+    v: Value,
+    out: &mut dyn FnMut(EspEvent<'static>),
+) -> bool {
     match v {
         Value::Array(a) => {
             let mut any = false;

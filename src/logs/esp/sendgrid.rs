@@ -124,7 +124,7 @@ pub(super) fn parse_record<'a>(json: &'a str, out: &mut dyn FnMut(EspEvent<'a>))
 }
 
 /// One row of the flattened CSV export (SendGrid event names).
-pub fn csv_event(get: &dyn Fn(&str) -> Option<String>) -> Option<EspEvent<'static>> {
+pub(crate) fn csv_event(get: &dyn Fn(&str) -> Option<String>) -> Option<EspEvent<'static>> {
     let ev = get("event")?;
     let g = |k: &str| Cow::Owned(get(k).unwrap_or_default());
     let kind = match ev.as_str() {

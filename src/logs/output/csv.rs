@@ -19,7 +19,12 @@ fn cell(s: &str) -> Vec<u8> {
 }
 
 /// Write one table of rows: a key column, then every counter, rate and label seen.
-pub fn rows(dir: &Path, name: &str, key: &str, table: &BTreeMap<String, Row>) -> io::Result<()> {
+pub(crate) fn rows(
+    dir: &Path,
+    name: &str,
+    key: &str,
+    table: &BTreeMap<String, Row>,
+) -> io::Result<()> {
     let mut counts: Vec<&str> = Vec::new();
     let mut rates: Vec<&str> = Vec::new();
     let mut labels: Vec<&str> = Vec::new();

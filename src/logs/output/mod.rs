@@ -11,7 +11,7 @@ use super::metrics::Row;
 
 /// The rows of a table, biggest `sort_by` count first (ties by key), or in key order when
 /// `sort_by` is empty.
-pub fn sorted_rows<'a>(
+pub(crate) fn sorted_rows<'a>(
     rows: &'a BTreeMap<String, Row>,
     sort_by: &str,
 ) -> Vec<(&'a String, &'a Row)> {
@@ -27,7 +27,7 @@ pub fn sorted_rows<'a>(
 }
 
 /// Columns of the campaign tables (name, is a rate).
-pub const CAMPAIGN_COLUMNS: &[(&str, bool)] = &[
+pub(crate) const CAMPAIGN_COLUMNS: &[(&str, bool)] = &[
     ("messages", false),
     ("recipients", false),
     ("delivered", false),
@@ -36,7 +36,7 @@ pub const CAMPAIGN_COLUMNS: &[(&str, bool)] = &[
 ];
 
 /// Columns of the ESP tables.
-pub const ESP_COLUMNS: &[(&str, bool)] = &[
+pub(crate) const ESP_COLUMNS: &[(&str, bool)] = &[
     ("processed", false),
     ("delivered", false),
     ("bounces", false),
@@ -49,7 +49,7 @@ pub const ESP_COLUMNS: &[(&str, bool)] = &[
 ];
 
 /// Columns of the MTA provider and domain tables.
-pub const MTA_COLUMNS: &[(&str, bool)] = &[
+pub(crate) const MTA_COLUMNS: &[(&str, bool)] = &[
     ("recipients", false),
     ("delivered", false),
     ("bounced", false),
