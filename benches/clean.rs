@@ -64,7 +64,7 @@ fn bench_clean(c: &mut Criterion) {
     for threads in [1usize, 2] {
         let cfg = CleanConfig {
             threads,
-            progress: false,
+            progress: None,
             ..CleanConfig::default()
         };
         g.bench_with_input(BenchmarkId::new("threads", threads), &cfg, |b, cfg| {

@@ -49,7 +49,7 @@ fn stage(server: &dns_server::DnsServer) -> DnsStage {
             retries: 1,
             concurrency: 256,
         },
-        false,
+        None,
     )
     .expect("stage")
 }

@@ -320,7 +320,7 @@ impl CleanArgs {
             keep_original: self.keep_original,
             formula_escape: !self.no_formula_escape,
             threads: self.threads,
-            progress: !self.quiet,
+            progress: None,
         })
     }
 }

@@ -15,6 +15,7 @@ mod key_hash;
 pub mod logs;
 pub mod model;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod smtp;
 pub mod stage;

@@ -1,5 +1,6 @@
 //! The `mailsift` binary: parse options, run the library, print errors, set the exit code.
 
+mod bars;
 mod cli;
 
 use std::fs::File;
@@ -103,7 +104,7 @@ fn default_rejects(a: &CleanArgs) -> PathBuf {
 }
 
 fn run_clean(a: CleanArgs) -> Result<(), Failure> {
-    let cfg = a.config().map_err(Failure::Usage)?;
+    let mut cfg = a.config().map_err(Failure::Usage)?;
     let stdout_users = [
         Some(&a.output),
         a.rejects.as_ref(),
@@ -130,7 +131,9 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         // No buffer in between: the chunker reads in blocks of at least 64 KiB itself.
         (Box::new(f), len)
     };
-    let net = Net::build(&a.addr, !a.quiet)?;
+    let progress = bars::Bars::shared(!a.quiet);
+    let net = Net::build(&a.addr, progress.clone())?;
+    cfg.progress = Some(progress);
     let rejects_path = a.rejects.clone().unwrap_or_else(|| default_rejects(&a));
     let sinks = CleanSinks {
         clean: create(&a.output, "clean output")?,
@@ -165,7 +168,7 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
 
 fn run_check(a: CheckArgs) -> Result<(), Failure> {
     let opts = a.addr.analyze();
-    let net = Net::build(&a.addr, false)?;
+    let net = Net::build(&a.addr, bars::Bars::shared(false))?;
     let stage = net.stage();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -192,12 +195,16 @@ enum Net {
 }
 
 impl Net {
-    fn build(opts: &cli::AddressOpts, progress: bool) -> Result<Net, Failure> {
+    fn build(
+        opts: &cli::AddressOpts,
+        progress: std::sync::Arc<dyn mailsift::progress::Progress>,
+    ) -> Result<Net, Failure> {
         let smtp = opts.smtp().map_err(Failure::Usage)?;
         let Some(cfg) = opts.dns().map_err(Failure::Usage)? else {
             return Ok(Net::Offline);
         };
-        let dns = DnsStage::new(&cfg, progress).map_err(|e| Failure::Job(e.to_string()))?;
+        let dns =
+            DnsStage::new(&cfg, Some(progress.clone())).map_err(|e| Failure::Job(e.to_string()))?;
         let Some(smtp) = smtp else {
             return Ok(Net::Dns(dns));
         };
@@ -208,7 +215,7 @@ impl Net {
                 })?),
                 None => None,
             };
-        let stage = SmtpStage::new(dns, smtp.settings, journal, progress);
+        let stage = SmtpStage::new(dns, smtp.settings, journal, Some(progress));
         for w in stage.preflight() {
             eprintln!("mailsift: warning: {}", terminal_safe(&w));
         }

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let mut input = b"email,name\n".to_vec();
     input.extend_from_slice(data);
     let cfg = CleanConfig {
-        progress: false,
+        progress: None,
         threads: 1,
         ..CleanConfig::default()
     };

@@ -1,8 +1,8 @@
 //! The DNS stage of the pipeline: resolves each new domain of a batch concurrently (bounded),
 //! then applies the outcome to every address of the domain.
 
+use crate::progress::{Progress, Step};
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -16,14 +16,15 @@ pub struct DnsStage {
     resolver: Arc<DnsResolver>,
     evidence: Mutex<HashMap<String, Arc<DnsEvidence>>>,
     concurrency: usize,
-    progress: bool,
+    progress: Option<Arc<dyn Progress>>,
     warned: AtomicBool,
     warnings: Mutex<Vec<String>>,
 }
 
 impl DnsStage {
     /// A stage with its own tokio runtime.
-    pub fn new(cfg: &DnsConfig, progress: bool) -> Result<DnsStage, DnsError> {
+    /// Progress (batches of 100 domains or more) goes to `progress`.
+    pub fn new(cfg: &DnsConfig, progress: Option<Arc<dyn Progress>>) -> Result<DnsStage, DnsError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -38,7 +39,7 @@ impl DnsStage {
             resolver,
             evidence: Mutex::new(HashMap::new()),
             concurrency: cfg.concurrency.max(1),
-            progress: progress && std::io::stderr().is_terminal(),
+            progress,
             warned: AtomicBool::new(false),
             warnings: Mutex::new(Vec::new()),
         })
@@ -62,7 +63,10 @@ impl DnsStage {
     /// Resolve a set of domains (A-label form), returning the evidence of each.
     pub fn resolve_all(&self, domains: &[String]) -> Vec<Arc<DnsEvidence>> {
         let total = domains.len();
-        let show = self.progress && total >= 100;
+        let show = self.progress.clone().filter(|_| total >= 100);
+        if let Some(p) = &show {
+            p.start(Step::Dns, Some(total as u64));
+        }
         // `concurrency` lanes pull the next domain from a shared index: no task or permit per
         // domain.
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -73,16 +77,17 @@ impl DnsStage {
             for _ in 0..lanes {
                 let (next, shared, resolver) =
                     (next.clone(), shared.clone(), self.resolver.clone());
+                let show = show.clone();
                 handles.push(tokio::spawn(async move {
                     let mut got = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(d) = shared.get(i) else { break };
                         got.push((i, resolver.route(d).await));
-                        if show && (i + 1).is_multiple_of(100) {
-                            let mut e = std::io::stderr().lock();
-                            let _ = write!(e, "\rDNS: {}/{total} domains ", i + 1);
-                            let _ = e.flush();
+                        if let Some(p) = &show
+                            && (i + 1).is_multiple_of(100)
+                        {
+                            p.update(Step::Dns, i as u64 + 1, i as u64 + 1);
                         }
                     }
                     got
@@ -100,9 +105,8 @@ impl DnsStage {
                 .map(|r| r.unwrap_or_else(|| Arc::new(MailRoute::ServFail)))
                 .collect()
         });
-        if self.progress && total >= 100 {
-            let mut e = std::io::stderr().lock();
-            let _ = e.write_all(b"\r\x1b[2K");
+        if let Some(p) = &show {
+            p.finish(Step::Dns);
         }
         if self.resolver.resolvers_dead() && !self.warned.swap(true, Ordering::Relaxed) {
             self.warnings

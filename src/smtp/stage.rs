@@ -1,8 +1,8 @@
 //! The SMTP stage of the pipeline (`--smtp`): after DNS, probe each new address whose domain
 //! has mail servers, grouped by domain, and apply the outcome to every record of the address.
 
+use crate::progress::{Progress, Step};
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -21,7 +21,7 @@ pub struct SmtpStage {
     known: Mutex<HashMap<String, Arc<Outcome>>>,
     catch_all: Mutex<HashMap<String, bool>>,
     port_blocked: AtomicBool,
-    progress: bool,
+    progress: Option<Arc<dyn Progress>>,
 }
 
 /// The provider that makes a route unverifiable, from `data/smtp_unverifiable.tsv`.
@@ -56,7 +56,7 @@ impl SmtpStage {
         dns: DnsStage,
         settings: ProbeSettings,
         journal: Option<Journal>,
-        progress: bool,
+        progress: Option<Arc<dyn Progress>>,
     ) -> SmtpStage {
         let catch_all = journal
             .as_ref()
@@ -78,7 +78,7 @@ impl SmtpStage {
             known: Mutex::new(known),
             catch_all: Mutex::new(catch_all),
             port_blocked: AtomicBool::new(false),
-            progress: progress && std::io::stderr().is_terminal(),
+            progress,
         }
     }
 
@@ -121,7 +121,10 @@ impl SmtpStage {
 
     fn run_jobs(&self, jobs: Vec<DomainJob>) {
         let total = jobs.len();
-        let show = self.progress && total >= 5;
+        let show = self.progress.clone().filter(|_| total >= 5);
+        if let Some(p) = &show {
+            p.start(Step::Smtp, Some(total as u64));
+        }
         let done = Arc::new(AtomicUsize::new(0));
         let results = self.dns.runtime().block_on(async {
             let handles: Vec<_> = jobs
@@ -130,6 +133,7 @@ impl SmtpStage {
                     let sched = self.sched.clone();
                     let journal = self.journal.clone();
                     let done = done.clone();
+                    let show = show.clone();
                     tokio::spawn(async move {
                         let record = move |e: Event<'_>| {
                             let Some(j) = &journal else { return };
@@ -146,10 +150,8 @@ impl SmtpStage {
                         };
                         let r = sched.probe_domain(job, &record).await;
                         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        if show {
-                            let mut e = std::io::stderr().lock();
-                            let _ = write!(e, "\rSMTP: {n}/{total} domains ");
-                            let _ = e.flush();
+                        if let Some(p) = &show {
+                            p.update(Step::Smtp, n as u64, n as u64);
                         }
                         r
                     })
@@ -163,8 +165,8 @@ impl SmtpStage {
             }
             out
         });
-        if show {
-            let _ = std::io::stderr().write_all(b"\r\x1b[2K");
+        if let Some(p) = &show {
+            p.finish(Step::Smtp);
         }
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         let mut ca = self.catch_all.lock().unwrap_or_else(|p| p.into_inner());
@@ -189,13 +191,14 @@ impl SmtpStage {
         );
         if greeted == 0 && unreachable >= 3 && !self.port_blocked.swap(true, Ordering::Relaxed) {
             let port = self.sched.settings().port;
-            eprintln!(
-                "mailsift: warning: no mail server answered on port {port} ({unreachable} \
+            let Some(p) = &self.progress else { return };
+            p.warn(&format!(
+                "no mail server answered on port {port} ({unreachable} \
                  connections refused or timed out): outbound port {port} is probably blocked \
                  by your network or provider (most ISPs and clouds block it). Those addresses \
                  are unknown (connect_failed / smtp_timeout), not undeliverable; the rest of \
                  the run is not probed. Probe from a host that may use port {port}."
-            );
+            ));
         }
     }
 }

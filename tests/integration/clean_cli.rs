@@ -240,7 +240,7 @@ fn a_stage_can_gather_rows_across_chunks_without_changing_the_output() {
             );
             let cfg = CleanConfig {
                 threads,
-                progress: false,
+                progress: None,
                 ..CleanConfig::default()
             };
             let sinks = CleanSinks {

@@ -65,7 +65,7 @@ fn stage(server: &DnsServer, timeout_ms: u64) -> DnsStage {
         retries: 1,
         concurrency: 64,
     };
-    DnsStage::new(&cfg, false).expect("stage")
+    DnsStage::new(&cfg, None).expect("stage")
 }
 
 fn check(stage: &DnsStage, addrs: &[&str]) -> Vec<AddressRecord> {

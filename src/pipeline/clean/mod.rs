@@ -29,7 +29,7 @@ use std::time::Instant;
 
 use crate::address::AnalyzeOptions;
 use crate::pipeline::csvin::Chunker;
-use crate::pipeline::progress::Progress;
+use crate::pipeline::progress::RowProgress;
 use crate::pipeline::seen::Seen;
 use crate::report::{Summary, Tally};
 use crate::stage::Stage;
@@ -59,8 +59,8 @@ pub struct CleanConfig {
     pub formula_escape: bool,
     /// Worker threads (0: one per core).
     pub threads: usize,
-    /// Show a progress line when stderr is a terminal.
-    pub progress: bool,
+    /// Where progress goes (`None`: nowhere).
+    pub progress: Option<std::sync::Arc<dyn crate::progress::Progress>>,
 }
 
 impl Default for CleanConfig {
@@ -72,7 +72,7 @@ impl Default for CleanConfig {
             keep_original: false,
             formula_escape: true,
             threads: 0,
-            progress: true,
+            progress: None,
         }
     }
 }
@@ -101,7 +101,7 @@ struct Job<'a> {
     pools: Pools,
     /// Worker threads.
     threads: usize,
-    progress: Progress,
+    progress: RowProgress,
     /// The ordered step's state: row numbers and the addresses seen.
     seq_state: Sequential,
 }
@@ -142,7 +142,7 @@ struct Outcome {
 ///     rejects: Box::new(rejects.clone()),
 ///     results: None,
 /// };
-/// let cfg = CleanConfig { progress: false, ..CleanConfig::default() };
+/// let cfg = CleanConfig::default();
 /// let summary = clean::run(Box::new(Cursor::new(csv)), None, &cfg, sinks, None)?;
 /// assert_eq!((summary.rows_in, summary.rows_clean, summary.rows_rejected), (3, 1, 2));
 /// let good = good.0.lock().unwrap().clone();
@@ -208,7 +208,7 @@ pub fn run(
         stage,
         pools,
         threads,
-        progress: Progress::new(cfg.progress, input_len),
+        progress: RowProgress::new(cfg.progress.clone(), input_len),
         seq_state: Sequential {
             seen: Seen::with_capacity(expect_rows),
             row_no: 0,
