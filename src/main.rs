@@ -299,10 +299,21 @@ fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {
 
 fn run_completions(a: cli::CompletionsArgs) -> Result<(), Failure> {
     let mut cmd = <Cli as clap::CommandFactory>::command();
+    // Rendered into memory first: clap_complete panics on a failed write (`| head`).
+    let mut buf = Vec::new();
+    clap_complete::generate(a.shell, &mut cmd, "mailsift", &mut buf);
+    write_stdout(&buf, "completions")
+}
+
+/// Write `bytes` to stdout; a reader that stopped early (`| head`) is not an error.
+fn write_stdout(bytes: &[u8], what: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
-    clap_complete::generate(a.shell, &mut cmd, "mailsift", &mut out);
-    out.flush()
-        .map_err(|e| Failure::Job(format!("writing completions: {e}")))
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(Failure::Job(format!("writing {what}: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn run_man(a: cli::ManArgs) -> Result<(), Failure> {
@@ -314,12 +325,12 @@ fn run_man(a: cli::ManArgs) -> Result<(), Failure> {
             .cloned()
             .ok_or_else(|| Failure::Usage(format!("man: no command {name:?}")))?;
     }
-    let mut out = io::stdout().lock();
+    let mut buf = Vec::new();
     clap_mangen::Man::new(cmd)
         .source(format!("mailsift {}", env!("CARGO_PKG_VERSION")))
-        .render(&mut out)
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::Job(format!("writing man page: {e}")))
+        .render(&mut buf)
+        .map_err(|e| Failure::Job(format!("writing man page: {e}")))?;
+    write_stdout(&buf, "man page")
 }
 
 fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {
