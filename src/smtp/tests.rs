@@ -13,7 +13,7 @@ use crate::smtp::scheduler::{DomainJob, Event, ProbeSettings, Scheduler};
 use crate::smtp::session::SessionConfig;
 use crate::smtp::verdict::{ConnFailure, connection_reason, result_reason};
 
-use mailsift_testkit::smtp_server::{Mode, Script, Seen, Server, start};
+use mailsift_testkit::smtp_server::{Mode, Script, Server, assert_clean_log, start};
 
 fn cfg() -> SessionConfig {
     SessionConfig {
@@ -48,24 +48,6 @@ fn target(addr: SocketAddr) -> Target {
 
 fn strs(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
-}
-
-/// Only the commands a probe may send, each well-formed: never DATA, never anything injected.
-fn assert_clean_log(seen: &Seen) {
-    for c in seen.commands() {
-        let ok = c.starts_with("EHLO probe.mailsift.test")
-            || c.starts_with("HELO probe.mailsift.test")
-            || c == "STARTTLS"
-            || c == "MAIL FROM:<verify@mailsift.test>"
-            || c == "MAIL FROM:<verify@mailsift.test> SMTPUTF8"
-            || (c.starts_with("RCPT TO:<")
-                && c.ends_with('>')
-                && c.matches('<').count() == 1
-                && !c["RCPT TO:".len()..].contains(' '))
-            || c == "RSET"
-            || c == "QUIT";
-        assert!(ok, "unexpected command {c:?}");
-    }
 }
 
 #[test]

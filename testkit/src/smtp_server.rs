@@ -94,6 +94,25 @@ impl Seen {
     }
 }
 
+/// Asserts that the server saw only the commands a probe may send (HELO `probe.mailsift.test`,
+/// MAIL FROM `verify@mailsift.test`), each well-formed: never DATA, never anything injected.
+pub fn assert_clean_log(seen: &Seen) {
+    for c in seen.commands() {
+        let ok = c.starts_with("EHLO probe.mailsift.test")
+            || c.starts_with("HELO probe.mailsift.test")
+            || c == "STARTTLS"
+            || c == "MAIL FROM:<verify@mailsift.test>"
+            || c == "MAIL FROM:<verify@mailsift.test> SMTPUTF8"
+            || (c.starts_with("RCPT TO:<")
+                && c.ends_with('>')
+                && c.matches('<').count() == 1
+                && !c["RCPT TO:".len()..].contains(' '))
+            || c == "RSET"
+            || c == "QUIT";
+        assert!(ok, "unexpected command {c:?}");
+    }
+}
+
 /// A running server.
 pub struct Server {
     /// Where it listens.

@@ -8,25 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::support::{TempDir, bin, run};
 use mailsift_testkit::dns_server::DnsServer;
-use mailsift_testkit::smtp_server::{Script, Seen, Server, start};
-
-/// Only the commands a probe may send, each well-formed: never DATA, never anything injected.
-fn assert_clean_log(seen: &Seen) {
-    for c in seen.commands() {
-        let ok = c.starts_with("EHLO probe.mailsift.test")
-            || c.starts_with("HELO probe.mailsift.test")
-            || c == "STARTTLS"
-            || c == "MAIL FROM:<verify@mailsift.test>"
-            || c == "MAIL FROM:<verify@mailsift.test> SMTPUTF8"
-            || (c.starts_with("RCPT TO:<")
-                && c.ends_with('>')
-                && c.matches('<').count() == 1
-                && !c["RCPT TO:".len()..].contains(' '))
-            || c == "RSET"
-            || c == "QUIT";
-        assert!(ok, "unexpected command {c:?}");
-    }
-}
+use mailsift_testkit::smtp_server::{Script, Server, assert_clean_log, start};
 
 fn free_port(ip: Ipv4Addr) -> SocketAddr {
     std::net::TcpListener::bind((ip, 0))
