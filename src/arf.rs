@@ -113,10 +113,8 @@ impl FeedbackReport {
             }
         };
         match name {
-            "feedback-type" => {
-                if self.feedback_type.is_none() {
-                    self.feedback_type = Some(FeedbackType::parse(&value));
-                }
+            "feedback-type" if self.feedback_type.is_none() => {
+                self.feedback_type = Some(FeedbackType::parse(&value));
             }
             "user-agent" => first(&mut self.user_agent, value),
             "version" => first(&mut self.version, value),
@@ -133,20 +131,12 @@ impl FeedbackReport {
                 }
             }
             "original-envelope-id" => first(&mut self.original_envelope_id, value),
-            "reported-domain" => {
-                if !value.is_empty() {
-                    self.reported_domains.push(value);
-                }
-            }
+            "reported-domain" if !value.is_empty() => self.reported_domains.push(value),
             "source-ip" => first(&mut self.source_ip, value),
             "arrival-date" | "received-date" => first(&mut self.arrival_date, value),
             "reporting-mta" => first(&mut self.reporting_mta, value),
             "authentication-results" => first(&mut self.authentication_results, value),
-            "incidents" => {
-                if self.incidents.is_none() {
-                    self.incidents = value.parse().ok();
-                }
-            }
+            "incidents" if self.incidents.is_none() => self.incidents = value.parse().ok(),
             _ => {}
         }
     }
@@ -287,6 +277,19 @@ mod tests {
         assert!(r.recipients.is_empty());
         assert_eq!(r.incidents, None);
         assert_eq!(r.feedback_type, None);
+    }
+
+    #[test]
+    fn every_cut_of_a_report_parses() {
+        // a report cut anywhere (a truncated file) still parses, keeping what came before the cut
+        for (i, _) in REPORT.char_indices() {
+            let r = FeedbackReport::parse(&REPORT[..i]);
+            // (a cut inside the Removal-Recipient leaves a third, shorter address)
+            assert!(r.recipients.len() <= 3);
+        }
+        let r = FeedbackReport::parse(&REPORT[..REPORT.find("Original-Rcpt-To: rfc822").unwrap()]);
+        assert_eq!(r.recipients, ["Alice@Example.NET"]);
+        assert_eq!(r.source_ip, None);
     }
 
     #[test]
