@@ -7,6 +7,7 @@
 #![deny(unreachable_pub)]
 
 pub mod address;
+mod arf;
 pub mod bounce;
 pub mod check;
 pub mod dns;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
+mod ses;
 pub mod smtp;
 pub mod stage;
 pub mod status;

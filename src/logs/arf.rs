@@ -1,18 +1,20 @@
-//! ARF (RFC 5965) feedback reports: the `message/feedback-report` fields of a complaint message
-//! (`Feedback-Type`, `Original-Rcpt-To`, `Removal-Recipient`, `Reported-Domain`, `User-Agent`,
-//! `Source-IP`, `Arrival-Date`), with the recipient taken from the embedded original message
-//! when the report does not name one. Works on raw bytes; never panics.
+//! ARF (RFC 5965) feedback reports read from whole messages: the `message/feedback-report`
+//! block found in the raw bytes and parsed with [`crate::arf`], with the recipients taken from
+//! the embedded original message when the report names none. Never panics.
+
+use crate::arf::{FeedbackReport, address};
 
 /// One feedback report.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Complaint {
     /// `abuse`, `fraud`, `auth-failure`, `not-spam`, `opt-out`, `virus`, `other`.
     pub feedback_type: String,
-    /// The complaining recipient, when known (lowercase).
-    pub recipient: String,
+    /// The complaining recipients (every `Original-Rcpt-To` / `Removal-Recipient`, else the
+    /// `To` of the embedded message), in the case the report gives.
+    pub recipients: Vec<String>,
     /// The reporter (`User-Agent` of the report, or the domain of its `From`).
     pub reporter: String,
-    /// `Reported-Domain`, when present.
+    /// The first `Reported-Domain`, when present (lower case).
     pub reported_domain: String,
     /// `Source-IP`, when present.
     pub source_ip: String,
@@ -45,16 +47,6 @@ fn header_value(lines: &[&str], name: &str) -> Option<String> {
     None
 }
 
-fn addr(v: &str) -> String {
-    let v = v.trim();
-    let v = match (v.rfind('<'), v.rfind('>')) {
-        (Some(a), Some(b)) if a < b => &v[a + 1..b],
-        _ => v.split_whitespace().next().unwrap_or(""),
-    };
-    v.trim_matches(|c: char| c == '"' || c == ',' || c == ';')
-        .to_ascii_lowercase()
-}
-
 /// Parse a complaint message; `None` when it holds no feedback report.
 pub fn parse(data: &[u8]) -> Option<Complaint> {
     let text = String::from_utf8_lossy(&data[..data.len().min(1 << 20)]);
@@ -73,18 +65,23 @@ pub fn parse(data: &[u8]) -> Option<Complaint> {
         .position(|l| l.trim().is_empty())
         .map(|i| ft_at + i)
         .unwrap_or(lines.len());
-    let block = &lines[start..end];
+    let report = FeedbackReport::parse(&lines[start..end].join("\n"));
     let mut c = Complaint {
-        feedback_type: header_value(block, "Feedback-Type")
-            .unwrap_or_default()
-            .to_ascii_lowercase(),
-        ..Default::default()
+        feedback_type: report
+            .feedback_type
+            .as_ref()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        recipients: report.recipients,
+        reporter: report.user_agent.unwrap_or_default(),
+        reported_domain: report
+            .reported_domains
+            .first()
+            .map(|d| d.to_ascii_lowercase())
+            .unwrap_or_default(),
+        source_ip: report.source_ip.unwrap_or_default(),
     };
-    c.recipient = header_value(block, "Original-Rcpt-To")
-        .or_else(|| header_value(block, "Removal-Recipient"))
-        .map(|v| addr(&v))
-        .unwrap_or_default();
-    if c.recipient.is_empty() {
+    if c.recipients.is_empty() {
         // the embedded original message's To:
         if let Some(orig) = lines[end..].iter().position(|l| {
             let l = l.to_ascii_lowercase();
@@ -93,20 +90,21 @@ pub fn parse(data: &[u8]) -> Option<Complaint> {
         }) {
             let rest = &lines[end + orig..];
             if let Some(to) = header_value(rest, "To") {
-                c.recipient = addr(&to);
+                for a in to.split(',').filter_map(address) {
+                    if !c.recipients.iter().any(|r| r.eq_ignore_ascii_case(a)) {
+                        c.recipients.push(a.to_string());
+                    }
+                }
             }
         }
     }
-    c.reporter = header_value(block, "User-Agent")
-        .or_else(|| {
-            header_value(&lines, "From")
-                .map(|f| addr(&f).rsplit('@').next().unwrap_or("").to_string())
-        })
-        .unwrap_or_default();
-    c.reported_domain = header_value(block, "Reported-Domain")
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    c.source_ip = header_value(block, "Source-IP").unwrap_or_default();
+    if c.reporter.is_empty() {
+        c.reporter = header_value(&lines, "From")
+            .and_then(|f| {
+                address(&f).map(|a| a.rsplit('@').next().unwrap_or("").to_ascii_lowercase())
+            })
+            .unwrap_or_default();
+    }
     Some(c)
 }
 
@@ -120,11 +118,26 @@ mod tests {
         assert!(is_arf(m));
         let c = parse(m).unwrap();
         assert_eq!(c.feedback_type, "abuse");
-        assert_eq!(c.recipient, "someone@example.net");
+        assert_eq!(c.recipients, ["Someone@Example.NET"]);
         assert_eq!(c.reporter, "ISP-FBL/1.0");
         assert_eq!(c.reported_domain, "sender.example");
         assert!(parse(b"Subject: hi\r\n\r\nbody").is_none());
         // found by the fuzzer: a multi-byte character across byte 14
         assert!(parse("Feedback-Typ\u{20ac}: x\n".as_bytes()).is_none());
+    }
+
+    #[test]
+    fn every_recipient_and_the_embedded_to_when_none() {
+        let m = b"From: fbl@isp.example\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nOriginal-Rcpt-To: <A@One.example>\nOriginal-Rcpt-To: b@two.example\n\n--b\n";
+        let c = parse(m).unwrap();
+        assert_eq!(c.recipients, ["A@One.example", "b@two.example"]);
+        // no User-Agent: the domain of From
+        assert_eq!(c.reporter, "isp.example");
+        // no recipient field: every address of the embedded message's To
+        let m = b"From: FBL <fbl@ISP.example>\n\nFeedback-Type: opt-out\n\nContent-Type: message/rfc822\n\nFrom: s@sender.example\nTo: \"Doe, J\" <J@Three.example>, k@four.example\n\nhi\n";
+        let c = parse(m).unwrap();
+        assert_eq!(c.feedback_type, "opt-out");
+        assert_eq!(c.recipients, ["J@Three.example", "k@four.example"]);
+        assert_eq!(c.reporter, "isp.example");
     }
 }

@@ -569,15 +569,24 @@ pub(crate) fn read_input(
                     let a = &mut c.arf;
                     a.reports += 1;
                     *a.by_type.entry(cpl.feedback_type.clone()).or_default() += 1;
-                    let dom = cpl
-                        .recipient
-                        .rsplit_once('@')
-                        .map(|x| x.1.to_string())
-                        .unwrap_or_default();
-                    *a.by_provider
-                        .entry(report::esp_provider(&dom).to_string())
-                        .or_default() += 1;
-                    *a.by_domain.entry(dom).or_default() += 1;
+                    // per recipient (one empty domain when the report names none)
+                    let domains: Vec<String> = match cpl.recipients.as_slice() {
+                        [] => vec![String::new()],
+                        rs => rs
+                            .iter()
+                            .map(|r| {
+                                r.rsplit_once('@')
+                                    .map(|x| x.1.to_ascii_lowercase())
+                                    .unwrap_or_default()
+                            })
+                            .collect(),
+                    };
+                    for dom in domains {
+                        *a.by_provider
+                            .entry(report::esp_provider(&dom).to_string())
+                            .or_default() += 1;
+                        *a.by_domain.entry(dom).or_default() += 1;
+                    }
                     *a.by_reporter.entry(cpl.reporter.clone()).or_default() += 1;
                 }
                 None => c.unparsed("arf", &data[..data.len().min(200)], &mut summary),

@@ -355,6 +355,26 @@ fn arf_reports_count_as_complaints() {
     assert_eq!(cpl["status"], "fail");
 }
 
+#[test]
+fn arf_complaints_count_every_recipient() {
+    // one report naming two recipients (Original-Rcpt-To and Removal-Recipient, mixed case):
+    // one report, one type, two recipient domains
+    let d = TempDir::new("logs-arf-rcpts");
+    let f = write(
+        &d,
+        "two.eml",
+        b"From: fbl@isp.example\r\nSubject: FW: complaint\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: ISP-FBL/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: <Someone@Example.NET>\r\nRemoval-Recipient:\r\n other@Example.ORG\r\n\r\n--b--\r\n",
+    );
+    let r = report(&[&f]);
+    let c = &r["complaints"];
+    assert_eq!(c["reports"], 1);
+    assert_eq!(c["by_type"]["abuse"], 1);
+    assert_eq!(c["by_reporter"]["ISP-FBL/1.0"], 1);
+    assert_eq!(c["by_domain"]["example.net"], 1);
+    assert_eq!(c["by_domain"]["example.org"], 1);
+    assert_eq!(c["by_domain"].as_object().unwrap().len(), 2);
+}
+
 fn write(dir: &TempDir, name: &str, data: &[u8]) -> String {
     std::fs::write(dir.path(name), data).unwrap();
     dir.s(name)

@@ -1,5 +1,5 @@
 //! Amazon SES notifications (SNS e-mail subscriptions): bounces, complaints and deliveries
-//! from a JSON object in the body.
+//! from a JSON object in the body, read with the shared model in [`crate::ses`].
 
 use std::borrow::Cow;
 
@@ -9,11 +9,11 @@ use super::common::{Common, finish, record};
 use crate::bounce::BounceRecord;
 use crate::bounce::classify::Evidence;
 use crate::bounce::text::{squeeze, strip_type};
+use crate::ses::{SesKind, SesRecord, text};
 use crate::status::{BounceReason, EnhancedStatus, find_reply_code};
 
 /// Amazon SES notifications (SNS e-mail subscriptions): a JSON object in the body.
 pub(super) fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
-    use serde_json::Value;
     // the first `{` followed (after white space) by a `"`: the start of a JSON object
     let b = notice.as_bytes();
     let json_at = |i: usize| {
@@ -44,60 +44,45 @@ pub(super) fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
     } else {
         Cow::Borrowed(json)
     };
-    let mut it = serde_json::Deserializer::from_str(&body).into_iter::<Value>();
-    let Some(Ok(mut v)) = it.next() else {
+    let mut it = serde_json::Deserializer::from_str(&body).into_iter::<SesRecord<'_>>();
+    let Some(Ok(v)) = it.next() else {
         return Vec::new();
     };
     // an SNS envelope: the notification is a JSON string in "Message"
-    if v.get("notificationType").is_none()
-        && v.get("eventType").is_none()
-        && let Some(inner) = v.get("Message").and_then(Value::as_str)
-        && let Ok(iv) = serde_json::from_str::<Value>(inner)
+    if let Some(inner) = v.sns_message()
+        && let Ok(iv) = SesRecord::parse(inner)
     {
-        v = iv;
+        return records(&iv, c);
     }
-    let kind = v
-        .get("notificationType")
-        .or_else(|| v.get("eventType"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let source = v
-        .pointer("/mail/source")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let s = |x: &Value, k: &str| x.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    records(&v, c)
+}
+
+/// The records of one notification.
+fn records(v: &SesRecord<'_>, c: &Common) -> Vec<BounceRecord> {
+    let source = v.mail.as_ref().map_or("", |m| text(&m.source));
     let mut out = Vec::new();
-    let list = |ptr: &str| -> Vec<Value> {
-        v.pointer(ptr)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    };
     // A record for one SES recipient, with the notice's source as the addresser.
     let ses_record = |recipient: String| {
         let mut r = record(c, "amazonses");
         r.recipient = recipient;
         if !source.is_empty() {
-            r.addresser = source.clone();
+            r.addresser = source.to_string();
         }
         r
     };
-    match kind.as_str() {
-        "bounce" => {
-            for rc in list("/bounce/bouncedRecipients") {
-                let recipient = s(&rc, "emailAddress");
+    match v.kind() {
+        SesKind::Bounce => {
+            for rc in v.bounce.iter().flat_map(|b| &b.bounced_recipients) {
+                let recipient = text(&rc.email_address).to_string();
                 if recipient.is_empty() {
                     continue;
                 }
                 let mut r = ses_record(recipient);
-                let diag = s(&rc, "diagnosticCode");
-                let diag = strip_type(&diag).to_string();
-                let status = EnhancedStatus::parse(&s(&rc, "status"))
-                    .or_else(|| EnhancedStatus::find(&diag));
+                let diag = strip_type(text(&rc.diagnostic_code)).to_string();
+                let status =
+                    EnhancedStatus::parse(text(&rc.status)).or_else(|| EnhancedStatus::find(&diag));
                 let reply = find_reply_code(&diag);
-                let action = s(&rc, "action").to_ascii_lowercase();
+                let action = text(&rc.action).to_ascii_lowercase();
                 r.action = action.clone();
                 r.diagnosticcode = squeeze(&diag, MAX_DIAG);
                 let cmd = smtp_command(&diag);
@@ -114,38 +99,35 @@ pub(super) fn decode_ses_json(notice: &str, c: &Common) -> Vec<BounceRecord> {
                 out.push(finish(r, &e));
             }
         }
-        "complaint" => {
-            let ft = v
-                .pointer("/complaint/complaintFeedbackType")
-                .and_then(Value::as_str)
-                .unwrap_or("abuse")
-                .to_string();
-            for rc in list("/complaint/complainedRecipients") {
-                let recipient = s(&rc, "emailAddress");
+        SesKind::Complaint => {
+            let Some(d) = &v.complaint else {
+                return out;
+            };
+            let ft = d.complaint_feedback_type.as_deref().unwrap_or("abuse");
+            for rc in &d.complained_recipients {
+                let recipient = text(&rc.email_address).to_string();
                 if recipient.is_empty() {
                     continue;
                 }
                 let mut r = ses_record(recipient);
-                r.feedbacktype = ft.clone();
+                r.feedbacktype = ft.to_string();
                 r.set_reason(BounceReason::Feedback, false);
                 out.push(r);
             }
         }
-        "delivery" => {
-            let resp = v
-                .pointer("/delivery/smtpResponse")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            for rc in list("/delivery/recipients") {
-                let Some(a) = rc.as_str() else { continue };
+        SesKind::Delivery => {
+            let Some(d) = &v.delivery else {
+                return out;
+            };
+            let resp = text(&d.smtp_response);
+            for a in &d.recipients {
                 let mut r = ses_record(a.to_string());
                 r.action = "delivered".into();
                 r.deliverystatus = "2.6.0".into();
-                if let Some(code) = find_reply_code(&resp) {
+                if let Some(code) = find_reply_code(resp) {
                     r.replycode = code.to_string();
                 }
-                r.diagnosticcode = squeeze(&resp, MAX_DIAG);
+                r.diagnosticcode = squeeze(resp, MAX_DIAG);
                 r.set_reason(BounceReason::Delivered, false);
                 out.push(r);
             }

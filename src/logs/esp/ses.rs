@@ -1,112 +1,23 @@
-//! Amazon SES: notifications and event-publishing records, SNS envelopes unwrapped.
+//! Amazon SES: notifications and event-publishing records into ESP events, SNS envelopes
+//! unwrapped; the JSON model is the shared one in [`crate::ses`].
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-
-use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::{BounceClass, EspEvent, Kind, S, bounce_class, into_owned, iso_time, s};
+use crate::ses::{SesKind, SesRecord};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct SesMail<'a> {
-    #[serde(borrow)]
-    message_id: S<'a>,
-    #[serde(borrow)]
-    timestamp: S<'a>,
-    #[serde(borrow, default)]
-    destination: Vec<Cow<'a, str>>,
-    #[serde(borrow)]
-    tags: Option<HashMap<Cow<'a, str>, Vec<Cow<'a, str>>>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct SesRcpt<'a> {
-    #[serde(borrow)]
-    email_address: S<'a>,
-    #[serde(borrow)]
-    status: S<'a>,
-    #[serde(borrow)]
-    diagnostic_code: S<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct SesDetail<'a> {
-    #[serde(borrow)]
-    timestamp: S<'a>,
-    #[serde(borrow)]
-    bounce_type: S<'a>,
-    #[serde(borrow)]
-    bounce_sub_type: S<'a>,
-    #[serde(borrow, default)]
-    bounced_recipients: Vec<SesRcpt<'a>>,
-    #[serde(borrow, default)]
-    complained_recipients: Vec<SesRcpt<'a>>,
-    #[serde(borrow, default)]
-    delayed_recipients: Vec<SesRcpt<'a>>,
-    #[serde(borrow, default)]
-    recipients: Vec<Cow<'a, str>>,
-    #[serde(borrow)]
-    smtp_response: S<'a>,
-    #[serde(borrow)]
-    user_agent: S<'a>,
-    #[serde(borrow)]
-    ip_address: S<'a>,
-    #[serde(borrow)]
-    source: S<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct Ses<'a> {
-    #[serde(borrow)]
-    event_type: S<'a>,
-    #[serde(borrow)]
-    notification_type: S<'a>,
-    #[serde(borrow)]
-    mail: Option<SesMail<'a>>,
-    #[serde(borrow)]
-    bounce: Option<SesDetail<'a>>,
-    #[serde(borrow)]
-    complaint: Option<SesDetail<'a>>,
-    #[serde(borrow)]
-    delivery: Option<SesDetail<'a>>,
-    #[serde(borrow)]
-    delivery_delay: Option<SesDetail<'a>>,
-    #[serde(borrow)]
-    open: Option<SesDetail<'a>>,
-    #[serde(borrow)]
-    click: Option<SesDetail<'a>>,
-    #[serde(borrow)]
-    subscription: Option<SesDetail<'a>>,
-    send: Option<IgnoredAny>,
-    #[serde(borrow, rename = "Type")]
-    sns_type: S<'a>,
-    #[serde(borrow, rename = "Message")]
-    sns_message: S<'a>,
-}
-
-fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
-    if s(&r.sns_type) == "Notification"
-        && let Some(inner) = &r.sns_message
-    {
+fn ses_event<'a>(r: SesRecord<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
+    if let Some(inner) = r.sns_message() {
         // SNS envelope: the notification is a JSON string
-        if let Ok(inner) = serde_json::from_str::<Ses<'_>>(inner) {
+        if let Ok(inner) = SesRecord::parse(inner) {
             let mut owned = Vec::new();
             ses_event(inner, &mut |e| owned.push(into_owned(e)));
             owned.into_iter().for_each(&mut *out);
         }
         return;
     }
+    let ty = r.kind();
     let mail = r.mail.unwrap_or_default();
-    let ty = r
-        .event_type
-        .as_deref()
-        .or(r.notification_type.as_deref())
-        .unwrap_or("");
     let message = mail.message_id.unwrap_or_default();
     let campaign = mail
         .tags
@@ -127,12 +38,12 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         drop_reason: Cow::Borrowed(""),
     };
     match ty {
-        "Send" => {
+        SesKind::Send => {
             for d in mail.destination.iter() {
                 out(base(Kind::Processed, d.clone(), &None));
             }
         }
-        "Delivery" => {
+        SesKind::Delivery => {
             let d = r.delivery.unwrap_or_default();
             let rc = if d.recipients.is_empty() {
                 mail.destination.clone()
@@ -145,7 +56,7 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
                 out(ev);
             }
         }
-        "DeliveryDelay" => {
+        SesKind::DeliveryDelay => {
             let d = r.delivery_delay.unwrap_or_default();
             for rc in d.delayed_recipients {
                 let mut ev = base(
@@ -158,7 +69,7 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
                 out(ev);
             }
         }
-        "Bounce" => {
+        SesKind::Bounce => {
             let d = r.bounce.unwrap_or_default();
             let sub = s(&d.bounce_sub_type).to_string();
             let permanent = s(&d.bounce_type) == "Permanent";
@@ -183,7 +94,7 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
                 out(ev);
             }
         }
-        "Complaint" => {
+        SesKind::Complaint => {
             let d = r.complaint.unwrap_or_default();
             for rc in d.complained_recipients {
                 out(base(
@@ -193,34 +104,31 @@ fn ses_event<'a>(r: Ses<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
                 ));
             }
         }
-        "Open" => {
+        SesKind::Open => {
             let d = r.open.unwrap_or_default();
             let machine = s(&d.user_agent) == "Mozilla/5.0" && s(&d.ip_address).starts_with("17.");
             for e in mail.destination.iter() {
                 out(base(Kind::Open(machine), e.clone(), &d.timestamp));
             }
         }
-        "Click" => {
+        SesKind::Click => {
             let d = r.click.unwrap_or_default();
             for e in mail.destination.iter() {
                 out(base(Kind::Click, e.clone(), &d.timestamp));
             }
         }
-        "Subscription" => {
+        SesKind::Subscription => {
             let d = r.subscription.unwrap_or_default();
             let group = s(&d.source) != "UnsubscribeHeader";
             for e in mail.destination.iter() {
                 out(base(Kind::Unsubscribe(group), e.clone(), &d.timestamp));
             }
         }
-        _ => {}
+        SesKind::Other => {}
     }
-    let _ = r.send;
 }
 
 /// Parse one SES JSON record (an SNS envelope is unwrapped).
 pub(super) fn parse_record<'a>(json: &'a str, out: &mut dyn FnMut(EspEvent<'a>)) -> bool {
-    serde_json::from_str::<Ses<'a>>(json)
-        .map(|r| ses_event(r, out))
-        .is_ok()
+    SesRecord::parse(json).map(|r| ses_event(r, out)).is_ok()
 }
