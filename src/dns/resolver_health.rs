@@ -176,15 +176,16 @@ pub(crate) fn in_root_zone(tld: &str) -> bool {
     .contains(tld)
 }
 
-/// The probes to send before trusting the resolver: the root, the root-zone TLDs of `domains`
-/// (A-label form), the providers' MX, and `random_label` under `com`, which cannot exist.
+/// The probes to send before trusting the resolver: the providers' MX, the root, the root-zone
+/// TLDs of `domains` (A-label form), and `random_label` under `com`, which cannot exist.
 pub(crate) fn probes<'a>(domains: impl Iterator<Item = &'a str>, random_label: &str) -> Vec<Probe> {
     let exists = |name: &str, rtype| Probe {
         name: name.to_owned(),
         rtype,
         expect: Expect::Exists,
     };
-    let mut out = vec![exists("", "NS")];
+    let mut out: Vec<Probe> = PROVIDERS.iter().map(|p| exists(p, "MX")).collect();
+    out.push(exists("", "NS"));
     let mut tlds: Vec<String> = Vec::new();
     for d in domains {
         let tld = d.trim_end_matches('.').rsplit('.').next().unwrap_or("");
@@ -194,7 +195,6 @@ pub(crate) fn probes<'a>(domains: impl Iterator<Item = &'a str>, random_label: &
         }
     }
     out.extend(tlds.iter().map(|t| exists(t, "SOA")));
-    out.extend(PROVIDERS.iter().map(|p| exists(p, "MX")));
     out.push(Probe {
         name: format!("{random_label}.com"),
         rtype: "A",
@@ -327,6 +327,7 @@ impl ResolverJudge {
             self.probe_words(|p, a| p.expect == Expect::Exists && *a == Answer::NxDomain);
         if !denied.is_empty() && positive_probes == 0 && self.positive == 0 {
             let mut ev = denied;
+            ev.truncate(5);
             if self.domains > 0 {
                 ev.push(self.domains_words(self.nxdomain, "NXDOMAIN"));
             }
@@ -424,12 +425,12 @@ mod tests {
         assert_eq!(
             names,
             [
-                ("", "NS"),
-                ("com", "SOA"),
-                ("de", "SOA"),
                 ("gmail.com", "MX"),
                 ("outlook.com", "MX"),
                 ("yahoo.com", "MX"),
+                ("", "NS"),
+                ("com", "SOA"),
+                ("de", "SOA"),
                 ("r4nd.com", "A"),
             ]
         );

@@ -119,6 +119,11 @@ impl SmtpStage {
         self.dns.take_warnings()
     }
 
+    /// The DNS resolver and what it was judged to be.
+    pub fn resolver_report(&self) -> crate::dns::ResolverReport {
+        self.dns.report()
+    }
+
     fn run_jobs(&self, jobs: Vec<DomainJob>) {
         let total = jobs.len();
         let show = self.progress.clone().filter(|_| total >= 5);
