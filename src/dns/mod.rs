@@ -18,8 +18,8 @@ mod transport;
 pub(crate) use crate::model::{DnsEvidence, MailRoute, MxHost};
 pub use error::DnsError;
 pub use resolve::DnsConfig;
-pub use resolver_health::{ResolverReport, ResolverStatus};
 pub(crate) use resolve::DnsResolver;
+pub use resolver_health::{ResolverReport, ResolverStatus};
 pub use stage::DnsStage;
 
 /// A table of host-name suffixes (`suffix<TAB>name...` lines; `#` comments) from a data file.

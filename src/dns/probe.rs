@@ -42,38 +42,35 @@ fn rtype(name: &str) -> RecordType {
 
 /// The first record of an answer, in words.
 fn first_words(data: &[RData], wanted: RecordType) -> String {
-    data.iter()
-        .find(|d| d.record_type() == wanted)
-        .map_or_else(
-            || "records".to_owned(),
-            |d| match d {
-                RData::A(a) => a.0.to_string(),
-                RData::AAAA(a) => a.0.to_string(),
-                RData::MX(m) => format!("{} {}", m.preference, m.exchange),
-                RData::NS(n) => n.0.to_string(),
-                RData::SOA(s) => s.mname.to_string(),
-                other => other.record_type().to_string(),
-            },
-        )
+    data.iter().find(|d| d.record_type() == wanted).map_or_else(
+        || "records".to_owned(),
+        |d| match d {
+            RData::A(a) => a.0.to_string(),
+            RData::AAAA(a) => a.0.to_string(),
+            RData::MX(m) => format!("{} {}", m.preference, m.exchange),
+            RData::NS(n) => n.0.to_string(),
+            RData::SOA(s) => s.mname.to_string(),
+            other => other.record_type().to_string(),
+        },
+    )
 }
 
 /// Ask every probe at once; the answers in the same order.
 pub(super) async fn ask_all(resolver: &DnsResolver, probes: &[Probe]) -> Vec<Answer> {
-    let futs = probes.iter()
-        .map(|p| {
-            let t = rtype(p.rtype);
-            let name = p.name.clone();
-            async move {
-                match resolver.ask(&name, t).await {
-                    Ok(data) => Answer::Records(first_words(&data, t)),
-                    Err(Fail::NoData) => Answer::NoData,
-                    Err(Fail::NxDomain) => Answer::NxDomain,
-                    Err(Fail::ServFail) => Answer::ServFail,
-                    Err(Fail::Refused) => Answer::Refused,
-                    Err(Fail::Timeout) => Answer::Timeout,
-                }
+    let futs = probes.iter().map(|p| {
+        let t = rtype(p.rtype);
+        let name = p.name.clone();
+        async move {
+            match resolver.ask(&name, t).await {
+                Ok(data) => Answer::Records(first_words(&data, t)),
+                Err(Fail::NoData) => Answer::NoData,
+                Err(Fail::NxDomain) => Answer::NxDomain,
+                Err(Fail::ServFail) => Answer::ServFail,
+                Err(Fail::Refused) => Answer::Refused,
+                Err(Fail::Timeout) => Answer::Timeout,
             }
-        });
+        }
+    });
     futures_join_all(futs).await
 }
 

@@ -292,7 +292,9 @@ fn worst(a: Option<Fail>, b: Option<Fail>) -> Fail {
 }
 
 /// Await all futures concurrently, keeping their order.
-pub(super) async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
+pub(super) async fn futures_join_all<F: std::future::Future>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
     let mut set = Vec::new();
     for f in futs {
         set.push(Box::pin(f));

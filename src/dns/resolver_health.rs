@@ -323,8 +323,7 @@ impl ResolverJudge {
                 p.expect == Expect::Exists && matches!(a, Answer::Records(_) | Answer::NoData)
             })
             .count() as u64;
-        let denied =
-            self.probe_words(|p, a| p.expect == Expect::Exists && *a == Answer::NxDomain);
+        let denied = self.probe_words(|p, a| p.expect == Expect::Exists && *a == Answer::NxDomain);
         if !denied.is_empty() && positive_probes == 0 && self.positive == 0 {
             let mut ev = denied;
             ev.truncate(5);
@@ -457,7 +456,10 @@ mod tests {
         assert_eq!(s, ResolverStatus::DeniesExistingNames);
         assert!(ev.contains(&"gmail.com MX: NXDOMAIN".to_owned()), "{ev:?}");
         assert!(ev.contains(&". NS: NXDOMAIN".to_owned()), "{ev:?}");
-        assert!(ev.contains(&"10 of 10 list domains: NXDOMAIN".to_owned()), "{ev:?}");
+        assert!(
+            ev.contains(&"10 of 10 list domains: NXDOMAIN".to_owned()),
+            "{ev:?}"
+        );
     }
 
     #[test]
@@ -537,7 +539,10 @@ mod tests {
         j.route(&MailRoute::Timeout);
         let (s, ev) = j.judge();
         assert_eq!(s, ResolverStatus::Unreachable);
-        assert!(ev.contains(&"1 of 1 list domains: timeout".to_owned()), "{ev:?}");
+        assert!(
+            ev.contains(&"1 of 1 list domains: timeout".to_owned()),
+            "{ev:?}"
+        );
         assert!(s.trusts(&MailRoute::Timeout));
     }
 

@@ -65,7 +65,11 @@ impl DnsStage {
         if !self.lock_judge().probed() {
             self.judge_batch(&[], &[]);
         }
-        let (status, evidence) = self.health.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let (status, evidence) = self
+            .health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         ResolverReport {
             resolver: self.resolver_name(),
             status,
