@@ -229,7 +229,7 @@ fn run_check(a: CheckArgs) -> Result<(), Failure> {
 /// The network stages chosen by the options: none (`--offline`), DNS, or DNS then SMTP.
 enum Net {
     Offline,
-    Dns(DnsStage),
+    Dns(Box<DnsStage>),
     Smtp(Box<SmtpStage>),
 }
 
@@ -245,7 +245,7 @@ impl Net {
         let dns =
             DnsStage::new(&cfg, Some(progress.clone())).map_err(|e| Failure::Job(e.to_string()))?;
         let Some(smtp) = smtp else {
-            return Ok(Net::Dns(dns));
+            return Ok(Net::Dns(Box::new(dns)));
         };
         let journal =
             match &smtp.journal {
@@ -264,7 +264,7 @@ impl Net {
     fn stage(&self) -> Option<&dyn Stage> {
         match self {
             Net::Offline => None,
-            Net::Dns(d) => Some(d),
+            Net::Dns(d) => Some(d.as_ref()),
             Net::Smtp(s) => Some(s.as_ref()),
         }
     }
