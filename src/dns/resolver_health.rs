@@ -77,7 +77,7 @@ impl ResolverReport {
             ResolverStatus::Ok => return None,
             ResolverStatus::DeniesExistingNames => "says that names which exist do not exist",
             ResolverStatus::InventsMissingNames => "invents addresses for names that do not exist",
-            ResolverStatus::Failing => "fails most queries (SERVFAIL, REFUSED or timeouts)",
+            ResolverStatus::Failing => "fails most queries with SERVFAIL, REFUSED or timeouts",
             ResolverStatus::Unreachable => "does not answer: no DNS server answered",
         };
         Some(format!(
