@@ -17,10 +17,11 @@ use serde::Serialize;
 use super::MailRoute;
 
 /// What the judge concludes about the resolver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ResolverStatus {
     /// Its answers can be trusted.
+    #[default]
     Ok,
     /// It says names that exist do not exist (and never says any name exists).
     DeniesExistingNames,
@@ -98,6 +99,36 @@ impl ResolverReport {
             },
         ))
     }
+}
+
+/// The judgement at one point of the run: the status, its evidence, and the TLDs whose
+/// negative answers are not trusted when the resolver answers some zones but denies others.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Judgement {
+    pub(crate) status: ResolverStatus,
+    pub(crate) evidence: Vec<String>,
+    /// Set only for a resolver that answers some names but denies these TLDs (or a provider
+    /// under them): a "does not exist" under them is no evidence; other answers are.
+    pub(crate) denied_tlds: Vec<String>,
+}
+
+impl Judgement {
+    /// Whether the answer `route` for `domain` (A-label form) may decide an address.
+    pub(crate) fn trusts(&self, domain: &str, route: &MailRoute) -> bool {
+        if self.status.trusts(route) {
+            return true;
+        }
+        !self.denied_tlds.is_empty() && !self.denied_tlds.iter().any(|t| t == tld_of(domain))
+    }
+}
+
+/// The last label of a domain, lowercase expected.
+fn tld_of(domain: &str) -> &str {
+    domain
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
 }
 
 /// What a probe name is known to be.
@@ -219,7 +250,11 @@ pub(crate) struct ResolverJudge {
     /// The address set every MX-less route resolved to so far, and how many did.
     implicit: Option<(Vec<IpAddr>, u64)>,
     implicit_differ: bool,
-    settled: Option<(ResolverStatus, Vec<String>)>,
+    /// List domains that got "does not exist" (NXDOMAIN, or no mail server), by TLD.
+    negative_by_tld: std::collections::HashMap<String, u64>,
+    /// TLDs under which some list domain got a positive answer.
+    positive_tlds: std::collections::HashSet<String>,
+    settled: Option<Judgement>,
 }
 
 impl ResolverJudge {
@@ -233,8 +268,51 @@ impl ResolverJudge {
         self.probes.push((probe, answer));
     }
 
-    /// Record the stage's answer for one list domain.
-    pub(crate) fn route(&mut self, route: &MailRoute) {
+    /// The TLDs the resolver denies: a root-zone TLD probed by name, or the TLD of a provider
+    /// whose MX it says does not exist, unless some other answer under that TLD was positive
+    /// (a server that answers gmail.com does not deny `com`).
+    fn denied_tlds(&self) -> Vec<String> {
+        let mut positive: Vec<&str> = self.positive_tlds.iter().map(String::as_str).collect();
+        for (p, a) in &self.probes {
+            if p.expect == Expect::Exists && matches!(a, Answer::Records(_) | Answer::NoData) {
+                positive.push(tld_of(&p.name));
+            }
+        }
+        let mut out: Vec<String> = Vec::new();
+        for (p, a) in &self.probes {
+            let t = tld_of(&p.name);
+            if p.expect == Expect::Exists
+                && *a == Answer::NxDomain
+                && !p.name.is_empty()
+                && !positive.contains(&t)
+                && !out.iter().any(|o| o == t)
+            {
+                out.push(t.to_owned());
+            }
+        }
+        out
+    }
+
+    /// List domains that got "does not exist" under a TLD the resolver denies.
+    fn denied_under(&self) -> u64 {
+        self.denied_tlds()
+            .iter()
+            .filter_map(|t| self.negative_by_tld.get(t))
+            .sum()
+    }
+
+    /// Record the stage's answer for one list domain (A-label form).
+    pub(crate) fn route(&mut self, domain: &str, route: &MailRoute) {
+        let tld = tld_of(domain).to_ascii_lowercase();
+        match route {
+            MailRoute::NxDomain | MailRoute::NoMailServer => {
+                *self.negative_by_tld.entry(tld).or_default() += 1;
+            }
+            MailRoute::Mx { .. } | MailRoute::Implicit { .. } | MailRoute::NullMx => {
+                self.positive_tlds.insert(tld);
+            }
+            MailRoute::ServFail | MailRoute::Timeout => {}
+        }
         self.domains += 1;
         match route {
             MailRoute::Mx { .. } => {
@@ -275,7 +353,23 @@ impl ResolverJudge {
     }
 
     /// The status on the evidence so far, and the evidence that decided it.
-    fn decide(&self) -> (ResolverStatus, Vec<String>) {
+    fn decide(&self) -> Judgement {
+        let (status, evidence) = self.decide_status();
+        // A resolver that answers some zones but denies others is trusted only where it has
+        // not denied the TLD.
+        let denied_tlds = if status == ResolverStatus::DeniesExistingNames && self.positive > 0 {
+            self.denied_tlds()
+        } else {
+            Vec::new()
+        };
+        Judgement {
+            status,
+            evidence,
+            denied_tlds,
+        }
+    }
+
+    fn decide_status(&self) -> (ResolverStatus, Vec<String>) {
         let probe_timeouts = self
             .probes
             .iter()
@@ -332,6 +426,24 @@ impl ResolverJudge {
             }
             return (ResolverStatus::DeniesExistingNames, ev);
         }
+        // It answers some names (its own zones) but denies a TLD that the list's domains are
+        // under: its "does not exist" for those domains is no evidence.
+        let denied_under = self.denied_under();
+        if denied_under > 0 {
+            let mut ev = self.probe_words(|p, a| {
+                p.expect == Expect::Exists && *a == Answer::NxDomain && !p.name.is_empty()
+            });
+            ev.truncate(5);
+            ev.push(format!(
+                "{} of {} list domains: does not exist, under a TLD it denies ({}), while {} \
+                 got real answers",
+                denied_under,
+                self.domains,
+                self.denied_tlds().join(", "),
+                self.positive
+            ));
+            return (ResolverStatus::DeniesExistingNames, ev);
+        }
         // Failing: SERVFAIL, REFUSED or timeouts for most questions.
         // Once the list's own names got positive answers the resolver demonstrably resolves
         // them: judge it on those names alone (an authoritative server may refuse the probes).
@@ -355,13 +467,13 @@ impl ResolverJudge {
         (ResolverStatus::Ok, Vec::new())
     }
 
-    /// The status and its evidence, judged on everything recorded so far (sticky once not ok).
-    pub(crate) fn judge(&mut self) -> (ResolverStatus, Vec<String>) {
+    /// The judgement on everything recorded so far (sticky once not ok).
+    pub(crate) fn judge(&mut self) -> Judgement {
         if let Some(s) = &self.settled {
             return s.clone();
         }
         let d = self.decide();
-        if d.0 != ResolverStatus::Ok {
+        if d.status != ResolverStatus::Ok {
             self.settled = Some(d.clone());
         }
         d
@@ -440,19 +552,23 @@ mod tests {
     #[test]
     fn a_truthful_resolver_is_ok() {
         let mut j = probed(truthful);
-        j.route(&mx("mx.example.com", "192.0.2.1"));
-        j.route(&MailRoute::NxDomain);
-        j.route(&MailRoute::ServFail);
-        assert_eq!(j.judge(), (ResolverStatus::Ok, vec![]));
+        j.route("d.example", &mx("mx.example.com", "192.0.2.1"));
+        j.route("d.example", &MailRoute::NxDomain);
+        j.route("d.example", &MailRoute::ServFail);
+        assert_eq!(j.judge(), Judgement::default());
     }
 
     #[test]
     fn denying_every_name_is_denies_existing_names() {
         let mut j = probed(|_| Answer::NxDomain);
         for _ in 0..10 {
-            j.route(&MailRoute::NxDomain);
+            j.route("d.example", &MailRoute::NxDomain);
         }
-        let (s, ev) = j.judge();
+        let Judgement {
+            status: s,
+            evidence: ev,
+            ..
+        } = j.judge();
         assert_eq!(s, ResolverStatus::DeniesExistingNames);
         assert!(ev.contains(&"gmail.com MX: NXDOMAIN".to_owned()), "{ev:?}");
         assert!(ev.contains(&". NS: NXDOMAIN".to_owned()), "{ev:?}");
@@ -467,16 +583,58 @@ mod tests {
         // The loopback testnet: NXDOMAIN for the root, the providers and `com`, but real
         // answers for the list's own zone.
         let mut j = probed(|_| Answer::NxDomain);
-        j.route(&mx("mx1.ok.test", "127.0.0.10"));
+        j.route("d.example", &mx("mx1.ok.test", "127.0.0.10"));
         for _ in 0..5 {
-            j.route(&MailRoute::NxDomain);
+            j.route("d.example", &MailRoute::NxDomain);
         }
-        assert_eq!(j.judge().0, ResolverStatus::Ok);
+        assert_eq!(j.judge().status, ResolverStatus::Ok);
         // So is one that REFUSES the probes.
         let mut j = probed(|_| Answer::Refused);
-        j.route(&mx("mx1.ok.test", "127.0.0.10"));
-        j.route(&MailRoute::NxDomain);
-        assert_eq!(j.judge().0, ResolverStatus::Ok);
+        j.route("d.example", &mx("mx1.ok.test", "127.0.0.10"));
+        j.route("d.example", &MailRoute::NxDomain);
+        assert_eq!(j.judge().status, ResolverStatus::Ok);
+    }
+
+    #[test]
+    fn a_server_that_answers_its_zones_but_denies_a_tld_is_not_trusted_under_that_tld() {
+        // A split resolver: real answers for its own zone, NXDOMAIN for `com` and the providers.
+        let mut j = probed(|_| Answer::NxDomain);
+        j.route("corp.test", &mx("mx.corp.test", "10.0.0.1"));
+        j.route("gone.test", &MailRoute::NxDomain);
+        j.route("shop.com", &MailRoute::NxDomain);
+        let judged = j.judge();
+        assert_eq!(judged.status, ResolverStatus::DeniesExistingNames);
+        assert_eq!(judged.denied_tlds, ["com"]);
+        assert!(
+            judged.evidence.contains(
+                &"1 of 3 list domains: does not exist, under a TLD it denies (com), while 1 got \
+                  real answers"
+                    .to_owned()
+            ),
+            "{:?}",
+            judged.evidence
+        );
+        // Its NXDOMAIN under `com` is no evidence; under `test` it is; positives are.
+        assert!(!judged.trusts("shop.com", &MailRoute::NxDomain));
+        assert!(judged.trusts("gone.test", &MailRoute::NxDomain));
+        assert!(judged.trusts("corp.test", &mx("mx.corp.test", "10.0.0.1")));
+        // A positive answer under `com` (a list domain, or gmail.com) disproves denying `com`.
+        let mut j = probed(|_| Answer::NxDomain);
+        j.route("shop.com", &MailRoute::NxDomain);
+        j.route("corp.com", &mx("mx.corp.com", "10.0.0.1"));
+        assert_eq!(j.judge(), Judgement::default());
+        let mut j = probed(|p| match p.name.as_str() {
+            "gmail.com" => Answer::Records("5 gmail-smtp-in.l.google.com.".into()),
+            _ => Answer::NxDomain,
+        });
+        j.route("ok.test", &mx("mx1.ok.test", "127.0.0.10"));
+        j.route("gmial.com", &MailRoute::NxDomain);
+        assert_eq!(j.judge(), Judgement::default());
+        // Without a list domain under a denied TLD (the loopback testnet) it stays ok.
+        let mut j = probed(|_| Answer::NxDomain);
+        j.route("ok.test", &mx("mx1.ok.test", "127.0.0.10"));
+        j.route("gone.test", &MailRoute::NxDomain);
+        assert_eq!(j.judge(), Judgement::default());
     }
 
     #[test]
@@ -485,8 +643,12 @@ mod tests {
             Expect::Missing => Answer::Records("127.0.0.99".into()),
             Expect::Exists => Answer::NoData,
         });
-        j.route(&implicit("a.com", "127.0.0.99"));
-        let (s, ev) = j.judge();
+        j.route("d.example", &implicit("a.com", "127.0.0.99"));
+        let Judgement {
+            status: s,
+            evidence: ev,
+            ..
+        } = j.judge();
         assert_eq!(s, ResolverStatus::InventsMissingNames);
         assert_eq!(
             ev,
@@ -500,15 +662,15 @@ mod tests {
     fn every_domain_at_one_address_without_mx_is_invention() {
         let mut j = probed(truthful);
         for i in 0..5 {
-            j.route(&implicit(&format!("d{i}.com"), "203.0.113.7"));
+            j.route("d.example", &implicit(&format!("d{i}.com"), "203.0.113.7"));
         }
-        assert_eq!(j.judge().0, ResolverStatus::InventsMissingNames);
+        assert_eq!(j.judge().status, ResolverStatus::InventsMissingNames);
         // Many domains hosted by one provider share MX hosts: not invention.
         let mut j = probed(truthful);
         for _ in 0..20 {
-            j.route(&mx("aspmx.l.google.com", "192.0.2.25"));
+            j.route("d.example", &mx("aspmx.l.google.com", "192.0.2.25"));
         }
-        assert_eq!(j.judge().0, ResolverStatus::Ok);
+        assert_eq!(j.judge().status, ResolverStatus::Ok);
     }
 
     #[test]
@@ -516,9 +678,13 @@ mod tests {
         for answer in [Answer::ServFail, Answer::Refused] {
             let mut j = probed(|_| answer.clone());
             for _ in 0..8 {
-                j.route(&MailRoute::ServFail);
+                j.route("d.example", &MailRoute::ServFail);
             }
-            let (s, ev) = j.judge();
+            let Judgement {
+                status: s,
+                evidence: ev,
+                ..
+            } = j.judge();
             assert_eq!(s, ResolverStatus::Failing);
             assert!(ev.iter().any(|e| e.starts_with(". NS: ")), "{ev:?}");
             assert!(ev.contains(&"8 of 8 list domains: SERVFAIL or REFUSED".to_owned()));
@@ -528,16 +694,20 @@ mod tests {
         }
         // A few broken domains on a healthy resolver are not a failing resolver.
         let mut j = probed(truthful);
-        j.route(&MailRoute::ServFail);
-        j.route(&MailRoute::Timeout);
-        assert_eq!(j.judge().0, ResolverStatus::Ok);
+        j.route("d.example", &MailRoute::ServFail);
+        j.route("d.example", &MailRoute::Timeout);
+        assert_eq!(j.judge().status, ResolverStatus::Ok);
     }
 
     #[test]
     fn silence_everywhere_is_unreachable() {
         let mut j = probed(|_| Answer::Timeout);
-        j.route(&MailRoute::Timeout);
-        let (s, ev) = j.judge();
+        j.route("d.example", &MailRoute::Timeout);
+        let Judgement {
+            status: s,
+            evidence: ev,
+            ..
+        } = j.judge();
         assert_eq!(s, ResolverStatus::Unreachable);
         assert!(
             ev.contains(&"1 of 1 list domains: timeout".to_owned()),
@@ -549,10 +719,10 @@ mod tests {
     #[test]
     fn a_resolver_caught_lying_stays_untrusted() {
         let mut j = probed(|_| Answer::NxDomain);
-        j.route(&MailRoute::NxDomain);
-        assert_eq!(j.judge().0, ResolverStatus::DeniesExistingNames);
-        j.route(&mx("mx.example.com", "192.0.2.1"));
-        assert_eq!(j.judge().0, ResolverStatus::DeniesExistingNames);
+        j.route("d.example", &MailRoute::NxDomain);
+        assert_eq!(j.judge().status, ResolverStatus::DeniesExistingNames);
+        j.route("d.example", &mx("mx.example.com", "192.0.2.1"));
+        assert_eq!(j.judge().status, ResolverStatus::DeniesExistingNames);
     }
 
     #[test]

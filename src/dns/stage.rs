@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::resolver_health::{ResolverJudge, ResolverReport, ResolverStatus, probes};
+use super::resolver_health::{Judgement, ResolverJudge, ResolverReport, ResolverStatus, probes};
 use super::{DnsConfig, DnsError, DnsEvidence, DnsResolver, MailRoute, probe, provider_for};
 use crate::model::{AddressRecord, Reason, Verdict};
 use crate::stage::Stage;
@@ -22,7 +22,7 @@ pub struct DnsStage {
     warnings: Mutex<Vec<String>>,
     judge: Mutex<ResolverJudge>,
     /// The judgement the last batch was applied with.
-    health: Mutex<(ResolverStatus, Vec<String>)>,
+    health: Mutex<Judgement>,
 }
 
 impl DnsStage {
@@ -47,7 +47,7 @@ impl DnsStage {
             warned: AtomicBool::new(false),
             warnings: Mutex::new(Vec::new()),
             judge: Mutex::new(ResolverJudge::default()),
-            health: Mutex::new((ResolverStatus::Ok, Vec::new())),
+            health: Mutex::new(Judgement::default()),
         })
     }
 
@@ -65,26 +65,27 @@ impl DnsStage {
         if !self.lock_judge().probed() {
             self.judge_batch(&[], &[]);
         }
-        let (status, evidence) = self
-            .health
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let j = self.judgement();
         ResolverReport {
             resolver: self.resolver_name(),
-            status,
-            evidence,
+            status: j.status,
+            evidence: j.evidence,
         }
     }
 
-    /// Whether an answer that gave `route` may decide an address (`--smtp` probes only hosts of
-    /// trusted answers).
-    pub(crate) fn trusts(&self, route: &MailRoute) -> bool {
+    /// Whether an answer may decide an address (`--smtp` probes only hosts of trusted answers).
+    pub(crate) fn trusts(&self, ev: &DnsEvidence) -> bool {
         self.health
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .0
-            .trusts(route)
+            .trusts(&ev.domain, &ev.route)
+    }
+
+    fn judgement(&self) -> Judgement {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn lock_judge(&self) -> std::sync::MutexGuard<'_, ResolverJudge> {
@@ -116,17 +117,17 @@ impl DnsStage {
             }
         }
         for e in &ev {
-            judge.route(&e.route);
+            judge.route(&e.domain, &e.route);
         }
         let judged = judge.judge();
         drop(judge);
-        let status = judged.0;
+        let status = judged.status;
         *self.health.lock().unwrap_or_else(|p| p.into_inner()) = judged.clone();
         if status != ResolverStatus::Ok && !self.warned.swap(true, Ordering::Relaxed) {
             let report = ResolverReport {
                 resolver: self.resolver_name(),
                 status,
-                evidence: judged.1,
+                evidence: judged.evidence,
             };
             if let Some(w) = report.warning() {
                 match &self.progress {
@@ -239,8 +240,9 @@ fn ascii_domain(r: &AddressRecord) -> Option<String> {
 /// transient failure only replaces `not_checked` (it never condemns an address). An answer from
 /// a resolver that is not trusted (`status`) decides nothing: `not_checked` becomes
 /// `dns_untrusted`.
-pub(super) fn apply(r: &mut AddressRecord, ev: Arc<DnsEvidence>, status: ResolverStatus) {
-    if !status.trusts(&ev.route) {
+pub(super) fn apply(r: &mut AddressRecord, ev: Arc<DnsEvidence>, judged: &Judgement) {
+    if !judged.trusts(&ev.domain, &ev.route) {
+        let status = judged.status;
         if r.reason == Reason::NotChecked {
             r.reason = Reason::DnsUntrusted;
             r.verdict = Reason::DnsUntrusted.verdict();
@@ -287,11 +289,11 @@ impl Stage for DnsStage {
                 cache.insert(d, e);
             }
         }
-        let status = self.health.lock().unwrap_or_else(|p| p.into_inner()).0;
+        let judged = self.judgement();
         let cache = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
         for (r, d) in records.iter_mut().zip(domains) {
             if let Some(ev) = d.and_then(|d| cache.get(&d).cloned()) {
-                apply(r, ev, status);
+                apply(r, ev, &judged);
             }
         }
     }

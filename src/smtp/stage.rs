@@ -235,8 +235,7 @@ impl Stage for SmtpStage {
             let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
             let ca = self.catch_all.lock().unwrap_or_else(|p| p.into_inner());
             // Hosts that an untrusted resolver's answer produced are not probed.
-            let trusted =
-                |r: &AddressRecord| r.dns.as_ref().is_some_and(|d| self.dns.trusts(&d.route));
+            let trusted = |r: &AddressRecord| r.dns.as_ref().is_some_and(|d| self.dns.trusts(d));
             for r in records.iter_mut().filter(|r| eligible(r) && trusted(r)) {
                 let Some(ev) = r.dns.clone() else { continue };
                 let Some(addr) = probe_address(r) else {

@@ -260,3 +260,48 @@ fn smtp_never_knocks_on_an_invented_host() {
         assert_eq!(v["dns"]["route"]["kind"], "implicit", "{v}");
     }
 }
+
+#[test]
+fn a_server_that_denies_a_tld_condemns_nobody_under_it() {
+    // Answers its own zone, NXDOMAIN for everything else (`com`, gmail.com, ...): its
+    // NXDOMAIN for a `.com` domain is no evidence, its NXDOMAIN inside its own TLD is.
+    let server = DnsServer::start("ok.test MX 10 mx1.ok.test\nmx1.ok.test A 127.0.0.10\n");
+    let d = TempDir::new("split");
+    std::fs::write(
+        d.path("in.csv"),
+        "email\na@ok.test\nb@nope.test\nc@shop-example.com\n",
+    )
+    .unwrap();
+    let (out, rej, sum) = (d.s("out.csv"), d.s("rej.csv"), d.s("sum.json"));
+    let arg = server.arg();
+    let o = run(
+        &[
+            "clean",
+            &d.s("in.csv"),
+            "--allow-special-use-domains",
+            "--dns",
+            &arg,
+            "-o",
+            &out,
+            "--rejects",
+            &rej,
+            "--summary",
+            &sum,
+        ],
+        b"",
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert_eq!(stderr.matches("mailsift: warning:").count(), 1, "{stderr}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sum).unwrap()).unwrap();
+    assert_eq!(s["dns"]["status"], "denies_existing_names", "{s}");
+    assert_eq!(s["reasons"]["invalid_domain"], 1, "{s}");
+    assert_eq!(s["reasons"]["dns_untrusted"], 1, "{s}");
+    let rejects = std::fs::read_to_string(&rej).unwrap();
+    assert!(
+        rejects.contains("b@nope.test,2,invalid_domain"),
+        "{rejects}"
+    );
+    assert!(!rejects.contains("shop-example.com"), "{rejects}");
+}
