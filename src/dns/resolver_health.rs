@@ -270,8 +270,17 @@ impl ResolverJudge {
 
     /// The TLDs the resolver denies: a root-zone TLD probed by name, or the TLD of a provider
     /// whose MX it says does not exist, unless some other answer under that TLD was positive
-    /// (a server that answers gmail.com does not deny `com`).
+    /// (a server that answers gmail.com does not deny `com`). A server that answers for the root
+    /// serves a namespace of its own (the loopback testnet's local root zone): the TLDs it
+    /// leaves out are not in it, and it denies none.
     fn denied_tlds(&self) -> Vec<String> {
+        let own_root = self
+            .probes
+            .iter()
+            .any(|(p, a)| p.name.is_empty() && matches!(a, Answer::Records(_) | Answer::NoData));
+        if own_root {
+            return Vec::new();
+        }
         let mut positive: Vec<&str> = self.positive_tlds.iter().map(String::as_str).collect();
         for (p, a) in &self.probes {
             if p.expect == Expect::Exists && matches!(a, Answer::Records(_) | Answer::NoData) {
@@ -630,7 +639,16 @@ mod tests {
         j.route("ok.test", &mx("mx1.ok.test", "127.0.0.10"));
         j.route("gmial.com", &MailRoute::NxDomain);
         assert_eq!(j.judge(), Judgement::default());
-        // Without a list domain under a denied TLD (the loopback testnet) it stays ok.
+        // A server with a root zone of its own (the loopback testnet) denies no TLD: its root
+        // zone has no `com`.
+        let mut j = probed(|p| match p.name.as_str() {
+            "" => Answer::Records("ns.test.".into()),
+            _ => Answer::NxDomain,
+        });
+        j.route("ok.test", &mx("mx1.ok.test", "127.0.0.10"));
+        j.route("gmial.com", &MailRoute::NxDomain);
+        assert_eq!(j.judge(), Judgement::default());
+        // Without a list domain under a denied TLD it stays ok.
         let mut j = probed(|_| Answer::NxDomain);
         j.route("ok.test", &mx("mx1.ok.test", "127.0.0.10"));
         j.route("gone.test", &MailRoute::NxDomain);

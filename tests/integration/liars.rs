@@ -305,3 +305,34 @@ fn a_server_that_denies_a_tld_condemns_nobody_under_it() {
     );
     assert!(!rejects.contains("shop-example.com"), "{rejects}");
 }
+
+#[test]
+fn a_server_with_a_root_zone_of_its_own_is_trusted_everywhere() {
+    // The loopback testnet: a local root zone, NXDOMAIN for every name outside it.
+    let server =
+        DnsServer::start(". TXT local root\nok.test MX 10 mx1.ok.test\nmx1.ok.test A 127.0.0.10\n");
+    let arg = server.arg();
+    let o = run(
+        &[
+            "check",
+            "--allow-special-use-domains",
+            "--dns",
+            &arg,
+            "a@ok.test",
+            "alice@gmial.com",
+        ],
+        b"",
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v[0]["reason"], "not_checked");
+    assert_eq!(v[1]["reason"], "invalid_domain", "{}", v[1]);
+}
