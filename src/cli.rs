@@ -20,7 +20,10 @@ use mailsift::smtp::{ConfigFile, Identity, ProbeSettings, SessionConfig, Timeout
     about = "Email list hygiene and deliverability: clean lists, check addresses, audit bounces \
              and logs.",
     after_help = "Exit codes: 0 success, 1 could not do the job (unreadable input, I/O error, \
-                  no email column), 2 usage error."
+                  no email column), 2 usage error, 3 done but degraded: the DNS resolver was \
+                  judged untrustworthy (it denies names that exist, invents names, fails or \
+                  never answers), so no row was rejected on its word (dns_untrusted; fix: \
+                  --dns SERVER or --offline)."
 )]
 pub struct Cli {
     /// The command to run.

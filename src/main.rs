@@ -12,7 +12,7 @@ use clap::Parser;
 
 use cli::{CheckArgs, CleanArgs, Cli, Command};
 use mailsift::check;
-use mailsift::dns::DnsStage;
+use mailsift::dns::{DnsStage, ResolverReport, ResolverStatus};
 use mailsift::pipeline::clean::{self, CleanSinks};
 use mailsift::smtp::Journal;
 use mailsift::smtp::SmtpStage;
@@ -26,6 +26,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const EXIT_FAILURE: u8 = 1;
 /// Exit code: usage error.
 const EXIT_USAGE: u8 = 2;
+/// Exit code: the run finished, degraded: the DNS resolver was not trusted, so no address was
+/// judged on its answers (outputs are complete; those rows are `unknown`, `dns_untrusted`).
+const EXIT_DEGRADED: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -47,12 +50,34 @@ fn main() -> ExitCode {
             eprintln!("mailsift: error: {}", terminal_safe(&msg));
             ExitCode::from(EXIT_FAILURE)
         }
+        // The warning that says why was printed when it was found.
+        Err(Failure::Degraded) => ExitCode::from(EXIT_DEGRADED),
     }
 }
 
 enum Failure {
     Usage(String),
     Job(String),
+    /// The job was done, but on an untrusted resolver (exit code 3).
+    Degraded,
+}
+
+/// `Err(Failure::Degraded)` when the resolver was judged untrustworthy.
+fn degraded(report: Option<&ResolverReport>) -> Result<(), Failure> {
+    match report {
+        Some(r) if r.status != ResolverStatus::Ok => Err(Failure::Degraded),
+        _ => Ok(()),
+    }
+}
+
+/// `30 invalid_domain, 11 invalid_syntax`: rejected rows by reason, most first.
+fn rejections_by_reason(summary: &mailsift::report::Summary) -> String {
+    let mut v: Vec<(&String, &u64)> = summary.rejected_reasons.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    v.iter()
+        .map(|(r, n)| format!("{n} {r}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn is_dash(p: &Path) -> bool {
@@ -144,26 +169,40 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
             .map(|p| create(p, "results output"))
             .transpose()?,
     };
-    let summary = clean::run(input, len, &cfg, sinks, net.stage())
+    let mut summary = clean::run(input, len, &cfg, sinks, net.stage())
         .map_err(|e| Failure::Job(e.to_string()))?;
+    summary.dns = net.report();
     net.warn();
     if let Some(p) = &a.summary {
         write_json(p, &summary)?;
     }
     if !a.quiet {
+        let why = rejections_by_reason(&summary);
+        // The full warning was printed when the resolver was judged; the line says it again.
+        let dns = match &summary.dns {
+            Some(r) if r.status != ResolverStatus::Ok => format!(
+                "; DNS resolver {} not trusted ({}): {} rows unknown (dns_untrusted), none \
+                 rejected on its word",
+                r.resolver,
+                r.status.as_str(),
+                summary.reasons.get("dns_untrusted").copied().unwrap_or(0)
+            ),
+            _ => String::new(),
+        };
         eprintln!(
-            "mailsift: {} rows: {} clean, {} rejected (to {}); {} invalid, {} duplicates; {:.2}s, {:.0} rows/s",
+            "mailsift: {} rows in: {} clean, {} rejected (to {}{}{}){}; {:.2}s, {:.0} rows/s",
             summary.rows_in,
             summary.rows_clean,
             summary.rows_rejected,
             terminal_safe(&rejects_path.display().to_string()),
-            summary.reasons.get("invalid_syntax").copied().unwrap_or(0),
-            summary.flags.get("duplicate").copied().unwrap_or(0),
+            if why.is_empty() { "" } else { ": " },
+            why,
+            terminal_safe(&dns),
             summary.elapsed_seconds,
             summary.rows_per_second
         );
     }
-    Ok(())
+    degraded(summary.dns.as_ref())
 }
 
 fn run_check(a: CheckArgs) -> Result<(), Failure> {
@@ -177,20 +216,20 @@ fn run_check(a: CheckArgs) -> Result<(), Failure> {
         check::check_lines(io::stdin().lock(), &mut out, &opts, stage)
             .map_err(|e| Failure::Job(format!("reading stdin: {e}")))?;
         net.warn();
-        return Ok(());
+        return degraded(net.report().as_ref());
     }
     let mut seen = std::collections::HashMap::new();
     let recs = check::check_batch(&a.addresses, 1, &opts, &mut seen, stage);
     check::write_records(&recs, &mut out).map_err(write_err)?;
     out.flush().map_err(write_err)?;
     net.warn();
-    Ok(())
+    degraded(net.report().as_ref())
 }
 
 /// The network stages chosen by the options: none (`--offline`), DNS, or DNS then SMTP.
 enum Net {
     Offline,
-    Dns(DnsStage),
+    Dns(Box<DnsStage>),
     Smtp(Box<SmtpStage>),
 }
 
@@ -206,7 +245,7 @@ impl Net {
         let dns =
             DnsStage::new(&cfg, Some(progress.clone())).map_err(|e| Failure::Job(e.to_string()))?;
         let Some(smtp) = smtp else {
-            return Ok(Net::Dns(dns));
+            return Ok(Net::Dns(Box::new(dns)));
         };
         let journal =
             match &smtp.journal {
@@ -225,8 +264,17 @@ impl Net {
     fn stage(&self) -> Option<&dyn Stage> {
         match self {
             Net::Offline => None,
-            Net::Dns(d) => Some(d),
+            Net::Dns(d) => Some(d.as_ref()),
             Net::Smtp(s) => Some(s.as_ref()),
+        }
+    }
+
+    /// The resolver's judgement (`None` offline).
+    fn report(&self) -> Option<ResolverReport> {
+        match self {
+            Net::Offline => None,
+            Net::Dns(d) => Some(d.report()),
+            Net::Smtp(s) => Some(s.resolver_report()),
         }
     }
 

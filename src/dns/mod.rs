@@ -5,9 +5,13 @@
 //! (A/AAAA of the domain, RFC 5321 §5.1) when there is no MX, recognises the null MX
 //! (RFC 7505; the address records beside it are not used), and keeps transient failures
 //! (timeouts, SERVFAIL) apart from definite answers: they are `unknown`, never `undeliverable`.
+//! Before trusting the resolver it asks questions whose answers are known and keeps judging its
+//! answers (`resolver_health`); an untrusted resolver's answers condemn nobody.
 
 mod error;
+mod probe;
 mod resolve;
+mod resolver_health;
 mod stage;
 mod transport;
 
@@ -15,6 +19,7 @@ pub(crate) use crate::model::{DnsEvidence, MailRoute, MxHost};
 pub use error::DnsError;
 pub use resolve::DnsConfig;
 pub(crate) use resolve::DnsResolver;
+pub use resolver_health::{ResolverReport, ResolverStatus};
 pub use stage::DnsStage;
 
 /// A table of host-name suffixes (`suffix<TAB>name...` lines; `#` comments) from a data file.

@@ -43,7 +43,7 @@ fn fail_name(f: Fail) -> &'static str {
         Fail::NxDomain => "nxdomain",
         Fail::NoData => "nodata",
         Fail::Timeout => "timeout",
-        Fail::ServFail => "servfail",
+        Fail::ServFail | Fail::Refused => "servfail",
     }
 }
 
@@ -69,6 +69,7 @@ pub(crate) struct DnsStats {
 /// A caching, single-flight resolver of mail routes.
 pub(crate) struct DnsResolver {
     transport: Transport,
+    servers: Vec<SocketAddr>,
     domains: Mutex<HashMap<String, Arc<OnceCell<Arc<MailRoute>>>>>,
     hosts: Mutex<HashMap<String, Arc<OnceCell<HostAnswer>>>>,
     answered: AtomicU64,
@@ -90,6 +91,7 @@ impl DnsResolver {
             Transport::new(&servers, cfg.timeout, cfg.retries).map_err(DnsError::Sockets)?;
         Ok(DnsResolver {
             transport,
+            servers,
             domains: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
             answered: AtomicU64::new(0),
@@ -97,6 +99,16 @@ impl DnsResolver {
             dead: AtomicBool::new(false),
             stats: DnsStats::default(),
         })
+    }
+
+    /// The servers asked.
+    pub(crate) fn servers(&self) -> &[SocketAddr] {
+        &self.servers
+    }
+
+    /// One query, as the stage sends it (counted, and short-cut once the servers are dead).
+    pub(super) async fn ask(&self, name: &str, rtype: RecordType) -> Result<Vec<RData>, Fail> {
+        self.query(name, rtype).await
     }
 
     /// True once no server has answered anything and several queries timed out.
@@ -238,7 +250,7 @@ impl DnsResolver {
             Err(Fail::NoData) => self.implicit(domain).await,
             Err(Fail::NxDomain) => MailRoute::NxDomain,
             Err(Fail::Timeout) => MailRoute::Timeout,
-            Err(Fail::ServFail) => MailRoute::ServFail,
+            Err(Fail::ServFail | Fail::Refused) => MailRoute::ServFail,
         }
     }
 
@@ -255,7 +267,7 @@ impl DnsResolver {
                 },
             },
             Some(Fail::Timeout) => MailRoute::Timeout,
-            Some(Fail::ServFail) => MailRoute::ServFail,
+            Some(Fail::ServFail | Fail::Refused) => MailRoute::ServFail,
             Some(Fail::NxDomain) | Some(Fail::NoData) => MailRoute::NoMailServer,
         }
     }
@@ -265,7 +277,7 @@ impl DnsResolver {
 fn worst(a: Option<Fail>, b: Option<Fail>) -> Fail {
     let rank = |f: Option<Fail>| match f {
         Some(Fail::Timeout) => 4,
-        Some(Fail::ServFail) => 3,
+        Some(Fail::ServFail | Fail::Refused) => 3,
         Some(Fail::NoData) => 2,
         Some(Fail::NxDomain) => 1,
         None => 0,
@@ -280,7 +292,9 @@ fn worst(a: Option<Fail>, b: Option<Fail>) -> Fail {
 }
 
 /// Await all futures concurrently, keeping their order.
-async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
+pub(super) async fn futures_join_all<F: std::future::Future>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
     let mut set = Vec::new();
     for f in futs {
         set.push(Box::pin(f));

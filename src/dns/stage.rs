@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::{DnsConfig, DnsError, DnsEvidence, DnsResolver, MailRoute, provider_for};
+use super::resolver_health::{Judgement, ResolverJudge, ResolverReport, ResolverStatus, probes};
+use super::{DnsConfig, DnsError, DnsEvidence, DnsResolver, MailRoute, probe, provider_for};
 use crate::model::{AddressRecord, Reason, Verdict};
 use crate::stage::Stage;
 
@@ -19,6 +20,9 @@ pub struct DnsStage {
     progress: Option<Arc<dyn Progress>>,
     warned: AtomicBool,
     warnings: Mutex<Vec<String>>,
+    judge: Mutex<ResolverJudge>,
+    /// The judgement the last batch was applied with.
+    health: Mutex<Judgement>,
 }
 
 impl DnsStage {
@@ -42,7 +46,101 @@ impl DnsStage {
             progress,
             warned: AtomicBool::new(false),
             warnings: Mutex::new(Vec::new()),
+            judge: Mutex::new(ResolverJudge::default()),
+            health: Mutex::new(Judgement::default()),
         })
+    }
+
+    /// The resolver's name for reports: its first server.
+    fn resolver_name(&self) -> String {
+        self.resolver
+            .servers()
+            .first()
+            .map_or_else(|| "(none)".to_owned(), ToString::to_string)
+    }
+
+    /// The resolver, its status and the evidence, as judged so far. A stage that never ran
+    /// asks its probes now.
+    pub fn report(&self) -> ResolverReport {
+        if !self.lock_judge().probed() {
+            self.judge_batch(&[], &[]);
+        }
+        let j = self.judgement();
+        ResolverReport {
+            resolver: self.resolver_name(),
+            status: j.status,
+            evidence: j.evidence,
+        }
+    }
+
+    /// Whether an answer may decide an address (`--smtp` probes only hosts of trusted answers).
+    pub(crate) fn trusts(&self, ev: &DnsEvidence) -> bool {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .trusts(&ev.domain, &ev.route)
+    }
+
+    fn judgement(&self) -> Judgement {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn lock_judge(&self) -> std::sync::MutexGuard<'_, ResolverJudge> {
+        self.judge.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Resolve `missing` (the batch's new domains, A-label form), asking the probes alongside on
+    /// the first batch; feed the judge and warn once when the resolver is not to be trusted.
+    fn judge_batch(&self, missing: &[String], batch: &[&str]) -> Vec<Arc<DnsEvidence>> {
+        let pending = (!self.lock_judge().probed()).then(|| {
+            let questions = probes(batch.iter().copied(), &probe::random_label());
+            let resolver = self.resolver.clone();
+            let qs = questions.clone();
+            let task = self
+                .rt
+                .spawn(async move { probe::ask_all(&resolver, &qs).await });
+            (questions, task)
+        });
+        let ev = if missing.is_empty() {
+            Vec::new()
+        } else {
+            self.resolve_all(missing)
+        };
+        let mut judge = self.lock_judge();
+        if let Some((questions, task)) = pending {
+            let answers = self.rt.block_on(task).unwrap_or_default();
+            for (q, a) in questions.into_iter().zip(answers) {
+                judge.probe(q, a);
+            }
+        }
+        for e in &ev {
+            judge.route(&e.domain, &e.route);
+        }
+        let judged = judge.judge();
+        drop(judge);
+        let status = judged.status;
+        *self.health.lock().unwrap_or_else(|p| p.into_inner()) = judged.clone();
+        if status != ResolverStatus::Ok && !self.warned.swap(true, Ordering::Relaxed) {
+            let report = ResolverReport {
+                resolver: self.resolver_name(),
+                status,
+                evidence: judged.evidence,
+            };
+            if let Some(w) = report.warning() {
+                match &self.progress {
+                    Some(p) => p.warn(&w),
+                    None => self
+                        .warnings
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(w),
+                }
+            }
+        }
+        ev
     }
 
     /// The runtime the stage runs on (shared with the SMTP stage).
@@ -108,16 +206,6 @@ impl DnsStage {
         if let Some(p) = &show {
             p.finish(Step::Dns);
         }
-        if self.resolver.resolvers_dead() && !self.warned.swap(true, Ordering::Relaxed) {
-            self.warnings
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(
-                    "no DNS server answered; addresses that needed DNS are marked \
-                     unknown (dns_timeout), not undeliverable"
-                        .to_owned(),
-                );
-        }
         domains
             .iter()
             .zip(routes)
@@ -149,8 +237,25 @@ fn ascii_domain(r: &AddressRecord) -> Option<String> {
 }
 
 /// Apply DNS evidence to a record: a definite "no mail here" makes it undeliverable; a
-/// transient failure only replaces `not_checked` (it never condemns an address).
-pub(super) fn apply(r: &mut AddressRecord, ev: Arc<DnsEvidence>) {
+/// transient failure only replaces `not_checked` (it never condemns an address). An answer from
+/// a resolver that is not trusted (`status`) decides nothing: `not_checked` becomes
+/// `dns_untrusted`.
+pub(super) fn apply(r: &mut AddressRecord, ev: Arc<DnsEvidence>, judged: &Judgement) {
+    if !judged.trusts(&ev.domain, &ev.route) {
+        let status = judged.status;
+        if r.reason == Reason::NotChecked {
+            r.reason = Reason::DnsUntrusted;
+            r.verdict = Reason::DnsUntrusted.verdict();
+            r.detail.get_or_insert_with(|| {
+                format!(
+                    "the DNS resolver is not trusted ({}); its answer decides nothing",
+                    status.as_str()
+                )
+            });
+        }
+        r.dns = Some(ev);
+        return;
+    }
     if let Some(reason) = ev.route.reason() {
         if reason.verdict() == Verdict::Undeliverable {
             r.reason = reason;
@@ -176,17 +281,19 @@ impl Stage for DnsStage {
                 .cloned()
                 .collect()
         };
-        if !missing.is_empty() {
-            let ev = self.resolve_all(&missing);
+        if !missing.is_empty() || !self.lock_judge().probed() {
+            let batch: Vec<&str> = domains.iter().flatten().map(String::as_str).collect();
+            let ev = self.judge_batch(&missing, &batch);
             let mut cache = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
             for (d, e) in missing.into_iter().zip(ev) {
                 cache.insert(d, e);
             }
         }
+        let judged = self.judgement();
         let cache = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
         for (r, d) in records.iter_mut().zip(domains) {
             if let Some(ev) = d.and_then(|d| cache.get(&d).cloned()) {
-                apply(r, ev);
+                apply(r, ev, &judged);
             }
         }
     }

@@ -36,8 +36,10 @@ pub(super) enum Fail {
     NoData,
     /// No answer in time from any server.
     Timeout,
-    /// SERVFAIL, REFUSED, another error code, or an answer we could not parse.
+    /// SERVFAIL, another error code, or an answer we could not parse.
     ServFail,
+    /// REFUSED (kept apart for the resolver's health; the stage treats it as SERVFAIL).
+    Refused,
 }
 
 /// Waiters by query ID; the `u64` token says which query owns the entry (IDs are reused).
@@ -268,6 +270,7 @@ fn classify(m: &Message, rtype: RecordType) -> Result<Vec<RData>, Fail> {
             }
         }
         ResponseCode::NXDomain => Err(Fail::NxDomain),
+        ResponseCode::Refused => Err(Fail::Refused),
         _ => Err(Fail::ServFail),
     }
 }

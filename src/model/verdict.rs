@@ -103,6 +103,9 @@ reasons! {
     DnsTimeout => "dns_timeout", Unknown;
     /// DNS answered SERVFAIL.
     DnsServfail => "dns_servfail", Unknown;
+    /// The DNS resolver was judged untrustworthy (it denies or invents names, or fails), so its
+    /// answer decides nothing.
+    DnsUntrusted => "dns_untrusted", Unknown;
     /// The SMTP server timed out.
     SmtpTimeout => "smtp_timeout", Unknown;
     /// Could not connect to any mail server.

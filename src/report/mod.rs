@@ -23,6 +23,9 @@ pub struct Summary {
     pub flags: BTreeMap<&'static str, u64>,
     /// Rejected rows per reject category.
     pub rejected_by: BTreeMap<String, u64>,
+    /// Rejected rows per reason as written in the rejects' `mailsift_reason` column (the
+    /// verdict reason, or the category for `duplicate`, `disposable`, ...).
+    pub rejected_reasons: BTreeMap<String, u64>,
     /// Unique addresses (by duplicate-detection key).
     pub unique_addresses: u64,
     /// Input size in bytes.
@@ -31,6 +34,8 @@ pub struct Summary {
     pub elapsed_seconds: f64,
     /// Throughput.
     pub rows_per_second: f64,
+    /// The DNS resolver and what it was judged to be (`null` without DNS, as with `--offline`).
+    pub dns: Option<crate::dns::ResolverReport>,
 }
 
 /// Per-row counters kept as arrays on the hot path; turned into a [`Summary`] at the end.
@@ -40,6 +45,8 @@ pub(crate) struct Tally {
     reasons: Vec<u64>,
     flags: [u64; 6],
     categories: [u64; 16],
+    /// Rejected rows by reason (first `Reason::ALL.len()` slots) or by category (16 more).
+    rejected_why: Vec<u64>,
     rows_in: u64,
     rejected: u64,
 }
@@ -89,6 +96,19 @@ impl Tally {
         }
     }
 
+    /// Count a rejected row's `mailsift_reason`: its verdict `reason` when the category reports
+    /// the reason, else the `category` index.
+    pub(crate) fn add_rejection(&mut self, reason: Option<Reason>, category: usize) {
+        if self.rejected_why.is_empty() {
+            self.rejected_why = vec![0; Reason::ALL.len() + 16];
+        }
+        let i = match reason {
+            Some(r) => r as usize,
+            None => Reason::ALL.len() + category.min(15),
+        };
+        self.rejected_why[i] += 1;
+    }
+
     /// Add another tally's counts to this one.
     pub(crate) fn merge(&mut self, o: &Tally) {
         if self.reasons.len() < o.reasons.len() {
@@ -104,6 +124,12 @@ impl Tally {
             *a += b;
         }
         for (a, b) in self.categories.iter_mut().zip(&o.categories) {
+            *a += b;
+        }
+        if self.rejected_why.len() < o.rejected_why.len() {
+            self.rejected_why.resize(o.rejected_why.len(), 0);
+        }
+        for (a, b) in self.rejected_why.iter_mut().zip(&o.rejected_why) {
             *a += b;
         }
         self.rows_in += o.rows_in;
@@ -132,6 +158,15 @@ impl Tally {
         for (i, n) in category_names.iter().enumerate() {
             if self.categories[i] > 0 {
                 s.rejected_by.insert((*n).to_owned(), self.categories[i]);
+            }
+        }
+        let names = Reason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .chain(category_names.iter().copied());
+        for (n, &count) in names.zip(&self.rejected_why) {
+            if count > 0 {
+                *s.rejected_reasons.entry(n.to_owned()).or_default() += count;
             }
         }
         s

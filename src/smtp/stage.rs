@@ -119,6 +119,11 @@ impl SmtpStage {
         self.dns.take_warnings()
     }
 
+    /// The DNS resolver and what it was judged to be.
+    pub fn resolver_report(&self) -> crate::dns::ResolverReport {
+        self.dns.report()
+    }
+
     fn run_jobs(&self, jobs: Vec<DomainJob>) {
         let total = jobs.len();
         let show = self.progress.clone().filter(|_| total >= 5);
@@ -229,7 +234,9 @@ impl Stage for SmtpStage {
         {
             let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
             let ca = self.catch_all.lock().unwrap_or_else(|p| p.into_inner());
-            for r in records.iter_mut().filter(|r| eligible(r)) {
+            // Hosts that an untrusted resolver's answer produced are not probed.
+            let trusted = |r: &AddressRecord| r.dns.as_ref().is_some_and(|d| self.dns.trusts(d));
+            for r in records.iter_mut().filter(|r| eligible(r) && trusted(r)) {
                 let Some(ev) = r.dns.clone() else { continue };
                 let Some(addr) = probe_address(r) else {
                     continue;

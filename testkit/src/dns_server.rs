@@ -2,7 +2,8 @@
 //!
 //! It serves zone text (`name TYPE data` lines), counts every query by (name, type), and can
 //! misbehave per name: drop queries (timeout), answer SERVFAIL, answer garbage, answer slowly,
-//! or truncate UDP answers so the client must retry over TCP.
+//! or truncate UDP answers so the client must retry over TCP. It can also lie about every
+//! name the way broken resolvers do ([`Lie`]).
 
 use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -30,11 +31,29 @@ pub enum Behavior {
     Truncate,
 }
 
+/// How a lying server answers every query, whatever the zone holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lie {
+    /// NXDOMAIN for every name (a sandbox without upstream, a captive portal).
+    DenyAll,
+    /// SERVFAIL for every query (an upstream that is down).
+    ServFailAll,
+    /// REFUSED for every query (a resolver that serves only its own clients).
+    RefuseAll,
+    /// `A 127.0.0.99` for every name, NODATA for other types (an ISP that rewrites NXDOMAIN to
+    /// its search page). Nothing listens on 127.0.0.99: no probe leaves the machine.
+    InventAll,
+}
+
+/// The address a [`Lie::InventAll`] server gives every name.
+pub const INVENTED_A: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 99);
+
 #[derive(Default)]
 struct Zone {
     records: HashMap<(String, RecordType), Vec<RData>>,
     names: HashSet<String>,
     behaviors: Vec<(String, Behavior)>,
+    lie: Option<Lie>,
 }
 
 fn key(name: &str) -> String {
@@ -145,7 +164,19 @@ pub struct DnsServer {
 impl DnsServer {
     /// Start serving `zone` on 127.0.0.1 (a fresh port).
     pub fn start(zone: &str) -> DnsServer {
-        let zone = Arc::new(Zone::parse(zone));
+        Self::serve(Zone::parse(zone))
+    }
+
+    /// Start a server on 127.0.0.1 that answers every query with `lie`.
+    pub fn start_lying(lie: Lie) -> DnsServer {
+        Self::serve(Zone {
+            lie: Some(lie),
+            ..Zone::default()
+        })
+    }
+
+    fn serve(zone: Zone) -> DnsServer {
+        let zone = Arc::new(zone);
         let counts: Arc<Mutex<HashMap<(String, RecordType), u64>>> = Arc::default();
         let (tx, rx) = std::sync::mpsc::channel();
         let c2 = counts.clone();
@@ -299,6 +330,29 @@ async fn respond(
     counts: &Mutex<HashMap<(String, RecordType), u64>>,
     udp: bool,
 ) -> Option<Vec<u8>> {
+    if let Some(lie) = z.lie {
+        let msg = Message::from_vec(q).ok()?;
+        let query = msg.queries.first()?.clone();
+        *counts
+            .lock()
+            .unwrap()
+            .entry((key(&query.name().to_ascii()), query.query_type()))
+            .or_default() += 1;
+        let owner = query.name().clone();
+        let rt = query.query_type();
+        let mut resp = response_to(&msg, query);
+        resp.metadata.authoritative = false;
+        match lie {
+            Lie::DenyAll => resp.metadata.response_code = ResponseCode::NXDomain,
+            Lie::ServFailAll => resp.metadata.response_code = ResponseCode::ServFail,
+            Lie::RefuseAll => resp.metadata.response_code = ResponseCode::Refused,
+            Lie::InventAll if rt == RecordType::A => {
+                resp.add_answer(Record::from_rdata(owner, 60, RData::A(A(INVENTED_A))));
+            }
+            Lie::InventAll => {}
+        }
+        return resp.to_vec().ok();
+    }
     // Fast path: a well-behaved name, answered from a per-thread cache of serialised answers.
     if let Some((name, rt)) = quick_question(q)
         && z.behavior(&name).is_none()

@@ -5,6 +5,7 @@ mod check_cli;
 mod clean_bad_input;
 mod clean_cli;
 mod dns;
+mod liars;
 mod logs;
 mod man_completions;
 mod properties;

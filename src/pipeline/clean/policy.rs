@@ -58,6 +58,15 @@ impl Category {
         }
     }
 
+    /// Whether a row rejected for this category is reported under its verdict reason
+    /// (`invalid_syntax`, ...) rather than the category's name (`duplicate`, ...).
+    pub(super) fn by_reason(self) -> bool {
+        matches!(
+            self,
+            Category::Malformed | Category::Undeliverable | Category::Risky | Category::Unknown
+        )
+    }
+
     fn matches(self, r: &Facts) -> bool {
         match self {
             Category::Malformed => {
@@ -150,6 +159,9 @@ pub(super) fn decide(work: &mut ChunkWork, reject: &RejectSet) -> Tally {
             f.suggestion().is_some(),
             w.category.map(|c| c as usize),
         );
+        if let Some(c) = w.category {
+            tally.add_rejection(c.by_reason().then_some(f.reason), c as usize);
+        }
     }
     tally
 }

@@ -149,11 +149,10 @@ pub(super) fn serialize_chunk(
 
 /// `mailsift_row`, `mailsift_reason`, `mailsift_detail` for a rejected row.
 fn reject_cells(r: &RowWork, cat: Category, o: &SerializeOpts) -> [Vec<u8>; 3] {
-    let reason = match cat {
-        Category::Malformed | Category::Undeliverable | Category::Risky | Category::Unknown => {
-            r.facts.reason.as_str()
-        }
-        other => other.as_str(),
+    let reason = if cat.by_reason() {
+        r.facts.reason.as_str()
+    } else {
+        cat.as_str()
     };
     let detail = match cat {
         Category::Duplicate => r
