@@ -261,14 +261,27 @@ pub(crate) fn rcpt_reason(r: &Reply) -> Reason {
 
 /// Codes, then text (docs/architecture.md, "From an SMTP reply to a verdict").
 pub(crate) fn decide(code: u16, enhanced: Option<EnhancedStatus>, text: &str) -> Reason {
+    decide_classified(
+        code,
+        enhanced,
+        TextClasses::of(text),
+        EnhancedStatus::find(text),
+    )
+}
+
+/// [`decide`] with the text already classified, and the first enhanced code found in it.
+fn decide_classified(
+    code: u16,
+    enhanced: Option<EnhancedStatus>,
+    t: TextClasses,
+    in_text: Option<EnhancedStatus>,
+) -> Reason {
     if (200..300).contains(&code) && enhanced.is_none_or(|e| e.class == 2) {
         return Reason::Accepted;
     }
-    let t = TextClasses::of(text);
     // qmail and others put the enhanced code in the text ("(#5.1.1)"): used when the line has
     // none and the class agrees with the reply code.
-    let enhanced = enhanced
-        .or_else(|| EnhancedStatus::find(text).filter(|e| u16::from(e.class) == code / 100));
+    let enhanced = enhanced.or_else(|| in_text.filter(|e| u16::from(e.class) == code / 100));
     let temporary = is_temporary(code, enhanced);
     let permanent = is_permanent(code, enhanced);
     let about_us = t.about_us() || enhanced.is_some_and(names_us);
@@ -544,11 +557,15 @@ mod tests {
                 }
             }
         }
+        let classified: Vec<_> = texts
+            .iter()
+            .map(|t| (t, TextClasses::of(t), EnhancedStatus::find(t)))
+            .collect();
         let mut n = 0;
-        for code in (400..=459).chain(500..=559) {
+        for code in (400..=499).chain(500..=599) {
             for &e in &enhanced {
-                for t in &texts {
-                    check(code, e, t);
+                for &(text, t, in_text) in &classified {
+                    check_with(code, e, text, decide_classified(code, e, t, in_text));
                     n += 1;
                 }
             }
@@ -568,7 +585,10 @@ mod tests {
     }
 
     fn check(code: u16, e: Option<EnhancedStatus>, text: &str) {
-        let got = decide(code, e, text);
+        check_with(code, e, text, decide(code, e, text));
+    }
+
+    fn check_with(code: u16, e: Option<EnhancedStatus>, text: &str, got: Reason) {
         if is_temporary(code, e) {
             assert_ne!(got.verdict(), Verdict::Undeliverable, "{code} {e:?} {text}");
         }
