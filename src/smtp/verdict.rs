@@ -541,7 +541,7 @@ mod tests {
         for (c, _) in TextClass::ALL {
             let mut ps = v.iter().filter(|p| p.class == c);
             texts.extend(ps.next().map(|p| p.phrase.clone()));
-            texts.extend(ps.last().map(|p| format!("<x@y>: {}", p.phrase)));
+            texts.extend(ps.next_back().map(|p| format!("<x@y>: {}", p.phrase)));
         }
         texts.push("recipient address rejected: user unknown; sender verify failed".into());
         texts.push("mailbox full, user unknown, account disabled, relay access denied".into());
