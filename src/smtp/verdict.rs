@@ -584,6 +584,43 @@ mod tests {
         assert!(n > 100_000, "{n}");
     }
 
+    /// The text enters the decision only as the set of its classes (and an enhanced code in
+    /// it), so every set of the 13 classes covers every text the vocabulary can make.
+    #[test]
+    fn every_set_of_text_classes_keeps_the_direction() {
+        let codes: Vec<Option<EnhancedStatus>> = std::iter::once(None)
+            .chain(
+                ["4.0.0", "4.1.1", "4.1.8", "4.2.2", "4.7.1", "4.7.25"]
+                    .into_iter()
+                    .chain(["5.0.0", "5.1.1", "5.1.7", "5.1.10", "5.2.1", "5.2.2"])
+                    .chain(["5.3.4", "5.4.1", "5.7.1", "5.7.25"])
+                    .map(EnhancedStatus::parse),
+            )
+            .collect();
+        // every reply code within a class behaves alike but for these (RFC 5321's 421, 551-553)
+        let replies = [
+            400, 421, 450, 451, 452, 499, 500, 550, 551, 552, 553, 554, 599,
+        ];
+        let mut n = 0u64;
+        for bits in 0u16..1 << TextClass::ALL.len() {
+            let t = TextClasses(bits);
+            for code in replies {
+                for &e in &codes {
+                    check_with(code, e, "", decide_classified(code, e, t, None));
+                    let in_text = decide_classified(code, None, t, e);
+                    check_with(
+                        code,
+                        e.filter(|e| u16::from(e.class) == code / 100),
+                        "",
+                        in_text,
+                    );
+                    n += 2;
+                }
+            }
+        }
+        assert!(n > 3_000_000, "{n}");
+    }
+
     fn check(code: u16, e: Option<EnhancedStatus>, text: &str) {
         check_with(code, e, text, decide(code, e, text));
     }
