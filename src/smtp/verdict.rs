@@ -657,6 +657,11 @@ mod tests {
             let e = e.map(|(class, subject, detail)| EnhancedStatus { class, subject, detail });
             check(code, e, &text);
         }
+
+        #[test]
+        fn any_unicode_text_is_classified_without_panic(text in "\\PC{0,80}", code in 200u16..600) {
+            check(code, None, &text);
+        }
     }
 
     #[test]
