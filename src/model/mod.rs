@@ -10,5 +10,5 @@ mod verdict;
 pub use dns_evidence::{DnsEvidence, MailRoute, MxHost};
 pub use flags::Flags;
 pub use record::{AddressRecord, Derived};
-pub use smtp_evidence::{SmtpEvidence, TlsInfo};
+pub use smtp_evidence::{Differential, SmtpEvidence, TlsInfo};
 pub use verdict::{Reason, Verdict};

@@ -5,6 +5,8 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use super::Reason;
+
 /// Evidence behind an SMTP verdict, attached to the address record as `smtp`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmtpEvidence {
@@ -37,6 +39,24 @@ pub struct SmtpEvidence {
     /// Servers tried, in order, with how each ended (`127.0.0.17:25 connect_failed`, ...).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tried: Vec<String>,
+    /// The random local part asked at the same server got the same permanent refusal as this
+    /// address (differential evidence; `smtp/differential.rs`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub differential: Option<Differential>,
+}
+
+/// Differential evidence: the same permanent refusal for a random local part (the catch-all
+/// probe) and for this address at the same server. With other addresses of the domain accepted
+/// there, the refusal is about the address, and it does not exist whatever the reply says; with
+/// none accepted it may be about us or the server, and the reply's own reason stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Differential {
+    /// The random address asked (`mailsift-nx-...@domain`).
+    pub random: String,
+    /// Other addresses of the domain the same server accepted in this run.
+    pub accepted: u32,
+    /// The reason the reply alone gave.
+    pub reply_reason: Reason,
 }
 
 /// What TLS looked like on one connection.

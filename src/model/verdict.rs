@@ -120,6 +120,8 @@ reasons! {
     Greylisted => "greylisted", Unknown;
     /// Our IP or HELO was refused.
     SenderBlocked => "sender_blocked", Unknown;
+    /// A permanent refusal that does not say whom it is about (the recipient, or us).
+    RefusedUnclear => "refused_unclear", Unknown;
     /// The provider accepts everything by design, so it cannot be verified.
     ProviderUnverifiable => "provider_unverifiable", Unknown;
     /// Syntax is fine; the network checks were not run.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
+use super::differential;
 use super::driver::{Pacer, ProbeOutcome, Target, Timeouts, probe};
 use super::evidence::{Outcome, SmtpEvidence};
 use super::session::{RcptResult, SessionConfig};
@@ -178,12 +179,17 @@ impl Scheduler {
         let mut done: HashMap<String, Outcome> = HashMap::new();
         // Accepted before the catch-all probe could tell (it was greylisted): decided at the end.
         let mut held: Vec<(String, Outcome)> = Vec::new();
+        // The random address asked this run, and its last outcome: differential evidence.
+        let random = probe_addr.clone();
+        let mut probe_outcome: Option<Outcome> = None;
+        // Permanent refusals are final only when the domain is done: the differential evidence
+        // (`differential.rs`) weighs them against the random probe and what was accepted.
+        let mut refused: Vec<(String, Outcome)> = Vec::new();
         let finish = |addr: String, mut o: Outcome, catch_all: Option<bool>| {
             o.evidence.catch_all = catch_all;
             if o.reason == Reason::Accepted && catch_all == Some(true) {
                 o.reason = Reason::AcceptAll;
             }
-            on_event(Event::Rcpt(&addr, &o));
             (addr, o)
         };
         let mut round = 0u32;
@@ -231,6 +237,7 @@ impl Scheduler {
                         if let Some(c) = catch_all {
                             on_event(Event::CatchAll(&job.domain, c));
                         }
+                        probe_outcome = Some(o);
                         continue;
                     }
                     if o.reason == Reason::Greylisted && !last_round {
@@ -245,7 +252,12 @@ impl Scheduler {
                         continue;
                     }
                     let (addr, o) = finish(addr, o, catch_all);
-                    done.insert(addr, o);
+                    if random.is_some() && differential::is_permanent_refusal(&o.evidence) {
+                        refused.push((addr, o));
+                    } else {
+                        on_event(Event::Rcpt(&addr, &o));
+                        done.insert(addr, o);
+                    }
                 }
             }
             if grey.is_empty() && !probe_grey {
@@ -259,6 +271,22 @@ impl Scheduler {
         }
         for (addr, o) in held {
             let (addr, o) = finish(addr, o, catch_all);
+            on_event(Event::Rcpt(&addr, &o));
+            done.insert(addr, o);
+        }
+        for (addr, mut o) in refused {
+            if let (Some(rnd), Some(p)) = (&random, &probe_outcome) {
+                let accepted = |ip: IpAddr| {
+                    done.values()
+                        .filter(|d| {
+                            matches!(d.reason, Reason::Accepted | Reason::AcceptAll)
+                                && d.evidence.ip == Some(ip)
+                        })
+                        .count() as u32
+                };
+                differential::apply(&addr, &mut o, rnd, p, accepted);
+            }
+            on_event(Event::Rcpt(&addr, &o));
             done.insert(addr, o);
         }
         let outcomes = job

@@ -559,3 +559,164 @@ fn internationalised_local_parts_use_smtputf8_when_offered() {
         }
     }
 }
+
+/// One replay case: `code<TAB>text<TAB>verdict<TAB>reason` (tests/data/smtp-replies/*.tsv).
+struct ReplayCase {
+    file: String,
+    code: u16,
+    text: String,
+    verdict: String,
+    reason: String,
+}
+
+/// Every `tests/data/smtp-replies/*.tsv` whose first line is the replay header.
+fn replay_cases() -> Vec<ReplayCase> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/smtp-replies");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tsv"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let data = std::fs::read_to_string(&f).unwrap();
+        let mut lines = data.lines();
+        if lines.next() != Some("code\ttext\tverdict\treason") {
+            continue;
+        }
+        for line in lines.filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let c: Vec<&str> = line.split('\t').collect();
+            assert_eq!(c.len(), 4, "{}: {line:?}", f.display());
+            out.push(ReplayCase {
+                file: f.file_name().unwrap().to_string_lossy().into_owned(),
+                code: c[0].parse().expect("a reply code"),
+                text: c[1].to_owned(),
+                verdict: c[2].to_owned(),
+                reason: c[3].to_owned(),
+            });
+        }
+    }
+    out
+}
+
+/// Replies of Exim, OpenSMTPD, sendmail, Courier, qmail, mailbox providers and filtering
+/// services, replayed from the scripted server and probed through the driver and scheduler
+/// (one session each, no catch-all probe: the reply alone decides).
+#[test]
+fn replayed_replies_get_their_verdicts() {
+    let cases = replay_cases();
+    assert!(cases.len() >= 80, "{}", cases.len());
+    let replies = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let lines: Vec<&str> = c.text.split("\\n").collect();
+            let n = lines.len();
+            let reply = lines
+                .iter()
+                .enumerate()
+                .map(|(k, l)| format!("{}{}{l}", c.code, if k + 1 < n { '-' } else { ' ' }))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (format!("case{i}"), reply)
+        })
+        .collect();
+    let srv = start(Script {
+        replies,
+        ..Script::default()
+    });
+    let mut st = settings(srv.addr.port());
+    st.batch = 1;
+    st.catch_all = false;
+    st.greylist_retries = 0;
+    st.concurrency = 4;
+    st.per_host = 4;
+    let rcpts: Vec<String> = (0..cases.len())
+        .map(|i| format!("case{i}@replay.test"))
+        .collect();
+    let refs: Vec<&str> = rcpts.iter().map(String::as_str).collect();
+    let r = rt().block_on(
+        Scheduler::new(st).probe_domain(job("replay.test", &[srv.addr.ip()], &refs), &|_| {}),
+    );
+    let mut wrong = Vec::new();
+    for (c, (_, o)) in cases.iter().zip(&r.outcomes) {
+        assert_eq!(o.evidence.code, Some(c.code), "{} {}", c.file, c.text);
+        let (v, reason) = (o.reason.verdict().as_str(), o.reason.as_str());
+        if (v, reason) != (c.verdict.as_str(), c.reason.as_str()) {
+            wrong.push(format!(
+                "{}: {} {} -> {v}/{reason}, want {}/{}",
+                c.file, c.code, c.text, c.verdict, c.reason
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} wrong:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+    assert_clean_log(&srv.seen);
+}
+
+/// Differential evidence: a server that refuses unknown and known-but-blocked addresses alike
+/// with a silent `550 Access denied`, and accepts its users. The address that gets the random
+/// local part's refusal does not exist; the refusal is kept as evidence.
+#[test]
+fn same_refusal_as_a_random_local_part_means_no_such_mailbox() {
+    let srv = start(Script {
+        unknown_reply: Some("550 5.7.1 <{addr}>: Access denied".into()),
+        replies: vec![(
+            "held".into(),
+            "550 5.7.1 Policy violation, contact abuse".into(),
+        )],
+        ..Script::default()
+    });
+    let rt = rt();
+    let r = rt.block_on(Scheduler::new(settings(srv.addr.port())).probe_domain(
+        job(
+            "diff.test",
+            &[srv.addr.ip()],
+            &["alice@diff.test", "ghost@diff.test", "held@diff.test"],
+        ),
+        &|_| {},
+    ));
+    assert_eq!(
+        reasons_of(&r),
+        [
+            ("alice@diff.test".to_string(), Reason::Accepted),
+            ("ghost@diff.test".to_string(), Reason::MailboxNotFound),
+            ("held@diff.test".to_string(), Reason::RefusedUnclear),
+        ]
+    );
+    let d = r.outcomes[1]
+        .1
+        .evidence
+        .differential
+        .clone()
+        .expect("evidence");
+    assert_eq!(d.accepted, 1);
+    assert_eq!(d.reply_reason, Reason::RefusedUnclear);
+    assert!(d.random.starts_with("mailsift-nx-") && d.random.ends_with("@diff.test"));
+    assert_eq!(r.outcomes[1].1.evidence.code, Some(550));
+    assert!(r.outcomes[2].1.evidence.differential.is_none());
+
+    // Nothing accepted: the same refusal for everyone may be about us; no conclusion.
+    let r = rt.block_on(Scheduler::new(settings(srv.addr.port())).probe_domain(
+        job(
+            "diff2.test",
+            &[srv.addr.ip()],
+            &["ghost@diff2.test", "nemo@diff2.test"],
+        ),
+        &|_| {},
+    ));
+    for (_, o) in &r.outcomes {
+        assert_eq!(o.reason, Reason::RefusedUnclear);
+        assert_eq!(
+            o.evidence.differential.as_ref().map(|d| d.accepted),
+            Some(0)
+        );
+    }
+    assert_clean_log(&srv.seen);
+}

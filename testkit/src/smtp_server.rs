@@ -47,6 +47,13 @@ pub struct Script {
     pub max_rcpt: Option<usize>,
     /// Offer SMTPUTF8 (RFC 6531); without it a non-ASCII RCPT TO gets 553 5.6.7.
     pub smtputf8: bool,
+    /// Replayed replies to `RCPT TO` by local part, checked before everything else: a reply as
+    /// a server sends it without the final CRLF (`550 5.1.1 <{addr}>: User unknown`; lines
+    /// separated by `\n`, each with its code), `{addr}` and `{local}` replaced by the recipient.
+    pub replies: Vec<(String, String)>,
+    /// The reply to local parts that are not users (default: Postfix's `550 5.1.1 ... User
+    /// unknown in virtual mailbox table`), in the same form as `replies`.
+    pub unknown_reply: Option<String>,
 }
 
 impl Default for Script {
@@ -61,6 +68,8 @@ impl Default for Script {
             starttls: false,
             max_rcpt: None,
             smtputf8: false,
+            replies: Vec::new(),
+            unknown_reply: None,
         }
     }
 }
@@ -285,15 +294,31 @@ fn rcpt_reply(cmd: &str, script: &Script, seen: &Seen, in_txn: usize) -> String 
         }
     }
     let local = addr.split('@').next().unwrap_or("");
+    if let Some((_, r)) = script.replies.iter().find(|(l, _)| l == local) {
+        return replay(r, &addr, local);
+    }
     match local {
         "full" => format!("452 4.2.2 <{addr}>: Recipient address rejected: Mailbox full\r\n"),
         "gone" => format!("550 5.2.1 <{addr}>: Mailbox disabled\r\n"),
         _ if script.catch_all || script.users.iter().any(|u| u == local) => {
             "250 2.1.5 Ok\r\n".into()
         }
-        _ => format!(
-            "550 5.1.1 <{addr}>: Recipient address rejected: User unknown in virtual mailbox \
-             table\r\n"
-        ),
+        _ => match &script.unknown_reply {
+            Some(r) => replay(r, &addr, local),
+            None => format!(
+                "550 5.1.1 <{addr}>: Recipient address rejected: User unknown in virtual mailbox \
+                 table\r\n"
+            ),
+        },
     }
+}
+
+/// A scripted reply as sent: `{addr}` / `{local}` filled in, each line CRLF-terminated.
+pub fn replay(reply: &str, addr: &str, local: &str) -> String {
+    let mut out = String::new();
+    for line in reply.split('\n') {
+        out.push_str(&line.replace("{addr}", addr).replace("{local}", local));
+        out.push_str("\r\n");
+    }
+    out
 }

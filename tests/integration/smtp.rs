@@ -117,6 +117,96 @@ fn check_smtp_end_to_end() {
     assert_clean_log(&all.seen);
 }
 
+/// A server that refuses unknown addresses with a silent `550 5.7.1 Access denied` and some
+/// addresses for reasons of its own: through the CLI, the address that gets the random local
+/// part's refusal is `mailbox_not_found` with `smtp.differential`; a different silent refusal is
+/// `unknown: refused_unclear` with the reply kept; a refusal about us is `sender_blocked`.
+#[test]
+fn check_smtp_differential_evidence_and_refusals_that_say_not_whom() {
+    let srv = start_on(
+        Ipv4Addr::new(127, 0, 0, 8),
+        0,
+        Script {
+            unknown_reply: Some("550 5.7.1 <{addr}>: Access denied".into()),
+            replies: vec![
+                ("held".into(), "554 Transaction failed".into()),
+                (
+                    "listed".into(),
+                    "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using \
+                     zen.spamhaus.org"
+                        .into(),
+                ),
+            ],
+            ..Script::default()
+        },
+    );
+    let dns = DnsServer::start(&zone(srv.addr.ip(), srv.addr.ip()));
+    let port = srv.addr.port().to_string();
+    let dns_arg = dns.arg();
+    let out = run(
+        &[
+            "check",
+            "--allow-special-use-domains",
+            "--dns",
+            &dns_arg,
+            "--smtp",
+            "--smtp-port",
+            &port,
+            "--smtp-timeout",
+            "1",
+            "--smtp-rate",
+            "0",
+            "--helo",
+            "probe.mailsift.test",
+            "--mail-from",
+            "verify@mailsift.test",
+            "alice@ok.test",
+            "ghost@ok.test",
+            "held@ok.test",
+            "listed@ok.test",
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["verdict"].as_str().unwrap(),
+                v["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("deliverable", "accepted"),
+            ("undeliverable", "mailbox_not_found"),
+            ("unknown", "refused_unclear"),
+            ("unknown", "sender_blocked"),
+        ],
+        "{lines:#?}"
+    );
+    let d = &lines[1]["smtp"]["differential"];
+    assert_eq!(d["accepted"], 1, "{d}");
+    assert_eq!(d["reply_reason"], "refused_unclear");
+    assert!(d["random"].as_str().unwrap().starts_with("mailsift-nx-"));
+    assert_eq!(lines[1]["smtp"]["enhanced_code"], "5.7.1");
+    assert_eq!(lines[2]["smtp"]["code"], 554);
+    assert_eq!(lines[2]["smtp"]["message"], "Transaction failed");
+    assert!(lines[2]["smtp"].get("differential").is_none());
+    assert_clean_log(&srv.seen);
+}
+
 #[test]
 fn smtp_identity_is_required_and_checked() {
     for args in [
