@@ -151,15 +151,17 @@ pub fn start(rec: Recorded) -> Server {
             });
         }
     });
-    let addr = rx
-        .recv()
-        .unwrap()
-        .expect("bind the replaying SMTP server");
+    let addr = rx.recv().unwrap().expect("bind the replaying SMTP server");
     Server { addr, seen }
 }
 
 async fn session(mut sock: tokio::net::TcpStream, rec: &Recorded, seen: &Seen) {
-    if sock.write_all(rec.greeting.wire().as_bytes()).await.is_err() || rec.greeting.code >= 400 {
+    if sock
+        .write_all(rec.greeting.wire().as_bytes())
+        .await
+        .is_err()
+        || rec.greeting.code >= 400
+    {
         return;
     }
     let mut r = BufReader::new(sock);

@@ -176,7 +176,10 @@ fn recorded_replies_get_their_true_verdicts() {
     let all = recordings();
     for sc in &all {
         let got = probe(sc);
-        let have = (got["verdict"].as_str().unwrap(), got["reason"].as_str().unwrap());
+        let have = (
+            got["verdict"].as_str().unwrap(),
+            got["reason"].as_str().unwrap(),
+        );
         if have != (sc.verdict.as_str(), sc.reason.as_str()) {
             wrong.push(format!(
                 "{}/{} {}: expected {}/{}, got {}/{} ({} {})",
