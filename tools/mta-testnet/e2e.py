@@ -3,12 +3,13 @@
 servers' exact replies.
 
 Usage:
-  e2e.py BIN [--resolver auth|unbound|both] [--server NAME ...]
+  e2e.py BIN [--resolver auth|unbound|both] [--server NAME ...] [--no-clean]
       Runs `BIN check --smtp --dns ADDR:53 ...` on every row of expected.csv, through
       (a) NSD, authoritative for mtanet.test (127.0.70.53:53) and (b) unbound, recursive from the
-      loopback root (127.0.70.99:53). Prints one table per server: scenario, expected
-      verdict/reason, what mailsift got through each resolver, and the reply it saw. Exit 1 on
-      any mismatch, 2 when the testnet is not up.
+      loopback root (127.0.70.99:53); then `BIN clean --smtp --smtp-config FILE --results ...`
+      on the same addresses through the first of them (unless --no-clean). Prints one table per
+      server: scenario, expected verdict/reason, what mailsift got in each run, and the reply it
+      saw. Exit 1 on any mismatch, 2 when the testnet is not up.
   e2e.py --record DIR [--server NAME ...]
       Talks SMTP to each server itself (Python smtplib; the same steps as the probe: greeting,
       EHLO, STARTTLS when offered, MAIL, RCPT, then RCPT for a random local part at the same
@@ -22,11 +23,13 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import smtplib
 import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,32 +62,59 @@ def reachable(ip, port, timeout=2):
 
 
 # ------------------------------------------------------------------------- drive mailsift
-def run_mailsift(binary, resolver, rows):
-    """One `check` per distinct options string; returns {(address, options): result}."""
+def run_mailsift(binary, resolver, rows, command='check'):
+    """One run per distinct options string; returns {(address, options): result}.
+
+    `check` takes the addresses on stdin and the probe's settings as flags; `clean` reads them
+    from a CSV file, takes the settings from an --smtp-config file (flags only for the row's
+    options) and writes the per-row results with --results."""
     groups = {}
     for r in rows:
         groups.setdefault(r['options'], []).append(r['address'])
     out = {}
-    for options, addrs in groups.items():
-        extra = shlex.split(options)
-        cmd = [binary, 'check', '--dns', resolver, '--allow-special-use-domains', '--dns-timeout', '2',
-               '--smtp', '--helo', HELO, '--smtp-timeout', '5', '--greylist-wait', '1',
-               '--greylist-retries', '0', '--smtp-rate', '0']
-        if '--mail-from' not in extra:
-            cmd += ['--mail-from', MAIL_FROM]
-        cmd += extra + ['-']
-        p = subprocess.run(cmd, input=''.join(a + '\n' for a in dict.fromkeys(addrs)).encode(),
-                           capture_output=True, timeout=300)
-        if p.returncode not in (0, 1):
-            sys.stderr.write(p.stderr.decode(errors='replace'))
-            raise SystemExit('mailsift exited %d: %s' % (p.returncode, ' '.join(cmd)))
-        for line in p.stdout.decode().splitlines():
-            g = json.loads(line)
-            out[(g['input'], options)] = g
+    tmp = tempfile.mkdtemp(prefix='mta-testnet-e2e-')
+    try:
+        for options, addrs in groups.items():
+            extra = shlex.split(options)
+            addrs = list(dict.fromkeys(addrs))
+            base = ['--dns', resolver, '--allow-special-use-domains', '--dns-timeout', '2', '--smtp']
+            if command == 'check':
+                cmd = [binary, 'check'] + base + ['--helo', HELO, '--smtp-timeout', '5',
+                                                  '--greylist-wait', '1', '--greylist-retries', '0',
+                                                  '--smtp-rate', '0']
+                if '--mail-from' not in extra:
+                    cmd += ['--mail-from', MAIL_FROM]
+                cmd += extra + ['-']
+                stdin = ''.join(a + '\n' for a in addrs).encode()
+            else:
+                conf = os.path.join(tmp, 'smtp.toml')
+                with open(conf, 'w') as f:
+                    f.write('helo = "%s"\nmail_from = "%s"\ntimeout = 5\nrate = 0\n'
+                            'greylist_wait = 1\ngreylist_retries = 0\n' % (HELO, MAIL_FROM))
+                src = os.path.join(tmp, 'list.csv')
+                with open(src, 'w') as f:
+                    f.write('email\n' + ''.join(a + '\n' for a in addrs))
+                res = os.path.join(tmp, 'results.jsonl')
+                cmd = [binary, 'clean', src, '-q', '-o', os.path.join(tmp, 'clean.csv'),
+                       '--rejects', os.path.join(tmp, 'rejects.csv'), '--results', res,
+                       '--smtp-config', conf] + base + extra
+                stdin = b''
+            p = subprocess.run(cmd, input=stdin, capture_output=True, timeout=300)
+            if p.returncode not in (0, 1):
+                sys.stderr.write(p.stderr.decode(errors='replace'))
+                raise SystemExit('mailsift exited %d: %s' % (p.returncode, ' '.join(cmd)))
+            lines = p.stdout.decode() if command == 'check' else open(res, encoding='utf-8').read()
+            results = [json.loads(l) for l in lines.splitlines() if l.strip()]
+            if len(results) != len(addrs):
+                raise SystemExit('%s: %d results for %d addresses' % (' '.join(cmd), len(results), len(addrs)))
+            for a, g in zip(addrs, results):
+                out[(a, options)] = g
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
-def drive(binary, which, servers):
+def drive(binary, which, servers, with_clean=True):
     rows = load_rows(servers)
     for ip in sorted({server_ip(r) for r in rows}):
         if not reachable(ip, 25):
@@ -92,11 +122,15 @@ def drive(binary, which, servers):
             return 2
     resolvers = list(RESOLVERS) if which == 'both' else [which]
     got = {res: run_mailsift(binary, RESOLVERS[res], rows) for res in resolvers}
+    if with_clean:
+        # `clean --smtp` too, through the first resolver: the same probe behind the list command.
+        got['clean/' + resolvers[0]] = run_mailsift(binary, RESOLVERS[resolvers[0]], rows, 'clean')
+        resolvers = resolvers + ['clean/' + resolvers[0]]
     bad = 0
     for server in dict.fromkeys(r['server'] for r in rows):
         print('\n== %s' % server)
-        print('%-4s %-26s %-36s %-30s %s' % ('', 'scenario', 'address', 'expected',
-                                             '  '.join('%-30s' % ('got (%s)' % r) for r in resolvers)))
+        print('%-4s %-26s %-36s %-32s %s' % ('', 'scenario', 'address', 'expected',
+                                             '  '.join('%-32s' % ('got (%s)' % r) for r in resolvers)))
         for r in (x for x in rows if x['server'] == server):
             want = '%s/%s' % (r['expected_verdict'], r['expected_reason'])
             cells, ok, evidence = [], True, ''
@@ -105,15 +139,15 @@ def drive(binary, which, servers):
                 have = '%s/%s' % (g['verdict'], g['reason']) if g else '(no output)'
                 ok = ok and have == want
                 bad += have != want
-                cells.append('%-30s' % have)
+                cells.append('%-32s' % have)
                 smtp = (g or {}).get('smtp') or {}
                 if smtp and not evidence:
                     evidence = '%s %s %s' % (smtp.get('code', ''), smtp.get('enhanced_code', '') or '',
                                              (smtp.get('message') or '')[:60])
-            print('%-4s %-26s %-36s %-30s %s  | %s' % ('ok' if ok else 'FAIL', r['scenario'], r['address'],
+            print('%-4s %-26s %-36s %-32s %s  | %s' % ('ok' if ok else 'FAIL', r['scenario'], r['address'],
                                                        want, '  '.join(cells), evidence.strip()))
     total = len(rows) * len(resolvers)
-    print('\n(rows x resolvers)')
+    print('\n(rows x runs)')
     print('mta-testnet: %d passed, %d failed' % (total - bad, bad))
     return 1 if bad else 0
 
@@ -208,13 +242,15 @@ def record(outdir, servers):
 
 
 def main(argv):
-    servers, which, rec, binary = [], 'both', None, None
+    servers, which, rec, binary, with_clean = [], 'both', None, None, True
     it = iter(argv)
     for a in it:
         if a == '--server':
             servers.append(next(it))
         elif a == '--resolver':
             which = next(it)
+        elif a == '--no-clean':
+            with_clean = False
         elif a == '--record':
             rec = next(it)
         elif a in ('-h', '--help'):
@@ -227,7 +263,7 @@ def main(argv):
     if not binary or which not in ('auth', 'unbound', 'both'):
         print(__doc__, file=sys.stderr)
         return 2
-    return drive(binary, which, servers)
+    return drive(binary, which, servers, with_clean)
 
 
 if __name__ == '__main__':
