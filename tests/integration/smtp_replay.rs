@@ -203,3 +203,28 @@ fn recorded_replies_get_their_true_verdicts() {
         wrong.join("\n")
     );
 }
+
+#[test]
+#[ignore = "enabled when the smtp-reply verdict rules land"]
+fn recorded_permanent_replies_are_never_tempfail_and_temporary_never_undeliverable() {
+    // Issue #21: a 5yz reply is never `tempfail` (which means temporary), a 4yz reply never
+    // `undeliverable`, whatever the wording.
+    let mut wrong = Vec::new();
+    for sc in &recordings() {
+        let got = probe(sc);
+        let code = got["smtp"]["code"].as_u64().unwrap_or(0);
+        let (verdict, reason) = (
+            got["verdict"].as_str().unwrap(),
+            got["reason"].as_str().unwrap(),
+        );
+        if (500..600).contains(&code) && reason == "tempfail"
+            || (400..500).contains(&code) && verdict == "undeliverable"
+        {
+            wrong.push(format!(
+                "{}/{}: {code} {} -> {verdict}/{reason}",
+                sc.server, sc.name, got["smtp"]["message"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
