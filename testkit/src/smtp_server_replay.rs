@@ -1,7 +1,7 @@
 //! An in-process SMTP server on loopback that replays a real server's recorded replies
 //! (`tests/data/smtp-replies/*.tsv`, recorded from tools/mta-testnet): its greeting, EHLO, MAIL
-//! and RCPT replies, code and text as recorded, so that the probe meets Exim, OpenSMTPD or
-//! sendmail wording without those servers. There is no TLS: STARTTLS is left out of the EHLO
+//! and RCPT replies, code and text as recorded, so that the probe meets Exim, OpenSMTPD, sendmail or
+//! Courier wording without those servers. There is no TLS: STARTTLS is left out of the EHLO
 //! reply, and a session that upgraded when recorded is replayed with its post-TLS replies.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -1,4 +1,4 @@
-//! Real servers' replies, replayed: the recordings in `tests/data/smtp-replies/` (Exim,
+//! Real servers' replies, replayed: the recordings in `tests/data/smtp-replies/` (Exim, Courier,
 //! OpenSMTPD and sendmail of tools/mta-testnet, each reply with the truth its configuration
 //! made) are served by the testkit's replaying SMTP server, and `check --smtp` meets them as it
 //! would meet those servers. No MTA is needed.

@@ -34,7 +34,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESOLVERS = {'auth': '127.0.70.53:53', 'unbound': '127.0.70.99:53'}
-SERVER_NO = {'exim': 1, 'opensmtpd': 2, 'sendmail': 3}
+SERVER_NO = {'exim': 1, 'opensmtpd': 2, 'sendmail': 3, 'courier': 4}
 HELO = 'probe.mtanet.test'
 MAIL_FROM = 'verify@probe.mtanet.test'
 TSV_HEADER = ['scenario', 'address', 'stage', 'code', 'text', 'expected_verdict', 'expected_reason']
