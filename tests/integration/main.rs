@@ -10,5 +10,6 @@ mod logs;
 mod man_completions;
 mod properties;
 mod smtp;
+mod smtp_replay;
 mod support;
 mod syntax_corpus;
