@@ -29,7 +29,11 @@ fn truth() -> Vec<Truth> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).expect("truth line is JSON");
-            let s = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{k} in {l}")).to_string();
+            let s = |k: &str| {
+                v[k].as_str()
+                    .unwrap_or_else(|| panic!("{k} in {l}"))
+                    .to_string()
+            };
             Truth {
                 file: s("file"),
                 mta: s("mta"),
@@ -67,22 +71,44 @@ fn eml_files() -> BTreeSet<String> {
 fn bounce_farm_truth_is_consistent() {
     let rows = truth();
     let files = eml_files();
-    assert!(rows.len() >= 60, "the farm set has {} truth rows", rows.len());
+    assert!(
+        rows.len() >= 60,
+        "the farm set has {} truth rows",
+        rows.len()
+    );
     let truth_files: BTreeSet<String> = rows.iter().map(|t| t.file.clone()).collect();
-    assert_eq!(truth_files, files, "truth.jsonl and the .eml files disagree");
+    assert_eq!(
+        truth_files, files,
+        "truth.jsonl and the .eml files disagree"
+    );
     for t in &rows {
         assert_eq!(t.file, format!("{}/{}.eml", t.mta, t.scenario));
-        let reason = BounceReason::parse(&t.reason).unwrap_or_else(|| panic!("reason {}", t.reason));
+        let reason =
+            BounceReason::parse(&t.reason).unwrap_or_else(|| panic!("reason {}", t.reason));
         assert_eq!(reason.as_str(), t.reason);
-        assert!(t.bounce_type == "hard" || t.bounce_type == "soft", "{}", t.file);
-        assert!(!(t.temporary && t.bounce_type == "hard"), "{}: temporary yet hard", t.file);
+        assert!(
+            t.bounce_type == "hard" || t.bounce_type == "soft",
+            "{}",
+            t.file
+        );
+        assert!(
+            !(t.temporary && t.bounce_type == "hard"),
+            "{}: temporary yet hard",
+            t.file
+        );
         if t.reason == "expired" {
-            let u = t.underlying.as_deref().unwrap_or_else(|| panic!("{}: no cause", t.file));
+            let u = t
+                .underlying
+                .as_deref()
+                .unwrap_or_else(|| panic!("{}: no cause", t.file));
             assert!(BounceReason::parse(u).is_some(), "{}: cause {u}", t.file);
             assert_eq!(t.bounce_type, "soft", "{}", t.file);
         }
         if t.bounce_type == "hard" {
-            assert!(matches!(t.reason.as_str(), "userunknown" | "hostunknown" | "notaccept"));
+            assert!(matches!(
+                t.reason.as_str(),
+                "userunknown" | "hostunknown" | "notaccept"
+            ));
         }
         let text = std::fs::read_to_string(farm_dir().join(&t.file)).expect("eml");
         assert!(
@@ -112,8 +138,15 @@ struct Score {
 fn bounce_farm_scores() {
     let rows = truth();
     let dir = farm_dir();
-    let out = run(&["bounces", "-q", &dir.to_string_lossy(), "--format", "jsonl"], b"");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &["bounces", "-q", &dir.to_string_lossy(), "--format", "jsonl"],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // (file, recipient) -> (reason, bounce_type)
     let mut got: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -124,8 +157,10 @@ fn bounce_farm_scores() {
         let kind = v["bounce_type"].as_str().unwrap_or("").to_string();
         got.insert((file, rcpt), (reason, kind));
     }
-    let expected: BTreeSet<(String, String)> =
-        rows.iter().map(|t| (t.file.clone(), t.recipient.clone())).collect();
+    let expected: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|t| (t.file.clone(), t.recipient.clone()))
+        .collect();
     let mut by_mta: BTreeMap<String, Score> = BTreeMap::new();
     let mut misses = Vec::new();
     for t in &rows {
@@ -141,7 +176,11 @@ fn bounce_farm_scores() {
         s.hard_soft += usize::from(*kind == t.bounce_type);
         s.temp_called_hard += usize::from(t.temporary && kind == "hard");
         if *reason != t.reason || *kind != t.bounce_type {
-            let cause = t.underlying.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
+            let cause = t
+                .underlying
+                .as_deref()
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default();
             misses.push(format!(
                 "{:<34} want {}/{}{cause}, got {kind}/{reason}",
                 t.file, t.bounce_type, t.reason
@@ -149,16 +188,15 @@ fn bounce_farm_scores() {
         }
     }
     for (file, rcpt) in got.keys() {
-        if let Some((mta, _)) = file.split_once('/') {
-            if !expected.contains(&(file.clone(), rcpt.clone())) {
-                by_mta.entry(mta.to_string()).or_default().extra += 1;
-                misses.push(format!("{file:<34} extra recipient {rcpt}"));
-            }
+        if let Some((mta, _)) = file.split_once('/')
+            && !expected.contains(&(file.clone(), rcpt.clone()))
+        {
+            by_mta.entry(mta.to_string()).or_default().extra += 1;
+            misses.push(format!("{file:<34} extra recipient {rcpt}"));
         }
     }
-    let mut table = String::from(
-        "mta        DSNs  found  reasons  hard/soft  temporary  temp->hard  extra\n",
-    );
+    let mut table =
+        String::from("mta        DSNs  found  reasons  hard/soft  temporary  temp->hard  extra\n");
     let mut all = Score::default();
     for (mta, s) in &by_mta {
         table += &format!(
@@ -175,13 +213,23 @@ fn bounce_farm_scores() {
     }
     table += &format!(
         "{:<10} {:>4}  {:>5}  {:>7}  {:>9}  {:>9}  {:>10}  {:>5}\n",
-        "all", all.dsns, all.found, all.reasons, all.hard_soft, all.temporary, all.temp_called_hard, all.extra
+        "all",
+        all.dsns,
+        all.found,
+        all.reasons,
+        all.hard_soft,
+        all.temporary,
+        all.temp_called_hard,
+        all.extra
     );
     println!("{table}");
     for m in &misses {
         println!("{m}");
     }
-    assert_eq!(all.temp_called_hard, 0, "temporary failures called hard\n{table}");
+    assert_eq!(
+        all.temp_called_hard, 0,
+        "temporary failures called hard\n{table}"
+    );
     assert_eq!(all.found, all.dsns, "recipients not found\n{table}");
     assert!(
         all.reasons * 100 >= all.dsns * 98,
