@@ -152,7 +152,9 @@ fn bounce_farm_scores() {
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
         let file = v["file"].as_str().unwrap_or("").replace('\\', "/");
-        let rcpt = v["recipient"].as_str().unwrap_or("").to_ascii_lowercase();
+        let Some(rcpt) = v["recipient"].as_str().map(str::to_ascii_lowercase) else {
+            continue; // a file without a record ({"norecord": true})
+        };
         let reason = v["reason"].as_str().unwrap_or("").to_string();
         let kind = v["bounce_type"].as_str().unwrap_or("").to_string();
         got.insert((file, rcpt), (reason, kind));
@@ -163,6 +165,7 @@ fn bounce_farm_scores() {
         .collect();
     let mut by_mta: BTreeMap<String, Score> = BTreeMap::new();
     let mut misses = Vec::new();
+    let mut not_dsn = Vec::new();
     for t in &rows {
         let s = by_mta.entry(t.mta.clone()).or_default();
         s.dsns += 1;
@@ -188,12 +191,15 @@ fn bounce_farm_scores() {
         }
     }
     for (file, rcpt) in got.keys() {
-        if let Some((mta, _)) = file.split_once('/')
-            && !expected.contains(&(file.clone(), rcpt.clone()))
-        {
-            by_mta.entry(mta.to_string()).or_default().extra += 1;
-            misses.push(format!("{file:<34} extra recipient {rcpt}"));
+        if expected.contains(&(file.clone(), rcpt.clone())) {
+            continue;
         }
+        match file.split_once('/') {
+            Some((mta, _)) => by_mta.entry(mta.to_string()).or_default().extra += 1,
+            // README.md and truth.jsonl sit beside the DSNs; a record from them is not from a DSN
+            None => not_dsn.push(format!("{file}: {rcpt}")),
+        }
+        misses.push(format!("{file:<34} extra recipient {rcpt}"));
     }
     let mut table =
         String::from("mta        DSNs  found  reasons  hard/soft  temporary  temp->hard  extra\n");
@@ -221,6 +227,10 @@ fn bounce_farm_scores() {
         all.temporary,
         all.temp_called_hard,
         all.extra
+    );
+    table += &format!(
+        "records from files that are not DSNs (README.md, truth.jsonl): {}\n",
+        not_dsn.len()
     );
     println!("{table}");
     for m in &misses {
