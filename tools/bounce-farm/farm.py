@@ -5,6 +5,7 @@ the injector and the collector. Used by tools/bounce-farm/run; loopback only.
   farm.py dns       serve the farm.test zone on 127.0.60.1:53 (udp+tcp)
   farm.py smtp DIR  run the scripted receivers; DSNs for sink.farm.test land in DIR
   farm.py inject MTA HOST   send one message per scenario through the MTA at HOST:25
+  farm.py pending DIR MTA   the scenarios of MTA whose DSN has not arrived in DIR yet
   farm.py collect DIR OUT MTA...   copy DIR/<mta>/<scenario>.eml to OUT, write OUT/truth.jsonl
 
 Every loop is bounded; the servers exit on their own after FARM_LIFETIME seconds.
