@@ -1,6 +1,7 @@
 //! The one integration-test binary: modules per command and concern.
 
 mod bounce;
+mod bounce_farm;
 mod check_cli;
 mod clean_bad_input;
 mod clean_cli;
