@@ -8,6 +8,7 @@
 
 pub(crate) mod classify;
 pub(crate) mod decode;
+mod evidence;
 mod provider;
 mod record;
 mod summary;

@@ -3,6 +3,7 @@
 
 use crate::bounce::BounceRecord;
 use crate::bounce::classify::{Evidence, classify};
+use crate::bounce::evidence::{Class, class_of, expiry_cause, says_expired, soften};
 use crate::status::BounceReason;
 
 /// The bounce-level facts shared by all records of a message.
@@ -41,7 +42,26 @@ pub(super) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
         Some(s) => s.class == 5,
         None => e.reply.map(|c| c >= 500).unwrap_or(e.action == "failed"),
     };
-    r.set_reason(reason, permanent);
+    // the class from the structure first; the text's reason is kept within it
+    let expired_text = says_expired(e.text) || says_expired(e.context);
+    let class = class_of(e.status, e.reply, e.action, expired_text);
+    if class == Class::Temporary {
+        let reason = soften(reason, e.status, e.reply);
+        r.set_reason(reason, false);
+        r.make_soft();
+        // a failure (not a delay) whose evidence is temporary: given up after retries
+        let delayed = matches!(e.action, "delayed" | "delivery-delayed");
+        if !delayed && !matches!(reason, BounceReason::Delivered) {
+            r.expired = true;
+            r.underlying_reason = if reason == BounceReason::Expired {
+                expiry_cause(e.text, e.status).or_else(|| expiry_cause(e.context, None))
+            } else {
+                Some(reason)
+            };
+        }
+    } else {
+        r.set_reason(reason, permanent);
+    }
     if let Some(s) = e.status {
         r.deliverystatus = s.to_string();
     }

@@ -118,7 +118,12 @@ fn parse_message(raw: &[u8]) -> Option<Message<'_>> {
 /// assert!(records[0].hard);
 /// ```
 pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
-    decode_depth(raw, 0)
+    let mut recs = decode_depth(raw, 0);
+    // whatever decoder wrote a record, temporary evidence never makes it hard
+    for r in &mut recs {
+        crate::bounce::evidence::enforce(r);
+    }
+    recs
 }
 
 /// Only the first steps of [`decode_message`]: the MIME pre-pass and mail-parser's parse of
