@@ -359,7 +359,8 @@ pub(crate) fn classify(e: &Evidence<'_>) -> BounceReason {
         return Delivered;
     }
     // a provider's documented meaning of its own reply decides
-    if let Some(r) = host_reason(&HostEvidence {
+    if !crate::bounce::generic_only()
+        && let Some(r) = host_reason(&HostEvidence {
         rhost: e.rhost,
         lhost: e.lhost,
         domain: e.domain,

@@ -46,6 +46,20 @@ pub struct BounceConfig {
     pub repeat: usize,
 }
 
+/// Whether the format-specific detectors are turned off (the environment variable
+/// `MAILSIFT_GENERIC_ONLY=1`, read once): only the generic RFC 3464 and plain-text paths and
+/// the generic classifier run, without the provider rules (`data/bounce_rhost.tsv`), the MTA
+/// category fields (`data/bounce_categories.tsv`), the Amazon SES JSON and diagnostic
+/// readers, the old Sendmail session reader and the Google Groups rule. A test switch for the
+/// generalisation check of docs/bounces.md; never set in normal use.
+#[doc(hidden)]
+pub fn generic_only() -> bool {
+    static G: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *G.get_or_init(|| {
+        std::env::var_os("MAILSIFT_GENERIC_ONLY").is_some_and(|v| !v.is_empty() && v != "0")
+    })
+}
+
 /// Decode every message of one in-memory file (any line endings, gzip allowed).
 pub fn decode_file_bytes(name: &str, data: &[u8]) -> Vec<MessageOutcome> {
     let unzipped;

@@ -187,7 +187,11 @@ pub(super) fn decode_dsn(
         }
         r.smtpcommand = cmd.to_string();
         r.action = action.clone();
-        let ses_text = text::ses_reply(diag_text);
+        let ses_text = if crate::bounce::generic_only() {
+            diag_text
+        } else {
+            text::ses_reply(diag_text)
+        };
         let e = Evidence {
             status,
             reply,
@@ -203,7 +207,11 @@ pub(super) fn decode_dsn(
             } else {
                 context.as_str()
             },
-            category: provider::category_reason(b),
+            category: if crate::bounce::generic_only() {
+                None
+            } else {
+                provider::category_reason(b)
+            },
             ..Default::default()
         };
         let mut r = finish(r, &e);

@@ -298,9 +298,11 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
 
     // JSON notifications (Amazon SES via SNS)
-    let recs = decode_ses_json(&parts.notice, &common);
-    if !recs.is_empty() {
-        return recs;
+    if !crate::bounce::generic_only() {
+        let recs = decode_ses_json(&parts.notice, &common);
+        if !recs.is_empty() {
+            return recs;
+        }
     }
 
     // a List-Unsubscribe (mailto) request sent by a mail client: an opt-out complaint

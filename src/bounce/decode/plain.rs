@@ -230,10 +230,8 @@ pub(super) fn decode_text(
             own_block = true;
         }
         // old Sendmail: the remote server's reply in the session the error line belongs to
-        let session = index
-            .first
-            .get(i)
-            .copied()
+        let session = (!crate::bounce::generic_only())
+            .then(|| index.first.get(i).copied().flatten())
             .flatten()
             .and_then(|at| sendmail_session(notice, &lower_notice, at, rcpt));
         let with_session;
@@ -265,7 +263,8 @@ pub(super) fn decode_text(
         };
         let mut r = finish(r, &e);
         // Google Groups refuses posts from non-members or to missing groups, in any language
-        if rcpt.to_ascii_lowercase().ends_with("@googlegroups.com")
+        if !crate::bounce::generic_only()
+            && rcpt.to_ascii_lowercase().ends_with("@googlegroups.com")
             && matches!(r.reason, BounceReason::OnHold | BounceReason::Undefined)
         {
             r.set_reason(BounceReason::Rejected, true);
