@@ -218,4 +218,178 @@ mod tests {
         assert_eq!(soften(MailboxFull, st("4.2.2"), None), MailboxFull);
         assert_eq!(soften(UserUnknown, None, None), OnHold);
     }
+
+    /// Diagnostic texts that name a hard reason: what a class-blind classifier would read as
+    /// a dead address or domain.
+    const ADVERSARIAL: &[&str] = &[
+        "User unknown",
+        "Recipient address rejected: User unknown in virtual alias table",
+        "Recipient address rejected: Temporary local problem - please try later",
+        "Host or domain name not found. Name service error for name=example.net type=MX: Host not found, try again",
+        "Host not found",
+        "No such user here",
+        "mailbox unavailable",
+        "The email account that you tried to reach does not exist",
+        "Domain not found",
+        "unrouteable address",
+        "account has been disabled",
+        "user has moved",
+        "No MX for domain",
+        "Name server: example.net.: host name lookup failure",
+        "connect to mx.example.net[192.0.2.1]:25: Connection timed out",
+    ];
+
+    fn dsn(status: &str, action: &str, diag: &str, rcpt: &str) -> String {
+        format!(
+            "From: MAILER-DAEMON@mx.example.org\nTo: sender@example.com\n\
+             Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n\
+             Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n\
+             --B\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message \
+             could not be delivered to one or more recipients.\n\n<{rcpt}>: {diag}\n\n\
+             --B\nContent-Type: message/delivery-status\n\n\
+             Reporting-MTA: dns; mx.example.org\nX-Postfix-Queue-ID: 4AB12C0D3\n\
+             Original-Envelope-Id: env-77\n\n\
+             Final-Recipient: rfc822; {rcpt}\nAction: {action}\nStatus: {status}\n\
+             Diagnostic-Code: smtp; {diag}\n\n--B--\n"
+        )
+    }
+
+    fn plain(diag: &str, rcpt: &str) -> String {
+        format!(
+            "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\nTo: sender@example.com\n\
+             Subject: Mail delivery failed: returning message to sender\n\n\
+             This message was created automatically by mail delivery software.\n\n\
+             A message that you sent could not be delivered to one or more of its\n\
+             recipients. This is a permanent error. The following address(es) failed:\n\n  \
+             {rcpt}\n    {diag}\n"
+        )
+    }
+
+    fn temp_status() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        (0u16..8, prop_oneof![0u16..12, Just(20u16), Just(26)])
+            .prop_map(|(s, d)| format!("4.{s}.{d}"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(300))]
+
+        /// A DSN whose status is 4.x.x (expired with `failed`, or `delayed`) is never hard,
+        /// whatever its text says and whatever reply the text quotes (4yz or none).
+        #[test]
+        fn temporary_dsn_is_never_hard(
+            status in temp_status(),
+            failed in proptest::bool::ANY,
+            text in 0..ADVERSARIAL.len(),
+            reply in proptest::option::of(prop_oneof_replies()),
+            local in "[a-z]{1,8}",
+        ) {
+            let rcpt = format!("{local}@example.net");
+            let diag = match reply {
+                Some(c) => format!("host mx.example.net[192.0.2.1] said: {c} {status} <{rcpt}>: {}", ADVERSARIAL[text]),
+                None => ADVERSARIAL[text].to_string(),
+            };
+            let action = if failed { "failed" } else { "delayed" };
+            let recs = crate::bounce::decode_message(dsn(&status, action, &diag, &rcpt).as_bytes());
+            proptest::prop_assert!(!recs.is_empty());
+            for r in &recs {
+                proptest::prop_assert!(!r.hard && r.bounce_type != BounceType::Hard, "{r:?}");
+                proptest::prop_assert!(!r.suppress());
+                proptest::prop_assert_eq!(r.expired, failed);
+            }
+        }
+
+        /// A plain-text notice whose only code is temporary (4yz, 4.x.x) or that says the
+        /// message expired is never hard.
+        #[test]
+        fn temporary_plain_notice_is_never_hard(
+            status in temp_status(),
+            form in 0u8..4,
+            text in 0..ADVERSARIAL.len(),
+            local in "[a-z]{1,8}",
+        ) {
+            let rcpt = format!("{local}@example.net");
+            let adv = ADVERSARIAL[text];
+            let diag = match form {
+                0 => format!("SMTP error from remote mail server after RCPT TO:<{rcpt}>: 451 {status} {adv}"),
+                1 => format!("451 {adv}"),
+                2 => format!("{adv}: retry timeout exceeded"),
+                _ => format!("{adv}\nCannot send message for 5 days"),
+            };
+            let recs = crate::bounce::decode_message(plain(&diag, &rcpt).as_bytes());
+            for r in &recs {
+                proptest::prop_assert!(!r.hard && r.bounce_type != BounceType::Hard, "{r:?}");
+            }
+        }
+
+        /// Text never flips the class: the same notice with a permanent 5.x.x status keeps a
+        /// hard reason hard only through the text, and with 4.x.x it is soft.
+        #[test]
+        fn the_class_follows_the_status(text in 0..ADVERSARIAL.len(), local in "[a-z]{1,8}") {
+            let rcpt = format!("{local}@example.net");
+            let adv = ADVERSARIAL[text];
+            let t = crate::bounce::decode_message(dsn("4.0.0", "failed", adv, &rcpt).as_bytes());
+            let p = crate::bounce::decode_message(dsn("5.0.0", "failed", adv, &rcpt).as_bytes());
+            proptest::prop_assert_eq!(t.len(), 1);
+            proptest::prop_assert_eq!(p.len(), 1);
+            proptest::prop_assert!(!t[0].hard);
+            proptest::prop_assert!(t[0].expired && !p[0].expired);
+            proptest::prop_assert_eq!(t[0].underlying_reason.is_some(), true);
+        }
+    }
+
+    fn prop_oneof_replies() -> impl proptest::strategy::Strategy<Value = u16> {
+        proptest::prop_oneof![
+            proptest::strategy::Just(421u16),
+            proptest::strategy::Just(450),
+            proptest::strategy::Just(451),
+            proptest::strategy::Just(452),
+            proptest::strategy::Just(454)
+        ]
+    }
+
+    /// The two Postfix 3.7 cases of issue 15, and the permanent counterpart of the DNS one.
+    #[test]
+    fn postfix_expired_cases() {
+        use BounceReason::*;
+        let r = crate::bounce::decode_message(
+            dsn(
+                "4.3.0",
+                "failed",
+                "smtp; 451 4.3.0 <u@example.net>: Recipient address rejected: Temporary local problem - please try later",
+                "u@example.net",
+            )
+            .as_bytes(),
+        );
+        assert_eq!(r.len(), 1);
+        assert!(!r[0].hard && r[0].expired);
+        assert_eq!(r[0].reason, SystemError);
+        assert_eq!(r[0].underlying_reason, Some(SystemError));
+        assert_eq!(r[0].queue_id, "4AB12C0D3");
+        assert_eq!(r[0].envelope_id, "env-77");
+        assert_eq!(r[0].reporting_mta, "mx.example.org");
+        let r = crate::bounce::decode_message(
+            dsn(
+                "4.4.3",
+                "failed",
+                "X-Postfix; Host or domain name not found. Name service error for name=example.net type=MX: Host not found, try again",
+                "u@example.net",
+            )
+            .as_bytes(),
+        );
+        assert!(!r[0].hard && r[0].expired);
+        assert_eq!(r[0].reason, NetworkError);
+        // NXDOMAIN: permanent, the domain does not exist
+        let r = crate::bounce::decode_message(
+            dsn(
+                "5.4.4",
+                "failed",
+                "X-Postfix; Host or domain name not found. Name service error for name=example.net type=A: Host not found",
+                "u@example.net",
+            )
+            .as_bytes(),
+        );
+        assert!(r[0].hard && !r[0].expired);
+        assert_eq!(r[0].reason, HostUnknown);
+    }
 }
