@@ -565,4 +565,33 @@ mod tests {
         };
         assert_eq!(classify(&e), BounceReason::BadReputation);
     }
+
+    /// Plain-words notices of the kinds issue 15 found as `onhold`: each gets its reason from
+    /// the text alone (no codes).
+    #[test]
+    fn plain_words_vocabulary() {
+        use BounceReason::*;
+        for (text, want) in [
+            ("The recipient's mailbox is full and can't accept messages now.", MailboxFull),
+            ("Sorry, the user's space has been used up", MailboxFull),
+            ("Unrouteable domain", HostUnknown),
+            ("all relevant MX records point to non-existent hosts", HostUnknown),
+            ("Too many \"Received\" headers - suspected mail loop", NetworkError),
+            ("message probably in a routing loop", NetworkError),
+            ("The email account that you tried to reach is disabled.", Suspend),
+            ("Sorry, no mailbox here by that name.", UserUnknown),
+            ("The e-mail address you entered couldn't be found.", UserUnknown),
+            ("Utilisateur inconnu", UserUnknown),
+            ("Message rejected under suspicion of SPAM", SpamDetected),
+            ("Your message exceeds the maximum message size", MesgTooBig),
+        ] {
+            // (an unknown user with no SMTP command reads as filtered: the stage is named)
+            let e = Evidence {
+                text,
+                command: "RCPT",
+                ..Default::default()
+            };
+            assert_eq!(classify(&e), want, "{text}");
+        }
+    }
 }
