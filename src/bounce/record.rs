@@ -116,8 +116,9 @@ impl BounceRecord {
     }
 
     /// Whether the recipient belongs on a suppression list (hard bounce or complaint).
+    /// An ambiguous record (the notice did not say which address failed) is never suppressed.
     pub fn suppress(&self) -> bool {
-        self.hard || self.reason == BounceReason::Feedback
+        !self.ambiguous && (self.hard || self.reason == BounceReason::Feedback)
     }
 }
 

@@ -368,8 +368,12 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
             ..Default::default()
         };
         recs = decode_text(&p2, &common, &excluded, &original.to);
+        // several recipients of the returned message and a notice that names none: which
+        // of them failed is a guess
+        let several = recs.len() > 1;
         for r in &mut recs {
             r.detector = "text-original-to";
+            r.ambiguous = several;
         }
     }
     recs
