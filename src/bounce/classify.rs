@@ -361,14 +361,15 @@ pub(crate) fn classify(e: &Evidence<'_>) -> BounceReason {
     // a provider's documented meaning of its own reply decides
     if !crate::bounce::generic_only()
         && let Some(r) = host_reason(&HostEvidence {
-        rhost: e.rhost,
-        lhost: e.lhost,
-        domain: e.domain,
-        status: e.status,
-        reply: e.reply,
-        command: e.command,
-        text: e.text,
-    }) {
+            rhost: e.rhost,
+            lhost: e.lhost,
+            domain: e.domain,
+            status: e.status,
+            reply: e.reply,
+            command: e.command,
+            text: e.text,
+        })
+    {
         return r;
     }
     let lower = prepare(e.text);
@@ -572,15 +573,30 @@ mod tests {
     fn plain_words_vocabulary() {
         use BounceReason::*;
         for (text, want) in [
-            ("The recipient's mailbox is full and can't accept messages now.", MailboxFull),
+            (
+                "The recipient's mailbox is full and can't accept messages now.",
+                MailboxFull,
+            ),
             ("Sorry, the user's space has been used up", MailboxFull),
             ("Unrouteable domain", HostUnknown),
-            ("all relevant MX records point to non-existent hosts", HostUnknown),
-            ("Too many \"Received\" headers - suspected mail loop", NetworkError),
+            (
+                "all relevant MX records point to non-existent hosts",
+                HostUnknown,
+            ),
+            (
+                "Too many \"Received\" headers - suspected mail loop",
+                NetworkError,
+            ),
             ("message probably in a routing loop", NetworkError),
-            ("The email account that you tried to reach is disabled.", Suspend),
+            (
+                "The email account that you tried to reach is disabled.",
+                Suspend,
+            ),
             ("Sorry, no mailbox here by that name.", UserUnknown),
-            ("The e-mail address you entered couldn't be found.", UserUnknown),
+            (
+                "The e-mail address you entered couldn't be found.",
+                UserUnknown,
+            ),
             ("Utilisateur inconnu", UserUnknown),
             ("Message rejected under suspicion of SPAM", SpamDetected),
             ("Your message exceeds the maximum message size", MesgTooBig),

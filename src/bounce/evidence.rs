@@ -203,8 +203,12 @@ mod tests {
     #[test]
     fn expiry_phrases() {
         assert!(says_expired("mailbox is full: retry timeout exceeded"));
-        assert!(says_expired("----- Transcript of session follows -----\nCannot send message for 5 days"));
-        assert!(says_expired("I'm not going to try again; this message has been in the queue too long."));
+        assert!(says_expired(
+            "----- Transcript of session follows -----\nCannot send message for 5 days"
+        ));
+        assert!(says_expired(
+            "I'm not going to try again; this message has been in the queue too long."
+        ));
         assert!(!says_expired("550 5.1.1 User unknown"));
     }
 
