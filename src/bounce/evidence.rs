@@ -24,18 +24,23 @@ pub(crate) enum Class {
     Unknown,
 }
 
-/// The class from the codes and the action: the enhanced status decides when there is one
-/// (it is the DSN's own field or the code next to the reply), else the reply code, else the
-/// action, else whether the text says the message expired.
+/// The class from the codes and the action. A temporary status (4.x.x, or x.4.7 "delivery
+/// time expired" in either class) says temporary; a specific permanent status (5.y.z, not
+/// 5.0.0) says permanent. A generic 5.0.0 is only the class some MTAs give every failure,
+/// including one given up after retries (Exim writes `Status: 5.0.0` over
+/// `451 ... retry timeout exceeded`): the reply code decides over it, then the words that say
+/// the message expired, then the 5.0.0. Without a status: the reply, else a `delayed` action
+/// or the expiry words.
 pub(crate) fn class_of(
     status: Option<EnhancedStatus>,
     reply: Option<u16>,
     action: &str,
     expired_text: bool,
 ) -> Class {
-    match status.map(|s| s.class) {
-        Some(5) => return Class::Permanent,
-        Some(4) => return Class::Temporary,
+    let generic = |s: EnhancedStatus| s.subject == 0 && s.detail == 0;
+    match status {
+        Some(s) if s.class == 4 || s.subject == 4 && s.detail == 7 => return Class::Temporary,
+        Some(s) if s.class == 5 && !generic(s) => return Class::Permanent,
         _ => {}
     }
     match reply.map(|c| c / 100) {
@@ -45,6 +50,8 @@ pub(crate) fn class_of(
     }
     if matches!(action, "delayed" | "delivery-delayed") || expired_text {
         Class::Temporary
+    } else if status.is_some_and(|s| s.class == 5) {
+        Class::Permanent
     } else {
         Class::Unknown
     }
@@ -54,16 +61,17 @@ pub(crate) fn class_of(
 /// timeout exceeded", Sendmail "Cannot send message for 5 days", qmail "this message has been
 /// in the queue too long", ...). Case-insensitive; phrases of MTAs' expiry notices (facts, see
 /// `data/SOURCES.md`).
+static EXPIRY_AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+
 pub(crate) fn says_expired(text: &str) -> bool {
-    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let ac = AC.get_or_init(|| {
+    let ac = EXPIRY_AC.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build([
                 "retry timeout exceeded",
                 "retry time not reached for any host after a long failure period",
                 "cannot send message for",
-                "could not be delivered for more than",
+                "could not be delivered for",
                 "in the queue too long",
                 "message has been in the queue",
                 "delivery time expired",
@@ -79,6 +87,7 @@ pub(crate) fn says_expired(text: &str) -> bool {
                 "retry limit exceeded",
                 "expired after",
                 "has expired",
+                "envelope expired",
             ])
             .expect("static phrases")
     });
@@ -99,6 +108,11 @@ pub(crate) fn soften(
     reply: Option<u16>,
 ) -> BounceReason {
     use BounceReason::*;
+    // a temporary x.3.2 ("system not accepting network messages", 421 4.3.2 at the banner) is
+    // a system error, not a domain that accepts no mail
+    if reason == NotAccept && status.is_some_and(|s| s.subject == 3 && s.detail == 2) {
+        return SystemError;
+    }
     // (notaccept is soft when not permanent: a temporary "domain accepts no mail" stays)
     if reason.bounce_type(false) != BounceType::Hard {
         return reason;
@@ -159,6 +173,28 @@ pub(crate) fn expiry_cause(text: &str, status: Option<EnhancedStatus>) -> Option
         .filter(|r| *r != BounceReason::Expired)
 }
 
+/// `text` with the words that only say the message expired blanked out, so that what is left
+/// names the cause (`451 4.7.1 Greylisted, please try again later: retry timeout exceeded`).
+pub(crate) fn without_expiry_words(text: &str) -> String {
+    let mut end = text.len().min(16 * 1024);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    says_expired(""); // (builds the automaton)
+    if let Some(ac) = EXPIRY_AC.get() {
+        for m in ac.find_iter(text) {
+            out.push_str(&text[last..m.start()]);
+            out.push(' ');
+            last = m.end();
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// The class of a finished record, from its own fields (status, reply, action, and whether it
 /// was marked expired).
 pub(crate) fn record_class(r: &BounceRecord) -> Class {
@@ -198,6 +234,27 @@ mod tests {
         assert_eq!(class_of(None, None, "delayed", false), Class::Temporary);
         assert_eq!(class_of(None, None, "failed", true), Class::Temporary);
         assert_eq!(class_of(None, None, "failed", false), Class::Unknown);
+        // Exim: 5.0.0 over a 451 given up after retries, or over "retry timeout exceeded"
+        assert_eq!(
+            class_of(st("5.0.0"), Some(451), "failed", true),
+            Class::Temporary
+        );
+        assert_eq!(
+            class_of(st("5.0.0"), None, "failed", true),
+            Class::Temporary
+        );
+        assert_eq!(
+            class_of(st("5.0.0"), None, "failed", false),
+            Class::Permanent
+        );
+        assert_eq!(
+            class_of(st("5.0.0"), Some(550), "failed", true),
+            Class::Permanent
+        );
+        assert_eq!(
+            class_of(st("5.4.7"), None, "failed", false),
+            Class::Temporary
+        );
     }
 
     #[test]

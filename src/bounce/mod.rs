@@ -60,6 +60,19 @@ pub fn generic_only() -> bool {
     })
 }
 
+/// Whether an expired record's `reason` is `expired` (its cause then only in
+/// `underlying_reason`) instead of the cause (the environment variable
+/// `MAILSIFT_EXPIRED_REASON=1`, read once). The default keeps the cause in `reason`, the
+/// convention of the Sisimai-labelled corpus; the bounce farm's truth names such records
+/// `expired`. See docs/bounces.md, "Hard or soft: evidence first".
+#[doc(hidden)]
+pub fn expired_as_reason() -> bool {
+    static G: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *G.get_or_init(|| {
+        std::env::var_os("MAILSIFT_EXPIRED_REASON").is_some_and(|v| !v.is_empty() && v != "0")
+    })
+}
+
 /// Decode every message of one in-memory file (any line endings, gzip allowed).
 pub fn decode_file_bytes(name: &str, data: &[u8]) -> Vec<MessageOutcome> {
     let unzipped;
