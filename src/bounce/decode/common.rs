@@ -37,7 +37,13 @@ pub(super) fn record(c: &Common, detector: &'static str) -> BounceRecord {
 fn underlying_cause(r: &BounceRecord, e: &Evidence<'_>) -> Option<BounceReason> {
     use BounceReason::*;
     let expiry = |s: &EnhancedStatus| s.subject == 4 && s.detail == 7;
-    let text = without_expiry_words(e.text);
+    // (a notice whose recipient has no paragraph of its own speaks through its context)
+    let source = if e.text.trim().is_empty() {
+        e.context
+    } else {
+        e.text
+    };
+    let text = without_expiry_words(source);
     if let Some(c) = expiry_cause(&text, None) {
         return Some(c);
     }
