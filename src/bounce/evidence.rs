@@ -35,7 +35,7 @@ pub(crate) fn class_of(
     status: Option<EnhancedStatus>,
     reply: Option<u16>,
     action: &str,
-    expired_text: bool,
+    expired_text: impl FnOnce() -> bool,
 ) -> Class {
     let generic = |s: EnhancedStatus| s.subject == 0 && s.detail == 0;
     match status {
@@ -48,7 +48,7 @@ pub(crate) fn class_of(
         Some(4) => return Class::Temporary,
         _ => {}
     }
-    if matches!(action, "delayed" | "delivery-delayed") || expired_text {
+    if matches!(action, "delayed" | "delivery-delayed") || expired_text() {
         Class::Temporary
     } else if status.is_some_and(|s| s.class == 5) {
         Class::Permanent
@@ -200,7 +200,7 @@ pub(crate) fn without_expiry_words(text: &str) -> String {
 pub(crate) fn record_class(r: &BounceRecord) -> Class {
     let status = EnhancedStatus::parse(&r.deliverystatus);
     let reply = r.replycode.parse::<u16>().ok();
-    class_of(status, reply, &r.action, r.expired)
+    class_of(status, reply, &r.action, || r.expired)
 }
 
 /// The last guard of every decoder's output: a record whose evidence is temporary is not
@@ -223,36 +223,39 @@ mod tests {
     fn classes() {
         let st = EnhancedStatus::parse;
         assert_eq!(
-            class_of(st("4.3.0"), Some(550), "failed", false),
+            class_of(st("4.3.0"), Some(550), "failed", || false),
             Class::Temporary
         );
         assert_eq!(
-            class_of(st("5.1.1"), Some(450), "", false),
+            class_of(st("5.1.1"), Some(450), "", || false),
             Class::Permanent
         );
-        assert_eq!(class_of(None, Some(451), "failed", false), Class::Temporary);
-        assert_eq!(class_of(None, None, "delayed", false), Class::Temporary);
-        assert_eq!(class_of(None, None, "failed", true), Class::Temporary);
-        assert_eq!(class_of(None, None, "failed", false), Class::Unknown);
+        assert_eq!(
+            class_of(None, Some(451), "failed", || false),
+            Class::Temporary
+        );
+        assert_eq!(class_of(None, None, "delayed", || false), Class::Temporary);
+        assert_eq!(class_of(None, None, "failed", || true), Class::Temporary);
+        assert_eq!(class_of(None, None, "failed", || false), Class::Unknown);
         // Exim: 5.0.0 over a 451 given up after retries, or over "retry timeout exceeded"
         assert_eq!(
-            class_of(st("5.0.0"), Some(451), "failed", true),
+            class_of(st("5.0.0"), Some(451), "failed", || true),
             Class::Temporary
         );
         assert_eq!(
-            class_of(st("5.0.0"), None, "failed", true),
+            class_of(st("5.0.0"), None, "failed", || true),
             Class::Temporary
         );
         assert_eq!(
-            class_of(st("5.0.0"), None, "failed", false),
+            class_of(st("5.0.0"), None, "failed", || false),
             Class::Permanent
         );
         assert_eq!(
-            class_of(st("5.0.0"), Some(550), "failed", true),
+            class_of(st("5.0.0"), Some(550), "failed", || true),
             Class::Permanent
         );
         assert_eq!(
-            class_of(st("5.4.7"), None, "failed", false),
+            class_of(st("5.4.7"), None, "failed", || false),
             Class::Temporary
         );
     }

@@ -83,9 +83,11 @@ pub(super) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
         None => e.reply.map(|c| c >= 500).unwrap_or(e.action == "failed"),
     };
     // the class from the structure first; the text's reason is kept within it (the expiry
-    // words of the whole notice matter only when no code says the class: scanned only then)
-    let expired_text =
-        says_expired(e.text) || e.status.is_none() && e.reply.is_none() && says_expired(e.context);
+    // words are scanned only when no code decides the class, those of the whole notice only
+    // when there is no code at all)
+    let expired_text = || {
+        says_expired(e.text) || e.status.is_none() && e.reply.is_none() && says_expired(e.context)
+    };
     let class = class_of(e.status, e.reply, e.action, expired_text);
     if class == Class::Temporary {
         let reason = soften(reason, e.status, e.reply);

@@ -107,8 +107,22 @@ pub(super) fn notice_says_failure(notice: &str) -> bool {
                 "unknown user",
                 "no such user",
                 "returned mail",
-                // localised Exchange headings ("Delivery has failed to these recipients or
-                // groups") and notices
+            ])
+            .expect("static phrases")
+    });
+    if ac.is_match(&notice[..end]) {
+        return true;
+    }
+    // localised Exchange headings ("Delivery has failed to these recipients or groups") and
+    // notices, only when no English phrase matched (a second automaton keeps the first one's
+    // fast ASCII prefilter)
+    static LOCAL: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let local = LOCAL.get_or_init(|| {
+        // (rarely consulted: the automaton that is cheapest to build)
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .ascii_case_insensitive(true)
+            .build([
                 "ist fehlgeschlagen",
                 "konnte nicht zugestellt werden",
                 "a échoué",
@@ -127,5 +141,5 @@ pub(super) fn notice_says_failure(notice: &str) -> bool {
             ])
             .expect("static phrases")
     });
-    ac.is_match(&notice[..end])
+    local.is_match(&notice[..end])
 }
