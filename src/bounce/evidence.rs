@@ -402,6 +402,28 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The last guard: whatever reason a decoder set, a record whose own fields hold only
+        /// temporary evidence (4.x.x, 4yz, `delayed`, expired) leaves it soft.
+        #[test]
+        fn the_guard_keeps_temporary_records_soft(
+            reason in 0..BounceReason::ALL.len(),
+            status in proptest::option::of(temp_status()),
+            reply in proptest::option::of(prop_oneof_replies()),
+            delayed in proptest::bool::ANY,
+            expired in proptest::bool::ANY,
+        ) {
+            proptest::prop_assume!(status.is_some() || reply.is_some() || delayed || expired);
+            let mut r = BounceRecord::new(BounceReason::ALL[reason], true);
+            r.deliverystatus = status.unwrap_or_default();
+            r.replycode = reply.map(|c| c.to_string()).unwrap_or_default();
+            r.action = if delayed { "delayed" } else { "failed" }.into();
+            r.expired = expired;
+            enforce(&mut r);
+            proptest::prop_assert!(!r.hard && r.bounce_type != BounceType::Hard, "{r:?}");
+        }
+    }
+
     fn prop_oneof_replies() -> impl proptest::strategy::Strategy<Value = u16> {
         proptest::prop_oneof![
             proptest::strategy::Just(421u16),
