@@ -26,11 +26,29 @@ struct Pattern {
     pieces: Vec<Finder<'static>>,
 }
 
-/// The compiled pattern table: an Aho-Corasick automaton over the first piece of every
-/// pattern finds the candidates in one pass; candidates are checked in file order.
+/// How many bytes of a first piece the automaton holds: a longer piece is found by its head
+/// and checked whole from there. The automaton's size (and its build time, paid once per
+/// process) grows with the bytes of the distinct heads, not with the phrases' length.
+const HEAD: usize = 8;
+
+/// The head of a first piece: at most [`HEAD`] bytes, cut at a character boundary.
+fn head_of(piece: &[u8]) -> &[u8] {
+    if piece.len() <= HEAD {
+        return piece;
+    }
+    let mut end = HEAD;
+    // (a UTF-8 continuation byte is 0b10xx_xxxx: back up to the start of its character)
+    while end > 1 && piece[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    &piece[..end]
+}
+
+/// The compiled pattern table: an Aho-Corasick automaton over the head of the first piece of
+/// every pattern finds the candidates in one pass; candidates are checked in file order.
 pub(crate) struct Patterns {
     list: Vec<Pattern>,
-    /// Automaton over distinct first pieces.
+    /// Automaton over distinct heads of first pieces.
     ac: Option<DFA>,
     /// For each first piece (automaton pattern id): the patterns starting with it.
     by_first: Vec<Vec<usize>>,
@@ -76,7 +94,7 @@ impl Patterns {
         let mut firsts: Vec<Vec<u8>> = Vec::new();
         let mut by_first: Vec<Vec<usize>> = Vec::new();
         for (i, p) in list.iter().enumerate() {
-            let f = p.pieces[0].needle().to_vec();
+            let f = head_of(p.pieces[0].needle()).to_vec();
             match firsts.iter().position(|x| *x == f) {
                 Some(k) => by_first[k].push(i),
                 None => {
@@ -105,9 +123,21 @@ impl Patterns {
         self.list.len()
     }
 
-    fn matches_at(&self, idx: usize, hay: &[u8], first_end: usize) -> bool {
-        let mut at = first_end;
-        for f in &self.list[idx].pieces[1..] {
+    /// Whether pattern `idx` matches, given where the earliest occurrence of its head ends.
+    fn matches_at(&self, idx: usize, hay: &[u8], head_end: usize) -> bool {
+        let pieces = &self.list[idx].pieces;
+        let first = pieces[0].needle();
+        let head = head_of(first).len();
+        let mut at = head_end;
+        if first.len() > head {
+            // the whole first piece starts at or after the earliest head
+            let from = head_end - head;
+            match pieces[0].find(&hay[from..]) {
+                Some(i) => at = from + i + first.len(),
+                None => return false,
+            }
+        }
+        for f in &pieces[1..] {
             match f.find(&hay[at..]) {
                 Some(i) => at += i + f.needle().len(),
                 None => return false,
@@ -359,15 +389,17 @@ pub(crate) fn classify(e: &Evidence<'_>) -> BounceReason {
         return Delivered;
     }
     // a provider's documented meaning of its own reply decides
-    if let Some(r) = host_reason(&HostEvidence {
-        rhost: e.rhost,
-        lhost: e.lhost,
-        domain: e.domain,
-        status: e.status,
-        reply: e.reply,
-        command: e.command,
-        text: e.text,
-    }) {
+    if !crate::bounce::generic_only()
+        && let Some(r) = host_reason(&HostEvidence {
+            rhost: e.rhost,
+            lhost: e.lhost,
+            domain: e.domain,
+            status: e.status,
+            reply: e.reply,
+            command: e.command,
+            text: e.text,
+        })
+    {
         return r;
     }
     let lower = prepare(e.text);
@@ -563,5 +595,49 @@ mod tests {
             ..e
         };
         assert_eq!(classify(&e), BounceReason::BadReputation);
+    }
+
+    /// Plain-words notices of the kinds issue 15 found as `onhold`: each gets its reason from
+    /// the text alone (no codes).
+    #[test]
+    fn plain_words_vocabulary() {
+        use BounceReason::*;
+        for (text, want) in [
+            (
+                "The recipient's mailbox is full and can't accept messages now.",
+                MailboxFull,
+            ),
+            ("Sorry, the user's space has been used up", MailboxFull),
+            ("Unrouteable domain", HostUnknown),
+            (
+                "all relevant MX records point to non-existent hosts",
+                HostUnknown,
+            ),
+            (
+                "Too many \"Received\" headers - suspected mail loop",
+                NetworkError,
+            ),
+            ("message probably in a routing loop", NetworkError),
+            (
+                "The email account that you tried to reach is disabled.",
+                Suspend,
+            ),
+            ("Sorry, no mailbox here by that name.", UserUnknown),
+            (
+                "The e-mail address you entered couldn't be found.",
+                UserUnknown,
+            ),
+            ("Utilisateur inconnu", UserUnknown),
+            ("Message rejected under suspicion of SPAM", SpamDetected),
+            ("Your message exceeds the maximum message size", MesgTooBig),
+        ] {
+            // (an unknown user with no SMTP command reads as filtered: the stage is named)
+            let e = Evidence {
+                text,
+                command: "RCPT",
+                ..Default::default()
+            };
+            assert_eq!(classify(&e), want, "{text}");
+        }
     }
 }

@@ -8,6 +8,7 @@
 
 pub(crate) mod classify;
 pub(crate) mod decode;
+mod evidence;
 mod provider;
 mod record;
 mod summary;
@@ -43,6 +44,33 @@ pub struct BounceConfig {
     pub threads: usize,
     /// Read every input this many times (benchmarks); 0 counts as 1.
     pub repeat: usize,
+}
+
+/// Whether the format-specific detectors are turned off (the environment variable
+/// `MAILSIFT_GENERIC_ONLY=1`, read once): only the generic RFC 3464 and plain-text paths and
+/// the generic classifier run, without the provider rules (`data/bounce_rhost.tsv`), the MTA
+/// category fields (`data/bounce_categories.tsv`), the Amazon SES JSON and diagnostic
+/// readers, the old Sendmail session reader and the Google Groups rule. A test switch for the
+/// generalisation check of docs/bounces.md; never set in normal use.
+#[doc(hidden)]
+pub fn generic_only() -> bool {
+    static G: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *G.get_or_init(|| {
+        std::env::var_os("MAILSIFT_GENERIC_ONLY").is_some_and(|v| !v.is_empty() && v != "0")
+    })
+}
+
+/// Whether an expired record's `reason` is `expired` (its cause then only in
+/// `underlying_reason`) instead of the cause (the environment variable
+/// `MAILSIFT_EXPIRED_REASON=1`, read once). The default keeps the cause in `reason`, the
+/// convention of the Sisimai-labelled corpus; the bounce farm's truth names such records
+/// `expired`. See docs/bounces.md, "Hard or soft: evidence first".
+#[doc(hidden)]
+pub fn expired_as_reason() -> bool {
+    static G: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *G.get_or_init(|| {
+        std::env::var_os("MAILSIFT_EXPIRED_REASON").is_some_and(|v| !v.is_empty() && v != "0")
+    })
 }
 
 /// Decode every message of one in-memory file (any line endings, gzip allowed).

@@ -48,6 +48,21 @@ pub struct BounceRecord {
     pub message_id: String,
     /// List-Id of the original message.
     pub list_id: String,
+    /// The message was given up after temporary failures (a `failed` action with a 4.x.x
+    /// status, Exim "retry timeout exceeded", Sendmail "Cannot send message for N days", ...).
+    pub expired: bool,
+    /// For an expired record, the cause of the last temporary failure (the reason of the last
+    /// status and reply seen, in `deliverystatus` and `replycode`).
+    pub underlying_reason: Option<BounceReason>,
+    /// `Original-Envelope-Id` of the DSN (the sender's envelope id, RFC 3461), or empty.
+    pub envelope_id: String,
+    /// `X-Postfix-Queue-ID` of the DSN (the queue id in the sender's Postfix logs), or empty.
+    pub queue_id: String,
+    /// `Reporting-MTA` of the DSN (the host that wrote the notice), or empty.
+    pub reporting_mta: String,
+    /// The notice did not say clearly which address failed: the recipient is the best reading
+    /// of an ambiguous notice (fewer recipients are reported rather than guesses).
+    pub ambiguous: bool,
 }
 
 impl BounceRecord {
@@ -75,6 +90,12 @@ impl BounceRecord {
             feedbacktype: String::new(),
             message_id: String::new(),
             list_id: String::new(),
+            expired: false,
+            underlying_reason: None,
+            envelope_id: String::new(),
+            queue_id: String::new(),
+            reporting_mta: String::new(),
+            ambiguous: false,
         }
     }
 
@@ -86,9 +107,18 @@ impl BounceRecord {
         self.hard = self.bounce_type == BounceType::Hard;
     }
 
+    /// Make a hard record soft (its evidence is temporary), keeping its reason.
+    pub(crate) fn make_soft(&mut self) {
+        if self.bounce_type == BounceType::Hard {
+            self.bounce_type = BounceType::Soft;
+            self.hard = false;
+        }
+    }
+
     /// Whether the recipient belongs on a suppression list (hard bounce or complaint).
+    /// An ambiguous record (the notice did not say which address failed) is never suppressed.
     pub fn suppress(&self) -> bool {
-        self.hard || self.reason == BounceReason::Feedback
+        !self.ambiguous && (self.hard || self.reason == BounceReason::Feedback)
     }
 }
 

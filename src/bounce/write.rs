@@ -24,7 +24,7 @@ struct NoRecordLine<'a> {
     norecord: bool,
 }
 
-pub(super) const CSV_FIELDS: [&str; 21] = [
+pub(super) const CSV_FIELDS: [&str; 27] = [
     "file",
     "msgindex",
     "recipient",
@@ -45,10 +45,16 @@ pub(super) const CSV_FIELDS: [&str; 21] = [
     "feedbacktype",
     "message_id",
     "list_id",
+    "expired",
+    "underlying_reason",
+    "envelope_id",
+    "queue_id",
+    "reporting_mta",
+    "ambiguous",
     "norecord",
 ];
 
-fn csv_row(r: &BounceRecord) -> [String; 21] {
+fn csv_row(r: &BounceRecord) -> [String; 27] {
     [
         r.file.clone(),
         r.msgindex.to_string(),
@@ -70,6 +76,14 @@ fn csv_row(r: &BounceRecord) -> [String; 21] {
         r.feedbacktype.clone(),
         r.message_id.clone(),
         r.list_id.clone(),
+        r.expired.to_string(),
+        r.underlying_reason
+            .map(|x| x.as_str().to_string())
+            .unwrap_or_default(),
+        r.envelope_id.clone(),
+        r.queue_id.clone(),
+        r.reporting_mta.clone(),
+        r.ambiguous.to_string(),
         String::new(),
     ]
 }
@@ -154,6 +168,25 @@ fn record_json(out: &mut Vec<u8>, r: &BounceRecord) -> io::Result<()> {
         out.extend_from_slice(name);
         json_str(out, v)?;
     }
+    out.extend_from_slice(b",\"expired\":");
+    out.extend_from_slice(bool_str(r.expired));
+    match r.underlying_reason {
+        Some(u) => {
+            out.extend_from_slice(b",\"underlying_reason\":");
+            serde_json::to_writer(&mut *out, &u).map_err(io::Error::other)?;
+        }
+        None => out.extend_from_slice(b",\"underlying_reason\":null"),
+    }
+    for (name, v) in [
+        (&b",\"envelope_id\":"[..], &r.envelope_id),
+        (b",\"queue_id\":", &r.queue_id),
+        (b",\"reporting_mta\":", &r.reporting_mta),
+    ] {
+        out.extend_from_slice(name);
+        json_str(out, v)?;
+    }
+    out.extend_from_slice(b",\"ambiguous\":");
+    out.extend_from_slice(bool_str(r.ambiguous));
     out.push(b'}');
     Ok(())
 }
@@ -195,10 +228,10 @@ fn write_outcomes(
             }
             (MessageOutcome::NoRecord { file, msgindex }, Format::Csv) => {
                 if let Some(w) = csvw.as_mut() {
-                    let mut row: [String; 21] = Default::default();
+                    let mut row: [String; 27] = Default::default();
                     row[0] = csv_safe(file.clone());
                     row[1] = msgindex.to_string();
-                    row[20] = "true".into();
+                    row[26] = "true".into();
                     w.write_record(row).map_err(io::Error::other)?;
                 }
             }

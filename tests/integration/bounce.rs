@@ -378,3 +378,44 @@ fn cli_stdin_gzip_mbox_maildir_csv_suppress_summary() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["norecord"], true);
 }
+
+/// The generalisation switch: `MAILSIFT_GENERIC_ONLY=1` turns off the format-specific readers
+/// (here Google Groups' refusal rule and PowerMTA's category field) and leaves the generic
+/// paths: the same recipients, the generic reasons.
+#[test]
+fn generic_only_switch_turns_off_the_specific_detectors() {
+    let dir = data_dir().join("emails/maildir/bsd");
+    let files = ["lhost-googlegroups-01.eml", "lhost-powermta-01.eml"];
+    let mut reasons = Vec::new();
+    for generic in [false, true] {
+        let mut cmd = std::process::Command::new(crate::support::bin());
+        cmd.arg("bounces").arg("-q").arg("--format").arg("jsonl");
+        for f in files {
+            cmd.arg(dir.join(f));
+        }
+        if generic {
+            cmd.env("MAILSIFT_GENERIC_ONLY", "1");
+        } else {
+            cmd.env_remove("MAILSIFT_GENERIC_ONLY");
+        }
+        let out = cmd.output().expect("run mailsift");
+        assert!(out.status.success());
+        let recs: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("JSON"))
+            .map(|v| {
+                (
+                    v["recipient"].as_str().unwrap_or("").to_string(),
+                    v["reason"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        reasons.push(recs);
+    }
+    let (all, generic) = (&reasons[0], &reasons[1]);
+    assert_eq!(all.len(), generic.len());
+    for (a, g) in all.iter().zip(generic) {
+        assert_eq!(a.0, g.0, "the same recipients");
+    }
+    assert_ne!(all, generic, "the specific detectors decide some reasons");
+}

@@ -3,7 +3,10 @@
 
 use crate::bounce::BounceRecord;
 use crate::bounce::classify::{Evidence, classify};
-use crate::status::BounceReason;
+use crate::bounce::evidence::{
+    Class, class_of, expiry_cause, says_expired, soften, without_expiry_words,
+};
+use crate::status::{BounceReason, EnhancedStatus};
 
 /// The bounce-level facts shared by all records of a message.
 pub(super) struct Common {
@@ -28,6 +31,44 @@ pub(super) fn record(c: &Common, detector: &'static str) -> BounceRecord {
     }
 }
 
+/// The cause behind a record whose reason is only that it expired: a connection or DNS failure
+/// named in the text, else the reason of the diagnostic without its expiry words and with the
+/// code quoted in it (not the status of the expiry itself), else unknown.
+fn underlying_cause(r: &BounceRecord, e: &Evidence<'_>) -> Option<BounceReason> {
+    use BounceReason::*;
+    let expiry = |s: &EnhancedStatus| s.subject == 4 && s.detail == 7;
+    // (a notice whose recipient has no paragraph of its own speaks through its context)
+    let source = if e.text.trim().is_empty() {
+        e.context
+    } else {
+        e.text
+    };
+    let text = without_expiry_words(source);
+    if let Some(c) = expiry_cause(&text, None) {
+        return Some(c);
+    }
+    let inner = EnhancedStatus::find_all(&text)
+        .into_iter()
+        .find(|s| s.class != 2 && !expiry(s));
+    let status = inner.or(e.status.filter(|s| !expiry(s) && s.subject != 0));
+    let again = classify(&Evidence {
+        status,
+        text: &text,
+        context: "",
+        action: "failed",
+        rhost: &r.rhost,
+        lhost: &r.lhost,
+        domain: r.recipient.rsplit_once('@').map_or("", |(_, d)| d),
+        ..e.clone()
+    });
+    let again = soften(again, status, e.reply);
+    if matches!(again, Expired | OnHold | Undefined) {
+        expiry_cause(e.context, None)
+    } else {
+        Some(again)
+    }
+}
+
 /// Finish a record: reason, bounce type, codes.
 pub(super) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
     // the provider rules look at the hosts and the recipient's domain of the record
@@ -41,7 +82,35 @@ pub(super) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
         Some(s) => s.class == 5,
         None => e.reply.map(|c| c >= 500).unwrap_or(e.action == "failed"),
     };
-    r.set_reason(reason, permanent);
+    // the class from the structure first; the text's reason is kept within it (the expiry
+    // words are scanned only when no code decides the class, those of the whole notice only
+    // when there is no code at all)
+    let expired_text = || {
+        says_expired(e.text) || e.status.is_none() && e.reply.is_none() && says_expired(e.context)
+    };
+    let class = class_of(e.status, e.reply, e.action, expired_text);
+    if class == Class::Temporary {
+        let reason = soften(reason, e.status, e.reply);
+        r.set_reason(reason, false);
+        r.make_soft();
+        // a failure (not a delay) whose evidence is temporary: given up after retries; a
+        // delay report whose own diagnostic says the message expired (OpenSMTPD "Envelope
+        // expired" under `Action: delayed`) too
+        let delayed = matches!(e.action, "delayed" | "delivery-delayed");
+        if (!delayed || says_expired(e.text)) && reason != BounceReason::Delivered {
+            r.expired = true;
+            r.underlying_reason = if reason == BounceReason::Expired {
+                underlying_cause(&r, e)
+            } else {
+                Some(reason)
+            };
+            if crate::bounce::expired_as_reason() {
+                r.set_reason(BounceReason::Expired, false);
+            }
+        }
+    } else {
+        r.set_reason(reason, permanent);
+    }
     if let Some(s) = e.status {
         r.deliverystatus = s.to_string();
     }

@@ -46,6 +46,38 @@ pub(super) fn looks_like_bounce(from: &str, subject: &str) -> bool {
         || s.contains("could not be delivered")
         || s.contains("rejected")
         || s.contains("bounce")
+        || localised_undeliverable(&s)
+}
+
+/// Exchange's and other MTAs' localised "Undeliverable" subjects (lowercase input).
+fn localised_undeliverable(s: &str) -> bool {
+    s.is_ascii() && {
+        [
+            "unzustellbar",
+            "non remis",
+            "non distribuable",
+            "non recapitabile",
+            "onbestelbaar",
+            "no se puede entregar",
+            "imposible de entregar",
+            "olevererbart",
+            "kan ikke leveres",
+            "ikke levert",
+            "niedostarczalne",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
+    } || [
+        "nedoručitelné",
+        "não é possível entregar",
+        "недоставл",
+        "配信不能",
+        "配達不能",
+        "無法傳遞",
+        "无法投递",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
 }
 
 /// Whether the notice text reads like a delivery failure.
@@ -78,5 +110,36 @@ pub(super) fn notice_says_failure(notice: &str) -> bool {
             ])
             .expect("static phrases")
     });
-    ac.is_match(&notice[..end])
+    if ac.is_match(&notice[..end]) {
+        return true;
+    }
+    // localised Exchange headings ("Delivery has failed to these recipients or groups") and
+    // notices, only when no English phrase matched (a second automaton keeps the first one's
+    // fast ASCII prefilter)
+    static LOCAL: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let local = LOCAL.get_or_init(|| {
+        // (rarely consulted: the automaton that is cheapest to build)
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .ascii_case_insensitive(true)
+            .build([
+                "ist fehlgeschlagen",
+                "konnte nicht zugestellt werden",
+                "a échoué",
+                "n'a pas pu être remis",
+                "error en la entrega",
+                "no se pudo entregar",
+                "recapito non riuscito",
+                "non è stato possibile recapitare",
+                "bezorging is mislukt",
+                "kon niet worden bezorgd",
+                "falha na entrega",
+                "leverans misslyckades",
+                "не удалось доставить",
+                "配信に失敗しました",
+                "送信できませんでした",
+            ])
+            .expect("static phrases")
+    });
+    local.is_match(&notice[..end])
 }

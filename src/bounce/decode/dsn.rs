@@ -54,6 +54,8 @@ pub(super) fn decode_dsn(
     let mut out = Vec::new();
     let mut lhost = String::new();
     let mut per_msg_date = None;
+    // the per-message fields that link a DSN to the message that bounced
+    let (mut envelope_id, mut queue_id) = (String::new(), String::new());
     let rcpts: Vec<String> = blocks
         .iter()
         .filter_map(|b| {
@@ -83,6 +85,12 @@ pub(super) fn decode_dsn(
             (None, None) => {
                 if let Some(m) = field(b, "reporting-mta") {
                     lhost = strip_type(m).to_string();
+                }
+                if let Some(v) = field(b, "original-envelope-id") {
+                    envelope_id = squeeze(v, 255);
+                }
+                if let Some(v) = field(b, "x-postfix-queue-id") {
+                    queue_id = squeeze(v, 255);
                 }
                 if let Some(d) = field(b, "arrival-date") {
                     per_msg_date = parse_date(d);
@@ -152,7 +160,10 @@ pub(super) fn decode_dsn(
         let mut r = record(c, "rfc3464");
         if !lhost.is_empty() {
             r.lhost = lhost.clone();
+            r.reporting_mta = lhost.clone();
         }
+        r.envelope_id = envelope_id.clone();
+        r.queue_id = queue_id.clone();
         r.recipient = rcpt;
         r.rhost = field(b, "remote-mta")
             .map(strip_type)
@@ -176,7 +187,11 @@ pub(super) fn decode_dsn(
         }
         r.smtpcommand = cmd.to_string();
         r.action = action.clone();
-        let ses_text = text::ses_reply(diag_text);
+        let ses_text = if crate::bounce::generic_only() {
+            diag_text
+        } else {
+            text::ses_reply(diag_text)
+        };
         let e = Evidence {
             status,
             reply,
@@ -192,7 +207,11 @@ pub(super) fn decode_dsn(
             } else {
                 context.as_str()
             },
-            category: provider::category_reason(b),
+            category: if crate::bounce::generic_only() {
+                None
+            } else {
+                provider::category_reason(b)
+            },
             ..Default::default()
         };
         let mut r = finish(r, &e);

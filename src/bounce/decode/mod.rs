@@ -118,7 +118,12 @@ fn parse_message(raw: &[u8]) -> Option<Message<'_>> {
 /// assert!(records[0].hard);
 /// ```
 pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
-    decode_depth(raw, 0)
+    let mut recs = decode_depth(raw, 0);
+    // whatever decoder wrote a record, temporary evidence never makes it hard
+    for r in &mut recs {
+        crate::bounce::evidence::enforce(r);
+    }
+    recs
 }
 
 /// Only the first steps of [`decode_message`]: the MIME pre-pass and mail-parser's parse of
@@ -293,9 +298,11 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
 
     // JSON notifications (Amazon SES via SNS)
-    let recs = decode_ses_json(&parts.notice, &common);
-    if !recs.is_empty() {
-        return recs;
+    if !crate::bounce::generic_only() {
+        let recs = decode_ses_json(&parts.notice, &common);
+        if !recs.is_empty() {
+            return recs;
+        }
     }
 
     // a List-Unsubscribe (mailto) request sent by a mail client: an opt-out complaint
@@ -361,8 +368,12 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
             ..Default::default()
         };
         recs = decode_text(&p2, &common, &excluded, &original.to);
+        // several recipients of the returned message and a notice that names none: which
+        // of them failed is a guess
+        let several = recs.len() > 1;
         for r in &mut recs {
             r.detector = "text-original-to";
+            r.ambiguous = several;
         }
     }
     recs

@@ -82,14 +82,31 @@ fn plausible_recipient(notice: &str, f: &text::Found) -> bool {
         "write to",
         "send an email to",
         "support",
+        "email us",
+        "e-mail us",
+        "please email",
+        "please e-mail",
+        "on behalf of",
+        "complaints to",
+        "unsubscribe",
+        "envelope sender",
+        "sender address",
     ]
     .iter()
     .any(|w| before.contains(w))
     {
         return false;
     }
-    // a Message-ID-like local part: long and mostly digits, dots and hex
+    // an address inside a URL (`?email=a@b`, `/a@b`) or a `mailto:` link of the help text
     let local = &f.addr[..f.addr.find('@').unwrap_or(0)];
+    if f.start > 0 && matches!(notice.as_bytes()[f.start - 1], b'=' | b'/')
+        || before.ends_with("mailto:")
+        || local.starts_with('/')
+        || local.contains('?') && local.contains('=')
+    {
+        return false;
+    }
+    // a Message-ID-like local part: long and mostly digits, dots and hex
     let digits = local.bytes().filter(|b| b.is_ascii_digit()).count();
     !(local.len() >= 16 && digits * 2 >= local.len())
 }
@@ -230,10 +247,8 @@ pub(super) fn decode_text(
             own_block = true;
         }
         // old Sendmail: the remote server's reply in the session the error line belongs to
-        let session = index
-            .first
-            .get(i)
-            .copied()
+        let session = (!crate::bounce::generic_only())
+            .then(|| index.first.get(i).copied().flatten())
             .flatten()
             .and_then(|at| sendmail_session(notice, &lower_notice, at, rcpt));
         let with_session;
@@ -264,8 +279,11 @@ pub(super) fn decode_text(
             ..Default::default()
         };
         let mut r = finish(r, &e);
+        // the notice named only the sender: the best reading, not a certainty
+        r.ambiguous = self_bounce;
         // Google Groups refuses posts from non-members or to missing groups, in any language
-        if rcpt.to_ascii_lowercase().ends_with("@googlegroups.com")
+        if !crate::bounce::generic_only()
+            && rcpt.to_ascii_lowercase().ends_with("@googlegroups.com")
             && matches!(r.reason, BounceReason::OnHold | BounceReason::Undefined)
         {
             r.set_reason(BounceReason::Rejected, true);
@@ -292,5 +310,30 @@ mod tests {
         // a line with its own reply does not take the session's
         let at = n.find("554 <m@").unwrap() + 5;
         assert!(sendmail_session(n, &lower, at, "m@example.org").is_none());
+    }
+
+    /// A recipient is an address the notice says failed: never the sender, a postmaster or
+    /// help address, an address in a link or a `Received:` line of the returned message.
+    #[test]
+    fn only_failed_addresses_are_recipients() {
+        let msg = "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n\
+                   To: sender@example.com\n\
+                   Subject: Mail delivery failed\n\n\
+                   This message was created automatically by mail delivery software.\n\n\
+                   A message that you sent could not be delivered to one or more of its\n\
+                   recipients. The following address(es) failed:\n\n  \
+                   dead@example.net\n    SMTP error from remote mail server after RCPT TO:<dead@example.net>:\n    \
+                   550 5.1.1 User unknown\n\n\
+                   For help, email us at help-desk@example.org.\n\
+                   Details: https://help.example.org/?email=someone@example.org\n\
+                   Your postmaster is postmaster@example.org.\n\n\
+                   ------ This is a copy of the message, including all the headers. ------\n\n\
+                   Received: from client.example.com by mx.example.org with esmtp\n\
+                   \tfor <other@example.net>; Mon, 1 Jan 2024 00:00:00 +0000\n\
+                   From: sender@example.com\nTo: dead@example.net\nSubject: hi\n\nbody\n";
+        let recs = crate::bounce::decode_message(msg.as_bytes());
+        let rcpts: Vec<&str> = recs.iter().map(|r| r.recipient.as_str()).collect();
+        assert_eq!(rcpts, ["dead@example.net"]);
+        assert!(recs[0].hard && !recs[0].ambiguous);
     }
 }
