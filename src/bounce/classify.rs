@@ -29,7 +29,7 @@ struct Pattern {
 /// How many bytes of a first piece the automaton holds: a longer piece is found by its head
 /// and checked whole from there. The automaton's size (and its build time, paid once per
 /// process) grows with the bytes of the distinct heads, not with the phrases' length.
-const HEAD: usize = 8;
+const HEAD: usize = 16;
 
 /// The head of a first piece: at most [`HEAD`] bytes, cut at a character boundary.
 fn head_of(piece: &[u8]) -> &[u8] {
