@@ -164,7 +164,19 @@ pub(crate) fn expiry_cause(text: &str, status: Option<EnhancedStatus>) -> Option
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    if ac.is_match(&text[..end]) {
+    // (a word inside a name is not a cause: `someone@timeout.example`, `servfail.example`)
+    let b = text.as_bytes();
+    let word = |i: usize| {
+        b.get(i)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || matches!(c, b'@' | b'-' | b'_'))
+    };
+    // a name goes on through a dot only when a word follows it ("timed out." ends a sentence)
+    let before = |i: usize| i > 0 && (word(i - 1) || b[i - 1] == b'.' && i > 1 && word(i - 2));
+    let after = |i: usize| word(i) || b.get(i) == Some(&b'.') && word(i + 1);
+    if ac
+        .find_iter(&text[..end])
+        .any(|m| !before(m.start()) && !after(m.end()))
+    {
         return Some(BounceReason::NetworkError);
     }
     let s = status.filter(|s| !(s.subject == 4 && s.detail == 7) && s.subject != 0)?;
@@ -218,6 +230,26 @@ pub(crate) fn enforce(r: &mut BounceRecord) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expiry_cause_is_not_read_from_a_name() {
+        use BounceReason::NetworkError;
+        for t in [
+            "someone@timeout.example.test: Envelope expired",
+            "someone@servfail.example.test: Envelope expired",
+            "mx.dns.example.test: Envelope expired",
+        ] {
+            assert_eq!(expiry_cause(t, None), None, "{t}");
+        }
+        for t in [
+            "Connection timed out.",
+            "connect to mx.example.test[192.0.2.1]:25: Connection refused",
+            "DNS error: SERVFAIL",
+            "(timeout)",
+        ] {
+            assert_eq!(expiry_cause(t, None), Some(NetworkError), "{t}");
+        }
+    }
 
     #[test]
     fn classes() {
