@@ -361,6 +361,41 @@ mod tests {
         )
     }
 
+    /// The evidence order on whole notices: a TCP-level refusal that expired is a network
+    /// error, the same words in a permanent reply keep the reply's reason (`blocked`).
+    #[test]
+    fn connection_refused_by_evidence() {
+        let rcpt = "someone@example.net";
+        let expired = crate::bounce::decode_message(
+            dsn(
+                "4.4.1",
+                "failed",
+                "connect to mx.example.net[192.0.2.15]:25: Connection refused",
+                rcpt,
+            )
+            .as_bytes(),
+        );
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0].reason, BounceReason::NetworkError);
+        assert!(expired[0].expired && !expired[0].hard);
+        assert_eq!(
+            expired[0].underlying_reason,
+            Some(BounceReason::NetworkError)
+        );
+        let permanent = crate::bounce::decode_message(
+            dsn(
+                "5.7.1",
+                "failed",
+                "554 5.7.1 Connection refused: your IP is on our block list",
+                rcpt,
+            )
+            .as_bytes(),
+        );
+        assert_eq!(permanent.len(), 1);
+        assert_eq!(permanent[0].reason, BounceReason::Blocked);
+        assert!(!permanent[0].expired);
+    }
+
     fn temp_status() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         (0u16..8, prop_oneof![0u16..12, Just(20u16), Just(26)])
