@@ -164,7 +164,19 @@ pub(crate) fn expiry_cause(text: &str, status: Option<EnhancedStatus>) -> Option
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    if ac.is_match(&text[..end]) {
+    // (a word inside a name is not a cause: `someone@timeout.example`, `servfail.example`)
+    let b = text.as_bytes();
+    let word = |i: usize| {
+        b.get(i)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || matches!(c, b'@' | b'-' | b'_'))
+    };
+    // a name goes on through a dot only when a word follows it ("timed out." ends a sentence)
+    let before = |i: usize| i > 0 && (word(i - 1) || b[i - 1] == b'.' && i > 1 && word(i - 2));
+    let after = |i: usize| word(i) || b.get(i) == Some(&b'.') && word(i + 1);
+    if ac
+        .find_iter(&text[..end])
+        .any(|m| !before(m.start()) && !after(m.end()))
+    {
         return Some(BounceReason::NetworkError);
     }
     let s = status.filter(|s| !(s.subject == 4 && s.detail == 7) && s.subject != 0)?;
@@ -218,6 +230,26 @@ pub(crate) fn enforce(r: &mut BounceRecord) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expiry_cause_is_not_read_from_a_name() {
+        use BounceReason::NetworkError;
+        for t in [
+            "someone@timeout.example.test: Envelope expired",
+            "someone@servfail.example.test: Envelope expired",
+            "mx.dns.example.test: Envelope expired",
+        ] {
+            assert_eq!(expiry_cause(t, None), None, "{t}");
+        }
+        for t in [
+            "Connection timed out.",
+            "connect to mx.example.test[192.0.2.1]:25: Connection refused",
+            "DNS error: SERVFAIL",
+            "(timeout)",
+        ] {
+            assert_eq!(expiry_cause(t, None), Some(NetworkError), "{t}");
+        }
+    }
 
     #[test]
     fn classes() {
@@ -327,6 +359,41 @@ mod tests {
              recipients. This is a permanent error. The following address(es) failed:\n\n  \
              {rcpt}\n    {diag}\n"
         )
+    }
+
+    /// The evidence order on whole notices: a TCP-level refusal that expired is a network
+    /// error, the same words in a permanent reply keep the reply's reason (`blocked`).
+    #[test]
+    fn connection_refused_by_evidence() {
+        let rcpt = "someone@example.net";
+        let expired = crate::bounce::decode_message(
+            dsn(
+                "4.4.1",
+                "failed",
+                "connect to mx.example.net[192.0.2.15]:25: Connection refused",
+                rcpt,
+            )
+            .as_bytes(),
+        );
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0].reason, BounceReason::NetworkError);
+        assert!(expired[0].expired && !expired[0].hard);
+        assert_eq!(
+            expired[0].underlying_reason,
+            Some(BounceReason::NetworkError)
+        );
+        let permanent = crate::bounce::decode_message(
+            dsn(
+                "5.7.1",
+                "failed",
+                "554 5.7.1 Connection refused: your IP is on our block list",
+                rcpt,
+            )
+            .as_bytes(),
+        );
+        assert_eq!(permanent.len(), 1);
+        assert_eq!(permanent[0].reason, BounceReason::Blocked);
+        assert!(!permanent[0].expired);
     }
 
     fn temp_status() -> impl proptest::strategy::Strategy<Value = String> {

@@ -7,6 +7,7 @@
 //! line or a record with reason `undefined`.
 
 pub(crate) mod classify;
+mod connection_note;
 pub(crate) mod decode;
 mod evidence;
 mod provider;
@@ -57,19 +58,6 @@ pub fn generic_only() -> bool {
     static G: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *G.get_or_init(|| {
         std::env::var_os("MAILSIFT_GENERIC_ONLY").is_some_and(|v| !v.is_empty() && v != "0")
-    })
-}
-
-/// Whether an expired record's `reason` is `expired` (its cause then only in
-/// `underlying_reason`) instead of the cause (the environment variable
-/// `MAILSIFT_EXPIRED_REASON=1`, read once). The default keeps the cause in `reason`, the
-/// convention of the Sisimai-labelled corpus; the bounce farm's truth names such records
-/// `expired`. See docs/bounces.md, "Hard or soft: evidence first".
-#[doc(hidden)]
-pub fn expired_as_reason() -> bool {
-    static G: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *G.get_or_init(|| {
-        std::env::var_os("MAILSIFT_EXPIRED_REASON").is_some_and(|v| !v.is_empty() && v != "0")
     })
 }
 

@@ -379,6 +379,37 @@ fn cli_stdin_gzip_mbox_maildir_csv_suppress_summary() {
     assert_eq!(v["norecord"], true);
 }
 
+/// A file without a header block is not a message: a Markdown page full of recipients and
+/// failure replies (the bounce farm's README) gives one `norecord`, and the same words under a
+/// header block are read as a bounce.
+#[test]
+fn a_file_without_a_header_block_gives_no_records() {
+    let text = "# Bounce farm\n\n| scenario | recipient | reply |\n|---|---|---|\n\
+                | unknown-user | unknown-user@rx.example.test | RCPT `550 5.1.1 User unknown` |\n\n\
+                unknown-user@rx.example.test: 550 5.1.1 User unknown\n";
+    let out = run(
+        &["bounces", "-q", "-", "--format", "jsonl"],
+        text.as_bytes(),
+    );
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["norecord"], true);
+    let msg = format!(
+        "From: MAILER-DAEMON@mx.example.test\nTo: sender@example.test\n\
+         Subject: Undelivered Mail Returned to Sender\n\n{text}"
+    );
+    let out = run(&["bounces", "-q", "-", "--format", "jsonl"], msg.as_bytes());
+    assert!(out.status.success());
+    let v: Value =
+        serde_json::from_slice(out.stdout.split(|&b| b == b'\n').next().expect("a line"))
+            .expect("json");
+    assert_eq!(v["recipient"], "unknown-user@rx.example.test");
+}
+
 /// The generalisation switch: `MAILSIFT_GENERIC_ONLY=1` turns off the format-specific readers
 /// (here Google Groups' refusal rule and PowerMTA's category field) and leaves the generic
 /// paths: the same recipients, the generic reasons.

@@ -20,6 +20,9 @@ struct Truth {
     bounce_type: String,
     reason: String,
     underlying: Option<String>,
+    /// For `expired`: whether the notice itself names the cause (OpenSMTPD's "Envelope
+    /// expired" does not).
+    names_cause: bool,
     temporary: bool,
 }
 
@@ -42,6 +45,7 @@ fn truth() -> Vec<Truth> {
                 bounce_type: s("bounce_type"),
                 reason: s("reason"),
                 underlying: v["underlying_reason"].as_str().map(str::to_string),
+                names_cause: v["notice_names_cause"].as_bool().unwrap_or(false),
                 temporary: v["temporary"].as_bool().expect("temporary is a bool"),
             }
         })
@@ -103,6 +107,12 @@ fn bounce_farm_truth_is_consistent() {
                 .unwrap_or_else(|| panic!("{}: no cause", t.file));
             assert!(BounceReason::parse(u).is_some(), "{}: cause {u}", t.file);
             assert_eq!(t.bounce_type, "soft", "{}", t.file);
+            let line = text_of_truth_line(&t.file);
+            assert!(
+                line.contains("\"notice_names_cause\""),
+                "{}: an expiry says whether its notice names the cause",
+                t.file
+            );
         }
         if t.bounce_type == "hard" {
             assert!(matches!(
@@ -120,6 +130,16 @@ fn bounce_farm_truth_is_consistent() {
     }
 }
 
+/// The raw line of `truth.jsonl` for one file.
+fn text_of_truth_line(file: &str) -> String {
+    let text = std::fs::read_to_string(farm_dir().join("truth.jsonl")).expect("truth.jsonl");
+    let key = format!("\"file\": \"{file}\"");
+    text.lines()
+        .find(|l| l.contains(&key))
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[derive(Default)]
 struct Score {
     dsns: usize,
@@ -129,12 +149,36 @@ struct Score {
     temporary: usize,
     temp_called_hard: usize,
     extra: usize,
+    /// records whose truth is `expired`
+    expired: usize,
+    /// of those, predicted with `expired: true`
+    expired_flag: usize,
+    /// records whose truth is `expired` with a cause the notice names
+    causes: usize,
+    /// of those, predicted with that cause in `underlying_reason`
+    causes_right: usize,
+}
+
+/// What `mailsift bounces` said of one recipient.
+struct Got {
+    reason: String,
+    kind: String,
+    expired: bool,
+    underlying: Option<String>,
+}
+
+/// The reason convention (docs/bounces.md, tests/data/bounce-farm/README.md): `reason` is the
+/// cause when the notice states one, `expired` when it states none; so a truth `expired` with
+/// a cause is right when the prediction is expired and names that cause as its reason.
+fn reason_right(t: &Truth, g: &Got) -> bool {
+    g.reason == t.reason
+        || (t.reason == "expired" && g.expired && t.underlying.as_deref() == Some(&g.reason))
 }
 
 /// `mailsift bounces` on the farm set: per MTA, recipients found, reasons right, hard/soft right,
-/// temporary failures called hard (print with `--nocapture`).
+/// temporary failures called hard, expired flags right, underlying causes right (print with
+/// `--nocapture`).
 #[test]
-#[ignore = "enabled when the evidence-first classifier lands"]
 fn bounce_farm_scores() {
     let rows = truth();
     let dir = farm_dir();
@@ -147,17 +191,20 @@ fn bounce_farm_scores() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // (file, recipient) -> (reason, bounce_type)
-    let mut got: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    let mut got: BTreeMap<(String, String), Got> = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
         let file = v["file"].as_str().unwrap_or("").replace('\\', "/");
         let Some(rcpt) = v["recipient"].as_str().map(str::to_ascii_lowercase) else {
             continue; // a file without a record ({"norecord": true})
         };
-        let reason = v["reason"].as_str().unwrap_or("").to_string();
-        let kind = v["bounce_type"].as_str().unwrap_or("").to_string();
-        got.insert((file, rcpt), (reason, kind));
+        let g = Got {
+            reason: v["reason"].as_str().unwrap_or("").to_string(),
+            kind: v["bounce_type"].as_str().unwrap_or("").to_string(),
+            expired: v["expired"].as_bool().unwrap_or(false),
+            underlying: v["underlying_reason"].as_str().map(str::to_string),
+        };
+        got.insert((file, rcpt), g);
     }
     let expected: BTreeSet<(String, String)> = rows
         .iter()
@@ -166,27 +213,51 @@ fn bounce_farm_scores() {
     let mut by_mta: BTreeMap<String, Score> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut not_dsn = Vec::new();
+    let mut invented = 0;
     for t in &rows {
         let s = by_mta.entry(t.mta.clone()).or_default();
         s.dsns += 1;
         s.temporary += usize::from(t.temporary);
-        let Some((reason, kind)) = got.get(&(t.file.clone(), t.recipient.clone())) else {
+        let is_expired = t.reason == "expired";
+        s.expired += usize::from(is_expired);
+        let named_cause = if is_expired && t.names_cause {
+            t.underlying.as_deref()
+        } else {
+            None
+        };
+        s.causes += usize::from(named_cause.is_some());
+        let Some(g) = got.get(&(t.file.clone(), t.recipient.clone())) else {
             misses.push(format!("{:<34} {:<32} not found", t.file, t.recipient));
             continue;
         };
         s.found += 1;
-        s.reasons += usize::from(*reason == t.reason);
-        s.hard_soft += usize::from(*kind == t.bounce_type);
-        s.temp_called_hard += usize::from(t.temporary && kind == "hard");
-        if *reason != t.reason || *kind != t.bounce_type {
-            let cause = t
+        let right = reason_right(t, g);
+        s.reasons += usize::from(right);
+        s.hard_soft += usize::from(g.kind == t.bounce_type);
+        s.temp_called_hard += usize::from(t.temporary && g.kind == "hard");
+        s.expired_flag += usize::from(is_expired && g.expired);
+        // a cause the notice does not name is not invented (`underlying_reason: null`)
+        let cause_right = match named_cause {
+            Some(c) => g.underlying.as_deref() == Some(c),
+            None => !is_expired || g.underlying.is_none(),
+        };
+        invented += usize::from(is_expired && named_cause.is_none() && !cause_right);
+        s.causes_right += usize::from(named_cause.is_some() && cause_right);
+        if !right || g.kind != t.bounce_type || g.expired != is_expired || !cause_right {
+            let want = t
                 .underlying
                 .as_deref()
                 .map(|u| format!(" ({u})"))
                 .unwrap_or_default();
+            let have = g
+                .underlying
+                .as_deref()
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default();
+            let flag = if g.expired { " expired" } else { "" };
             misses.push(format!(
-                "{:<34} want {}/{}{cause}, got {kind}/{reason}",
-                t.file, t.bounce_type, t.reason
+                "{:<34} want {}/{}{want}, got {}/{}{have}{flag}",
+                t.file, t.bounce_type, t.reason, g.kind, g.reason
             ));
         }
     }
@@ -201,14 +272,26 @@ fn bounce_farm_scores() {
         }
         misses.push(format!("{file:<34} extra recipient {rcpt}"));
     }
-    let mut table =
-        String::from("mta        DSNs  found  reasons  hard/soft  temporary  temp->hard  extra\n");
+    let mut table = String::from(
+        "mta        DSNs  found  reasons  hard/soft  temporary  temp->hard  expired  causes  extra\n",
+    );
+    let row = |name: &str, s: &Score| {
+        format!(
+            "{name:<10} {:>4}  {:>5}  {:>7}  {:>9}  {:>9}  {:>10}  {:>7}  {:>6}  {:>5}\n",
+            s.dsns,
+            s.found,
+            s.reasons,
+            s.hard_soft,
+            s.temporary,
+            s.temp_called_hard,
+            format!("{}/{}", s.expired_flag, s.expired),
+            format!("{}/{}", s.causes_right, s.causes),
+            s.extra
+        )
+    };
     let mut all = Score::default();
     for (mta, s) in &by_mta {
-        table += &format!(
-            "{mta:<10} {:>4}  {:>5}  {:>7}  {:>9}  {:>9}  {:>10}  {:>5}\n",
-            s.dsns, s.found, s.reasons, s.hard_soft, s.temporary, s.temp_called_hard, s.extra
-        );
+        table += &row(mta, s);
         all.dsns += s.dsns;
         all.found += s.found;
         all.reasons += s.reasons;
@@ -216,18 +299,12 @@ fn bounce_farm_scores() {
         all.temporary += s.temporary;
         all.temp_called_hard += s.temp_called_hard;
         all.extra += s.extra;
+        all.expired += s.expired;
+        all.expired_flag += s.expired_flag;
+        all.causes += s.causes;
+        all.causes_right += s.causes_right;
     }
-    table += &format!(
-        "{:<10} {:>4}  {:>5}  {:>7}  {:>9}  {:>9}  {:>10}  {:>5}\n",
-        "all",
-        all.dsns,
-        all.found,
-        all.reasons,
-        all.hard_soft,
-        all.temporary,
-        all.temp_called_hard,
-        all.extra
-    );
+    table += &row("all", &all);
     table += &format!(
         "records from files that are not DSNs (README.md, truth.jsonl): {}\n",
         not_dsn.len()
@@ -241,6 +318,18 @@ fn bounce_farm_scores() {
         "temporary failures called hard\n{table}"
     );
     assert_eq!(all.found, all.dsns, "recipients not found\n{table}");
+    assert_eq!(
+        all.expired_flag, all.expired,
+        "expired records without `expired: true`\n{table}"
+    );
+    assert_eq!(
+        invented, 0,
+        "expired records with a cause their notice does not name\n{table}"
+    );
+    assert!(
+        not_dsn.is_empty(),
+        "records from files that are not messages\n{table}"
+    );
     assert!(
         all.reasons * 100 >= all.dsns * 98,
         "reasons right {}/{} < 98%\n{table}",

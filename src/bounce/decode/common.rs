@@ -3,6 +3,7 @@
 
 use crate::bounce::BounceRecord;
 use crate::bounce::classify::{Evidence, classify};
+use crate::bounce::connection_note::reason_by_evidence_order;
 use crate::bounce::evidence::{
     Class, class_of, expiry_cause, says_expired, soften, without_expiry_words,
 };
@@ -90,6 +91,7 @@ pub(super) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
     };
     let class = class_of(e.status, e.reply, e.action, expired_text);
     if class == Class::Temporary {
+        let reason = reason_by_evidence_order(reason, e);
         let reason = soften(reason, e.status, e.reply);
         r.set_reason(reason, false);
         r.make_soft();
@@ -104,9 +106,6 @@ pub(super) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
             } else {
                 Some(reason)
             };
-            if crate::bounce::expired_as_reason() {
-                r.set_reason(BounceReason::Expired, false);
-            }
         }
     } else {
         r.set_reason(reason, permanent);

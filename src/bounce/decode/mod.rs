@@ -31,6 +31,7 @@ mod command;
 mod common;
 mod detect;
 mod dsn;
+mod header_block;
 mod mime;
 mod notice;
 mod parts;
@@ -118,6 +119,10 @@ fn parse_message(raw: &[u8]) -> Option<Message<'_>> {
 /// assert!(records[0].hard);
 /// ```
 pub fn decode_message(raw: &[u8]) -> Vec<BounceRecord> {
+    // a file with no header block (a README, a log) is not a message, whatever its words
+    if !header_block::is_message(raw) {
+        return Vec::new();
+    }
     let mut recs = decode_depth(raw, 0);
     // whatever decoder wrote a record, temporary evidence never makes it hard
     for r in &mut recs {
