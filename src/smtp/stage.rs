@@ -22,6 +22,8 @@ pub struct SmtpStage {
     catch_all: Mutex<HashMap<String, bool>>,
     port_blocked: AtomicBool,
     progress: Option<Arc<dyn Progress>>,
+    /// Warnings kept for [`SmtpStage::take_warnings`] (there was no progress to say them).
+    warnings: Mutex<Vec<String>>,
 }
 
 /// The provider that makes a route unverifiable, from `data/smtp_unverifiable.tsv`.
@@ -79,6 +81,7 @@ impl SmtpStage {
             catch_all: Mutex::new(catch_all),
             port_blocked: AtomicBool::new(false),
             progress,
+            warnings: Mutex::new(Vec::new()),
         }
     }
 
@@ -114,9 +117,12 @@ impl SmtpStage {
         }
     }
 
-    /// Warnings to show once at the end (DNS trouble). A blocked port is reported at once.
+    /// Warnings to show once at the end (DNS trouble). A blocked port is reported at once
+    /// through the progress given to [`SmtpStage::new`], else returned here.
     pub fn take_warnings(&self) -> Vec<String> {
-        self.dns.take_warnings()
+        let mut w = self.dns.take_warnings();
+        w.append(&mut self.warnings.lock().unwrap_or_else(|p| p.into_inner()));
+        w
     }
 
     /// The DNS resolver and what it was judged to be.
@@ -196,14 +202,21 @@ impl SmtpStage {
         );
         if greeted == 0 && unreachable >= 3 && !self.port_blocked.swap(true, Ordering::Relaxed) {
             let port = self.sched.settings().port;
-            let Some(p) = &self.progress else { return };
-            p.warn(&format!(
+            let msg = format!(
                 "no mail server answered on port {port} ({unreachable} \
                  connections refused or timed out): outbound port {port} is probably blocked \
                  by your network or provider (most ISPs and clouds block it). Those addresses \
                  are unknown (connect_failed / smtp_timeout), not undeliverable; the rest of \
                  the run is not probed. Probe from a host that may use port {port}."
-            ));
+            );
+            match &self.progress {
+                Some(p) => p.warn(&msg),
+                None => self
+                    .warnings
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(msg),
+            }
         }
     }
 }
