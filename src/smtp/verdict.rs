@@ -134,7 +134,9 @@ fn normalise(text: &str) -> String {
 }
 
 /// `text` with every address (`local@domain`, up to white space, brackets, quotes and the
-/// punctuation around addresses in replies) replaced by a space.
+/// punctuation around addresses in replies; with its angle brackets when it has them) replaced
+/// by a space, so that the words around it join: Courier's `User <bob@d.test> unknown` reads
+/// `User unknown`.
 fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('@') {
         return std::borrow::Cow::Borrowed(text);
@@ -143,10 +145,14 @@ fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('@') {
-        let start = rest[..at].rfind(delim).map_or(0, |i| {
+        let mut start = rest[..at].rfind(delim).map_or(0, |i| {
             i + rest[i..].chars().next().map_or(1, char::len_utf8)
         });
-        let end = rest[at..].find(delim).map_or(rest.len(), |i| at + i);
+        let mut end = rest[at..].find(delim).map_or(rest.len(), |i| at + i);
+        if rest[..start].ends_with('<') && rest[end..].starts_with('>') {
+            start -= 1;
+            end += 1;
+        }
         out.push_str(&rest[..start]);
         out.push(' ');
         rest = &rest[end..];
@@ -438,11 +444,17 @@ mod tests {
     fn echoed_addresses_are_not_words() {
         assert_eq!(
             without_addresses("Mailing list expansion problem: <nosuchuser@x.test>"),
-            "Mailing list expansion problem: < >"
+            "Mailing list expansion problem:  "
         );
         assert_eq!(
             without_addresses("<full@x.test>... User unknown; é@ü.test"),
-            "< >... User unknown;  "
+            " ... User unknown;  "
+        );
+        assert_eq!(without_addresses("<a@b"), "< ");
+        // Courier words an unknown user around the address
+        assert_eq!(
+            r("550 User <nosuchuser@courier.test> unknown"),
+            Reason::MailboxNotFound
         );
         assert_eq!(without_addresses("a@b"), " ");
         assert_eq!(without_addresses("no address"), "no address");
