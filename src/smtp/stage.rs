@@ -1,7 +1,7 @@
 //! The SMTP stage of the pipeline (`--smtp`): after DNS, probe each new address whose domain
 //! has mail servers, grouped by domain, and apply the outcome to every record of the address.
 
-use crate::progress::{Progress, Step};
+use crate::progress::{Progress, Step, Warnings};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,8 +22,7 @@ pub struct SmtpStage {
     catch_all: Mutex<HashMap<String, bool>>,
     port_blocked: AtomicBool,
     progress: Option<Arc<dyn Progress>>,
-    /// Warnings kept for [`SmtpStage::take_warnings`] (there was no progress to say them).
-    warnings: Mutex<Vec<String>>,
+    warnings: Warnings,
 }
 
 /// The provider that makes a route unverifiable, from `data/smtp_unverifiable.tsv`.
@@ -80,8 +79,8 @@ impl SmtpStage {
             known: Mutex::new(known),
             catch_all: Mutex::new(catch_all),
             port_blocked: AtomicBool::new(false),
+            warnings: Warnings::new(progress.clone()),
             progress,
-            warnings: Mutex::new(Vec::new()),
         }
     }
 
@@ -121,7 +120,7 @@ impl SmtpStage {
     /// through the progress given to [`SmtpStage::new`], else returned here.
     pub fn take_warnings(&self) -> Vec<String> {
         let mut w = self.dns.take_warnings();
-        w.append(&mut self.warnings.lock().unwrap_or_else(|p| p.into_inner()));
+        w.extend(self.warnings.take());
         w
     }
 
@@ -209,14 +208,7 @@ impl SmtpStage {
                  are unknown (connect_failed / smtp_timeout), not undeliverable; the rest of \
                  the run is not probed. Probe from a host that may use port {port}."
             );
-            match &self.progress {
-                Some(p) => p.warn(&msg),
-                None => self
-                    .warnings
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(msg),
-            }
+            self.warnings.say(msg);
         }
     }
 }
