@@ -209,6 +209,7 @@ fn probe_all(all: &[Scenario]) -> Vec<(&Scenario, serde_json::Value)> {
         let srv = start(script(&group));
         let mut zone = String::from("probe.mailsift.test A 192.0.2.1\n");
         let mut domains: Vec<&str> = group.iter().map(|s| s.domain()).collect();
+        domains.sort_unstable();
         domains.dedup();
         for d in domains {
             zone.push_str(&format!("{d} MX 10 mx.{d}\nmx.{d} A 127.0.0.1\n"));
