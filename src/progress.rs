@@ -28,3 +28,38 @@ pub trait Progress: Send + Sync {
     /// Something the user should hear now (for example: no mail server answers on port 25).
     fn warn(&self, message: &str);
 }
+
+/// Warnings for the user from a stage: said at once through the caller's [`Progress`] when
+/// there is one, else kept for the stage's `take_warnings` (a library user who passed no
+/// progress still gets them).
+pub(crate) struct Warnings {
+    progress: Option<std::sync::Arc<dyn Progress>>,
+    kept: std::sync::Mutex<Vec<String>>,
+}
+
+impl Warnings {
+    /// Warnings said through `progress`, or kept when it is `None`.
+    pub(crate) fn new(progress: Option<std::sync::Arc<dyn Progress>>) -> Warnings {
+        Warnings {
+            progress,
+            kept: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Say `message` now, or keep it.
+    pub(crate) fn say(&self, message: String) {
+        match &self.progress {
+            Some(p) => p.warn(&message),
+            None => self
+                .kept
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(message),
+        }
+    }
+
+    /// The warnings kept so far, once.
+    pub(crate) fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.kept.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}

@@ -185,6 +185,15 @@ impl Answer {
     }
 }
 
+/// Whether a host name (as the probe words it, trailing dot or not) is one of the IANA root
+/// servers, `a` to `m.root-servers.net` (RFC 7720, the root hints file).
+fn is_iana_root_server(host: &str) -> bool {
+    host.trim_end_matches('.')
+        .to_ascii_lowercase()
+        .strip_suffix(".root-servers.net")
+        .is_some_and(|l| l.len() == 1 && ('a'..='m').contains(&l.chars().next().unwrap_or(' ')))
+}
+
 /// Large mailbox providers whose MX records must exist.
 const PROVIDERS: [&str; 3] = ["gmail.com", "outlook.com", "yahoo.com"];
 /// At most this many of the list's TLDs are asked about.
@@ -270,14 +279,19 @@ impl ResolverJudge {
 
     /// The TLDs the resolver denies: a root-zone TLD probed by name, or the TLD of a provider
     /// whose MX it says does not exist, unless some other answer under that TLD was positive
-    /// (a server that answers gmail.com does not deny `com`). A server that answers for the root
-    /// serves a namespace of its own (the loopback testnet's local root zone): the TLDs it
-    /// leaves out are not in it, and it denies none.
+    /// (a server that answers gmail.com does not deny `com`). A server that answers for a root
+    /// of its own (the loopback testnets' local root zones, served by an authoritative server or
+    /// reached by a recursive one from its hints) serves a namespace of its own: the TLDs it
+    /// leaves out are not in it, and it denies none. A root whose name servers are the IANA
+    /// root servers (`*.root-servers.net`) is the real one, where those TLDs exist.
     fn denied_tlds(&self) -> Vec<String> {
-        let own_root = self
-            .probes
-            .iter()
-            .any(|(p, a)| p.name.is_empty() && matches!(a, Answer::Records(_) | Answer::NoData));
+        let own_root = self.probes.iter().any(|(p, a)| {
+            p.name.is_empty()
+                && match a {
+                    Answer::Records(ns) => !is_iana_root_server(ns),
+                    a => *a == Answer::NoData,
+                }
+        });
         if own_root {
             return Vec::new();
         }
@@ -648,6 +662,31 @@ mod tests {
         j.route("ok.test", &mx("mx1.ok.test", "127.0.0.10"));
         j.route("gmial.com", &MailRoute::NxDomain);
         assert_eq!(j.judge(), Judgement::default());
+        // So is a recursive resolver that reaches such a root from its hints (unbound in
+        // tools/mta-testnet: `. NS root-ns.`, the list's own zone delegated from it).
+        let mut j = probed(|p| match p.name.as_str() {
+            "" => Answer::Records("root-ns.".into()),
+            _ => Answer::NxDomain,
+        });
+        j.route("exim.mtanet.test", &mx("mx.exim.mtanet.test", "127.0.70.1"));
+        j.route("nx.mtanet.test", &MailRoute::NxDomain);
+        j.route("gmial.com", &MailRoute::NxDomain);
+        assert_eq!(j.judge(), Judgement::default());
+        // But a resolver that names the IANA root servers for `.` claims the real root, where
+        // `com` exists: its NXDOMAIN under `com` is no evidence.
+        let mut j = probed(|p| match p.name.as_str() {
+            "" => Answer::Records("a.root-servers.net.".into()),
+            _ => Answer::NxDomain,
+        });
+        j.route("ok.test", &mx("mx1.ok.test", "127.0.0.10"));
+        j.route("gmial.com", &MailRoute::NxDomain);
+        let judged = j.judge();
+        assert_eq!(judged.status, ResolverStatus::DeniesExistingNames);
+        assert_eq!(judged.denied_tlds, ["com"]);
+        assert!(
+            is_iana_root_server("M.ROOT-SERVERS.NET") && is_iana_root_server("a.root-servers.net.")
+        );
+        assert!(!is_iana_root_server("root-ns.") && !is_iana_root_server("z.root-servers.net"));
         // Without a list domain under a denied TLD it stays ok.
         let mut j = probed(|_| Answer::NxDomain);
         j.route("ok.test", &mx("mx1.ok.test", "127.0.0.10"));

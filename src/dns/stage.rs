@@ -1,7 +1,7 @@
 //! The DNS stage of the pipeline: resolves each new domain of a batch concurrently (bounded),
 //! then applies the outcome to every address of the domain.
 
-use crate::progress::{Progress, Step};
+use crate::progress::{Progress, Step, Warnings};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +19,7 @@ pub struct DnsStage {
     concurrency: usize,
     progress: Option<Arc<dyn Progress>>,
     warned: AtomicBool,
-    warnings: Mutex<Vec<String>>,
+    warnings: Warnings,
     judge: Mutex<ResolverJudge>,
     /// The judgement the last batch was applied with.
     health: Mutex<Judgement>,
@@ -43,9 +43,9 @@ impl DnsStage {
             resolver,
             evidence: Mutex::new(HashMap::new()),
             concurrency: cfg.concurrency.max(1),
+            warnings: Warnings::new(progress.clone()),
             progress,
             warned: AtomicBool::new(false),
-            warnings: Mutex::new(Vec::new()),
             judge: Mutex::new(ResolverJudge::default()),
             health: Mutex::new(Judgement::default()),
         })
@@ -130,14 +130,7 @@ impl DnsStage {
                 evidence: judged.evidence,
             };
             if let Some(w) = report.warning() {
-                match &self.progress {
-                    Some(p) => p.warn(&w),
-                    None => self
-                        .warnings
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push(w),
-                }
+                self.warnings.say(w);
             }
         }
         ev
@@ -155,7 +148,7 @@ impl DnsStage {
 
     /// Warnings to show the user once (e.g. no DNS server answers).
     pub fn take_warnings(&self) -> Vec<String> {
-        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(|p| p.into_inner()))
+        self.warnings.take()
     }
 
     /// Resolve a set of domains (A-label form), returning the evidence of each.

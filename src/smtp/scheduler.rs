@@ -198,11 +198,14 @@ impl Scheduler {
             let last_round = round > s.greylist_retries;
             let mut groups: Vec<Vec<String>> =
                 pending.chunks(s.batch.max(1)).map(<[_]>::to_vec).collect();
+            // The random local part is asked last in the first session: a server that answers
+            // a refused recipient slowly (Courier's tarpit: 8 s, 16 s, ...) then delays none of
+            // the real recipients' replies, and a timeout on it loses only the catch-all status.
             if let Some(p) = &probe_addr {
                 if groups.is_empty() {
                     groups.push(Vec::new());
                 }
-                groups[0].insert(0, p.clone());
+                groups[0].push(p.clone());
             }
             let mut grey = Vec::new();
             let mut probe_grey = false;
@@ -223,7 +226,13 @@ impl Scheduler {
                 {
                     dead = Some(found[0].clone());
                 }
-                for (i, (addr, mut o)) in group.into_iter().zip(found).enumerate() {
+                let mut answers: Vec<(String, Outcome)> = group.into_iter().zip(found).collect();
+                // The random probe's answer first: the catch-all status it gives decides how
+                // the recipients accepted in the same session are reported.
+                if gi == 0 && probe_addr.is_some() {
+                    answers.rotate_right(1);
+                }
+                for (i, (addr, mut o)) in answers.into_iter().enumerate() {
                     o.evidence.attempts = round;
                     if gi == 0 && i == 0 && probe_addr.as_deref() == Some(addr.as_str()) {
                         match o.reason {

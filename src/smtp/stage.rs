@@ -1,7 +1,7 @@
 //! The SMTP stage of the pipeline (`--smtp`): after DNS, probe each new address whose domain
 //! has mail servers, grouped by domain, and apply the outcome to every record of the address.
 
-use crate::progress::{Progress, Step};
+use crate::progress::{Progress, Step, Warnings};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,7 @@ pub struct SmtpStage {
     catch_all: Mutex<HashMap<String, bool>>,
     port_blocked: AtomicBool,
     progress: Option<Arc<dyn Progress>>,
+    warnings: Warnings,
 }
 
 /// The provider that makes a route unverifiable, from `data/smtp_unverifiable.tsv`.
@@ -78,6 +79,7 @@ impl SmtpStage {
             known: Mutex::new(known),
             catch_all: Mutex::new(catch_all),
             port_blocked: AtomicBool::new(false),
+            warnings: Warnings::new(progress.clone()),
             progress,
         }
     }
@@ -114,9 +116,12 @@ impl SmtpStage {
         }
     }
 
-    /// Warnings to show once at the end (DNS trouble). A blocked port is reported at once.
+    /// Warnings to show once at the end (DNS trouble). A blocked port is reported at once
+    /// through the progress given to [`SmtpStage::new`], else returned here.
     pub fn take_warnings(&self) -> Vec<String> {
-        self.dns.take_warnings()
+        let mut w = self.dns.take_warnings();
+        w.extend(self.warnings.take());
+        w
     }
 
     /// The DNS resolver and what it was judged to be.
@@ -196,14 +201,14 @@ impl SmtpStage {
         );
         if greeted == 0 && unreachable >= 3 && !self.port_blocked.swap(true, Ordering::Relaxed) {
             let port = self.sched.settings().port;
-            let Some(p) = &self.progress else { return };
-            p.warn(&format!(
+            let msg = format!(
                 "no mail server answered on port {port} ({unreachable} \
                  connections refused or timed out): outbound port {port} is probably blocked \
                  by your network or provider (most ISPs and clouds block it). Those addresses \
                  are unknown (connect_failed / smtp_timeout), not undeliverable; the rest of \
                  the run is not probed. Probe from a host that may use port {port}."
-            ));
+            );
+            self.warnings.say(msg);
         }
     }
 }

@@ -417,13 +417,67 @@ fn catch_all_domains_are_risky() {
     assert_eq!(
         rcpts.len(),
         3,
-        "one random probe, then the recipients: {rcpts:?}"
+        "the recipients, then one random probe: {rcpts:?}"
     );
-    assert!(rcpts[0].contains("mailsift-nx-"), "{rcpts:?}");
+    assert!(rcpts[2].contains("mailsift-nx-"), "{rcpts:?}");
     assert_eq!(
         all.seen.sessions.load(std::sync::atomic::Ordering::SeqCst),
         1
     );
+}
+
+/// A server that answers each refused recipient only after a delay longer than our reply
+/// timeout (Courier's tarpit: 8 s, then 16 s, ...). The random local part's refusal times out;
+/// the recipients' replies, received before it, are kept, and only the catch-all status is
+/// unknown. (Asked first, the random probe's timeout used to end the session before any
+/// recipient was answered: every address of the server came out `smtp_timeout`.)
+#[test]
+fn a_tarpitted_random_probe_loses_only_the_catch_all_status() {
+    let srv = start(Script {
+        refusal_delay: Duration::from_millis(1500),
+        ..Script::default()
+    });
+    let mut st = settings(srv.addr.port());
+    st.batch = 2;
+    let events = Mutex::new(Vec::new());
+    let r = rt().block_on(Scheduler::new(st).probe_domain(
+        job(
+            "tarpit.test",
+            &[srv.addr.ip()],
+            &["alice@tarpit.test", "bob@tarpit.test", "full@tarpit.test"],
+        ),
+        &|e| {
+            if let Event::CatchAll(d, c) = e {
+                events.lock().unwrap().push((d.to_string(), c));
+            }
+        },
+    ));
+    assert_eq!(
+        reasons_of(&r),
+        [
+            ("alice@tarpit.test".to_string(), Reason::Accepted),
+            ("bob@tarpit.test".to_string(), Reason::Accepted),
+            // in a second session, refused after the delay: the timeout is its own answer
+            ("full@tarpit.test".to_string(), Reason::SmtpTimeout),
+        ]
+    );
+    assert_eq!(r.catch_all, None);
+    for (_, o) in &r.outcomes[..2] {
+        assert_eq!(o.evidence.code, Some(250));
+        assert_eq!(o.evidence.catch_all, None);
+    }
+    assert!(
+        events.lock().unwrap().is_empty(),
+        "no catch-all status known"
+    );
+    let rcpts: Vec<String> = srv
+        .seen
+        .commands()
+        .into_iter()
+        .filter(|c| c.starts_with("RCPT"))
+        .collect();
+    assert!(rcpts[2].contains("mailsift-nx-"), "{rcpts:?}");
+    assert_clean_log(&srv.seen);
 }
 
 #[test]

@@ -133,6 +133,34 @@ fn normalise(text: &str) -> String {
     out
 }
 
+/// `text` with every address (`local@domain`, up to white space, brackets, quotes and the
+/// punctuation around addresses in replies; with its angle brackets when it has them) replaced
+/// by a space, so that the words around it join: Courier's `User <bob@d.test> unknown` reads
+/// `User unknown`.
+fn without_addresses(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let delim = |c: char| c.is_whitespace() || "<>()[]{},;:\"'".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let mut start = rest[..at].rfind(delim).map_or(0, |i| {
+            i + rest[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        let mut end = rest[at..].find(delim).map_or(rest.len(), |i| at + i);
+        if rest[..start].ends_with('<') && rest[end..].starts_with('>') {
+            start -= 1;
+            end += 1;
+        }
+        out.push_str(&rest[..start]);
+        out.push(' ');
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 struct TextTable {
     matcher: aho_corasick::AhoCorasick,
     /// Per pattern: its class, and whether it starts / ends with a letter or digit (then the
@@ -167,10 +195,11 @@ fn table() -> &'static TextTable {
 pub(crate) struct TextClasses(u16);
 
 impl TextClasses {
-    /// Classify `text`.
+    /// Classify `text`: the server's words, not the addresses it echoes (a recipient called
+    /// `nosuchuser@` or `blacklist@` says nothing about why it was refused).
     pub(crate) fn of(text: &str) -> TextClasses {
         let t = table();
-        let norm = normalise(text);
+        let norm = normalise(&without_addresses(text));
         let mut bits = 0u16;
         for m in t.matcher.find_overlapping_iter(&norm) {
             let (class, start_word, end_word) = t.info[m.pattern().as_usize()];
@@ -412,6 +441,39 @@ mod tests {
     }
 
     #[test]
+    fn echoed_addresses_are_not_words() {
+        assert_eq!(
+            without_addresses("Mailing list expansion problem: <nosuchuser@x.test>"),
+            "Mailing list expansion problem:  "
+        );
+        assert_eq!(
+            without_addresses("<full@x.test>... User unknown; é@ü.test"),
+            " ... User unknown;  "
+        );
+        assert_eq!(without_addresses("<a@b"), "< ");
+        // Courier words an unknown user around the address
+        assert_eq!(
+            r("550 User <nosuchuser@courier.test> unknown"),
+            Reason::MailboxNotFound
+        );
+        assert_eq!(without_addresses("a@b"), " ");
+        assert_eq!(without_addresses("no address"), "no address");
+        // a recipient named like a phrase
+        assert_eq!(
+            r("550 5.1.1 <blacklist@x.test>: Recipient address rejected: User unknown"),
+            Reason::MailboxNotFound
+        );
+        assert_eq!(
+            r("524 5.2.4 Mailing list expansion problem: <nosuchuser@x.test>"),
+            Reason::RefusedUnclear
+        );
+        assert_eq!(
+            r("550 Verification failed for <verify@mailsift.test> (sender verify failed)"),
+            Reason::SenderBlocked
+        );
+    }
+
+    #[test]
     fn phrases_match_at_word_boundaries() {
         assert!(TextClasses::of("listed in RBL").has(TextClass::Blocklist));
         assert!(!TextClasses::of("Herbly unknown").has(TextClass::Blocklist));
@@ -485,6 +547,11 @@ mod tests {
             ("554 Transaction failed", RefusedUnclear),
             ("550 5.0.0 nope", RefusedUnclear),
             ("550 5.7.9 policy", RefusedUnclear),
+            // OpenSMTPD's expansion failure (an unknown virtual user, among others)
+            (
+                "524 5.2.4 Mailing list expansion problem: <x@y.test>",
+                RefusedUnclear,
+            ),
             // reply codes alone
             ("551 User not local", MailboxMoved),
             ("553 nope", MailboxNotFound),
@@ -686,6 +753,12 @@ mod tests {
         assert_eq!(
             session_reason(&reply("451 local error\r\n")),
             Reason::Tempfail
+        );
+        // A server that wants TLS first refuses the client, not the mailbox, under any code
+        // (Courier sends 400).
+        assert_eq!(
+            session_reason(&reply("400 STARTTLS is required first.\r\n")),
+            Reason::SenderBlocked
         );
         assert_eq!(connection_reason(ConnFailure::Timeout), Reason::SmtpTimeout);
     }

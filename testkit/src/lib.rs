@@ -10,4 +10,3 @@ pub mod gen_list;
 pub mod gen_logs;
 pub mod server_thread;
 pub mod smtp_server;
-pub mod smtp_server_replay;

@@ -1,8 +1,11 @@
 //! An in-process scripted SMTP server on loopback for hermetic tests and benchmarks.
 //!
 //! It logs every command line it receives, counts sessions and the most connections open at
-//! once, and can misbehave: 421 banner, drop, tarpit, greylisting, reply latency, STARTTLS with a
-//! self-signed certificate, a per-transaction recipient limit.
+//! once, and can misbehave: 421 banner, drop, tarpit, greylisting, reply latency, a delay before
+//! each refused recipient (Courier's TARPIT), STARTTLS with a self-signed certificate, a
+//! per-transaction recipient limit. It also replays other servers' replies, as recorded
+//! (`tests/data/smtp-replies/`): their banner, EHLO and MAIL replies, and RCPT replies by local
+//! part, address or domain.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -47,13 +50,25 @@ pub struct Script {
     pub max_rcpt: Option<usize>,
     /// Offer SMTPUTF8 (RFC 6531); without it a non-ASCII RCPT TO gets 553 5.6.7.
     pub smtputf8: bool,
-    /// Replayed replies to `RCPT TO` by local part, checked before everything else: a reply as
-    /// a server sends it without the final CRLF (`550 5.1.1 <{addr}>: User unknown`; lines
-    /// separated by `\n`, each with its code), `{addr}` and `{local}` replaced by the recipient.
+    /// Replayed replies to `RCPT TO`, checked before everything else, keyed by the whole
+    /// address (`bob@d.test`), else the local part (`bob`), else the domain (`@d.test`, any
+    /// other local part there), keys compared without case. A reply is written as a server
+    /// sends it without the final CRLF (`550 5.1.1 <{addr}>: User unknown`; lines separated by
+    /// `\n`, each with its code), `{addr}` and `{local}` replaced by the recipient.
     pub replies: Vec<(String, String)>,
     /// The reply to local parts that are not users (default: Postfix's `550 5.1.1 ... User
     /// unknown in virtual mailbox table`), in the same form as `replies`.
     pub unknown_reply: Option<String>,
+    /// The banner, in the same form as `replies` (default `220 mx.test ESMTP`). When it is not
+    /// 2yz the server closes the connection after it.
+    pub greeting: Option<String>,
+    /// The reply to EHLO, in the same form (default: `mx.test`, then SMTPUTF8, PIPELINING and
+    /// STARTTLS as configured). STARTTLS works only when `starttls` is set.
+    pub ehlo: Option<String>,
+    /// The reply to `MAIL FROM`, in the same form (default `250 2.1.0 Ok`).
+    pub mail_reply: Option<String>,
+    /// Delay before the reply to each refused `RCPT TO` (4yz or 5yz), as Courier's TARPIT.
+    pub refusal_delay: Duration,
 }
 
 impl Default for Script {
@@ -70,6 +85,10 @@ impl Default for Script {
             smtputf8: false,
             replies: Vec::new(),
             unknown_reply: None,
+            greeting: None,
+            ehlo: None,
+            mail_reply: None,
+            refusal_delay: Duration::ZERO,
         }
     }
 }
@@ -195,7 +214,11 @@ async fn session(mut sock: tokio::net::TcpStream, script: &Script, seen: &Seen) 
         Mode::Normal => {}
     }
     tokio::time::sleep(script.latency).await;
-    if sock.write_all(b"220 mx.test ESMTP\r\n").await.is_err() {
+    let greeting = match &script.greeting {
+        Some(g) => replay(g, "", ""),
+        None => "220 mx.test ESMTP\r\n".into(),
+    };
+    if sock.write_all(greeting.as_bytes()).await.is_err() || !greeting.starts_with('2') {
         return;
     }
     if let Some(plain) = converse(sock, script, seen, false).await {
@@ -226,7 +249,11 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
         let cmd = line.trim_end_matches(['\r', '\n']).to_owned();
         seen.log.lock().unwrap().push(cmd.clone());
         let up = cmd.to_ascii_uppercase();
-        let reply: String = if up.starts_with("EHLO") {
+        let reply: String = if up.starts_with("EHLO")
+            && let Some(e) = &script.ehlo
+        {
+            replay(e, "", "")
+        } else if up.starts_with("EHLO") {
             let utf8 = if script.smtputf8 {
                 "250-SMTPUTF8\r\n"
             } else {
@@ -248,12 +275,19 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
             return Some(r.into_inner());
         } else if up.starts_with("MAIL FROM:") {
             in_txn = 0;
-            "250 2.1.0 Ok\r\n".into()
+            match &script.mail_reply {
+                Some(m) => replay(m, "", ""),
+                None => "250 2.1.0 Ok\r\n".into(),
+            }
         } else if up.starts_with("RCPT TO:") && !cmd.is_ascii() && !script.smtputf8 {
             "553 5.6.7 Non-ASCII address without SMTPUTF8\r\n".into()
         } else if up.starts_with("RCPT TO:") {
             in_txn += 1;
-            rcpt_reply(&cmd, script, seen, in_txn)
+            let reply = rcpt_reply(&cmd, script, seen, in_txn);
+            if reply.starts_with(['4', '5']) {
+                tokio::time::sleep(script.refusal_delay).await;
+            }
+            reply
         } else if up == "RSET" {
             in_txn = 0;
             "250 2.0.0 Ok\r\n".into()
@@ -293,9 +327,15 @@ fn rcpt_reply(cmd: &str, script: &Script, seen: &Seen, in_txn: usize) -> String 
             );
         }
     }
-    let local = addr.split('@').next().unwrap_or("");
-    if let Some((_, r)) = script.replies.iter().find(|(l, _)| l == local) {
-        return replay(r, &addr, local);
+    let (local, domain) = addr.split_once('@').unwrap_or((&addr, ""));
+    for key in [addr.as_str(), local, &format!("@{domain}")] {
+        if let Some((_, r)) = script
+            .replies
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        {
+            return replay(r, &addr, local);
+        }
     }
     match local {
         "full" => format!("452 4.2.2 <{addr}>: Recipient address rejected: Mailbox full\r\n"),

@@ -443,3 +443,77 @@ fn says_plainly_when_no_mail_server_answers_on_the_port() {
         assert_eq!(v["reason"], "connect_failed", "{v}");
     }
 }
+
+/// The same through the library with no progress to report to (`SmtpStage::new(..., None)`):
+/// the warning is not lost, `take_warnings` returns it, once.
+#[test]
+fn a_blocked_port_is_a_warning_for_library_users_too() {
+    use mailsift::address::{AnalyzeOptions, SyntaxPolicy, analyze};
+    use mailsift::dns::{DnsConfig, DnsStage};
+    use mailsift::smtp::{ProbeSettings, SessionConfig, SmtpStage, Timeouts};
+    use mailsift::stage::Stage;
+
+    let port = free_port(Ipv4Addr::new(127, 0, 0, 8)).port();
+    let dns = DnsServer::start(
+        "a.test MX 10 mx.a.test\nmx.a.test A 127.0.0.8\n\
+         b.test MX 10 mx.b.test\nmx.b.test A 127.0.0.9\n\
+         c.test MX 10 mx.c.test\nmx.c.test A 127.0.0.8\n",
+    );
+    let cfg = DnsConfig {
+        servers: vec![dns.addr],
+        timeout: Duration::from_millis(500),
+        retries: 1,
+        concurrency: 8,
+    };
+    let settings = ProbeSettings {
+        session: SessionConfig {
+            helo: "probe.mailsift.test".into(),
+            mail_from: "verify@mailsift.test".into(),
+            starttls: false,
+        },
+        port,
+        timeouts: Timeouts {
+            connect: Duration::from_secs(1),
+            banner: Duration::from_secs(1),
+            reply: Duration::from_secs(1),
+        },
+        rate: None,
+        ..ProbeSettings::default()
+    };
+    let stage = SmtpStage::new(
+        DnsStage::new(&cfg, None).expect("dns stage"),
+        settings,
+        None,
+        None,
+    );
+    let opts = AnalyzeOptions {
+        syntax: SyntaxPolicy {
+            allow_special_use_domains: true,
+            ..SyntaxPolicy::default()
+        },
+        ..AnalyzeOptions::default()
+    };
+    let mut recs: Vec<_> = ["x@a.test", "y@b.test", "z@c.test"]
+        .iter()
+        .enumerate()
+        .map(|(i, a)| analyze(i as u64 + 1, a, &opts))
+        .collect();
+    let mut refs: Vec<_> = recs.iter_mut().collect();
+    stage.process(&mut refs);
+    assert!(
+        recs.iter()
+            .all(|r| r.reason == mailsift::Reason::ConnectFailed),
+        "{recs:?}"
+    );
+    let w = stage.take_warnings();
+    let blocked: Vec<&String> = w
+        .iter()
+        .filter(|w| w.contains("probably blocked"))
+        .collect();
+    assert_eq!(blocked.len(), 1, "{w:?}");
+    assert!(
+        blocked[0].contains(&format!("outbound port {port}")),
+        "{w:?}"
+    );
+    assert!(stage.take_warnings().is_empty(), "taken once");
+}
