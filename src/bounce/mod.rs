@@ -9,6 +9,7 @@
 pub(crate) mod classify;
 pub(crate) mod decode;
 mod evidence;
+mod phrase_dfa;
 mod provider;
 mod record;
 mod summary;
