@@ -5,8 +5,8 @@
 
 /// The automaton: a dense transition table over byte classes, every state complete.
 pub(crate) struct PhraseDfa {
-    /// Byte to class (0: a byte in no phrase).
-    class: [u16; 256],
+    /// Byte to class (0: a byte in no phrase, unless every byte is in one).
+    class: [u8; 256],
     /// `1 << stride2` slots per state; an entry is the next state's first slot, with bit 0 set
     /// when a phrase ends in it.
     trans: Vec<u32>,
@@ -18,15 +18,21 @@ pub(crate) struct PhraseDfa {
 impl PhraseDfa {
     /// Build over `phrases` (none empty; ids are positions).
     pub(crate) fn new(phrases: &[Vec<u8>]) -> PhraseDfa {
-        let mut class = [0u16; 256];
-        let mut classes = 1usize;
+        let mut used = [false; 256];
         for p in phrases {
             for &b in p {
-                if class[usize::from(b)] == 0 {
-                    class[usize::from(b)] = classes as u16;
-                    classes += 1;
-                }
+                used[usize::from(b)] = true;
             }
+        }
+        let mut class = [0u8; 256];
+        let mut classes = 1usize;
+        if used.iter().all(|&u| u) {
+            // (no byte outside the phrases: a class of its own for every byte)
+            classes = 0;
+        }
+        for (b, _) in used.iter().enumerate().filter(|(_, u)| **u) {
+            class[b] = classes as u8;
+            classes += 1;
         }
         let stride2 = classes.next_power_of_two().trailing_zeros().max(1);
         let stride = 1usize << stride2;
@@ -52,12 +58,11 @@ impl PhraseDfa {
         let states = matches.len();
         let mut fail = vec![0usize; states];
         let mut queue = std::collections::VecDeque::new();
-        for c in 0..classes {
-            let t = trans[c];
-            if t == NONE {
-                trans[c] = 0;
+        for t in trans.iter_mut().take(classes) {
+            if *t == NONE {
+                *t = 0;
             } else {
-                let child = (t >> stride2) as usize;
+                let child = (*t >> stride2) as usize;
                 fail[child] = 0;
                 queue.push_back(child);
             }
@@ -156,6 +161,17 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(got[1], Some(4));
         assert_eq!(got[2], None);
+    }
+
+    /// Phrases over every byte value: each byte a class of its own, none left for "other".
+    #[test]
+    fn phrases_over_every_byte() {
+        let mut phrases: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b, b]).collect();
+        phrases.push(b"ab\xffz".to_vec());
+        let hay: Vec<u8> = (0..=255u8).chain([7, 7]).chain(*b"xab\xffz").collect();
+        let (got, want) = earliest_ends(&phrases, &hay);
+        assert_eq!(got, want);
+        assert_eq!(got[256], Some(hay.len()));
     }
 
     proptest::proptest! {

@@ -327,9 +327,10 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     // (the notice's words are scanned only when the headers leave the question open)
     let says_failure = std::cell::OnceCell::new();
     let says_failure = || *says_failure.get_or_init(|| notice_says_failure(&parts.notice));
+    let system_failure = || is_system_address(&from) && says_failure();
     if !looks_like_bounce(&from, &subject)
         && is_autoreply(&msg, &subject)
-        && !(is_system_address(&from) && says_failure())
+        && !system_failure()
         && !from.is_empty()
     {
         let mut r = record(&common, "rfc3834");
