@@ -3,11 +3,12 @@
 
 use std::sync::OnceLock;
 
+use aho_corasick::Anchored;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
-use aho_corasick::{Anchored, MatchKind};
 use memchr::memmem::Finder;
 
+use super::phrase_dfa::PhraseDfa;
 use super::provider::{HostEvidence, host_reason};
 use crate::status::{
     BounceReason, EnhancedStatus, fallback_from_status, reason_from_reply, reason_from_status,
@@ -49,7 +50,7 @@ fn head_of(piece: &[u8]) -> &[u8] {
 pub(crate) struct Patterns {
     list: Vec<Pattern>,
     /// Automaton over distinct heads of first pieces.
-    ac: Option<DFA>,
+    ac: PhraseDfa,
     /// For each first piece (automaton pattern id): the patterns starting with it.
     by_first: Vec<Vec<usize>>,
 }
@@ -104,10 +105,7 @@ impl Patterns {
             }
         }
         // a DFA: the overlapping scan runs over every diagnostic and notice
-        let ac = DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&firsts)
-            .ok();
+        let ac = PhraseDfa::new(&firsts);
         Patterns { list, ac, by_first }
     }
 
@@ -151,13 +149,13 @@ impl Patterns {
     /// text: a bit set and a short list, not a table.
     fn first_piece_ends(&self, hay: &[u8]) -> Vec<(usize, usize)> {
         let mut first_end: Vec<(usize, usize)> = Vec::new();
-        let Some(mut scan) = self.ac.as_ref().and_then(DfaScan::new) else {
-            return first_end;
-        };
+        let ac = &self.ac;
+        let mut state = ac.start();
         let mut seen = vec![0u64; self.by_first.len().div_ceil(64)];
         for (at, &b) in hay.iter().enumerate() {
-            if scan.step(b) {
-                for k in scan.matched() {
+            state = ac.step(state, b);
+            if state & 1 == 1 {
+                for k in ac.matched(state).iter().map(|&k| k as usize) {
                     if seen[k / 64] & (1 << (k % 64)) == 0 {
                         seen[k / 64] |= 1 << (k % 64);
                         first_end.push((k, at + 1));

@@ -10,6 +10,7 @@ pub(crate) mod classify;
 mod connection_note;
 pub(crate) mod decode;
 mod evidence;
+mod phrase_dfa;
 mod provider;
 mod record;
 mod summary;

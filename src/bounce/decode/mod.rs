@@ -329,11 +329,13 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     }
 
     // RFC 3834 auto-replies
-    let says_failure = notice_says_failure(&parts.notice);
-    let system_failure = says_failure && is_system_address(&from);
+    // (the notice's words are scanned only when the headers leave the question open)
+    let says_failure = std::cell::OnceCell::new();
+    let says_failure = || *says_failure.get_or_init(|| notice_says_failure(&parts.notice));
+    let system_failure = || is_system_address(&from) && says_failure();
     if !looks_like_bounce(&from, &subject)
         && is_autoreply(&msg, &subject)
-        && !system_failure
+        && !system_failure()
         && !from.is_empty()
     {
         let mut r = record(&common, "rfc3834");
@@ -349,7 +351,7 @@ fn decode_one(raw: &[u8]) -> Vec<BounceRecord> {
     let list_error = msg.header_raw(hname!("X-MLServer")).is_some();
     if !looks_like_bounce(&from, &subject)
         && msg.header_raw(hname!("X-Failed-Recipients")).is_none()
-        && !says_failure
+        && !says_failure()
         && !list_error
     {
         return Vec::new();
