@@ -27,6 +27,21 @@ struct Run {
 
 /// `clean` on `input` with `--dns server`, or `--offline` when `server` is `None`.
 fn clean(input: &str, server: Option<&str>) -> Run {
+    clean_with(input, server, &[])
+}
+
+/// `clean` on a list written from `csv`, with `--dns server` and special-use domains allowed.
+fn clean_list(csv: &str, server: &str) -> Run {
+    let d = TempDir::new("liar-list");
+    std::fs::write(d.path("in.csv"), csv).unwrap();
+    clean_with(
+        &d.s("in.csv"),
+        Some(server),
+        &["--allow-special-use-domains"],
+    )
+}
+
+fn clean_with(input: &str, server: Option<&str>, extra: &[&str]) -> Run {
     let d = TempDir::new("liar");
     let (out, rej, sum) = (d.s("out.csv"), d.s("rej.csv"), d.s("sum.json"));
     let mut args = vec![
@@ -41,6 +56,7 @@ fn clean(input: &str, server: Option<&str>) -> Run {
         "--dns-timeout",
         "0.5",
     ];
+    args.extend_from_slice(extra);
     match server {
         Some(s) => args.extend(["--dns", s]),
         None => args.push("--offline"),
@@ -138,35 +154,13 @@ fn an_authoritative_server_for_its_own_zone_is_trusted() {
     // Like the loopback testnet: NXDOMAIN for the root, `com` and the providers, real answers
     // for the list's own zone.
     let server = DnsServer::start("ok.test MX 10 mx1.ok.test\nmx1.ok.test A 127.0.0.10\n");
-    let d = TempDir::new("authoritative");
-    std::fs::write(
-        d.path("in.csv"),
+    let r = clean_list(
         "email\na@ok.test\nb@nope.test\nc@gone.test\n",
-    )
-    .unwrap();
-    let (out, rej, sum) = (d.s("out.csv"), d.s("rej.csv"), d.s("sum.json"));
-    let arg = server.arg();
-    let o = run(
-        &[
-            "clean",
-            &d.s("in.csv"),
-            "--allow-special-use-domains",
-            "--dns",
-            &arg,
-            "-o",
-            &out,
-            "--rejects",
-            &rej,
-            "--summary",
-            &sum,
-        ],
-        b"",
+        &server.arg(),
     );
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let (stderr, s) = (&r.stderr, &r.summary);
+    assert_eq!(r.status, 0, "{stderr}");
     assert!(!stderr.contains("warning"), "{stderr}");
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&sum).unwrap()).unwrap();
     assert_eq!(s["dns"]["status"], "ok");
     assert_eq!(s["dns"]["evidence"], serde_json::json!([]));
     assert_eq!(s["rejected_reasons"]["invalid_domain"], 2, "{s}");
@@ -266,39 +260,17 @@ fn a_server_that_denies_a_tld_condemns_nobody_under_it() {
     // Answers its own zone, NXDOMAIN for everything else (`com`, gmail.com, ...): its
     // NXDOMAIN for a `.com` domain is no evidence, its NXDOMAIN inside its own TLD is.
     let server = DnsServer::start("ok.test MX 10 mx1.ok.test\nmx1.ok.test A 127.0.0.10\n");
-    let d = TempDir::new("split");
-    std::fs::write(
-        d.path("in.csv"),
+    let r = clean_list(
         "email\na@ok.test\nb@nope.test\nc@shop-example.com\n",
-    )
-    .unwrap();
-    let (out, rej, sum) = (d.s("out.csv"), d.s("rej.csv"), d.s("sum.json"));
-    let arg = server.arg();
-    let o = run(
-        &[
-            "clean",
-            &d.s("in.csv"),
-            "--allow-special-use-domains",
-            "--dns",
-            &arg,
-            "-o",
-            &out,
-            "--rejects",
-            &rej,
-            "--summary",
-            &sum,
-        ],
-        b"",
+        &server.arg(),
     );
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    let (stderr, s) = (&r.stderr, &r.summary);
+    assert_eq!(r.status, 3, "{stderr}");
     assert_eq!(stderr.matches("mailsift: warning:").count(), 1, "{stderr}");
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&sum).unwrap()).unwrap();
     assert_eq!(s["dns"]["status"], "denies_existing_names", "{s}");
     assert_eq!(s["reasons"]["invalid_domain"], 1, "{s}");
     assert_eq!(s["reasons"]["dns_untrusted"], 1, "{s}");
-    let rejects = std::fs::read_to_string(&rej).unwrap();
+    let rejects = String::from_utf8_lossy(&r.rejects);
     assert!(
         rejects.contains("b@nope.test,2,invalid_domain"),
         "{rejects}"
