@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use mailsift_testkit::dns_server::{DnsServer, INVENTED_A, Lie};
 use mailsift_testkit::smtp_server::{Script, start};
 
-use super::support::{TempDir, run};
+use super::support::{TempDir, check_smtp, run};
 
 fn sample() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -209,29 +209,13 @@ fn smtp_never_knocks_on_an_invented_host() {
     });
     let server = DnsServer::start_lying(Lie::InventAll);
     let (arg, port) = (server.arg(), smtp.addr.port().to_string());
-    let o = run(
-        &[
-            "check",
-            // A role address keeps its offline reason (role_account), so only the trust check
-            // keeps it from the probe.
-            "--role-risky",
-            "--dns",
-            &arg,
-            "--smtp",
-            "--smtp-port",
-            &port,
-            "--smtp-timeout",
-            "1",
-            "--smtp-rate",
-            "0",
-            "--helo",
-            "probe.example.net",
-            "--mail-from",
-            "verify@example.net",
-            "ann@example.org",
-            "info@example.org",
-        ],
-        b"",
+    // A role address keeps its offline reason (role_account), so only the trust check keeps it
+    // from the probe.
+    let o = check_smtp(
+        &arg,
+        &port,
+        "1",
+        &["--role-risky", "ann@example.org", "info@example.org"],
     );
     assert_eq!(
         o.status.code(),

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use super::support::{TempDir, bin, run};
+use super::support::{TempDir, bin, check_smtp, run};
 use mailsift_testkit::dns_server::DnsServer;
 use mailsift_testkit::smtp_server::{Script, Server, assert_clean_log, start};
 
@@ -49,29 +49,17 @@ fn check_smtp_end_to_end() {
     let dns = DnsServer::start(&zone(ok.addr.ip(), all.addr.ip()));
     let port = ok.addr.port().to_string();
     let dns_arg = dns.arg();
-    let out = run(
+    let out = check_smtp(
+        &dns_arg,
+        &port,
+        "1",
         &[
-            "check",
             "--allow-special-use-domains",
-            "--dns",
-            &dns_arg,
-            "--smtp",
-            "--smtp-port",
-            &port,
-            "--smtp-timeout",
-            "1",
-            "--smtp-rate",
-            "0",
-            "--helo",
-            "probe.mailsift.test",
-            "--mail-from",
-            "verify@mailsift.test",
             "alice@ok.test",
             "nobody@ok.test",
             "someone@all.test",
             "anyone@yahoo.test",
         ],
-        b"",
     );
     assert!(
         out.status.success(),
@@ -143,29 +131,17 @@ fn check_smtp_differential_evidence_and_refusals_that_say_not_whom() {
     let dns = DnsServer::start(&zone(srv.addr.ip(), srv.addr.ip()));
     let port = srv.addr.port().to_string();
     let dns_arg = dns.arg();
-    let out = run(
+    let out = check_smtp(
+        &dns_arg,
+        &port,
+        "1",
         &[
-            "check",
             "--allow-special-use-domains",
-            "--dns",
-            &dns_arg,
-            "--smtp",
-            "--smtp-port",
-            &port,
-            "--smtp-timeout",
-            "1",
-            "--smtp-rate",
-            "0",
-            "--helo",
-            "probe.mailsift.test",
-            "--mail-from",
-            "verify@mailsift.test",
             "alice@ok.test",
             "ghost@ok.test",
             "held@ok.test",
             "listed@ok.test",
         ],
-        b"",
     );
     assert!(
         out.status.success(),

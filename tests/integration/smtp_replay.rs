@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use super::support::run;
+use super::support::check_smtp;
 use mailsift_testkit::dns_server::DnsServer;
 use mailsift_testkit::smtp_server::{Script, assert_clean_log, start};
 
@@ -217,28 +217,14 @@ fn probe_all(all: &[Scenario]) -> Vec<(&Scenario, serde_json::Value)> {
         let dns = DnsServer::start(&zone);
         let (port, dns_arg) = (srv.addr.port().to_string(), dns.arg());
         let mut args = vec![
-            "check",
             "--allow-special-use-domains",
-            "--dns",
-            &dns_arg,
-            "--smtp",
-            "--smtp-port",
-            &port,
-            "--smtp-timeout",
-            "2",
-            "--smtp-rate",
-            "0",
             "--greylist-wait",
             "0",
             "--greylist-retries",
             "0",
-            "--helo",
-            "probe.mailsift.test",
-            "--mail-from",
-            "verify@mailsift.test",
         ];
         args.extend(group.iter().map(|s| s.address.as_str()));
-        let o = run(&args, b"");
+        let o = check_smtp(&dns_arg, &port, "2", &args);
         let stdout = String::from_utf8(o.stdout).unwrap();
         let lines: Vec<serde_json::Value> = stdout
             .lines()

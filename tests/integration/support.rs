@@ -11,6 +11,29 @@ pub fn bin() -> PathBuf {
 }
 
 /// Run mailsift with `args`, feeding `stdin`.
+/// `check --smtp` with a test DNS server and a scripted SMTP server's port: the probe settings
+/// the SMTP tests share (no pacing, our test HELO and sender), then `extra` (flags, addresses).
+pub fn check_smtp(dns: &str, port: &str, timeout: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "check",
+        "--dns",
+        dns,
+        "--smtp",
+        "--smtp-port",
+        port,
+        "--smtp-timeout",
+        timeout,
+        "--smtp-rate",
+        "0",
+        "--helo",
+        "probe.mailsift.test",
+        "--mail-from",
+        "verify@mailsift.test",
+    ];
+    args.extend_from_slice(extra);
+    run(&args, b"")
+}
+
 pub fn run(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(bin())
         .args(args)
