@@ -12,5 +12,6 @@ mod man_completions;
 mod properties;
 mod smtp;
 mod smtp_replay;
+mod spf_suite;
 mod support;
 mod syntax_corpus;
