@@ -36,6 +36,13 @@ impl Zone {
         self.names.entry(canonical_name(name)).or_default().push(rr);
     }
 
+    /// Add every record of `other`.
+    pub fn merge(&mut self, other: Zone) {
+        for (name, rrs) in other.names {
+            self.names.entry(name).or_default().extend(rrs);
+        }
+    }
+
     /// Number of records.
     pub fn len(&self) -> usize {
         self.names.values().map(Vec::len).sum()

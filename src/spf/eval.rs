@@ -146,11 +146,14 @@ fn identity(q: &SpfQuery) -> (String, String) {
     } else {
         local
     };
-    let domain = q
-        .domain
-        .clone()
-        .unwrap_or_else(|| domain.trim_end_matches('.').to_string());
-    (format!("{local}@{domain}"), domain)
+    let own = domain.trim_end_matches('.').to_string();
+    let sender_domain = if own.is_empty() {
+        q.domain.clone().unwrap_or_default()
+    } else {
+        own.clone()
+    };
+    let checked = q.domain.clone().unwrap_or(own);
+    (format!("{local}@{sender_domain}"), checked)
 }
 
 /// True when a name can be looked up (RFC 7208 4.3: labels 1..=63, at least two labels).
@@ -423,8 +426,10 @@ impl Evaluator<'_> {
                         format!("{target} has {} MX hosts (limit {MAX_MX})", hosts.len()),
                     ));
                 }
+                // The hosts' address lookups are sub-lookups of this one term: bounded by
+                // MAX_MX, not counted as void (one void per term, RFC 7208 4.6.4).
                 for h in hosts {
-                    if self.address_match(&h, *v4, *v6, depth, true)? {
+                    if self.address_match(&h, *v4, *v6, depth, false)? {
                         return Ok(true);
                     }
                 }
@@ -432,7 +437,7 @@ impl Evaluator<'_> {
             }
             Mechanism::Ptr(spec) => {
                 let target = canonical_name(&self.target(spec)?);
-                let names = self.validated_names(depth)?;
+                let names = self.validated_names(depth, true)?;
                 Ok(names
                     .iter()
                     .any(|n| *n == target || n.ends_with(&format!(".{target}"))))
@@ -499,9 +504,9 @@ impl Evaluator<'_> {
 
     /// The client's validated host names (RFC 7208 5.5): PTR names whose addresses include
     /// the client. Failures give no names (never an error).
-    fn validated_names(&mut self, depth: u32) -> Step<Vec<String>> {
+    fn validated_names(&mut self, depth: u32, count_void: bool) -> Step<Vec<String>> {
         let rev = reverse_name(self.ctx.ip);
-        let names = match self.query(depth, &rev, RType::Ptr, true)? {
+        let names = match self.query(depth, &rev, RType::Ptr, count_void)? {
             Lookup::Answer(rrs) => rrs
                 .into_iter()
                 .filter_map(|r| match r {
@@ -535,7 +540,7 @@ impl Evaluator<'_> {
 
     /// `%{p}`: a validated name, preferring the domain itself, then a sub-domain.
     fn validated_name(&mut self, depth: u32) -> String {
-        let names = self.validated_names(depth).unwrap_or_default();
+        let names = self.validated_names(depth, false).unwrap_or_default();
         let d = canonical_name(&self.ctx.domain);
         names
             .iter()
@@ -604,5 +609,104 @@ fn in_net(ip: IpAddr, net: IpAddr, len: u8) -> bool {
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::zone::Zone;
+    use crate::spf::ZoneThenNet;
+
+    fn run(zone: &str, ip: &str, domain: &str) -> SpfOutcome {
+        let z = Zone::parse(zone, "test.zone").expect("zone");
+        let mut dns = ZoneThenNet::new(z, None);
+        let q = SpfQuery {
+            ip: ip.parse().unwrap(),
+            sender: format!("a@{domain}"),
+            helo: "helo.example".into(),
+            domain: None,
+            receiver: "unknown".into(),
+            timestamp: 0,
+        };
+        check_host(&q, &mut dns)
+    }
+
+    #[test]
+    fn eleventh_lookup_term_is_a_permerror() {
+        let mut zone = String::from("e.example. TXT \"v=spf1");
+        for i in 0..11 {
+            zone.push_str(&format!(" a:h{i}.e.example"));
+        }
+        zone.push_str(" -all\"\n");
+        for i in 0..11 {
+            zone.push_str(&format!("h{i}.e.example. A 192.0.2.{i}\n"));
+        }
+        let o = run(&zone, "198.51.100.1", "e.example");
+        assert_eq!(o.result, SpfResult::PermError, "{}", o.reason);
+        assert_eq!(o.lookups, 11);
+        assert!(o.reason.contains("lookup limit"), "{}", o.reason);
+        // Ten are fine.
+        let ten = zone.replace(" a:h10.e.example", "");
+        assert_eq!(
+            run(&ten, "198.51.100.1", "e.example").result,
+            SpfResult::Fail
+        );
+    }
+
+    #[test]
+    fn third_void_lookup_is_a_permerror_and_mx_hosts_do_not_count_as_void() {
+        let zone = "v.example. TXT \"v=spf1 a:n1.v.example a:n2.v.example a:n3.v.example -all\"\n\
+                    n1.v.example. TXT \"x\"\n";
+        let o = run(zone, "192.0.2.1", "v.example");
+        assert_eq!(o.result, SpfResult::PermError);
+        assert_eq!(o.void_lookups, 3);
+        let two = "v.example. TXT \"v=spf1 a:n1.v.example a:n2.v.example -all\"\n";
+        let o = run(two, "192.0.2.1", "v.example");
+        assert_eq!((o.result, o.void_lookups), (SpfResult::Fail, 2));
+        // One mx term whose three hosts have no address: no void counted for the hosts.
+        let mx = "m.example. TXT \"v=spf1 mx -all\"\nm.example. MX 1 a.m.example.\n\
+                  m.example. MX 2 b.m.example.\nm.example. MX 3 c.m.example.\n";
+        let o = run(mx, "192.0.2.1", "m.example");
+        assert_eq!(
+            (o.result, o.void_lookups, o.lookups),
+            (SpfResult::Fail, 0, 1)
+        );
+    }
+
+    #[test]
+    fn more_than_ten_mx_hosts_is_a_permerror() {
+        let mut zone = String::from("m.example. TXT \"v=spf1 mx -all\"\n");
+        for i in 0..11 {
+            zone.push_str(&format!("m.example. MX {i} h{i}.m.example.\n"));
+        }
+        let o = run(&zone, "192.0.2.1", "m.example");
+        assert_eq!(o.result, SpfResult::PermError);
+        assert!(o.reason.contains("MX hosts"), "{}", o.reason);
+    }
+
+    #[test]
+    fn timeouts_are_temperror_and_exp_applies_only_to_fail() {
+        struct Down;
+        impl SpfDns for Down {
+            fn lookup(&mut self, _: &str, _: RType) -> Lookup {
+                Lookup::Timeout
+            }
+        }
+        let q = SpfQuery {
+            ip: "192.0.2.1".parse().unwrap(),
+            sender: "a@d.example".into(),
+            helo: String::new(),
+            domain: None,
+            receiver: "unknown".into(),
+            timestamp: 0,
+        };
+        assert_eq!(check_host(&q, &mut Down).result, SpfResult::TempError);
+        let zone = "d.example. TXT \"v=spf1 ip4:192.0.2.1 exp=x.d.example -all\"\n\
+                    x.d.example. TXT \"no %{i}\"\n";
+        let pass = run(zone, "192.0.2.1", "d.example");
+        assert_eq!((pass.result, pass.explanation), (SpfResult::Pass, None));
+        let fail = run(zone, "192.0.2.2", "d.example");
+        assert_eq!(fail.explanation.as_deref(), Some("no 192.0.2.2"));
     }
 }

@@ -11,3 +11,4 @@ pub mod trace;
 
 pub use driver::ZoneThenNet;
 pub use eval::{SpfDns, SpfOutcome, SpfQuery, SpfResult, check_host};
+pub use trace::render_text;

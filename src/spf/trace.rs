@@ -71,6 +71,27 @@ pub enum TraceEvent {
     },
 }
 
+/// The whole outcome as text: result, explanation, reason, counts, then the trace.
+pub fn render_text(o: &super::SpfOutcome) -> String {
+    let mut out = format!("result: {}\n", o.result.name());
+    out.push_str(&format!("domain: {}\n", o.domain));
+    if let Some(e) = &o.explanation {
+        out.push_str(&format!("explanation: {e}\n"));
+    }
+    out.push_str(&format!("reason: {}\n", o.reason));
+    out.push_str(&format!(
+        "lookups: {}/10, void lookups: {}/2\n",
+        o.lookups, o.void_lookups
+    ));
+    out.push_str("trace:\n");
+    for line in render(&o.trace).lines() {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// The trace as indented text lines.
 pub fn render(events: &[TraceEvent]) -> String {
     let mut out = String::new();
