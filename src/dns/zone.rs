@@ -58,7 +58,7 @@ impl Zone {
     pub fn lookup(&self, name: &str, rtype: RType) -> Option<Lookup> {
         let mut name = canonical_name(name);
         for hop in 0..9 {
-            let Some(rrs) = self.names.get(&name) else {
+            let Some(rrs) = self.names.get(&name).or_else(|| self.wildcard(&name)) else {
                 return (hop > 0).then_some(Lookup::NxDomain);
             };
             let hits: Vec<Rr> = rrs.iter().filter(|r| r.rtype() == rtype).cloned().collect();
@@ -74,6 +74,23 @@ impl Zone {
             }
         }
         Some(Lookup::ServFail)
+    }
+
+    /// The records of the wildcard `*.ANCESTOR` that covers a missing `name` (RFC 4592,
+    /// simplified: the closest ancestor that exists decides; empty non-terminals are not
+    /// tracked).
+    fn wildcard(&self, name: &str) -> Option<&Vec<Rr>> {
+        let mut rest = name;
+        while let Some((_, parent)) = rest.split_once('.') {
+            if let Some(rrs) = self.names.get(&format!("*.{parent}")) {
+                return Some(rrs);
+            }
+            if self.names.contains_key(parent) {
+                return None;
+            }
+            rest = parent;
+        }
+        None
     }
 
     /// Parse master-file text; `file` names the source in errors.
@@ -339,6 +356,21 @@ www CNAME mx1
             z.lookup("example.com", RType::Soa),
             Some(Lookup::Answer(_))
         ));
+    }
+
+    #[test]
+    fn wildcards_cover_missing_names_below_them() {
+        let z = Zone::parse(
+            "*.w.example. TXT \"v=spf1 -all\"\nw.example. A 192.0.2.1\nx.w.example. A 192.0.2.2\n",
+            "w",
+        )
+        .unwrap();
+        assert!(matches!(
+            z.lookup("a.b.w.example", RType::Txt),
+            Some(Lookup::Answer(_))
+        ));
+        assert_eq!(z.lookup("x.w.example", RType::Txt), Some(Lookup::NoData));
+        assert_eq!(z.lookup("other.example", RType::Txt), None);
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub fn check_host(query: &SpfQuery, dns: &mut dyn SpfDns) -> SpfOutcome {
         dns,
         budget: Budget::default(),
         trace: Vec::new(),
+        depth: 0,
         ctx: MacroContext {
             sender,
             domain: domain.clone(),
@@ -169,6 +170,8 @@ struct Evaluator<'a> {
     dns: &'a mut dyn SpfDns,
     budget: Budget,
     trace: Vec<TraceEvent>,
+    /// The nesting of the record being evaluated (for the trace of `%{p}` lookups).
+    depth: u32,
     ctx: MacroContext,
 }
 
@@ -229,8 +232,10 @@ impl Evaluator<'_> {
             ));
         }
         let saved = std::mem::replace(&mut self.ctx.domain, domain.to_string());
+        let saved_depth = std::mem::replace(&mut self.depth, depth);
         let out = self.evaluate_domain(domain, depth);
         self.ctx.domain = saved;
+        self.depth = saved_depth;
         out
     }
 
@@ -366,7 +371,8 @@ impl Evaluator<'_> {
     /// Expand a domain-spec; shorten it to 253 characters from the left (RFC 7208 7.3).
     fn domain_spec(&mut self, spec: &str) -> Step<String> {
         let ctx = self.ctx.clone();
-        let mut p = || self.validated_name(u32::MAX);
+        let depth = self.depth;
+        let mut p = || self.validated_name(depth);
         let mut d = macros::expand(spec, &ctx, false, &mut p)
             .map_err(|e| Abort(SpfResult::PermError, e))?;
         d = d.trim_end_matches('.').to_string();
@@ -708,5 +714,22 @@ mod tests {
         assert_eq!((pass.result, pass.explanation), (SpfResult::Pass, None));
         let fail = run(zone, "192.0.2.2", "d.example");
         assert_eq!(fail.explanation.as_deref(), Some("no 192.0.2.2"));
+    }
+
+    #[test]
+    fn p_macro_in_a_domain_spec_uses_the_validated_name() {
+        let zone = "p.example. TXT \"v=spf1 a:%{p} -all\"\n\
+                    1.2.0.192.in-addr.arpa. PTR other.example.\n\
+                    1.2.0.192.in-addr.arpa. PTR host.p.example.\n\
+                    host.p.example. A 192.0.2.1\n";
+        let o = run(zone, "192.0.2.1", "p.example");
+        assert_eq!(o.result, SpfResult::Pass, "{}", o.reason);
+        assert!(o.trace.iter().all(|e| match e {
+            TraceEvent::Query { depth, .. } => *depth == 0,
+            _ => true,
+        }));
+        // %{p} lookups are not void lookups: other.example has no address.
+        assert_eq!(o.void_lookups, 0);
+        assert!(crate::spf::trace::render(&o.trace).len() < 2000);
     }
 }
