@@ -384,4 +384,14 @@ www CNAME mx1
         let e = Zone::parse("x. FOO 1\n", "z").expect_err("type");
         assert!(e.message.contains("FOO"));
     }
+
+    proptest::proptest! {
+        /// Any text: a zone or an error naming a line, never a panic.
+        #[test]
+        fn any_text_parses_or_errs(text in "[ -~\\t\\n();\"\\\\$@é]{0,200}") {
+            if let Err(e) = Zone::parse(&text, "p") {
+                proptest::prop_assert!(e.line >= 1 && e.line <= text.lines().count().max(1));
+            }
+        }
+    }
 }

@@ -732,4 +732,27 @@ mod tests {
         assert_eq!(o.void_lookups, 0);
         assert!(crate::spf::trace::render(&o.trace).len() < 2000);
     }
+
+    proptest::proptest! {
+        /// Any record text, any client: a result, never a panic.
+        #[test]
+        fn any_record_evaluates_without_panic(
+            body in "[ -~]{0,80}",
+            terms in proptest::collection::vec(
+                "(\\+|-|~|\\?)?(a|mx|ptr|all|exists:%\\{[a-z][0-9]?r?[.-]?\\}\\.x\\.example|include:i\\.example|ip4:192\\.0\\.2\\.[0-9]/[0-9]{1,2}|ip6:2001:db8::/[0-9]{1,3}|redirect=r\\.example|exp=e\\.example)(/[0-9]{1,3})?",
+                0..8,
+            ),
+            v6 in proptest::bool::ANY,
+        ) {
+            let zone = format!(
+                "d.example. TXT \"v=spf1 {} {}\"\ni.example. TXT \"v=spf1 include:d.example\"\n\
+                 r.example. TXT \"v=spf1 redirect=d.example\"\ne.example. TXT \"%{{c}} %{{r}} %{{t}} %{{p}}\"\n",
+                terms.join(" "),
+                body.replace(['"', '\\'], ""),
+            );
+            let ip = if v6 { "2001:db8::1" } else { "192.0.2.1" };
+            let o = run(&zone, ip, "d.example");
+            proptest::prop_assert!(o.lookups <= 11 && o.void_lookups <= 3);
+        }
+    }
 }
