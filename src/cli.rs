@@ -46,6 +46,10 @@ pub enum Command {
     /// (SendGrid, Mailgun, SES, Postmark) and ARF complaints; gzip allowed. Prints a summary;
     /// --json, --csv and --html write the full report.
     Logs(LogsArgs),
+    /// Evaluate SPF (RFC 7208 check_host) for a client IP and sender, with a trace of every
+    /// term, DNS query and limit counted. Exit 0 on any result, including permerror and
+    /// temperror.
+    Spf(SpfArgs),
     /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `mailsift man > mailsift.1`; `mailsift man clean`
@@ -337,6 +341,41 @@ pub struct CheckArgs {
     /// Address options.
     #[command(flatten)]
     pub addr: AddressOpts,
+}
+
+/// `mailsift spf`.
+#[derive(Args, Debug)]
+pub struct SpfArgs {
+    /// The domain to check (default: the domain of --sender, or --helo when --sender is empty).
+    #[arg(value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// The connecting client's IP address (IPv4 or IPv6).
+    #[arg(long, value_name = "IP")]
+    pub ip: IpAddr,
+    /// The MAIL FROM address; empty (the default) checks the HELO identity.
+    #[arg(long, value_name = "ADDR", default_value = "")]
+    pub sender: String,
+    /// The HELO/EHLO name (for `%{h}`, and the identity when --sender is empty).
+    #[arg(long, value_name = "NAME", default_value = "")]
+    pub helo: String,
+    /// The receiving host's name for `%{r}` in explanations.
+    #[arg(long, value_name = "NAME", default_value = "unknown")]
+    pub receiver: String,
+    /// Records in RFC 1035 master-file format that answer before the network (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub zone: Vec<PathBuf>,
+    /// Ask no DNS server: only --zone answers; names not in it are NXDOMAIN.
+    #[arg(long)]
+    pub offline: bool,
+    /// DNS server to ask instead of the system's resolvers, `IP[:PORT]` (repeatable).
+    #[arg(long = "dns", value_name = "SERVER[:PORT]")]
+    pub dns: Vec<String>,
+    /// Seconds to wait for one DNS answer.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub dns_timeout: f64,
+    /// Print JSON (result, explanation, reason, counts, trace) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Parse `IP`, `IP:PORT`, `[IPv6]:PORT` (port 53 by default).

@@ -20,6 +20,7 @@ pub mod progress;
 pub mod report;
 mod ses;
 pub mod smtp;
+pub mod spf;
 pub mod stage;
 pub mod status;
 #[cfg(test)]

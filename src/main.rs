@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Logs(a) => run_logs(a),
         Command::Completions(a) => run_completions(a),
         Command::Man(a) => run_man(a),
+        Command::Spf(a) => run_spf(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -362,6 +363,80 @@ fn write_stdout(bytes: &[u8], what: &str) -> Result<(), Failure> {
         }
         _ => Ok(()),
     }
+}
+
+fn run_spf(a: cli::SpfArgs) -> Result<(), Failure> {
+    use mailsift::dns::zone::Zone;
+    use mailsift::dns::{DnsConfig, NetLookup};
+    use mailsift::spf::{self, SpfQuery, ZoneThenNet};
+    if !(a.dns_timeout > 0.0 && a.dns_timeout <= 600.0) {
+        return Err(Failure::Usage(
+            "--dns-timeout must be between 0 and 600 seconds".into(),
+        ));
+    }
+    if a.offline && !a.dns.is_empty() {
+        return Err(Failure::Usage("--dns cannot be used with --offline".into()));
+    }
+    if a.domain.is_none() && a.sender.is_empty() && a.helo.is_empty() {
+        return Err(Failure::Usage(
+            "spf needs a DOMAIN, --sender or --helo".into(),
+        ));
+    }
+    let mut zone = Zone::new();
+    for path in &a.zone {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::Job(format!("reading {}: {e}", path.display())))?;
+        let z = Zone::parse(&text, &path.display().to_string())
+            .map_err(|e| Failure::Job(e.to_string()))?;
+        zone.merge(z);
+    }
+    let net = if a.offline {
+        None
+    } else {
+        let servers = a
+            .dns
+            .iter()
+            .map(|s| cli::parse_server(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Failure::Usage)?;
+        let cfg = DnsConfig {
+            servers,
+            timeout: std::time::Duration::from_secs_f64(a.dns_timeout),
+            ..DnsConfig::default()
+        };
+        Some(NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?)
+    };
+    let mut dns = ZoneThenNet::new(zone, net);
+    let query = SpfQuery {
+        ip: a.ip,
+        sender: a.sender.clone(),
+        helo: a.helo.clone(),
+        domain: a.domain.clone(),
+        receiver: a.receiver.clone(),
+        timestamp: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    let outcome = spf::check_host(&query, &mut dns);
+    let out = if a.json {
+        let mut v = serde_json::to_value(&outcome)
+            .map_err(|e| Failure::Job(format!("encoding JSON: {e}")))?;
+        v["ip"] = serde_json::Value::String(a.ip.to_string());
+        v["sender"] = serde_json::Value::String(a.sender.clone());
+        v["helo"] = serde_json::Value::String(a.helo.clone());
+        let mut s = serde_json::to_string_pretty(&v)
+            .map_err(|e| Failure::Job(format!("encoding JSON: {e}")))?;
+        s.push('\n');
+        s
+    } else {
+        spf::render_text(&outcome)
+    };
+    write_stdout(terminal_safe_lines(&out).as_bytes(), "SPF result")
+}
+
+/// Each line made terminal-safe (record text and explanations come from DNS).
+fn terminal_safe_lines(s: &str) -> String {
+    s.lines().map(|l| terminal_safe(l) + "\n").collect()
 }
 
 fn run_man(a: cli::ManArgs) -> Result<(), Failure> {

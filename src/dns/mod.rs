@@ -9,14 +9,18 @@
 //! answers (`resolver_health`); an untrusted resolver's answers condemn nobody.
 
 mod error;
+mod lookup;
 mod probe;
+pub mod records;
 mod resolve;
 mod resolver_health;
 mod stage;
 mod transport;
+pub mod zone;
 
 pub(crate) use crate::model::{DnsEvidence, MailRoute, MxHost};
 pub use error::DnsError;
+pub use lookup::NetLookup;
 pub use resolve::DnsConfig;
 pub(crate) use resolve::DnsResolver;
 pub use resolver_health::{ResolverReport, ResolverStatus};

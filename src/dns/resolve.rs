@@ -324,7 +324,7 @@ pub(super) async fn futures_join_all<F: std::future::Future>(
 }
 
 /// The system's name servers (`/etc/resolv.conf` on Unix), read by hickory-resolver.
-fn system_servers() -> Result<Vec<SocketAddr>, DnsError> {
+pub(super) fn system_servers() -> Result<Vec<SocketAddr>, DnsError> {
     let (conf, _) = hickory_resolver::system_conf::read_system_conf()
         .map_err(|e| DnsError::SystemConfig(e.into()))?;
     let mut out = Vec::new();

@@ -12,5 +12,7 @@ mod man_completions;
 mod properties;
 mod smtp;
 mod smtp_replay;
+mod spf_cli;
+mod spf_suite;
 mod support;
 mod syntax_corpus;
