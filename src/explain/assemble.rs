@@ -261,6 +261,9 @@ mod tests {
              delay=00:00:01, mailer=esmtp, pri=120, relay=mx.example.org. [192.0.2.30], \
              dsn=5.1.1, stat=User unknown",
         );
-        assert_eq!((e.format, e.class, e.reason), ("sendmail", Class::Permanent, UserUnknown));
+        assert_eq!(
+            (e.format, e.class, e.reason),
+            ("sendmail", Class::Permanent, UserUnknown)
+        );
     }
 }

@@ -39,11 +39,7 @@ fn from_delivery(format: &'static str, d: &Delivery<'_>) -> Extracted {
             Outcome::Bounced | Outcome::Expired => "failed",
         },
         rhost: d.relay_host.unwrap_or("").to_string(),
-        domain: d
-            .rcpt
-            .rsplit_once('@')
-            .map_or("", |(_, d)| d)
-            .to_string(),
+        domain: d.rcpt.rsplit_once('@').map_or("", |(_, d)| d).to_string(),
     }
 }
 
@@ -147,7 +143,10 @@ mod tests {
         assert_eq!(x.action, "failed");
         assert_eq!(x.rhost, "mx.example.net");
         assert_eq!(x.domain, "example.net");
-        assert!(x.text.starts_with("host mx.example.net[192.0.2.10] said: 550 5.1.1"));
+        assert!(
+            x.text
+                .starts_with("host mx.example.net[192.0.2.10] said: 550 5.1.1")
+        );
         assert!(x.text.ends_with("(in reply to RCPT TO command)"));
         // the message alone, and from `to=<` on
         let msg = &full[full.find("4F9D21C0A2").unwrap()..];
@@ -157,7 +156,10 @@ mod tests {
         let deferred = "to=<a@example.org>, relay=none, delay=30, dsn=4.4.1, status=deferred \
                         (connect to mx.example.org[192.0.2.7]:25: Connection timed out)";
         let x = extract(deferred);
-        assert_eq!((x.format, x.action, x.dsn.as_str()), ("postfix", "delayed", "4.4.1"));
+        assert_eq!(
+            (x.format, x.action, x.dsn.as_str()),
+            ("postfix", "delayed", "4.4.1")
+        );
         assert_eq!(
             x.text,
             "connect to mx.example.org[192.0.2.7]:25: Connection timed out"
@@ -198,7 +200,10 @@ mod tests {
         let reply = "Mar 11 02:02:20 mta1 sendmail[2489]: 2BB2I2ka002489: <dan@example.org>... \
                      550 5.7.1 Rejected";
         let x = extract(reply);
-        assert_eq!((x.format, x.text.as_str()), ("sendmail", "550 5.7.1 Rejected"));
+        assert_eq!(
+            (x.format, x.text.as_str()),
+            ("sendmail", "550 5.7.1 Rejected")
+        );
     }
 
     #[test]

@@ -56,9 +56,11 @@ pub(super) struct Entry {
 impl Entry {
     /// How specific the entry is.
     pub(super) fn specificity(&self) -> Specificity {
-        if self.terms.iter().any(|t| {
-            matches!(t, Term::Status(..) | Term::Reply(_) | Term::Text(_))
-        }) {
+        if self
+            .terms
+            .iter()
+            .any(|t| matches!(t, Term::Status(..) | Term::Reply(_) | Term::Text(_)))
+        {
             Specificity::Specific
         } else if self.terms.iter().any(|t| matches!(t, Term::Reason(_))) {
             Specificity::Reason
@@ -107,7 +109,11 @@ fn term(t: &str) -> Result<Term, String> {
                 "2" | "4" | "5" => c.parse().ok(),
                 _ => return Err(bad()),
             };
-            Term::Status(class, s.parse().map_err(|_| bad())?, range(d).ok_or_else(bad)?)
+            Term::Status(
+                class,
+                s.parse().map_err(|_| bad())?,
+                range(d).ok_or_else(bad)?,
+            )
         }
         "reply" => {
             let b = v.as_bytes();
@@ -139,7 +145,10 @@ pub(super) fn parse(tsv: &'static str) -> Result<Vec<Entry>, String> {
         let [provider, m, cause, fix, links, source] = cols[..] else {
             return Err(err(format!("expected 6 columns, found {}", cols.len())));
         };
-        if [provider, m, cause, fix, source].iter().any(|c| c.trim().is_empty()) {
+        if [provider, m, cause, fix, source]
+            .iter()
+            .any(|c| c.trim().is_empty())
+        {
             return Err(err("empty column".into()));
         }
         let terms = m
@@ -177,7 +186,9 @@ fn holds(t: &Term, f: &Facts<'_>) -> bool {
         }),
         Term::Reply(d) => f.reply.is_some_and(|r| {
             let digits = [(r / 100) as u8, (r / 10 % 10) as u8, (r % 10) as u8];
-            d.iter().zip(digits).all(|(want, got)| want.is_none_or(|w| w == got))
+            d.iter()
+                .zip(digits)
+                .all(|(want, got)| want.is_none_or(|w| w == got))
         }),
         Term::Text(p) => f.lower.contains(p.as_str()),
         Term::Reason(r) => f.reason == r,

@@ -11,11 +11,20 @@ pub fn to_text(e: &Explanation) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "input:    {}", terminal_safe(&e.input));
     if e.format != "text" {
-        let _ = writeln!(s, "reply:    {} (from a {} log line)", terminal_safe(&e.text), e.format);
+        let _ = writeln!(
+            s,
+            "reply:    {} (from a {} log line)",
+            terminal_safe(&e.text),
+            e.format
+        );
     }
     match e.code {
         Some(c) => {
-            let _ = writeln!(s, "code:     {c} {}", e.code_meaning.unwrap_or("(not a standard reply code)"));
+            let _ = writeln!(
+                s,
+                "code:     {c} {}",
+                e.code_meaning.unwrap_or("(not a standard reply code)")
+            );
         }
         None => {
             let _ = writeln!(s, "code:     none");
@@ -23,7 +32,11 @@ pub fn to_text(e: &Explanation) -> String {
     }
     match &e.enhanced_code {
         Some(c) => {
-            let _ = writeln!(s, "enhanced: {c} {}", e.enhanced_meaning.as_deref().unwrap_or(""));
+            let _ = writeln!(
+                s,
+                "enhanced: {c} {}",
+                e.enhanced_meaning.as_deref().unwrap_or("")
+            );
         }
         None => {
             let _ = writeln!(s, "enhanced: none");
