@@ -75,6 +75,16 @@ pub struct Explanation {
 }
 
 /// Explain one input (a reply, a diagnostic or a log line).
+///
+/// ```
+/// use mailsift::explain::{Class, explain};
+///
+/// let e = explain("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred");
+/// assert_eq!(e.class, Class::Temporary);
+/// assert_eq!(e.enhanced_code.as_deref(), Some("4.7.0"));
+/// assert_eq!(e.provider, "yahoo");
+/// assert!(e.links.iter().all(|l| l.starts_with("https://")));
+/// ```
 pub fn explain(input: &str) -> Explanation {
     let x = extract(input);
     let status = EnhancedStatus::parse(&x.dsn).or_else(|| EnhancedStatus::find(&x.text));
