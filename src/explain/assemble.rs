@@ -139,7 +139,8 @@ pub fn explain(input: &str) -> Explanation {
         enhanced_meaning: status.and_then(|s| meanings.status(s)),
         class,
         reason,
-        hard: reading.hard && !success,
+        // (a deferral read as its reply may carry words of a hard reason, but it is temporary)
+        hard: reading.hard && !matches!(class, Class::Success | Class::Temporary),
         command: (!reading.command.is_empty()).then_some(reading.command),
         provider: entry.map_or("mailsift", |e| e.provider),
         cause: entry.map_or("", |e| e.cause),
@@ -239,11 +240,35 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text, and any text after a log-line prefix, is explained without a panic, and
+        /// a temporary class is never hard.
+        #[test]
+        fn never_panics(t in "\\PC{0,200}", prefix in 0usize..4) {
+            let pre = [
+                "",
+                "Mar 11 00:07:01 mx1 postfix/smtp[1]: 4F9D21C0A2: to=<a@b.c>, dsn=4.1.1, status=deferred (",
+                "2024-03-11 00:11:16 1rjTG7-000H52-Hq ** a@b.c: ",
+                "to=<a@b.c>, stat=",
+            ][prefix];
+            let e = explain(&format!("{pre}{t}"));
+            proptest::prop_assert!(!(e.hard && e.class == Class::Temporary));
+            proptest::prop_assert!(!e.cause.is_empty());
+        }
+    }
+
     /// A temporary code is never a hard bounce, whatever the words say.
     #[test]
     fn temporary_is_never_hard() {
         let e = explain("450 4.1.1 <x@example.org>: Recipient address rejected: User unknown");
         assert_eq!(e.class, Class::Temporary);
+        assert!(!e.hard);
+        let e = explain(
+            "== x@example.org R=dnslookup T=remote_smtp H=mx.example.org [192.0.2.1]: SMTP \
+             error from remote mail server after RCPT TO:<x@example.org>: No such user here",
+        );
+        assert_eq!((e.format, e.class), ("exim", Class::Temporary));
+        assert_eq!(e.reason, UserUnknown);
         assert!(!e.hard);
         let e = explain("550 5.1.1 <x@example.org>: Recipient address rejected: User unknown");
         assert!(e.hard);
