@@ -50,6 +50,11 @@ pub enum Command {
     /// term, DNS query and limit counted. Exit 0 on any result, including permerror and
     /// temperror.
     Spf(SpfArgs),
+    /// Explain an SMTP reply, a DSN diagnostic or a Postfix / Exim / Sendmail log line: the
+    /// codes and their meaning, temporary or permanent, the bounce reason, the likely cause and
+    /// what to do. TEXT (several words are one input) or, with `-` or no TEXT, one input per
+    /// line of stdin.
+    Explain(ExplainArgs),
     /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `mailsift man > mailsift.1`; `mailsift man clean`
@@ -389,6 +394,18 @@ pub fn parse_server(s: &str) -> Result<SocketAddr, String> {
     Err(format!(
         "--dns {s:?}: expected IP or IP:PORT (e.g. 127.0.0.1:5353)"
     ))
+}
+
+/// `mailsift explain`.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The reply, diagnostic or log line (its words are joined with spaces); `-` or nothing
+    /// reads one input per line from stdin (a multi-line reply `550-...` is one input).
+    #[arg(value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// Write one JSON object per input (JSON Lines) instead of text blocks.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `mailsift bounces`.

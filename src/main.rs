@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Check(a) => run_check(a),
         Command::Bounces(a) => run_bounces(a),
         Command::Logs(a) => run_logs(a),
+        Command::Explain(a) => run_explain(a),
         Command::Completions(a) => run_completions(a),
         Command::Man(a) => run_man(a),
         Command::Spf(a) => run_spf(a),
@@ -289,6 +290,40 @@ impl Net {
             eprintln!("mailsift: warning: {}", terminal_safe(&w));
         }
     }
+}
+
+fn run_explain(a: cli::ExplainArgs) -> Result<(), Failure> {
+    use io::{IsTerminal, Read};
+    use mailsift::explain;
+    let inputs = if a.text.is_empty() || a.text == ["-"] {
+        if a.text.is_empty() && io::stdin().is_terminal() {
+            return Err(Failure::Usage(
+                "give TEXT, or pipe lines into `mailsift explain -`".into(),
+            ));
+        }
+        let mut buf = Vec::new();
+        io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Failure::Job(format!("reading stdin: {e}")))?;
+        explain::explain_lines(&String::from_utf8_lossy(&buf))
+    } else {
+        vec![a.text.join(" ")]
+    };
+    if inputs.is_empty() {
+        return Err(Failure::Job("no input to explain".into()));
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    let write_err = |e: io::Error| Failure::Job(format!("writing output: {e}"));
+    for input in &inputs {
+        let e = explain::explain(input);
+        if a.json {
+            writeln!(out, "{}", explain::to_json(&e)).map_err(write_err)?;
+        } else {
+            out.write_all(explain::to_text(&e).as_bytes())
+                .map_err(write_err)?;
+        }
+    }
+    out.flush().map_err(write_err)
 }
 
 fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {

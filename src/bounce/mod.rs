@@ -9,6 +9,7 @@
 pub(crate) mod classify;
 mod connection_note;
 pub(crate) mod decode;
+pub(crate) mod diagnostic;
 mod evidence;
 mod phrase_dfa;
 mod provider;
@@ -25,6 +26,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 pub use decode::decode_message;
+pub(crate) use evidence::Class;
 
 use crate::input;
 use crate::input::InputFile;

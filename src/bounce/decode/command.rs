@@ -36,7 +36,7 @@ const CMDS: [(&str, &str); 24] = [
 
 /// The SMTP command an error answered, from phrases MTAs use ("in reply to RCPT TO command",
 /// "after end of data", ">>> DATA" transcripts, "did not like our RCPT TO", ...).
-pub(super) fn smtp_command(text: &str) -> &'static str {
+pub(crate) fn smtp_command(text: &str) -> &'static str {
     let mut end = text.len().min(8 * 1024);
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -71,7 +71,7 @@ fn underlying_cause(r: &BounceRecord, e: &Evidence<'_>) -> Option<BounceReason> 
 }
 
 /// Finish a record: reason, bounce type, codes.
-pub(super) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
+pub(crate) fn finish(mut r: BounceRecord, e: &Evidence<'_>) -> BounceRecord {
     // the provider rules look at the hosts and the recipient's domain of the record
     let reason = classify(&Evidence {
         rhost: &r.rhost,

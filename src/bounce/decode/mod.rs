@@ -50,6 +50,9 @@ use plain::decode_text;
 use prepass::{parser_input, without_returned_body};
 use ses::decode_ses_json;
 
+pub(crate) use command::smtp_command;
+pub(crate) use common::finish as finish_record;
+
 /// Longest diagnostic text kept in a record.
 const MAX_DIAG: usize = 1000;
 /// How much notice text the plain-text decoder scans.
