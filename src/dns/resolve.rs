@@ -436,3 +436,30 @@ pub(super) fn system_servers() -> Result<Vec<SocketAddr>, DnsError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_answers_in_the_networks_terms() {
+        let zone = Zone::parse(
+            "$ORIGIN t.\nnull MX 0 .\nmx MX 10 alias.mx\nalias.mx CNAME host.mx\nhost.mx A 192.0.2.1\n",
+            "z",
+        )
+        .unwrap();
+        let mx = zone_answer(&zone, "null.t", RecordType::MX)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(&mx[..], [RData::MX(m)] if m.exchange.is_root()));
+        let a = zone_answer(&zone, "alias.mx.t.", RecordType::A)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(&a[..], [RData::A(x)] if x.0.to_string() == "192.0.2.1"));
+        assert!(matches!(
+            zone_answer(&zone, "host.mx.t", RecordType::AAAA),
+            Some(Err(Fail::NoData))
+        ));
+        assert!(zone_answer(&zone, "elsewhere.t", RecordType::MX).is_none());
+    }
+}
