@@ -81,9 +81,14 @@ pub struct CompletionsArgs {
 /// Options shared by `clean` and `check`.
 #[derive(Args, Debug, Clone)]
 pub struct AddressOpts {
-    /// Skip network checks (DNS, SMTP); valid addresses get `unknown: not_checked`.
+    /// Skip network checks (DNS, SMTP); valid addresses get `unknown: not_checked`. With
+    /// --zone, only the zone files answer (names not in them are NXDOMAIN).
     #[arg(long)]
     pub offline: bool,
+    /// Records in RFC 1035 master-file format that answer before the network (repeatable);
+    /// their answers are trusted and never judged.
+    #[arg(long, value_name = "FILE")]
+    pub zone: Vec<PathBuf>,
     /// DNS server to ask instead of the system's resolvers, `IP[:PORT]` (repeatable).
     #[arg(long = "dns", value_name = "SERVER[:PORT]")]
     pub dns: Vec<String>,

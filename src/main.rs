@@ -241,11 +241,13 @@ impl Net {
         progress: std::sync::Arc<dyn mailsift::progress::Progress>,
     ) -> Result<Net, Failure> {
         let smtp = opts.smtp().map_err(Failure::Usage)?;
-        let Some(cfg) = opts.dns().map_err(Failure::Usage)? else {
+        let cfg = opts.dns().map_err(Failure::Usage)?;
+        let zone = load_zones(&opts.zone)?;
+        if cfg.is_none() && zone.is_none() {
             return Ok(Net::Offline);
-        };
-        let dns =
-            DnsStage::new(&cfg, Some(progress.clone())).map_err(|e| Failure::Job(e.to_string()))?;
+        }
+        let dns = DnsStage::with_zone(cfg.as_ref(), zone, Some(progress.clone()))
+            .map_err(|e| Failure::Job(e.to_string()))?;
         let Some(smtp) = smtp else {
             return Ok(Net::Dns(Box::new(dns)));
         };
@@ -400,8 +402,28 @@ fn write_stdout(bytes: &[u8], what: &str) -> Result<(), Failure> {
     }
 }
 
-fn run_spf(a: cli::SpfArgs) -> Result<(), Failure> {
+/// The records of the `--zone` files, merged, with the files' names; `None` without `--zone`.
+/// A file that cannot be read or parsed fails the run, naming file and line.
+fn load_zones(
+    paths: &[std::path::PathBuf],
+) -> Result<Option<(mailsift::dns::zone::Zone, Vec<String>)>, Failure> {
     use mailsift::dns::zone::Zone;
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut zone = Zone::new();
+    let mut names = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::Job(format!("reading {name}: {e}")))?;
+        zone.merge(Zone::parse(&text, &name).map_err(|e| Failure::Job(e.to_string()))?);
+        names.push(name);
+    }
+    Ok(Some((zone, names)))
+}
+
+fn run_spf(a: cli::SpfArgs) -> Result<(), Failure> {
     use mailsift::dns::{DnsConfig, NetLookup};
     use mailsift::spf::{self, SpfQuery, ZoneThenNet};
     if !(a.dns_timeout > 0.0 && a.dns_timeout <= 600.0) {
@@ -417,14 +439,7 @@ fn run_spf(a: cli::SpfArgs) -> Result<(), Failure> {
             "spf needs a DOMAIN, --sender or --helo".into(),
         ));
     }
-    let mut zone = Zone::new();
-    for path in &a.zone {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::Job(format!("reading {}: {e}", path.display())))?;
-        let z = Zone::parse(&text, &path.display().to_string())
-            .map_err(|e| Failure::Job(e.to_string()))?;
-        zone.merge(z);
-    }
+    let zone = load_zones(&a.zone)?.map(|(z, _)| z).unwrap_or_default();
     let net = if a.offline {
         None
     } else {

@@ -11,7 +11,9 @@ use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use tokio::sync::OnceCell;
 
 use super::DnsError;
+use super::records::{Lookup, Rr};
 use super::transport::{Fail, Transport};
+use super::zone::Zone;
 use super::{MailRoute, MxHost};
 
 /// Resolver settings.
@@ -68,7 +70,10 @@ pub(crate) struct DnsStats {
 
 /// A caching, single-flight resolver of mail routes.
 pub(crate) struct DnsResolver {
-    transport: Transport,
+    /// The network; `None` with `--offline --zone` (only the zone answers).
+    transport: Option<Transport>,
+    /// Records from `--zone` files, asked before the network; `None` without `--zone`.
+    zone: Option<Arc<Zone>>,
     servers: Vec<SocketAddr>,
     domains: Mutex<HashMap<String, Arc<OnceCell<Arc<MailRoute>>>>>,
     hosts: Mutex<HashMap<String, Arc<OnceCell<HostAnswer>>>>,
@@ -80,17 +85,28 @@ pub(crate) struct DnsResolver {
 }
 
 impl DnsResolver {
-    /// Build a resolver; call inside a tokio runtime context.
-    pub(crate) fn new(cfg: &DnsConfig) -> Result<DnsResolver, DnsError> {
-        let servers = if cfg.servers.is_empty() {
-            system_servers()?
-        } else {
-            cfg.servers.clone()
+    /// A resolver that asks `zone` first, then the network of `cfg` (none when `cfg` is `None`:
+    /// names the zone does not hold are then NXDOMAIN). Call inside a tokio runtime context.
+    pub(crate) fn with_zone(
+        cfg: Option<&DnsConfig>,
+        zone: Option<Arc<Zone>>,
+    ) -> Result<DnsResolver, DnsError> {
+        let (transport, servers) = match cfg {
+            Some(cfg) => {
+                let servers = if cfg.servers.is_empty() {
+                    system_servers()?
+                } else {
+                    cfg.servers.clone()
+                };
+                let transport = Transport::new(&servers, cfg.timeout, cfg.retries)
+                    .map_err(DnsError::Sockets)?;
+                (Some(transport), servers)
+            }
+            None => (None, Vec::new()),
         };
-        let transport =
-            Transport::new(&servers, cfg.timeout, cfg.retries).map_err(DnsError::Sockets)?;
         Ok(DnsResolver {
             transport,
+            zone,
             servers,
             domains: Mutex::new(HashMap::new()),
             hosts: Mutex::new(HashMap::new()),
@@ -106,9 +122,23 @@ impl DnsResolver {
         &self.servers
     }
 
-    /// One query, as the stage sends it (counted, and short-cut once the servers are dead).
+    /// One query to the network only (the judge's probes: the zone is not judged), counted,
+    /// and short-cut once the servers are dead.
     pub(super) async fn ask(&self, name: &str, rtype: RecordType) -> Result<Vec<RData>, Fail> {
-        self.query(name, rtype).await
+        self.net_query(name, rtype).await
+    }
+
+    /// True when a network resolver is asked (false with `--offline --zone`).
+    pub(crate) fn has_network(&self) -> bool {
+        self.transport.is_some()
+    }
+
+    /// True when the zone holds `domain` (A-label form, or any name below a wildcard): its
+    /// mail route is then decided by the zone, not by the network.
+    pub(crate) fn zone_holds(&self, domain: &str) -> bool {
+        self.zone
+            .as_ref()
+            .is_some_and(|z| z.lookup(domain, super::records::RType::Mx).is_some())
     }
 
     /// True once no server has answered anything and several queries timed out.
@@ -130,7 +160,21 @@ impl DnsResolver {
         }
     }
 
+    /// The query path: the zone answers first (one `Option` test when there is no zone), then
+    /// the network.
     async fn query(&self, name: &str, rtype: RecordType) -> Result<Vec<RData>, Fail> {
+        if let Some(zone) = &self.zone
+            && let Some(answer) = zone_answer(zone, name, rtype)
+        {
+            return answer;
+        }
+        self.net_query(name, rtype).await
+    }
+
+    async fn net_query(&self, name: &str, rtype: RecordType) -> Result<Vec<RData>, Fail> {
+        let Some(transport) = &self.transport else {
+            return Err(Fail::NxDomain);
+        };
         if self.resolvers_dead() {
             return Err(Fail::Timeout);
         }
@@ -139,7 +183,7 @@ impl DnsResolver {
         let Ok(qname) = Name::from_ascii(&fqdn) else {
             return Err(Fail::NxDomain);
         };
-        let out = self.transport.query(&qname, rtype).await;
+        let out = transport.query(&qname, rtype).await;
         self.note(&out.as_ref().map(|_| ()).map_err(|e| *e));
         out
     }
@@ -273,6 +317,58 @@ impl DnsResolver {
     }
 }
 
+/// The zone's answer to `name`/`rtype` in the network's terms, or `None` when the zone does not
+/// hold the name.
+fn zone_answer(zone: &Zone, name: &str, rtype: RecordType) -> Option<Result<Vec<RData>, Fail>> {
+    use super::records::RType;
+    let want = match rtype {
+        RecordType::A => RType::A,
+        RecordType::AAAA => RType::Aaaa,
+        RecordType::MX => RType::Mx,
+        RecordType::TXT => RType::Txt,
+        RecordType::PTR => RType::Ptr,
+        RecordType::CNAME => RType::Cname,
+        RecordType::NS => RType::Ns,
+        RecordType::SOA => RType::Soa,
+        _ => return None,
+    };
+    Some(match zone.lookup(name, want)? {
+        Lookup::Answer(rrs) => {
+            let data: Vec<RData> = rrs.iter().filter_map(rdata).collect();
+            if data.is_empty() {
+                Err(Fail::NoData)
+            } else {
+                Ok(data)
+            }
+        }
+        Lookup::NxDomain => Err(Fail::NxDomain),
+        Lookup::NoData => Err(Fail::NoData),
+        Lookup::ServFail => Err(Fail::ServFail),
+        Lookup::Timeout => Err(Fail::Timeout),
+    })
+}
+
+/// A zone record as hickory data (the types the mail route needs; others are left out).
+fn rdata(rr: &Rr) -> Option<RData> {
+    use hickory_resolver::proto::rr::rdata;
+    let name = |h: &str| {
+        if h.is_empty() || h == "." {
+            Some(Name::root())
+        } else {
+            Name::from_ascii(format!("{}.", h.trim_end_matches('.'))).ok()
+        }
+    };
+    Some(match rr {
+        Rr::A(a) => RData::A(rdata::A(*a)),
+        Rr::Aaaa(a) => RData::AAAA(rdata::AAAA(*a)),
+        Rr::Mx(p, h) => RData::MX(rdata::MX::new(*p, name(h)?)),
+        Rr::Cname(h) => RData::CNAME(rdata::CNAME(name(h)?)),
+        Rr::Ns(h) => RData::NS(rdata::NS(name(h)?)),
+        Rr::Ptr(h) => RData::PTR(rdata::PTR(name(h)?)),
+        Rr::Txt(_) | Rr::Soa(_) => return None,
+    })
+}
+
 /// The most telling failure of an A and an AAAA query that both gave no address.
 fn worst(a: Option<Fail>, b: Option<Fail>) -> Fail {
     let rank = |f: Option<Fail>| match f {
@@ -339,4 +435,31 @@ pub(super) fn system_servers() -> Result<Vec<SocketAddr>, DnsError> {
         return Err(DnsError::NoServers);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_answers_in_the_networks_terms() {
+        let zone = Zone::parse(
+            "$ORIGIN t.\nnull MX 0 .\nmx MX 10 alias.mx\nalias.mx CNAME host.mx\nhost.mx A 192.0.2.1\n",
+            "z",
+        )
+        .unwrap();
+        let mx = zone_answer(&zone, "null.t", RecordType::MX)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(&mx[..], [RData::MX(m)] if m.exchange.is_root()));
+        let a = zone_answer(&zone, "alias.mx.t.", RecordType::A)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(&a[..], [RData::A(x)] if x.0.to_string() == "192.0.2.1"));
+        assert!(matches!(
+            zone_answer(&zone, "host.mx.t", RecordType::AAAA),
+            Some(Err(Fail::NoData))
+        ));
+        assert!(zone_answer(&zone, "elsewhere.t", RecordType::MX).is_none());
+    }
 }

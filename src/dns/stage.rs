@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::resolver_health::{Judgement, ResolverJudge, ResolverReport, ResolverStatus, probes};
+use super::zone::Zone;
 use super::{DnsConfig, DnsError, DnsEvidence, DnsResolver, MailRoute, probe, provider_for};
 use crate::model::{AddressRecord, Reason, Verdict};
 use crate::stage::Stage;
@@ -23,36 +24,60 @@ pub struct DnsStage {
     judge: Mutex<ResolverJudge>,
     /// The judgement the last batch was applied with.
     health: Mutex<Judgement>,
+    /// The zone files' names (`zone:FILE,...`) when `--offline --zone` leaves no network
+    /// resolver to judge.
+    zone_only: Option<String>,
 }
 
 impl DnsStage {
     /// A stage with its own tokio runtime.
     /// Progress (batches of 100 domains or more) goes to `progress`.
     pub fn new(cfg: &DnsConfig, progress: Option<Arc<dyn Progress>>) -> Result<DnsStage, DnsError> {
+        DnsStage::with_zone(Some(cfg), None, progress)
+    }
+
+    /// A stage whose resolver asks `zone` (records from `--zone` files, named by `files`) before
+    /// the network of `cfg`; with no `cfg` (`--offline --zone`) only the zone answers and names
+    /// it does not hold are NXDOMAIN. Zone answers are trusted (the user wrote them): the
+    /// resolver judge sees only the network's answers, and without a network it asks nothing.
+    pub fn with_zone(
+        cfg: Option<&DnsConfig>,
+        zone: Option<(Zone, Vec<String>)>,
+        progress: Option<Arc<dyn Progress>>,
+    ) -> Result<DnsStage, DnsError> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(DnsError::Runtime)?;
+        let zone_only = match (&zone, cfg) {
+            (Some((_, files)), None) => Some(format!("zone:{}", files.join(","))),
+            _ => None,
+        };
         let resolver = {
             let _guard = rt.enter();
-            Arc::new(DnsResolver::new(cfg)?)
+            Arc::new(DnsResolver::with_zone(cfg, zone.map(|(z, _)| Arc::new(z)))?)
         };
+        let concurrency = cfg.map_or(256, |c| c.concurrency);
         Ok(DnsStage {
             rt,
             resolver,
             evidence: Mutex::new(HashMap::new()),
-            concurrency: cfg.concurrency.max(1),
+            concurrency: concurrency.max(1),
             warnings: Warnings::new(progress.clone()),
             progress,
             warned: AtomicBool::new(false),
             judge: Mutex::new(ResolverJudge::default()),
             health: Mutex::new(Judgement::default()),
+            zone_only,
         })
     }
 
     /// The resolver's name for reports: its first server.
     fn resolver_name(&self) -> String {
+        if let Some(name) = &self.zone_only {
+            return name.clone();
+        }
         self.resolver
             .servers()
             .first()
@@ -62,7 +87,7 @@ impl DnsStage {
     /// The resolver, its status and the evidence, as judged so far. A stage that never ran
     /// asks its probes now.
     pub fn report(&self) -> ResolverReport {
-        if !self.lock_judge().probed() {
+        if self.resolver.has_network() && !self.lock_judge().probed() {
             self.judge_batch(&[], &[]);
         }
         let j = self.judgement();
@@ -75,6 +100,9 @@ impl DnsStage {
 
     /// Whether an answer may decide an address (`--smtp` probes only hosts of trusted answers).
     pub(crate) fn trusts(&self, ev: &DnsEvidence) -> bool {
+        if self.resolver.zone_holds(&ev.domain) {
+            return true;
+        }
         self.health
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -95,6 +123,10 @@ impl DnsStage {
     /// Resolve `missing` (the batch's new domains, A-label form), asking the probes alongside on
     /// the first batch; feed the judge and warn once when the resolver is not to be trusted.
     fn judge_batch(&self, missing: &[String], batch: &[&str]) -> Vec<Arc<DnsEvidence>> {
+        if !self.resolver.has_network() {
+            // Only the zone answers: nothing to judge, and no probe could be asked.
+            return self.resolve_all(missing);
+        }
         let pending = (!self.lock_judge().probed()).then(|| {
             let questions = probes(batch.iter().copied(), &probe::random_label());
             let resolver = self.resolver.clone();
@@ -116,7 +148,7 @@ impl DnsStage {
                 judge.probe(q, a);
             }
         }
-        for e in &ev {
+        for e in ev.iter().filter(|e| !self.resolver.zone_holds(&e.domain)) {
             judge.route(&e.domain, &e.route);
         }
         let judged = judge.judge();
@@ -274,7 +306,7 @@ impl Stage for DnsStage {
                 .cloned()
                 .collect()
         };
-        if !missing.is_empty() || !self.lock_judge().probed() {
+        if !missing.is_empty() || (self.resolver.has_network() && !self.lock_judge().probed()) {
             let batch: Vec<&str> = domains.iter().flatten().map(String::as_str).collect();
             let ev = self.judge_batch(&missing, &batch);
             let mut cache = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
@@ -286,7 +318,11 @@ impl Stage for DnsStage {
         let cache = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
         for (r, d) in records.iter_mut().zip(domains) {
             if let Some(ev) = d.and_then(|d| cache.get(&d).cloned()) {
-                apply(r, ev, &judged);
+                if self.resolver.zone_holds(&ev.domain) {
+                    apply(r, ev, &Judgement::default());
+                } else {
+                    apply(r, ev, &judged);
+                }
             }
         }
     }

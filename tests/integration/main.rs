@@ -17,3 +17,4 @@ mod spf_cli;
 mod spf_suite;
 mod support;
 mod syntax_corpus;
+mod zone_cli;
