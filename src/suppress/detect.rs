@@ -35,6 +35,28 @@ pub enum Format {
     MailchimpCleaned,
 }
 
+impl Format {
+    /// The name written in the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Plain => "plain",
+            Format::BouncesJsonl => "mailsift_bounces_jsonl",
+            Format::BouncesCsv => "mailsift_bounces_csv",
+            Format::SesJson => "ses_json",
+            Format::SesCsv => "ses_csv",
+            Format::SendgridBounces => "sendgrid_bounces",
+            Format::SendgridSpamReports => "sendgrid_spam_reports",
+            Format::SendgridUnsubscribes => "sendgrid_unsubscribes",
+            Format::MailgunBounces => "mailgun_bounces",
+            Format::MailgunComplaints => "mailgun_complaints",
+            Format::MailgunUnsubscribes => "mailgun_unsubscribes",
+            Format::Postmark => "postmark",
+            Format::MailchimpUnsubscribed => "mailchimp_unsubscribed",
+            Format::MailchimpCleaned => "mailchimp_cleaned",
+        }
+    }
+}
+
 /// The format of `text`, or what was seen when it is none.
 pub(super) fn detect(text: &str) -> Result<Format, String> {
     let Some(first) = text.lines().map(str::trim).find(|l| !l.is_empty()) else {

@@ -90,6 +90,34 @@ pub(crate) enum Entry<'a> {
     Bad(String),
 }
 
+/// What the summary says of the suppression files.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SuppressReport {
+    /// One entry a file, in the order given.
+    pub files: Vec<FileReport>,
+    /// Distinct suppressed addresses (by duplicate-detection key).
+    pub addresses: u64,
+    /// Malformed lines skipped (each reported on stderr with file:line).
+    pub warnings: u64,
+    /// Input rows found on the lists, by reason.
+    pub rows: std::collections::BTreeMap<&'static str, u64>,
+}
+
+/// What one suppression file gave.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    /// The file as given.
+    pub file: String,
+    /// The detected format.
+    pub format: &'static str,
+    /// Addresses first listed in this file.
+    pub added: u64,
+    /// Records that do not suppress (soft bounces, ambiguous records).
+    pub skipped: u64,
+    /// Malformed records.
+    pub malformed: u64,
+}
+
 /// What loading one file did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadStats {
@@ -108,6 +136,7 @@ pub struct LoadStats {
 pub struct SuppressSet {
     map: HashMap<(u64, u64), (SuppressReason, u32)>,
     sources: Vec<String>,
+    files: Vec<FileReport>,
     /// Malformed lines seen while loading.
     pub warnings: Vec<SuppressWarning>,
 }
@@ -187,14 +216,34 @@ impl SuppressSet {
             Format::SesJson => json::read_ses_json(&text, &mut sink),
             f => table::read(&text, f, &mut sink),
         }
+        self.files.push(FileReport {
+            file: name.to_owned(),
+            format: format.as_str(),
+            added: stats.added,
+            skipped: stats.skipped,
+            malformed: stats.malformed,
+        });
         Ok(stats)
     }
 
     /// Why and from which file the address with this key hash is suppressed.
-    #[allow(dead_code)] // used by pipeline::clean (next commit)
-    pub(crate) fn get(&self, key: (u64, u64)) -> Option<(SuppressReason, &str)> {
-        let &(r, s) = self.map.get(&key)?;
-        Some((r, self.sources[s as usize].as_str()))
+    /// The summary's report, with `rows` (input rows found, by [`SuppressReason`] index).
+    pub fn report(&self, rows: [u64; 4]) -> SuppressReport {
+        SuppressReport {
+            files: self.files.clone(),
+            addresses: self.map.len() as u64,
+            warnings: self.warnings.len() as u64,
+            rows: SuppressReason::ALL
+                .iter()
+                .map(|r| (r.as_str(), rows[*r as usize]))
+                .collect(),
+        }
+    }
+
+    /// Why and from which source (an index into [`SuppressSet::sources`]) the address with
+    /// this key hash is suppressed.
+    pub(crate) fn get(&self, key: (u64, u64)) -> Option<(SuppressReason, u32)> {
+        self.map.get(&key).copied()
     }
 }
 
@@ -229,7 +278,7 @@ mod tests {
 
     fn lookup(s: &SuppressSet, addr: &str) -> Option<(SuppressReason, String)> {
         let k = key_of(addr, &AnalyzeOptions::default())?;
-        s.get(k).map(|(r, f)| (r, f.to_owned()))
+        s.get(k).map(|(r, f)| (r, s.sources()[f as usize].clone()))
     }
 
     #[test]
