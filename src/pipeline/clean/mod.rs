@@ -161,6 +161,17 @@ pub fn run(
     stage: Option<&dyn Stage>,
 ) -> Result<Summary, CleanError> {
     let start = Instant::now();
+    // Without a suppression set the `suppressed` category can match nothing: drop it, so that
+    // the reject policy tests exactly what it tested before `--suppress` existed.
+    let unsuppressed;
+    let cfg = if cfg.suppress.is_none() && cfg.reject.0.contains(&Category::Suppressed) {
+        let mut c = cfg.clone();
+        c.reject.0.retain(|&k| k != Category::Suppressed);
+        unsuppressed = c;
+        &unsuppressed
+    } else {
+        cfg
+    };
     let threads = if cfg.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
