@@ -2,7 +2,7 @@
 //! unsubscribes, listed), read from `mailsift bounces` output, ESP exports and plain lists.
 //!
 //! Sans-IO: [`SuppressSet::load`] takes a file's name and bytes; the driver reads the file.
-//! The format is detected from the content ([`detect`]); an unrecognised file is an error.
+//! The format is detected from the content ([`Format`] lists them); an unrecognised file is an error.
 //! Addresses are matched by the duplicate-detection key `clean` uses (provider rules, Gmail
 //! dots and tags), hashed to 128 bits.
 
