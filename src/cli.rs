@@ -303,13 +303,23 @@ pub struct CleanArgs {
     #[arg(long, value_name = "NAME")]
     pub column: Option<String>,
     /// What goes to rejects, comma-separated: malformed, undeliverable (alias invalid),
-    /// duplicate, disposable, role, free, typo, risky, unknown; or all / none.
+    /// suppressed, duplicate, disposable, role, free, typo, risky, unknown; or all / none.
+    /// `suppressed` matches only rows on a --suppress list.
     #[arg(
         long,
         value_name = "CATEGORIES",
-        default_value = "malformed,undeliverable,duplicate,disposable"
+        default_value = "malformed,undeliverable,suppressed,duplicate,disposable"
     )]
     pub reject: String,
+    /// A suppression file (repeat for more): `mailsift bounces` output (--suppress list, JSONL
+    /// or CSV records: hard bounces and complaints), SendGrid bounces / blocks / spam reports /
+    /// unsubscribes CSV, Mailgun bounces / complaints / unsubscribes CSV, SES suppression list
+    /// (list-suppressed-destinations JSON or CSV), Postmark suppressions CSV, Mailchimp
+    /// unsubscribed / cleaned exports, or one address a line. The format is detected from the
+    /// content; an unrecognised file is an error. Rows whose address (by its provider
+    /// canonical form) is listed are rejected as `suppressed` and say why in --results.
+    #[arg(long, value_name = "FILE")]
+    pub suppress: Vec<PathBuf>,
     /// Keep the original email cell in the clean output (default: the normalised address).
     #[arg(long)]
     pub keep_original: bool,
@@ -337,6 +347,7 @@ impl CleanArgs {
             keep_original: self.keep_original,
             formula_escape: !self.no_formula_escape,
             threads: self.threads,
+            suppress: None,
             progress: None,
         })
     }

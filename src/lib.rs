@@ -24,6 +24,7 @@ pub mod smtp;
 pub mod spf;
 pub mod stage;
 pub mod status;
+pub mod suppress;
 #[cfg(test)]
 mod testgen;
 mod text;

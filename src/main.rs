@@ -130,8 +130,35 @@ fn default_rejects(a: &CleanArgs) -> PathBuf {
     PathBuf::from("mailsift.rejects.csv")
 }
 
+/// Read the `--suppress` files into one set; malformed lines are warned about on stderr (the
+/// first 20, then a count).
+fn load_suppressions(a: &CleanArgs) -> Result<mailsift::suppress::SuppressSet, Failure> {
+    let mut set = mailsift::suppress::SuppressSet::new();
+    for p in &a.suppress {
+        let name = p.display().to_string();
+        let bytes = std::fs::read(p)
+            .map_err(|e| Failure::Job(format!("cannot read suppression file {name}: {e}")))?;
+        set.load(&name, &bytes, &a.addr.analyze())
+            .map_err(|e| Failure::Job(terminal_safe(&e.to_string())))?;
+    }
+    const SHOWN: usize = 20;
+    for w in set.warnings.iter().take(SHOWN) {
+        eprintln!("mailsift: warning: {}", terminal_safe(&w.to_string()));
+    }
+    if set.warnings.len() > SHOWN {
+        eprintln!(
+            "mailsift: warning: {} more malformed suppression lines",
+            set.warnings.len() - SHOWN
+        );
+    }
+    Ok(set)
+}
+
 fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     let mut cfg = a.config().map_err(Failure::Usage)?;
+    if !a.suppress.is_empty() {
+        cfg.suppress = Some(std::sync::Arc::new(load_suppressions(&a)?));
+    }
     let stdout_users = [
         Some(&a.output),
         a.rejects.as_ref(),

@@ -26,6 +26,8 @@ pub struct Summary {
     /// Rejected rows per reason as written in the rejects' `mailsift_reason` column (the
     /// verdict reason, or the category for `duplicate`, `disposable`, ...).
     pub rejected_reasons: BTreeMap<String, u64>,
+    /// The suppression files read and the rows found on them (`null` without `--suppress`).
+    pub suppression: Option<crate::suppress::SuppressReport>,
     /// Unique addresses (by duplicate-detection key).
     pub unique_addresses: u64,
     /// Input size in bytes.
@@ -49,6 +51,8 @@ pub(crate) struct Tally {
     rejected_why: Vec<u64>,
     rows_in: u64,
     rejected: u64,
+    /// Rows on a suppression list, by `SuppressReason` index.
+    suppressed: [u64; 4],
 }
 
 const FLAG_NAMES: [&str; 6] = [
@@ -109,8 +113,21 @@ impl Tally {
         self.rejected_why[i] += 1;
     }
 
+    /// Count a row found on a suppression list (`reason`: a `SuppressReason` index).
+    pub(crate) fn add_suppressed(&mut self, reason: usize) {
+        self.suppressed[reason.min(3)] += 1;
+    }
+
+    /// Rows found on a suppression list, by `SuppressReason` index.
+    pub(crate) fn suppressed(&self) -> [u64; 4] {
+        self.suppressed
+    }
+
     /// Add another tally's counts to this one.
     pub(crate) fn merge(&mut self, o: &Tally) {
+        for (a, b) in self.suppressed.iter_mut().zip(&o.suppressed) {
+            *a += b;
+        }
         if self.reasons.len() < o.reasons.len() {
             self.reasons.resize(o.reasons.len(), 0);
         }

@@ -16,5 +16,6 @@ mod smtp_replay;
 mod spf_cli;
 mod spf_suite;
 mod support;
+mod suppress_cli;
 mod syntax_corpus;
 mod zone_cli;

@@ -240,6 +240,7 @@ fn analyze_row(
         facts,
         full,
         category: None,
+        suppressed: None,
     }
 }
 

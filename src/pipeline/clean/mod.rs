@@ -59,6 +59,9 @@ pub struct CleanConfig {
     pub formula_escape: bool,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Suppressed addresses (`--suppress`): rows whose key is in the set are marked and, with
+    /// the `suppressed` category, rejected.
+    pub suppress: Option<std::sync::Arc<crate::suppress::SuppressSet>>,
     /// Where progress goes (`None`: nowhere).
     pub progress: Option<std::sync::Arc<dyn crate::progress::Progress>>,
 }
@@ -72,6 +75,7 @@ impl Default for CleanConfig {
             keep_original: false,
             formula_escape: true,
             threads: 0,
+            suppress: None,
             progress: None,
         }
     }
@@ -157,6 +161,17 @@ pub fn run(
     stage: Option<&dyn Stage>,
 ) -> Result<Summary, CleanError> {
     let start = Instant::now();
+    // Without a suppression set the `suppressed` category can match nothing: drop it, so that
+    // the reject policy tests exactly what it tested before `--suppress` existed.
+    let unsuppressed;
+    let cfg = if cfg.suppress.is_none() && cfg.reject.0.contains(&Category::Suppressed) {
+        let mut c = cfg.clone();
+        c.reject.0.retain(|&k| k != Category::Suppressed);
+        unsuppressed = c;
+        &unsuppressed
+    } else {
+        cfg
+    };
     let threads = if cfg.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -177,6 +192,7 @@ pub fn run(
         keep_original: cfg.keep_original,
         formula_escape: cfg.formula_escape,
         want_results: sinks.results.is_some(),
+        suppress: cfg.suppress.clone(),
         crlf: src.crlf,
     };
 
@@ -221,9 +237,11 @@ pub fn run(
     } else {
         staged::drive(job)?
     };
+    let suppressed = done.tally.suppressed();
     let mut summary = done
         .tally
         .into_summary(&Category::ALL.map(Category::as_str));
+    summary.suppression = cfg.suppress.as_ref().map(|set| set.report(suppressed));
     summary.unique_addresses = done.seq_state.seen.len() as u64;
     summary.bytes_in = done.bytes_done;
     summary.elapsed_seconds = start.elapsed().as_secs_f64();

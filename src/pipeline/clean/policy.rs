@@ -4,7 +4,9 @@
 use crate::model::{Reason, Verdict};
 use crate::report::Tally;
 
-use super::row::{ChunkWork, Facts};
+use crate::suppress::SuppressSet;
+
+use super::row::{ChunkWork, Facts, RowWork};
 
 /// What sends a row to the rejects output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +15,8 @@ pub enum Category {
     Malformed,
     /// Verdict `undeliverable` (invalid syntax; later: dead domains, unknown mailboxes).
     Undeliverable,
+    /// On a suppression list (`--suppress`): hard bounce, complaint, unsubscribed or listed.
+    Suppressed,
     /// A later row with the same duplicate-detection key as an earlier one.
     Duplicate,
     /// Disposable domain.
@@ -31,9 +35,10 @@ pub enum Category {
 
 impl Category {
     /// Every category, in the order they are tested.
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 10] = [
         Category::Malformed,
         Category::Undeliverable,
+        Category::Suppressed,
         Category::Duplicate,
         Category::Disposable,
         Category::Role,
@@ -48,6 +53,7 @@ impl Category {
         match self {
             Category::Malformed => "malformed",
             Category::Undeliverable => "undeliverable",
+            Category::Suppressed => "suppressed",
             Category::Duplicate => "duplicate",
             Category::Disposable => "disposable",
             Category::Role => "role",
@@ -67,12 +73,14 @@ impl Category {
         )
     }
 
-    fn matches(self, r: &Facts) -> bool {
+    fn matches(self, w: &RowWork) -> bool {
+        let r: &Facts = &w.facts;
         match self {
             Category::Malformed => {
                 matches!(r.reason, Reason::MalformedRow | Reason::InvalidEncoding)
             }
             Category::Undeliverable => r.verdict == Verdict::Undeliverable,
+            Category::Suppressed => w.suppressed.is_some(),
             Category::Duplicate => r.flags.duplicate_of.is_some(),
             Category::Disposable => r.flags.disposable,
             Category::Role => r.flags.role,
@@ -103,11 +111,13 @@ pub enum RejectSetError {
 pub struct RejectSet(pub Vec<Category>);
 
 impl RejectSet {
-    /// The default: `malformed,undeliverable,duplicate,disposable`.
+    /// The default: `malformed,undeliverable,suppressed,duplicate,disposable` (`suppressed`
+    /// matches only with a suppression set).
     pub fn default_set() -> Self {
         RejectSet(vec![
             Category::Malformed,
             Category::Undeliverable,
+            Category::Suppressed,
             Category::Duplicate,
             Category::Disposable,
         ])
@@ -140,17 +150,30 @@ impl RejectSet {
         ))
     }
 
-    fn first_match(&self, r: &Facts) -> Option<Category> {
-        self.0.iter().copied().find(|c| c.matches(r))
+    fn first_match(&self, w: &RowWork) -> Option<Category> {
+        self.0.iter().copied().find(|c| c.matches(w))
     }
 }
 
 /// Reject decisions and counts for a chunk whose rows are numbered and deduplicated (runs on
-/// the workers).
-pub(super) fn decide(work: &mut ChunkWork, reject: &RejectSet) -> Tally {
+/// the workers). Rows are looked up in the suppression set, if there is one (without one,
+/// nothing is looked up: the test is made once per chunk).
+pub(super) fn decide(
+    work: &mut ChunkWork,
+    reject: &RejectSet,
+    suppress: Option<&SuppressSet>,
+) -> Tally {
     let mut tally = Tally::default();
+    if let Some(set) = suppress {
+        for w in work.rows.iter_mut() {
+            w.suppressed = w.key.and_then(|k| set.get(k));
+            if let Some((reason, _)) = w.suppressed {
+                tally.add_suppressed(reason as usize);
+            }
+        }
+    }
     for w in work.rows.iter_mut() {
-        w.category = reject.first_match(&w.facts);
+        w.category = reject.first_match(w);
         let f = &w.facts;
         tally.add_parts(
             f.verdict,
@@ -174,8 +197,8 @@ mod tests {
     fn unknown_category_message() {
         assert_eq!(
             RejectSet::parse("duplicate,bogus").unwrap_err().to_string(),
-            "unknown reject category 'bogus' (expected: malformed, undeliverable, duplicate, \
-             disposable, role, free, typo, risky, unknown, all, none)"
+            "unknown reject category 'bogus' (expected: malformed, undeliverable, suppressed, \
+             duplicate, disposable, role, free, typo, risky, unknown, all, none)"
         );
     }
 }

@@ -4,6 +4,8 @@
 use crate::model::{AddressRecord, Flags, Reason, Verdict};
 use crate::pipeline::seen::Key;
 
+use crate::suppress::SuppressReason;
+
 use super::policy::Category;
 
 /// One data row after offline analysis.
@@ -26,6 +28,8 @@ pub(super) struct RowWork {
     /// The full record, kept when `--results` or a network stage needs it.
     pub(super) full: Option<Box<AddressRecord>>,
     pub(super) category: Option<Category>,
+    /// Why and from which source the row is suppressed (looked up only with `--suppress`).
+    pub(super) suppressed: Option<(SuppressReason, u32)>,
 }
 
 /// What `clean` needs to know of a row's analysis (the full record is built only for

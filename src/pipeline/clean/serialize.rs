@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use crate::pipeline::Pool;
 use crate::text::escape_formula;
 
+use crate::suppress::SuppressSet;
+
 use super::analyze::reader_for;
 use super::policy::Category;
 use super::row::{ChunkWork, FieldsRef, RowWork};
@@ -28,6 +30,8 @@ pub(super) struct SerializeOpts {
     pub(super) want_results: bool,
     /// Line terminator for rewritten rows: CRLF when the input's header used it.
     pub(super) crlf: bool,
+    /// The suppression set, for the sources of suppressed rows.
+    pub(super) suppress: Option<std::sync::Arc<SuppressSet>>,
 }
 
 /// The header rows: the input's header for the clean output, and the same with the mailsift
@@ -79,8 +83,7 @@ pub(super) fn serialize_chunk(
                 clean_w.extend_from_slice(term);
             }
             if o.want_results {
-                let _ = serde_json::to_writer(&mut results, &r.full);
-                results.push(b'\n');
+                write_result(&mut results, r, o);
             }
             continue;
         }
@@ -93,8 +96,7 @@ pub(super) fn serialize_chunk(
                 let extra = reject_cells(r, cat, o);
                 write_record(&mut rejects, &extra, o.delimiter, o.crlf);
                 if o.want_results {
-                    let _ = serde_json::to_writer(&mut results, &r.full);
-                    results.push(b'\n');
+                    write_result(&mut results, r, o);
                 }
                 continue;
             }
@@ -136,8 +138,7 @@ pub(super) fn serialize_chunk(
             }
         }
         if o.want_results {
-            let _ = serde_json::to_writer(&mut results, &r.full);
-            results.push(b'\n');
+            write_result(&mut results, r, o);
         }
     }
     OutChunk {
@@ -145,6 +146,32 @@ pub(super) fn serialize_chunk(
         rejects,
         results,
     }
+}
+
+/// One results line: the row's record, with `"suppressed": {"reason", "source"}` added when
+/// the row is on a suppression list.
+fn write_result(results: &mut Vec<u8>, r: &RowWork, o: &SerializeOpts) {
+    let _ = serde_json::to_writer(&mut *results, &r.full);
+    if let (Some((reason, src)), Some(set)) = (r.suppressed, &o.suppress)
+        && results.last() == Some(&b'}')
+    {
+        results.pop();
+        results.extend_from_slice(b",\"suppressed\":{\"reason\":\"");
+        results.extend_from_slice(reason.as_str().as_bytes());
+        results.extend_from_slice(b"\",\"source\":");
+        let src = set.sources().get(src as usize).map_or("", String::as_str);
+        let _ = serde_json::to_writer(&mut *results, src);
+        results.extend_from_slice(b"}}");
+    }
+    results.push(b'\n');
+}
+
+/// The source file and reason of a suppressed row, for `mailsift_detail`.
+fn suppressed_detail(r: &RowWork, o: &SerializeOpts) -> Option<String> {
+    let (reason, src) = r.suppressed?;
+    let set = o.suppress.as_ref()?;
+    let src = set.sources().get(src as usize)?;
+    Some(format!("{} in {src}", reason.as_str()))
 }
 
 /// `mailsift_row`, `mailsift_reason`, `mailsift_detail` for a rejected row.
@@ -164,6 +191,7 @@ fn reject_cells(r: &RowWork, cat: Category, o: &SerializeOpts) -> [Vec<u8>; 3] {
         Category::Disposable => Some("disposable domain".to_owned()),
         Category::Role => Some("role account".to_owned()),
         Category::Free => Some("free-mail provider".to_owned()),
+        Category::Suppressed => suppressed_detail(r, o),
         _ => r.facts.detail().map(str::to_owned),
     };
     let mut detail = detail.unwrap_or_default();
