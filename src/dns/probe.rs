@@ -5,8 +5,8 @@ use std::hash::{BuildHasher, Hasher};
 
 use hickory_resolver::proto::rr::{RData, RecordType};
 
+use super::known_answers::{Answer, Probe};
 use super::resolve::{DnsResolver, futures_join_all};
-use super::resolver_health::{Answer, Probe};
 use super::transport::Fail;
 
 /// A random DNS label (16 letters and digits) for a name that cannot exist.

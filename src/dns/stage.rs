@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::resolver_health::{Judgement, ResolverJudge, ResolverReport, ResolverStatus, probes};
+use super::known_answers::probes;
+use super::resolver_health::{Judgement, ResolverJudge, ResolverReport, ResolverStatus};
 use super::zone::Zone;
 use super::{DnsConfig, DnsError, DnsEvidence, DnsResolver, MailRoute, probe, provider_for};
 use crate::model::{AddressRecord, Reason, Verdict};
