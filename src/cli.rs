@@ -298,6 +298,15 @@ pub struct CleanArgs {
     /// Run summary as JSON (`-` for stdout).
     #[arg(long, value_name = "SUMMARY.json")]
     pub summary: Option<PathBuf>,
+    /// The hygiene report: one self-contained HTML page (the list's grade, where the rows
+    /// went and why, domains and providers, typos, duplicates, DNS and SMTP evidence,
+    /// suppressions, what to do next).
+    #[arg(long, value_name = "REPORT.html")]
+    pub report: Option<PathBuf>,
+    /// The hygiene report's data as JSON: the summary plus the figures the page shows
+    /// (`-` for stdout).
+    #[arg(long, value_name = "REPORT.json")]
+    pub report_json: Option<PathBuf>,
     /// The email column: a header name or a 1-based number. Default: detected from the header
     /// (email, e-mail, Email Address, EMAIL, mail, ...).
     #[arg(long, value_name = "NAME")]
@@ -349,6 +358,7 @@ impl CleanArgs {
             threads: self.threads,
             suppress: None,
             progress: None,
+            report: self.report.is_some() || self.report_json.is_some(),
         })
     }
 }

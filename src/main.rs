@@ -164,6 +164,8 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         a.rejects.as_ref(),
         a.results.as_ref(),
         a.summary.as_ref(),
+        a.report.as_ref(),
+        a.report_json.as_ref(),
     ]
     .into_iter()
     .flatten()
@@ -171,8 +173,8 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     .count();
     if stdout_users > 1 {
         return Err(Failure::Usage(
-            "only one of --output, --rejects, --results and --summary can be '-' (stdout); \
-             give --output a file name"
+            "only one of --output, --rejects, --results, --summary, --report and --report-json \
+             can be '-' (stdout); give --output a file name"
                 .into(),
         ));
     }
@@ -202,9 +204,13 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Job(e.to_string()))?;
     summary.dns = net.report();
     net.warn();
+    if let Some(h) = summary.hygiene.as_mut() {
+        h.input = a.input.display().to_string();
+    }
     if let Some(p) = &a.summary {
         write_json(p, &summary)?;
     }
+    write_report(&a, &summary)?;
     if !a.quiet {
         let why = rejections_by_reason(&summary);
         // The full warning was printed when the resolver was judged; the line says it again.
@@ -232,6 +238,23 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         );
     }
     degraded(summary.dns.as_ref())
+}
+
+/// `--report-json` and `--report`: the report's data, and the page rendered from it.
+fn write_report(a: &CleanArgs, summary: &mailsift::report::Summary) -> Result<(), Failure> {
+    if a.report.is_none() && a.report_json.is_none() {
+        return Ok(());
+    }
+    let data = mailsift::report::hygiene::report_value(summary);
+    if let Some(p) = &a.report_json {
+        write_json(p, &data)?;
+    }
+    if let Some(p) = &a.report {
+        let w = create(p, "report")?;
+        mailsift::report::hygiene::write(&data, w)
+            .map_err(|e| Failure::Job(format!("writing report: {e}")))?;
+    }
+    Ok(())
 }
 
 fn run_check(a: CheckArgs) -> Result<(), Failure> {
