@@ -7,6 +7,7 @@ mod clean_bad_input;
 mod clean_cli;
 mod dns;
 mod explain;
+mod hygiene_report;
 mod liars;
 mod logs;
 mod man_completions;

@@ -4,6 +4,7 @@
 //! be checked against the data; every piece of text is escaped by the template.
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde_json::Value;
 
 use crate::text::html::{Empty, Text};
 
@@ -38,22 +39,40 @@ fn key(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")
 }
 
-/// A count from the data at `ptr`.
-fn fig(ptr: &str, n: u64) -> Markup {
-    html! { span data-figure=(Text(ptr)) { (count(n)) } }
-}
+/// The report's data, for its figures: each is read from the JSON at its pointer and marked
+/// with it; a figure missing from the data is shown as a dash, unmarked.
+struct Figures<'a>(&'a Value);
 
-/// A share (0..=1) from the data at `ptr`, as a percentage.
-fn pfig(ptr: &str, s: f64) -> Markup {
-    html! { span data-figure=(Text(ptr)) data-unit="%" { (pct(s)) } }
+impl Figures<'_> {
+    /// The count at `ptr`.
+    fn fig(&self, ptr: &str) -> Markup {
+        match self.0.pointer(ptr) {
+            Some(Value::Number(n)) if n.as_u64().is_some() => {
+                html! { span data-figure=(Text(ptr)) { (count(n.as_u64().unwrap_or(0))) } }
+            }
+            Some(Value::String(s)) => html! { span data-figure=(Text(ptr)) { (Text(s)) } },
+            _ => html! { span class="muted" { "\u{2013}" } },
+        }
+    }
+
+    /// The share (0..=1) at `ptr`, as a percentage.
+    fn pct(&self, ptr: &str) -> Markup {
+        match self.0.pointer(ptr).and_then(Value::as_f64) {
+            Some(s) => html! { span data-figure=(Text(ptr)) data-unit="%" { (pct(s)) } },
+            None => html! { span class="muted" { "\u{2013}" } },
+        }
+    }
 }
 
 fn def(text: &str) -> Markup {
     html! { p class="def" { (Text(text)) } "\n" }
 }
 
-/// The page for the report's data.
-pub(crate) fn render(v: &View) -> String {
+/// The page for the report's data (with its `health` and `advice`).
+pub(crate) fn render(data: &Value) -> String {
+    let f = Figures(data);
+    let view = View::of(data);
+    let v = &view;
     let health = v.health.clone().unwrap_or_else(|| grade::health(v));
     let advice = v.advice.clone().unwrap_or_else(|| advise(v));
     let h = &v.hygiene;
@@ -80,20 +99,20 @@ pub(crate) fn render(v: &View) -> String {
                     @if !h.input.is_empty() {
                         "Input " code { (Text(&h.input)) } ", "
                     }
-                    (fig("/rows_in", v.rows_in)) " rows, cleaned by mailsift "
+                    (f.fig("/rows_in")) " rows, cleaned by mailsift "
                     (env!("CARGO_PKG_VERSION")) " in " (format!("{:.2}", v.elapsed_seconds)) " s."
                 }
                 "\n"
-                (health_section(&health))
-                (rows_section(v))
-                (verdicts_section(v))
-                (domains_section(v))
-                (typos_section(v))
-                (duplicates_section(v))
-                (shares_section(v))
-                (evidence_section(v))
-                (suppression_section(v))
-                (engagement_section(v))
+                (health_section(&f, &health))
+                (rows_section(&f, v))
+                (verdicts_section(&f, v))
+                (domains_section(&f, v))
+                (typos_section(&f, v))
+                (duplicates_section(&f, v))
+                (shares_section(&f))
+                (evidence_section(&f, v))
+                (suppression_section(&f, v))
+                (engagement_section(&f, v))
                 (advice_section(&advice))
                 h2 { "About this page" }
                 "\n"
@@ -108,7 +127,7 @@ pub(crate) fn render(v: &View) -> String {
     page.into_string()
 }
 
-fn health_section(hl: &Health) -> Markup {
+fn health_section(f: &Figures, hl: &Health) -> Markup {
     let class = match hl.grade.as_str() {
         g @ ("A" | "B" | "C" | "D" | "F") => format!("grade g{g}"),
         _ => "grade gn".to_owned(),
@@ -120,9 +139,9 @@ fn health_section(hl: &Health) -> Markup {
             div class=(class) { span data-figure="/health/grade" { (Text(&hl.grade)) } }
             div {
                 p {
-                    strong { (fig("/health/problem_rows", hl.problem_rows)) } " of "
-                    (fig("/health/rows", hl.rows)) " rows ("
-                    (pfig("/health/problem_share", hl.problem_share))
+                    strong { (f.fig("/health/problem_rows")) } " of "
+                    (f.fig("/health/rows")) " rows ("
+                    (f.pct("/health/problem_share"))
                     ") would hurt a send."
                 }
                 (def(grade::DEFINITION))
@@ -133,7 +152,7 @@ fn health_section(hl: &Health) -> Markup {
     }
 }
 
-fn rows_section(v: &View) -> Markup {
+fn rows_section(f: &Figures, v: &View) -> Markup {
     let balanced = v.rows_in == v.rows_clean + v.rows_rejected;
     let mut parts = vec![("Kept".to_owned(), v.rows_clean, "#2da44e")];
     let mut cats: Vec<(&String, &u64)> = v.rejected_by.iter().collect();
@@ -153,16 +172,16 @@ fn rows_section(v: &View) -> Markup {
         table {
             tr { th { "" } th { "rows" } th { "share" } th { "what it is" } }
             tr {
-                td { "Rows in" } td { (fig("/rows_in", v.rows_in)) } td { "" }
+                td { "Rows in" } td { (f.fig("/rows_in")) } td { "" }
                 td class="def" { "Data rows read (the header excluded)." }
             }
             tr {
-                td { "Kept" } td { (fig("/rows_clean", v.rows_clean)) }
+                td { "Kept" } td { (f.fig("/rows_clean")) }
                 td { (pct(share(v.rows_clean, v.rows_in))) }
                 td class="def" { "Rows written to the clean output." }
             }
             tr {
-                td { "Rejected" } td { (fig("/rows_rejected", v.rows_rejected)) }
+                td { "Rejected" } td { (f.fig("/rows_rejected")) }
                 td { (pct(share(v.rows_rejected, v.rows_in))) }
                 td class="def" { "Rows written to the rejects file, each with its reason." }
             }
@@ -194,7 +213,7 @@ fn rows_section(v: &View) -> Markup {
                     @let (label, what) = labels::category(c);
                     tr {
                         td { (Text(label)) " (" code { (Text(c)) } ")" }
-                        td { (fig(&format!("/rejected_by/{}", key(c)), **n)) }
+                        td { (f.fig(&format!("/rejected_by/{}", key(c)))) }
                         td { (pct(share(**n, v.rows_in))) }
                         td class="def" { (Text(what)) }
                     }
@@ -209,10 +228,10 @@ fn rows_section(v: &View) -> Markup {
                   risky and unknown rows, the category's name for the others."))
             table {
                 tr { th { "mailsift_reason" } th { "rows" } }
-                @for (r, n) in &why {
+                @for (r, _) in &why {
                     tr {
                         td { code { (Text(r)) } }
-                        td { (fig(&format!("/rejected_reasons/{}", key(r)), **n)) }
+                        td { (f.fig(&format!("/rejected_reasons/{}", key(r)))) }
                     }
                 }
             }
@@ -221,7 +240,7 @@ fn rows_section(v: &View) -> Markup {
     }
 }
 
-fn verdicts_section(v: &View) -> Markup {
+fn verdicts_section(f: &Figures, v: &View) -> Markup {
     let items: Vec<(String, u64, &str)> = labels::VERDICTS
         .iter()
         .map(|name| {
@@ -243,7 +262,7 @@ fn verdicts_section(v: &View) -> Markup {
                 @let n = v.verdicts.get(name).copied().unwrap_or(0);
                 tr {
                     td { (Text(label)) }
-                    td { (fig(&format!("/verdicts/{name}"), n)) }
+                    td { (f.fig(&format!("/verdicts/{name}"))) }
                     td { (pct(share(n, v.rows_in))) }
                     td class="def" { (Text(what)) }
                 }
@@ -254,10 +273,10 @@ fn verdicts_section(v: &View) -> Markup {
         "\n"
         table {
             tr { th { "reason" } th { "rows" } th { "what it means" } }
-            @for (r, n) in &reasons {
+            @for (r, _) in &reasons {
                 tr {
                     td { code { (Text(r)) } }
-                    td { (fig(&format!("/reasons/{}", key(r)), **n)) }
+                    td { (f.fig(&format!("/reasons/{}", key(r)))) }
                     td class="def" { (Text(labels::reason(r))) }
                 }
             }
@@ -268,6 +287,7 @@ fn verdicts_section(v: &View) -> Markup {
 
 /// The verdict-mix table of ranked rows (`base`: the pointer of the `top` list).
 fn mix_table(
+    f: &Figures,
     first: &str,
     base: &str,
     rows: &[(String, super::data::VerdictMix, Option<u64>)],
@@ -280,16 +300,16 @@ fn mix_table(
                 th { "rows" } th { "deliverable" } th { "risky" } th { "undeliverable" }
                 th { "unknown" } th { "rejected" }
             }
-            @for (i, (name, m, domains)) in rows.iter().enumerate() {
+            @for (i, (name, _, domains)) in rows.iter().enumerate() {
                 tr {
                     td class="name" { (Text(name)) }
-                    @if let Some(d) = domains { td { (fig(&format!("{base}/{i}/domains"), *d)) } }
-                    td { (fig(&format!("{base}/{i}/mix/rows"), m.rows)) }
-                    td { (fig(&format!("{base}/{i}/mix/deliverable"), m.deliverable)) }
-                    td { (fig(&format!("{base}/{i}/mix/risky"), m.risky)) }
-                    td { (fig(&format!("{base}/{i}/mix/undeliverable"), m.undeliverable)) }
-                    td { (fig(&format!("{base}/{i}/mix/unknown"), m.unknown)) }
-                    td { (fig(&format!("{base}/{i}/mix/rejected"), m.rejected)) }
+                    @if domains.is_some() { td { (f.fig(&format!("{base}/{i}/domains"))) } }
+                    td { (f.fig(&format!("{base}/{i}/mix/rows"))) }
+                    td { (f.fig(&format!("{base}/{i}/mix/deliverable"))) }
+                    td { (f.fig(&format!("{base}/{i}/mix/risky"))) }
+                    td { (f.fig(&format!("{base}/{i}/mix/undeliverable"))) }
+                    td { (f.fig(&format!("{base}/{i}/mix/unknown"))) }
+                    td { (f.fig(&format!("{base}/{i}/mix/rejected"))) }
                 }
             }
         }
@@ -297,7 +317,7 @@ fn mix_table(
     }
 }
 
-fn domains_section(v: &View) -> Markup {
+fn domains_section(f: &Figures, v: &View) -> Markup {
     let h = &v.hygiene;
     let domains: Vec<(String, super::data::VerdictMix, Option<u64>)> = h
         .domains
@@ -323,14 +343,14 @@ fn domains_section(v: &View) -> Markup {
         (def("Valid rows only, by the domain after the @ (normalised: lower case). The bars \
               show how each domain's rows were judged; the number at the end is its rows."))
         p {
-            (fig("/hygiene/domains/distinct", h.domains.distinct)) " distinct domains in "
-            (fig("/hygiene/domains/rows", h.domains.rows)) " valid rows; the "
+            (f.fig("/hygiene/domains/distinct")) " distinct domains in "
+            (f.fig("/hygiene/domains/rows")) " valid rows; the "
             (h.domains.top.len()) " biggest:"
         }
         "\n"
         @if !domains.is_empty() {
             (chart::mix("Verdicts by domain", &chart_rows(&domains)))
-            (mix_table("domain", "/hygiene/domains/top", &domains))
+            (mix_table(f, "domain", "/hygiene/domains/top", &domains))
         }
         h3 { "Mailbox providers" }
         "\n"
@@ -339,18 +359,18 @@ fn domains_section(v: &View) -> Markup {
               the domains whose provider rules are known (gmail.com also for googlemail.com), \
               and other for the rest."))
         p {
-            (fig("/hygiene/providers/distinct", h.providers.distinct)) " providers; the "
+            (f.fig("/hygiene/providers/distinct")) " providers; the "
             (h.providers.top.len()) " biggest:"
         }
         "\n"
         @if !providers.is_empty() {
             (chart::mix("Verdicts by mailbox provider", &chart_rows(&providers)))
-            (mix_table("provider", "/hygiene/providers/top", &providers))
+            (mix_table(f, "provider", "/hygiene/providers/top", &providers))
         }
     }
 }
 
-fn typos_section(v: &View) -> Markup {
+fn typos_section(f: &Figures, v: &View) -> Markup {
     let t = &v.hygiene.typos;
     html! {
         h2 id="typos" { "Typo fixes suggested" }
@@ -362,8 +382,8 @@ fn typos_section(v: &View) -> Markup {
             p { "No likely typo found." }
         } @else {
             p {
-                (fig("/hygiene/typos/rows", t.rows)) " rows, "
-                (fig("/hygiene/typos/distinct", t.distinct)) " distinct corrections:"
+                (f.fig("/hygiene/typos/rows")) " rows, "
+                (f.fig("/hygiene/typos/distinct")) " distinct corrections:"
             }
             table {
                 tr { th { "written" } th { "suggested" } th { "rows" } }
@@ -371,7 +391,7 @@ fn typos_section(v: &View) -> Markup {
                     tr {
                         td class="name" { (Text(&r.from)) }
                         td class="name" { (Text(&r.to)) }
-                        td { (fig(&format!("/hygiene/typos/top/{i}/rows"), r.rows)) }
+                        td { (f.fig(&format!("/hygiene/typos/top/{i}/rows"))) }
                     }
                 }
             }
@@ -380,7 +400,7 @@ fn typos_section(v: &View) -> Markup {
     }
 }
 
-fn duplicates_section(v: &View) -> Markup {
+fn duplicates_section(f: &Figures, v: &View) -> Markup {
     let d = &v.hygiene.duplicates;
     html! {
         h2 id="duplicates" { "Duplicates" }
@@ -392,22 +412,22 @@ fn duplicates_section(v: &View) -> Markup {
         table {
             tr { th { "" } th { "rows" } th { "what it is" } }
             tr {
-                td { "Duplicate rows" } td { (fig("/hygiene/duplicates/rows", d.rows)) }
+                td { "Duplicate rows" } td { (f.fig("/hygiene/duplicates/rows")) }
                 td class="def" { "Rows whose mailbox was on an earlier row." }
             }
             tr {
                 td { "the same address" }
-                td { (fig("/hygiene/duplicates/same_address", d.same_address)) }
+                td { (f.fig("/hygiene/duplicates/same_address")) }
                 td class="def" { "Repeats of an address already seen, letter for letter after normalising." }
             }
             tr {
                 td { "merged by a provider rule" }
-                td { (fig("/hygiene/duplicates/provider_rule", d.provider_rule)) }
+                td { (f.fig("/hygiene/duplicates/provider_rule")) }
                 td class="def" { "A different spelling of an address already seen that reaches the same mailbox." }
             }
             tr {
                 td { "Unique mailboxes" }
-                td { (fig("/unique_addresses", v.unique_addresses)) }
+                td { (f.fig("/unique_addresses")) }
                 td class="def" { "Distinct mailboxes among the valid rows." }
             }
         }
@@ -422,7 +442,7 @@ fn duplicates_section(v: &View) -> Markup {
                 @for (i, r) in d.rewritten.iter().enumerate() {
                     tr {
                         td class="name" { (Text(&r.domain)) }
-                        td { (fig(&format!("/hygiene/duplicates/rewritten/{i}/rows"), r.rows)) }
+                        td { (f.fig(&format!("/hygiene/duplicates/rewritten/{i}/rows"))) }
                     }
                 }
             }
@@ -431,39 +451,35 @@ fn duplicates_section(v: &View) -> Markup {
     }
 }
 
-fn shares_section(v: &View) -> Markup {
-    let s = &v.hygiene.shares;
+fn shares_section(f: &Figures) -> Markup {
     let rows = [
         (
             "disposable",
             "Disposable",
-            s.disposable,
             "The domain (or a parent) is on the disposable-domain list: throw-away mailboxes.",
         ),
         (
             "role",
             "Role accounts",
-            s.role,
             "The local part names a function, not a person (info, sales, support, noreply, ...).",
         ),
         (
             "free",
             "Free mail",
-            s.free,
             "The domain is a free-mail provider (gmail.com, outlook.com, ...): common for consumers, a flag for business lists.",
         ),
     ];
     html! {
         h2 id="shares" { "Disposable, role and free-mail addresses" }
         "\n"
-        p { "Shares of the " (fig("/hygiene/valid_rows", v.hygiene.valid_rows)) " valid rows." }
+        p { "Shares of the " (f.fig("/hygiene/valid_rows")) " valid rows." }
         table {
             tr { th { "" } th { "rows" } th { "share" } th { "what it is" } }
-            @for (k, label, sh, what) in rows {
+            @for (k, label, what) in rows {
                 tr {
                     td { (label) }
-                    td { (fig(&format!("/hygiene/shares/{k}/rows"), sh.rows)) }
-                    td { (pfig(&format!("/hygiene/shares/{k}/share"), sh.share)) }
+                    td { (f.fig(&format!("/hygiene/shares/{k}/rows"))) }
+                    td { (f.pct(&format!("/hygiene/shares/{k}/share"))) }
                     td class="def" { (what) }
                 }
             }
@@ -474,6 +490,7 @@ fn shares_section(v: &View) -> Markup {
 
 /// One evidence table.
 fn evidence_table(
+    f: &Figures,
     title: &str,
     what: &str,
     name: &str,
@@ -488,15 +505,15 @@ fn evidence_table(
             p { "None found." }
         } @else {
             p {
-                (fig(&format!("{base}/distinct"), r.distinct)) " domains, "
-                (fig(&format!("{base}/rows"), r.rows)) " rows."
+                (f.fig(&format!("{base}/distinct"))) " domains, "
+                (f.fig(&format!("{base}/rows"))) " rows."
             }
             table {
                 tr { th { "domain" } th { "rows" } }
                 @for (i, d) in r.top.iter().enumerate() {
                     tr {
                         td class="name" { (Text(&d.domain)) }
-                        td { (fig(&format!("{base}/top/{i}/rows"), d.rows)) }
+                        td { (f.fig(&format!("{base}/top/{i}/rows"))) }
                     }
                 }
             }
@@ -505,15 +522,15 @@ fn evidence_table(
     }
 }
 
-fn evidence_section(v: &View) -> Markup {
+fn evidence_section(f: &Figures, v: &View) -> Markup {
     let h = &v.hygiene;
     let e = &h.evidence;
     html! {
         h2 id="evidence" { "DNS and SMTP evidence" }
         "\n"
         p {
-            (fig("/hygiene/checks/dns_rows", h.checks.dns_rows)) " rows had their domain looked up in DNS; "
-            (fig("/hygiene/checks/smtp_rows", h.checks.smtp_rows)) " had their mailbox asked with an SMTP probe."
+            (f.fig("/hygiene/checks/dns_rows")) " rows had their domain looked up in DNS; "
+            (f.fig("/hygiene/checks/smtp_rows")) " had their mailbox asked with an SMTP probe."
         }
         "\n"
         @if let Some(r) = &v.dns {
@@ -530,13 +547,13 @@ fn evidence_section(v: &View) -> Markup {
             (def("DNS was not checked (--offline without --zone): dead domains and null MX are \
                   not known."))
         }
-        (evidence_table("Dead domains", "Domains that do not exist (NXDOMAIN) or have no mail \
+        (evidence_table(f, "Dead domains", "Domains that do not exist (NXDOMAIN) or have no mail \
             server (no MX and no address): every row at them is undeliverable.", "dead_domains", &e.dead_domains))
-        (evidence_table("Null MX", "Domains that publish a null MX (RFC 7505): they state that \
+        (evidence_table(f, "Null MX", "Domains that publish a null MX (RFC 7505): they state that \
             they accept no mail.", "null_mx", &e.null_mx))
-        (evidence_table("Catch-all domains", "Domains whose mail server accepted a made-up \
+        (evidence_table(f, "Catch-all domains", "Domains whose mail server accepted a made-up \
             address: it accepts every address, so none of them can be verified.", "catch_all", &e.catch_all))
-        (evidence_table("Mailbox not found, by domain", "Rows whose mail server answered that \
+        (evidence_table(f, "Mailbox not found, by domain", "Rows whose mail server answered that \
             the mailbox does not exist (5.1.1).", "mailbox_not_found", &e.mailbox_not_found))
         h3 { "Temporary failures" }
         "\n"
@@ -546,18 +563,18 @@ fn evidence_section(v: &View) -> Markup {
             tr { th { "" } th { "rows" } }
             tr {
                 td { "DNS (timeouts, SERVFAIL, untrusted resolver)" }
-                td { (fig("/hygiene/evidence/dns_temporary_rows", e.dns_temporary_rows)) }
+                td { (f.fig("/hygiene/evidence/dns_temporary_rows")) }
             }
             tr {
                 td { "SMTP (timeouts, refused connections, 4xx, greylisting, our sender refused)" }
-                td { (fig("/hygiene/evidence/smtp_temporary_rows", e.smtp_temporary_rows)) }
+                td { (f.fig("/hygiene/evidence/smtp_temporary_rows")) }
             }
         }
         "\n"
     }
 }
 
-fn suppression_section(v: &View) -> Markup {
+fn suppression_section(f: &Figures, v: &View) -> Markup {
     html! {
         h2 id="suppressions" { "Suppressions" }
         "\n"
@@ -567,20 +584,20 @@ fn suppression_section(v: &View) -> Markup {
                   suppressed too). The first file to list an address gives its reason."))
             table {
                 tr { th { "file" } th { "format" } th { "addresses added" } th { "skipped" } th { "malformed" } }
-                @for (i, f) in s.files.iter().enumerate() {
+                @for (i, file) in s.files.iter().enumerate() {
                     tr {
-                        td class="name" { (Text(&f.file)) }
-                        td { (Text(&f.format)) }
-                        td { (fig(&format!("/suppression/files/{i}/added"), f.added)) }
-                        td { (fig(&format!("/suppression/files/{i}/skipped"), f.skipped)) }
-                        td { (fig(&format!("/suppression/files/{i}/malformed"), f.malformed)) }
+                        td class="name" { (Text(&file.file)) }
+                        td { (Text(&file.format)) }
+                        td { (f.fig(&format!("/suppression/files/{i}/added"))) }
+                        td { (f.fig(&format!("/suppression/files/{i}/skipped"))) }
+                        td { (f.fig(&format!("/suppression/files/{i}/malformed"))) }
                     }
                 }
             }
             "\n"
             p {
-                (fig("/suppression/addresses", s.addresses)) " distinct addresses on the lists; "
-                (fig("/suppression/warnings", s.warnings)) " malformed lines skipped. "
+                (f.fig("/suppression/addresses")) " distinct addresses on the lists; "
+                (f.fig("/suppression/warnings")) " malformed lines skipped. "
                 "Skipped records do not suppress (soft bounces, ambiguous records)."
             }
             "\n"
@@ -588,10 +605,10 @@ fn suppression_section(v: &View) -> Markup {
             "\n"
             table {
                 tr { th { "reason" } th { "rows" } }
-                @for (r, n) in &s.rows {
+                @for (r, _) in &s.rows {
                     tr {
                         td { (labels::suppress_reason(r)) " (" code { (Text(r)) } ")" }
-                        td { (fig(&format!("/suppression/rows/{}", key(r)), *n)) }
+                        td { (f.fig(&format!("/suppression/rows/{}", key(r)))) }
                     }
                 }
             }
@@ -605,7 +622,7 @@ fn suppression_section(v: &View) -> Markup {
                         tr {
                             td { code { (Text(&r.reason)) } }
                             td class="name" { (Text(&r.source)) }
-                            td { (fig(&format!("/hygiene/suppressed/{i}/rows"), r.rows)) }
+                            td { (f.fig(&format!("/hygiene/suppressed/{i}/rows"))) }
                         }
                     }
                 }
@@ -618,7 +635,7 @@ fn suppression_section(v: &View) -> Markup {
     }
 }
 
-fn engagement_section(v: &View) -> Markup {
+fn engagement_section(f: &Figures, v: &View) -> Markup {
     let Some(e) = &v.engagement else {
         return html! {
             h2 id="engagement" { "Engagement" }
@@ -647,19 +664,19 @@ fn engagement_section(v: &View) -> Markup {
               opening Gmail."))
         table {
             tr { th { "file" } th { "format" } th { "events" } th { "malformed" } }
-            @for (i, f) in e.files.iter().enumerate() {
+            @for (i, file) in e.files.iter().enumerate() {
                 tr {
-                    td class="name" { (Text(&f.file)) }
-                    td { (Text(&f.format)) }
-                    td { (fig(&format!("/engagement/files/{i}/events"), f.events)) }
-                    td { (fig(&format!("/engagement/files/{i}/malformed"), f.malformed)) }
+                    td class="name" { (Text(&file.file)) }
+                    td { (Text(&file.format)) }
+                    td { (f.fig(&format!("/engagement/files/{i}/events"))) }
+                    td { (f.fig(&format!("/engagement/files/{i}/malformed"))) }
                 }
             }
         }
         "\n"
         p {
             "Segments as of " (Text(&rule("as_of"))) "; "
-            (fig("/engagement/addresses_with_data", e.addresses_with_data))
+            (f.fig("/engagement/addresses_with_data"))
             " addresses with data."
         }
         "\n"
@@ -669,7 +686,7 @@ fn engagement_section(v: &View) -> Markup {
             @for (k, l, _) in labels::SEGMENTS {
                 tr {
                     td { (l) " (" code { (k) } ")" }
-                    td { (fig(&format!("/engagement/segments/{k}"), e.segments.get(k).copied().unwrap_or(0))) }
+                    td { (f.fig(&format!("/engagement/segments/{k}"))) }
                     td class="def" { (Text(&labels::segment(k, rule))) }
                 }
             }
@@ -679,10 +696,10 @@ fn engagement_section(v: &View) -> Markup {
         "\n"
         table {
             tr { th { "" } th { "count" } }
-            tr { td { "Sends" } td { (fig("/engagement/sends", e.sends)) } }
-            tr { td { "Human opens" } td { (fig("/engagement/human_opens", e.human_opens)) } }
-            tr { td { "Machine opens" } td { (fig("/engagement/machine_opens", e.machine_opens)) } }
-            tr { td { "Clicks" } td { (fig("/engagement/clicks", e.clicks)) } }
+            tr { td { "Sends" } td { (f.fig("/engagement/sends")) } }
+            tr { td { "Human opens" } td { (f.fig("/engagement/human_opens")) } }
+            tr { td { "Machine opens" } td { (f.fig("/engagement/machine_opens")) } }
+            tr { td { "Clicks" } td { (f.fig("/engagement/clicks")) } }
             tr {
                 td { "Machine-open share" }
                 td { (pct(e.machine_open_share())) }

@@ -56,9 +56,15 @@ pub fn complete(report: &mut Value) {
     }
 }
 
-/// The page for the report's data: one self-contained HTML file.
+/// The page for the report's data: one self-contained HTML file. Data without `health` or
+/// `advice` gets them computed first (as [`complete`] does).
 pub fn render(report: &Value) -> String {
-    html::render(&view::View::of(report))
+    if report.get("health").is_some() && report.get("advice").is_some() {
+        return html::render(report);
+    }
+    let mut full = report.clone();
+    complete(&mut full);
+    html::render(&full)
 }
 
 /// Write the page.

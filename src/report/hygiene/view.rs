@@ -19,7 +19,6 @@ pub(crate) struct View {
     pub(crate) rows_in: u64,
     pub(crate) rows_clean: u64,
     pub(crate) rows_rejected: u64,
-    pub(crate) unique_addresses: u64,
     pub(crate) elapsed_seconds: f64,
     pub(crate) verdicts: BTreeMap<String, u64>,
     pub(crate) reasons: BTreeMap<String, u64>,
@@ -126,7 +125,6 @@ impl View {
             rows_in: n("rows_in"),
             rows_clean: n("rows_clean"),
             rows_rejected: n("rows_rejected"),
-            unique_addresses: n("unique_addresses"),
             elapsed_seconds: v
                 .get("elapsed_seconds")
                 .and_then(Value::as_f64)
