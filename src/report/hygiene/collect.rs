@@ -449,7 +449,9 @@ mod tests {
         );
         assert_eq!(h.shares.role.rows, 1);
         assert!((h.shares.role.share - 1.0 / 3.0).abs() < 1e-9);
-        assert_eq!(h.problem_rows, 1);
+        // gmial.com is on the disposable list: two disposable rows and the invalid one.
+        assert_eq!(h.shares.disposable.rows, 2);
+        assert_eq!(h.problem_rows, 3);
         assert_eq!(h.valid_rows, 3);
     }
 }
