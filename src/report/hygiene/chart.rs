@@ -122,7 +122,7 @@ fn segments(counts: &[u64; 4], span: f64) -> Vec<(f64, f64, u64, usize)> {
 /// One bar split into parts (name, value, colour), with a legend under it.
 pub(crate) fn split(label: &str, parts: &[(String, u64, &str)]) -> Markup {
     let total: u64 = parts.iter().map(|p| p.1).sum();
-    let per_line = 4;
+    let per_line = 3;
     let lines = parts.len().div_ceil(per_line).max(1);
     let h = 50.0 + 18.0 * lines as f64;
     let span = W - 20.0;

@@ -21,7 +21,7 @@ h2{font-size:1.2em;margin-top:2.2em;border-bottom:1px solid #d0d7de;padding-bott
 h3{font-size:1em;margin:1.4em 0 .3em}\
 table{border-collapse:collapse;margin:.5em 0}td,th{padding:3px 10px;border-bottom:1px solid #eaeef2;\
 text-align:right;vertical-align:top}td:first-child,th:first-child{text-align:left}\
-th{background:#f6f8fa;font-weight:600}td.def{text-align:left;color:#57606a;font-size:13px;max-width:460px}\
+th{background:#f6f8fa;font-weight:600}th.l{text-align:left}td.def{text-align:left;color:#57606a;font-size:13px;max-width:460px}\
 td.name{text-align:left;word-break:break-all;max-width:340px}\
 .def{color:#57606a;font-size:13px;max-width:860px}.muted{color:#57606a}\
 svg{max-width:100%;height:auto;background:#fbfbfc;border:1px solid #eaeef2;margin:.5em 0}\
@@ -170,7 +170,7 @@ fn rows_section(f: &Figures, v: &View) -> Markup {
         h2 id="rows" { "Rows in, kept and rejected" }
         "\n"
         table {
-            tr { th { "" } th { "rows" } th { "share" } th { "what it is" } }
+            tr { th { "" } th { "rows" } th { "share" } th class="l" { "what it is" } }
             tr {
                 td { "Rows in" } td { (f.fig("/rows_in")) } td { "" }
                 td class="def" { "Data rows read (the header excluded)." }
@@ -208,7 +208,7 @@ fn rows_section(f: &Figures, v: &View) -> Markup {
             p { "No row was rejected." }
         } @else {
             table {
-                tr { th { "category" } th { "rows" } th { "share of rows in" } th { "what it is" } }
+                tr { th { "category" } th { "rows" } th { "share of rows in" } th class="l" { "what it is" } }
                 @for (c, n) in &cats {
                     @let (label, what) = labels::category(c);
                     tr {
@@ -256,7 +256,7 @@ fn verdicts_section(f: &Figures, v: &View) -> Markup {
         (def("Every row gets one verdict and one primary reason, whether it was kept or not."))
         (chart::bars("Rows by verdict", &items))
         table {
-            tr { th { "verdict" } th { "rows" } th { "share of rows in" } th { "what it means" } }
+            tr { th { "verdict" } th { "rows" } th { "share of rows in" } th class="l" { "what it means" } }
             @for name in labels::VERDICTS {
                 @let (label, _, what) = labels::verdict(name);
                 @let n = v.verdicts.get(name).copied().unwrap_or(0);
@@ -272,7 +272,7 @@ fn verdicts_section(f: &Figures, v: &View) -> Markup {
         h3 { "Reasons" }
         "\n"
         table {
-            tr { th { "reason" } th { "rows" } th { "what it means" } }
+            tr { th { "reason" } th { "rows" } th class="l" { "what it means" } }
             @for (r, _) in &reasons {
                 tr {
                     td { code { (Text(r)) } }
@@ -410,7 +410,7 @@ fn duplicates_section(f: &Figures, v: &View) -> Markup {
               googlemail.com is gmail.com, Outlook, iCloud, Proton and others ignore +tags. The \
               first row is kept; the later ones are duplicates."))
         table {
-            tr { th { "" } th { "rows" } th { "what it is" } }
+            tr { th { "" } th { "rows" } th class="l" { "what it is" } }
             tr {
                 td { "Duplicate rows" } td { (f.fig("/hygiene/duplicates/rows")) }
                 td class="def" { "Rows whose mailbox was on an earlier row." }
@@ -474,7 +474,7 @@ fn shares_section(f: &Figures) -> Markup {
         "\n"
         p { "Shares of the " (f.fig("/hygiene/valid_rows")) " valid rows." }
         table {
-            tr { th { "" } th { "rows" } th { "share" } th { "what it is" } }
+            tr { th { "" } th { "rows" } th { "share" } th class="l" { "what it is" } }
             @for (k, label, what) in rows {
                 tr {
                     td { (label) }
@@ -682,7 +682,7 @@ fn engagement_section(f: &Figures, v: &View) -> Markup {
         "\n"
         (chart::bars("Rows by engagement segment", &items))
         table {
-            tr { th { "segment" } th { "rows" } th { "what it means" } }
+            tr { th { "segment" } th { "rows" } th class="l" { "what it means" } }
             @for (k, l, _) in labels::SEGMENTS {
                 tr {
                     td { (l) " (" code { (k) } ")" }
