@@ -33,6 +33,8 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Subcommand, Debug)]
+// Parsed once per run: the size of the biggest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Clean a CSV mailing list: syntax, normalisation, duplicates, disposable/role/free flags,
     /// typo suggestions. Every input row goes to exactly one of the clean and rejects outputs.

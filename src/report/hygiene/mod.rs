@@ -57,7 +57,15 @@ pub fn complete(report: &mut Value) {
 }
 
 /// The page for the report's data: one self-contained HTML file. Data without `health` or
-/// `advice` gets them computed first (as [`complete`] does).
+/// `advice` gets them computed first (as [`complete`] does). Every figure is read from the data
+/// and marked with its JSON pointer:
+///
+/// ```rust
+/// let data = serde_json::json!({"rows_in": 1200, "rows_clean": 1150, "rows_rejected": 50});
+/// let page = mailsift::report::hygiene::render(&data);
+/// assert!(page.contains(r#"<span data-figure="/rows_in">1,200</span>"#));
+/// assert!(page.contains(r#"<span data-figure="/health/grade">"#));
+/// ```
 pub fn render(report: &Value) -> String {
     if report.get("health").is_some() && report.get("advice").is_some() {
         return html::render(report);
