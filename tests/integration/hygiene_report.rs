@@ -341,3 +341,89 @@ fn an_engagement_section_in_the_data_is_rendered() {
     );
     assert!(page.contains("Sunset 2 subscribers"));
 }
+
+/// The report's figures do not depend on the driver: one thread (serial), several offline
+/// (parallel) and several with a DNS stage (staged) give the same `hygiene` section over a list
+/// of many chunks.
+#[test]
+fn the_figures_are_the_same_on_every_driver() {
+    let d = TempDir::new("hygiene-drivers");
+    let mut list = String::from("email,n\n");
+    let domains = [
+        "example.org",
+        "gmail.com",
+        "googlemail.com",
+        "gmial.com",
+        "null.example.net",
+        "mailinator.com",
+        "yahoo.com",
+        "gone.example.com",
+    ];
+    // About 1 MB: four chunks of input or more.
+    let filler = "x".repeat(60);
+    for i in 0..12000 {
+        let dom = domains[i % domains.len()];
+        // Repeats, Gmail dot variants, role accounts and bad rows spread over the chunks.
+        let local = match i % 11 {
+            0 => "info".to_owned(),
+            1 => format!("u.{}", i % 500),
+            2 => format!("u{}", i % 500),
+            3 => "not an address".to_owned(),
+            _ => format!("user{}", i % 5000),
+        };
+        let addr = if local.contains(' ') {
+            local
+        } else {
+            format!("{local}@{dom}")
+        };
+        list.push_str(&format!("{addr},{i}{filler}\n"));
+    }
+    std::fs::write(d.path("big.csv"), &list).unwrap();
+    std::fs::write(d.path("z.zone"), ZONE).unwrap();
+    let (big, zone) = (d.s("big.csv"), d.s("z.zone"));
+    let report = |extra: &[&str]| -> Value {
+        let json = d.s("r.json");
+        let mut args = vec![
+            "clean",
+            &big,
+            "--offline",
+            "-q",
+            "-o",
+            "/dev/null",
+            "--rejects",
+            "/dev/null",
+            "--report-json",
+            &json,
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args, b"");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(v["rows_in"], 12000);
+        v["hygiene"].clone()
+    };
+    let serial = report(&["-j", "1"]);
+    let parallel = report(&["-j", "3"]);
+    assert_eq!(serial, parallel);
+    // Every chunk is counted: 1,091 rows of each of the eleven kinds (i % 11 == 0 or 3).
+    assert_eq!(serial["shares"]["role"]["rows"], 1091);
+    assert_eq!(serial["valid_rows"], 12000 - 1091);
+    assert_eq!(serial["domains"]["rows"], 12000 - 1091);
+    assert!(serial["duplicates"]["provider_rule"].as_u64().unwrap() > 0);
+    assert!(serial["typos"]["rows"].as_u64().unwrap() > 0);
+    let zone_serial = report(&["-j", "1", "--zone", &zone]);
+    let zone_staged = report(&["-j", "3", "--zone", &zone]);
+    assert_eq!(zone_serial, zone_staged);
+    assert!(zone_serial["evidence"]["null_mx"]["rows"].as_u64().unwrap() > 0);
+    assert!(
+        zone_serial["evidence"]["dead_domains"]["distinct"]
+            .as_u64()
+            .unwrap()
+            >= 2
+    );
+}
