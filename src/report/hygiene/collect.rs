@@ -132,7 +132,7 @@ impl Collector {
             .insert(crate::key_hash::hash128(folded.as_bytes()));
         let domain = domain_of(normalized);
         if let Some(canonical) = rec.canonical()
-            && canonical != normalized
+            && canonical != folded
             && let Some(rule) = Lists::get().provider_rule(domain)
         {
             *self.rewritten.entry(rule.canonical_domain).or_default() += 1;
@@ -429,8 +429,13 @@ mod tests {
         assert_eq!(h.providers.top[0].provider, "gmail.com");
         assert_eq!(h.providers.top[0].domains, 2);
         assert_eq!(h.providers.top[0].mix.rows, 3);
+        // a.b@gmail.com and ab+x@googlemail.com were rewritten; ab@gmail.com was not.
         let rewritten: Vec<_> = h.duplicates.rewritten.iter().map(|d| d.rows).collect();
         assert_eq!(rewritten, [2]);
+        // A case difference alone is no rewrite.
+        let mut c = Collector::default();
+        add(&mut c, "Kai@outlook.com", false, false);
+        assert!(c.finish(1, &[]).duplicates.rewritten.is_empty());
     }
 
     #[test]

@@ -386,7 +386,7 @@ fn typos_section(f: &Figures, v: &View) -> Markup {
                 (f.fig("/hygiene/typos/distinct")) " distinct corrections:"
             }
             table {
-                tr { th { "written" } th { "suggested" } th { "rows" } }
+                tr { th class="l" { "written" } th class="l" { "suggested" } th { "rows" } }
                 @for (i, r) in t.top.iter().enumerate() {
                     tr {
                         td class="name" { (Text(&r.from)) }
@@ -505,8 +505,8 @@ fn evidence_table(
             p { "None found." }
         } @else {
             p {
-                (f.fig(&format!("{base}/distinct"))) " domains, "
-                (f.fig(&format!("{base}/rows"))) " rows."
+                "Domains: " (f.fig(&format!("{base}/distinct"))) "; rows: "
+                (f.fig(&format!("{base}/rows"))) "."
             }
             table {
                 tr { th { "domain" } th { "rows" } }
@@ -583,11 +583,11 @@ fn suppression_section(f: &Figures, v: &View) -> Markup {
                   with the provider rules, so a Gmail dot variant of a listed address is \
                   suppressed too). The first file to list an address gives its reason."))
             table {
-                tr { th { "file" } th { "format" } th { "addresses added" } th { "skipped" } th { "malformed" } }
+                tr { th class="l" { "file" } th class="l" { "format" } th { "addresses added" } th { "skipped" } th { "malformed" } }
                 @for (i, file) in s.files.iter().enumerate() {
                     tr {
                         td class="name" { (Text(&file.file)) }
-                        td { (Text(&file.format)) }
+                        td class="name" { (Text(&file.format)) }
                         td { (f.fig(&format!("/suppression/files/{i}/added"))) }
                         td { (f.fig(&format!("/suppression/files/{i}/skipped"))) }
                         td { (f.fig(&format!("/suppression/files/{i}/malformed"))) }
@@ -617,7 +617,7 @@ fn suppression_section(f: &Figures, v: &View) -> Markup {
                 h3 { "By reason and file" }
                 "\n"
                 table {
-                    tr { th { "reason" } th { "file" } th { "rows" } }
+                    tr { th { "reason" } th class="l" { "file" } th { "rows" } }
                     @for (i, r) in v.hygiene.suppressed.iter().enumerate() {
                         tr {
                             td { code { (Text(&r.reason)) } }
@@ -663,11 +663,11 @@ fn engagement_section(f: &Figures, v: &View) -> Markup {
               counted apart and are never a sign of life; Google's image proxy is a person \
               opening Gmail."))
         table {
-            tr { th { "file" } th { "format" } th { "events" } th { "malformed" } }
+            tr { th class="l" { "file" } th class="l" { "format" } th { "events" } th { "malformed" } }
             @for (i, file) in e.files.iter().enumerate() {
                 tr {
                     td class="name" { (Text(&file.file)) }
-                    td { (Text(&file.format)) }
+                    td class="name" { (Text(&file.format)) }
                     td { (f.fig(&format!("/engagement/files/{i}/events"))) }
                     td { (f.fig(&format!("/engagement/files/{i}/malformed"))) }
                 }
