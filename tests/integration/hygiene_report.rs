@@ -427,3 +427,97 @@ fn the_figures_are_the_same_on_every_driver() {
             >= 2
     );
 }
+
+/// With `--smtp` against scripted servers on loopback: the catch-all domain, the mailbox not
+/// found and the rows probed reach the report, and the page shows them as the JSON says.
+#[test]
+fn smtp_evidence_reaches_the_report() {
+    use mailsift_testkit::dns_server::DnsServer;
+    use mailsift_testkit::smtp_server::{Script, start};
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    let ok = start(Script {
+        bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 8)), 0),
+        ..Script::default()
+    });
+    let all = start(Script {
+        bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 9)), ok.addr.port()),
+        catch_all: true,
+        ..Script::default()
+    });
+    let dns = DnsServer::start(&format!(
+        "ok.test MX 10 mx.ok.test\nmx.ok.test A {}\n\
+         all.test MX 10 mx.all.test\nmx.all.test A {}\n\
+         probe.mailsift.test A 192.0.2.1\n",
+        ok.addr.ip(),
+        all.addr.ip()
+    ));
+    let d = TempDir::new("hygiene-smtp");
+    std::fs::write(
+        d.path("list.csv"),
+        "email\nalice@ok.test\nnobody@ok.test\nghost@ok.test\nsomeone@all.test\n",
+    )
+    .unwrap();
+    let (list, html, json) = (d.s("list.csv"), d.s("r.html"), d.s("r.json"));
+    let (port, dns_arg) = (ok.addr.port().to_string(), dns.arg());
+    let o = run(
+        &[
+            "clean",
+            &list,
+            "-q",
+            "--allow-special-use-domains",
+            "--dns",
+            &dns_arg,
+            "--smtp",
+            "--smtp-port",
+            &port,
+            "--smtp-timeout",
+            "2",
+            "--smtp-rate",
+            "0",
+            "--helo",
+            "probe.mailsift.test",
+            "--mail-from",
+            "verify@mailsift.test",
+            "-o",
+            "/dev/null",
+            "--rejects",
+            "/dev/null",
+            "--report",
+            &html,
+            "--report-json",
+            &json,
+        ],
+        b"",
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let data: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_figures_equal(&page, &data);
+    let h = &data["hygiene"];
+    assert_eq!(h["checks"]["smtp_rows"], 4, "{h}");
+    assert_eq!(h["evidence"]["catch_all"]["top"][0]["domain"], "all.test");
+    assert_eq!(
+        h["evidence"]["mailbox_not_found"]["top"][0]["domain"],
+        "ok.test"
+    );
+    assert_eq!(h["evidence"]["mailbox_not_found"]["rows"], 2);
+    assert_eq!(data["health"]["scope"], "smtp");
+    assert_eq!(data["verdicts"]["deliverable"], 1);
+    assert!(page.contains("Checked: syntax, reference lists, DNS and the mail servers"));
+    let topics: Vec<&str> = data["advice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["topic"].as_str().unwrap())
+        .collect();
+    assert!(
+        topics.contains(&"catch_all") && !topics.contains(&"checks"),
+        "{topics:?}"
+    );
+}
