@@ -210,7 +210,6 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     if let Some(p) = &a.summary {
         write_json(p, &summary)?;
     }
-    write_report(&a, &summary)?;
     if !a.quiet {
         let why = rejections_by_reason(&summary);
         // The full warning was printed when the resolver was judged; the line says it again.
@@ -237,6 +236,7 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
             summary.rows_per_second
         );
     }
+    write_report(&a, &summary)?;
     degraded(summary.dns.as_ref())
 }
 
@@ -253,6 +253,19 @@ fn write_report(a: &CleanArgs, summary: &mailsift::report::Summary) -> Result<()
         let w = create(p, "report")?;
         mailsift::report::hygiene::write(&data, w)
             .map_err(|e| Failure::Job(format!("writing report: {e}")))?;
+    }
+    if !a.quiet {
+        let health = &data["health"];
+        let page = a
+            .report
+            .as_ref()
+            .map(|p| format!(" (report: {})", terminal_safe(&p.display().to_string())))
+            .unwrap_or_default();
+        eprintln!(
+            "mailsift: list health {}: {:.1}% of rows would hurt a send{page}",
+            health["grade"].as_str().unwrap_or("n/a"),
+            health["problem_share"].as_f64().unwrap_or(0.0) * 100.0
+        );
     }
     Ok(())
 }
