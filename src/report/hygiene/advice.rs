@@ -29,6 +29,15 @@ impl Default for Advice {
 
 /// The actions the figures call for, most urgent first.
 pub(crate) fn advise(v: &View) -> Vec<Advice> {
+    if v.rows_in == 0 {
+        return vec![Advice {
+            level: "now".into(),
+            topic: "empty".into(),
+            text: "The input has no data rows: there is nothing to judge. Check that the right \
+                   file was given, with a header row and one address per row."
+                .into(),
+        }];
+    }
     let mut out: Vec<Advice> = Vec::new();
     let mut say = |level: &str, topic: &str, text: String| {
         out.push(Advice {
@@ -305,6 +314,12 @@ mod tests {
             a[0].text
         );
         assert!(a[0].text.contains("in the rejects file"));
+    }
+
+    #[test]
+    fn an_empty_list_says_so() {
+        let t = topics(&View::default());
+        assert_eq!(t, ["empty"]);
     }
 
     #[test]
