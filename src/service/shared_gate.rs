@@ -1,0 +1,94 @@
+//! The host gate shared by every worker: connection slots per mail server address kept in the
+//! database, so `--smtp-per-host` holds across machines. A killed worker's slots come back
+//! when their lease runs out.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::store::Store;
+use crate::smtp::{HostGate, HostPermit, PermitFuture};
+
+/// Connection slots in the store.
+pub struct SharedGate {
+    store: Arc<Store>,
+    worker: String,
+    per_host: i32,
+    lease: Duration,
+    handle: tokio::runtime::Handle,
+}
+
+impl SharedGate {
+    /// A gate for `worker`, `per_host` sessions at once per address across all workers; each
+    /// slot is held at most `lease` (a session longer than that is not expected). `handle` runs
+    /// the releases.
+    pub fn new(
+        store: Arc<Store>,
+        worker: &str,
+        per_host: usize,
+        lease: Duration,
+        handle: tokio::runtime::Handle,
+    ) -> SharedGate {
+        SharedGate {
+            store,
+            worker: worker.to_owned(),
+            per_host: per_host.clamp(1, 1000) as i32,
+            lease,
+            handle,
+        }
+    }
+}
+
+struct Slot {
+    store: Arc<Store>,
+    ip: String,
+    slot: i32,
+    worker: String,
+    handle: tokio::runtime::Handle,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (store, ip, slot, worker) = (
+            self.store.clone(),
+            std::mem::take(&mut self.ip),
+            self.slot,
+            std::mem::take(&mut self.worker),
+        );
+        self.handle.spawn(async move {
+            if let Some(p) = store.postgres() {
+                // Not given back (the database is down): the lease frees it.
+                let _ = p.free_slot(&ip, slot, &worker).await;
+            }
+        });
+    }
+}
+
+impl HostGate for SharedGate {
+    fn acquire(&self, ip: IpAddr) -> PermitFuture<'_> {
+        Box::pin(async move {
+            let Some(pg) = self.store.postgres() else {
+                return HostPermit::new(());
+            };
+            let key = ip.to_string();
+            let mut wait = Duration::from_millis(20);
+            loop {
+                if let Ok(Some(slot)) = pg
+                    .take_slot(&key, self.per_host, &self.worker, self.lease)
+                    .await
+                {
+                    return HostPermit::new(Slot {
+                        store: self.store.clone(),
+                        ip: key,
+                        slot,
+                        worker: self.worker.clone(),
+                        handle: self.handle.clone(),
+                    });
+                }
+                // All slots busy (or the database away): wait, never exceed the limit.
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_millis(500));
+            }
+        })
+    }
+}
