@@ -28,6 +28,10 @@ pub struct WorkerConfig {
     pub domain_gap: f64,
     /// Stop when there is no work (tests, one-shot runs) instead of waiting for more.
     pub exit_when_idle: bool,
+    /// Units claimed and worked on at once at most.
+    pub max_units: usize,
+    /// Rows claimed at once at most (a unit is never split).
+    pub max_rows: usize,
     /// How callbacks of completed jobs are delivered.
     pub callback: CallbackPolicy,
 }
@@ -41,6 +45,8 @@ impl Default for WorkerConfig {
             idle_wait: Duration::from_millis(500),
             domain_gap: 0.5,
             exit_when_idle: false,
+            max_units: 64,
+            max_rows: 2000,
             callback: CallbackPolicy::default(),
         }
     }
@@ -69,65 +75,100 @@ pub fn run(
     warn: &(dyn Fn(&str) + Sync),
 ) {
     while !stop.load(Ordering::Relaxed) {
-        let unit = match rt.block_on(store.claim(&cfg.name, cfg.lease_secs)) {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                if cfg.exit_when_idle {
-                    return;
+        // Several units at once (different domains, usually): the stages work on their
+        // domains concurrently, as `clean` does on a chunk.
+        let mut units: Vec<Unit> = Vec::new();
+        let mut rows = 0;
+        let mut failed = false;
+        while units.len() < cfg.max_units && rows < cfg.max_rows {
+            match rt.block_on(store.claim(&cfg.name, cfg.lease_secs)) {
+                Ok(Some(u)) => {
+                    rows += u.rows.len();
+                    units.push(u);
                 }
-                std::thread::sleep(cfg.idle_wait);
-                continue;
-            }
-            Err(e) => {
-                stats.store_errors.fetch_add(1, Ordering::Relaxed);
-                warn(&format!("cannot claim work: {e}; retrying"));
-                std::thread::sleep(Duration::from_secs(1));
-                continue;
-            }
-        };
-        let renewer = rt.spawn(renew_loop(
-            store.clone(),
-            unit.id,
-            cfg.name.clone(),
-            cfg.lease_secs,
-        ));
-        let results: Vec<_> = process(&unit, stage)
-            .iter()
-            .map(|r| plan::item(r, &cfg.name, &cfg.source))
-            .collect();
-        let n = results.len() as u64;
-        renewer.abort();
-        let finished = loop {
-            match rt.block_on(store.complete(unit.id, &cfg.name, results.clone(), cfg.domain_gap)) {
-                Ok(f) => break f,
+                Ok(None) => break,
                 Err(e) => {
                     stats.store_errors.fetch_add(1, Ordering::Relaxed);
-                    warn(&format!(
-                        "cannot write results of unit {} (job {}, {}): {e}; retrying",
-                        unit.id, unit.job_id, unit.domain
-                    ));
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_secs(1));
+                    warn(&format!("cannot claim work: {e}; retrying"));
+                    failed = true;
+                    break;
                 }
             }
-        };
-        stats.units.fetch_add(1, Ordering::Relaxed);
-        stats.addresses.fetch_add(n, Ordering::Relaxed);
-        if let Some(f) = finished {
-            rt.spawn(send_callback(store.clone(), f, cfg.callback.clone()));
+        }
+        if units.is_empty() {
+            if cfg.exit_when_idle && !failed {
+                return;
+            }
+            std::thread::sleep(if failed {
+                Duration::from_secs(1)
+            } else {
+                cfg.idle_wait
+            });
+            continue;
+        }
+        let renewers: Vec<_> = units
+            .iter()
+            .map(|u| {
+                rt.spawn(renew_loop(
+                    store.clone(),
+                    u.id,
+                    cfg.name.clone(),
+                    cfg.lease_secs,
+                ))
+            })
+            .collect();
+        let recs = process(&units, stage);
+        for r in renewers {
+            r.abort();
+        }
+        let mut recs = recs.into_iter();
+        for unit in &units {
+            let results: Vec<_> = recs
+                .by_ref()
+                .take(unit.rows.len())
+                .map(|r| plan::item(&r, &cfg.name, &cfg.source))
+                .collect();
+            let n = results.len() as u64;
+            let finished = loop {
+                match rt.block_on(store.complete(
+                    unit.id,
+                    &cfg.name,
+                    results.clone(),
+                    cfg.domain_gap,
+                )) {
+                    Ok(f) => break f,
+                    Err(e) => {
+                        stats.store_errors.fetch_add(1, Ordering::Relaxed);
+                        warn(&format!(
+                            "cannot write results of unit {} (job {}, {}): {e}; retrying",
+                            unit.id, unit.job_id, unit.domain
+                        ));
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                }
+            };
+            stats.units.fetch_add(1, Ordering::Relaxed);
+            stats.addresses.fetch_add(n, Ordering::Relaxed);
+            if let Some(f) = finished {
+                rt.spawn(send_callback(store.clone(), f, cfg.callback.clone()));
+            }
         }
     }
 }
 
-/// Analyse a unit's addresses and run the stages on them.
-fn process(unit: &Unit, stage: Option<&dyn Stage>) -> Vec<AddressRecord> {
-    let opts = unit.options.analyze();
-    let mut recs: Vec<AddressRecord> = unit
-        .rows
+/// Analyse the units' addresses (in unit order) and run the stages on all of them at once.
+fn process(units: &[Unit], stage: Option<&dyn Stage>) -> Vec<AddressRecord> {
+    let mut recs: Vec<AddressRecord> = units
         .iter()
-        .map(|(row, e)| address::analyze(*row as u64, e, &opts))
+        .flat_map(|u| {
+            let opts = u.options.analyze();
+            u.rows
+                .iter()
+                .map(move |(row, e)| address::analyze(*row as u64, e, &opts))
+        })
         .collect();
     if let Some(stage) = stage {
         let mut refs: Vec<&mut AddressRecord> = recs.iter_mut().collect();
