@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::store::Store;
-use crate::smtp::{HostGate, HostPermit, PermitFuture};
+use crate::smtp::{HostGate, HostPermit, LocalGate, PermitFuture};
 
 /// Connection slots in the store.
 pub struct SharedGate {
@@ -16,6 +16,7 @@ pub struct SharedGate {
     per_host: i32,
     lease: Duration,
     handle: tokio::runtime::Handle,
+    local: LocalGate,
 }
 
 impl SharedGate {
@@ -35,6 +36,7 @@ impl SharedGate {
             per_host: per_host.clamp(1, 1000) as i32,
             lease,
             handle,
+            local: LocalGate::new(per_host),
         }
     }
 }
@@ -66,9 +68,12 @@ impl Drop for Slot {
 
 impl HostGate for SharedGate {
     fn acquire(&self, ip: IpAddr) -> PermitFuture<'_> {
+        // Waiters of this process queue here first: only `per_host` of them poll the store.
+        let local = self.local.acquire(ip);
         Box::pin(async move {
+            let local = local.await;
             let Some(pg) = self.store.postgres() else {
-                return HostPermit::new(());
+                return local;
             };
             let key = ip.to_string();
             let mut wait = Duration::from_millis(20);
@@ -77,17 +82,20 @@ impl HostGate for SharedGate {
                     .take_slot(&key, self.per_host, &self.worker, self.lease)
                     .await
                 {
-                    return HostPermit::new(Slot {
-                        store: self.store.clone(),
-                        ip: key,
-                        slot,
-                        worker: self.worker.clone(),
-                        handle: self.handle.clone(),
-                    });
+                    return HostPermit::new((
+                        local,
+                        Slot {
+                            store: self.store.clone(),
+                            ip: key,
+                            slot,
+                            worker: self.worker.clone(),
+                            handle: self.handle.clone(),
+                        },
+                    ));
                 }
                 // All slots busy (or the database away): wait, never exceed the limit.
                 tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_millis(500));
+                wait = (wait * 2).min(Duration::from_millis(100));
             }
         })
     }

@@ -28,7 +28,9 @@ pub struct WorkerConfig {
     pub domain_gap: f64,
     /// Stop when there is no work (tests, one-shot runs) instead of waiting for more.
     pub exit_when_idle: bool,
-    /// Units claimed and worked on at once at most.
+    /// Claim loops running at once (each works on its own batch of units).
+    pub loops: usize,
+    /// Units claimed and worked on at once at most, per loop.
     pub max_units: usize,
     /// Rows claimed at once at most (a unit is never split).
     pub max_rows: usize,
@@ -45,8 +47,9 @@ impl Default for WorkerConfig {
             idle_wait: Duration::from_millis(500),
             domain_gap: 0.5,
             exit_when_idle: false,
-            max_units: 64,
-            max_rows: 2000,
+            loops: 4,
+            max_units: 16,
+            max_rows: 1000,
             callback: CallbackPolicy::default(),
         }
     }
@@ -66,6 +69,24 @@ pub struct WorkerStats {
 /// Run until `stop` is set (or, with `exit_when_idle`, until no work is left). Store calls run
 /// on `rt`; the stages run on this thread. `warn` receives store errors (they are retried).
 pub fn run(
+    store: &Arc<Store>,
+    rt: &tokio::runtime::Handle,
+    stage: Option<&dyn Stage>,
+    cfg: &WorkerConfig,
+    stop: &AtomicBool,
+    stats: &WorkerStats,
+    warn: &(dyn Fn(&str) + Sync),
+) {
+    // Several claim loops: while one waits for the slowest domain of its batch, the others keep
+    // the sessions busy (the stage's session limit is shared by all of them).
+    std::thread::scope(|s| {
+        for _ in 0..cfg.loops.max(1) {
+            s.spawn(|| run_loop(store, rt, stage, cfg, stop, stats, warn));
+        }
+    });
+}
+
+fn run_loop(
     store: &Arc<Store>,
     rt: &tokio::runtime::Handle,
     stage: Option<&dyn Stage>,
