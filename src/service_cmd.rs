@@ -195,7 +195,7 @@ pub(crate) fn run_worker(mut a: WorkerArgs) -> Result<(), Failure> {
         gate_store,
         &name,
         per_host,
-        Duration::from_secs(600),
+        Duration::from_secs(a.lease),
         rt.handle().clone(),
     ));
     let net = Net::build_with(&a.addr, bars::Bars::shared(false), Some(gate), a.bind)?;

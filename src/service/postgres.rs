@@ -609,6 +609,26 @@ impl PgStore {
         Ok(r.map(|r| r.get(0)))
     }
 
+    /// Extend a held slot's lease; `false` when it is no longer ours.
+    pub(crate) async fn renew_slot(
+        &self,
+        ip: &str,
+        slot: i32,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let c = self.conn().await?;
+        let n = c
+            .execute(
+                "UPDATE mailsift_host_slots SET until = now() + make_interval(secs => $4)
+                 WHERE ip = $1 AND slot = $2 AND worker = $3 AND until > now()",
+                &[&ip, &slot, &worker, &lease.as_secs_f64()],
+            )
+            .await
+            .map_err(db)?;
+        Ok(n > 0)
+    }
+
     /// Give a slot back.
     pub(crate) async fn free_slot(
         &self,

@@ -20,9 +20,9 @@ pub struct SharedGate {
 }
 
 impl SharedGate {
-    /// A gate for `worker`, `per_host` sessions at once per address across all workers; each
-    /// slot is held at most `lease` (a session longer than that is not expected). `handle` runs
-    /// the releases.
+    /// A gate for `worker`, `per_host` sessions at once per address across all workers; a held
+    /// slot's lease (`lease`) is renewed while its session lasts, so a killed worker's slots
+    /// come back one lease later. `handle` runs the renewals and releases.
     pub fn new(
         store: Arc<Store>,
         worker: &str,
@@ -42,6 +42,7 @@ impl SharedGate {
 }
 
 struct Slot {
+    renewer: tokio::task::JoinHandle<()>,
     store: Arc<Store>,
     ip: String,
     slot: i32,
@@ -51,6 +52,7 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        self.renewer.abort();
         let (store, ip, slot, worker) = (
             self.store.clone(),
             std::mem::take(&mut self.ip),
@@ -82,9 +84,30 @@ impl HostGate for SharedGate {
                     .take_slot(&key, self.per_host, &self.worker, self.lease)
                     .await
                 {
+                    // Held while the session lasts: renewed every third of the lease, so a
+                    // killed worker's slot comes back one lease after its death.
+                    let renewer = self.handle.spawn({
+                        let (store, ip, worker, lease) = (
+                            self.store.clone(),
+                            key.clone(),
+                            self.worker.clone(),
+                            self.lease,
+                        );
+                        async move {
+                            loop {
+                                tokio::time::sleep(lease / 3).await;
+                                if let Some(p) = store.postgres()
+                                    && let Ok(false) = p.renew_slot(&ip, slot, &worker, lease).await
+                                {
+                                    return;
+                                }
+                            }
+                        }
+                    });
                     return HostPermit::new((
                         local,
                         Slot {
+                            renewer,
                             store: self.store.clone(),
                             ip: key,
                             slot,

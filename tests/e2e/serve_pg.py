@@ -212,7 +212,11 @@ def scripted(s, tmp):
     gaps = []
     for d, ts in c.rcpt_times.items():
         ts = sorted(ts)
-        gaps += [b - a for a, b in zip(ts, ts[1:])]
+        g = [b - a for a, b in zip(ts, ts[1:])]
+        if g and min(g) < 1 / rate - 0.01:
+            print('     %s: RCPT gaps %s from %s' % (d, ['%.3f' % x for x in g],
+                                                   sorted(c.rcpt_sources[d])))
+        gaps += g
     check(gaps and min(gaps) >= 1 / rate - 0.01,
           'closest two RCPT TO to one domain: %.3f s >= 1/rate %.3f s'
           % (min(gaps) if gaps else -1, 1 / rate))
