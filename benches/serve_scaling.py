@@ -41,7 +41,7 @@ def main():
     batch = 20
     hosts = ['127.0.79.%d' % (i + 1) for i in range(nh)]
     port = serve_pg.free_port()
-    srv = counting_smtp.Server(hosts, port, delay=delay).start()
+    srv = counting_smtp.ServerProcess(hosts, port, delay=delay)
     domains = ['b%d' % i for i in range(nd)]
     tmp = tempfile.mkdtemp(prefix='mailsift-scaling-')
     os.chmod(tmp, 0o755)
@@ -70,7 +70,7 @@ def main():
         os.chmod(run_dir, 0o755)
         s = serve_pg.Service(ms, run_dir)
         try:
-            srv.counts.__init__()
+            srv.reset()
             t0 = time.time()
             job = s.job(emails)
             for i in range(w):
@@ -80,7 +80,7 @@ def main():
             assert j['processed'] == n, j
             ideal = max(total / (w * conc), busiest)
             print('| %d | %.1f | %.0f | %.1f | %.0f | %d |' % (
-                w, wall, n / wall, ideal, n / ideal, max(srv.counts.max_open.values())),
+                w, wall, n / wall, ideal, n / ideal, max(srv.counts()['max_open'].values())),
                 flush=True)
         finally:
             s.close()

@@ -126,3 +126,52 @@ def zone(domains, hosts, origin='svc.test'):
     for i, d in enumerate(domains):
         out.append('%s IN MX 10 mx%d' % (d, i % len(hosts)))
     return '\n'.join(out) + '\n'
+
+
+class ServerProcess:
+    """The server in a process of its own (arrival times free of the test driver's GIL), driven
+    through a pipe: `reset(delay)` clears the counts, `counts()` returns a snapshot."""
+
+    def __init__(self, ips, port, delay=0.05):
+        import multiprocessing
+        ctx = multiprocessing.get_context('fork')
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve_process, args=(child, ips, port, delay), daemon=True)
+        self.proc.start()
+        self.conn.recv()  # ready
+
+    def reset(self, delay=None):
+        self.conn.send(('reset', delay))
+        self.conn.recv()
+
+    def counts(self):
+        self.conn.send(('counts', None))
+        return self.conn.recv()
+
+    def stop(self):
+        self.proc.terminate()
+
+
+def _serve_process(conn, ips, port, delay):
+    srv = Server(ips, port, delay).start()
+    conn.send('ready')
+    while True:
+        cmd, arg = conn.recv()
+        c = srv.counts
+        if cmd == 'reset':
+            with c.lock:
+                c.__init__()
+            if arg is not None:
+                srv.delay = arg
+            conn.send('ok')
+        elif cmd == 'counts':
+            with c.lock:
+                snap = {
+                    'max_open': dict(c.max_open),
+                    'connections': dict(c.connections),
+                    'commands': dict(c.commands),
+                    'rcpt_times': {d: list(t) for d, t in c.rcpt_times.items()},
+                    'rcpt_sources': {d: sorted(s) for d, s in c.rcpt_sources.items()},
+                    'data_seen': c.data_seen,
+                }
+            conn.send(snap)
