@@ -2,6 +2,7 @@
 
 mod bars;
 mod cli;
+mod service_cmd;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -41,6 +42,9 @@ fn main() -> ExitCode {
         Command::Completions(a) => run_completions(a),
         Command::Man(a) => run_man(a),
         Command::Spf(a) => run_spf(a),
+        Command::Serve(a) => service_cmd::run_serve(a),
+        Command::Worker(a) => service_cmd::run_worker(a),
+        Command::Keys(a) => service_cmd::run_keys(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -303,7 +307,20 @@ impl Net {
         opts: &cli::AddressOpts,
         progress: std::sync::Arc<dyn mailsift::progress::Progress>,
     ) -> Result<Net, Failure> {
-        let smtp = opts.smtp().map_err(Failure::Usage)?;
+        Net::build_with(opts, progress, None, None)
+    }
+
+    /// [`Net::build`] with SMTP sessions from `bind` and per-host slots from `gate`.
+    fn build_with(
+        opts: &cli::AddressOpts,
+        progress: std::sync::Arc<dyn mailsift::progress::Progress>,
+        gate: Option<std::sync::Arc<dyn mailsift::smtp::HostGate>>,
+        bind: Option<std::net::IpAddr>,
+    ) -> Result<Net, Failure> {
+        let mut smtp = opts.smtp().map_err(Failure::Usage)?;
+        if let Some(s) = &mut smtp {
+            s.settings.bind = bind;
+        }
         let cfg = opts.dns().map_err(Failure::Usage)?;
         let zone = load_zones(&opts.zone)?;
         if cfg.is_none() && zone.is_none() {
@@ -321,7 +338,10 @@ impl Net {
                 })?),
                 None => None,
             };
-        let stage = SmtpStage::new(dns, smtp.settings, journal, Some(progress));
+        let stage = match gate {
+            Some(g) => SmtpStage::with_gate(dns, smtp.settings, journal, Some(progress), g),
+            None => SmtpStage::new(dns, smtp.settings, journal, Some(progress)),
+        };
         for w in stage.preflight() {
             eprintln!("mailsift: warning: {}", terminal_safe(&w));
         }

@@ -12,6 +12,7 @@ mod liars;
 mod logs;
 mod man_completions;
 mod properties;
+mod serve_cli;
 mod smtp;
 mod smtp_replay;
 mod spf_cli;
