@@ -1,0 +1,122 @@
+//! The thin HTTPS driver for the MTA-STS policy: TCP to each address in turn, TLS with rustls
+//! verified against the Mozilla roots (plus extra roots the caller trusts, for tests), one
+//! HTTP/1.1 `GET` with `Connection: close`, the answer read through the sans-IO
+//! `http_response` parser. Redirects are returned, never followed (RFC 8461 3.3).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::http_response::ResponseParser;
+use super::mta_sts::PolicyResponse;
+
+/// RFC 8461 3.3: senders may refuse policies larger than 64 KiB; a little more for the head.
+const LIMIT: usize = 64 * 1024 + 8 * 1024;
+
+/// The path of the policy.
+pub(crate) const POLICY_PATH: &str = "/.well-known/mta-sts.txt";
+
+/// A client configuration trusting the Mozilla roots and `extra`.
+pub(crate) fn client_config(extra: &[CertificateDer<'static>]) -> Result<Arc<ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for c in extra {
+        roots
+            .add(c.clone())
+            .map_err(|e| format!("extra trust root: {e}"))?;
+    }
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// GET the policy from `host` at the first address that answers.
+pub(crate) async fn get(
+    config: Arc<ClientConfig>,
+    host: &str,
+    addrs: &[IpAddr],
+    port: u16,
+    timeout: Duration,
+) -> PolicyResponse {
+    let mut last = PolicyResponse::Failed {
+        transient: true,
+        message: "no address".into(),
+    };
+    for &ip in addrs {
+        let once = get_one(config.clone(), host, SocketAddr::new(ip, port));
+        last = match tokio::time::timeout(timeout, once).await {
+            Ok(r) => r,
+            Err(_) => PolicyResponse::Failed {
+                transient: true,
+                message: format!("{ip}:{port}: timed out"),
+            },
+        };
+        // Only connection failures move on to the next address.
+        if !matches!(&last, PolicyResponse::Failed { transient: true, .. }) {
+            break;
+        }
+    }
+    last
+}
+
+async fn get_one(config: Arc<ClientConfig>, host: &str, addr: SocketAddr) -> PolicyResponse {
+    let failed = |transient: bool, message: String| PolicyResponse::Failed { transient, message };
+    let Ok(name) = ServerName::try_from(host.to_string()) else {
+        return failed(false, format!("{host:?} is not a DNS name"));
+    };
+    let tcp = match TcpStream::connect(addr).await {
+        Ok(s) => s,
+        Err(e) => return failed(true, format!("{addr}: {e}")),
+    };
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let mut tls = match connector.connect(name, tcp).await {
+        Ok(s) => s,
+        // A certificate the sender cannot verify makes the policy unusable: not transient.
+        Err(e) => {
+            let cert = e
+                .get_ref()
+                .and_then(|i| i.downcast_ref::<rustls::Error>())
+                .is_some_and(|r| matches!(r, rustls::Error::InvalidCertificate(_)));
+            return failed(!cert, format!("{addr}: TLS: {e}"));
+        }
+    };
+    let request = format!(
+        "GET {POLICY_PATH} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: mailsift/{}\r\nAccept: text/plain\r\nConnection: close\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    if let Err(e) = tls.write_all(request.as_bytes()).await {
+        return failed(true, format!("{addr}: {e}"));
+    }
+    let mut parser = ResponseParser::new(LIMIT);
+    let mut buf = vec![0u8; 8192];
+    let response = loop {
+        match tls.read(&mut buf).await {
+            Ok(0) => break parser.finish(),
+            Ok(n) => match parser.feed(&buf[..n]) {
+                Ok(Some(r)) => break Ok(r),
+                Ok(None) => {}
+                Err(e) => break Err(e),
+            },
+            // Servers that close without close_notify: what arrived is the answer.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break parser.finish(),
+            Err(e) => return failed(true, format!("{addr}: {e}")),
+        }
+    };
+    match response {
+        Ok(r) => PolicyResponse::Fetched {
+            status: r.status,
+            content_type: r.header("content-type").map(str::to_string),
+            body: r.body,
+        },
+        Err(e) => failed(false, format!("{addr}: {e}")),
+    }
+}
