@@ -113,3 +113,15 @@ impl PolicyFetch for HttpsFetcher {
         }
     }
 }
+
+/// The certificates in PEM text (`-----BEGIN CERTIFICATE-----` blocks), for extra trust roots.
+pub fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("reading PEM certificates: {e}"))?;
+    if certs.is_empty() {
+        return Err("no PEM certificate found".into());
+    }
+    Ok(certs)
+}

@@ -120,3 +120,128 @@ async fn get_one(config: Arc<ClientConfig>, host: &str, addr: SocketAddr) -> Pol
         Err(e) => failed(false, format!("{addr}: {e}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::pki_types::pem::PemObject;
+    use tokio::net::TcpListener;
+
+    const CA: &[u8] = include_bytes!("../../tests/data/domain/tls/ca.pem");
+    const LEAF: &[u8] = include_bytes!("../../tests/data/domain/tls/leaf.pem");
+    const KEY: &[u8] = include_bytes!("../../tests/data/domain/tls/leaf.key.pem");
+
+    /// Serve `reply` once to one TLS client on 127.0.0.1; the port.
+    async fn serve(reply: &'static [u8]) -> u16 {
+        let cert = CertificateDer::from_pem_slice(LEAF).unwrap();
+        let key = PrivateKeyDer::from_pem_slice(KEY).unwrap();
+        let cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let Ok(mut tls) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let mut buf = vec![0u8; 4096];
+            let mut got = Vec::new();
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            assert!(got.starts_with(b"GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.test\r\n"));
+            let _ = tls.write_all(reply).await;
+            let _ = tls.shutdown().await;
+        });
+        port
+    }
+
+    fn run(reply: &'static [u8], trust: bool, host: &str) -> PolicyResponse {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let port = serve(reply).await;
+            let roots = if trust {
+                vec![CertificateDer::from_pem_slice(CA).unwrap()]
+            } else {
+                vec![]
+            };
+            let cfg = client_config(&roots).unwrap();
+            let ip: IpAddr = "127.0.0.1".parse().unwrap();
+            get(cfg, host, &[ip], port, Duration::from_secs(5)).await
+        })
+    }
+
+    #[test]
+    fn fetches_a_policy_over_verified_tls() {
+        let r = run(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n\r\nversion: STSv1\n",
+            true,
+            "mta-sts.example.test",
+        );
+        assert_eq!(
+            r,
+            PolicyResponse::Fetched {
+                status: 200,
+                content_type: Some("text/plain".into()),
+                body: b"version: STSv1\n".to_vec()
+            }
+        );
+    }
+
+    #[test]
+    fn an_untrusted_certificate_is_a_definite_failure() {
+        match run(b"HTTP/1.1 200 OK\r\n\r\n", false, "mta-sts.example.test") {
+            PolicyResponse::Failed { transient, message } => {
+                assert!(!transient, "{message}");
+                assert!(message.contains("TLS"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn redirects_are_returned_not_followed() {
+        let r = run(
+            b"HTTP/1.1 301 Moved\r\nLocation: https://elsewhere.example/\r\nContent-Length: 0\r\n\r\n",
+            true,
+            "mta-sts.example.test",
+        );
+        assert!(matches!(r, PolicyResponse::Fetched { status: 301, .. }), "{r:?}");
+    }
+
+    #[test]
+    fn nothing_listening_is_transient() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cfg = client_config(&[]).unwrap();
+        let r = rt.block_on(get(
+            cfg,
+            "mta-sts.example.test",
+            &["127.0.0.1".parse().unwrap()],
+            port,
+            Duration::from_secs(2),
+        ));
+        assert!(matches!(r, PolicyResponse::Failed { transient: true, .. }), "{r:?}");
+    }
+}

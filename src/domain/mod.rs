@@ -29,7 +29,7 @@ mod verdict;
 pub use answers::{Answer, AuditDns, Dnssec, QueryRecord};
 pub use audit::{Audit, AuditOptions, audit};
 pub use dnsbl::{DEFAULT_DNSBLS, DnsblZone};
-pub use driver::{HttpsFetcher, ZoneNetDns};
+pub use driver::{HttpsFetcher, ZoneNetDns, pem_certificates};
 pub use finding::{Finding, Severity};
 pub use mta_sts::{PolicyFetch, PolicyResponse};
 pub use render_html::write_html;
