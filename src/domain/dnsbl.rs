@@ -181,8 +181,13 @@ pub(crate) fn check(
                 Severity::Unknown,
                 "dnsbl_list_unusable",
                 format!(
-                    "{}: its RFC 5782 test entries answer wrongly ({health}); its answers are not used",
-                    list.zone
+                    "{}: {}; its answers are not used",
+                    list.zone,
+                    match health {
+                        "not_answering" => "its RFC 5782 test entry is not listed (the list does not answer through this resolver)",
+                        "lists_everything" => "it lists its never-listed RFC 5782 test entry (it answers every name)",
+                        _ => "its RFC 5782 test entries could not be looked up",
+                    }
                 ),
             ));
         }

@@ -11,9 +11,9 @@ use super::finding::{Finding, Severity};
 use crate::spf::record::{self, Mechanism, Qualifier};
 use crate::spf::{SpfQuery, SpfResult, check_host};
 
-/// An address no real record authorises (TEST-NET-1, RFC 5737): evaluating it walks every term,
-/// so the counts are the record's full cost.
-const PROBE_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+/// An address no real record authorises (the limited broadcast address, never a sender):
+/// evaluating it walks every term, so the counts are the record's full cost.
+const PROBE_IP: IpAddr = IpAddr::V4(Ipv4Addr::BROADCAST);
 
 /// `check_host()` for one IP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
