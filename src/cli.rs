@@ -446,7 +446,12 @@ pub struct DomainArgs {
     #[arg(long = "dns", value_name = "SERVER[:PORT]")]
     pub dns: Vec<String>,
     /// Seconds to wait for one DNS answer, and for the MTA-STS policy fetch.
-    #[arg(long, value_name = "SECS", default_value_t = 2.0, alias = "dns-timeout")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 2.0,
+        alias = "dns-timeout"
+    )]
     pub timeout: f64,
     /// Port of the MTA-STS policy server (443; another port only for tests).
     #[arg(long, value_name = "PORT", default_value_t = 443, hide = true)]

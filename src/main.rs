@@ -535,12 +535,17 @@ fn run_domain(a: cli::DomainArgs) -> Result<(), Failure> {
     let names: Vec<&str> = if a.dnsbl.is_empty() {
         DEFAULT_DNSBLS.to_vec()
     } else {
-        a.dnsbl.iter().map(String::as_str).filter(|z| *z != "none").collect()
+        a.dnsbl
+            .iter()
+            .map(String::as_str)
+            .filter(|z| *z != "none")
+            .collect()
     };
     let dnsbls = names
         .iter()
         .map(|z| {
-            DnsblZone::parse(z).ok_or_else(|| Failure::Usage(format!("--dnsbl {z:?} is not a zone")))
+            DnsblZone::parse(z)
+                .ok_or_else(|| Failure::Usage(format!("--dnsbl {z:?} is not a zone")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let timeout = std::time::Duration::from_secs_f64(a.timeout);

@@ -85,11 +85,22 @@ impl Audit {
         out.extend(self.spf.findings.iter().map(|f| ("spf", f)));
         out.extend(self.dmarc.findings.iter().map(|f| ("dmarc", f)));
         out.extend(self.dkim.findings.iter().map(|f| ("dkim", f)));
-        out.extend(self.dkim.keys.iter().flat_map(|k| &k.findings).map(|f| ("dkim", f)));
+        out.extend(
+            self.dkim
+                .keys
+                .iter()
+                .flat_map(|k| &k.findings)
+                .map(|f| ("dkim", f)),
+        );
         out.extend(self.mta_sts.findings.iter().map(|f| ("mta_sts", f)));
         out.extend(self.tlsrpt.findings.iter().map(|f| ("tlsrpt", f)));
         out.extend(self.bimi.findings.iter().map(|f| ("bimi", f)));
-        out.extend(self.ptr.iter().flat_map(|p| &p.findings).map(|f| ("ptr", f)));
+        out.extend(
+            self.ptr
+                .iter()
+                .flat_map(|p| &p.findings)
+                .map(|f| ("ptr", f)),
+        );
         out.extend(self.dnsbl.findings.iter().map(|f| ("dnsbl", f)));
         out.extend(self.dnssec.findings.iter().map(|f| ("dnssec", f)));
         out

@@ -133,7 +133,10 @@ mod tests {
             Some("reject"),
         );
         assert_eq!(s.logo_url.as_deref(), Some("https://example.com/logo.svg"));
-        assert_eq!(s.certificate_url.as_deref(), Some("https://example.com/vmc.pem"));
+        assert_eq!(
+            s.certificate_url.as_deref(),
+            Some("https://example.com/vmc.pem")
+        );
         assert!(s.findings.is_empty(), "{:?}", s.findings);
         let s = run(
             "default._bimi.example.com. TXT \"v=BIMI1; l=http://example.com/logo.png\"\n",

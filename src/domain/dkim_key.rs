@@ -173,12 +173,17 @@ fn read_key(text: &str, key: &mut DkimKey) {
         ));
     }
     if let Some(h) = tags.get("h")
-        && !h.split(':').any(|h| h.trim().eq_ignore_ascii_case("sha256"))
+        && !h
+            .split(':')
+            .any(|h| h.trim().eq_ignore_ascii_case("sha256"))
     {
         f.push(Finding::new(
             Severity::Error,
             "dkim_sha1_only",
-            format!("selector {}: h={h} does not allow sha256 (RFC 8301)", key.selector),
+            format!(
+                "selector {}: h={h} does not allow sha256 (RFC 8301)",
+                key.selector
+            ),
         ));
     }
     key.key_type = Some(k.clone());
@@ -222,7 +227,10 @@ fn read_key(text: &str, key: &mut DkimKey) {
                     f.push(Finding::new(
                         Severity::Warning,
                         "dkim_key_short",
-                        format!("selector {}: RSA {bits} bits; 2048 is recommended", key.selector),
+                        format!(
+                            "selector {}: RSA {bits} bits; 2048 is recommended",
+                            key.selector
+                        ),
                     ));
                 }
             }
@@ -336,8 +344,14 @@ mod tests {
 
     #[test]
     fn rsa_key_lengths_come_from_the_der() {
-        assert_eq!(rsa_modulus_bits(&base64::decode(RSA2048).unwrap()), Some(2048));
-        assert_eq!(rsa_modulus_bits(&base64::decode(RSA1024).unwrap()), Some(1024));
+        assert_eq!(
+            rsa_modulus_bits(&base64::decode(RSA2048).unwrap()),
+            Some(2048)
+        );
+        assert_eq!(
+            rsa_modulus_bits(&base64::decode(RSA1024).unwrap()),
+            Some(1024)
+        );
         assert_eq!(rsa_modulus_bits(b"\x30\x03\x02\x01\x05"), Some(3));
         assert_eq!(rsa_modulus_bits(b"\x30\x80"), None);
         assert_eq!(rsa_modulus_bits(&[]), None);
@@ -354,7 +368,15 @@ mod tests {
         let got: Vec<_> = s
             .keys
             .iter()
-            .map(|k| (k.selector.as_str(), k.key_type.as_deref(), k.key_bits, k.revoked, k.testing))
+            .map(|k| {
+                (
+                    k.selector.as_str(),
+                    k.key_type.as_deref(),
+                    k.key_bits,
+                    k.revoked,
+                    k.testing,
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -372,8 +394,10 @@ mod tests {
 
     #[test]
     fn short_broken_and_absent_keys() {
-        let zone = format!("a._domainkey.example.com. TXT \"p={RSA1024}\"\n\
-                    b._domainkey.example.com. TXT \"v=DKIM1; p=!!!\"\n");
+        let zone = format!(
+            "a._domainkey.example.com. TXT \"p={RSA1024}\"\n\
+                    b._domainkey.example.com. TXT \"v=DKIM1; p=!!!\"\n"
+        );
         let s = run(&zone, &["a", "b"]);
         assert_eq!(s.keys[0].findings[0].code, "dkim_key_short");
         assert_eq!(s.keys[1].findings[0].code, "dkim_bad_key");

@@ -179,7 +179,11 @@ pub(crate) fn check(dns: &mut Recorder<'_>, domain: &str) -> DmarcSection {
                 "dmarc_unknown",
                 "the DMARC record could not be looked up (timeout or SERVFAIL)",
             ));
-        } else if !s.findings.iter().any(|f| f.code == "dmarc_multiple_records") {
+        } else if !s
+            .findings
+            .iter()
+            .any(|f| f.code == "dmarc_multiple_records")
+        {
             s.findings.push(Finding::new(
                 Severity::Error,
                 "dmarc_missing",
@@ -368,7 +372,9 @@ fn uris(
             continue;
         };
         let addr = addr.split('!').next().unwrap_or("");
-        let Some((_, dest)) = addr.rsplit_once('@').filter(|(l, d)| !l.is_empty() && d.contains('.'))
+        let Some((_, dest)) = addr
+            .rsplit_once('@')
+            .filter(|(l, d)| !l.is_empty() && d.contains('.'))
         else {
             f.push(Finding::new(
                 Severity::Error,
@@ -447,7 +453,10 @@ mod tests {
                 "com"
             ]
         );
-        assert_eq!(walk_targets("mail.example.com"), ["mail.example.com", "example.com", "com"]);
+        assert_eq!(
+            walk_targets("mail.example.com"),
+            ["mail.example.com", "example.com", "com"]
+        );
         assert_eq!(walk_targets("test"), ["test"]);
     }
 
@@ -507,6 +516,9 @@ mod tests {
         let u = run("", "x.timeout");
         assert_eq!(codes(&u), ["dmarc_unknown"]);
         // Not a DMARC record: ignored.
-        assert_eq!(codes(&run("_dmarc.e.com. TXT \"v=spf1 -all\"\n", "e.com")), ["dmarc_missing"]);
+        assert_eq!(
+            codes(&run("_dmarc.e.com. TXT \"v=spf1 -all\"\n", "e.com")),
+            ["dmarc_missing"]
+        );
     }
 }

@@ -227,12 +227,20 @@ pub(crate) fn check(
                 "listed" => s.findings.push(Finding::new(
                     Severity::Error,
                     "dnsbl_listed",
-                    format!("{subject} is listed on {}: {}", list.zone, meanings.join("; ")),
+                    format!(
+                        "{subject} is listed on {}: {}",
+                        list.zone,
+                        meanings.join("; ")
+                    ),
                 )),
                 "error" => s.findings.push(Finding::new(
                     Severity::Unknown,
                     "dnsbl_error",
-                    format!("{} answered an error code for {subject}: {}", list.zone, meanings.join("; ")),
+                    format!(
+                        "{} answered an error code for {subject}: {}",
+                        list.zone,
+                        meanings.join("; ")
+                    ),
                 )),
                 "unknown" => s.findings.push(Finding::new(
                     Severity::Unknown,
@@ -275,9 +283,18 @@ mod tests {
 
     #[test]
     fn zones_and_kinds() {
-        assert_eq!(DnsblZone::parse("dbl.spamhaus.org").unwrap().kind, DnsblKind::Domain);
-        assert_eq!(DnsblZone::parse("Zen.Spamhaus.org.").unwrap().kind, DnsblKind::Ip);
-        assert_eq!(DnsblZone::parse("domain:x.example").unwrap().zone, "x.example");
+        assert_eq!(
+            DnsblZone::parse("dbl.spamhaus.org").unwrap().kind,
+            DnsblKind::Domain
+        );
+        assert_eq!(
+            DnsblZone::parse("Zen.Spamhaus.org.").unwrap().kind,
+            DnsblKind::Ip
+        );
+        assert_eq!(
+            DnsblZone::parse("domain:x.example").unwrap().zone,
+            "x.example"
+        );
         assert_eq!(DnsblZone::parse("nodots"), None);
         for z in DEFAULT_DNSBLS {
             assert!(table().iter().any(|r| r.0 == *z), "{z} in the table");
@@ -286,17 +303,27 @@ mod tests {
 
     #[test]
     fn listings_are_decoded_and_error_codes_are_not_listings() {
-        let s = run(&["zen.spamhaus.org"], &["192.0.2.1", "192.0.2.2", "192.0.2.3"], "x");
+        let s = run(
+            &["zen.spamhaus.org"],
+            &["192.0.2.1", "192.0.2.2", "192.0.2.3"],
+            "x",
+        );
         let st: Vec<_> = s.results.iter().map(|r| r.status).collect();
         assert_eq!(st, ["not_listed", "listed", "error"]);
         assert_eq!(
             s.results[1].meanings,
-            ["XBL: exploited host (CBL)", "PBL: end-user address range (ISP maintained)"]
+            [
+                "XBL: exploited host (CBL)",
+                "PBL: end-user address range (ISP maintained)"
+            ]
         );
         let codes: Vec<_> = s.findings.iter().map(|f| (f.code, f.severity)).collect();
         assert_eq!(
             codes,
-            [("dnsbl_listed", Severity::Error), ("dnsbl_error", Severity::Unknown)]
+            [
+                ("dnsbl_listed", Severity::Error),
+                ("dnsbl_error", Severity::Unknown)
+            ]
         );
     }
 
@@ -305,7 +332,11 @@ mod tests {
         let s = run(&["dbl.spamhaus.org"], &["192.0.2.2"], "bad.example");
         assert_eq!(s.results.len(), 1);
         assert_eq!(s.results[0].meanings, ["DBL: phishing domain"]);
-        let s = run(&["bl.spamcop.net", "everything.example"], &["192.0.2.2"], "x");
+        let s = run(
+            &["bl.spamcop.net", "everything.example"],
+            &["192.0.2.2"],
+            "x",
+        );
         let h: Vec<_> = s.lists.iter().map(|l| l.health).collect();
         assert_eq!(h, ["not_answering", "lists_everything"]);
         assert!(s.results.iter().all(|r| r.status == "not_used"));

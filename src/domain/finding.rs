@@ -69,7 +69,11 @@ mod tests {
             Some(Severity::Unknown)
         );
         assert_eq!(
-            worst(&[f(Severity::Warning), f(Severity::Error), f(Severity::Unknown)]),
+            worst(&[
+                f(Severity::Warning),
+                f(Severity::Error),
+                f(Severity::Unknown)
+            ]),
             Some(Severity::Error)
         );
     }

@@ -68,7 +68,11 @@ impl ResponseParser {
 
     fn parse(&self, eof: bool) -> Result<Option<Response>, HttpError> {
         let Some(end) = find(&self.buf, b"\r\n\r\n") else {
-            return if eof { Err(HttpError::Truncated) } else { Ok(None) };
+            return if eof {
+                Err(HttpError::Truncated)
+            } else {
+                Ok(None)
+            };
         };
         let head = std::str::from_utf8(&self.buf[..end])
             .map_err(|_| HttpError::Malformed("head is not text"))?;
@@ -118,7 +122,11 @@ impl ResponseParser {
                 r.body = rest[..len].to_vec();
                 return Ok(Some(r));
             }
-            return if eof { Err(HttpError::Truncated) } else { Ok(None) };
+            return if eof {
+                Err(HttpError::Truncated)
+            } else {
+                Ok(None)
+            };
         }
         if status == 204 || status == 304 || (100..200).contains(&status) {
             return Ok(Some(r));
@@ -167,7 +175,10 @@ mod tests {
     #[test]
     fn content_length_bodies_in_pieces() {
         let mut p = ResponseParser::new(1000);
-        assert_eq!(p.feed(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConte"), Ok(None));
+        assert_eq!(
+            p.feed(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConte"),
+            Ok(None)
+        );
         assert_eq!(p.feed(b"nt-Length: 5\r\n\r\nab"), Ok(None));
         let r = p.feed(b"cde").unwrap().unwrap();
         assert_eq!((r.status, r.body.as_slice()), (200, &b"abcde"[..]));
@@ -195,7 +206,8 @@ mod tests {
             Err(HttpError::Malformed(_))
         ));
         let mut p = ResponseParser::new(100);
-        p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort").unwrap();
+        p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort")
+            .unwrap();
         assert_eq!(p.finish(), Err(HttpError::Truncated));
         assert_eq!(
             ResponseParser::new(10).feed(b"HTTP/1.1 200 OK\r\n\r\n"),

@@ -22,7 +22,9 @@ const LIMIT: usize = 64 * 1024 + 8 * 1024;
 pub(crate) const POLICY_PATH: &str = "/.well-known/mta-sts.txt";
 
 /// A client configuration trusting the Mozilla roots and `extra`.
-pub(crate) fn client_config(extra: &[CertificateDer<'static>]) -> Result<Arc<ClientConfig>, String> {
+pub(crate) fn client_config(
+    extra: &[CertificateDer<'static>],
+) -> Result<Arc<ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -61,7 +63,13 @@ pub(crate) async fn get(
             },
         };
         // Only connection failures move on to the next address.
-        if !matches!(&last, PolicyResponse::Failed { transient: true, .. }) {
+        if !matches!(
+            &last,
+            PolicyResponse::Failed {
+                transient: true,
+                ..
+            }
+        ) {
             break;
         }
     }
@@ -160,7 +168,9 @@ mod tests {
                     Ok(n) => got.extend_from_slice(&buf[..n]),
                 }
             }
-            assert!(got.starts_with(b"GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.test\r\n"));
+            assert!(got.starts_with(
+                b"GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts.example.test\r\n"
+            ));
             let _ = tls.write_all(reply).await;
             let _ = tls.shutdown().await;
         });
@@ -220,7 +230,10 @@ mod tests {
             true,
             "mta-sts.example.test",
         );
-        assert!(matches!(r, PolicyResponse::Fetched { status: 301, .. }), "{r:?}");
+        assert!(
+            matches!(r, PolicyResponse::Fetched { status: 301, .. }),
+            "{r:?}"
+        );
     }
 
     #[test]
@@ -242,6 +255,15 @@ mod tests {
             port,
             Duration::from_secs(2),
         ));
-        assert!(matches!(r, PolicyResponse::Failed { transient: true, .. }), "{r:?}");
+        assert!(
+            matches!(
+                r,
+                PolicyResponse::Failed {
+                    transient: true,
+                    ..
+                }
+            ),
+            "{r:?}"
+        );
     }
 }

@@ -127,10 +127,9 @@ pub(crate) fn check(
     let tags = TagList::parse(&records[0]);
     s.record = Some(records[0].clone());
     s.id = tags.get("id").map(str::to_string);
-    let id_ok = s
-        .id
-        .as_deref()
-        .is_some_and(|id| (1..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric()));
+    let id_ok = s.id.as_deref().is_some_and(|id| {
+        (1..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric())
+    });
     if !id_ok {
         s.findings.push(Finding::new(
             Severity::Error,
@@ -299,7 +298,10 @@ pub(crate) fn parse_policy(text: &str, f: &mut Vec<Finding>) -> Policy {
         other => f.push(Finding::new(
             Severity::Error,
             "mta_sts_policy_syntax",
-            format!("mode {:?} is not enforce, testing or none", other.unwrap_or("")),
+            format!(
+                "mode {:?} is not enforce, testing or none",
+                other.unwrap_or("")
+            ),
         )),
     }
     if p.max_age.is_none() {
@@ -393,7 +395,8 @@ mod tests {
             PolicyResponse::Fetched {
                 status: 200,
                 content_type: Some("text/html".into()),
-                body: b"version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 60\n".to_vec(),
+                body: b"version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 60\n"
+                    .to_vec(),
             },
             &["mx.other.example"],
         );
@@ -417,11 +420,7 @@ mod tests {
         let (s, asked) = run("", ok(""), &[]);
         assert!(asked.is_empty());
         assert_eq!(s.findings[0].code, "mta_sts_missing");
-        let (s, asked) = run(
-            "_mta-sts.example.com. TXT \"v=STSv1; id=1\"\n",
-            ok(""),
-            &[],
-        );
+        let (s, asked) = run("_mta-sts.example.com. TXT \"v=STSv1; id=1\"\n", ok(""), &[]);
         assert!(asked.is_empty());
         assert_eq!(s.findings[0].code, "mta_sts_policy_host");
         let (s, _) = run(

@@ -111,7 +111,9 @@ pub(crate) fn check(dns: &mut Recorder<'_>, domain: &str) -> MxSection {
         } else {
             (
                 Severity::Warning,
-                format!("{domain} has no MX record and no address: it cannot receive replies or bounces"),
+                format!(
+                    "{domain} has no MX record and no address: it cannot receive replies or bounces"
+                ),
             )
         };
         s.findings.push(Finding::new(sev, "mx_missing", msg));
@@ -121,11 +123,14 @@ pub(crate) fn check(dns: &mut Recorder<'_>, domain: &str) -> MxSection {
     if records.iter().any(|(_, h)| h.is_empty()) {
         s.null_mx = true;
         let msg = if records.len() == 1 {
-            format!("{domain} publishes a null MX (RFC 7505): it accepts no mail, so replies and bounces to it fail")
+            format!(
+                "{domain} publishes a null MX (RFC 7505): it accepts no mail, so replies and bounces to it fail"
+            )
         } else {
             format!("{domain} mixes a null MX with other MX records (RFC 7505 forbids it)")
         };
-        s.findings.push(Finding::new(Severity::Error, "mx_null", msg));
+        s.findings
+            .push(Finding::new(Severity::Error, "mx_null", msg));
     }
     for (preference, host) in records.into_iter().take(MAX_HOSTS) {
         if host.is_empty() {
@@ -214,7 +219,11 @@ mod tests {
     #[test]
     fn hosts_sorted_with_addresses() {
         let s = run(ZONE, "ok.example");
-        let hosts: Vec<_> = s.hosts.iter().map(|h| (h.preference, h.host.as_str(), h.addresses.clone())).collect();
+        let hosts: Vec<_> = s
+            .hosts
+            .iter()
+            .map(|h| (h.preference, h.host.as_str(), h.addresses.clone()))
+            .collect();
         assert_eq!(
             hosts,
             [

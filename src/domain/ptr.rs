@@ -146,15 +146,23 @@ mod tests {
 
     #[test]
     fn reverse_names() {
-        assert_eq!(reverse_name("192.0.2.1".parse().unwrap()), "1.2.0.192.in-addr.arpa");
-        assert!(reverse_name("2001:db8::1".parse().unwrap())
-            .starts_with("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6"));
+        assert_eq!(
+            reverse_name("192.0.2.1".parse().unwrap()),
+            "1.2.0.192.in-addr.arpa"
+        );
+        assert!(
+            reverse_name("2001:db8::1".parse().unwrap())
+                .starts_with("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6")
+        );
     }
 
     #[test]
     fn forward_confirmed_or_not() {
         let c = run("192.0.2.1");
-        assert_eq!((c.fcrdns, c.confirmed_name.as_deref()), ("pass", Some("mail.example.com")));
+        assert_eq!(
+            (c.fcrdns, c.confirmed_name.as_deref()),
+            ("pass", Some("mail.example.com"))
+        );
         assert_eq!(run("2001:db8::1").fcrdns, "pass");
         let c = run("192.0.2.2");
         assert_eq!((c.fcrdns, c.findings[0].code), ("fail", "fcrdns_fail"));

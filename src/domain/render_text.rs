@@ -41,24 +41,26 @@ pub fn render_text(a: &Audit) -> String {
     }
     let none = || "none".to_string();
     // MX.
-    let mx: Vec<String> = a
-        .mx
-        .hosts
-        .iter()
-        .map(|h| {
-            format!(
-                "{} {}{} ({})",
-                h.preference,
-                h.host,
-                h.cname.as_ref().map(|c| format!(" -> {c}")).unwrap_or_default(),
-                if h.addresses.is_empty() {
-                    h.status.to_string()
-                } else {
-                    h.addresses.join(" ")
-                }
-            )
-        })
-        .collect();
+    let mx: Vec<String> =
+        a.mx.hosts
+            .iter()
+            .map(|h| {
+                format!(
+                    "{} {}{} ({})",
+                    h.preference,
+                    h.host,
+                    h.cname
+                        .as_ref()
+                        .map(|c| format!(" -> {c}"))
+                        .unwrap_or_default(),
+                    if h.addresses.is_empty() {
+                        h.status.to_string()
+                    } else {
+                        h.addresses.join(" ")
+                    }
+                )
+            })
+            .collect();
     let mx = if a.mx.implicit {
         format!("none (implicit: {})", a.mx.implicit_addresses.join(" "))
     } else if mx.is_empty() {
@@ -66,15 +68,22 @@ pub fn render_text(a: &Audit) -> String {
     } else {
         mx.join(", ")
     };
-    let _ = writeln!(o, "MX: {mx}{}", if a.mx.null_mx { " [null MX]" } else { "" });
+    let _ = writeln!(
+        o,
+        "MX: {mx}{}",
+        if a.mx.null_mx { " [null MX]" } else { "" }
+    );
     // SPF.
     let _ = writeln!(
         o,
         "SPF: {} (lookups {}/10, void {}/2)",
-        a.spf.record.clone().unwrap_or_else(|| match a.spf.records.len() {
-            0 => none(),
-            n => format!("{n} records"),
-        }),
+        a.spf
+            .record
+            .clone()
+            .unwrap_or_else(|| match a.spf.records.len() {
+                0 => none(),
+                n => format!("{n} records"),
+            }),
         a.spf.lookups,
         a.spf.void_lookups
     );
@@ -123,7 +132,11 @@ pub fn render_text(a: &Audit) -> String {
     let _ = writeln!(
         o,
         "DKIM: {} ({} common selectors tried)",
-        if keys.is_empty() { none() } else { keys.join(", ") },
+        if keys.is_empty() {
+            none()
+        } else {
+            keys.join(", ")
+        },
         a.dkim.common_selectors_tried
     );
     // MTA-STS, TLS-RPT, BIMI.

@@ -219,7 +219,10 @@ mod tests {
         assert_eq!(codes(&run(two, &[])), ["spf_multiple_records"]);
         let bad = "example.com. TXT \"v=spf1 ip4:192.0.2.256 -all\"\n";
         assert_eq!(codes(&run(bad, &[])), ["spf_syntax"]);
-        assert_eq!(codes(&run("example.com. TXT \"v=spf1 +all\"\n", &[])), ["spf_pass_all"]);
+        assert_eq!(
+            codes(&run("example.com. TXT \"v=spf1 +all\"\n", &[])),
+            ["spf_pass_all"]
+        );
         assert_eq!(
             codes(&run("example.com. TXT \"v=spf1 ptr ip4:192.0.2.9\"\n", &[])),
             ["spf_ptr", "spf_no_all"]

@@ -22,8 +22,8 @@ impl TagList {
             match part.split_once('=') {
                 Some((t, v)) => {
                     let t = t.trim().to_ascii_lowercase();
-                    let valid = !t.is_empty()
-                        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let valid =
+                        !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                     if !valid {
                         out.malformed.push(part.to_string());
                     } else if out.get(&t).is_some() {
@@ -62,7 +62,10 @@ mod tests {
         assert_eq!(t.first(), Some(("v", "DMARC1")));
         assert_eq!(t.get("p"), Some("reject"));
         assert_eq!(t.get("rua"), Some("mailto:a@b.example"));
-        assert_eq!(t.malformed, vec!["junk".to_string(), "p given twice".into()]);
+        assert_eq!(
+            t.malformed,
+            vec!["junk".to_string(), "p given twice".into()]
+        );
         assert_eq!(TagList::parse(""), TagList::default());
     }
 }

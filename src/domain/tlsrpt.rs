@@ -86,8 +86,8 @@ pub(crate) fn check(dns: &mut Recorder<'_>, domain: &str) -> TlsRptSection {
     }
     for u in &s.rua {
         let l = u.to_ascii_lowercase();
-        let ok = l.strip_prefix("mailto:").is_some_and(|a| a.contains('@'))
-            || l.starts_with("https://");
+        let ok =
+            l.strip_prefix("mailto:").is_some_and(|a| a.contains('@')) || l.starts_with("https://");
         if !ok {
             s.findings.push(Finding::new(
                 Severity::Error,
@@ -112,7 +112,9 @@ mod tests {
 
     #[test]
     fn records_and_destinations() {
-        let s = run("_smtp._tls.example.com. TXT \"v=TLSRPTv1; rua=mailto:t@example.com,https://r.example/x\"\n");
+        let s = run(
+            "_smtp._tls.example.com. TXT \"v=TLSRPTv1; rua=mailto:t@example.com,https://r.example/x\"\n",
+        );
         assert_eq!(s.rua, ["mailto:t@example.com", "https://r.example/x"]);
         assert!(s.findings.is_empty());
         let s = run("_smtp._tls.example.com. TXT \"v=TLSRPTv1; rua=ftp://x\"\n");

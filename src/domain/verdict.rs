@@ -92,13 +92,17 @@ pub(crate) fn judge(
             .evaluation
             .as_ref()
             .is_some_and(|e| e.result == SpfResult::PermError)
-        || spf.results.iter().any(|r| {
-            !matches!(r.result, SpfResult::Pass | SpfResult::TempError)
-        })
+        || spf
+            .results
+            .iter()
+            .any(|r| !matches!(r.result, SpfResult::Pass | SpfResult::TempError))
     {
         Status::NotMet
     } else if spf.results.iter().any(|r| r.result == SpfResult::TempError)
-        || spf.evaluation.as_ref().is_some_and(|e| e.result == SpfResult::TempError)
+        || spf
+            .evaluation
+            .as_ref()
+            .is_some_and(|e| e.result == SpfResult::TempError)
     {
         Status::Unknown
     } else {
@@ -127,16 +131,30 @@ pub(crate) fn judge(
                 k.selector,
                 match (&k.key_type, k.key_bits, k.revoked) {
                     (_, _, true) => "revoked".to_string(),
-                    (Some(t), Some(b), _) => format!("{t} {b} bits{}", if k.testing { ", t=y" } else { "" }),
+                    (Some(t), Some(b), _) =>
+                        format!("{t} {b} bits{}", if k.testing { ", t=y" } else { "" }),
                     _ => "no usable key".to_string(),
                 }
             )
         })
         .collect();
     let given = dkim.keys.iter().any(|k| k.given);
-    let dkim_status = if usable.iter().any(|k| k.key_bits.unwrap_or(0) >= 1024 || k.key_type.as_deref() == Some("ed25519")) {
+    let dkim_status = if usable
+        .iter()
+        .any(|k| k.key_bits.unwrap_or(0) >= 1024 || k.key_type.as_deref() == Some("ed25519"))
+    {
         Status::Met
-    } else if !usable.is_empty() || given && !has(&dkim.keys.iter().flat_map(|k| k.findings.clone()).collect::<Vec<_>>(), Severity::Unknown) {
+    } else if !usable.is_empty()
+        || given
+            && !has(
+                &dkim
+                    .keys
+                    .iter()
+                    .flat_map(|k| k.findings.clone())
+                    .collect::<Vec<_>>(),
+                Severity::Unknown,
+            )
+    {
         Status::NotMet
     } else {
         ev.push(format!(
@@ -161,10 +179,12 @@ pub(crate) fn judge(
     if let Some(p) = &dmarc.policy {
         ev.push(format!("policy that applies: {p}"));
     }
-    let bad = dmarc
-        .findings
-        .iter()
-        .any(|f| matches!(f.code, "dmarc_missing" | "dmarc_multiple_records" | "dmarc_bad_policy" | "dmarc_no_policy"));
+    let bad = dmarc.findings.iter().any(|f| {
+        matches!(
+            f.code,
+            "dmarc_missing" | "dmarc_multiple_records" | "dmarc_bad_policy" | "dmarc_no_policy"
+        )
+    });
     let dmarc_status = if dmarc.record.is_none() && has(&dmarc.findings, Severity::Unknown) {
         Status::Unknown
     } else if dmarc.record.is_none() || bad {

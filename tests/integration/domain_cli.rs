@@ -136,16 +136,37 @@ fn a_weak_domain_has_each_problem_named_and_exits_5() {
 
 #[test]
 fn null_mx_cname_targets_hosts_without_address_and_org_policy() {
-    let (code, v) = json(&["nullmx.example", "--zone", BROKEN, "--offline", "--dnsbl", "none"]);
+    let (code, v) = json(&[
+        "nullmx.example",
+        "--zone",
+        BROKEN,
+        "--offline",
+        "--dnsbl",
+        "none",
+    ]);
     assert_eq!(code, Some(5));
     assert_eq!(v["mx"]["null_mx"], true);
-    let (_, v) = json(&["cname.example", "--zone", BROKEN, "--offline", "--dnsbl", "none"]);
+    let (_, v) = json(&[
+        "cname.example",
+        "--zone",
+        BROKEN,
+        "--offline",
+        "--dnsbl",
+        "none",
+    ]);
     assert_eq!(v["mx"]["hosts"][0]["cname"], "mx.host.example");
     assert_eq!(v["mx"]["hosts"][0]["addresses"][0], "192.0.2.40");
     assert_eq!(v["mx"]["hosts"][1]["status"], "no_address");
     let c = codes(&v);
     assert!(c.contains(&"mx_cname".to_string()) && c.contains(&"spf_multiple_records".into()));
-    let (_, v) = json(&["sub.org.example", "--zone", BROKEN, "--offline", "--dnsbl", "none"]);
+    let (_, v) = json(&[
+        "sub.org.example",
+        "--zone",
+        BROKEN,
+        "--offline",
+        "--dnsbl",
+        "none",
+    ]);
     assert_eq!(v["dmarc"]["location"], "org.example");
     assert_eq!(v["dmarc"]["policy"], "quarantine");
     assert_eq!(v["dmarc"]["organizational_domain"], "org.example");
@@ -157,8 +178,15 @@ fn text_and_html_are_safe_from_what_the_dns_says() {
     let html = dir.s("report.html");
     let o = run(
         &[
-            "domain", "escape.example", "--zone", BROKEN, "--offline", "--dnsbl", "none",
-            "--html", &html,
+            "domain",
+            "escape.example",
+            "--zone",
+            BROKEN,
+            "--offline",
+            "--dnsbl",
+            "none",
+            "--html",
+            &html,
         ],
         b"",
     );
@@ -168,8 +196,15 @@ fn text_and_html_are_safe_from_what_the_dns_says() {
     assert!(out.contains("spf_syntax"), "{out}");
     let o = run(
         &[
-            "domain", "weak.example", "--zone", BROKEN, "--offline", "--dnsbl", "none",
-            "--html", &html,
+            "domain",
+            "weak.example",
+            "--zone",
+            BROKEN,
+            "--offline",
+            "--dnsbl",
+            "none",
+            "--html",
+            &html,
         ],
         b"",
     );
@@ -184,9 +219,15 @@ fn text_and_html_are_safe_from_what_the_dns_says() {
 fn usage_errors() {
     let o = run(&["domain", "bad domain", "--offline"], b"");
     assert_eq!(o.status.code(), Some(2));
-    let o = run(&["domain", "x.example", "--offline", "--dns", "127.0.0.1"], b"");
+    let o = run(
+        &["domain", "x.example", "--offline", "--dns", "127.0.0.1"],
+        b"",
+    );
     assert_eq!(o.status.code(), Some(2));
-    let o = run(&["domain", "x.example", "--offline", "--dnsbl", "nodot"], b"");
+    let o = run(
+        &["domain", "x.example", "--offline", "--dnsbl", "nodot"],
+        b"",
+    );
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -263,18 +304,39 @@ fn network_records_and_the_policy_over_https() {
     let dns_arg = dns.addr.to_string();
     let zone_s = zone.to_string_lossy().into_owned();
     let base = [
-        "--dns", &dns_arg, "--zone", &zone_s, "--dnsbl", "none", "--mta-sts-port", &port_s,
-        "--mta-sts-ca", CA, "--timeout", "3",
+        "--dns",
+        &dns_arg,
+        "--zone",
+        &zone_s,
+        "--dnsbl",
+        "none",
+        "--mta-sts-port",
+        &port_s,
+        "--mta-sts-ca",
+        CA,
+        "--timeout",
+        "3",
     ];
     let mut args = vec!["net.example.test"];
     args.extend_from_slice(&base);
     let (_, v) = json(&args);
     assert_eq!(v["dmarc"]["policy"], "quarantine");
     assert_eq!(v["tlsrpt"]["rua"][0], "mailto:t@net.example.test");
-    assert_eq!(v["dnssec"]["status"], "not_authenticated", "{:#}", v["dnssec"]);
-    let fetch: Vec<&Value> = v["mta_sts"]["findings"].as_array().unwrap().iter().collect();
+    assert_eq!(
+        v["dnssec"]["status"], "not_authenticated",
+        "{:#}",
+        v["dnssec"]
+    );
+    let fetch: Vec<&Value> = v["mta_sts"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
     assert_eq!(fetch[0]["code"], "mta_sts_fetch", "{fetch:?}");
-    assert_eq!(fetch[0]["severity"], "error", "a certificate for another name is definite");
+    assert_eq!(
+        fetch[0]["severity"], "error",
+        "a certificate for another name is definite"
+    );
 
     // example.test: the certificate matches; the policy is read and the MX checked.
     let mut args = vec!["example.test"];
