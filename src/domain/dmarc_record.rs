@@ -504,7 +504,7 @@ mod tests {
         let s = run(zone, "example.com");
         let auth: Vec<_> = s.rua.iter().map(|u| u.authorization).collect();
         assert_eq!(auth, [Some("authorized"), Some("not_authorized")]);
-        assert_eq!(s.ruf[0].external, false);
+        assert!(!s.ruf[0].external);
         assert!(codes(&s).contains(&"dmarc_external_not_authorized"));
     }
 

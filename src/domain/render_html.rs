@@ -35,7 +35,7 @@ fn row(name: &str, value: Option<&str>) -> Markup {
 /// The page.
 pub(crate) fn page(a: &Audit) -> Markup {
     let mut findings = a.findings();
-    findings.sort_by(|x, y| y.1.severity.cmp(&x.1.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.1.severity));
     html! {
         (DOCTYPE)
         html lang="en" {

@@ -193,7 +193,7 @@ pub fn render_text(a: &Audit) -> String {
         a.dnssec.status, a.dnssec.authenticated, a.dnssec.answers
     );
     let mut findings = a.findings();
-    findings.sort_by(|x, y| y.1.severity.cmp(&x.1.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.1.severity));
     if !findings.is_empty() {
         let _ = writeln!(o, "findings:");
     }
