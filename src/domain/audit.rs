@@ -197,3 +197,88 @@ fn dnssec_summary(queries: &[QueryRecord], domain: &str) -> DnssecSection {
         findings,
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::answers::fake::FakeDns;
+    use super::super::mta_sts::PolicyResponse;
+    use super::*;
+    use crate::dns::records::RType;
+
+    /// A fetcher that must not be called.
+    pub(crate) struct NoFetch;
+
+    impl PolicyFetch for NoFetch {
+        fn fetch(&mut self, host: &str, _: &[IpAddr]) -> PolicyResponse {
+            panic!("fetch {host}")
+        }
+    }
+
+    pub(crate) const ZONE: &str = "example.com. MX 10 mx.example.com.\nmx.example.com. A 192.0.2.1\n\
+        example.com. TXT \"v=spf1 mx -all\"\n\
+        _dmarc.example.com. TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com\"\n\
+        1.2.0.192.in-addr.arpa. PTR mx.example.com.\n";
+
+    pub(crate) fn run(zone: &str, ips: &[&str]) -> Audit {
+        let mut dns = FakeDns::new(zone);
+        let opts = AuditOptions {
+            ips: ips.iter().map(|i| i.parse().unwrap()).collect(),
+            ..AuditOptions::default()
+        };
+        audit(&mut dns, &mut NoFetch, "Example.COM.", &opts)
+    }
+
+    #[test]
+    fn every_section_runs_and_each_question_is_asked_once() {
+        let a = run(ZONE, &["192.0.2.1"]);
+        assert_eq!(a.domain, "example.com");
+        assert_eq!(a.spf.results[0].result, crate::spf::SpfResult::Pass);
+        assert_eq!(a.ptr[0].fcrdns, "pass");
+        assert_eq!(a.dmarc.policy.as_deref(), Some("reject"));
+        let mut seen = std::collections::HashSet::new();
+        for q in &a.queries {
+            assert!(
+                seen.insert((q.name.clone(), q.rtype)),
+                "{} {:?} twice",
+                q.name,
+                q.rtype
+            );
+        }
+        // No DKIM key is known: a warning, and the worst finding.
+        assert_eq!(a.worst, Some(Severity::Warning));
+        let sections: Vec<&str> = a.findings().iter().map(|(s, _)| *s).collect();
+        assert!(sections.contains(&"dkim"));
+    }
+
+    #[test]
+    fn dnssec_status_counts_answers_about_the_domain() {
+        let q = |name: &str, outcome: &'static str, dnssec| QueryRecord {
+            name: name.into(),
+            rtype: RType::Txt,
+            outcome,
+            answers: vec![],
+            dnssec,
+        };
+        let all = [
+            q("example.com", "answer", Dnssec::Authenticated),
+            q("_dmarc.example.com", "answer", Dnssec::Authenticated),
+            q("other.example", "answer", Dnssec::NotAuthenticated),
+            q("nx.example.com", "nxdomain", Dnssec::NotAuthenticated),
+        ];
+        let s = dnssec_summary(&all, "example.com");
+        assert_eq!(
+            (s.status, s.answers, s.authenticated),
+            ("authenticated", 2, 2)
+        );
+        let mixed = [
+            all[0].clone(),
+            q("b.example.com", "answer", Dnssec::NotAuthenticated),
+        ];
+        assert_eq!(dnssec_summary(&mixed, "example.com").status, "partial");
+        let none = [q("example.com", "answer", Dnssec::NotAuthenticated)];
+        let s = dnssec_summary(&none, "example.com");
+        assert_eq!(s.status, "not_authenticated");
+        assert_eq!(s.findings[0].code, "dnssec_not_authenticated");
+        assert_eq!(dnssec_summary(&[], "example.com").status, "none");
+    }
+}

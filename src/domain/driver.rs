@@ -125,3 +125,33 @@ pub fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Stri
     }
     Ok(certs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zone_answers_first_and_offline_is_nxdomain() {
+        let zone = Zone::parse("a.example. A 192.0.2.1\n", "t").unwrap();
+        let mut d = ZoneNetDns::new(zone, None);
+        let a = d.query("a.example", RType::A);
+        assert!(matches!(a.lookup, Lookup::Answer(_)));
+        assert_eq!(a.dnssec, Dnssec::Zone);
+        assert_eq!(d.query("b.example", RType::A).lookup, Lookup::NxDomain);
+        let mut f = HttpsFetcher::offline();
+        assert!(matches!(
+            f.fetch("mta-sts.a.example", &[]),
+            PolicyResponse::Failed {
+                transient: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn pem_certificates_are_read_or_refused() {
+        let ca = include_bytes!("../../tests/data/domain/tls/ca.pem");
+        assert_eq!(pem_certificates(ca).unwrap().len(), 1);
+        assert!(pem_certificates(b"not pem").is_err());
+    }
+}

@@ -129,3 +129,23 @@ pub(crate) fn page(a: &Audit) -> Markup {
 pub fn write_html(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     w.write_all(page(a).into_string().as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::audit::tests::{ZONE, run};
+    use super::*;
+
+    #[test]
+    fn the_page_escapes_and_loads_nothing() {
+        let zone = format!(
+            "{ZONE}default._bimi.example.com. TXT \"v=BIMI1; l=https://x.example/\\\"><script>alert(1)</script>.svg\"\n"
+        );
+        let mut buf = Vec::new();
+        write_html(&run(&zone, &[]), &mut buf).unwrap();
+        let page = String::from_utf8(buf).unwrap();
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(!page.contains("<script"), "{page}");
+        assert!(page.contains("&lt;script&gt;"));
+        assert!(!page.contains("src=") && !page.contains("<link"));
+    }
+}

@@ -209,3 +209,32 @@ pub fn render_text(a: &Audit) -> String {
     }
     o.lines().map(|l| terminal_safe(l) + "\n").collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::audit::tests::{ZONE, run};
+    use super::*;
+
+    #[test]
+    fn summary_lines_are_terminal_safe_and_name_each_section() {
+        let zone = format!(
+            "{ZONE}_smtp._tls.example.com. TXT \"v=TLSRPTv1; rua=mailto:a@b.example\\027[2J\"\n"
+        );
+        let text = render_text(&run(&zone, &["192.0.2.1"]));
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("rua=mailto:a@b.example\u{fffd}[2J"), "{text}");
+        for head in [
+            "domain: example.com",
+            "MX: 10 mx.example.com (192.0.2.1)",
+            "SPF: v=spf1 mx -all",
+            "DMARC: _dmarc.example.com",
+            "PTR 192.0.2.1: mx.example.com (FCrDNS pass)",
+            "findings:",
+        ] {
+            assert!(text.contains(head), "{head} in {text}");
+        }
+        // Worst first.
+        let findings = text.split("findings:\n").nth(1).unwrap();
+        assert!(findings.starts_with("  warning"), "{findings}");
+    }
+}

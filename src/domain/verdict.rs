@@ -307,3 +307,58 @@ pub(crate) fn judge(
         requirements: reqs,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::audit::tests::{ZONE, run};
+    use super::*;
+
+    fn status(v: &Verdict, id: &str) -> Status {
+        v.requirements.iter().find(|r| r.id == id).unwrap().status
+    }
+
+    #[test]
+    fn a_domain_without_a_known_selector_is_unknown_not_failed() {
+        let a = run(ZONE, &["192.0.2.1"]);
+        let v = &a.verdict;
+        assert_eq!(status(v, "spf"), Status::Met);
+        assert_eq!(status(v, "dmarc"), Status::Met);
+        assert_eq!(status(v, "dkim"), Status::Unknown);
+        assert_eq!(status(v, "fcrdns"), Status::Met);
+        assert_eq!(status(v, "tls"), Status::NotChecked);
+        assert_eq!(v.verdict, "unknown");
+    }
+
+    #[test]
+    fn a_key_makes_it_ready_and_a_failing_ip_makes_it_not_ready() {
+        let zone = format!(
+            "{ZONE}google._domainkey.example.com. TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n"
+        );
+        let a = run(&zone, &["192.0.2.1"]);
+        assert_eq!(a.verdict.verdict, "ready", "{:#?}", a.verdict);
+        assert_eq!(status(&a.verdict, "alignment"), Status::Met);
+        let a = run(&zone, &["198.51.100.9"]);
+        assert_eq!(a.verdict.verdict, "not_ready");
+        assert_eq!(status(&a.verdict, "spf"), Status::NotMet);
+        assert_eq!(status(&a.verdict, "fcrdns"), Status::NotMet);
+        let a = run(&zone, &[]);
+        assert_eq!(status(&a.verdict, "fcrdns"), Status::NotChecked);
+    }
+
+    #[test]
+    fn no_dmarc_fails_dmarc_and_alignment_and_transient_spf_is_unknown() {
+        let a = run("example.com. TXT \"v=spf1 -all\"\n", &[]);
+        assert_eq!(status(&a.verdict, "dmarc"), Status::NotMet);
+        assert_eq!(status(&a.verdict, "alignment"), Status::NotMet);
+        let mut dns = super::super::answers::fake::FakeDns::new("");
+        let a = super::super::audit(
+            &mut dns,
+            &mut super::super::audit::tests::NoFetch,
+            "x.timeout",
+            &Default::default(),
+        );
+        assert_eq!(status(&a.verdict, "spf"), Status::Unknown);
+        assert_eq!(status(&a.verdict, "dmarc"), Status::Unknown);
+        assert_eq!(a.worst, Some(Severity::Warning));
+    }
+}
