@@ -348,3 +348,70 @@ fn network_records_and_the_policy_over_https() {
     assert_eq!(v["mta_sts"]["mx_matches"][0]["pattern"], "*.example.test");
     assert_eq!(v["mta_sts"]["findings"], Value::Array(vec![]));
 }
+
+/// A validating resolver's stand-in on 127.0.0.1: answers `TXT` for names under
+/// `signed.example` with the AD bit set, when the query asked for it (AD=1, RFC 6840 5.7), and
+/// NXDOMAIN for everything else. Returns its address.
+fn validating_resolver() -> std::net::SocketAddr {
+    use hickory_proto::op::{Message, MessageType, ResponseCode};
+    use hickory_proto::rr::rdata::TXT;
+    use hickory_proto::rr::{RData, Record, RecordType};
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            let Ok((n, peer)) = sock.recv_from(&mut buf) else {
+                continue;
+            };
+            let Ok(q) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let Some(query) = q.queries.first().cloned() else {
+                continue;
+            };
+            let mut r = Message::new(q.metadata.id, MessageType::Response, q.metadata.op_code);
+            r.metadata.recursion_desired = true;
+            r.metadata.recursion_available = true;
+            r.add_query(query.clone());
+            let name = query.name().to_ascii().to_ascii_lowercase();
+            let data = match name.as_str() {
+                "signed.example." => Some("v=spf1 -all"),
+                "_dmarc.signed.example." => Some("v=DMARC1; p=reject; rua=mailto:d@signed.example"),
+                _ => None,
+            };
+            match data {
+                Some(d) if query.query_type() == RecordType::TXT => {
+                    r.add_answer(Record::from_rdata(
+                        query.name().clone(),
+                        60,
+                        RData::TXT(TXT::new(vec![d.to_string()])),
+                    ));
+                    r.metadata.authentic_data = q.metadata.authentic_data;
+                }
+                Some(_) => {}
+                None => r.metadata.response_code = ResponseCode::NXDomain,
+            }
+            if let Ok(bytes) = r.to_vec() {
+                let _ = sock.send_to(&bytes, peer);
+            }
+        }
+    });
+    addr
+}
+
+#[test]
+fn answers_a_validating_resolver_authenticated_are_marked() {
+    let addr = validating_resolver().to_string();
+    let (_, v) = json(&["signed.example", "--dns", &addr, "--dnsbl", "none"]);
+    assert_eq!(v["dnssec"]["status"], "authenticated", "{:#}", v["dnssec"]);
+    assert_eq!(v["dnssec"]["answers"], 2);
+    let q: Vec<&Value> = v["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["outcome"] == "answer")
+        .collect();
+    assert!(q.iter().all(|q| q["dnssec"] == "authenticated"), "{q:?}");
+    assert_eq!(v["dmarc"]["policy"], "reject");
+}
