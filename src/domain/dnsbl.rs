@@ -84,7 +84,8 @@ pub struct DnsblList {
     /// IP or domain list.
     pub kind: DnsblKind,
     /// `ok`, `not_answering` (its test entry is not listed), `lists_everything` (its
-    /// never-listed entry is listed), `unknown` (timeout or SERVFAIL).
+    /// never-listed entry is listed), `refused` (its test entry gets an error code, such as
+    /// Spamhaus's answer to public resolvers), `unknown` (timeout or SERVFAIL).
     pub health: &'static str,
 }
 
@@ -162,10 +163,11 @@ pub(crate) fn check(
             DnsblKind::Ip => ("2.0.0.127", "1.0.0.127"),
             DnsblKind::Domain => ("test", "invalid"),
         };
-        let health = match (
-            listed(dns, &format!("{yes}.{}", list.zone)).0,
-            listed(dns, &format!("{no}.{}", list.zone)).0,
-        ) {
+        let (test_listed, test_answers) = listed(dns, &format!("{yes}.{}", list.zone));
+        let refused =
+            !test_answers.is_empty() && test_answers.iter().all(|a| is_error_code(&list.zone, a));
+        let health = match (test_listed, listed(dns, &format!("{no}.{}", list.zone)).0) {
+            _ if refused => "refused",
             (Some(true), Some(false)) => "ok",
             (_, Some(true)) => "lists_everything",
             (Some(false), _) => "not_answering",
@@ -186,6 +188,7 @@ pub(crate) fn check(
                     match health {
                         "not_answering" => "its RFC 5782 test entry is not listed (the list does not answer through this resolver)",
                         "lists_everything" => "it lists its never-listed RFC 5782 test entry (it answers every name)",
+                        "refused" => "it answers its test entry with an error code (it refuses queries from this resolver: use your own resolver with --dns)",
                         _ => "its RFC 5782 test entries could not be looked up",
                     }
                 ),
@@ -271,7 +274,7 @@ mod tests {
         2.2.0.192.zen.spamhaus.org. A 127.0.0.4\n2.2.0.192.zen.spamhaus.org. A 127.0.0.10\n\
         3.2.0.192.zen.spamhaus.org. A 127.255.255.254\n\
         test.dbl.spamhaus.org. A 127.0.1.2\nbad.example.dbl.spamhaus.org. A 127.0.1.4\n\
-        *.everything.example. A 127.0.0.2\n";
+        *.everything.example. A 127.0.0.2\n*.refusing.example. A 127.255.255.254\n";
 
     fn run(lists: &[&str], ips: &[&str], domain: &str) -> DnsblSection {
         let mut dns = FakeDns::new(ZONE);
