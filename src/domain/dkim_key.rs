@@ -405,4 +405,26 @@ mod tests {
         assert!(none.keys.is_empty());
         assert_eq!(none.findings[0].code, "dkim_no_key_found");
     }
+
+    proptest::proptest! {
+        /// Any key bytes and any record text: a value, never a panic.
+        #[test]
+        fn any_key_or_record_never_panics(
+            der in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            text in "[ -~]{0,120}",
+        ) {
+            let _ = rsa_modulus_bits(&der);
+            let mut k = DkimKey {
+                selector: "s".into(),
+                given: true,
+                record: None,
+                key_type: None,
+                key_bits: None,
+                testing: false,
+                revoked: false,
+                findings: Vec::new(),
+            };
+            read_key(&text, &mut k);
+        }
+    }
 }

@@ -521,4 +521,14 @@ mod tests {
             ["dmarc_missing"]
         );
     }
+
+    proptest::proptest! {
+        /// Any record text at `_dmarc`: a section, never a panic.
+        #[test]
+        fn any_record_never_panics(text in "v=DMARC1;[ -~]{0,120}") {
+            let zone = format!("_dmarc.example.com. TXT \"{}\"\n", text.replace(['"', '\\'], ""));
+            let s = run(&zone, "example.com");
+            proptest::prop_assert!(s.record.is_some() || !s.findings.is_empty());
+        }
+    }
 }
