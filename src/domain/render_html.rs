@@ -53,7 +53,7 @@ pub(crate) fn page(a: &Audit) -> Markup {
                         tr {
                             td { (r.requirement) }
                             td { (r.providers.join(", ")) }
-                            td class=(status_class(r.status)) { (format!("{:?}", r.status)) }
+                            td class=(status_class(r.status)) { (r.status.label()) }
                             td { @for e in &r.evidence { (t(e)) br; } }
                         }
                     }

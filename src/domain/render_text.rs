@@ -5,17 +5,7 @@
 use std::fmt::Write as _;
 
 use super::audit::Audit;
-use super::verdict::Status;
 use crate::text::terminal_safe;
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Met => "met",
-        Status::NotMet => "NOT MET",
-        Status::Unknown => "unknown",
-        Status::NotChecked => "not checked",
-    }
-}
 
 /// The summary.
 pub fn render_text(a: &Audit) -> String {
@@ -30,7 +20,7 @@ pub fn render_text(a: &Audit) -> String {
         let _ = writeln!(
             o,
             "  [{}] {} ({}): {}",
-            status_name(r.status),
+            r.status.label(),
             r.id,
             r.providers.join(", "),
             r.requirement

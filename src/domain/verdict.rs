@@ -26,6 +26,18 @@ pub enum Status {
     NotChecked,
 }
 
+impl Status {
+    /// The status as the text and HTML reports write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::NotMet => "NOT MET",
+            Status::Unknown => "unknown",
+            Status::NotChecked => "not checked",
+        }
+    }
+}
+
 /// One requirement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Requirement {
