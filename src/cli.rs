@@ -52,6 +52,11 @@ pub enum Command {
     /// term, DNS query and limit counted. Exit 0 on any result, including permerror and
     /// temperror.
     Spf(SpfArgs),
+    /// Audit a sender domain: SPF, DMARC (RFC 9989), DKIM keys, MTA-STS, TLS-RPT, BIMI, MX,
+    /// reverse DNS and block lists for each --ip, DNSSEC status, and the bulk-sender verdict
+    /// (Gmail / Yahoo 2024, Outlook 2025). Prints a summary; --json and --html write the report.
+    #[command(after_help = DOMAIN_EXIT_CODES)]
+    Domain(DomainArgs),
     /// Explain an SMTP reply, a DSN diagnostic or a Postfix / Exim / Sendmail log line: the
     /// codes and their meaning, temporary or permanent, the bounce reason, the likely cause and
     /// what to do. TEXT (several words are one input) or, with `-` or no TEXT, one input per
@@ -512,6 +517,63 @@ pub struct SpfArgs {
     /// Print JSON (result, explanation, reason, counts, trace) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The exit codes of `mailsift domain`.
+const DOMAIN_EXIT_CODES: &str = "Exit codes (the worst finding decides): 0 nothing worse than \
+    information; 3 something could not be found out (a DNS timeout or SERVFAIL, a policy that \
+    could not be fetched, a block list that does not answer its test entries); 4 warnings \
+    (removed DMARC tags, short keys, testing modes, CNAME MX targets); 5 errors (a missing or \
+    broken record, an MX host without address, a failing SPF result or FCrDNS for an --ip, a \
+    listing); 1 could not run; 2 usage error.";
+
+/// `mailsift domain`.
+#[derive(Args, Debug)]
+pub struct DomainArgs {
+    /// The domain to audit (a U-label is converted to its A-label).
+    #[arg(value_name = "DOMAIN")]
+    pub domain: String,
+    /// A DKIM selector to look up before the common ones (repeatable).
+    #[arg(long = "selector", value_name = "S")]
+    pub selectors: Vec<String>,
+    /// A sending IP: its SPF result, PTR / forward-confirmed reverse DNS and block-list status
+    /// (repeatable).
+    #[arg(long = "ip", value_name = "IP")]
+    pub ips: Vec<IpAddr>,
+    /// Block lists to ask, comma-separated (`domain:ZONE` for a domain list; known zones keep
+    /// their kind). Default: zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org (IP
+    /// lists), dbl.spamhaus.org, multi.surbl.org (domain lists). `--dnsbl none` asks none.
+    #[arg(long = "dnsbl", value_name = "ZONE,...", value_delimiter = ',')]
+    pub dnsbl: Vec<String>,
+    /// Write the full report as JSON to FILE (`-` for stdout, which then holds only the JSON).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Records in RFC 1035 master-file format that answer before the network (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub zone: Vec<PathBuf>,
+    /// Ask no DNS server and fetch nothing: only --zone answers; names not in it are NXDOMAIN.
+    #[arg(long)]
+    pub offline: bool,
+    /// DNS server to ask instead of the system's resolvers, `IP[:PORT]` (repeatable).
+    #[arg(long = "dns", value_name = "SERVER[:PORT]")]
+    pub dns: Vec<String>,
+    /// Seconds to wait for one DNS answer, and for the MTA-STS policy fetch.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 2.0,
+        alias = "dns-timeout"
+    )]
+    pub timeout: f64,
+    /// Port of the MTA-STS policy server (443; another port only for tests).
+    #[arg(long, value_name = "PORT", default_value_t = 443, hide = true)]
+    pub mta_sts_port: u16,
+    /// PEM file of extra trust roots for the MTA-STS policy fetch (for tests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub mta_sts_ca: Option<PathBuf>,
 }
 
 /// Parse `IP`, `IP:PORT`, `[IPv6]:PORT` (port 53 by default).

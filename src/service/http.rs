@@ -62,12 +62,11 @@ async fn answer(
 }
 
 fn too_large(max: usize) -> Response {
-    let r = Response::error(
+    Response::error(
         413,
         "payload_too_large",
         &format!("the body is larger than this server's limit of {max} bytes"),
-    );
-    r
+    )
 }
 
 /// Serve `api` on `listener` until `shutdown` resolves.

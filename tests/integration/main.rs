@@ -6,6 +6,7 @@ mod check_cli;
 mod clean_bad_input;
 mod clean_cli;
 mod dns;
+mod domain_cli;
 mod explain;
 mod hygiene_report;
 mod liars;
