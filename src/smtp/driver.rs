@@ -117,9 +117,10 @@ pub(crate) async fn probe(
     })
 }
 
-/// Connect to `addr`, from `bind` when given.
+/// Connect to `addr`, from `bind` when given and of the same family (an IPv4 source cannot
+/// reach an IPv6 server: then the system chooses).
 async fn connect(addr: SocketAddr, bind: Option<IpAddr>) -> std::io::Result<TcpStream> {
-    let Some(ip) = bind else {
+    let Some(ip) = bind.filter(|ip| ip.is_ipv4() == addr.is_ipv4()) else {
         return TcpStream::connect(addr).await;
     };
     let socket = if ip.is_ipv4() {
