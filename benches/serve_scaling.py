@@ -84,6 +84,7 @@ def main():
                 flush=True)
         finally:
             s.close()
+            subprocess.call(['rm', '-rf', run_dir])
 
 
 if __name__ == '__main__':

@@ -305,6 +305,7 @@ def main():
             testnet(s, expected)
     finally:
         s.close()
+        subprocess.call(['rm', '-rf', tmp])
     print('serve e2e: %d failure(s)' % len(FAILS))
     sys.exit(1 if FAILS else 0)
 
