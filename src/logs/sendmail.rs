@@ -125,6 +125,12 @@ pub(crate) fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str)
     } else {
         (Outcome::Bounced, stat.trim())
     };
+    // the remote server's own reply (`reply=550 5.1.1 ...`, Sendmail 8.16 on) says more than
+    // the status word (`stat=User unknown`); it may hold commas, so it runs to `, stat=`
+    let text = match (rest.find(", reply="), rest.rfind(", stat=")) {
+        (Some(a), Some(b)) if a + 8 <= b => &rest[a + 8..b],
+        _ => text,
+    };
     let relay = field(rest, "relay=").map(str::trim);
     let (relay_host, connected) = match relay {
         Some(r) => match r.find(" [") {
@@ -209,6 +215,27 @@ mod tests {
             }
         );
         // as the log farm's Sendmail 8.17 wrote them (tests/data/logs/real/sendmail/mail.log)
+        let e = parse(
+            1,
+            "6B6NFEQg009099: to=<full@sink.example>, ctladdr=<news@sendmail.example> (9/9), delay=00:00:00, xdelay=00:00:00, mailer=smtp, pri=30577, relay=[192.0.2.10] [192.0.2.10], dsn=4.3.1, reply=452 4.2.2 <full@sink.example>: Mailbox full, try again later, stat=Deferred: 452 4.2.2 <full@sink.example>: Mailbox full, try again later",
+        );
+        let Event::Delivery(d) = e else { panic!() };
+        assert_eq!(d.outcome, Outcome::Deferred);
+        assert_eq!(
+            d.text,
+            "452 4.2.2 <full@sink.example>: Mailbox full, try again later"
+        );
+        let e = parse(
+            1,
+            "6B6NFDmK009075: to=<unknown@sink.example>, delay=00:00:00, mailer=smtp, pri=30582, relay=[192.0.2.10] [192.0.2.10], dsn=5.1.1, reply=550 5.1.1 <unknown@sink.example>: Recipient address rejected: User unknown in local recipient table, stat=User unknown",
+        );
+        let Event::Delivery(d) = e else { panic!() };
+        assert_eq!(d.outcome, Outcome::Bounced);
+        assert!(
+            d.text.starts_with("550 5.1.1 <unknown@sink.example>"),
+            "{}",
+            d.text
+        );
         let expiry = "6B6NFFmx009145: 6B6NGZ6x013150: DSN: Cannot send message for 1 minute";
         assert!(is_expiry_notice(expiry));
         assert!(matches!(

@@ -9,6 +9,7 @@ mod dns;
 mod explain;
 mod liars;
 mod logs;
+mod logs_real;
 mod man_completions;
 mod properties;
 mod smtp;
