@@ -77,7 +77,7 @@ fn rfc3339(micros: i64) -> String {
 /// The syslog line a journal record stands for; `None` when the record is not a JSON object
 /// with a time and a message. Line breaks inside the message become spaces (one record, one
 /// line).
-pub(crate) fn to_syslog_line(record: &str) -> Option<String> {
+pub fn to_syslog_line(record: &str) -> Option<String> {
     let r: Record = serde_json::from_str(record).ok()?;
     let micros: i64 = text(r.realtime.as_ref()?)?.trim().parse().ok()?;
     let message = text(r.message.as_ref()?)?;

@@ -30,7 +30,7 @@ struct Pending {
 
 /// The OpenSMTPD line parser and its per-session state.
 #[derive(Debug, Default)]
-pub(crate) struct Parser {
+pub struct Parser {
     /// Sessions from `address=local` (notices generated here, local submission).
     local_sessions: HashMap<u64, ()>,
     /// Messages whose `smtp message` line was seen and whose first envelope line was not.
@@ -116,7 +116,7 @@ fn outcome(result: &str) -> Option<Outcome> {
 
 impl Parser {
     /// Parse the message of an OpenSMTPD line.
-    pub(crate) fn parse<'a>(&mut self, msg: &'a str) -> Event<'a> {
+    pub fn parse<'a>(&mut self, msg: &'a str) -> Event<'a> {
         if msg.starts_with("warn:") || msg.starts_with("warning:") {
             return Event::Warning;
         }

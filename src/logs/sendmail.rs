@@ -79,7 +79,7 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
 /// lifetime (`QID: NDRQID: DSN: Cannot send message for 5 days`): it logs no line per
 /// recipient for that (their last line says `stat=Deferred`), so the recipients still open
 /// expire with it.
-pub(crate) fn is_expiry_notice(msg: &str) -> bool {
+pub fn is_expiry_notice(msg: &str) -> bool {
     msg.split_once(": ")
         .and_then(|(_, rest)| rest.split_once(": "))
         .is_some_and(|(_, tail)| {
@@ -89,14 +89,14 @@ pub(crate) fn is_expiry_notice(msg: &str) -> bool {
 }
 
 /// The recipients of a `to=` line (`to=<a>,<b>, delay=...` or `to=a,b, delay=...`).
-pub(crate) fn recipients(rest: &str) -> impl Iterator<Item = &str> {
+pub fn recipients(rest: &str) -> impl Iterator<Item = &str> {
     let v = rest.strip_prefix("to=").unwrap_or("");
     let end = v.find(", ").unwrap_or(v.len());
     v[..end].split(',').map(angle).filter(|s| !s.is_empty())
 }
 
 /// The delivery event for one recipient of a `to=` line.
-pub(crate) fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Event<'a> {
+pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Event<'a> {
     let Some(stat) = rest.find("stat=") else {
         return Event::Unparsed;
     };
