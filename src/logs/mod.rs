@@ -757,5 +757,35 @@ mod tests {
             Some(Format::SendGridCsv)
         );
         assert_eq!(detect(b"hello world\n"), None);
+        assert_eq!(
+            detect(b"Dec  6 23:11:55 mail smtpd[31938]: 7dc51c5c1f60b5c0 smtp connected address=192.0.2.30 host=a\n"),
+            Some(Format::OpenSmtpd)
+        );
+        assert_eq!(
+            detect(b"{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1\",\"MESSAGE\":\"x\"}\n"),
+            Some(Format::Journal)
+        );
+    }
+
+    /// Sendmail as the log farm's 8.17 wrote it: a refused inbound transaction (`nrcpts=0`) is
+    /// no message and its refused recipient an inbound reject; the expiry notice expires the
+    /// recipient whose last line said `stat=Deferred`.
+    #[test]
+    fn sendmail_refused_transactions_and_expiry_notices() {
+        let log = "\
+Dec  6 23:24:51 mail sendmail[5075]: 6B6NOpXR005075: <nosuchuser@sendmail.example>... User unknown
+Dec  6 23:24:51 mail sendmail[5075]: 6B6NOpXR005075: from=<friend@remote.example>, size=624, class=0, nrcpts=0, proto=ESMTP, daemon=MTA, relay=client.remote.example [192.0.2.20]
+Dec  6 23:25:14 mail sendmail[9099]: 6B6NFEQg009099: from=<news@sendmail.example>, size=577, class=0, nrcpts=1, msgid=<1@farm.example>, proto=ESMTP, daemon=MTA, relay=app.farm.example [192.0.2.30]
+Dec  6 23:25:14 mail sendmail[9101]: 6B6NFEQg009099: to=<full@sink.example>, delay=00:00:00, xdelay=00:00:00, mailer=smtp, pri=30577, relay=[192.0.2.10] [192.0.2.10], dsn=4.3.1, reply=452 4.2.2 <full@sink.example>: Mailbox full, try again later, stat=Deferred: 452 4.2.2 <full@sink.example>: Mailbox full, try again later
+Dec  6 23:26:35 mail sendmail[13150]: 6B6NFEQg009099: 6B6NGZ70013150: DSN: Cannot send message for 1 minute
+Dec  6 23:26:35 mail sendmail[13150]: 6B6NGZ70013150: to=/var/mail/news, ctladdr=<news@sendmail.example> (8/0), delay=00:00:00, xdelay=00:00:00, mailer=*file*, pri=31825, dsn=2.0.0, stat=Sent
+";
+        let r = report_from_bytes(log.as_bytes(), false, 2026);
+        let t = &r.mta.expect("MTA tables").totals.counts;
+        assert_eq!(t["messages"], 1);
+        assert_eq!(t["rejected_smtpd"], 1);
+        assert_eq!((t["bounced"], t["expired"], t["deferred_final"]), (1, 1, 0));
+        assert_eq!((t["ndr_messages"], t["ndr_deliveries"]), (1, 1));
+        assert_eq!(r.problems.open_queue_ids, 0);
     }
 }
