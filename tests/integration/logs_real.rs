@@ -30,24 +30,32 @@ fn report(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("report json")
 }
 
-/// The figures of a truth file's `totals` against the report; a list of mismatches.
+/// The figures of a truth file against the report; a list of mismatches. Today's report counts
+/// both directions together (`totals`). Once it has the direction split of issue #16 (an
+/// `mta.inbound` section), the deliverability totals are the outbound figures and the inbound
+/// ones are compared too: the truth files carry both.
 fn compare(log: &str, r: &Value, t: &Value) -> Vec<String> {
     let mut bad = Vec::new();
     let totals = &r["mta"]["totals"];
+    let inbound = r["mta"].get("inbound").filter(|v| v.is_object());
     for (k, v) in t["totals"].as_object().expect("totals") {
+        let v = match inbound {
+            Some(_) => t["outbound"].get(k).unwrap_or(v),
+            None => v,
+        };
         let ours = totals.get(k).cloned().unwrap_or(Value::from(0));
         if &ours != v {
             bad.push(format!("{log}: totals.{k}: ours {ours} truth {v}"));
         }
     }
-    // the direction figures (issue #16 item 1) once the report has them: `mta.inbound` and
-    // the outbound totals; until then they are documented in the truth files only
-    if let Some(inb) = r["mta"].get("inbound") {
-        for k in ["received", "delivered_local"] {
-            if let (Some(ours), Some(v)) = (inb.get(k), t["inbound"].get(k)) {
-                if ours != v {
-                    bad.push(format!("{log}: inbound.{k}: ours {ours} truth {v}"));
-                }
+    if let Some(inb) = inbound {
+        for (k, v) in t["inbound"].as_object().expect("inbound") {
+            // numbers only: how each reject stage is named is the report's to say
+            if let (Some(ours), true) = (inb.get(k), v.is_number())
+                && ours.is_number()
+                && ours != v
+            {
+                bad.push(format!("{log}: inbound.{k}: ours {ours} truth {v}"));
             }
         }
     }
