@@ -108,10 +108,16 @@ pub fn to_syslog_line(record: &str) -> Option<String> {
     })
 }
 
-/// The `journalctl` command line of `mailsift logs --journal`: JSON output of the mail units,
-/// optionally between `since` and `until` (any time form journalctl accepts).
+/// The `journalctl` arguments of `mailsift logs --journal`: JSON output (every field in full) of
+/// the mail units, optionally between `since` and `until` (any time form journalctl accepts).
 pub(crate) fn command_args(since: Option<&str>, until: Option<&str>) -> Vec<String> {
-    let mut a = vec!["-o".to_string(), "json".into(), "--no-pager".into()];
+    // --all: without it journalctl writes fields longer than 4096 bytes as null
+    let mut a = vec![
+        "-o".to_string(),
+        "json".into(),
+        "--all".into(),
+        "--no-pager".into(),
+    ];
     for u in MAIL_UNITS {
         a.push("-u".into());
         a.push((*u).into());

@@ -269,6 +269,7 @@ fn journal_flag_runs_journalctl_for_the_mail_units() {
     for a in [
         "-o",
         "json",
+        "--all",
         "-u",
         "postfix*",
         "exim4*",
