@@ -648,6 +648,10 @@ pub enum LogFormat {
     Exim,
     /// Sendmail syslog.
     Sendmail,
+    /// OpenSMTPD syslog.
+    Opensmtpd,
+    /// `journalctl -o json` output.
+    Journal,
     /// SendGrid Event Webhook JSON / JSONL.
     Sendgrid,
     /// A flattened CSV of SendGrid-style events (`event`, `email`, ... columns).
@@ -668,11 +672,22 @@ pub enum LogFormat {
 pub struct LogsArgs {
     /// Log files, event exports, ARF messages or directories (walked recursively); `-` for
     /// stdin. Several files are read oldest first (by their first timestamp).
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "journal", value_name = "PATH")]
     pub inputs: Vec<PathBuf>,
     /// Input format instead of detecting it per file.
     #[arg(long, value_enum, ignore_case = true, value_name = "FORMAT")]
     pub format: Option<LogFormat>,
+    /// Read the systemd journal of the mail units (postfix, exim4, sendmail, opensmtpd): runs
+    /// `journalctl -o json` (besides any PATH given).
+    #[arg(long)]
+    pub journal: bool,
+    /// With --journal: from this time on (as `journalctl --since` takes it: `2024-03-11`,
+    /// `yesterday`, `-2h`).
+    #[arg(long, value_name = "TIME", requires = "journal")]
+    pub since: Option<String>,
+    /// With --journal: up to this time (as `journalctl --until` takes it).
+    #[arg(long, value_name = "TIME", requires = "journal")]
+    pub until: Option<String>,
     /// Year of the first line of BSD-syslog logs, which carry no year (default: the year of the
     /// file's modification time, one less if the log starts in a later month).
     #[arg(long, value_name = "YYYY")]

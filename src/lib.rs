@@ -44,7 +44,8 @@ pub mod __bench {
     pub mod bounce {
         pub use crate::bounce::decode::{parse_only, parser as message_parser};
     }
-    /// The log-line parsers (`benches/logs.rs`, `fuzz/fuzz_targets/logs.rs`).
+    /// The log-line parsers (`benches/logs.rs`, `fuzz/fuzz_targets/logs.rs`,
+    /// `fuzz/fuzz_targets/log_lines.rs`).
     pub mod logs {
         /// ARF (feedback report) parsing.
         pub mod arf {
@@ -64,7 +65,15 @@ pub mod __bench {
         }
         /// Sendmail syslog messages.
         pub mod sendmail {
-            pub use crate::logs::sendmail::parse;
+            pub use crate::logs::sendmail::{delivery, is_expiry_notice, parse, recipients};
+        }
+        /// OpenSMTPD syslog messages.
+        pub mod opensmtpd {
+            pub use crate::logs::opensmtpd::Parser;
+        }
+        /// `journalctl -o json` records.
+        pub mod journal {
+            pub use crate::logs::journal::to_syslog_line;
         }
         /// Syslog line headers and the parsed event.
         pub mod syslog {

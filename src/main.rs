@@ -697,6 +697,8 @@ fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {
         cli::LogFormat::Postfix => Format::Postfix,
         cli::LogFormat::Exim => Format::Exim,
         cli::LogFormat::Sendmail => Format::Sendmail,
+        cli::LogFormat::Opensmtpd => Format::OpenSmtpd,
+        cli::LogFormat::Journal => Format::Journal,
         cli::LogFormat::Sendgrid => Format::SendGrid,
         cli::LogFormat::SendgridCsv => Format::SendGridCsv,
         cli::LogFormat::Mailgun => Format::Mailgun,
@@ -725,6 +727,9 @@ fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {
         inputs: a.inputs.clone(),
         format,
         year: a.year,
+        journal: a.journal,
+        since: a.since.clone(),
+        until: a.until.clone(),
     };
     let report = logs::run(&cfg).map_err(|e| Failure::Job(e.to_string()))?;
     let werr = |what: &str, e: io::Error| Failure::Job(format!("writing {what}: {e}"));

@@ -110,7 +110,7 @@ fn delivery<'a>(qid: &'a str, r: &'a str, outcome: Outcome, _first: bool) -> Eve
     };
     let host = attr(head, "H=");
     let connected = host.is_some() && head.contains(" [");
-    let outcome = if outcome == Outcome::Bounced && text.contains("retry timeout exceeded") {
+    let outcome = if outcome == Outcome::Bounced && is_expiry(text) {
         Outcome::Expired
     } else {
         outcome
@@ -128,6 +128,17 @@ fn delivery<'a>(qid: &'a str, r: &'a str, outcome: Outcome, _first: bool) -> Eve
         pid: 0,
         tls: Some(attr(head, "X=").is_some()),
     })
+}
+
+/// Whether a failure text is Exim giving up after its retry rules' cutoff: `retry timeout
+/// exceeded`, or, for a message that arrives while every host has been failing for longer than
+/// the cutoff, `retry time not reached for any host after a long failure period` (Exim before
+/// 4.95) / `all hosts for 'DOMAIN' have been failing for a long time (and retry time not
+/// reached)` (4.95 on).
+pub(crate) fn is_expiry(text: &str) -> bool {
+    text.contains("retry timeout exceeded")
+        || text.contains("retry time not reached for any host after a long failure period")
+        || text.contains("have been failing for a long time")
 }
 
 fn attr_quoted<'a>(s: &'a str, key: &str) -> Option<&'a str> {
@@ -217,5 +228,28 @@ mod tests {
             parse("H=(x) [1.2.3.4] F=<a@b> rejected RCPT <c@d>: no"),
             Event::Reject
         );
+    }
+
+    #[test]
+    fn expiries_in_each_wording() {
+        // as Exim 4.96 of the log farm wrote them (tests/data/logs/real/exim/mainlog), and the
+        // older wording for a message arriving after the cutoff
+        for line in [
+            "2026-12-06 23:12:47 1xaLOR-0008Lj-1v ** full@sink.example: retry timeout exceeded",
+            "2026-12-06 23:16:46 1xaLTK-0003ZY-1V ** someone2@down.example R=outbound T=remote_smtp: all hosts for 'down.example' have been failing for a long time (and retry time not reached)",
+            "2024-03-11 15:34:40 1rjhfj-000H9R-aC ** a@b.example R=dnslookup T=remote_smtp: retry time not reached for any host after a long failure period",
+        ] {
+            let (_, r) = split(line).unwrap();
+            let Event::Delivery(d) = parse(r) else {
+                panic!("{line}")
+            };
+            assert_eq!(d.outcome, Outcome::Expired, "{line}");
+        }
+        // a deferral that says "retry time not reached" is still a deferral
+        let (_, r) = split("2026-12-06 23:11:47 1xaLOS-0008MV-1B == someone@down.example R=outbound T=remote_smtp defer (-54): retry time not reached for any host for 'down.example'").unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert_eq!(d.outcome, Outcome::Deferred);
     }
 }

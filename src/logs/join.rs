@@ -209,6 +209,15 @@ impl Join {
                 injected,
                 ndr_of,
             } => {
+                if injected && nrcpt == Some(0) {
+                    // a transaction whose every recipient was refused (Sendmail logs its
+                    // `from=` all the same): no message; its refused recipients (the reply
+                    // lines `QID: <rcpt>... User unknown`) were rejects by this server
+                    let refused = self.msg(qid).replies.len() as u64;
+                    self.tally.totals.rejected_smtpd += refused;
+                    self.retire(qid);
+                    return;
+                }
                 let sid = self.tally.sender(sender);
                 let m = self.msg(qid);
                 m.sender = Some(sid);

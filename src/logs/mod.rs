@@ -1,4 +1,4 @@
-//! `mailsift logs`: deliverability reports from MTA logs (Postfix, Exim, Sendmail), ESP event
+//! `mailsift logs`: deliverability reports from MTA logs (Postfix, Exim, Sendmail, OpenSMTPD), ESP event
 //! exports (SendGrid, Mailgun, Amazon SES, Postmark) and ARF complaint reports.
 //!
 //! Parsers are sans-IO (one line or record in, events out); [`run`] is the thin reader driver:
@@ -11,8 +11,10 @@ pub(crate) mod esp;
 pub(crate) mod events;
 pub(crate) mod exim;
 pub(crate) mod join;
+pub(crate) mod journal;
 pub(crate) mod lines;
 pub(crate) mod metrics;
+pub(crate) mod opensmtpd;
 pub mod output;
 pub(crate) mod postfix;
 pub(crate) mod provider;
@@ -47,6 +49,10 @@ pub enum Format {
     Exim,
     /// Sendmail syslog.
     Sendmail,
+    /// OpenSMTPD syslog (`smtpd`).
+    OpenSmtpd,
+    /// The systemd journal as `journalctl -o json` writes it (any of the MTA dialects).
+    Journal,
     /// SendGrid Event Webhook JSON / JSONL.
     SendGrid,
     /// A flattened CSV of SendGrid-style events (`event`, `email`, ... columns).
@@ -68,6 +74,8 @@ impl Format {
             Format::Postfix => "postfix",
             Format::Exim => "exim",
             Format::Sendmail => "sendmail",
+            Format::OpenSmtpd => "opensmtpd",
+            Format::Journal => "journal",
             Format::SendGrid => "sendgrid",
             Format::SendGridCsv => "sendgrid-csv",
             Format::Mailgun => "mailgun",
@@ -101,6 +109,9 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     let first = text.trim_start_matches('\u{feff}').trim_start();
     if first.starts_with('{') || first.starts_with('[') {
         let line = first.lines().next().unwrap_or("");
+        if journal::is_journal(line) {
+            return Some(Format::Journal);
+        }
         let flavor = esp::sniff(line.as_bytes()).or_else(|| esp::sniff(first.as_bytes()))?;
         return Some(match flavor {
             Flavor::SendGrid => Format::SendGrid,
@@ -112,26 +123,32 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     if arf::is_arf(head) {
         return Some(Format::Arf);
     }
-    let (mut postfix, mut sendmail, mut exim) = (0, 0, 0);
+    let (mut postfix, mut sendmail, mut exim, mut smtpd) = (0, 0, 0, 0);
     for line in first.lines().take(200) {
         if let Some(h) = syslog::header(line) {
             if postfix::is_postfix(h.program) {
                 postfix += 1;
             } else if sendmail::is_sendmail(h.program) {
                 sendmail += 1;
+            } else if opensmtpd::is_opensmtpd(h.program) {
+                smtpd += 1;
             }
         } else if exim::split(line).is_some() {
             exim += 1;
         }
     }
-    if postfix + sendmail + exim > 0 {
-        return Some(if postfix >= sendmail && postfix >= exim {
-            Format::Postfix
-        } else if sendmail >= exim {
-            Format::Sendmail
-        } else {
-            Format::Exim
-        });
+    if postfix + sendmail + exim + smtpd > 0 {
+        return Some(
+            if postfix >= sendmail && postfix >= exim && postfix >= smtpd {
+                Format::Postfix
+            } else if smtpd > sendmail && smtpd > exim {
+                Format::OpenSmtpd
+            } else if sendmail >= exim {
+                Format::Sendmail
+            } else {
+                Format::Exim
+            },
+        );
     }
     let l0 = first.lines().next().unwrap_or("").to_ascii_lowercase();
     if l0.contains("event") && l0.contains("email") && l0.contains(',') {
@@ -149,6 +166,12 @@ pub struct Config {
     pub format: Option<Format>,
     /// Year of the first line of BSD-syslog logs (default: from the file's modification time).
     pub year: Option<i64>,
+    /// Also read the systemd journal of the mail units (`journalctl -o json`).
+    pub journal: bool,
+    /// With `journal`: from this time on (`journalctl --since`).
+    pub since: Option<String>,
+    /// With `journal`: up to this time (`journalctl --until`).
+    pub until: Option<String>,
 }
 
 /// Accumulates everything a run reads.
@@ -158,6 +181,8 @@ pub(crate) struct Collector {
     pub mta: Join,
     /// Whether MTA input was read.
     pub has_mta: bool,
+    /// OpenSMTPD's line parser (it keeps a little state per session).
+    pub smtpd: opensmtpd::Parser,
     /// ESP join.
     pub esp: EspJoin,
     /// Whether ESP input was read.
@@ -217,6 +242,10 @@ impl Collector {
             return;
         }
         let Some(h) = syslog::header(line) else {
+            // `journalctl` text output's own lines ("-- Boot 1a2b... --", "-- No entries --")
+            if line.starts_with("-- ") && line.ends_with(" --") {
+                return;
+            }
             self.unparsed("(no syslog header)", raw, summary);
             return;
         };
@@ -239,6 +268,26 @@ impl Collector {
                 return;
             }
             self.apply_mta(&ev, t, true, prev, h.program, raw, summary);
+            if let Event::Ndr { orig, .. } = ev
+                && sendmail::is_expiry_notice(h.message)
+            {
+                self.apply_mta(
+                    &Event::Expired { qid: orig },
+                    t,
+                    true,
+                    prev,
+                    h.program,
+                    raw,
+                    summary,
+                );
+            }
+        } else if opensmtpd::is_opensmtpd(h.program) {
+            let ev = self.smtpd.parse(h.message);
+            self.apply_mta(&ev, t, true, prev, h.program, raw, summary);
+        } else if matches!(h.program, "exim" | "exim4") {
+            // Exim with `log_file_path = syslog` (the journal): main log lines without the time
+            let ev = exim::parse(h.message);
+            self.apply_mta(&ev, t, false, prev, h.program, raw, summary);
         }
         // other programs (dovecot, amavis, opendkim, ...) carry nothing for this report
     }
@@ -263,6 +312,37 @@ impl Collector {
             _ => self.mta.saw_time(t, prev),
         }
         self.mta.apply(ev, t, complete_on_count);
+    }
+
+    /// One record of `journalctl -o json` output: the syslog line it stands for, read as any
+    /// other.
+    pub(crate) fn journal_line(
+        &mut self,
+        raw: &[u8],
+        text: Option<&str>,
+        years: &mut YearInference,
+        prev: &mut Option<i64>,
+        summary: &mut InputSummary,
+    ) {
+        if raw.trim_ascii().is_empty() {
+            summary.lines += 1;
+            return;
+        }
+        let owned;
+        let record = match text {
+            Some(t) => t,
+            None => {
+                owned = String::from_utf8_lossy(raw).into_owned();
+                owned.as_str()
+            }
+        };
+        match journal::to_syslog_line(record) {
+            Some(line) => self.mta_line(line.as_bytes(), Some(&line), false, years, prev, summary),
+            None => {
+                summary.lines += 1;
+                self.unparsed("journal", raw, summary);
+            }
+        }
     }
 
     /// One ESP JSON line.
@@ -315,7 +395,15 @@ pub(crate) fn read_input(
     };
     summary.format = format.as_str().into();
     match format {
-        Format::Postfix | Format::Sendmail | Format::Exim => {
+        Format::Journal => {
+            c.has_mta = true;
+            let mut years = YearInference::new(year.unwrap_or_else(time::current_year));
+            let mut prev = None;
+            for_each_line_threaded(r, |l, text| {
+                c.journal_line(l, text, &mut years, &mut prev, &mut summary)
+            })?;
+        }
+        Format::Postfix | Format::Sendmail | Format::Exim | Format::OpenSmtpd => {
             c.has_mta = true;
             let y = year.unwrap_or_else(|| initial_year(&head, mtime));
             let mut years = YearInference::new(y);
@@ -450,6 +538,46 @@ pub(crate) fn read_input(
     Ok(())
 }
 
+/// Run `journalctl -o json` for the mail units and read its output (`--journal`).
+fn read_journalctl(c: &mut Collector, since: Option<&str>, until: Option<&str>) -> io::Result<()> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("journalctl")
+        .args(journal::command_args(since, until))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| io::Error::other("no stdout"))?;
+    let mut summary = InputSummary {
+        file: "journalctl".into(),
+        format: Format::Journal.as_str().into(),
+        ..Default::default()
+    };
+    c.has_mta = true;
+    let mut years = YearInference::new(time::current_year());
+    let mut prev = None;
+    let read = for_each_line_threaded(io::BufReader::with_capacity(1 << 20, stdout), |l, t| {
+        c.journal_line(l, t, &mut years, &mut prev, &mut summary)
+    });
+    let out = child.wait_with_output()?;
+    read?;
+    if !out.status.success() {
+        let msg = String::from_utf8_lossy(&out.stderr);
+        let msg = msg.trim();
+        let msg = if msg.is_empty() { "failed" } else { msg };
+        return Err(io::Error::other(format!(
+            "{} ({})",
+            &msg[..msg.len().min(300)],
+            out.status
+        )));
+    }
+    c.inputs.push(summary);
+    Ok(())
+}
+
 /// The year of the first line of a BSD-syslog log: the year of the file's modification time,
 /// minus one when the first line's month is later than the modification month (the log started
 /// last year).
@@ -510,6 +638,12 @@ pub fn run(cfg: &Config) -> io::Result<Report> {
     let mut c = Collector::default();
     c.problems.errors = errors;
     let mut read_any = false;
+    if cfg.journal {
+        match read_journalctl(&mut c, cfg.since.as_deref(), cfg.until.as_deref()) {
+            Ok(()) => read_any = true,
+            Err(e) => c.problems.errors.push(format!("journalctl: {e}")),
+        }
+    }
     for f in &files {
         match read_input(&mut c, f, cfg.format, cfg.year) {
             Ok(()) => read_any = true,
@@ -623,5 +757,35 @@ mod tests {
             Some(Format::SendGridCsv)
         );
         assert_eq!(detect(b"hello world\n"), None);
+        assert_eq!(
+            detect(b"Dec  6 23:11:55 mail smtpd[31938]: 7dc51c5c1f60b5c0 smtp connected address=192.0.2.30 host=a\n"),
+            Some(Format::OpenSmtpd)
+        );
+        assert_eq!(
+            detect(b"{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1\",\"MESSAGE\":\"x\"}\n"),
+            Some(Format::Journal)
+        );
+    }
+
+    /// Sendmail as the log farm's 8.17 wrote it: a refused inbound transaction (`nrcpts=0`) is
+    /// no message and its refused recipient an inbound reject; the expiry notice expires the
+    /// recipient whose last line said `stat=Deferred`.
+    #[test]
+    fn sendmail_refused_transactions_and_expiry_notices() {
+        let log = "\
+Dec  6 23:24:51 mail sendmail[5075]: 6B6NOpXR005075: <nosuchuser@sendmail.example>... User unknown
+Dec  6 23:24:51 mail sendmail[5075]: 6B6NOpXR005075: from=<friend@remote.example>, size=624, class=0, nrcpts=0, proto=ESMTP, daemon=MTA, relay=client.remote.example [192.0.2.20]
+Dec  6 23:25:14 mail sendmail[9099]: 6B6NFEQg009099: from=<news@sendmail.example>, size=577, class=0, nrcpts=1, msgid=<1@farm.example>, proto=ESMTP, daemon=MTA, relay=app.farm.example [192.0.2.30]
+Dec  6 23:25:14 mail sendmail[9101]: 6B6NFEQg009099: to=<full@sink.example>, delay=00:00:00, xdelay=00:00:00, mailer=smtp, pri=30577, relay=[192.0.2.10] [192.0.2.10], dsn=4.3.1, reply=452 4.2.2 <full@sink.example>: Mailbox full, try again later, stat=Deferred: 452 4.2.2 <full@sink.example>: Mailbox full, try again later
+Dec  6 23:26:35 mail sendmail[13150]: 6B6NFEQg009099: 6B6NGZ70013150: DSN: Cannot send message for 1 minute
+Dec  6 23:26:35 mail sendmail[13150]: 6B6NGZ70013150: to=/var/mail/news, ctladdr=<news@sendmail.example> (8/0), delay=00:00:00, xdelay=00:00:00, mailer=*file*, pri=31825, dsn=2.0.0, stat=Sent
+";
+        let r = report_from_bytes(log.as_bytes(), false, 2026);
+        let t = &r.mta.expect("MTA tables").totals.counts;
+        assert_eq!(t["messages"], 1);
+        assert_eq!(t["rejected_smtpd"], 1);
+        assert_eq!((t["bounced"], t["expired"], t["deferred_final"]), (1, 1, 0));
+        assert_eq!((t["ndr_messages"], t["ndr_deliveries"]), (1, 1));
+        assert_eq!(r.problems.open_queue_ids, 0);
     }
 }

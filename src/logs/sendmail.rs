@@ -62,7 +62,9 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
         };
     }
     if let Some((ndr, tail)) = rest.split_once(": ")
-        && tail.starts_with("DSN: ")
+        && (tail.starts_with("DSN: ")
+            || tail.starts_with("return to sender: ")
+            || tail.starts_with("postmaster notify: "))
         && is_qid(ndr)
     {
         return Event::Ndr { orig: qid, ndr };
@@ -73,20 +75,38 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
     Event::Ignored
 }
 
+/// Whether a message is Sendmail's notice that it gave up on a message after the queue
+/// lifetime (`QID: NDRQID: DSN: Cannot send message for 5 days`): it logs no line per
+/// recipient for that (their last line says `stat=Deferred`), so the recipients still open
+/// expire with it.
+pub fn is_expiry_notice(msg: &str) -> bool {
+    msg.split_once(": ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .is_some_and(|(_, tail)| {
+            tail.starts_with("DSN: Cannot send message for")
+                || tail.starts_with("return to sender: Cannot send message for")
+        })
+}
+
 /// The recipients of a `to=` line (`to=<a>,<b>, delay=...` or `to=a,b, delay=...`).
-pub(crate) fn recipients(rest: &str) -> impl Iterator<Item = &str> {
+pub fn recipients(rest: &str) -> impl Iterator<Item = &str> {
     let v = rest.strip_prefix("to=").unwrap_or("");
     let end = v.find(", ").unwrap_or(v.len());
     v[..end].split(',').map(angle).filter(|s| !s.is_empty())
 }
 
 /// The delivery event for one recipient of a `to=` line.
-pub(crate) fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Event<'a> {
+pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Event<'a> {
     let Some(stat) = rest.find("stat=") else {
         return Event::Unparsed;
     };
     let stat = &rest[stat + 5..];
     let dsn = field(rest, "dsn=").unwrap_or("").trim();
+    if stat.starts_with("queued") {
+        // accepted and queued for a later run (queue-only delivery, or a lookup that failed
+        // for now): not a delivery attempt
+        return Event::Ignored;
+    }
     let (outcome, text) = if let Some(t) = stat.strip_prefix("Sent") {
         let t = t.trim();
         (
@@ -104,6 +124,12 @@ pub(crate) fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str)
         }
     } else {
         (Outcome::Bounced, stat.trim())
+    };
+    // the remote server's own reply (`reply=550 5.1.1 ...`, Sendmail 8.16 on) says more than
+    // the status word (`stat=User unknown`); it may hold commas, so it runs to `, stat=`
+    let text = match (rest.find(", reply="), rest.rfind(", stat=")) {
+        (Some(a), Some(b)) if a + 8 <= b => &rest[a + 8..b],
+        _ => text,
     };
     let relay = field(rest, "relay=").map(str::trim);
     let (relay_host, connected) = match relay {
@@ -187,6 +213,60 @@ mod tests {
                 pid: 1,
                 host: "mx.b.example"
             }
+        );
+        // as the log farm's Sendmail 8.17 wrote them (tests/data/logs/real/sendmail/mail.log)
+        let e = parse(
+            1,
+            "6B6NFEQg009099: to=<full@sink.example>, ctladdr=<news@sendmail.example> (9/9), delay=00:00:00, xdelay=00:00:00, mailer=smtp, pri=30577, relay=[192.0.2.10] [192.0.2.10], dsn=4.3.1, reply=452 4.2.2 <full@sink.example>: Mailbox full, try again later, stat=Deferred: 452 4.2.2 <full@sink.example>: Mailbox full, try again later",
+        );
+        let Event::Delivery(d) = e else { panic!() };
+        assert_eq!(d.outcome, Outcome::Deferred);
+        assert_eq!(
+            d.text,
+            "452 4.2.2 <full@sink.example>: Mailbox full, try again later"
+        );
+        let e = parse(
+            1,
+            "6B6NFDmK009075: to=<unknown@sink.example>, delay=00:00:00, mailer=smtp, pri=30582, relay=[192.0.2.10] [192.0.2.10], dsn=5.1.1, reply=550 5.1.1 <unknown@sink.example>: Recipient address rejected: User unknown in local recipient table, stat=User unknown",
+        );
+        let Event::Delivery(d) = e else { panic!() };
+        assert_eq!(d.outcome, Outcome::Bounced);
+        assert!(
+            d.text.starts_with("550 5.1.1 <unknown@sink.example>"),
+            "{}",
+            d.text
+        );
+        let expiry = "6B6NFFmx009145: 6B6NGZ6x013150: DSN: Cannot send message for 1 minute";
+        assert!(is_expiry_notice(expiry));
+        assert!(matches!(
+            parse(1, expiry),
+            Event::Ndr {
+                orig: "6B6NFFmx009145",
+                ..
+            }
+        ));
+        assert!(!is_expiry_notice(
+            "6B6NFDmK009075: 6B6NFDmK009078: DSN: User unknown"
+        ));
+        assert!(!is_expiry_notice(
+            "6B6NFDmK009075: 6B6NFDmK009078: DSN: Warning: could not send message for past 4 hours"
+        ));
+        assert_eq!(
+            parse(
+                1,
+                "6B6NCn7e001733: 6B6NDn7e003447: return to sender: Cannot send message for 1 minute"
+            ),
+            Event::Ndr {
+                orig: "6B6NCn7e001733",
+                ndr: "6B6NDn7e003447"
+            }
+        );
+        assert_eq!(
+            parse(
+                1,
+                "6B6NBntX032371: to=<ok1@sink.example>, delay=00:00:00, mailer=smtp, pri=60598, dsn=4.4.3, stat=queued"
+            ),
+            Event::Ignored
         );
         assert_eq!(
             recipients("to=<a@x>,<b@y>, delay=1").collect::<Vec<_>>(),

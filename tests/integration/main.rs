@@ -11,6 +11,7 @@ mod explain;
 mod hygiene_report;
 mod liars;
 mod logs;
+mod logs_real;
 mod man_completions;
 mod properties;
 mod serve_cli;
