@@ -11,6 +11,7 @@ mod arf;
 pub mod bounce;
 pub mod check;
 pub mod dns;
+pub mod engagement;
 pub mod explain;
 pub mod input;
 mod key_hash;
