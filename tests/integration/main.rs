@@ -6,6 +6,7 @@ mod check_cli;
 mod clean_bad_input;
 mod clean_cli;
 mod dns;
+mod engagement_cli;
 mod explain;
 mod liars;
 mod logs;
