@@ -39,7 +39,7 @@ pub(super) fn read_all<R: Read>(
     mut r: R,
     opts: &AnalyzeOptions,
     threads: usize,
-    apply: &mut dyn FnMut(Item),
+    apply: &mut (dyn FnMut(Item) + Send),
 ) -> Result<Format, Failure> {
     let mut buf = Vec::with_capacity(BLOCK * 2);
     let mut eof = false;
@@ -77,45 +77,73 @@ pub(super) fn read_all<R: Read>(
     let (format, cols) = detect(first_trim).map_err(Failure::Unrecognised)?;
     let header_line = if format.is_csv() { first_line } else { 0 };
     let threads = threads.max(1);
-    let mut line = 1u64;
+    let mut blocks = Blocks {
+        r,
+        buf,
+        eof,
+        line: 1,
+        csv: format.is_csv(),
+    };
+    // Blocks are parsed on all cores while the previous batch is counted (in input order).
+    let mut pending: Vec<Vec<Item>> = Vec::new();
     loop {
-        let mut blocks: Vec<(u64, Vec<u8>)> = Vec::with_capacity(threads * 2);
-        while blocks.len() < threads * 2 {
-            if !eof && buf.len() < BLOCK {
-                eof = fill(&mut r, &mut buf, BLOCK).map_err(Failure::Io)?;
+        let batch = blocks.next_batch(threads * 2).map_err(Failure::Io)?;
+        if batch.is_empty() {
+            pending.into_iter().flatten().for_each(&mut *apply);
+            return Ok(format);
+        }
+        let (parsed, ()) = rayon::join(
+            || {
+                batch
+                    .par_iter()
+                    .map(|(start, b)| parse_block(format, &cols, *start, header_line, b, opts))
+                    .collect::<Vec<_>>()
+            },
+            || pending.drain(..).flatten().for_each(&mut *apply),
+        );
+        pending = parsed;
+    }
+}
+
+/// Cuts the input into blocks of whole lines (whole records, for CSV).
+struct Blocks<R> {
+    r: R,
+    buf: Vec<u8>,
+    eof: bool,
+    /// The line number of the first line in `buf`.
+    line: u64,
+    csv: bool,
+}
+
+impl<R: Read> Blocks<R> {
+    /// Up to `n` blocks with the line number each starts on (none at the end of the input).
+    fn next_batch(&mut self, n: usize) -> io::Result<Vec<(u64, Vec<u8>)>> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            if !self.eof && self.buf.len() < BLOCK {
+                self.eof = fill(&mut self.r, &mut self.buf, BLOCK)?;
                 continue;
             }
-            let end = match cut(&buf, BLOCK, format.is_csv()) {
+            let end = match cut(&self.buf, BLOCK, self.csv) {
                 Some(e) => e,
-                None if eof => buf.len(),
+                None if self.eof => self.buf.len(),
                 None => {
                     // one record longer than a block: read on
-                    let want = buf.len() + BLOCK;
-                    eof = fill(&mut r, &mut buf, want).map_err(Failure::Io)?;
+                    let want = self.buf.len() + BLOCK;
+                    self.eof = fill(&mut self.r, &mut self.buf, want)?;
                     continue;
                 }
             };
             if end == 0 {
                 break;
             }
-            let rest = buf.split_off(end);
-            let block = std::mem::replace(&mut buf, rest);
-            let start = line;
-            line += memchr::memchr_iter(b'\n', &block).count() as u64;
-            blocks.push((start, block));
+            let rest = self.buf.split_off(end);
+            let block = std::mem::replace(&mut self.buf, rest);
+            let start = self.line;
+            self.line += memchr::memchr_iter(b'\n', &block).count() as u64;
+            out.push((start, block));
         }
-        if blocks.is_empty() {
-            return Ok(format);
-        }
-        let parsed: Vec<Vec<Item>> = blocks
-            .par_iter()
-            .map(|(start, b)| parse_block(format, &cols, *start, header_line, b, opts))
-            .collect();
-        for items in parsed {
-            for it in items {
-                apply(it);
-            }
-        }
+        Ok(out)
     }
 }
 
