@@ -48,11 +48,7 @@ impl<'a> Record<'a> {
     /// An event, or a malformed record when `time` could not be read.
     pub(crate) fn at(email: std::borrow::Cow<'a, str>, time: Option<i64>, act: Act) -> Record<'a> {
         match time {
-            Some(time) => Record::Event {
-                email: email.into(),
-                time,
-                act,
-            },
+            Some(time) => Record::Event { email, time, act },
             None => Record::Bad("no readable event time".into()),
         }
     }
