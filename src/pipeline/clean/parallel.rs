@@ -137,6 +137,7 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
                             reject,
                             cfg.suppress.as_deref(),
                             cfg.engagement.as_deref(),
+                            cfg.report,
                         );
                         let out = serialize_chunk(&work, sopts, &pools.out);
                         pools.recycle(work);

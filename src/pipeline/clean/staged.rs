@@ -90,6 +90,7 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
         })?
     };
     let reject = Arc::new(cfg.reject.clone());
+    let report = cfg.report;
     let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(window);
     let writer = spawn_writer(writers, wrx)?;
     let mut waiting = std::collections::BTreeMap::new();
@@ -133,6 +134,7 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
                     &reject,
                     sopts.suppress.as_deref(),
                     sopts.engagement.as_deref(),
+                    report,
                 );
                 let out = serialize_chunk(&work, &sopts, &out_pool);
                 pools2.recycle(work);
