@@ -17,6 +17,9 @@ use super::{generic, klaviyo, mailchimp, mailgun, postmark, sendgrid, ses};
 /// Bytes of input a block holds (at least; a block ends at a line end).
 const BLOCK: usize = 1 << 20;
 
+/// The largest pretty-printed JSON document read whole (JSON Lines have no limit).
+const DOCUMENT_MAX: usize = 256 << 20;
+
 /// What a block of input gave, in input order.
 pub(super) enum Item {
     /// An event of the address with this key hash.
@@ -60,7 +63,16 @@ pub(super) fn read_all<R: Read>(
     if (first_trim.starts_with('[') || first_trim.starts_with('{'))
         && serde_json::from_str::<serde_json::Value>(first_trim).is_err()
     {
-        r.read_to_end(&mut buf).map_err(Failure::Io)?;
+        (&mut r)
+            .take(DOCUMENT_MAX as u64)
+            .read_to_end(&mut buf)
+            .map_err(Failure::Io)?;
+        if buf.len() >= DOCUMENT_MAX {
+            return Err(Failure::Unrecognised(format!(
+                "the first line is not a JSON record, and a JSON document over {} MiB is not read",
+                DOCUMENT_MAX >> 20
+            )));
+        }
         let text = String::from_utf8_lossy(&buf);
         let v: serde_json::Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
             .map_err(|e| {
