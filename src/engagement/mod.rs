@@ -437,4 +437,34 @@ mod tests {
         assert_eq!((s.files[0].events, s.files[0].malformed), (40_000, 0));
         assert_eq!(s.addresses(), 40_000);
     }
+
+    proptest::proptest! {
+        /// Any bytes after a valid first record of each format: loading never panics, and
+        /// every record is an event, skipped or counted as malformed.
+        #[test]
+        fn any_input_loads_or_errs_without_panic(
+            which in 0usize..7,
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            lines in proptest::collection::vec("[a@.,\"{}:\\ \\[\\]0-9eopnt-]{0,60}", 0..12),
+        ) {
+            let first = [
+                r#"{"email":"a@posteo.de","timestamp":1,"event":"open"}"#,
+                r#"{"event":"opened","recipient":"a@posteo.de","timestamp":1}"#,
+                r#"{"eventType":"Open","mail":{"destination":["a@posteo.de"]}}"#,
+                r#"{"RecordType":"Open","Recipient":"a@posteo.de"}"#,
+                "Email Address,MEMBER_RATING,OPTIN_TIME",
+                "Email,Metric Name,Timestamp,Apple Privacy Open",
+                "email,event,timestamp,user_agent,ip",
+            ][which];
+            let mut input = format!("{first}\n{}\n", lines.join("\n")).into_bytes();
+            input.extend_from_slice(&body);
+            let mut s = EngagementSet::new(Rules::default(), 2);
+            if let Ok(f) = s.load("p", &input[..], &AnalyzeOptions::default()) {
+                let f = f.clone();
+                proptest::prop_assert_eq!(f.malformed, s.malformed());
+                proptest::prop_assert!(s.addresses() as u64 <= f.events);
+            }
+            let _ = s.report([0; 6]);
+        }
+    }
 }
