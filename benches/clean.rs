@@ -8,6 +8,10 @@
 //! - `clean/threads/N`: `pipeline::clean::run` on 100,000 generated rows held in memory, clean,
 //!   rejects and results written to `io::sink()`, with N = 1 and 2 worker threads.
 //!
+//! - `engagement/sendgrid`: `EngagementSet::load` on a SendGrid event stream of 20,000
+//!   addresses (about 200,000 events) made by `mailsift_testkit::gen_engagement`, in memory;
+//!   throughput in event records.
+//!
 //! Throughput is reported in rows (elements) per second. For the end-to-end run on 1,000,000 rows
 //! (files, peak RSS, comparison with email-validator) see `benches/e2e.sh`.
 
@@ -84,5 +88,37 @@ fn bench_clean(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_analyze, bench_clean);
+fn bench_engagement(c: &mut Criterion) {
+    use mailsift::engagement::{EngagementSet, Rules};
+    use mailsift_testkit::gen_engagement::{Config, generate};
+    let dir =
+        std::env::temp_dir().join(format!("mailsift-bench-engagement-{}", std::process::id()));
+    let cfg = Config {
+        addresses: 20_000,
+        campaigns: 6,
+        campaign_days: 30,
+        sendgrid_only: true,
+        ..Config::default()
+    };
+    let stats = generate(&cfg, &dir).expect("generate");
+    let data = std::fs::read(dir.join("sendgrid.jsonl")).expect("events");
+    let _ = std::fs::remove_dir_all(&dir);
+    let opts = AnalyzeOptions::default();
+    let mut g = c.benchmark_group("engagement");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .sampling_mode(SamplingMode::Flat)
+        .throughput(Throughput::Elements(stats.events));
+    g.bench_function("sendgrid", |b| {
+        b.iter(|| {
+            let mut set = EngagementSet::new(Rules::default(), 0);
+            set.load("events.jsonl", &data[..], &opts).expect("load");
+            black_box(set.addresses())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_analyze, bench_clean, bench_engagement);
 criterion_main!(benches);

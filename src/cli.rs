@@ -38,7 +38,7 @@ pub struct Cli {
 pub enum Command {
     /// Clean a CSV mailing list: syntax, normalisation, duplicates, disposable/role/free flags,
     /// typo suggestions. Every input row goes to exactly one of the clean and rejects outputs.
-    Clean(CleanArgs),
+    Clean(Box<CleanArgs>),
     /// Check addresses given as arguments (or `-` for one per line on stdin); prints JSON Lines.
     Check(CheckArgs),
     /// Decode and classify bounce messages (.eml, mbox, Maildir, directories, `-` for stdin;
@@ -330,8 +330,9 @@ pub struct CleanArgs {
     #[arg(long, value_name = "NAME")]
     pub column: Option<String>,
     /// What goes to rejects, comma-separated: malformed, undeliverable (alias invalid),
-    /// suppressed, duplicate, disposable, role, free, typo, risky, unknown; or all / none.
-    /// `suppressed` matches only rows on a --suppress list.
+    /// suppressed, inactive, never_engaged, duplicate, disposable, role, free, typo, risky,
+    /// unknown; or all / none. `suppressed` matches only rows on a --suppress list;
+    /// `inactive` and `never_engaged` only rows in those --engagement segments.
     #[arg(
         long,
         value_name = "CATEGORIES",
@@ -347,6 +348,33 @@ pub struct CleanArgs {
     /// canonical form) is listed are rejected as `suppressed` and say why in --results.
     #[arg(long, value_name = "FILE")]
     pub suppress: Vec<PathBuf>,
+    /// An engagement file (repeat for more): SendGrid, Mailgun, Amazon SES or Postmark event
+    /// exports (JSON Lines), a Mailchimp audience export (OPTIN_TIME, CONFIRM_TIME), a
+    /// Klaviyo-style event CSV, or a CSV with email, event and timestamp columns. The format
+    /// is detected from the content; an unrecognised file is an error. Every row gets an
+    /// engagement segment (active, lapsing, inactive, never_engaged, new, unknown) in
+    /// --results and the summary; machine opens (Apple Mail Privacy Protection, proxy
+    /// prefetches) are never a sign of life.
+    #[arg(long, value_name = "FILE")]
+    pub engagement: Vec<PathBuf>,
+    /// The date engagement segments are relative to (YYYY-MM-DD, RFC 3339 or Unix seconds;
+    /// default: the latest event time in the --engagement files).
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<i64>,
+    /// A human open or click within this many days makes an address `active`.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub active_days: u32,
+    /// The last human open or click within this many days: `lapsing`; none within it and at
+    /// least --min-sends sends since: `inactive`.
+    #[arg(long, value_name = "DAYS", default_value_t = 180)]
+    pub inactive_days: u32,
+    /// Sends needed to call an address `inactive` (since its last engagement) or
+    /// `never_engaged` (ever).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_sends: u32,
+    /// A first send or opt-in within this many days, no engagement yet: `new`.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub new_days: u32,
     /// Keep the original email cell in the clean output (default: the normalised address).
     #[arg(long)]
     pub keep_original: bool,
@@ -375,10 +403,28 @@ impl CleanArgs {
             formula_escape: !self.no_formula_escape,
             threads: self.threads,
             suppress: None,
+            engagement: None,
             progress: None,
             report: self.report.is_some() || self.report_json.is_some(),
         })
     }
+
+    /// The engagement segmentation rules.
+    pub fn engagement_rules(&self) -> mailsift::engagement::Rules {
+        mailsift::engagement::Rules {
+            as_of: self.as_of,
+            active_days: self.active_days,
+            inactive_days: self.inactive_days,
+            min_sends: self.min_sends,
+            new_days: self.new_days,
+        }
+    }
+}
+
+/// `--as-of`: a date, an RFC 3339 time or Unix seconds.
+fn parse_as_of(s: &str) -> Result<i64, String> {
+    mailsift::engagement::parse_as_of(s)
+        .ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD, RFC 3339 or Unix seconds)"))
 }
 
 /// `mailsift check`.

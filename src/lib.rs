@@ -12,6 +12,7 @@ pub mod bounce;
 pub mod check;
 pub mod dns;
 pub mod domain;
+pub mod engagement;
 pub mod explain;
 pub mod input;
 mod key_hash;

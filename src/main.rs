@@ -34,7 +34,7 @@ const EXIT_DEGRADED: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Clean(a) => run_clean(a),
+        Command::Clean(a) => run_clean(*a),
         Command::Check(a) => run_check(a),
         Command::Bounces(a) => run_bounces(a),
         Command::Logs(a) => run_logs(a),
@@ -162,10 +162,40 @@ fn load_suppressions(a: &CleanArgs) -> Result<mailsift::suppress::SuppressSet, F
     Ok(set)
 }
 
+/// Read the `--engagement` files into one set, streaming; malformed lines are warned about on
+/// stderr (the first 20, then a count per file).
+fn load_engagement(a: &CleanArgs) -> Result<mailsift::engagement::EngagementSet, Failure> {
+    let mut set = mailsift::engagement::EngagementSet::new(a.engagement_rules(), a.threads);
+    for p in &a.engagement {
+        let name = p.display().to_string();
+        let (reader, _) = mailsift::input::open_path(p).map_err(|e| {
+            Failure::Job(terminal_safe(&format!(
+                "cannot read engagement file {name}: {e}"
+            )))
+        })?;
+        set.load(&name, reader, &a.addr.analyze())
+            .map_err(|e| Failure::Job(terminal_safe(&e.to_string())))?;
+    }
+    const SHOWN: usize = 20;
+    for w in set.warnings.iter().take(SHOWN) {
+        eprintln!("mailsift: warning: {}", terminal_safe(&w.to_string()));
+    }
+    if set.malformed() > SHOWN as u64 {
+        eprintln!(
+            "mailsift: warning: {} more malformed engagement lines (counted in the summary)",
+            set.malformed() - SHOWN as u64
+        );
+    }
+    Ok(set)
+}
+
 fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     let mut cfg = a.config().map_err(Failure::Usage)?;
     if !a.suppress.is_empty() {
         cfg.suppress = Some(std::sync::Arc::new(load_suppressions(&a)?));
+    }
+    if !a.engagement.is_empty() {
+        cfg.engagement = Some(std::sync::Arc::new(load_engagement(&a)?));
     }
     let stdout_users = [
         Some(&a.output),

@@ -30,6 +30,9 @@ pub struct Summary {
     pub rejected_reasons: BTreeMap<String, u64>,
     /// The suppression files read and the rows found on them (`null` without `--suppress`).
     pub suppression: Option<crate::suppress::SuppressReport>,
+    /// The engagement files, rules and segments (absent without `--engagement`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engagement: Option<crate::engagement::EngagementReport>,
     /// Unique addresses (by duplicate-detection key).
     pub unique_addresses: u64,
     /// Input size in bytes.
@@ -58,6 +61,8 @@ pub(crate) struct Tally {
     rejected: u64,
     /// Rows on a suppression list, by `SuppressReason` index.
     suppressed: [u64; 4],
+    /// Rows by engagement `Segment` index.
+    segments: [u64; 6],
     /// The hygiene report's aggregates, when the report is wanted.
     hygiene: Option<Box<hygiene::Collector>>,
 }
@@ -130,6 +135,16 @@ impl Tally {
         self.suppressed
     }
 
+    /// Count a row's engagement segment (`segment`: a `Segment` index).
+    pub(crate) fn add_segment(&mut self, segment: usize) {
+        self.segments[segment.min(5)] += 1;
+    }
+
+    /// Rows by engagement segment index.
+    pub(crate) fn segments(&self) -> [u64; 6] {
+        self.segments
+    }
+
     /// The hygiene report's collector, when the report is wanted (`on`).
     pub(crate) fn hygiene(&mut self, on: bool) -> Option<&mut hygiene::Collector> {
         if on && self.hygiene.is_none() {
@@ -150,6 +165,9 @@ impl Tally {
                 Some(mine) => mine.merge(*h),
                 None => self.hygiene = Some(h),
             }
+        }
+        for (a, b) in self.segments.iter_mut().zip(&o.segments) {
+            *a += b;
         }
         for (a, b) in self.suppressed.iter_mut().zip(&o.suppressed) {
             *a += b;

@@ -7,6 +7,7 @@ mod clean_bad_input;
 mod clean_cli;
 mod dns;
 mod domain_cli;
+mod engagement_cli;
 mod explain;
 mod hygiene_report;
 mod liars;

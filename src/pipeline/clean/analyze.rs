@@ -241,6 +241,7 @@ fn analyze_row(
         full,
         category: None,
         suppressed: None,
+        segment: None,
     }
 }
 

@@ -62,6 +62,9 @@ pub struct CleanConfig {
     /// Suppressed addresses (`--suppress`): rows whose key is in the set are marked and, with
     /// the `suppressed` category, rejected.
     pub suppress: Option<std::sync::Arc<crate::suppress::SuppressSet>>,
+    /// Engagement data (`--engagement`): every row gets a segment; with the `inactive` and
+    /// `never_engaged` categories, rows in those segments are rejected.
+    pub engagement: Option<std::sync::Arc<crate::engagement::EngagementSet>>,
     /// Where progress goes (`None`: nowhere).
     pub progress: Option<std::sync::Arc<dyn crate::progress::Progress>>,
     /// Collect the hygiene report's figures into [`Summary::hygiene`] (`--report`,
@@ -79,6 +82,7 @@ impl Default for CleanConfig {
             formula_escape: true,
             threads: 0,
             suppress: None,
+            engagement: None,
             progress: None,
             report: false,
         }
@@ -168,9 +172,15 @@ pub fn run(
     // Without a suppression set the `suppressed` category can match nothing: drop it, so that
     // the reject policy tests exactly what it tested before `--suppress` existed.
     let unsuppressed;
-    let cfg = if cfg.suppress.is_none() && cfg.reject.0.contains(&Category::Suppressed) {
+    // Likewise `inactive` and `never_engaged` without engagement data.
+    let unused = |k: Category| match k {
+        Category::Suppressed => cfg.suppress.is_none(),
+        Category::Inactive | Category::NeverEngaged => cfg.engagement.is_none(),
+        _ => false,
+    };
+    let cfg = if cfg.reject.0.iter().any(|&k| unused(k)) {
         let mut c = cfg.clone();
-        c.reject.0.retain(|&k| k != Category::Suppressed);
+        c.reject.0.retain(|&k| !unused(k));
         unsuppressed = c;
         &unsuppressed
     } else {
@@ -197,6 +207,7 @@ pub fn run(
         formula_escape: cfg.formula_escape,
         want_results: sinks.results.is_some(),
         suppress: cfg.suppress.clone(),
+        engagement: cfg.engagement.clone(),
         crlf: src.crlf,
     };
 
@@ -242,10 +253,12 @@ pub fn run(
         staged::drive(job)?
     };
     let suppressed = done.tally.suppressed();
+    let segments = done.tally.segments();
     let mut tally = done.tally;
     let hygiene = tally.take_hygiene();
     let mut summary = tally.into_summary(&Category::ALL.map(Category::as_str));
     summary.suppression = cfg.suppress.as_ref().map(|set| set.report(suppressed));
+    summary.engagement = cfg.engagement.as_ref().map(|set| set.report(segments));
     summary.unique_addresses = done.seq_state.seen.len() as u64;
     if cfg.report {
         let sources = cfg.suppress.as_ref().map_or(&[][..], |s| s.sources());

@@ -5,6 +5,7 @@ use crate::model::{Reason, Verdict};
 use crate::report::Tally;
 use crate::report::hygiene::RowFacts;
 
+use crate::engagement::{EngagementSet, Segment};
 use crate::suppress::SuppressSet;
 
 use super::row::{ChunkWork, Facts, RowWork};
@@ -18,6 +19,12 @@ pub enum Category {
     Undeliverable,
     /// On a suppression list (`--suppress`): hard bounce, complaint, unsubscribed or listed.
     Suppressed,
+    /// Engagement segment `inactive` (`--engagement`): no human open or click within
+    /// `--inactive-days` and at least `--min-sends` sends since.
+    Inactive,
+    /// Engagement segment `never_engaged` (`--engagement`): no human open or click ever, at
+    /// least `--min-sends` sends.
+    NeverEngaged,
     /// A later row with the same duplicate-detection key as an earlier one.
     Duplicate,
     /// Disposable domain.
@@ -36,10 +43,12 @@ pub enum Category {
 
 impl Category {
     /// Every category, in the order they are tested.
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 12] = [
         Category::Malformed,
         Category::Undeliverable,
         Category::Suppressed,
+        Category::Inactive,
+        Category::NeverEngaged,
         Category::Duplicate,
         Category::Disposable,
         Category::Role,
@@ -55,6 +64,8 @@ impl Category {
             Category::Malformed => "malformed",
             Category::Undeliverable => "undeliverable",
             Category::Suppressed => "suppressed",
+            Category::Inactive => "inactive",
+            Category::NeverEngaged => "never_engaged",
             Category::Duplicate => "duplicate",
             Category::Disposable => "disposable",
             Category::Role => "role",
@@ -82,6 +93,8 @@ impl Category {
             }
             Category::Undeliverable => r.verdict == Verdict::Undeliverable,
             Category::Suppressed => w.suppressed.is_some(),
+            Category::Inactive => w.segment == Some(Segment::Inactive),
+            Category::NeverEngaged => w.segment == Some(Segment::NeverEngaged),
             Category::Duplicate => r.flags.duplicate_of.is_some(),
             Category::Disposable => r.flags.disposable,
             Category::Role => r.flags.role,
@@ -158,15 +171,23 @@ impl RejectSet {
 
 /// Reject decisions and counts for a chunk whose rows are numbered and deduplicated (runs on
 /// the workers). Rows are looked up in the suppression set, if there is one (without one,
-/// nothing is looked up: the test is made once per chunk). With `report`, each row is also
-/// fed to the hygiene report's collector.
+/// nothing is looked up: the test is made once per chunk); likewise their engagement segment.
+/// With `report`, each row is also fed to the hygiene report's collector.
 pub(super) fn decide(
     work: &mut ChunkWork,
     reject: &RejectSet,
     suppress: Option<&SuppressSet>,
+    engagement: Option<&EngagementSet>,
     report: bool,
 ) -> Tally {
     let mut tally = Tally::default();
+    if let Some(set) = engagement {
+        for w in work.rows.iter_mut() {
+            let s = set.segment(w.key);
+            w.segment = Some(s);
+            tally.add_segment(s as usize);
+        }
+    }
     if let Some(set) = suppress {
         for w in work.rows.iter_mut() {
             w.suppressed = w.key.and_then(|k| set.get(k));
@@ -212,7 +233,7 @@ mod tests {
         assert_eq!(
             RejectSet::parse("duplicate,bogus").unwrap_err().to_string(),
             "unknown reject category 'bogus' (expected: malformed, undeliverable, suppressed, \
-             duplicate, disposable, role, free, typo, risky, unknown, all, none)"
+             inactive, never_engaged, duplicate, disposable, role, free, typo, risky, unknown, all, none)"
         );
     }
 }

@@ -4,6 +4,7 @@
 use crate::model::{AddressRecord, Flags, Reason, Verdict};
 use crate::pipeline::seen::Key;
 
+use crate::engagement::Segment;
 use crate::suppress::SuppressReason;
 
 use super::policy::Category;
@@ -30,6 +31,8 @@ pub(super) struct RowWork {
     pub(super) category: Option<Category>,
     /// Why and from which source the row is suppressed (looked up only with `--suppress`).
     pub(super) suppressed: Option<(SuppressReason, u32)>,
+    /// The engagement segment (looked up only with `--engagement`).
+    pub(super) segment: Option<Segment>,
 }
 
 /// What `clean` needs to know of a row's analysis (the full record is built only for

@@ -53,6 +53,7 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
                 &mut work,
                 &cfg.reject,
                 cfg.suppress.as_deref(),
+                cfg.engagement.as_deref(),
                 cfg.report,
             ));
             let out = serialize_chunk(&work, &sopts, &pools.out);

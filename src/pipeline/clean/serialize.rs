@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use crate::pipeline::Pool;
 use crate::text::escape_formula;
 
+use crate::engagement::EngagementSet;
 use crate::suppress::SuppressSet;
 
 use super::analyze::reader_for;
@@ -32,6 +33,8 @@ pub(super) struct SerializeOpts {
     pub(super) crlf: bool,
     /// The suppression set, for the sources of suppressed rows.
     pub(super) suppress: Option<std::sync::Arc<SuppressSet>>,
+    /// The engagement data, for the results' `engagement` object.
+    pub(super) engagement: Option<std::sync::Arc<EngagementSet>>,
 }
 
 /// The header rows: the input's header for the clean output, and the same with the mailsift
@@ -149,7 +152,7 @@ pub(super) fn serialize_chunk(
 }
 
 /// One results line: the row's record, with `"suppressed": {"reason", "source"}` added when
-/// the row is on a suppression list.
+/// the row is on a suppression list, and `"engagement": {...}` with engagement data.
 fn write_result(results: &mut Vec<u8>, r: &RowWork, o: &SerializeOpts) {
     let _ = serde_json::to_writer(&mut *results, &r.full);
     if let (Some((reason, src)), Some(set)) = (r.suppressed, &o.suppress)
@@ -163,6 +166,14 @@ fn write_result(results: &mut Vec<u8>, r: &RowWork, o: &SerializeOpts) {
         let _ = serde_json::to_writer(&mut *results, src);
         results.extend_from_slice(b"}}");
     }
+    if let Some(set) = &o.engagement
+        && results.last() == Some(&b'}')
+    {
+        results.pop();
+        results.extend_from_slice(b",\"engagement\":");
+        let _ = serde_json::to_writer(&mut *results, &set.engagement(r.key));
+        results.push(b'}');
+    }
     results.push(b'\n');
 }
 
@@ -172,6 +183,22 @@ fn suppressed_detail(r: &RowWork, o: &SerializeOpts) -> Option<String> {
     let set = o.suppress.as_ref()?;
     let src = set.sources().get(src as usize)?;
     Some(format!("{} in {src}", reason.as_str()))
+}
+
+/// What the engagement data says of an inactive or never-engaged row, for `mailsift_detail`.
+fn engagement_detail(r: &RowWork, o: &SerializeOpts) -> Option<String> {
+    let e = o.engagement.as_ref()?.engagement(r.key);
+    let last = e.last_human_open.max(e.last_click);
+    Some(match last {
+        Some(t) => format!(
+            "last human open or click {t}, {} sends since",
+            e.sends_since_engagement
+        ),
+        None => format!(
+            "{} sends, no human open or click ({} machine opens)",
+            e.sends, e.machine_opens
+        ),
+    })
 }
 
 /// `mailsift_row`, `mailsift_reason`, `mailsift_detail` for a rejected row.
@@ -192,6 +219,7 @@ fn reject_cells(r: &RowWork, cat: Category, o: &SerializeOpts) -> [Vec<u8>; 3] {
         Category::Role => Some("role account".to_owned()),
         Category::Free => Some("free-mail provider".to_owned()),
         Category::Suppressed => suppressed_detail(r, o),
+        Category::Inactive | Category::NeverEngaged => engagement_detail(r, o),
         _ => r.facts.detail().map(str::to_owned),
     };
     let mut detail = detail.unwrap_or_default();

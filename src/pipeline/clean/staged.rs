@@ -129,7 +129,13 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
             let (sopts, out_pool, wtx) = (sopts.clone(), pools.out.clone(), wtx.clone());
             let (pools2, reject) = (pools.clone(), reject.clone());
             pool.spawn(seq, move || {
-                let t = decide(&mut work, &reject, sopts.suppress.as_deref(), report);
+                let t = decide(
+                    &mut work,
+                    &reject,
+                    sopts.suppress.as_deref(),
+                    sopts.engagement.as_deref(),
+                    report,
+                );
                 let out = serialize_chunk(&work, &sopts, &out_pool);
                 pools2.recycle(work);
                 let _ = wtx.send((seq, out, t));
