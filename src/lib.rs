@@ -19,6 +19,7 @@ pub mod model;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
+pub mod server;
 mod ses;
 pub mod smtp;
 pub mod spf;
