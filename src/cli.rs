@@ -420,11 +420,13 @@ pub fn parse_server(s: &str) -> Result<SocketAddr, String> {
 
 /// `mailsift server`.
 #[derive(Args, Debug)]
-#[command(after_help = "Exit codes: 0 no finding worse than info, 4 the worst finding is a \
+#[command(
+    after_help = "Exit codes: 0 no finding worse than info, 4 the worst finding is a \
                   warning, 5 the worst finding is an error, 1 could not run (no MX and no \
                   address, DNS failure), 2 usage error.\n\nThe password for --auth-user is read \
                   from MAILSIFT_AUTH_PASSWORD, else prompted for on the terminal; it is never \
-                  printed or written.")]
+                  printed or written."
+)]
 pub struct ServerArgs {
     /// A domain (its MX hosts are checked) or a host name or address.
     #[arg(value_name = "TARGET")]
@@ -447,7 +449,7 @@ pub struct ServerArgs {
     pub helo: Option<String>,
     /// Seconds to wait to connect and for each reply; the greeting may take twice as long
     /// (tarpits).
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, overrides_with = "timeout")]
     pub timeout: f64,
     /// Also test relaying: MAIL FROM an outside address, RCPT TO an outside domain, then RSET
     /// (never DATA).
@@ -460,6 +462,14 @@ pub struct ServerArgs {
     /// Allow AUTH on a connection without TLS.
     #[arg(long)]
     pub allow_plaintext_auth: bool,
+    /// Ports that speak TLS from the first byte (SMTPS), comma-separated.
+    #[arg(
+        long,
+        value_name = "PORT,...",
+        value_delimiter = ',',
+        default_value = "465"
+    )]
+    pub implicit_tls: Vec<u16>,
     /// Extra trusted CA certificates (PEM), beside the Mozilla roots (repeatable).
     #[arg(long, value_name = "FILE")]
     pub tls_ca: Vec<PathBuf>,

@@ -363,7 +363,9 @@ fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
     use mailsift::dns::{DnsConfig, NetLookup};
     use mailsift::server::{self, Credentials, Secret, ServerConfig, StsPolicy, TrustRoots};
     if !(a.timeout > 0.0 && a.timeout <= 600.0) {
-        return Err(Failure::Usage("--timeout must be between 0 and 600 seconds".into()));
+        return Err(Failure::Usage(
+            "--timeout must be between 0 and 600 seconds".into(),
+        ));
     }
     if a.offline && !a.dns.is_empty() {
         return Err(Failure::Usage("--dns cannot be used with --offline".into()));
@@ -437,6 +439,7 @@ fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
         auth,
         allow_plaintext_auth: a.allow_plaintext_auth,
         roots,
+        implicit_tls_ports: a.implicit_tls.clone(),
         mta_sts,
     };
     let report = server::run(&cfg, &mut dns).map_err(|e| Failure::Job(e.to_string()))?;
@@ -476,7 +479,10 @@ fn prompt_password(user: &str) -> Result<String, Failure> {
     let stty = |arg: &str| {
         std::process::Command::new("stty")
             .arg(arg)
-            .stdin(tty.try_clone().map_or(std::process::Stdio::null(), Into::into))
+            .stdin(
+                tty.try_clone()
+                    .map_or(std::process::Stdio::null(), Into::into),
+            )
             .status()
     };
     let _ = stty("-echo");

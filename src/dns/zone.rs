@@ -356,7 +356,12 @@ www CNAME mx1
         .expect("parses");
         assert_eq!(
             z.lookup("_25._tcp.mx.example", RType::Tlsa),
-            Some(Lookup::Answer(vec![Rr::Tlsa(3, 1, 1, vec![0xab, 1, 0xcd, 0xef])]))
+            Some(Lookup::Answer(vec![Rr::Tlsa(
+                3,
+                1,
+                1,
+                vec![0xab, 1, 0xcd, 0xef]
+            )]))
         );
         assert!(Zone::parse("x. TLSA 3 1 1 xyz\n", "t.zone").is_err());
     }

@@ -26,7 +26,7 @@ pub(crate) struct PortContext<'a> {
     pub explicit: bool,
     /// TLSA records at `_PORT._tcp.HOST`.
     pub tlsa: &'a [Rr],
-    /// The MTA-STS policy (checked on port 25 only).
+    /// The MTA-STS policy (not checked on submission ports).
     pub sts: Option<&'a StsPolicy>,
     /// The host name (for MTA-STS).
     pub host: &'a str,
@@ -36,6 +36,9 @@ pub(crate) struct PortContext<'a> {
     pub timeout: Duration,
     /// TLS from the first byte (port 465).
     pub implicit: bool,
+    /// A submission port (465, 587, or implicit TLS): mail from other servers does not
+    /// arrive here, so postmaster@ and MTA-STS are not owed.
+    pub submission: bool,
     /// The postmaster address asked.
     pub postmaster: &'a str,
 }
@@ -117,6 +120,7 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
         let gname = t
             .greeting
             .as_ref()
+            .filter(|g| (200..300).contains(&g.code))
             .and_then(|g| identity::greeting_name(&g.text).map(str::to_owned));
         for (what, name) in [("greeting", gname), ("EHLO", t.ehlo_name.clone())] {
             if let Some(n) = name
@@ -250,7 +254,7 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
             ),
         ));
     }
-    if cx.port == 25
+    if !cx.submission
         && let Some(policy) = cx.sts
     {
         let m = policy.check(cx.host);
@@ -330,7 +334,7 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
         .postmaster_rcpt
         .as_ref()
         .map(|r| (format!("<{}>", cx.postmaster), r.clone()));
-    if matches!(cx.port, 25 | 2525)
+    if !cx.submission
         && let Some((addr, r)) = &postmaster
         && r.code >= 500
     {
@@ -352,10 +356,9 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
         vrfy: t.vrfy.clone(),
         expn: t.expn.clone(),
         postmaster,
-        cut: run
-            .cut
-            .as_ref()
-            .map(|c| format!("{c:?} after {}", run.cut_after.as_deref().unwrap_or("")).to_lowercase()),
+        cut: run.cut.as_ref().map(|c| {
+            format!("{c:?} after {}", run.cut_after.as_deref().unwrap_or("")).to_lowercase()
+        }),
         commands: t.sent.clone(),
         findings: f,
     }

@@ -86,7 +86,12 @@ pub(crate) fn first_line(m: Mechanism, c: &Credentials) -> String {
 
 /// The answer to the server's `334` challenge number `step` (0-based), `None` when the
 /// mechanism has no more to say (the caller then cancels with `*`).
-pub(crate) fn answer(m: Mechanism, step: usize, challenge: &str, c: &Credentials) -> Option<String> {
+pub(crate) fn answer(
+    m: Mechanism,
+    step: usize,
+    challenge: &str,
+    c: &Credentials,
+) -> Option<String> {
     match (m, step) {
         (Mechanism::Login, 0) => Some(base64_encode(c.user.as_bytes())),
         (Mechanism::Login, 1) => Some(base64_encode(c.password.expose().as_bytes())),
@@ -190,7 +195,10 @@ mod tests {
             first_line(Mechanism::Plain, &c),
             format!("AUTH PLAIN {}", base64_encode(b"\0tim\0tanstaaftanstaaf"))
         );
-        assert_eq!(answer(Mechanism::Login, 0, "VXNlcm5hbWU6", &c).unwrap(), "dGlt");
+        assert_eq!(
+            answer(Mechanism::Login, 0, "VXNlcm5hbWU6", &c).unwrap(),
+            "dGlt"
+        );
         assert_eq!(answer(Mechanism::Login, 2, "", &c), None);
         assert!(!format!("{c:?}").contains("tanstaaf"));
         assert!(!redacted_command(Mechanism::Plain, true).contains("AHRpbQ"));

@@ -29,8 +29,16 @@ impl DaneCheck {
 fn digest(matching: u8, data: &[u8]) -> Option<Vec<u8>> {
     match matching {
         0 => Some(data.to_vec()),
-        1 => Some(ring::digest::digest(&ring::digest::SHA256, data).as_ref().to_vec()),
-        2 => Some(ring::digest::digest(&ring::digest::SHA512, data).as_ref().to_vec()),
+        1 => Some(
+            ring::digest::digest(&ring::digest::SHA256, data)
+                .as_ref()
+                .to_vec(),
+        ),
+        2 => Some(
+            ring::digest::digest(&ring::digest::SHA512, data)
+                .as_ref()
+                .to_vec(),
+        ),
         _ => None,
     }
 }
@@ -104,7 +112,13 @@ mod tests {
         assert!(!check(&[Rr::Tlsa(3, 0, 1, ta)], &chain).ok());
         let mut wrong = ee;
         wrong[0] ^= 1;
-        let c = check(&[Rr::Tlsa(3, 1, 1, wrong), Rr::A("192.0.2.1".parse().unwrap())], &chain);
+        let c = check(
+            &[
+                Rr::Tlsa(3, 1, 1, wrong),
+                Rr::A("192.0.2.1".parse().unwrap()),
+            ],
+            &chain,
+        );
         assert_eq!((c.records, c.matched), (1, 0));
         assert!(!check(&[Rr::Tlsa(3, 1, 9, vec![1])], &chain).ok());
     }

@@ -113,8 +113,8 @@ impl FindingId {
         match self {
             PortClosed | NoGreeting | Greeting4xx | TlsHandshakeFailed | CertExpired
             | OpenRelay | DaneMismatch | MtaStsMxMismatch | AuthWithoutTls => Severity::Error,
-            NoStarttls | TlsOldVersion | CertUntrusted | CertNameMismatch | VrfyEnabled
-            | NoPtr | FcrdnsMismatch | PostmasterRejected | CertExpiresSoon | AuthFailed => {
+            NoStarttls | TlsOldVersion | CertUntrusted | CertNameMismatch | VrfyEnabled | NoPtr
+            | FcrdnsMismatch | PostmasterRejected | CertExpiresSoon | AuthFailed => {
                 Severity::Warning
             }
             SlowGreeting | GreetingNameMismatch => Severity::Info,
@@ -267,7 +267,11 @@ mod tests {
 
     #[test]
     fn ids_serialise_as_their_names() {
-        for id in [FindingId::Greeting4xx, FindingId::MtaStsMxMismatch, FindingId::NoPtr] {
+        for id in [
+            FindingId::Greeting4xx,
+            FindingId::MtaStsMxMismatch,
+            FindingId::NoPtr,
+        ] {
             assert_eq!(
                 serde_json::to_value(id).unwrap(),
                 serde_json::Value::String(id.name().into())

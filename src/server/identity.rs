@@ -98,11 +98,17 @@ mod tests {
         let ptr = Lookup::Answer(vec![Rr::Ptr("mx.example.com".into())]);
         let back = vec![("mx.example.com".to_string(), vec![ip])];
         assert_eq!(facts(ip, &ptr, &back).fcrdns, Some(true));
-        let elsewhere = vec![("mx.example.com".to_string(), vec!["192.0.2.99".parse().unwrap()])];
+        let elsewhere = vec![(
+            "mx.example.com".to_string(),
+            vec!["192.0.2.99".parse().unwrap()],
+        )];
         assert_eq!(facts(ip, &ptr, &elsewhere).fcrdns, Some(false));
         assert_eq!(facts(ip, &Lookup::NxDomain, &[]).fcrdns, None);
         assert!(agrees("MX.example.com.", &["mx.example.com".into()]));
-        assert_eq!(greeting_name("mx.example.com ESMTP"), Some("mx.example.com"));
+        assert_eq!(
+            greeting_name("mx.example.com ESMTP"),
+            Some("mx.example.com")
+        );
         assert_eq!(greeting_name("ESMTP ready"), None);
     }
 }

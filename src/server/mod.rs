@@ -88,6 +88,8 @@ pub struct ServerConfig {
     pub allow_plaintext_auth: bool,
     /// Trust anchors.
     pub roots: TrustRoots,
+    /// Ports that speak TLS from the first byte (465 when empty).
+    pub implicit_tls_ports: Vec<u16>,
     /// An MTA-STS policy to check each MX against (not fetched here).
     pub mta_sts: Option<StsPolicy>,
 }
@@ -249,20 +251,26 @@ pub fn run(cfg: &ServerConfig, dns: &mut dyn Dns) -> Result<Report, ServerError>
         .enable_all()
         .build()
         .map_err(|e| ServerError::Runtime(e.to_string()))?;
+    let implicit_ports = if cfg.implicit_tls_ports.is_empty() {
+        vec![465]
+    } else {
+        cfg.implicit_tls_ports.clone()
+    };
     let mut hosts = Vec::new();
     let runs: Vec<Vec<driver::PortRun>> = rt.block_on(async {
         let mut all = Vec::new();
         for pr in &prepared {
             let mut set = Vec::new();
             for &port in &p.ports {
+                let implicit = implicit_ports.contains(&port);
                 let job = driver::PortJob {
                     host: pr.host.clone(),
                     addr: SocketAddr::new(pr.ip, port),
-                    implicit_tls: port == 465,
+                    implicit_tls: implicit,
                     plan: session::Plan {
                         helo: cfg.helo.clone(),
-                        starttls: port != 465,
-                        implicit_tls: port == 465,
+                        starttls: !implicit,
+                        implicit_tls: implicit,
                         auth: cfg.auth.clone(),
                         allow_plaintext_auth: cfg.allow_plaintext_auth,
                         relay_test: cfg.relay_test,
@@ -306,7 +314,8 @@ pub fn run(cfg: &ServerConfig, dns: &mut dyn Dns) -> Result<Report, ServerError>
                     host: &pr.host,
                     ptr: &pr.identity.ptr,
                     timeout: cfg.timeout,
-                    implicit: port == 465,
+                    implicit: implicit_ports.contains(&port),
+                    submission: port == 587 || implicit_ports.contains(&port),
                     postmaster: &p.postmaster,
                 };
                 assess::port(run, &cx)

@@ -50,10 +50,7 @@ impl StsPolicy {
     pub fn check(&self, host: &str) -> StsMatch {
         StsMatch {
             mode: self.mode.clone(),
-            mx_listed: self
-                .mx
-                .iter()
-                .any(|p| super::cert::name_matches(p, host)),
+            mx_listed: self.mx.iter().any(|p| super::cert::name_matches(p, host)),
         }
     }
 }

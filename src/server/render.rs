@@ -92,7 +92,13 @@ pub fn render_text(r: &Report) -> String {
         }
         for p in &h.ports {
             if let Some(g) = &p.greeting {
-                let _ = writeln!(out, "  {} greeting: {} {}", p.port, g.code, terminal_safe(&g.text));
+                let _ = writeln!(
+                    out,
+                    "  {} greeting: {} {}",
+                    p.port,
+                    g.code,
+                    terminal_safe(&g.text)
+                );
             }
             if let Some(e) = &p.ehlo {
                 let ext = e.extensions_tls.as_ref().unwrap_or(&e.extensions);

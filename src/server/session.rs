@@ -276,7 +276,11 @@ impl Session {
             }
             State::Helo => {
                 if reply.is_positive() {
-                    self.t.ehlo_name = reply.text.split_ascii_whitespace().next().map(str::to_owned);
+                    self.t.ehlo_name = reply
+                        .text
+                        .split_ascii_whitespace()
+                        .next()
+                        .map(str::to_owned);
                     self.after_hello()
                 } else {
                     self.quit()
@@ -422,7 +426,6 @@ impl Session {
         self.t.tls_failed = true;
         self.state = State::Done;
     }
-
 }
 
 /// The text of each line of an SMTP reply (after `250-` / `250 `), from the raw bytes as they
@@ -498,9 +501,15 @@ mod tests {
     #[test]
     fn the_full_walk_with_starttls() {
         let mut s = Session::new(plan());
-        assert_eq!(feed(&mut s, "220 mx.d.test ESMTP"), send("EHLO client.test"));
         assert_eq!(
-            feed(&mut s, "250-mx.d.test\n250-PIPELINING\n250-AUTH PLAIN\n250 STARTTLS"),
+            feed(&mut s, "220 mx.d.test ESMTP"),
+            send("EHLO client.test")
+        );
+        assert_eq!(
+            feed(
+                &mut s,
+                "250-mx.d.test\n250-PIPELINING\n250-AUTH PLAIN\n250 STARTTLS"
+            ),
             send("STARTTLS")
         );
         assert_eq!(feed(&mut s, "220 2.0.0 go"), Action::StartTls);
@@ -519,11 +528,11 @@ mod tests {
         assert_eq!(feed(&mut s, "250 Ok"), send("QUIT"));
         assert_eq!(feed(&mut s, "221 Bye"), Action::Close);
         assert!(s.is_done());
+        assert_eq!(s.t.extensions, vec!["PIPELINING", "AUTH PLAIN", "STARTTLS"]);
         assert_eq!(
-            s.t.extensions,
-            vec!["PIPELINING", "AUTH PLAIN", "STARTTLS"]
+            auth_mechanisms(s.t.extensions_tls.as_ref().unwrap()),
+            ["PLAIN", "LOGIN"]
         );
-        assert_eq!(auth_mechanisms(s.t.extensions_tls.as_ref().unwrap()), ["PLAIN", "LOGIN"]);
         assert!(!s.t.sent.iter().any(|c| c == "DATA"));
     }
 
@@ -543,13 +552,12 @@ mod tests {
         );
         assert_eq!(feed(&mut s, "550 5.7.1 go away"), send("RSET"));
         assert_eq!(feed(&mut s, "250 ok"), send("QUIT"));
-        let after: Vec<&String> = s
-            .t
-            .sent
-            .iter()
-            .skip_while(|c| !c.starts_with("MAIL"))
-            .skip(1)
-            .collect();
+        let after: Vec<&String> =
+            s.t.sent
+                .iter()
+                .skip_while(|c| !c.starts_with("MAIL"))
+                .skip(1)
+                .collect();
         assert_eq!(after, ["RSET", "QUIT"]);
     }
 
@@ -585,7 +593,10 @@ mod tests {
         p.auth = Some(creds.clone());
         let mut s = Session::new(p.clone());
         feed(&mut s, "220 x");
-        assert_eq!(feed(&mut s, "250-x\n250 AUTH LOGIN"), send("VRFY postmaster"));
+        assert_eq!(
+            feed(&mut s, "250-x\n250 AUTH LOGIN"),
+            send("VRFY postmaster")
+        );
         assert_eq!(s.t.auth.as_ref().unwrap().result, "skipped_no_tls");
 
         p.allow_plaintext_auth = true;
@@ -597,7 +608,10 @@ mod tests {
         assert_eq!(feed(&mut s, "235 2.7.0 ok"), send("VRFY postmaster"));
         assert!(s.authenticated);
         let log = s.t.sent.join("\n");
-        assert!(!log.contains("aHVudGVyMg") && !log.contains("hunter2"), "{log}");
+        assert!(
+            !log.contains("aHVudGVyMg") && !log.contains("hunter2"),
+            "{log}"
+        );
     }
 
     #[test]

@@ -31,7 +31,9 @@ impl TrustRoots {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         for c in extra {
-            roots.add(c).map_err(|e| format!("extra CA certificate: {e}"))?;
+            roots
+                .add(c)
+                .map_err(|e| format!("extra CA certificate: {e}"))?;
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
@@ -126,7 +128,10 @@ pub(crate) fn judge(
     let is_address = host.parse::<std::net::IpAddr>().is_ok();
     // Trust is judged inside the validity period and for a name the certificate carries, so
     // that each problem is reported once, as itself.
-    let when = now.clamp(fields.not_before + 1, (fields.not_after - 1).max(fields.not_before + 1));
+    let when = now.clamp(
+        fields.not_before + 1,
+        (fields.not_after - 1).max(fields.not_before + 1),
+    );
     let verify_name = names
         .iter()
         .find(|n| !n.starts_with("*."))
@@ -173,7 +178,10 @@ pub(crate) fn of_connection(
 ) -> Option<(Vec<Vec<u8>>, TlsFacts)> {
     let certs = conn.peer_certificates()?;
     let (_, mut facts) = judge(certs, host, roots, now)?;
-    facts.version = conn.protocol_version().map(version_name).unwrap_or_default();
+    facts.version = conn
+        .protocol_version()
+        .map(version_name)
+        .unwrap_or_default();
     facts.cipher = conn
         .negotiated_cipher_suite()
         .and_then(|s| s.suite().as_str())

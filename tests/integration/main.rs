@@ -11,6 +11,7 @@ mod liars;
 mod logs;
 mod man_completions;
 mod properties;
+mod server_cli;
 mod smtp;
 mod smtp_replay;
 mod spf_cli;
