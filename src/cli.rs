@@ -449,7 +449,12 @@ pub struct ServerArgs {
     pub helo: Option<String>,
     /// Seconds to wait to connect and for each reply; the greeting may take twice as long
     /// (tarpits).
-    #[arg(long, value_name = "SECS", default_value_t = 30.0, overrides_with = "timeout")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30.0,
+        overrides_with = "timeout"
+    )]
     pub timeout: f64,
     /// Also test relaying: MAIL FROM an outside address, RCPT TO an outside domain, then RSET
     /// (never DATA).

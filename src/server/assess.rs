@@ -10,6 +10,7 @@ use super::driver::{Cut, PortRun};
 use super::findings::{Finding, FindingId, Severity};
 use super::identity::{self, IdentityFacts};
 use super::mta_sts_match::StsPolicy;
+use super::old_tls::OldTls;
 use super::report::{Ehlo, Greeting, PortReport, Relay, Tls};
 use super::session::{RELAY_TO, auth_mechanisms, keywords};
 
@@ -174,7 +175,9 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
         }
         let facts = run.tls.as_ref().map(|(_, facts)| facts.clone());
         if let Some(x) = &facts {
-            if matches!(x.version.as_str(), "TLSv1.0" | "TLSv1.1" | "SSLv3") {
+            if matches!(x.version.as_str(), "TLSv1.0" | "TLSv1.1" | "SSLv3")
+                && !matches!(run.old_tls, Some(OldTls::Accepted(_)))
+            {
                 f.push(Finding::new(
                     FindingId::TlsOldVersion,
                     format!("{} negotiated", x.version),
@@ -237,9 +240,21 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
                 ),
             ));
         }
+        let legacy = match &run.old_tls {
+            Some(OldTls::Accepted(v)) => {
+                f.push(Finding::new(
+                    FindingId::TlsOldVersion,
+                    format!("{v} is still accepted (a ClientHello capped at TLS 1.1 was answered)"),
+                ));
+                Some((*v).to_owned())
+            }
+            Some(OldTls::Refused) => Some("refused".to_owned()),
+            _ => None,
+        };
         tls = Some(Tls {
             mode: if implicit { "implicit" } else { "starttls" },
             ok: run.tls.is_some() && error.is_none(),
+            legacy_versions: legacy,
             error,
             facts,
             dane,
@@ -291,16 +306,34 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
             format!("AUTH {} refused: {reply}", a.mechanism),
         ));
     }
-    // VRFY / EXPN.
-    for (cmd, said) in [("VRFY", &t.vrfy), ("EXPN", &t.expn)] {
-        if let Some(r) = said
-            && (r.code == 250 || r.code == 251)
-        {
-            f.push(Finding::new(
-                FindingId::VrfyEnabled,
-                format!("{cmd} postmaster answered {} {}", r.code, r.text),
-            ));
-        }
+    // VRFY / EXPN: an address confirmed (250/251), or 252 for postmaster but a refusal for a
+    // name that does not exist (Postfix's way): either tells a harvester which addresses exist.
+    let leaks = match (&t.vrfy, &t.vrfy_nobody) {
+        (Some(r), _) if r.code == 250 || r.code == 251 => Some(r),
+        (Some(r), Some(nx)) if r.code == 252 && nx.code >= 500 => Some(r),
+        _ => None,
+    };
+    if let Some(r) = leaks {
+        f.push(Finding::new(
+            FindingId::VrfyEnabled,
+            format!(
+                "VRFY postmaster answered {} {}{}",
+                r.code,
+                r.text,
+                t.vrfy_nobody
+                    .as_ref()
+                    .map(|nx| format!("; VRFY of a missing user {} {}", nx.code, nx.text))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    if let Some(r) = &t.expn
+        && (r.code == 250 || r.code == 251)
+    {
+        f.push(Finding::new(
+            FindingId::VrfyEnabled,
+            format!("EXPN postmaster answered {} {}", r.code, r.text),
+        ));
     }
     // Relay test.
     let relay = match &t.mail {

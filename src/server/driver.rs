@@ -10,6 +10,7 @@ use tokio_rustls::client::TlsStream;
 
 use crate::smtp::reply::ReplyParser;
 
+use super::old_tls::{self, OldTls};
 use super::session::{Action, Plan, ReplyLines, Session, Transcript};
 use super::tls_facts::{self, TlsFacts, TrustRoots};
 
@@ -60,6 +61,8 @@ pub(crate) struct PortRun {
     pub tls: Option<(Vec<Vec<u8>>, TlsFacts)>,
     /// Why the handshake failed.
     pub tls_error: Option<String>,
+    /// The answer to a ClientHello capped at TLS 1.1 (second connection), when TLS was tried.
+    pub old_tls: Option<OldTls>,
 }
 
 enum Conn {
@@ -142,6 +145,7 @@ pub(crate) async fn run(job: PortJob, roots: TrustRoots) -> PortRun {
         t: Transcript::default(),
         tls: None,
         tls_error: None,
+        old_tls: None,
     };
     let start = Instant::now();
     let tcp = match tokio::time::timeout(job.timeout, TcpStream::connect(job.addr)).await {
@@ -175,7 +179,89 @@ pub(crate) async fn run(job: PortJob, roots: TrustRoots) -> PortRun {
     };
     talk(conn, &job, &roots, &mut session, &mut run, connected).await;
     run.t = session.t;
+    let tried_tls = job.implicit_tls || run.t.starttls.as_ref().is_some_and(|r| r.code == 220);
+    if tried_tls {
+        run.old_tls = tokio::time::timeout(job.timeout * 3, probe_old_tls(&job))
+            .await
+            .ok()
+            .flatten();
+    }
     run
+}
+
+/// Read one complete reply (`None`: closed, garbage or timeout).
+async fn read_reply(
+    tcp: &mut TcpStream,
+    parser: &mut ReplyParser,
+    limit: Duration,
+) -> Option<crate::smtp::reply::Reply> {
+    let mut buf = [0u8; 2048];
+    loop {
+        if let Ok(Some(r)) = parser.next_reply() {
+            return Some(r);
+        }
+        match tokio::time::timeout(limit, tcp.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => parser.feed(&buf[..n]),
+            _ => return None,
+        }
+    }
+}
+
+/// A second connection: greeting, EHLO, STARTTLS (unless implicit), then a ClientHello capped at
+/// TLS 1.1; the first record back says whether old versions are still accepted.
+async fn probe_old_tls(job: &PortJob) -> Option<OldTls> {
+    let mut tcp = tokio::time::timeout(job.timeout, TcpStream::connect(job.addr))
+        .await
+        .ok()?
+        .ok()?;
+    if !job.implicit_tls {
+        let mut parser = ReplyParser::new();
+        let greeting = read_reply(&mut tcp, &mut parser, job.timeout * 2).await?;
+        if !greeting.is_positive() {
+            return None;
+        }
+        let ehlo = format!("EHLO {}\r\n", job.plan.helo);
+        tcp.write_all(ehlo.as_bytes()).await.ok()?;
+        if !read_reply(&mut tcp, &mut parser, job.timeout)
+            .await?
+            .is_positive()
+        {
+            return None;
+        }
+        tcp.write_all(b"STARTTLS\r\n").await.ok()?;
+        if read_reply(&mut tcp, &mut parser, job.timeout).await?.code != 220 {
+            return None;
+        }
+    }
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut random = [0u8; 32];
+    for (i, b) in random.iter_mut().enumerate() {
+        *b = (seed >> ((i % 16) * 8)) as u8 ^ (i as u8).wrapping_mul(73);
+    }
+    let sni = job
+        .host
+        .parse::<std::net::IpAddr>()
+        .is_err()
+        .then_some(job.host.as_str());
+    tcp.write_all(&old_tls::client_hello(sni, random))
+        .await
+        .ok()?;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 2048];
+    loop {
+        match old_tls::answer(&got) {
+            OldTls::Incomplete => {}
+            other => return Some(other),
+        }
+        match tokio::time::timeout(job.timeout, tcp.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            // Closed without a word: refused.
+            Ok(_) => return Some(OldTls::Refused),
+            Err(_) => return None,
+        }
+    }
 }
 
 async fn talk(

@@ -16,6 +16,7 @@ mod findings;
 mod identity;
 mod md5;
 mod mta_sts_match;
+mod old_tls;
 mod render;
 mod report;
 mod session;
@@ -35,7 +36,7 @@ pub use identity::IdentityFacts;
 pub use mta_sts_match::{StsMatch, StsPolicy};
 pub use render::render_text;
 pub use report::{Ehlo, Greeting, HostReport, PortReport, Relay, Report, Tls};
-pub use session::{AuthResult, RELAY_FROM, RELAY_TO, Said};
+pub use session::{AuthResult, RELAY_FROM, RELAY_TO, Said, VRFY_NOBODY};
 pub use tls_facts::{TlsFacts, TrustRoots};
 
 /// DNS answers for the checks (MX, A/AAAA, PTR, TLSA).

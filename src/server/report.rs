@@ -76,6 +76,9 @@ pub struct Tls {
     /// The session facts, when it completed.
     #[serde(flatten)]
     pub facts: Option<TlsFacts>,
+    /// A ClientHello capped at TLS 1.1 (second connection): `refused`, or the version the
+    /// server chose (`TLSv1.0`, `TLSv1.1`); `null` when not known.
+    pub legacy_versions: Option<String>,
     /// TLSA records and whether they match (`null`: none published or not looked up).
     pub dane: Option<DaneCheck>,
     /// The MTA-STS policy's verdict for this MX (`null`: no policy given).

@@ -9,6 +9,10 @@ use crate::smtp::reply::Reply;
 
 use super::auth::{self, Credentials, Mechanism};
 
+/// A local part that surely does not exist: VRFY for it tells a server that answers 252 to
+/// everything from one that leaks which addresses exist.
+pub const VRFY_NOBODY: &str = "mailsift-no-such-user-q7x3";
+
 /// The outside sender of the relay test (RFC 2606 domain: nobody's mail server).
 pub const RELAY_FROM: &str = "relay-test@example.com";
 /// The outside recipient of the relay test.
@@ -96,6 +100,8 @@ pub(crate) struct Transcript {
     pub auth: Option<AuthResult>,
     /// VRFY's reply.
     pub vrfy: Option<Said>,
+    /// VRFY's reply for [`VRFY_NOBODY`] (asked when VRFY postmaster got 2yz).
+    pub vrfy_nobody: Option<Said>,
     /// EXPN's reply.
     pub expn: Option<Said>,
     /// The `MAIL FROM` sent and its reply.
@@ -118,6 +124,7 @@ enum State {
     EhloTls,
     Auth { mech: Mechanism, step: usize },
     Vrfy,
+    VrfyNobody,
     Expn,
     Mail { relay: bool },
     RelayRcpt,
@@ -328,6 +335,15 @@ impl Session {
             }
             State::Vrfy => {
                 self.t.vrfy = Some(said);
+                if reply.is_positive() {
+                    self.state = State::VrfyNobody;
+                    return self.send(format!("VRFY {VRFY_NOBODY}"), None);
+                }
+                self.state = State::Expn;
+                self.send("EXPN postmaster".into(), None)
+            }
+            State::VrfyNobody => {
+                self.t.vrfy_nobody = Some(said);
                 self.state = State::Expn;
                 self.send("EXPN postmaster".into(), None)
             }
@@ -545,7 +561,7 @@ mod tests {
         assert_eq!(feed(&mut s, "502 no EHLO"), send("HELO client.test"));
         assert_eq!(feed(&mut s, "250 old.test"), send("VRFY postmaster"));
         assert!(s.t.used_helo);
-        feed(&mut s, "252 maybe");
+        assert_eq!(feed(&mut s, "502 no"), send("EXPN postmaster"));
         assert_eq!(
             feed(&mut s, "250 fine"),
             send(&format!("MAIL FROM:<{RELAY_FROM}>"))
@@ -612,6 +628,19 @@ mod tests {
             !log.contains("aHVudGVyMg") && !log.contains("hunter2"),
             "{log}"
         );
+    }
+
+    #[test]
+    fn a_positive_vrfy_is_followed_by_vrfy_of_nobody() {
+        let mut s = Session::new(plan());
+        feed(&mut s, "220 x");
+        assert_eq!(feed(&mut s, "250 x"), send("VRFY postmaster"));
+        assert_eq!(
+            feed(&mut s, "252 2.0.0 postmaster"),
+            send(&format!("VRFY {VRFY_NOBODY}"))
+        );
+        assert_eq!(feed(&mut s, "550 5.1.1 unknown"), send("EXPN postmaster"));
+        assert_eq!(s.t.vrfy_nobody.as_ref().unwrap().code, 550);
     }
 
     #[test]

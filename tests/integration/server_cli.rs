@@ -155,9 +155,13 @@ fn a_clean_server_has_no_finding_and_exit_0() {
             "MAIL FROM:<>",
             "RCPT TO:<postmaster@mx.server.test>",
             "RSET",
-            "QUIT"
+            "QUIT",
+            // The second connection: a ClientHello capped at TLS 1.1 after STARTTLS.
+            "EHLO client.test",
+            "STARTTLS"
         ]
     );
+    assert_eq!(p["tls"]["legacy_versions"], "refused");
 }
 
 #[test]
@@ -540,7 +544,15 @@ fn after_a_refused_mail_from_only_rset_and_quit() {
         .iter()
         .position(|c| c.starts_with("MAIL FROM"))
         .unwrap();
-    assert_eq!(&cmds[mail + 1..], ["RSET", "QUIT"], "{cmds:?}");
+    // The diagnostic session ends there; the second connection (the TLS 1.1 probe) sends only
+    // EHLO and STARTTLS.
+    let quit = cmds.iter().position(|c| c == "QUIT").unwrap();
+    assert_eq!(&cmds[mail + 1..=quit], ["RSET", "QUIT"], "{cmds:?}");
+    assert_eq!(
+        &cmds[quit + 1..],
+        ["EHLO client.test", "STARTTLS"],
+        "{cmds:?}"
+    );
     assert_eq!(o.port()["relay"]["result"], "not_tested");
     assert_ids(&o, &[]);
 }
