@@ -310,7 +310,7 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
     // name that does not exist (Postfix's way): either tells a harvester which addresses exist.
     let leaks = match (&t.vrfy, &t.vrfy_nobody) {
         (Some(r), _) if r.code == 250 || r.code == 251 => Some(r),
-        (Some(r), Some(nx)) if r.code == 252 && nx.code >= 500 => Some(r),
+        (Some(r), Some(nx)) if r.code == 252 && (nx.code == 550 || nx.code == 551) => Some(r),
         _ => None,
     };
     if let Some(r) = leaks {
@@ -387,6 +387,7 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
         auth: t.auth.clone(),
         relay,
         vrfy: t.vrfy.clone(),
+        vrfy_nobody: t.vrfy_nobody.clone(),
         expn: t.expn.clone(),
         postmaster,
         cut: run.cut.as_ref().map(|c| {

@@ -124,6 +124,8 @@ pub struct PortReport {
     pub relay: Option<Relay>,
     /// VRFY's reply.
     pub vrfy: Option<Said>,
+    /// The reply to VRFY of a user that does not exist (asked after a 2yz to VRFY postmaster).
+    pub vrfy_nobody: Option<Said>,
     /// EXPN's reply.
     pub expn: Option<Said>,
     /// The postmaster address asked and the reply.
