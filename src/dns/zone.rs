@@ -205,7 +205,7 @@ impl Zone {
 
 /// TLSA association data: hex digits, possibly split by white space.
 fn tlsa_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.is_empty() || hex.len() % 2 != 0 || !hex.is_ascii() {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.is_ascii() {
         return None;
     }
     (0..hex.len())

@@ -64,9 +64,8 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
             FindingId::PortClosed,
             sev,
             format!(
-                "port {}: {}",
-                cx.port,
-                run.connect_error.as_deref().unwrap_or("no connection")
+                "no connection: {}",
+                run.connect_error.as_deref().unwrap_or("refused")
             ),
         ));
     }
@@ -149,7 +148,7 @@ pub(crate) fn port(run: PortRun, cx: &PortContext<'_>) -> PortReport {
     if helloed && !implicit && !offered_starttls {
         f.push(Finding::new(
             FindingId::NoStarttls,
-            format!("port {}: STARTTLS not offered", cx.port),
+            "STARTTLS not offered: mail and passwords cross the network in clear text".to_owned(),
         ));
     }
     if !implicit && !t.tls && !auth_mechanisms(&t.extensions).is_empty() {

@@ -68,7 +68,7 @@ pub(crate) fn facts(ip: IpAddr, ptr: &Lookup, forward: &[(String, Vec<IpAddr>)])
 /// Whether a greeting or EHLO `name` agrees with the PTR names (case-insensitive).
 pub(crate) fn agrees(name: &str, ptr: &[String]) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    ptr.iter().any(|p| *p == name)
+    ptr.contains(&name)
 }
 
 /// The host name at the start of a greeting text (`mx.example.com ESMTP Postfix`).

@@ -28,7 +28,7 @@ pub(crate) fn md5(data: &[u8]) -> [u8; 16] {
             .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
             .collect();
         let [mut a, mut b, mut c, mut d] = h;
-        for i in 0..64 {
+        for (i, &shift) in S.iter().enumerate() {
             let (f, g) = match i / 16 {
                 0 => ((b & c) | (!b & d), i),
                 1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
@@ -42,7 +42,7 @@ pub(crate) fn md5(data: &[u8]) -> [u8; 16] {
                 a.wrapping_add(f)
                     .wrapping_add(k(i))
                     .wrapping_add(m[g])
-                    .rotate_left(S[i]),
+                    .rotate_left(shift),
             );
             a = t;
         }

@@ -75,8 +75,8 @@ pub fn render_text(r: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "  {:<5} {:<6} {:<9} {:<15} {:<40} {}",
-            "port", "open", "connect", "greeting", "tls", "auth"
+            "  {:<5} {:<6} {:<9} {:<15} {:<40} auth",
+            "port", "open", "connect", "greeting", "tls"
         );
         for p in &h.ports {
             let _ = writeln!(

@@ -111,6 +111,20 @@ fn date(t: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// The verifier's error in words an operator knows.
+fn trust_error_text(e: &str, self_issued: bool) -> String {
+    if self_issued && (e.contains("UnknownIssuer") || e.contains("CaUsedAsEndEntity")) {
+        "self-signed certificate".into()
+    } else if e.contains("UnknownIssuer") {
+        "unknown issuer: not signed by a trusted CA, or the intermediate certificate is missing"
+            .into()
+    } else if e.contains("CaUsedAsEndEntity") {
+        "the server presents a CA certificate as its own".into()
+    } else {
+        e.to_owned()
+    }
+}
+
 /// Judge the certificates a server presented for `host` at Unix time `now`.
 pub(crate) fn judge(
     certs: &[CertificateDer<'_>],
@@ -149,7 +163,7 @@ pub(crate) fn judge(
                 UnixTime::since_unix_epoch(Duration::from_secs(when.max(0) as u64)),
             )
             .map(|_| ())
-            .map_err(|e| e.to_string()),
+            .map_err(|e| trust_error_text(&e.to_string(), fields.self_issued)),
         Err(e) => Err(e.to_string()),
     };
     let facts = TlsFacts {
@@ -234,7 +248,8 @@ mod tests {
         assert_eq!(t.name_match, Some(false));
 
         let (f, t) = judge(&chain("selfsigned"), "mx.server.test", &r, NOW).unwrap();
-        assert!(!t.trusted && t.trust_error.is_some());
+        assert!(!t.trusted);
+        assert_eq!(t.trust_error.as_deref(), Some("self-signed certificate"));
         assert!(f.self_issued);
         assert_eq!(t.name_match, Some(true));
 
@@ -242,6 +257,7 @@ mod tests {
         let mozilla = TrustRoots::new(vec![]).unwrap();
         let (_, t) = judge(&chain("valid"), "mx.server.test", &mozilla, NOW).unwrap();
         assert!(!t.trusted);
+        assert!(t.trust_error.unwrap().starts_with("unknown issuer"));
         // An address has no name to match.
         let (_, t) = judge(&chain("valid"), "127.0.0.1", &r, NOW).unwrap();
         assert_eq!(t.name_match, None);

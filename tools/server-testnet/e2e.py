@@ -125,25 +125,24 @@ def compare_tools(name, target, args, report):
         swaks += ["--from", "relay-test@example.com", "--to", "relay-test@example.net"]
     else:
         swaks += ["--from", "", "--to", f"postmaster@{target}"]
-    if port == 465:
-        swaks += ["--tlsc"]
-    elif port != 25 or "tls" in name or "cert" in name:
-        swaks += ["--tls-optional"]
+    ca = os.path.join(STATE, "certs", "ca.pem")
+    swaks += ["--tlsc"] if port == 465 else ["--tls-optional"]
+    swaks += ["--tls-verify", "--tls-ca-path", ca]
     if "--auth-user" in args:
         swaks += ["--auth-user", "alice", "--auth-password",
                   "not-the-password" if "WRONG" in args else PASSWORD]
     p = subprocess.run(swaks, capture_output=True, timeout=120)
     lines = [l for l in p.stdout.decode(errors="replace").splitlines()
-             if l.startswith(("<-", "<~", "***", "=== TLS"))]
-    print("swaks (exit %d):" % p.returncode)
+             if l.startswith(("<-", "<~", "<**", "***", "=== TLS"))]
+    print("swaks (exit %d): %s" % (p.returncode, " ".join(shlex.quote(a) for a in swaks)))
     for l in lines[:40]:
         if "AUTH" in l and ("PLAIN" in l or "LOGIN" in l) and len(l) > 20:
             l = l[:20] + " <redacted by e2e.py>"
         print("   ", l)
     if port in (25, 465, 587) and any(k in name for k in ("clean-25", "expired", "wrongname",
                                                             "selfsigned", "oldtls", "exim-clean")):
-        ts = ["testssl.sh", "--quiet", "--color", "0", "--warnings", "off", "-p", "-S",
-              "--ip", addr]
+        ts = ["testssl", "--quiet", "--color", "0", "--warnings", "off", "-p", "-S",
+              "--add-ca", os.path.join(STATE, "certs", "ca.pem"), "--ip", addr]
         ts += ["--starttls", "smtp", f"{target}:{port}"] if port != 465 else [f"{target}:{port}"]
         p = subprocess.run(ts, capture_output=True, timeout=600)
         print("testssl.sh (exit %d):" % p.returncode)
