@@ -90,10 +90,19 @@ def main():
         wanted = set() if want == "-" else set(want.split(","))
         ids, code, secs, report = run_mailsift(binary, target, args)
         ok = ids == wanted
+        if "--auth-user" in args:
+            # The login itself must have worked (or failed when the password is wrong).
+            want_auth = "refused" if "auth_failed" in wanted else "ok"
+            auths = [p["auth"] for h in report["hosts"] for p in h["ports"]]
+            got = ",".join(f'{a["mechanism"]} {a["result"]}' for a in auths if a)
+            ok = ok and all(a and a["result"] == want_auth for a in auths)
+            secs_note = f" auth {got}"
+        else:
+            secs_note = ""
         passed += ok
         failures += not ok
         rows.append((name, target, want, ",".join(sorted(ids)) or "-",
-                     "ok" if ok else "MISMATCH", f"{secs:.1f}s exit {code}"))
+                     "ok" if ok else "MISMATCH", f"{secs:.1f}s exit {code}{secs_note}"))
         if compare:
             compare_tools(name, target, args, report)
     w = [max(len(r[i]) for r in rows + [("case", "target", "expected", "mailsift", "", "")])
@@ -134,7 +143,8 @@ def compare_tools(name, target, args, report):
     p = subprocess.run(swaks, capture_output=True, timeout=120)
     lines = [l for l in p.stdout.decode(errors="replace").splitlines()
              if l.startswith(("<-", "<~", "<**", "***", "=== TLS"))]
-    print("swaks (exit %d): %s" % (p.returncode, " ".join(shlex.quote(a) for a in swaks)))
+    shown = ["<password>" if a in (PASSWORD, "not-the-password") else a for a in swaks]
+    print("swaks (exit %d): %s" % (p.returncode, " ".join(shlex.quote(a) for a in shown)))
     for l in lines[:40]:
         if "AUTH" in l and ("PLAIN" in l or "LOGIN" in l) and len(l) > 20:
             l = l[:20] + " <redacted by e2e.py>"
