@@ -420,3 +420,39 @@ pub(crate) fn address(id: &IdentityFacts, ip: &str) -> Vec<Finding> {
     }
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(ptr: &[&str], lookup: &str, fcrdns: Option<bool>) -> IdentityFacts {
+        IdentityFacts {
+            ptr: ptr.iter().map(|s| s.to_string()).collect(),
+            ptr_lookup: lookup.into(),
+            fcrdns,
+        }
+    }
+
+    #[test]
+    fn a_transient_ptr_failure_condemns_nothing() {
+        let ids = |f: Vec<Finding>| f.into_iter().map(|f| f.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(address(&id(&[], "nxdomain", None), "192.0.2.1")),
+            [FindingId::NoPtr]
+        );
+        assert_eq!(
+            ids(address(&id(&[], "nodata", None), "192.0.2.1")),
+            [FindingId::NoPtr]
+        );
+        assert!(address(&id(&[], "servfail", None), "192.0.2.1").is_empty());
+        assert!(address(&id(&[], "timeout", None), "192.0.2.1").is_empty());
+        assert_eq!(
+            ids(address(
+                &id(&["mx.example"], "answer", Some(false)),
+                "192.0.2.1"
+            )),
+            [FindingId::FcrdnsMismatch]
+        );
+        assert!(address(&id(&["mx.example"], "answer", Some(true)), "192.0.2.1").is_empty());
+    }
+}
