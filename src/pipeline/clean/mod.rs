@@ -64,6 +64,9 @@ pub struct CleanConfig {
     pub suppress: Option<std::sync::Arc<crate::suppress::SuppressSet>>,
     /// Where progress goes (`None`: nowhere).
     pub progress: Option<std::sync::Arc<dyn crate::progress::Progress>>,
+    /// Collect the hygiene report's figures into [`Summary::hygiene`] (`--report`,
+    /// `--report-json`; every row then keeps its full record, which costs time).
+    pub report: bool,
 }
 
 impl Default for CleanConfig {
@@ -77,6 +80,7 @@ impl Default for CleanConfig {
             threads: 0,
             suppress: None,
             progress: None,
+            report: false,
         }
     }
 }
@@ -183,7 +187,7 @@ pub fn run(
         delimiter: src.delimiter,
         column: src.column,
         width: src.width,
-        keep_full: sinks.results.is_some() || stage.is_some(),
+        keep_full: sinks.results.is_some() || stage.is_some() || cfg.report,
     };
     let sopts = SerializeOpts {
         delimiter: src.delimiter,
@@ -238,11 +242,16 @@ pub fn run(
         staged::drive(job)?
     };
     let suppressed = done.tally.suppressed();
-    let mut summary = done
-        .tally
-        .into_summary(&Category::ALL.map(Category::as_str));
+    let mut tally = done.tally;
+    let hygiene = tally.take_hygiene();
+    let mut summary = tally.into_summary(&Category::ALL.map(Category::as_str));
     summary.suppression = cfg.suppress.as_ref().map(|set| set.report(suppressed));
     summary.unique_addresses = done.seq_state.seen.len() as u64;
+    if cfg.report {
+        let sources = cfg.suppress.as_ref().map_or(&[][..], |s| s.sources());
+        let h = hygiene.unwrap_or_default();
+        summary.hygiene = Some(h.finish(summary.unique_addresses, sources));
+    }
     summary.bytes_in = done.bytes_done;
     summary.elapsed_seconds = start.elapsed().as_secs_f64();
     summary.rows_per_second = summary.rows_in as f64 / summary.elapsed_seconds.max(1e-9);
