@@ -49,6 +49,8 @@ pub(crate) struct PortRun {
     pub connect_ms: Option<u64>,
     /// Why the connection failed.
     pub connect_error: Option<String>,
+    /// The failure was ours: no route from here (e.g. no IPv6), so nothing is known.
+    pub unreachable_from_here: bool,
     /// Time from connect to the complete greeting.
     pub greeting_ms: Option<u64>,
     /// How the conversation was cut short, if it was.
@@ -139,6 +141,7 @@ pub(crate) async fn run(job: PortJob, roots: TrustRoots) -> PortRun {
         open: false,
         connect_ms: None,
         connect_error: None,
+        unreachable_from_here: false,
         greeting_ms: None,
         cut: None,
         cut_after: None,
@@ -151,6 +154,10 @@ pub(crate) async fn run(job: PortJob, roots: TrustRoots) -> PortRun {
     let tcp = match tokio::time::timeout(job.timeout, TcpStream::connect(job.addr)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
+            run.unreachable_from_here = matches!(
+                e.kind(),
+                std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::AddrNotAvailable
+            );
             run.connect_error = Some(e.to_string());
             run.t = session.t;
             return run;

@@ -318,6 +318,7 @@ pub fn run(cfg: &ServerConfig, dns: &mut dyn Dns) -> Result<Report, ServerError>
                     implicit: implicit_ports.contains(&port),
                     submission: port == 587 || implicit_ports.contains(&port),
                     postmaster: &p.postmaster,
+                    relay_test: cfg.relay_test,
                 };
                 assess::port(run, &cx)
             })

@@ -96,7 +96,7 @@ pub struct Relay {
     pub rcpt_to: String,
     /// Its reply (`null`: not asked, `MAIL FROM` was refused).
     pub rcpt_reply: Option<Said>,
-    /// `refused`, `relays`, `not_tested`.
+    /// `refused`, `relays`, `not_tested` (`MAIL FROM` refused), `skipped_authenticated`.
     pub result: &'static str,
 }
 

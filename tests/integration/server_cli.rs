@@ -590,3 +590,57 @@ fn control_characters_never_reach_the_terminal() {
         "{out}"
     );
 }
+
+/// After a successful AUTH the relay test is skipped (an authenticated client may relay) and
+/// said so; no outside recipient is asked.
+#[test]
+fn relay_test_is_skipped_after_a_successful_login() {
+    let server = start(Script {
+        auth: Some(AuthScript {
+            mechanisms: "PLAIN".into(),
+            before_tls: false,
+            user: "alice".into(),
+            password: "pw".into(),
+        }),
+        replies: vec![("relay-test@example.net".into(), "250 2.1.5 Ok".into())],
+        ..clean_script()
+    });
+    let dir = TempDir::new("server-auth-relay");
+    let zone = zone(&dir, true, "");
+    let ca = ca(&dir);
+    let port = server.addr.port().to_string();
+    let o = Command::new(bin())
+        .args([
+            "server",
+            HOST,
+            "--offline",
+            "--zone",
+            &zone,
+            "--port",
+            &port,
+            "--tls-ca",
+            &ca,
+            "--auth-user",
+            "alice",
+            "--relay-test",
+            "--json",
+            "-",
+        ])
+        .env("MAILSIFT_AUTH_PASSWORD", "pw")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p = &v["hosts"][0]["ports"][0];
+    assert_eq!(p["auth"]["result"], "ok");
+    assert_eq!(p["relay"]["result"], "skipped_authenticated");
+    assert_eq!(p["findings"], serde_json::json!([]));
+    assert!(
+        !server
+            .seen
+            .commands()
+            .iter()
+            .any(|c| c.contains("example.net"))
+    );
+    assert_no_data(&server.seen);
+}
