@@ -62,6 +62,12 @@ pub enum Command {
     /// what to do. TEXT (several words are one input) or, with `-` or no TEXT, one input per
     /// line of stdin.
     Explain(ExplainArgs),
+    /// Diagnose a mail server: for a domain each MX on port 25, for a host ports 25, 465 and
+    /// 587. Connect time, greeting (tarpits recognised), EHLO extensions, TLS (version, cipher,
+    /// chain, name, expiry, key, DANE, MTA-STS), PTR / FCrDNS, postmaster@, VRFY / EXPN,
+    /// optional AUTH and relay test; never DATA. Exit code: 0 nothing worse than info, 4 the
+    /// worst finding is a warning, 5 an error (1: could not run; 2: usage error).
+    Server(ServerArgs),
     /// Serve the verification API over HTTP: single checks, list jobs, results, callbacks.
     /// Without --database, one process does everything (an embedded store); with
     /// --database postgres://..., jobs live in PostgreSQL and `mailsift worker`s do the work.
@@ -633,6 +639,75 @@ pub fn parse_server(s: &str) -> Result<SocketAddr, String> {
     Err(format!(
         "--dns {s:?}: expected IP or IP:PORT (e.g. 127.0.0.1:5353)"
     ))
+}
+
+/// `mailsift server`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 no finding worse than info, 4 the worst finding is a \
+                  warning, 5 the worst finding is an error, 1 could not run (no MX and no \
+                  address, DNS failure), 2 usage error.\n\nThe password for --auth-user is read \
+                  from MAILSIFT_AUTH_PASSWORD, else prompted for on the terminal; it is never \
+                  printed or written."
+)]
+pub struct ServerArgs {
+    /// A domain (its MX hosts are checked) or a host name or address.
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// Ports to check, comma-separated (default: 25 for a domain's MX hosts; 25, 465 and 587 for
+    /// a host). 465 is implicit TLS; the others use STARTTLS when offered.
+    #[arg(long, value_name = "PORT,...", value_delimiter = ',')]
+    pub port: Vec<u16>,
+    /// DNS server to ask instead of the system's resolvers, `IP[:PORT]` (repeatable).
+    #[arg(long = "dns", value_name = "SERVER[:PORT]")]
+    pub dns: Vec<String>,
+    /// Records in RFC 1035 master-file format that answer before the network (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub zone: Vec<PathBuf>,
+    /// Ask no DNS server: only --zone answers; names not in it are NXDOMAIN.
+    #[arg(long)]
+    pub offline: bool,
+    /// The EHLO name (default: this machine's host name).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// Seconds to wait to connect and for each reply; the greeting may take twice as long
+    /// (tarpits).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30.0,
+        overrides_with = "timeout"
+    )]
+    pub timeout: f64,
+    /// Also test relaying: MAIL FROM an outside address, RCPT TO an outside domain, then RSET
+    /// (never DATA).
+    #[arg(long)]
+    pub relay_test: bool,
+    /// Try AUTH as this user (PLAIN, LOGIN or CRAM-MD5), only over TLS unless
+    /// --allow-plaintext-auth; password from MAILSIFT_AUTH_PASSWORD or a prompt.
+    #[arg(long, value_name = "NAME")]
+    pub auth_user: Option<String>,
+    /// Allow AUTH on a connection without TLS.
+    #[arg(long)]
+    pub allow_plaintext_auth: bool,
+    /// Ports that speak TLS from the first byte (SMTPS), comma-separated.
+    #[arg(
+        long,
+        value_name = "PORT,...",
+        value_delimiter = ',',
+        default_value = "465"
+    )]
+    pub implicit_tls: Vec<u16>,
+    /// Extra trusted CA certificates (PEM), beside the Mozilla roots (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Vec<PathBuf>,
+    /// An MTA-STS policy file (as served at /.well-known/mta-sts.txt) to check each MX
+    /// against; without it MTA-STS is not checked.
+    #[arg(long, value_name = "FILE")]
+    pub mta_sts_policy: Option<PathBuf>,
+    /// Write the report as JSON to FILE (`-`: stdout, instead of the text table).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 /// `mailsift explain`.

@@ -21,6 +21,7 @@ pub mod model;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
+pub mod server;
 pub mod service;
 mod ses;
 pub mod smtp;

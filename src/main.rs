@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Bounces(a) => run_bounces(a),
         Command::Logs(a) => run_logs(a),
         Command::Explain(a) => run_explain(a),
+        Command::Server(a) => run_server(a),
         Command::Completions(a) => run_completions(a),
         Command::Man(a) => run_man(a),
         Command::Spf(a) => run_spf(a),
@@ -443,6 +444,143 @@ fn run_explain(a: cli::ExplainArgs) -> Result<(), Failure> {
         }
     }
     out.flush().map_err(write_err)
+}
+
+fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
+    use mailsift::dns::{DnsConfig, NetLookup};
+    use mailsift::server::{self, Credentials, Secret, ServerConfig, StsPolicy, TrustRoots};
+    if !(a.timeout > 0.0 && a.timeout <= 600.0) {
+        return Err(Failure::Usage(
+            "--timeout must be between 0 and 600 seconds".into(),
+        ));
+    }
+    if a.offline && !a.dns.is_empty() {
+        return Err(Failure::Usage("--dns cannot be used with --offline".into()));
+    }
+    if a.port.contains(&0) {
+        return Err(Failure::Usage("--port 0 is not a port".into()));
+    }
+    let mut extra = Vec::new();
+    for path in &a.tls_ca {
+        let pem = std::fs::read(path)
+            .map_err(|e| Failure::Job(format!("reading {}: {e}", path.display())))?;
+        extra.extend(
+            TrustRoots::pem_certificates(&pem)
+                .map_err(|e| Failure::Job(format!("{}: {e}", path.display())))?,
+        );
+    }
+    let roots = TrustRoots::new(extra).map_err(Failure::Job)?;
+    let mta_sts = match &a.mta_sts_policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Job(format!("reading {}: {e}", path.display())))?;
+            Some(StsPolicy::parse(&text).ok_or_else(|| {
+                Failure::Job(format!(
+                    "{}: not an MTA-STS policy (version: STSv1 and mode: needed)",
+                    path.display()
+                ))
+            })?)
+        }
+        None => None,
+    };
+    let auth = match &a.auth_user {
+        Some(user) => Some(Credentials {
+            user: user.clone(),
+            password: Secret::new(match std::env::var("MAILSIFT_AUTH_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => prompt_password(user)?,
+            }),
+        }),
+        None => None,
+    };
+    let helo = a.helo.clone().unwrap_or_else(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into())
+    });
+    let zone = load_zones(&a.zone)?.map(|(z, _)| z).unwrap_or_default();
+    let net = if a.offline {
+        None
+    } else {
+        let servers = a
+            .dns
+            .iter()
+            .map(|s| cli::parse_server(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Failure::Usage)?;
+        let cfg = DnsConfig {
+            servers,
+            ..DnsConfig::default()
+        };
+        Some(NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?)
+    };
+    let mut dns = server::ZoneThenNet::new(zone, net);
+    let cfg = ServerConfig {
+        target: a.target.clone(),
+        ports: (!a.port.is_empty()).then(|| a.port.clone()),
+        helo,
+        timeout: std::time::Duration::from_secs_f64(a.timeout),
+        relay_test: a.relay_test,
+        auth,
+        allow_plaintext_auth: a.allow_plaintext_auth,
+        roots,
+        implicit_tls_ports: a.implicit_tls.clone(),
+        mta_sts,
+    };
+    let report = server::run(&cfg, &mut dns).map_err(|e| Failure::Job(e.to_string()))?;
+    let json = || -> Result<Vec<u8>, Failure> {
+        let mut v = serde_json::to_vec_pretty(&report)
+            .map_err(|e| Failure::Job(format!("encoding JSON: {e}")))?;
+        v.push(b'\n');
+        Ok(v)
+    };
+    match a.json.as_deref() {
+        Some(p) if p == Path::new("-") => write_stdout(&json()?, "JSON report")?,
+        Some(p) => {
+            std::fs::write(p, json()?)
+                .map_err(|e| Failure::Job(format!("writing {}: {e}", p.display())))?;
+            write_stdout(server::render_text(&report).as_bytes(), "report")?;
+        }
+        None => write_stdout(server::render_text(&report).as_bytes(), "report")?,
+    }
+    match report.exit_code {
+        0 => Ok(()),
+        code => Err(Failure::Findings(code)),
+    }
+}
+
+/// Ask for the AUTH password on the terminal, without echo (`stty`); never printed.
+fn prompt_password(user: &str) -> Result<String, Failure> {
+    use std::io::BufRead;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| {
+            Failure::Usage(
+                "--auth-user needs MAILSIFT_AUTH_PASSWORD or a terminal to ask on".into(),
+            )
+        })?;
+    let stty = |arg: &str| {
+        std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(
+                tty.try_clone()
+                    .map_or(std::process::Stdio::null(), Into::into),
+            )
+            .status()
+    };
+    let _ = stty("-echo");
+    let mut w = &tty;
+    let _ = write!(w, "password for {}: ", terminal_safe(user));
+    let mut line = String::new();
+    let read = io::BufReader::new(&tty).read_line(&mut line);
+    let _ = stty("echo");
+    let _ = writeln!(w);
+    read.map_err(|e| Failure::Job(format!("reading the password: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {

@@ -53,6 +53,7 @@ impl NetLookup {
             RType::Cname => RecordType::CNAME,
             RType::Ns => RecordType::NS,
             RType::Soa => RecordType::SOA,
+            RType::Tlsa => RecordType::TLSA,
         };
         match self.rt.block_on(self.transport.query(&qname, qtype)) {
             Ok(data) => {
@@ -90,6 +91,12 @@ fn convert(d: &RData, want: RType) -> Option<Rr> {
         RData::CNAME(c) => Rr::Cname(name_text(&c.0)),
         RData::NS(n) => Rr::Ns(name_text(&n.0)),
         RData::SOA(s) => Rr::Soa(s.to_string()),
+        RData::TLSA(t) => Rr::Tlsa(
+            t.cert_usage.into(),
+            t.selector.into(),
+            t.matching.into(),
+            t.cert_data.clone(),
+        ),
         _ => return None,
     };
     (rr.rtype() == want).then_some(rr)

@@ -25,6 +25,8 @@ pub enum RType {
     Ns,
     /// Start of authority.
     Soa,
+    /// DANE TLS certificate association (RFC 6698).
+    Tlsa,
 }
 
 impl RType {
@@ -39,6 +41,7 @@ impl RType {
             RType::Cname => "CNAME",
             RType::Ns => "NS",
             RType::Soa => "SOA",
+            RType::Tlsa => "TLSA",
         }
     }
 
@@ -53,6 +56,7 @@ impl RType {
             "CNAME" => RType::Cname,
             "NS" => RType::Ns,
             "SOA" => RType::Soa,
+            "TLSA" => RType::Tlsa,
             _ => return None,
         })
     }
@@ -77,6 +81,8 @@ pub enum Rr {
     Ns(String),
     /// Start of authority, kept as its text.
     Soa(String),
+    /// TLSA (RFC 6698): certificate usage, selector, matching type, association data.
+    Tlsa(u8, u8, u8, Vec<u8>),
 }
 
 impl Rr {
@@ -91,6 +97,7 @@ impl Rr {
             Rr::Cname(_) => RType::Cname,
             Rr::Ns(_) => RType::Ns,
             Rr::Soa(_) => RType::Soa,
+            Rr::Tlsa(..) => RType::Tlsa,
         }
     }
 
@@ -103,6 +110,10 @@ impl Rr {
             Rr::Txt(s) => s.concat(),
             Rr::Ptr(n) | Rr::Cname(n) | Rr::Ns(n) => n.clone(),
             Rr::Soa(s) => s.clone(),
+            Rr::Tlsa(u, s, m, d) => {
+                let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+                format!("{u} {s} {m} {hex}")
+            }
         }
     }
 }

@@ -365,7 +365,7 @@ fn rdata(rr: &Rr) -> Option<RData> {
         Rr::Cname(h) => RData::CNAME(rdata::CNAME(name(h)?)),
         Rr::Ns(h) => RData::NS(rdata::NS(name(h)?)),
         Rr::Ptr(h) => RData::PTR(rdata::PTR(name(h)?)),
-        Rr::Txt(_) | Rr::Soa(_) => return None,
+        Rr::Txt(_) | Rr::Soa(_) | Rr::Tlsa(..) => return None,
     })
 }
 

@@ -185,11 +185,33 @@ impl Zone {
                             .join(" "),
                     )
                 }
+                RType::Tlsa => {
+                    let num = |i: usize| -> Result<u8, ZoneError> {
+                        word(i)?
+                            .parse::<u8>()
+                            .map_err(|_| err(line, format!("bad TLSA field {:?}", toks[i].text)))
+                    };
+                    let hex: String = toks.iter().skip(3).map(|t| t.text.as_str()).collect();
+                    let data = tlsa_hex(&hex)
+                        .ok_or_else(|| err(line, "TLSA data is not hexadecimal".into()))?;
+                    Rr::Tlsa(num(0)?, num(1)?, num(2)?, data)
+                }
             };
             zone.add(&owner, rr);
         }
         Ok(zone)
     }
+}
+
+/// TLSA association data: hex digits, possibly split by white space.
+fn tlsa_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
 }
 
 /// A name made absolute against the origin (`@` is the origin), canonical form.
@@ -324,6 +346,25 @@ mx1 AAAA 2001:db8::10
 www CNAME mx1
 10.2.0.192.in-addr.arpa. PTR mx1.example.com.
 "#;
+
+    #[test]
+    fn parses_tlsa_records() {
+        let z = Zone::parse(
+            "_25._tcp.mx.example. IN TLSA 3 1 1 ( ab01\n CDEF )\n",
+            "t.zone",
+        )
+        .expect("parses");
+        assert_eq!(
+            z.lookup("_25._tcp.mx.example", RType::Tlsa),
+            Some(Lookup::Answer(vec![Rr::Tlsa(
+                3,
+                1,
+                1,
+                vec![0xab, 1, 0xcd, 0xef]
+            )]))
+        );
+        assert!(Zone::parse("x. TLSA 3 1 1 xyz\n", "t.zone").is_err());
+    }
 
     #[test]
     fn parses_the_master_file_forms() {

@@ -69,6 +69,32 @@ pub struct Script {
     pub mail_reply: Option<String>,
     /// Delay before the reply to each refused `RCPT TO` (4yz or 5yz), as Courier's TARPIT.
     pub refusal_delay: Duration,
+    /// Extra delay before the banner only (a greet pause or tarpit).
+    pub greeting_delay: Duration,
+    /// The host name in the default banner and EHLO reply (default `mx.test`).
+    pub hostname: Option<String>,
+    /// TLS from the first byte (SMTPS, port 465 style) instead of STARTTLS.
+    pub implicit_tls: bool,
+    /// The certificate chain and key (PEM) for TLS (default: the self-signed
+    /// `mx.selfsigned.test` certificate).
+    pub tls_pem: Option<(&'static str, &'static str)>,
+    /// Offer AUTH (the mechanisms, e.g. `PLAIN LOGIN`) and accept these credentials.
+    pub auth: Option<AuthScript>,
+    /// The reply to `VRFY` (default `502 5.5.1 VRFY command is disabled`); also `EXPN`'s.
+    pub vrfy_reply: Option<String>,
+}
+
+/// AUTH as the scripted server offers it.
+#[derive(Clone, Debug)]
+pub struct AuthScript {
+    /// Mechanisms offered (`PLAIN LOGIN`); PLAIN and LOGIN are checked, others refused.
+    pub mechanisms: String,
+    /// Offer AUTH before TLS too (else only after STARTTLS, or on implicit TLS).
+    pub before_tls: bool,
+    /// The user accepted.
+    pub user: String,
+    /// Its password.
+    pub password: String,
 }
 
 impl Default for Script {
@@ -89,6 +115,12 @@ impl Default for Script {
             ehlo: None,
             mail_reply: None,
             refusal_delay: Duration::ZERO,
+            greeting_delay: Duration::ZERO,
+            hostname: None,
+            implicit_tls: false,
+            tls_pem: None,
+            auth: None,
+            vrfy_reply: None,
         }
     }
 }
@@ -149,18 +181,57 @@ pub struct Server {
     pub seen: Arc<Seen>,
 }
 
-fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
-    let cert =
-        rustls::pki_types::CertificateDer::from(include_bytes!("../data/tls/cert.der").to_vec());
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        include_bytes!("../data/tls/key.der").to_vec().into(),
+/// Throwaway certificates (PEM chain, PEM key) made by `tools/server-testnet/make-certs` for
+/// `mx.server.test` and `localhost`: see `data/tls/server/README.md`.
+pub mod certs {
+    /// The test CA (trust it with `--tls-ca`).
+    pub const CA: &str = include_str!("../data/tls/server/ca.pem");
+    /// CA-signed, valid until 2124, EC P-256.
+    pub const VALID: (&str, &str) = (
+        include_str!("../data/tls/server/valid.pem"),
+        include_str!("../data/tls/server/valid.key"),
     );
+    /// CA-signed, expired 2021-01-01.
+    pub const EXPIRED: (&str, &str) = (
+        include_str!("../data/tls/server/expired.pem"),
+        include_str!("../data/tls/server/expired.key"),
+    );
+    /// CA-signed for `wrong.invalid` only.
+    pub const WRONG_NAME: (&str, &str) = (
+        include_str!("../data/tls/server/wrongname.pem"),
+        include_str!("../data/tls/server/wrongname.key"),
+    );
+    /// Self-signed for `mx.server.test`.
+    pub const SELF_SIGNED: (&str, &str) = (
+        include_str!("../data/tls/server/selfsigned.pem"),
+        include_str!("../data/tls/server/selfsigned.key"),
+    );
+}
+
+fn tls_acceptor(pem: Option<(&str, &str)>) -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::pem::PemObject;
+    let (certs, key) = match pem {
+        Some((chain, key)) => (
+            rustls::pki_types::CertificateDer::pem_slice_iter(chain.as_bytes())
+                .map(|c| c.expect("PEM certificate"))
+                .collect(),
+            rustls::pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes()).expect("PEM key"),
+        ),
+        None => (
+            vec![rustls::pki_types::CertificateDer::from(
+                include_bytes!("../data/tls/cert.der").to_vec(),
+            )],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(
+                include_bytes!("../data/tls/key.der").to_vec().into(),
+            ),
+        ),
+    };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
+        .with_single_cert(certs, key)
         .unwrap();
     tokio_rustls::TlsAcceptor::from(Arc::new(cfg))
 }
@@ -198,7 +269,25 @@ pub fn start(script: Script) -> Server {
     Server { addr, seen }
 }
 
-async fn session(mut sock: tokio::net::TcpStream, script: &Script, seen: &Seen) {
+async fn session(sock: tokio::net::TcpStream, script: &Script, seen: &Seen) {
+    if script.implicit_tls && script.mode == Mode::Normal {
+        let Ok(tls) = tls_acceptor(script.tls_pem).accept(sock).await else {
+            return;
+        };
+        seen.tls_sessions.fetch_add(1, Ordering::SeqCst);
+        return greet_and_converse(tls, script, seen, true).await;
+    }
+    greet_and_converse(sock, script, seen, false).await;
+}
+
+async fn greet_and_converse<S: AsyncRead + AsyncWrite + Unpin + Send + 'static>(
+    mut sock: S,
+    script: &Script,
+    seen: &Seen,
+    implicit: bool,
+) where
+    tokio_rustls::server::TlsStream<S>: AsyncRead + AsyncWrite + Unpin,
+{
     match script.mode {
         Mode::Drop => return,
         Mode::Tarpit => {
@@ -213,16 +302,17 @@ async fn session(mut sock: tokio::net::TcpStream, script: &Script, seen: &Seen) 
         }
         Mode::Normal => {}
     }
-    tokio::time::sleep(script.latency).await;
+    tokio::time::sleep(script.latency + script.greeting_delay).await;
+    let name = script.hostname.as_deref().unwrap_or("mx.test");
     let greeting = match &script.greeting {
         Some(g) => replay(g, "", ""),
-        None => "220 mx.test ESMTP\r\n".into(),
+        None => format!("220 {name} ESMTP\r\n"),
     };
     if sock.write_all(greeting.as_bytes()).await.is_err() || !greeting.starts_with('2') {
         return;
     }
-    if let Some(plain) = converse(sock, script, seen, false).await {
-        let Ok(tls) = tls_acceptor().accept(plain).await else {
+    if let Some(plain) = converse(sock, script, seen, implicit).await {
+        let Ok(tls) = tls_acceptor(script.tls_pem).accept(plain).await else {
             return;
         };
         seen.tls_sessions.fetch_add(1, Ordering::SeqCst);
@@ -249,6 +339,7 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
         let cmd = line.trim_end_matches(['\r', '\n']).to_owned();
         seen.log.lock().unwrap().push(cmd.clone());
         let up = cmd.to_ascii_uppercase();
+        let name = script.hostname.as_deref().unwrap_or("mx.test");
         let reply: String = if up.starts_with("EHLO")
             && let Some(e) = &script.ehlo
         {
@@ -259,13 +350,26 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
             } else {
                 ""
             };
+            let auth = match &script.auth {
+                Some(a) if tls || a.before_tls => format!("250-AUTH {}\r\n", a.mechanisms),
+                _ => String::new(),
+            };
             if script.starttls && !tls {
-                format!("250-mx.test\r\n{utf8}250-PIPELINING\r\n250 STARTTLS\r\n")
+                format!("250-{name}\r\n{utf8}{auth}250-PIPELINING\r\n250 STARTTLS\r\n")
             } else {
-                format!("250-mx.test\r\n{utf8}250 PIPELINING\r\n")
+                format!("250-{name}\r\n{utf8}{auth}250 PIPELINING\r\n")
             }
         } else if up.starts_with("HELO") {
-            "250 mx.test\r\n".into()
+            format!("250 {name}\r\n")
+        } else if up.starts_with("AUTH ")
+            && let Some(a) = &script.auth
+        {
+            auth_exchange(&mut r, &cmd, a, seen).await
+        } else if up.starts_with("VRFY") || up.starts_with("EXPN") {
+            match &script.vrfy_reply {
+                Some(v) => replay(v, "", ""),
+                None => "502 5.5.1 VRFY command is disabled\r\n".into(),
+            }
         } else if up == "STARTTLS" && script.starttls && !tls {
             tokio::time::sleep(script.latency).await;
             let _ = r
@@ -306,6 +410,72 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
             return None;
         }
     }
+}
+
+/// Read one line of an AUTH exchange (logged as sent).
+async fn auth_line<S: AsyncRead + AsyncWrite + Unpin>(
+    r: &mut BufReader<S>,
+    seen: &Seen,
+) -> Option<String> {
+    let mut line = String::new();
+    match r.read_line(&mut line).await {
+        Ok(0) | Err(_) => None,
+        Ok(_) => {
+            let l = line.trim_end_matches(['\r', '\n']).to_owned();
+            seen.log.lock().unwrap().push(l.clone());
+            Some(l)
+        }
+    }
+}
+
+fn b64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                T[((n >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// PLAIN and LOGIN, checked against the script's credentials: the final reply.
+async fn auth_exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    r: &mut BufReader<S>,
+    cmd: &str,
+    a: &AuthScript,
+    seen: &Seen,
+) -> String {
+    let ok = "235 2.7.0 Authentication successful\r\n".to_owned();
+    let bad = "535 5.7.8 Error: authentication failed\r\n".to_owned();
+    let plain = b64(format!("\0{}\0{}", a.user, a.password).as_bytes());
+    let up = cmd.to_ascii_uppercase();
+    if up.starts_with("AUTH PLAIN ") {
+        return if cmd[11..] == plain { ok } else { bad };
+    }
+    if up == "AUTH LOGIN" {
+        let _ = r.get_mut().write_all(b"334 VXNlcm5hbWU6\r\n").await;
+        let Some(user) = auth_line(r, seen).await else {
+            return bad;
+        };
+        let _ = r.get_mut().write_all(b"334 UGFzc3dvcmQ6\r\n").await;
+        let Some(pass) = auth_line(r, seen).await else {
+            return bad;
+        };
+        return if user == b64(a.user.as_bytes()) && pass == b64(a.password.as_bytes()) {
+            ok
+        } else {
+            bad
+        };
+    }
+    "504 5.5.4 Unrecognized authentication type\r\n".into()
 }
 
 fn rcpt_reply(cmd: &str, script: &Script, seen: &Seen, in_txn: usize) -> String {

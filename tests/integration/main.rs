@@ -16,6 +16,7 @@ mod logs_real;
 mod man_completions;
 mod properties;
 mod serve_cli;
+mod server_cli;
 mod smtp;
 mod smtp_replay;
 mod spf_cli;

@@ -1,0 +1,114 @@
+//! The server's identity: the PTR of its address, forward-confirmed reverse DNS (the PTR name
+//! resolves back to the address), and whether the greeting and EHLO names agree with it.
+//! Sans-IO: the DNS answers come in, facts go out.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::dns::records::{Lookup, Rr};
+
+/// What the DNS and the greeting say about who the server is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdentityFacts {
+    /// The PTR names of the address.
+    pub ptr: Vec<String>,
+    /// The PTR lookup's outcome (`answer`, `nxdomain`, `nodata`, `servfail`, `timeout`).
+    pub ptr_lookup: String,
+    /// A PTR name resolves back to the address (`None` when there is no PTR).
+    pub fcrdns: Option<bool>,
+}
+
+/// The reverse-DNS name of an address (`4.3.2.1.in-addr.arpa`, nibbles for IPv6).
+pub(crate) fn reverse_name(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(v6) => {
+            let mut s = String::new();
+            for b in v6.octets().iter().rev() {
+                s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
+            }
+            s + "ip6.arpa"
+        }
+    }
+}
+
+/// PTR names from a PTR lookup.
+pub(crate) fn ptr_names(ptr: &Lookup) -> Vec<String> {
+    match ptr {
+        Lookup::Answer(rrs) => rrs
+            .iter()
+            .filter_map(|r| match r {
+                Rr::Ptr(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The facts, given the PTR lookup and each PTR name's address lookups.
+pub(crate) fn facts(ip: IpAddr, ptr: &Lookup, forward: &[(String, Vec<IpAddr>)]) -> IdentityFacts {
+    let names = ptr_names(ptr);
+    let fcrdns = (!names.is_empty()).then(|| {
+        forward
+            .iter()
+            .any(|(n, addrs)| names.contains(n) && addrs.contains(&ip))
+    });
+    IdentityFacts {
+        ptr: names,
+        ptr_lookup: ptr.kind().into(),
+        fcrdns,
+    }
+}
+
+/// Whether a greeting or EHLO `name` agrees with the PTR names (case-insensitive).
+pub(crate) fn agrees(name: &str, ptr: &[String]) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    ptr.contains(&name)
+}
+
+/// The host name at the start of a greeting text (`mx.example.com ESMTP Postfix`).
+pub(crate) fn greeting_name(text: &str) -> Option<&str> {
+    text.split_ascii_whitespace()
+        .next()
+        .filter(|w| w.contains('.') || w.eq_ignore_ascii_case("localhost"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_names() {
+        assert_eq!(
+            reverse_name("192.0.2.10".parse().unwrap()),
+            "10.2.0.192.in-addr.arpa"
+        );
+        assert!(reverse_name("2001:db8::1".parse().unwrap()).starts_with("1.0.0.0."));
+        assert!(reverse_name("2001:db8::1".parse().unwrap()).ends_with("8.b.d.0.1.0.0.2.ip6.arpa"));
+    }
+
+    #[test]
+    fn fcrdns_needs_the_name_to_point_back() {
+        let ip: IpAddr = "192.0.2.10".parse().unwrap();
+        let ptr = Lookup::Answer(vec![Rr::Ptr("mx.example.com".into())]);
+        let back = vec![("mx.example.com".to_string(), vec![ip])];
+        assert_eq!(facts(ip, &ptr, &back).fcrdns, Some(true));
+        let elsewhere = vec![(
+            "mx.example.com".to_string(),
+            vec!["192.0.2.99".parse().unwrap()],
+        )];
+        assert_eq!(facts(ip, &ptr, &elsewhere).fcrdns, Some(false));
+        assert_eq!(facts(ip, &Lookup::NxDomain, &[]).fcrdns, None);
+        assert!(agrees("MX.example.com.", &["mx.example.com".into()]));
+        assert_eq!(
+            greeting_name("mx.example.com ESMTP"),
+            Some("mx.example.com")
+        );
+        assert_eq!(greeting_name("ESMTP ready"), None);
+    }
+}
