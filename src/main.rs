@@ -202,6 +202,9 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Job(e.to_string()))?;
     summary.dns = net.report();
     net.warn();
+    if let Some(inp) = &summary.input {
+        warn_list_input(&a.input, inp);
+    }
     if let Some(p) = &a.summary {
         write_json(p, &summary)?;
     }
@@ -232,6 +235,40 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         );
     }
     degraded(summary.dns.as_ref())
+}
+
+/// Warn about what reading the list found: quotes left open (`FILE:LINE`, the first 20, then a
+/// count) and malformed bytes replaced while decoding.
+fn warn_list_input(input: &Path, inp: &mailsift::input::ListReport) {
+    let name = terminal_safe(&input.display().to_string());
+    const SHOWN: usize = 20;
+    for q in inp.open_quotes.iter().take(SHOWN) {
+        let why = if q.reason == "too_long" {
+            "its cell would run past 128 KiB"
+        } else {
+            "it is never closed"
+        };
+        eprintln!(
+            "mailsift: warning: {name}:{}: a quote opened on this line is left open ({why}): \
+             read as a literal quote, the record ends with the line and the lines after it are \
+             rows; the record starts {:?}",
+            q.line,
+            terminal_safe(&q.record_start)
+        );
+    }
+    if inp.open_quotes.len() > SHOWN {
+        eprintln!(
+            "mailsift: warning: {name}: {} more quotes left open",
+            inp.open_quotes.len() - SHOWN
+        );
+    }
+    if inp.replaced > 0 {
+        eprintln!(
+            "mailsift: warning: {name}: malformed {} bytes replaced with U+FFFD in {} places \
+             (see --encoding)",
+            inp.encoding, inp.replaced
+        );
+    }
 }
 
 fn run_check(a: CheckArgs) -> Result<(), Failure> {

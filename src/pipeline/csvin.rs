@@ -1,4 +1,5 @@
-//! Streaming CSV input: BOM and delimiter detection, header and email-column detection, and
+//! Streaming CSV input (UTF-8 text, as [`crate::input::open_list`] hands it on): delimiter
+//! detection, header and email-column detection, and
 //! chunking at record boundaries so that chunks can be parsed in parallel.
 //!
 //! The chunker runs the same small state machine as an RFC 4180 parser (quotes only open a field
@@ -363,23 +364,6 @@ impl<R: Read> Chunker<R> {
 /// Line feeds in `b` (a loop the compiler vectorises).
 fn count_lf(b: &[u8]) -> u64 {
     b.iter().filter(|&&c| c == b'\n').count() as u64
-}
-
-/// Read up to `n` bytes for sniffing.
-pub(crate) fn read_head<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(n);
-    r.by_ref().take(n as u64).read_to_end(&mut head)?;
-    Ok(head)
-}
-
-/// Remove a UTF-8 byte-order mark.
-pub(crate) fn strip_bom(head: &mut Vec<u8>) -> bool {
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        head.drain(..3);
-        true
-    } else {
-        false
-    }
 }
 
 /// Pick `,`, `;` or tab: the one that occurs most often, outside quotes, in the first line.
