@@ -243,10 +243,12 @@ fn warn_list_input(input: &Path, inp: &mailsift::input::ListReport) {
     let name = terminal_safe(&input.display().to_string());
     const SHOWN: usize = 20;
     for q in inp.open_quotes.iter().take(SHOWN) {
-        let why = if q.reason == "too_long" {
-            "its cell would run past 128 KiB"
-        } else {
-            "it is never closed"
+        let why = match q.reason {
+            "too_long" => "its cell would run past 128 KiB",
+            "text_after_close" => {
+                "the quote that would close it is followed by text: it opens a later cell"
+            }
+            _ => "no quote closes it",
         };
         eprintln!(
             "mailsift: warning: {name}:{}: a quote opened on this line is left open ({why}): \
@@ -264,8 +266,8 @@ fn warn_list_input(input: &Path, inp: &mailsift::input::ListReport) {
     }
     if inp.replaced > 0 {
         eprintln!(
-            "mailsift: warning: {name}: malformed {} bytes replaced with U+FFFD in {} places \
-             (see --encoding)",
+            "mailsift: warning: {name}: malformed {} bytes replaced with U+FFFD (in at least \
+             {} places; see --encoding)",
             inp.encoding, inp.replaced
         );
     }

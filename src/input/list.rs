@@ -32,8 +32,10 @@ pub struct ListOptions {
 pub struct OpenQuote {
     /// The 1-based line of the input (after decoding) where the quote opened.
     pub line: u64,
-    /// Why it was taken as left open: `end_of_input` (no closing quote) or `too_long` (the
-    /// cell ran past [`OPEN_QUOTE_MAX`] bytes).
+    /// Why it was taken as left open: `end_of_input` (no closing quote), `too_long` (the
+    /// cell ran past [`OPEN_QUOTE_MAX`] bytes) or `text_after_close` (the cell spanned lines
+    /// and its closing quote was followed by text, not a delimiter or line end: that quote
+    /// opened a later cell).
     pub reason: &'static str,
     /// The start of the record, up to 80 characters, as text (not terminal-safe: escape it
     /// before printing).

@@ -6,8 +6,11 @@
 //! at its start, `""` inside quotes is a quote, CR and LF end records outside quotes), so a chunk
 //! always holds whole records.
 //!
-//! A quote left open would make the rest of the input one cell. A quoted cell that runs to the
-//! end of the input, or past [`OPEN_QUOTE_MAX`] bytes, is taken as a quote left open: its
+//! A quote left open would make the rest of the input one cell (or, when a later cell is quoted,
+//! swallow the lines up to it and put every quote after it out of step). A quoted cell is taken
+//! as a quote left open when it runs to the end of the input, past [`OPEN_QUOTE_MAX`] bytes, or,
+//! spanning lines, to a "closing" quote followed by text rather than a delimiter or line end
+//! (the quote that opens the next quoted cell): its
 //! opening quote is read as a literal character (the cell, up to the next delimiter or line end,
 //! is rewritten as a properly quoted cell holding that quote), the record ends at the end of
 //! that line, and the lines after it are records again. Each such quote is noted
@@ -52,6 +55,8 @@ pub(crate) struct Chunker<R> {
     quote_at: usize,
     /// Line feeds in the chunks handed out so far (for the line number of an open quote).
     lines_cut: u64,
+    /// The scan found the quote at `quote_at` left open (and why).
+    left_open: Option<&'static str>,
     /// The quotes left open found so far.
     open_quotes: Arc<Mutex<Vec<OpenQuote>>>,
 }
@@ -72,6 +77,7 @@ impl<R: Read> Chunker<R> {
             pool: None,
             quote_at: 0,
             lines_cut: 0,
+            left_open: None,
             open_quotes: Arc::default(),
         }
     }
@@ -191,6 +197,15 @@ impl<R: Read> Chunker<R> {
                         st = State::FieldStart;
                         resume = self.boundary < target;
                         break;
+                    } else if st == State::QuoteInQuoted
+                        && b != b' '
+                        && b != b'\t'
+                        && memchr::memchr2(b'\n', b'\r', &buf[self.quote_at..i]).is_some()
+                    {
+                        // Text right after the quote that closed a cell spanning lines: that
+                        // quote opened the next quoted cell, so the first one was left open.
+                        self.left_open = Some("text_after_close");
+                        break;
                     } else {
                         State::Unquoted
                     }
@@ -287,6 +302,10 @@ impl<R: Read> Chunker<R> {
     fn next_chunk_sized(&mut self, target: usize) -> io::Result<Option<Vec<u8>>> {
         loop {
             self.scan(target);
+            if let Some(reason) = self.left_open.take() {
+                self.reopen_at_literal_quote(reason);
+                continue;
+            }
             if self.state == State::Quoted {
                 if self.scanned > self.quote_at + OPEN_QUOTE_MAX {
                     self.reopen_at_literal_quote("too_long");
@@ -711,6 +730,15 @@ mod tests {
             assert_eq!(open.len(), 1);
             assert_eq!((open[0].line, open[0].reason), (2, "too_long"));
         }
+        // a stray quote before a later quoted cell: caught at that cell's opening quote
+        let input = b"email,name\na@b.c,\"Ann\nb@b.c,Bob\nc@b.c,\"Smith, Cy\"\nd@b.c,Di\n";
+        let (ch, open) = chunks_noting(input, 1);
+        let recs: Vec<csv::ByteRecord> = ch.iter().flat_map(|c| parse_chunk(c, b',')).collect();
+        assert_eq!(recs.len(), 5, "{recs:?}");
+        assert_eq!(&recs[1][1], b"\"Ann");
+        assert_eq!(&recs[3][1], b"Smith, Cy");
+        assert_eq!(&recs[4][0], b"d@b.c");
+        assert_eq!((open[0].line, open[0].reason), (2, "text_after_close"));
         // a long quoted cell below the limit is one cell
         let long = format!("email,note\na@b.c,\"{}\"\n", "x\n".repeat(30_000));
         let (ch, open) = chunks_noting(long.as_bytes(), 1000);
