@@ -92,7 +92,7 @@ pub fn detect(head: &[u8], complete: bool, forced: Option<&'static Encoding>) ->
     if let Some(enc) = utf16_without_bom(head) {
         return detected(enc);
     }
-    if valid_utf8_prefix(head, complete) {
+    if valid_utf8_prefix(head, complete) || mostly_utf8(head) {
         return detected(UTF_8);
     }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
@@ -107,6 +107,36 @@ fn valid_utf8_prefix(head: &[u8], complete: bool) -> bool {
         // `error_len() == None`: the input ended inside a character
         Err(e) => !complete && e.error_len().is_none() && head.len() - e.valid_up_to() < 4,
     }
+}
+
+/// Whether `head`, not valid UTF-8, is still UTF-8 with a few bad bytes: it has at least as
+/// many well-formed multi-byte characters as malformed sequences. (Text in a legacy encoding
+/// has letters like `é` as single high bytes, which are malformed UTF-8, and next to none that
+/// happen to be well-formed.) Such a file is read as UTF-8, its bad cells judged
+/// `invalid_encoding`, rather than every accented letter turned into mojibake.
+fn mostly_utf8(head: &[u8]) -> bool {
+    let leads = |b: &[u8]| b.iter().filter(|&&c| c >= 0xC0).count();
+    let (mut good, mut bad) = (0usize, 0usize);
+    let mut rest = head;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                good += leads(s.as_bytes());
+                break;
+            }
+            Err(e) => {
+                good += leads(&rest[..e.valid_up_to()]);
+                match e.error_len() {
+                    Some(n) => {
+                        bad += 1;
+                        rest = &rest[e.valid_up_to() + n..];
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+    good > 0 && good >= bad
 }
 
 /// UTF-16 without a byte-order mark, told by its NUL bytes: text in Latin script saved as
@@ -157,6 +187,11 @@ mod tests {
         let latin = b"name,email\nJos\xe9 Garc\xeda,jos\xe9@example.com\nFran\xe7ois,f@example.fr\n";
         assert_eq!(detect(latin, true, None).encoding, WINDOWS_1252);
         assert_eq!(detect(latin, true, None).source, EncodingSource::Detected);
+        // UTF-8 with a stray bad byte stays UTF-8
+        let mostly = "Jos\u{e9},jos\u{e9}@example.com\nZo\u{eb},z@x.de\nx\u{ff}\n".replace('\u{ff}', "");
+        let mut mostly = mostly.into_bytes();
+        mostly.extend_from_slice(b"caf\xe9@example.com\n");
+        assert_eq!(detect(&mostly, true, None).encoding, UTF_8);
     }
 
     #[test]

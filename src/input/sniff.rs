@@ -97,18 +97,15 @@ pub fn sniff(head: &[u8]) -> Sniffed {
     Sniffed::Text
 }
 
-/// Whether `head` is binary rather than text: a NUL byte, or more than one byte in 16 a
-/// control character other than tab, LF, CR, form feed and ESC.
+/// Whether `head` is binary rather than text: more than one byte in 10 a NUL or a control
+/// character other than tab, LF, CR, form feed and ESC (a stray NUL in a list is not enough).
 fn looks_binary(head: &[u8]) -> bool {
     let head = &head[..head.len().min(4096)];
-    if memchr::memchr(0, head).is_some() {
-        return true;
-    }
     let controls = head
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b))
         .count();
-    controls * 16 > head.len()
+    controls * 10 > head.len()
 }
 
 #[cfg(test)]
@@ -149,6 +146,7 @@ mod tests {
         assert_eq!(sniff(b"MZ Holdings,mz@example.com\n"), Sniffed::Text);
         assert_eq!(sniff(b"ID3,email\n1,a@b.c\n"), Sniffed::Text);
         assert_eq!(sniff(b"BZh,email\n"), Sniffed::Text);
+        assert_eq!(sniff(b"email\na\0b@example.com\n\0\nok@example.com\n"), Sniffed::Text);
         assert_eq!(sniff(b"MZ\x90\x00\x03\x00\x00\x00"), Sniffed::Binary("a Windows executable"));
     }
 }

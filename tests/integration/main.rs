@@ -8,6 +8,7 @@ mod clean_cli;
 mod dns;
 mod explain;
 mod liars;
+mod list_formats;
 mod logs;
 mod man_completions;
 mod properties;
