@@ -138,6 +138,9 @@ fn load_suppressions(a: &CleanArgs) -> Result<mailsift::suppress::SuppressSet, F
         let name = p.display().to_string();
         let bytes = std::fs::read(p)
             .map_err(|e| Failure::Job(format!("cannot read suppression file {name}: {e}")))?;
+        // (gzip, UTF-16, Windows-1252 and workbooks as for the list itself)
+        let (bytes, _) = mailsift::input::list_text(bytes, &Default::default())
+            .map_err(|e| Failure::Job(format!("suppression file {name}: {e}")))?;
         set.load(&name, &bytes, &a.addr.analyze())
             .map_err(|e| Failure::Job(terminal_safe(&e.to_string())))?;
     }

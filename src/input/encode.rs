@@ -157,7 +157,12 @@ mod tests {
     fn utf16_and_legacy() {
         let s = "\u{feff}Jos\u{e9}\n";
         let (le, _) = enc(UTF_16LE, &[s.as_bytes()]);
-        assert_eq!(le, s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>());
+        assert_eq!(
+            le,
+            s.encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<_>>()
+        );
         let (be, _) = enc(UTF_16BE, &[s.as_bytes()]);
         assert_eq!(be[..2], [0xfe, 0xff]);
         // the BOM is dropped, the rest mapped; a character cut between writes is whole

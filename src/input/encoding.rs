@@ -170,7 +170,10 @@ mod tests {
     #[test]
     fn boms_first() {
         let d = detect(b"\xef\xbb\xbfemail\n", true, None);
-        assert_eq!((d.encoding, d.source, d.bom_len), (UTF_8, EncodingSource::Bom, 3));
+        assert_eq!(
+            (d.encoding, d.source, d.bom_len),
+            (UTF_8, EncodingSource::Bom, 3)
+        );
         let d = detect(b"\xff\xfee\x00", true, None);
         assert_eq!((d.encoding, d.bom_len), (UTF_16LE, 2));
         let d = detect(b"\xfe\xff\x00e", true, None);
@@ -179,16 +182,24 @@ mod tests {
 
     #[test]
     fn utf8_then_legacy() {
-        assert_eq!(detect(b"email\nann@example.com\n", true, None).encoding, UTF_8);
-        assert_eq!(detect("jos\u{e9}@example.com\n".as_bytes(), true, None).encoding, UTF_8);
+        assert_eq!(
+            detect(b"email\nann@example.com\n", true, None).encoding,
+            UTF_8
+        );
+        assert_eq!(
+            detect("jos\u{e9}@example.com\n".as_bytes(), true, None).encoding,
+            UTF_8
+        );
         // a character cut at the end of the head is still UTF-8 when more follows
         let cut = &"caf\u{e9}".as_bytes()[..4];
         assert_eq!(detect(cut, false, None).encoding, UTF_8);
-        let latin = b"name,email\nJos\xe9 Garc\xeda,jos\xe9@example.com\nFran\xe7ois,f@example.fr\n";
+        let latin =
+            b"name,email\nJos\xe9 Garc\xeda,jos\xe9@example.com\nFran\xe7ois,f@example.fr\n";
         assert_eq!(detect(latin, true, None).encoding, WINDOWS_1252);
         assert_eq!(detect(latin, true, None).source, EncodingSource::Detected);
         // UTF-8 with a stray bad byte stays UTF-8
-        let mostly = "Jos\u{e9},jos\u{e9}@example.com\nZo\u{eb},z@x.de\nx\u{ff}\n".replace('\u{ff}', "");
+        let mostly =
+            "Jos\u{e9},jos\u{e9}@example.com\nZo\u{eb},z@x.de\nx\u{ff}\n".replace('\u{ff}', "");
         let mut mostly = mostly.into_bytes();
         mostly.extend_from_slice(b"caf\xe9@example.com\n");
         assert_eq!(detect(&mostly, true, None).encoding, UTF_8);
@@ -196,8 +207,14 @@ mod tests {
 
     #[test]
     fn utf16_by_its_nuls() {
-        let le: Vec<u8> = "email\tname\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let be: Vec<u8> = "email\tname\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let le: Vec<u8> = "email\tname\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "email\tname\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
         assert_eq!(detect(&le, true, None).encoding, UTF_16LE);
         assert_eq!(detect(&be, true, None).encoding, UTF_16BE);
     }
@@ -205,7 +222,10 @@ mod tests {
     #[test]
     fn forced_wins_and_skips_its_own_bom() {
         let d = detect(b"\xef\xbb\xbfa", true, Some(WINDOWS_1252));
-        assert_eq!((d.encoding, d.source, d.bom_len), (WINDOWS_1252, EncodingSource::Forced, 0));
+        assert_eq!(
+            (d.encoding, d.source, d.bom_len),
+            (WINDOWS_1252, EncodingSource::Forced, 0)
+        );
         let d = detect(b"\xef\xbb\xbfa", true, Some(UTF_8));
         assert_eq!(d.bom_len, 3);
     }
@@ -216,6 +236,10 @@ mod tests {
         assert_eq!(encoding_for_label("Latin1").unwrap(), WINDOWS_1252);
         assert_eq!(encoding_for_label("UTF-16").unwrap(), UTF_16LE);
         assert_eq!(encoding_for_label(" utf8 ").unwrap(), UTF_8);
-        assert!(encoding_for_label("klingon").unwrap_err().contains("unknown encoding"));
+        assert!(
+            encoding_for_label("klingon")
+                .unwrap_err()
+                .contains("unknown encoding")
+        );
     }
 }

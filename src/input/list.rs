@@ -130,6 +130,16 @@ pub fn open_list(input: Box<dyn Read + Send>, opts: &ListOptions) -> Result<List
     open_inner(input, opts, None)
 }
 
+/// A whole list file's bytes as UTF-8 text, for readers that take a file whole (suppression
+/// lists): decompressed, decoded, a workbook's sheet as CSV, the byte-order mark removed.
+pub fn list_text(bytes: Vec<u8>, opts: &ListOptions) -> Result<(Vec<u8>, ListReport), ListError> {
+    let mut l = open_list(Box::new(Cursor::new(bytes)), opts)?;
+    let mut text = l.head;
+    l.rest.read_to_end(&mut text)?;
+    l.report.replaced = l.replaced.load(Ordering::Relaxed);
+    Ok((text, l.report))
+}
+
 fn open_inner(
     mut input: Box<dyn Read + Send>,
     opts: &ListOptions,
@@ -164,7 +174,8 @@ fn open_inner(
     };
     if let Some(container) = container {
         input.read_to_end(&mut head)?;
-        let sheet = read_sheet(head, opts.sheet.as_deref(), container).map_err(ListError::NotAList)?;
+        let sheet =
+            read_sheet(head, opts.sheet.as_deref(), container).map_err(ListError::NotAList)?;
         let report = ListReport {
             format: sheet.format.as_str(),
             compression,
@@ -237,7 +248,10 @@ struct GzipErrors<R>(R);
 impl<R: Read> Read for GzipErrors<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read(buf).map_err(|e| {
-            io::Error::new(e.kind(), format!("the gzip-compressed input is damaged: {e}"))
+            io::Error::new(
+                e.kind(),
+                format!("the gzip-compressed input is damaged: {e}"),
+            )
         })
     }
 }
@@ -248,11 +262,8 @@ mod tests {
     use std::io::Write;
 
     fn open(bytes: &[u8], opts: &ListOptions) -> Result<(String, ListReport), String> {
-        let mut l = open_list(Box::new(Cursor::new(bytes.to_vec())), opts).map_err(|e| e.to_string())?;
-        let mut text = l.head;
-        l.rest.read_to_end(&mut text).unwrap();
-        l.report.replaced = l.replaced.load(Ordering::Relaxed);
-        Ok((String::from_utf8(text).unwrap(), l.report))
+        let (text, report) = list_text(bytes.to_vec(), opts).map_err(|e| e.to_string())?;
+        Ok((String::from_utf8(text).unwrap(), report))
     }
 
     const LIST: &str = "name,email\nJos\u{e9},jos\u{e9}@example.com\n";
@@ -265,7 +276,10 @@ mod tests {
         let bom = [b"\xef\xbb\xbf", LIST.as_bytes()].concat();
         let (t, r) = open(&bom, &ListOptions::default()).unwrap();
         assert_eq!(t, LIST);
-        assert_eq!((r.encoding, r.encoding_source, r.bom), ("UTF-8", "bom", true));
+        assert_eq!(
+            (r.encoding, r.encoding_source, r.bom),
+            ("UTF-8", "bom", true)
+        );
     }
 
     #[test]
@@ -280,7 +294,10 @@ mod tests {
         let (w, _, _) = encoding_rs::WINDOWS_1252.encode(LIST);
         let (t, r) = open(&w, &ListOptions::default()).unwrap();
         assert_eq!(t, LIST);
-        assert_eq!((r.encoding, r.encoding_source), ("windows-1252", "detected"));
+        assert_eq!(
+            (r.encoding, r.encoding_source),
+            ("windows-1252", "detected")
+        );
         // forced: the same bytes read as ISO-8859-2 give another letter
         let opts = ListOptions {
             encoding: Some(encoding_rs::ISO_8859_2),
@@ -305,13 +322,19 @@ mod tests {
     #[test]
     fn binary_files_are_one_line() {
         for (bytes, what) in [
-            (&b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj"[..], "a PDF document"),
+            (
+                &b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj"[..],
+                "a PDF document",
+            ),
             (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", "a PNG image"),
             (b"PK\x03\x04\x14\x00\x00\x00\x08\x00junk", "a ZIP archive"),
         ] {
             let e = open(bytes, &ListOptions::default()).unwrap_err();
             assert!(e.starts_with(&format!("the input is {what}")), "{e}");
-            assert!(!e.contains('\n') && !e.contains("IHDR") && !e.contains("junk"), "{e}");
+            assert!(
+                !e.contains('\n') && !e.contains("IHDR") && !e.contains("junk"),
+                "{e}"
+            );
         }
     }
 }

@@ -17,19 +17,20 @@ mod sniff;
 mod walk;
 mod workbook;
 
-pub use eol::{EolNormalizer, normalize_eol, normalize_eol_in_place};
-pub use gzip::{MaybeGzip, gunzip, is_gzip};
-pub use mbox::{is_from_line, split_messages};
-pub use open::{open, open_path};
-pub use read::read_messages;
-pub use walk::{InputFile, collect};
 pub use decode::DecodeReader;
 pub use encode::EncodeWriter;
 pub use encoding::{Detected, EncodingSource, detect as detect_encoding, encoding_for_label};
-pub use list::{
-    HEAD_LEN, ListError, ListInput, ListOptions, ListReport, OPEN_QUOTE_MAX, OpenQuote, open_list,
-};
-pub use sniff::{Sniffed, sniff};
-pub use workbook::{SheetCsv, WorkbookFormat, read_sheet};
 /// The character encodings (re-exported from `encoding_rs`).
 pub use encoding_rs::Encoding;
+pub use eol::{EolNormalizer, normalize_eol, normalize_eol_in_place};
+pub use gzip::{MaybeGzip, gunzip, is_gzip};
+pub use list::{
+    HEAD_LEN, ListError, ListInput, ListOptions, ListReport, OPEN_QUOTE_MAX, OpenQuote, list_text,
+    open_list,
+};
+pub use mbox::{is_from_line, split_messages};
+pub use open::{open, open_path};
+pub use read::read_messages;
+pub use sniff::{Sniffed, sniff};
+pub use walk::{InputFile, collect};
+pub use workbook::{SheetCsv, WorkbookFormat, read_sheet};

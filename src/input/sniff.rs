@@ -54,7 +54,9 @@ const MAGIC: &[(&[u8], &str)] = &[
 /// Tell what `head` (the first bytes of an input; 4 KiB is plenty) is. Byte-order marks say
 /// text whatever follows; so does a head without NUL bytes and with few control characters.
 pub fn sniff(head: &[u8]) -> Sniffed {
-    if head.starts_with(b"\xef\xbb\xbf") || head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff")
+    if head.starts_with(b"\xef\xbb\xbf")
+        || head.starts_with(b"\xff\xfe")
+        || head.starts_with(b"\xfe\xff")
     {
         return Sniffed::Text;
     }
@@ -124,12 +126,18 @@ mod tests {
             sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"),
             Sniffed::Ole2
         );
-        assert_eq!(sniff(b"%PDF-1.7\n%\xe2\xe3"), Sniffed::Binary("a PDF document"));
+        assert_eq!(
+            sniff(b"%PDF-1.7\n%\xe2\xe3"),
+            Sniffed::Binary("a PDF document")
+        );
         assert_eq!(
             sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
             Sniffed::Binary("a PNG image")
         );
-        assert_eq!(sniff(b"\xff\xd8\xff\xe0\x00\x10JFIF"), Sniffed::Binary("a JPEG image"));
+        assert_eq!(
+            sniff(b"\xff\xd8\xff\xe0\x00\x10JFIF"),
+            Sniffed::Binary("a JPEG image")
+        );
         assert_eq!(sniff(b"GIF89a\x01\x00"), Sniffed::Binary("a GIF image"));
         assert_eq!(
             sniff(b"\x7fELF\x02\x01\x01\x00"),
@@ -146,7 +154,13 @@ mod tests {
         assert_eq!(sniff(b"MZ Holdings,mz@example.com\n"), Sniffed::Text);
         assert_eq!(sniff(b"ID3,email\n1,a@b.c\n"), Sniffed::Text);
         assert_eq!(sniff(b"BZh,email\n"), Sniffed::Text);
-        assert_eq!(sniff(b"email\na\0b@example.com\n\0\nok@example.com\n"), Sniffed::Text);
-        assert_eq!(sniff(b"MZ\x90\x00\x03\x00\x00\x00"), Sniffed::Binary("a Windows executable"));
+        assert_eq!(
+            sniff(b"email\na\0b@example.com\n\0\nok@example.com\n"),
+            Sniffed::Text
+        );
+        assert_eq!(
+            sniff(b"MZ\x90\x00\x03\x00\x00\x00"),
+            Sniffed::Binary("a Windows executable")
+        );
     }
 }

@@ -47,7 +47,11 @@ pub struct SheetCsv {
 
 /// Read sheet `sheet` (the first when `None`) of the workbook in `bytes`. `container` names
 /// what the bytes looked like, for the error when they are no workbook ("a ZIP archive").
-pub fn read_sheet(bytes: Vec<u8>, sheet: Option<&str>, container: &str) -> Result<SheetCsv, String> {
+pub fn read_sheet(
+    bytes: Vec<u8>,
+    sheet: Option<&str>,
+    container: &str,
+) -> Result<SheetCsv, String> {
     let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
         format!("the input is {container}, not a spreadsheet this tool reads (.xlsx, .xls, .ods)")
     })?;
@@ -211,7 +215,10 @@ mod tests {
     #[test]
     fn not_a_workbook() {
         let e = read_sheet(b"PK\x03\x04garbage".to_vec(), None, "a ZIP archive").unwrap_err();
-        assert!(e.starts_with("the input is a ZIP archive, not a spreadsheet"), "{e}");
+        assert!(
+            e.starts_with("the input is a ZIP archive, not a spreadsheet"),
+            "{e}"
+        );
         assert!(!e.contains("garbage"));
     }
 }

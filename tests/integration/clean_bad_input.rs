@@ -82,7 +82,10 @@ fn ten_megabyte_field() {
     assert_eq!(r.results[3]["valid"], false);
     assert_eq!(r.results[4]["valid"], true);
     let q = &r.summary.as_ref().unwrap()["input"]["open_quotes"];
-    assert_eq!((q[0]["line"].as_u64(), q[0]["reason"].as_str()), (Some(4), Some("too_long")));
+    assert_eq!(
+        (q[0]["line"].as_u64(), q[0]["reason"].as_str()),
+        (Some(4), Some("too_long"))
+    );
     // the big note survives intact in the clean output
     let c = records(&r.clean);
     assert_eq!(c[0][1].len(), big.len());
@@ -149,12 +152,18 @@ fn invalid_utf8_forced_stays_invalid_encoding() {
     let r = clean(input, &["--encoding", "utf-8"]);
     assert_conserved(&r);
     assert_eq!(r.results[0]["reason"], "invalid_encoding");
-    assert_eq!(r.summary.as_ref().unwrap()["input"]["encoding_source"], "forced");
+    assert_eq!(
+        r.summary.as_ref().unwrap()["input"]["encoding_source"],
+        "forced"
+    );
     let r = clean(input, &[]);
     assert_conserved(&r);
     assert_eq!(r.results[0]["valid"], true);
     assert_eq!(r.results[0]["input"], "caf\u{e9}@example.com");
-    assert_eq!(r.summary.as_ref().unwrap()["input"]["encoding"], "windows-1252");
+    assert_eq!(
+        r.summary.as_ref().unwrap()["input"]["encoding"],
+        "windows-1252"
+    );
 }
 
 #[test]
@@ -166,9 +175,14 @@ fn unterminated_quote_is_reported_and_the_rows_after_it_read() {
     );
     assert_conserved(&r);
     assert_eq!(r.results.len(), 3);
-    assert!(r.results.iter().all(|v| v["valid"] == true), "{:?}", r.results);
     assert!(
-        r.stderr.contains("in.csv:2: a quote opened on this line is left open"),
+        r.results.iter().all(|v| v["valid"] == true),
+        "{:?}",
+        r.results
+    );
+    assert!(
+        r.stderr
+            .contains("in.csv:2: a quote opened on this line is left open"),
         "{}",
         r.stderr
     );

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::support::{TempDir, bin, records};
+use super::support::{TempDir, bin};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -69,11 +69,35 @@ fn one_list_in_six_formats_gives_the_same_rows() {
     // (file, format, encoding, compression, delimiter, line ending, byte-order mark)
     let cases = [
         ("list.csv", "csv", "UTF-8", None, ",", "lf", false),
-        ("list-utf16.tsv", "csv", "UTF-16LE", None, "\t", "crlf", true),
-        ("list-1252.csv", "csv", "windows-1252", None, ",", "crlf", false),
+        (
+            "list-utf16.tsv",
+            "csv",
+            "UTF-16LE",
+            None,
+            "\t",
+            "crlf",
+            true,
+        ),
+        (
+            "list-1252.csv",
+            "csv",
+            "windows-1252",
+            None,
+            ",",
+            "crlf",
+            false,
+        ),
         ("list.xlsx", "xlsx", "UTF-8", None, ",", "lf", false),
         ("list.ods", "ods", "UTF-8", None, ",", "lf", false),
-        ("list.csv.gz", "csv", "UTF-8", Some("gzip"), ",", "lf", false),
+        (
+            "list.csv.gz",
+            "csv",
+            "UTF-8",
+            Some("gzip"),
+            ",",
+            "lf",
+            false,
+        ),
     ];
     let mut first: Option<(Vec<Vec<String>>, Vec<Vec<String>>)> = None;
     for (file, format, encoding, compression, delim, eol, bom) in cases {
@@ -95,7 +119,11 @@ fn one_list_in_six_formats_gives_the_same_rows() {
         // outputs: UTF-8, the input's delimiter, line ending and byte-order mark
         assert_eq!(r.clean.starts_with(b"\xef\xbb\xbf"), bom, "{file}");
         assert_eq!(r.rejects.starts_with(b"\xef\xbb\xbf"), bom, "{file}");
-        assert_eq!(r.clean.windows(2).any(|w| w == b"\r\n"), eol == "crlf", "{file}");
+        assert_eq!(
+            r.clean.windows(2).any(|w| w == b"\r\n"),
+            eol == "crlf",
+            "{file}"
+        );
         let d = delim.as_bytes()[0];
         let clean = rows(&r.clean, d);
         let rejects = rows(&r.rejects, d);
@@ -104,7 +132,10 @@ fn one_list_in_six_formats_gives_the_same_rows() {
             None => {
                 assert!(clean.iter().any(|c| c[2] == "jos\u{e9}@example.com"));
                 assert!(clean.iter().any(|c| c[1] == "J\u{fc}rgen Gro\u{df}"));
-                assert!(clean.iter().all(|c| c[0].parse::<u32>().is_ok()), "{clean:?}");
+                assert!(
+                    clean.iter().all(|c| c[0].parse::<u32>().is_ok()),
+                    "{clean:?}"
+                );
                 first = Some((clean, rejects));
             }
             Some((c0, r0)) => {
@@ -127,17 +158,29 @@ fn sheet_by_name_and_a_missing_sheet() {
     let r = clean_file(&fixture("list.ods"), &["--sheet", "Nope"]);
     assert_eq!(r.status, 1);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.contains("no sheet \"Nope\"; its sheets are: \"Subscribers\""), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no sheet \"Nope\"; its sheets are: \"Subscribers\""),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn output_encoding_and_forced_input_encoding() {
     let r = clean_file(&fixture("list.csv"), &["--output-encoding", "utf-16le"]);
     assert_eq!(r.status, 0, "{}", r.stderr);
-    assert!(r.clean.starts_with(b"\xff\xfei\x00d\x00"), "{:?}", &r.clean[..8]);
+    assert!(
+        r.clean.starts_with(b"\xff\xfei\x00d\x00"),
+        "{:?}",
+        &r.clean[..8]
+    );
     assert_eq!(r.summary["input"]["output_encoding"], "UTF-16LE");
     // read back: the same rows
-    let back = clean_file(&fixture("list-utf16.tsv"), &["--output-encoding", "windows-1252"]);
+    let back = clean_file(
+        &fixture("list-utf16.tsv"),
+        &["--output-encoding", "windows-1252"],
+    );
     assert_eq!(back.status, 0, "{}", back.stderr);
     assert!(back.clean.windows(4).any(|w| w == b"Jos\xe9"));
     assert!(!back.clean.starts_with(b"\xef\xbb\xbf"));
@@ -150,11 +193,31 @@ fn output_encoding_and_forced_input_encoding() {
 fn binary_files_are_one_clear_line() {
     let d = TempDir::new("list-binary");
     let cases: [(&str, &[u8], &str); 5] = [
-        ("a.zip", b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x8f\x9a\x01\x02junkjunk", "a ZIP archive"),
-        ("a.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n", "a PDF document"),
-        ("a.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "a PNG image"),
-        ("list.csv", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", "a JPEG image"),
-        ("b.bin", b"\x00\x01\x02\x03\x04\x05\x06\x07\x1b[31m", "binary data"),
+        (
+            "a.zip",
+            b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x8f\x9a\x01\x02junkjunk",
+            "a ZIP archive",
+        ),
+        (
+            "a.pdf",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\n",
+            "a PDF document",
+        ),
+        (
+            "a.png",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10",
+            "a PNG image",
+        ),
+        (
+            "list.csv",
+            b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01",
+            "a JPEG image",
+        ),
+        (
+            "b.bin",
+            b"\x00\x01\x02\x03\x04\x05\x06\x07\x1b[31m",
+            "binary data",
+        ),
     ];
     for (name, bytes, what) in cases {
         let p = d.path(name);
@@ -162,12 +225,49 @@ fn binary_files_are_one_clear_line() {
         let r = clean_file(&p, &[]);
         assert_eq!(r.status, 1, "{name}: {}", r.stderr);
         assert_eq!(r.stderr.lines().count(), 1, "{name}: {}", r.stderr);
-        assert!(r.stderr.contains(&format!("the input is {what}")), "{name}: {}", r.stderr);
-        assert!(!r.stderr.contains("junk") && !r.stderr.contains('\x1b'), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("the input is {what}")),
+            "{name}: {}",
+            r.stderr
+        );
+        assert!(
+            !r.stderr.contains("junk") && !r.stderr.contains('\x1b'),
+            "{}",
+            r.stderr
+        );
     }
     // the ELF executable under test itself
     let r = clean_file(&bin(), &[]);
     assert_eq!(r.status, 1);
-    assert!(r.stderr.contains("the input is an ELF executable"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the input is an ELF executable"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.len() < 200, "{}", r.stderr);
+}
+
+#[test]
+fn suppression_lists_are_read_as_lists_too() {
+    let d = TempDir::new("list-suppress");
+    // a plain address list saved as Excel's "Unicode text", and one as a PDF by mistake
+    let utf16: Vec<u8> = "\u{feff}email\r\nann@posteo.de\r\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let sup = d.path("unsub.txt");
+    std::fs::write(&sup, utf16).unwrap();
+    let r = clean_file(&fixture("list.csv"), &["--suppress", sup.to_str().unwrap()]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    // ann@posteo.de and its duplicate ANN@posteo.de
+    assert_eq!(r.summary["rejected_by"]["suppressed"], 2, "{}", r.summary);
+    let pdf = d.path("unsub.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n").unwrap();
+    let r = clean_file(&fixture("list.csv"), &["--suppress", pdf.to_str().unwrap()]);
+    assert_eq!(r.status, 1);
+    assert!(
+        r.stderr.contains("unsub.pdf: the input is a PDF document"),
+        "{}",
+        r.stderr
+    );
 }

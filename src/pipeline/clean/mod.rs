@@ -228,7 +228,8 @@ pub fn run(
     // the number of distinct addresses, not the file size; beyond the cap the table grows.
     let expect_rows = input_len.map_or(0, |n| (n / 40).min(1 << 20) as usize);
     // Progress counts the text read: the file's length measures it only for plain UTF-8.
-    let plain = report.format == "csv" && report.compression.is_none() && report.encoding == "UTF-8";
+    let plain =
+        report.format == "csv" && report.compression.is_none() && report.encoding == "UTF-8";
     let input_len = input_len.filter(|_| plain);
     let job = Job {
         chunker: src.chunker,
@@ -260,7 +261,8 @@ pub fn run(
     summary.suppression = cfg.suppress.as_ref().map(|set| set.report(suppressed));
     summary.unique_addresses = done.seq_state.seen.len() as u64;
     report.replaced = src.replaced.load(std::sync::atomic::Ordering::Relaxed);
-    report.open_quotes = std::mem::take(&mut *src.open_quotes.lock().unwrap_or_else(|e| e.into_inner()));
+    report.open_quotes =
+        std::mem::take(&mut *src.open_quotes.lock().unwrap_or_else(|e| e.into_inner()));
     summary.input = Some(report);
     summary.bytes_in = done.bytes_done;
     summary.elapsed_seconds = start.elapsed().as_secs_f64();
