@@ -1,5 +1,6 @@
 //! Lists as people have them: one list saved as UTF-8 CSV, UTF-16 TSV with a byte-order mark,
-//! Windows-1252 CSV, .xlsx, .ods and .csv.gz gives the same rows clean and rejected from each;
+//! Windows-1252 CSV, .xlsx, .ods, .xls and .csv.gz gives the same rows clean and rejected from
+//! each;
 //! binary files of other types are one clear error line.
 
 use std::path::{Path, PathBuf};
@@ -65,7 +66,7 @@ fn rows(bytes: &[u8], delimiter: u8) -> Vec<Vec<String>> {
 }
 
 #[test]
-fn one_list_in_six_formats_gives_the_same_rows() {
+fn one_list_in_seven_formats_gives_the_same_rows() {
     // (file, format, encoding, compression, delimiter, line ending, byte-order mark)
     let cases = [
         ("list.csv", "csv", "UTF-8", None, ",", "lf", false),
@@ -89,6 +90,7 @@ fn one_list_in_six_formats_gives_the_same_rows() {
         ),
         ("list.xlsx", "xlsx", "UTF-8", None, ",", "lf", false),
         ("list.ods", "ods", "UTF-8", None, ",", "lf", false),
+        ("list.xls", "xls", "UTF-8", None, ",", "lf", false),
         (
             "list.csv.gz",
             "csv",

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Write one small list in six formats for tests/integration/list_formats.rs.
+"""Write one small list in seven formats for tests/integration/list_formats.rs.
 
 The same rows saved as people save a list: UTF-8 CSV (LF), Excel's "Unicode text" (UTF-16LE
-TSV with a byte-order mark, CRLF), Excel's Windows "CSV" (Windows-1252, CRLF), an .xlsx and an
-.ods workbook, and a gzip-compressed CSV. Run from anywhere with openpyxl and odfpy installed
-(python3 -m venv VENV && VENV/bin/pip install openpyxl odfpy); the outputs are committed.
+TSV with a byte-order mark, CRLF), Excel's Windows "CSV" (Windows-1252, CRLF), an .xlsx, an
+.xls and an .ods workbook, and a gzip-compressed CSV. Run from anywhere with openpyxl, xlwt and
+odfpy installed (python3 -m venv VENV && VENV/bin/pip install openpyxl xlwt odfpy); the outputs
+are committed.
 """
 
 import datetime
@@ -13,6 +14,7 @@ import io
 import os
 
 import openpyxl
+import xlwt
 from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table, TableCell, TableRow
 from odf.text import P
@@ -81,6 +83,14 @@ def main():
     notes = wb.create_sheet("Notes")
     notes.append(["nothing", "here"])
     wb.save(os.path.join(HERE, "list.xlsx"))
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Subscribers")
+    for i, row in enumerate([HEADER] + ROWS):
+        for j, c in enumerate(row):
+            sheet.write(i, j, c)
+    book.add_sheet("Notes").write(0, 0, "nothing")
+    book.save(os.path.join(HERE, "list.xls"))
 
     doc = OpenDocumentSpreadsheet()
     table = Table(name="Subscribers")
