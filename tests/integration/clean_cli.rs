@@ -72,7 +72,8 @@ fn delimiters_bom_and_mailchimp_header() {
     assert_eq!(r.results.len(), 2);
     // the byte-order mark is kept (and the delimiter and line ending)
     assert!(
-        r.clean.starts_with("\u{feff}Email Address;First Name\r\n".as_bytes()),
+        r.clean
+            .starts_with("\u{feff}Email Address;First Name\r\n".as_bytes()),
         "{:?}",
         String::from_utf8_lossy(&r.clean)
     );
