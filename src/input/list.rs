@@ -149,6 +149,16 @@ fn open_inner(
     let complete = head.len() < HEAD_LEN;
     let container = match sniff(&head) {
         Sniffed::Text => None,
+        // `--encoding` says it is text
+        Sniffed::NotText if opts.encoding.is_some() => None,
+        Sniffed::NotText => {
+            return Err(ListError::NotAList(
+                "the input is binary data of an unknown type (not text), not a list: give a \
+                 CSV or TSV file, a .csv.gz, or an .xlsx, .xls or .ods workbook (or --encoding \
+                 if it is text after all)"
+                    .into(),
+            ));
+        }
         Sniffed::Gzip if compression.is_none() => {
             let raw = Cursor::new(head).chain(input);
             let gz = flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(64 << 10, raw));
