@@ -36,7 +36,7 @@ pub struct Cli {
 pub enum Command {
     /// Clean a CSV mailing list: syntax, normalisation, duplicates, disposable/role/free flags,
     /// typo suggestions. Every input row goes to exactly one of the clean and rejects outputs.
-    Clean(CleanArgs),
+    Clean(Box<CleanArgs>),
     /// Check addresses given as arguments (or `-` for one per line on stdin); prints JSON Lines.
     Check(CheckArgs),
     /// Decode and classify bounce messages (.eml, mbox, Maildir, directories, `-` for stdin;

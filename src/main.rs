@@ -33,7 +33,7 @@ const EXIT_DEGRADED: u8 = 3;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Clean(a) => run_clean(a),
+        Command::Clean(a) => run_clean(*a),
         Command::Check(a) => run_check(a),
         Command::Bounces(a) => run_bounces(a),
         Command::Logs(a) => run_logs(a),

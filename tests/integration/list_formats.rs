@@ -48,8 +48,11 @@ fn clean_file(input: &Path, extra: &[&str]) -> Run {
     }
 }
 
+/// The records of an output, as text.
+type Rows = Vec<Vec<String>>;
+
 /// The records of a CSV output in UTF-8 with `delimiter` (byte-order mark removed), as text.
-fn rows(bytes: &[u8], delimiter: u8) -> Vec<Vec<String>> {
+fn rows(bytes: &[u8], delimiter: u8) -> Rows {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut r = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -101,7 +104,7 @@ fn one_list_in_seven_formats_gives_the_same_rows() {
             false,
         ),
     ];
-    let mut first: Option<(Vec<Vec<String>>, Vec<Vec<String>>)> = None;
+    let mut first: Option<(Rows, Rows)> = None;
     for (file, format, encoding, compression, delim, eol, bom) in cases {
         let r = clean_file(&fixture(file), &[]);
         assert_eq!(r.status, 0, "{file}: {}", r.stderr);

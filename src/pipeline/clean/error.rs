@@ -76,6 +76,8 @@ fn header_list(headers: &[String]) -> String {
     list
 }
 
+impl std::error::Error for CleanError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +97,3 @@ mod tests {
         assert!(e.contains("2: \"col1\""), "{e}");
     }
 }
-
-impl std::error::Error for CleanError {}

@@ -270,24 +270,25 @@ pub fn run(
     Ok(summary)
 }
 
+/// An output stream.
+type Sink = Box<dyn Write + Send>;
+
 /// The clean and rejects sinks in the output encoding, and whether they start with a
 /// byte-order mark: without `--output-encoding`, UTF-8 with a mark when the input had one;
 /// UTF-16 always with one; other encodings never.
 fn output_encoding(
-    clean: Box<dyn Write + Send>,
-    rejects: Box<dyn Write + Send>,
+    clean: Sink,
+    rejects: Sink,
     report: &crate::input::ListReport,
     cfg: &CleanConfig,
-) -> Result<(Box<dyn Write + Send>, Box<dyn Write + Send>, bool), CleanError> {
+) -> Result<(Sink, Sink, bool), CleanError> {
     use crate::input::{EncodeWriter, Encoding};
     let Some(enc) = cfg.output_encoding else {
         return Ok((clean, rejects, report.bom));
     };
     let utf16 = matches!(enc.name(), "UTF-16LE" | "UTF-16BE");
     let bom = utf16 || (enc.name() == "UTF-8" && report.bom);
-    let wrap = |w: Box<dyn Write + Send>, enc: &'static Encoding| -> Box<dyn Write + Send> {
-        Box::new(EncodeWriter::new(w, enc))
-    };
+    let wrap = |w: Sink, enc: &'static Encoding| -> Sink { Box::new(EncodeWriter::new(w, enc)) };
     if enc.name() == "UTF-8" {
         return Ok((clean, rejects, bom));
     }
