@@ -33,6 +33,8 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Subcommand, Debug)]
+// Parsed once per run: the size of the biggest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Clean a CSV mailing list: syntax, normalisation, duplicates, disposable/role/free flags,
     /// typo suggestions. Every input row goes to exactly one of the clean and rejects outputs.
@@ -50,11 +52,27 @@ pub enum Command {
     /// term, DNS query and limit counted. Exit 0 on any result, including permerror and
     /// temperror.
     Spf(SpfArgs),
+    /// Audit a sender domain: SPF, DMARC (RFC 9989), DKIM keys, MTA-STS, TLS-RPT, BIMI, MX,
+    /// reverse DNS and block lists for each --ip, DNSSEC status, and the bulk-sender verdict
+    /// (Gmail / Yahoo 2024, Outlook 2025). Prints a summary; --json and --html write the report.
+    #[command(after_help = DOMAIN_EXIT_CODES)]
+    Domain(DomainArgs),
     /// Explain an SMTP reply, a DSN diagnostic or a Postfix / Exim / Sendmail log line: the
     /// codes and their meaning, temporary or permanent, the bounce reason, the likely cause and
     /// what to do. TEXT (several words are one input) or, with `-` or no TEXT, one input per
     /// line of stdin.
     Explain(ExplainArgs),
+    /// Serve the verification API over HTTP: single checks, list jobs, results, callbacks.
+    /// Without --database, one process does everything (an embedded store); with
+    /// --database postgres://..., jobs live in PostgreSQL and `mailsift worker`s do the work.
+    Serve(ServeArgs),
+    /// Do the work of jobs stored in PostgreSQL: claim units (one domain's addresses), run the
+    /// DNS and SMTP stages as `clean --smtp` does, write results. Any number of workers on any
+    /// number of machines share one job; pacing per domain and per mail server holds across
+    /// all of them.
+    Worker(WorkerArgs),
+    /// Manage API keys: `mailsift keys create` prints a new key on stdout (stored hashed).
+    Keys(KeysArgs),
     /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `mailsift man > mailsift.1`; `mailsift man clean`
@@ -301,6 +319,15 @@ pub struct CleanArgs {
     /// Run summary as JSON (`-` for stdout).
     #[arg(long, value_name = "SUMMARY.json")]
     pub summary: Option<PathBuf>,
+    /// The hygiene report: one self-contained HTML page (the list's grade, where the rows
+    /// went and why, domains and providers, typos, duplicates, DNS and SMTP evidence,
+    /// suppressions, what to do next).
+    #[arg(long, value_name = "REPORT.html")]
+    pub report: Option<PathBuf>,
+    /// The hygiene report's data as JSON: the summary plus the figures the page shows
+    /// (`-` for stdout).
+    #[arg(long, value_name = "REPORT.json")]
+    pub report_json: Option<PathBuf>,
     /// The email column: a header name or a 1-based number. Default: detected from the header
     /// (email, e-mail, Email Address, EMAIL, mail, ...).
     #[arg(long, value_name = "NAME")]
@@ -380,6 +407,7 @@ impl CleanArgs {
                 .map(mailsift::input::encoding_for_label)
                 .transpose()
                 .map_err(|e| format!("--output-encoding: {e}"))?,
+            report: self.report.is_some() || self.report_json.is_some(),
         })
     }
 }
@@ -393,6 +421,98 @@ pub struct CheckArgs {
     /// Address options.
     #[command(flatten)]
     pub addr: AddressOpts,
+}
+
+/// `mailsift serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// PostgreSQL URL (`postgres://user:pw@host:port/db`): jobs, queue and results live there
+    /// and workers do the work. Without it, an embedded store and in-process workers.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// API keys file for the embedded store (written by `keys create --keys-file`); without
+    /// it and without --database, a key is made for this run and printed on stderr.
+    #[arg(long, value_name = "FILE")]
+    pub keys_file: Option<PathBuf>,
+    /// Seconds `POST /v1/check` may take; past it the answer is the offline analysis with
+    /// `"complete": false`.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub check_timeout: f64,
+    /// Largest request body in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_body: usize,
+    /// Most addresses in one job.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_emails: usize,
+    /// Accept callback URLs on loopback and private addresses (refused by default).
+    #[arg(long)]
+    pub allow_private_callbacks: bool,
+    /// In-process workers (embedded store only).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub workers: usize,
+    /// Address options (the network stages of single checks and of in-process workers).
+    #[command(flatten)]
+    pub addr: AddressOpts,
+}
+
+/// `mailsift worker`.
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    /// PostgreSQL URL of the jobs to work on.
+    #[arg(long, value_name = "URL", required = true)]
+    pub database: String,
+    /// Local address SMTP sessions come from (one per worker gives each its own source).
+    #[arg(long, value_name = "IP")]
+    pub bind: Option<std::net::IpAddr>,
+    /// This worker's name in results and leases [default: HOST-PID].
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Seconds a claimed unit is ours without renewal (renewed every third of it); a killed
+    /// worker's units are claimed again after it.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub lease: u64,
+    /// Exit when no work is queued instead of waiting for more.
+    #[arg(long)]
+    pub exit_when_idle: bool,
+    /// Do not probe with SMTP (DNS only).
+    #[arg(long)]
+    pub no_smtp: bool,
+    /// Deliver callbacks to loopback and private addresses.
+    #[arg(long)]
+    pub allow_private_callbacks: bool,
+    /// Address options, as for `clean` (--helo, --mail-from, --dns, --smtp-port, --smtp-rate,
+    /// --smtp-per-host, --greylist-wait, ...). SMTP probing is on unless --no-smtp or
+    /// --offline.
+    #[command(flatten)]
+    pub addr: AddressOpts,
+}
+
+/// `mailsift keys`.
+#[derive(Args, Debug)]
+pub struct KeysArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: KeysAction,
+}
+
+/// `mailsift keys` actions.
+#[derive(Subcommand, Debug)]
+pub enum KeysAction {
+    /// Make a new API key, store its hash, print the key on stdout (it is not shown again).
+    Create {
+        /// PostgreSQL URL to store the key in.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// Keys file for `serve --keys-file` (appended to).
+        #[arg(long, value_name = "FILE")]
+        keys_file: Option<PathBuf>,
+        /// A name to remember the key by.
+        #[arg(long, value_name = "NAME", default_value = "")]
+        name: String,
+    },
 }
 
 /// `mailsift spf`.
@@ -428,6 +548,63 @@ pub struct SpfArgs {
     /// Print JSON (result, explanation, reason, counts, trace) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The exit codes of `mailsift domain`.
+const DOMAIN_EXIT_CODES: &str = "Exit codes (the worst finding decides): 0 nothing worse than \
+    information; 3 something could not be found out (a DNS timeout or SERVFAIL, a policy that \
+    could not be fetched, a block list that does not answer its test entries); 4 warnings \
+    (removed DMARC tags, short keys, testing modes, CNAME MX targets); 5 errors (a missing or \
+    broken record, an MX host without address, a failing SPF result or FCrDNS for an --ip, a \
+    listing); 1 could not run; 2 usage error.";
+
+/// `mailsift domain`.
+#[derive(Args, Debug)]
+pub struct DomainArgs {
+    /// The domain to audit (a U-label is converted to its A-label).
+    #[arg(value_name = "DOMAIN")]
+    pub domain: String,
+    /// A DKIM selector to look up before the common ones (repeatable).
+    #[arg(long = "selector", value_name = "S")]
+    pub selectors: Vec<String>,
+    /// A sending IP: its SPF result, PTR / forward-confirmed reverse DNS and block-list status
+    /// (repeatable).
+    #[arg(long = "ip", value_name = "IP")]
+    pub ips: Vec<IpAddr>,
+    /// Block lists to ask, comma-separated (`domain:ZONE` for a domain list; known zones keep
+    /// their kind). Default: zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org (IP
+    /// lists), dbl.spamhaus.org, multi.surbl.org (domain lists). `--dnsbl none` asks none.
+    #[arg(long = "dnsbl", value_name = "ZONE,...", value_delimiter = ',')]
+    pub dnsbl: Vec<String>,
+    /// Write the full report as JSON to FILE (`-` for stdout, which then holds only the JSON).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Records in RFC 1035 master-file format that answer before the network (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub zone: Vec<PathBuf>,
+    /// Ask no DNS server and fetch nothing: only --zone answers; names not in it are NXDOMAIN.
+    #[arg(long)]
+    pub offline: bool,
+    /// DNS server to ask instead of the system's resolvers, `IP[:PORT]` (repeatable).
+    #[arg(long = "dns", value_name = "SERVER[:PORT]")]
+    pub dns: Vec<String>,
+    /// Seconds to wait for one DNS answer, and for the MTA-STS policy fetch.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 2.0,
+        alias = "dns-timeout"
+    )]
+    pub timeout: f64,
+    /// Port of the MTA-STS policy server (443; another port only for tests).
+    #[arg(long, value_name = "PORT", default_value_t = 443, hide = true)]
+    pub mta_sts_port: u16,
+    /// PEM file of extra trust roots for the MTA-STS policy fetch (for tests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub mta_sts_ca: Option<PathBuf>,
 }
 
 /// Parse `IP`, `IP:PORT`, `[IPv6]:PORT` (port 53 by default).

@@ -2,6 +2,7 @@
 
 mod bars;
 mod cli;
+mod service_cmd;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -41,6 +42,10 @@ fn main() -> ExitCode {
         Command::Completions(a) => run_completions(a),
         Command::Man(a) => run_man(a),
         Command::Spf(a) => run_spf(a),
+        Command::Serve(a) => service_cmd::run_serve(a),
+        Command::Worker(a) => service_cmd::run_worker(a),
+        Command::Keys(a) => service_cmd::run_keys(a),
+        Command::Domain(a) => run_domain(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
         }
         // The warning that says why was printed when it was found.
         Err(Failure::Degraded) => ExitCode::from(EXIT_DEGRADED),
+        Err(Failure::Findings(code)) => ExitCode::from(code),
     }
 }
 
@@ -62,6 +68,8 @@ enum Failure {
     Job(String),
     /// The job was done, but on an untrusted resolver (exit code 3).
     Degraded,
+    /// The job was done; this exit code reports what it found (`domain`).
+    Findings(u8),
 }
 
 /// `Err(Failure::Degraded)` when the resolver was judged untrustworthy.
@@ -167,6 +175,8 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         a.rejects.as_ref(),
         a.results.as_ref(),
         a.summary.as_ref(),
+        a.report.as_ref(),
+        a.report_json.as_ref(),
     ]
     .into_iter()
     .flatten()
@@ -174,8 +184,8 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     .count();
     if stdout_users > 1 {
         return Err(Failure::Usage(
-            "only one of --output, --rejects, --results and --summary can be '-' (stdout); \
-             give --output a file name"
+            "only one of --output, --rejects, --results, --summary, --report and --report-json \
+             can be '-' (stdout); give --output a file name"
                 .into(),
         ));
     }
@@ -208,6 +218,9 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     if let Some(inp) = &summary.input {
         warn_list_input(&a.input, inp);
     }
+    if let Some(h) = summary.hygiene.as_mut() {
+        h.input = a.input.display().to_string();
+    }
     if let Some(p) = &a.summary {
         write_json(p, &summary)?;
     }
@@ -237,6 +250,7 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
             summary.rows_per_second
         );
     }
+    write_report(&a, &summary)?;
     degraded(summary.dns.as_ref())
 }
 
@@ -276,6 +290,36 @@ fn warn_list_input(input: &Path, inp: &mailsift::input::ListReport) {
     }
 }
 
+/// `--report-json` and `--report`: the report's data, and the page rendered from it.
+fn write_report(a: &CleanArgs, summary: &mailsift::report::Summary) -> Result<(), Failure> {
+    if a.report.is_none() && a.report_json.is_none() {
+        return Ok(());
+    }
+    let data = mailsift::report::hygiene::report_value(summary);
+    if let Some(p) = &a.report_json {
+        write_json(p, &data)?;
+    }
+    if let Some(p) = &a.report {
+        let w = create(p, "report")?;
+        mailsift::report::hygiene::write(&data, w)
+            .map_err(|e| Failure::Job(format!("writing report: {e}")))?;
+    }
+    if !a.quiet {
+        let health = &data["health"];
+        let page = a
+            .report
+            .as_ref()
+            .map(|p| format!(" (report: {})", terminal_safe(&p.display().to_string())))
+            .unwrap_or_default();
+        eprintln!(
+            "mailsift: list health {}: {:.1}% of rows would hurt a send{page}",
+            health["grade"].as_str().unwrap_or("n/a"),
+            health["problem_share"].as_f64().unwrap_or(0.0) * 100.0
+        );
+    }
+    Ok(())
+}
+
 fn run_check(a: CheckArgs) -> Result<(), Failure> {
     let opts = a.addr.analyze();
     let net = Net::build(&a.addr, bars::Bars::shared(false))?;
@@ -309,7 +353,20 @@ impl Net {
         opts: &cli::AddressOpts,
         progress: std::sync::Arc<dyn mailsift::progress::Progress>,
     ) -> Result<Net, Failure> {
-        let smtp = opts.smtp().map_err(Failure::Usage)?;
+        Net::build_with(opts, progress, None, None)
+    }
+
+    /// [`Net::build`] with SMTP sessions from `bind` and per-host slots from `gate`.
+    fn build_with(
+        opts: &cli::AddressOpts,
+        progress: std::sync::Arc<dyn mailsift::progress::Progress>,
+        gate: Option<std::sync::Arc<dyn mailsift::smtp::HostGate>>,
+        bind: Option<std::net::IpAddr>,
+    ) -> Result<Net, Failure> {
+        let mut smtp = opts.smtp().map_err(Failure::Usage)?;
+        if let Some(s) = &mut smtp {
+            s.settings.bind = bind;
+        }
         let cfg = opts.dns().map_err(Failure::Usage)?;
         let zone = load_zones(&opts.zone)?;
         if cfg.is_none() && zone.is_none() {
@@ -327,7 +384,10 @@ impl Net {
                 })?),
                 None => None,
             };
-        let stage = SmtpStage::new(dns, smtp.settings, journal, Some(progress));
+        let stage = match gate {
+            Some(g) => SmtpStage::with_gate(dns, smtp.settings, journal, Some(progress), g),
+            None => SmtpStage::new(dns, smtp.settings, journal, Some(progress)),
+        };
         for w in stage.preflight() {
             eprintln!("mailsift: warning: {}", terminal_safe(&w));
         }
@@ -551,6 +611,104 @@ fn run_spf(a: cli::SpfArgs) -> Result<(), Failure> {
         spf::render_text(&outcome)
     };
     write_stdout(terminal_safe_lines(&out).as_bytes(), "SPF result")
+}
+
+fn run_domain(a: cli::DomainArgs) -> Result<(), Failure> {
+    use mailsift::dns::{DnsConfig, NetLookup};
+    use mailsift::domain::{
+        AuditOptions, DEFAULT_DNSBLS, DnsblZone, HttpsFetcher, Severity, ZoneNetDns,
+    };
+    if !(a.timeout > 0.0 && a.timeout <= 600.0) {
+        return Err(Failure::Usage(
+            "--timeout must be between 0 and 600 seconds".into(),
+        ));
+    }
+    if a.offline && !a.dns.is_empty() {
+        return Err(Failure::Usage("--dns cannot be used with --offline".into()));
+    }
+    let domain = idna::domain_to_ascii(a.domain.trim().trim_end_matches('.'))
+        .ok()
+        .filter(|d| !d.is_empty() && d.len() <= 253 && !d.contains(['/', ' ', '@']))
+        .ok_or_else(|| Failure::Usage(format!("{:?} is not a domain name", a.domain)))?;
+    let names: Vec<&str> = if a.dnsbl.is_empty() {
+        DEFAULT_DNSBLS.to_vec()
+    } else {
+        a.dnsbl
+            .iter()
+            .map(String::as_str)
+            .filter(|z| *z != "none")
+            .collect()
+    };
+    let dnsbls = names
+        .iter()
+        .map(|z| {
+            DnsblZone::parse(z)
+                .ok_or_else(|| Failure::Usage(format!("--dnsbl {z:?} is not a zone")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let timeout = std::time::Duration::from_secs_f64(a.timeout);
+    let zone = load_zones(&a.zone)?.map(|(z, _)| z).unwrap_or_default();
+    let (net, mut fetcher) = if a.offline {
+        (None, HttpsFetcher::offline())
+    } else {
+        let servers = a
+            .dns
+            .iter()
+            .map(|s| cli::parse_server(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Failure::Usage)?;
+        let cfg = DnsConfig {
+            servers,
+            timeout,
+            ..DnsConfig::default()
+        };
+        let roots = match &a.mta_sts_ca {
+            Some(p) => {
+                let pem = std::fs::read(p)
+                    .map_err(|e| Failure::Job(format!("reading {}: {e}", p.display())))?;
+                mailsift::domain::pem_certificates(&pem).map_err(Failure::Job)?
+            }
+            None => Vec::new(),
+        };
+        (
+            Some(NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?),
+            HttpsFetcher::new(&roots, a.mta_sts_port, timeout).map_err(Failure::Job)?,
+        )
+    };
+    let mut dns = ZoneNetDns::new(zone, net);
+    let opts = AuditOptions {
+        selectors: a.selectors.clone(),
+        ips: a.ips.clone(),
+        dnsbls,
+    };
+    let audit = mailsift::domain::audit(&mut dns, &mut fetcher, &domain, &opts);
+    let json_to_stdout = a.json.as_deref() == Some(Path::new("-"));
+    if let Some(path) = &a.json {
+        let mut s = serde_json::to_string_pretty(&audit)
+            .map_err(|e| Failure::Job(format!("encoding JSON: {e}")))?;
+        s.push('\n');
+        if json_to_stdout {
+            write_stdout(s.as_bytes(), "JSON report")?;
+        } else {
+            std::fs::write(path, s)
+                .map_err(|e| Failure::Job(format!("writing {}: {e}", path.display())))?;
+        }
+    }
+    if let Some(path) = &a.html {
+        let mut buf = Vec::new();
+        mailsift::domain::write_html(&audit, &mut buf)
+            .and_then(|()| std::fs::write(path, &buf))
+            .map_err(|e| Failure::Job(format!("writing {}: {e}", path.display())))?;
+    }
+    if !json_to_stdout {
+        write_stdout(mailsift::domain::render_text(&audit).as_bytes(), "summary")?;
+    }
+    match audit.worst {
+        Some(Severity::Error) => Err(Failure::Findings(5)),
+        Some(Severity::Warning) => Err(Failure::Findings(4)),
+        Some(Severity::Unknown) => Err(Failure::Findings(3)),
+        Some(Severity::Info) | None => Ok(()),
+    }
 }
 
 /// Each line made terminal-safe (record text and explanations come from DNS).

@@ -94,3 +94,30 @@ fn convert(d: &RData, want: RType) -> Option<Rr> {
     };
     (rr.rtype() == want).then_some(rr)
 }
+
+impl NetLookup {
+    /// Ask for `name`/`rtype`, with whether the resolver marked the answer authenticated
+    /// (DNSSEC AD bit; false for failures and for resolvers that do not validate).
+    pub fn lookup_ad(&self, name: &str, rtype: RType) -> (Lookup, bool) {
+        let (Ok(qname), Ok(qtype)) = (
+            Name::from_ascii(format!("{}.", canonical_name(name))),
+            rtype.name().parse::<RecordType>(),
+        ) else {
+            return (Lookup::NxDomain, false);
+        };
+        match self.rt.block_on(self.transport.query_ad(&qname, qtype)) {
+            Ok((data, ad)) => {
+                let rrs: Vec<Rr> = data.iter().filter_map(|d| convert(d, rtype)).collect();
+                if rrs.is_empty() {
+                    (Lookup::NoData, ad)
+                } else {
+                    (Lookup::Answer(rrs), ad)
+                }
+            }
+            Err(Fail::NxDomain) => (Lookup::NxDomain, false),
+            Err(Fail::NoData) => (Lookup::NoData, false),
+            Err(Fail::Timeout) => (Lookup::Timeout, false),
+            Err(Fail::ServFail | Fail::Refused) => (Lookup::ServFail, false),
+        }
+    }
+}

@@ -118,6 +118,16 @@ impl Transport {
 
     /// Ask for `name` (FQDN) `rtype`; the answer section's data on success.
     pub(super) async fn query(&self, name: &Name, rtype: RecordType) -> Result<Vec<RData>, Fail> {
+        self.query_ad(name, rtype).await.map(|(data, _)| data)
+    }
+
+    /// Like `query`, with the answer's AD ("authenticated data", RFC 4035 3.2.3) bit: true when
+    /// the resolver says it validated the answer with DNSSEC.
+    pub(super) async fn query_ad(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+    ) -> Result<(Vec<RData>, bool), Fail> {
         if self.servers.is_empty() {
             return Err(Fail::Timeout);
         }
@@ -127,7 +137,7 @@ impl Transport {
             let server = &self.servers[(n + attempt) % self.servers.len()];
             let sock = &server.socks[n % server.socks.len()];
             match self.once(server.addr, sock, name, rtype).await {
-                Ok(m) => return classify(&m, rtype),
+                Ok(m) => return classify(&m, rtype).map(|d| (d, m.metadata.authentic_data)),
                 Err(f) => last = f,
             }
         }
@@ -165,6 +175,8 @@ impl Transport {
         };
         let mut q = Message::new(id, MessageType::Query, OpCode::Query);
         q.metadata.recursion_desired = true;
+        // AD=1 asks a validating resolver to report whether it validated (RFC 6840 5.7).
+        q.metadata.authentic_data = true;
         q.add_query(Query::query(name.clone(), rtype));
         let mut edns = Edns::new();
         edns.set_max_payload(UDP_PAYLOAD);

@@ -1,5 +1,7 @@
 //! The `clean` run summary and its tallies.
 
+pub mod hygiene;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -42,6 +44,9 @@ pub struct Summary {
     pub rows_per_second: f64,
     /// The DNS resolver and what it was judged to be (`null` without DNS, as with `--offline`).
     pub dns: Option<crate::dns::ResolverReport>,
+    /// The hygiene report's figures (only with `--report` or `--report-json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hygiene: Option<hygiene::Hygiene>,
 }
 
 /// Per-row counters kept as arrays on the hot path; turned into a [`Summary`] at the end.
@@ -57,6 +62,8 @@ pub(crate) struct Tally {
     rejected: u64,
     /// Rows on a suppression list, by `SuppressReason` index.
     suppressed: [u64; 4],
+    /// The hygiene report's aggregates, when the report is wanted.
+    hygiene: Option<Box<hygiene::Collector>>,
 }
 
 const FLAG_NAMES: [&str; 6] = [
@@ -127,8 +134,27 @@ impl Tally {
         self.suppressed
     }
 
-    /// Add another tally's counts to this one.
-    pub(crate) fn merge(&mut self, o: &Tally) {
+    /// The hygiene report's collector, when the report is wanted (`on`).
+    pub(crate) fn hygiene(&mut self, on: bool) -> Option<&mut hygiene::Collector> {
+        if on && self.hygiene.is_none() {
+            self.hygiene = Some(Box::default());
+        }
+        self.hygiene.as_deref_mut()
+    }
+
+    /// Take the hygiene report's collector out.
+    pub(crate) fn take_hygiene(&mut self) -> Option<Box<hygiene::Collector>> {
+        self.hygiene.take()
+    }
+
+    /// Add another tally's counts to this one (its hygiene aggregates are moved in).
+    pub(crate) fn merge(&mut self, mut o: Tally) {
+        if let Some(h) = o.hygiene.take() {
+            match self.hygiene.as_deref_mut() {
+                Some(mine) => mine.merge(*h),
+                None => self.hygiene = Some(h),
+            }
+        }
         for (a, b) in self.suppressed.iter_mut().zip(&o.suppressed) {
             *a += b;
         }

@@ -1,11 +1,11 @@
 //! The thin tokio driver: runs a [`Session`] over one TCP connection with connect, banner and
 //! per-reply timeouts, upgrading to TLS when the session asks (STARTTLS).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 
 use super::reply::ReplyParser;
@@ -95,13 +95,14 @@ pub(crate) async fn probe(
     recipients: Vec<String>,
     t: Timeouts,
     pace: Option<&Pacer>,
+    bind: Option<IpAddr>,
 ) -> Result<ProbeOutcome, PathError> {
     let mut session = Session::new(cfg, recipients)?;
     let mut run = Run {
         tls: None,
         greeted: false,
     };
-    let mut failure = run.run(target, &mut session, t, pace).await.err();
+    let mut failure = run.run(target, &mut session, t, pace, bind).await.err();
     session.closed();
     if session.results().iter().all(Option::is_some) {
         // Everything was answered; a connection dropped after that does not matter.
@@ -114,6 +115,21 @@ pub(crate) async fn probe(
         tls: run.tls,
         greeted: run.greeted,
     })
+}
+
+/// Connect to `addr`, from `bind` when given and of the same family (an IPv4 source cannot
+/// reach an IPv6 server: then the system chooses).
+async fn connect(addr: SocketAddr, bind: Option<IpAddr>) -> std::io::Result<TcpStream> {
+    let Some(ip) = bind.filter(|ip| ip.is_ipv4() == addr.is_ipv4()) else {
+        return TcpStream::connect(addr).await;
+    };
+    let socket = if ip.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(ip, 0))?;
+    socket.connect(addr).await
 }
 
 enum Conn {
@@ -149,9 +165,9 @@ impl Run {
         s: &mut Session,
         t: Timeouts,
         pace: Option<&Pacer>,
+        bind: Option<IpAddr>,
     ) -> Result<(), ConnFailure> {
-        let mut conn = match tokio::time::timeout(t.connect, TcpStream::connect(target.addr)).await
-        {
+        let mut conn = match tokio::time::timeout(t.connect, connect(target.addr, bind)).await {
             Ok(Ok(st)) => {
                 let _ = st.set_nodelay(true);
                 Conn::Plain(st)

@@ -8,6 +8,7 @@ pub(crate) mod config_file;
 pub(crate) mod differential;
 pub(crate) mod driver;
 pub(crate) mod evidence;
+pub(crate) mod gate;
 pub(crate) mod identity;
 pub(crate) mod journal;
 pub(crate) mod reply;
@@ -19,6 +20,7 @@ pub(crate) mod verdict;
 
 pub use config_file::{ConfigError, ConfigFile};
 pub use driver::Timeouts;
+pub use gate::{HostGate, HostPermit, LocalGate, PermitFuture};
 pub use identity::{Identity, IdentityError};
 pub use journal::Journal;
 pub use scheduler::ProbeSettings;

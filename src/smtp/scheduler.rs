@@ -5,11 +5,13 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
+
+use super::gate::{HostGate, LocalGate};
 
 use super::differential;
 use super::driver::{Pacer, ProbeOutcome, Target, Timeouts, probe};
@@ -43,6 +45,8 @@ pub struct ProbeSettings {
     pub catch_all: bool,
     /// MX addresses tried per domain at most.
     pub max_targets: usize,
+    /// The local address to connect from (`None`: the system chooses).
+    pub bind: Option<IpAddr>,
 }
 
 impl Default for ProbeSettings {
@@ -63,6 +67,7 @@ impl Default for ProbeSettings {
             greylist_retries: 1,
             catch_all: true,
             max_targets: 4,
+            bind: None,
         }
     }
 }
@@ -107,7 +112,7 @@ pub struct ProbeStats {
 /// Runs probes; share it (`Arc`) between domain tasks.
 pub struct Scheduler {
     settings: ProbeSettings,
-    hosts: Mutex<HashMap<IpAddr, Arc<Semaphore>>>,
+    gate: Arc<dyn HostGate>,
     global: Semaphore,
     /// Counters.
     pub stats: ProbeStats,
@@ -128,10 +133,17 @@ pub(crate) type OnEvent<'a> = &'a (dyn Fn(Event<'_>) + Sync);
 impl Scheduler {
     /// A scheduler with these settings.
     pub fn new(settings: ProbeSettings) -> Scheduler {
+        let gate = Arc::new(LocalGate::new(settings.per_host));
+        Scheduler::with_gate(settings, gate)
+    }
+
+    /// A scheduler whose per-host connection slots come from `gate` (shared between processes
+    /// when the gate is).
+    pub fn with_gate(settings: ProbeSettings, gate: Arc<dyn HostGate>) -> Scheduler {
         let global = Semaphore::new(settings.concurrency.max(1));
         Scheduler {
             settings,
-            hosts: Mutex::new(HashMap::new()),
+            gate,
             global,
             stats: ProbeStats::default(),
         }
@@ -140,15 +152,6 @@ impl Scheduler {
     /// The settings.
     pub fn settings(&self) -> &ProbeSettings {
         &self.settings
-    }
-
-    fn host_gate(&self, ip: IpAddr) -> Arc<Semaphore> {
-        self.hosts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(ip)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host.max(1))))
-            .clone()
     }
 
     fn targets(&self, job: &DomainJob) -> Vec<Target> {
@@ -333,13 +336,21 @@ impl Scheduler {
             let out = {
                 // The host's gate first: a task waiting for a busy host must not hold one of
                 // the global permits that tasks for other hosts could use.
-                let gate = self.host_gate(target.addr.ip());
-                let _host = gate.acquire().await;
+                let _host = self.gate.acquire(target.addr.ip()).await;
                 let _all = self.global.acquire().await;
                 self.stats.sessions.fetch_add(1, Ordering::Relaxed);
                 let mut cfg = self.settings.session.clone();
                 cfg.starttls = starttls;
-                match probe(target, cfg, rcpts.to_vec(), self.settings.timeouts, pacer).await {
+                match probe(
+                    target,
+                    cfg,
+                    rcpts.to_vec(),
+                    self.settings.timeouts,
+                    pacer,
+                    self.settings.bind,
+                )
+                .await
+                {
                     Ok(o) => o,
                     Err(e) => {
                         // Our own identity is unusable: nothing can be probed.

@@ -59,6 +59,19 @@ impl SmtpStage {
         journal: Option<Journal>,
         progress: Option<Arc<dyn Progress>>,
     ) -> SmtpStage {
+        let gate = Arc::new(super::gate::LocalGate::new(settings.per_host));
+        SmtpStage::with_gate(dns, settings, journal, progress, gate)
+    }
+
+    /// [`SmtpStage::new`] with the per-host connection slots granted by `gate`, which workers
+    /// on several machines may share.
+    pub fn with_gate(
+        dns: DnsStage,
+        settings: ProbeSettings,
+        journal: Option<Journal>,
+        progress: Option<Arc<dyn Progress>>,
+        gate: Arc<dyn super::gate::HostGate>,
+    ) -> SmtpStage {
         let catch_all = journal
             .as_ref()
             .map(|j| j.catch_all.clone())
@@ -74,7 +87,7 @@ impl SmtpStage {
             .unwrap_or_default();
         SmtpStage {
             dns,
-            sched: Arc::new(Scheduler::new(settings)),
+            sched: Arc::new(Scheduler::with_gate(settings, gate)),
             journal: journal.map(Arc::new),
             known: Mutex::new(known),
             catch_all: Mutex::new(catch_all),

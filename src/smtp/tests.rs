@@ -66,7 +66,14 @@ fn verdicts_from_a_scripted_server_and_no_data() {
     .chain(["evil@ok.test>\r\nDATA".to_string()])
     .collect();
     let out = rt()
-        .block_on(probe(&target(srv.addr), cfg(), rcpts, timeouts(), None))
+        .block_on(probe(
+            &target(srv.addr),
+            cfg(),
+            rcpts,
+            timeouts(),
+            None,
+            None,
+        ))
         .unwrap();
     assert!(out.failure.is_none());
     let reasons: Vec<Reason> = out
@@ -113,6 +120,7 @@ fn busy_drop_tarpit_and_refused() {
             rcpts.clone(),
             timeouts(),
             None,
+            None,
         ))
         .unwrap();
     assert_eq!(
@@ -130,6 +138,7 @@ fn busy_drop_tarpit_and_refused() {
             cfg(),
             rcpts.clone(),
             timeouts(),
+            None,
             None,
         ))
         .unwrap();
@@ -152,6 +161,7 @@ fn busy_drop_tarpit_and_refused() {
             rcpts.clone(),
             timeouts(),
             None,
+            None,
         ))
         .unwrap();
     assert_eq!(out.failure, Some(ConnFailure::Timeout));
@@ -159,7 +169,7 @@ fn busy_drop_tarpit_and_refused() {
 
     let port = free_port(Ipv4Addr::LOCALHOST);
     let out = rt
-        .block_on(probe(&target(port), cfg(), rcpts, timeouts(), None))
+        .block_on(probe(&target(port), cfg(), rcpts, timeouts(), None, None))
         .unwrap();
     assert_eq!(out.failure, Some(ConnFailure::Connect));
     assert_eq!(
@@ -185,6 +195,7 @@ fn starttls_with_a_self_signed_certificate() {
             c,
             strs(&["alice@ok.test", "nobody@ok.test"]),
             timeouts(),
+            None,
             None,
         ))
         .unwrap();

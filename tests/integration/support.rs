@@ -173,3 +173,64 @@ impl SharedBuf {
         self.0.lock().expect("lock").clone()
     }
 }
+
+/// A minimal XML well-formedness check: balanced tags, quoted attributes, `&` only in
+/// entities, no raw `<` in text. Returns the elements (name, attributes) in document order.
+pub fn xml_elements(doc: &str) -> Vec<(String, String)> {
+    let b = doc.as_bytes();
+    let mut stack: Vec<String> = Vec::new();
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' => {
+                let end = doc[i..].find('>').map(|e| i + e).expect("unclosed tag");
+                let tag = &doc[i + 1..end];
+                if tag.starts_with("!DOCTYPE") || tag.starts_with("!--") {
+                } else if let Some(name) = tag.strip_prefix('/') {
+                    assert_eq!(
+                        stack.pop().as_deref(),
+                        Some(name.trim()),
+                        "bad nesting at {i}"
+                    );
+                } else {
+                    assert!(!tag.contains('<'), "'<' inside a tag at {i}");
+                    let self_closing = tag.ends_with('/');
+                    let name: String = tag
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect();
+                    assert!(!name.is_empty(), "empty tag name at {i}");
+                    // attributes: name="value" pairs
+                    let attrs = tag[name.len()..].trim_end_matches('/');
+                    assert_eq!(
+                        attrs.matches('"').count() % 2,
+                        0,
+                        "unbalanced quotes in <{tag}>"
+                    );
+                    names.push((name.clone(), attrs.to_string()));
+                    if !self_closing {
+                        stack.push(name);
+                    }
+                }
+                i = end + 1;
+            }
+            b'&' => {
+                let end = doc[i..]
+                    .find(';')
+                    .map(|e| i + e)
+                    .expect("unterminated entity");
+                let ent = &doc[i + 1..end];
+                assert!(
+                    matches!(ent, "amp" | "lt" | "gt" | "quot" | "#39")
+                        || ent.starts_with('#') && ent[1..].bytes().all(|c| c.is_ascii_digit()),
+                    "unknown entity &{ent};"
+                );
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+    names
+}

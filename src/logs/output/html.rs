@@ -4,60 +4,13 @@
 //! page is well-formed XML (XHTML syntax) so that it can be checked strictly.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use maud::{DOCTYPE, Escaper, Markup, PreEscaped, Render, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::logs::metrics::Row;
 use crate::logs::report::{Report, TextRow};
-
-/// Text spliced into the page. The template escapes it with maud's escaper (`&`, `<`, `>`,
-/// `"`); on top of that, characters XML does not allow and bidirectional overrides become
-/// U+FFFD, and `'` is written `&#39;` as the page always wrote it.
-struct Text<'a>(&'a str);
-
-/// Characters replaced by U+FFFD: controls (not allowed in XML) other than tab and newline,
-/// bidirectional overrides and isolates, noncharacters.
-fn unwanted(c: char) -> bool {
-    c != '\t'
-        && c != '\n'
-        && (c.is_control()
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{fffe}' | '\u{ffff}'))
-}
-
-impl Render for Text<'_> {
-    fn render_to(&self, buffer: &mut String) {
-        let mut rest = self.0;
-        while let Some(i) = rest.find(|c| c == '\'' || unwanted(c)) {
-            let _ = Escaper::new(buffer).write_str(&rest[..i]);
-            let c = rest[i..].chars().next().unwrap_or('\u{fffd}');
-            buffer.push_str(if c == '\'' { "&#39;" } else { "\u{fffd}" });
-            rest = &rest[i + c.len_utf8()..];
-        }
-        let _ = Escaper::new(buffer).write_str(rest);
-    }
-}
-
-/// An empty element in XML syntax (`<rect .../>`): maud writes void elements the HTML way
-/// (`<meta ...>`), which is not well-formed XML. Attribute values are rendered (escaped) by
-/// their [`Render`] implementation.
-struct Empty<'a>(&'static str, &'a [(&'static str, &'a dyn Render)]);
-
-impl Render for Empty<'_> {
-    fn render_to(&self, buffer: &mut String) {
-        buffer.push('<');
-        buffer.push_str(self.0);
-        for (name, value) in self.1 {
-            buffer.push(' ');
-            buffer.push_str(name);
-            buffer.push_str("=\"");
-            value.render_to(buffer);
-            buffer.push('"');
-        }
-        buffer.push_str("/>");
-    }
-}
+use crate::text::html::{Empty, Text};
 
 const CSS: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccc}\
@@ -528,21 +481,4 @@ pub fn render(r: &Report) -> String {
 pub fn write(r: &Report, mut w: impl Write) -> io::Result<()> {
     w.write_all(render(r).as_bytes())?;
     w.flush()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn esc(s: &str) -> String {
-        Text(s).render().into_string()
-    }
-
-    #[test]
-    fn escapes() {
-        assert_eq!(
-            esc("<script>a&b\"'</script>\u{1b}"),
-            "&lt;script&gt;a&amp;b&quot;&#39;&lt;/script&gt;\u{fffd}"
-        );
-    }
 }

@@ -69,6 +69,9 @@ pub struct CleanConfig {
     /// The encoding of the clean and rejects outputs (`--output-encoding`); `None`: UTF-8,
     /// with a byte-order mark when the input had one.
     pub output_encoding: Option<&'static crate::input::Encoding>,
+    /// Collect the hygiene report's figures into [`Summary::hygiene`] (`--report`,
+    /// `--report-json`; every row then keeps its full record, which costs time).
+    pub report: bool,
 }
 
 impl Default for CleanConfig {
@@ -84,6 +87,7 @@ impl Default for CleanConfig {
             progress: None,
             list: crate::input::ListOptions::default(),
             output_encoding: None,
+            report: false,
         }
     }
 }
@@ -190,7 +194,7 @@ pub fn run(
         delimiter: src.delimiter,
         column: src.column,
         width: src.width,
-        keep_full: sinks.results.is_some() || stage.is_some(),
+        keep_full: sinks.results.is_some() || stage.is_some() || cfg.report,
     };
     let sopts = SerializeOpts {
         delimiter: src.delimiter,
@@ -255,15 +259,20 @@ pub fn run(
         staged::drive(job)?
     };
     let suppressed = done.tally.suppressed();
-    let mut summary = done
-        .tally
-        .into_summary(&Category::ALL.map(Category::as_str));
+    let mut tally = done.tally;
+    let hygiene = tally.take_hygiene();
+    let mut summary = tally.into_summary(&Category::ALL.map(Category::as_str));
     summary.suppression = cfg.suppress.as_ref().map(|set| set.report(suppressed));
     summary.unique_addresses = done.seq_state.seen.len() as u64;
     report.replaced = src.replaced.load(std::sync::atomic::Ordering::Relaxed);
     report.open_quotes =
         std::mem::take(&mut *src.open_quotes.lock().unwrap_or_else(|e| e.into_inner()));
     summary.input = Some(report);
+    if cfg.report {
+        let sources = cfg.suppress.as_ref().map_or(&[][..], |s| s.sources());
+        let h = hygiene.unwrap_or_default();
+        summary.hygiene = Some(h.finish(summary.unique_addresses, sources));
+    }
     summary.bytes_in = done.bytes_done;
     summary.elapsed_seconds = start.elapsed().as_secs_f64();
     summary.rows_per_second = summary.rows_in as f64 / summary.elapsed_seconds.max(1e-9);

@@ -132,7 +132,7 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
                     for (seq, mut work, bytes, rows) in mine {
                         rows_done.fetch_max(rows, Ordering::Relaxed);
                         read_done.fetch_max(bytes, Ordering::Relaxed);
-                        let t = decide(&mut work, reject, cfg.suppress.as_deref());
+                        let t = decide(&mut work, reject, cfg.suppress.as_deref(), cfg.report);
                         let out = serialize_chunk(&work, sopts, &pools.out);
                         pools.recycle(work);
                         let _ = wtx.send((seq, out, t));

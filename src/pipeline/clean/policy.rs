@@ -3,6 +3,7 @@
 
 use crate::model::{Reason, Verdict};
 use crate::report::Tally;
+use crate::report::hygiene::RowFacts;
 
 use crate::suppress::SuppressSet;
 
@@ -157,11 +158,13 @@ impl RejectSet {
 
 /// Reject decisions and counts for a chunk whose rows are numbered and deduplicated (runs on
 /// the workers). Rows are looked up in the suppression set, if there is one (without one,
-/// nothing is looked up: the test is made once per chunk).
+/// nothing is looked up: the test is made once per chunk). With `report`, each row is also
+/// fed to the hygiene report's collector.
 pub(super) fn decide(
     work: &mut ChunkWork,
     reject: &RejectSet,
     suppress: Option<&SuppressSet>,
+    report: bool,
 ) -> Tally {
     let mut tally = Tally::default();
     if let Some(set) = suppress {
@@ -184,6 +187,17 @@ pub(super) fn decide(
         );
         if let Some(c) = w.category {
             tally.add_rejection(c.by_reason().then_some(f.reason), c as usize);
+        }
+        if let Some(h) = tally.hygiene(report) {
+            h.add(RowFacts {
+                verdict: f.verdict,
+                reason: f.reason,
+                flags: &f.flags,
+                record: w.full.as_deref(),
+                suggestion: f.suggestion(),
+                rejected: w.category.is_some(),
+                suppressed: w.suppressed,
+            });
         }
     }
     tally

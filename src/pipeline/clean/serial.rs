@@ -49,7 +49,12 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
         run_stage(works.iter_mut(), stage);
         for mut work in works {
             seq_state.apply(&mut work);
-            tally.merge(&decide(&mut work, &cfg.reject, cfg.suppress.as_deref()));
+            tally.merge(decide(
+                &mut work,
+                &cfg.reject,
+                cfg.suppress.as_deref(),
+                cfg.report,
+            ));
             let out = serialize_chunk(&work, &sopts, &pools.out);
             pools.recycle(work);
             writers.write(vec![out])?;

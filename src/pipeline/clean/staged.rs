@@ -90,6 +90,7 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
         })?
     };
     let reject = Arc::new(cfg.reject.clone());
+    let report = cfg.report;
     let (wtx, wrx) = mpsc::sync_channel::<(u64, OutChunk, Tally)>(window);
     let writer = spawn_writer(writers, wrx)?;
     let mut waiting = std::collections::BTreeMap::new();
@@ -128,7 +129,7 @@ pub(super) fn drive(job: Job<'_>) -> Result<Outcome, CleanError> {
             let (sopts, out_pool, wtx) = (sopts.clone(), pools.out.clone(), wtx.clone());
             let (pools2, reject) = (pools.clone(), reject.clone());
             pool.spawn(seq, move || {
-                let t = decide(&mut work, &reject, sopts.suppress.as_deref());
+                let t = decide(&mut work, &reject, sopts.suppress.as_deref(), report);
                 let out = serialize_chunk(&work, &sopts, &out_pool);
                 pools2.recycle(work);
                 let _ = wtx.send((seq, out, t));

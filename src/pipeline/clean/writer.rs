@@ -74,7 +74,7 @@ pub(super) fn spawn_writer(
         let mut next = 0u64;
         let mut waiting = std::collections::BTreeMap::new();
         for (seq, out, t) in chunks {
-            tally.merge(&t);
+            tally.merge(t);
             waiting.insert(seq, out);
             while let Some(out) = waiting.remove(&next) {
                 w.write(vec![out])?;
