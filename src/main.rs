@@ -216,7 +216,7 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     summary.dns = net.report();
     net.warn();
     if let Some(inp) = &summary.input {
-        warn_list_input(&a.input, inp);
+        warn_list_input(&a.input, inp, a.sheet.is_some());
     }
     if let Some(h) = summary.hygiene.as_mut() {
         h.input = a.input.display().to_string();
@@ -255,9 +255,12 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
 }
 
 /// Warn about what reading the list found: quotes left open (`FILE:LINE`, the first 20, then a
-/// count) and malformed bytes replaced while decoding.
-fn warn_list_input(input: &Path, inp: &mailsift::input::ListReport) {
+/// count), malformed bytes replaced while decoding, a `--sheet` for a list that is no workbook.
+fn warn_list_input(input: &Path, inp: &mailsift::input::ListReport, sheet: bool) {
     let name = terminal_safe(&input.display().to_string());
+    if sheet && inp.sheet.is_none() {
+        eprintln!("mailsift: warning: {name}: --sheet ignored: the input is no workbook");
+    }
     const SHOWN: usize = 20;
     for q in inp.open_quotes.iter().take(SHOWN) {
         let why = match q.reason {

@@ -160,6 +160,14 @@ fn sheet_by_name_and_a_missing_sheet() {
     let r = clean_file(&fixture("list.xlsx"), &["--sheet", "subscribers"]);
     assert_eq!(r.status, 0, "{}", r.stderr);
     assert_eq!(r.summary["input"]["sheet"], "Subscribers");
+    let r = clean_file(&fixture("list.csv"), &["--sheet", "Subscribers"]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--sheet ignored: the input is no workbook"),
+        "{}",
+        r.stderr
+    );
     let r = clean_file(&fixture("list.ods"), &["--sheet", "Nope"]);
     assert_eq!(r.status, 1);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
