@@ -301,7 +301,10 @@ impl AddressOpts {
 /// `mailsift clean`.
 #[derive(Args, Debug)]
 pub struct CleanArgs {
-    /// Input CSV (`-` for stdin). UTF-8 with or without BOM; `,` `;` or tab detected.
+    /// Input list (`-` for stdin): CSV or TSV (`,` `;` or tab detected) in UTF-8, UTF-16 (with
+    /// or without BOM) or a legacy encoding such as Windows-1252 (detected; see --encoding),
+    /// plain or gzip-compressed, or an .xlsx, .xls or .ods workbook (see --sheet). What it is
+    /// is told from its first bytes, not its name.
     pub input: PathBuf,
     /// Clean CSV output (`-` for stdout, the default).
     #[arg(
@@ -381,6 +384,19 @@ pub struct CleanArgs {
     /// A first send or opt-in within this many days, no engagement yet: `new`.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub new_days: u32,
+    /// The input's text encoding (utf-8, utf-16le, utf-16be, windows-1252, iso-8859-15,
+    /// shift_jis, ...), instead of detecting it (byte-order mark, then UTF-16, UTF-8, then a
+    /// guess among legacy encodings).
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// The encoding of the clean and rejects outputs (default: UTF-8, with a byte-order mark
+    /// when the input had one). UTF-16 outputs start with a byte-order mark; characters an
+    /// encoding cannot hold are written as `?`.
+    #[arg(long, value_name = "NAME")]
+    pub output_encoding: Option<String>,
+    /// The sheet of a workbook input to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// Keep the original email cell in the clean output (default: the normalised address).
     #[arg(long)]
     pub keep_original: bool,
@@ -411,6 +427,21 @@ impl CleanArgs {
             suppress: None,
             engagement: None,
             progress: None,
+            list: mailsift::input::ListOptions {
+                encoding: self
+                    .encoding
+                    .as_deref()
+                    .map(mailsift::input::encoding_for_label)
+                    .transpose()
+                    .map_err(|e| format!("--encoding: {e}"))?,
+                sheet: self.sheet.clone(),
+            },
+            output_encoding: self
+                .output_encoding
+                .as_deref()
+                .map(mailsift::input::encoding_for_label)
+                .transpose()
+                .map_err(|e| format!("--output-encoding: {e}"))?,
             report: self.report.is_some() || self.report_json.is_some(),
         })
     }

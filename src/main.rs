@@ -147,6 +147,9 @@ fn load_suppressions(a: &CleanArgs) -> Result<mailsift::suppress::SuppressSet, F
         let name = p.display().to_string();
         let bytes = std::fs::read(p)
             .map_err(|e| Failure::Job(format!("cannot read suppression file {name}: {e}")))?;
+        // (gzip, UTF-16, Windows-1252 and workbooks as for the list itself)
+        let (bytes, _) = mailsift::input::list_text(bytes, &Default::default())
+            .map_err(|e| Failure::Job(format!("suppression file {name}: {e}")))?;
         set.load(&name, &bytes, &a.addr.analyze())
             .map_err(|e| Failure::Job(terminal_safe(&e.to_string())))?;
     }
@@ -243,6 +246,9 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Job(e.to_string()))?;
     summary.dns = net.report();
     net.warn();
+    if let Some(inp) = &summary.input {
+        warn_list_input(&a.input, inp, a.sheet.is_some());
+    }
     if let Some(h) = summary.hygiene.as_mut() {
         h.input = a.input.display().to_string();
     }
@@ -277,6 +283,45 @@ fn run_clean(a: CleanArgs) -> Result<(), Failure> {
     }
     write_report(&a, &summary)?;
     degraded(summary.dns.as_ref())
+}
+
+/// Warn about what reading the list found: quotes left open (`FILE:LINE`, the first 20, then a
+/// count), malformed bytes replaced while decoding, a `--sheet` for a list that is no workbook.
+fn warn_list_input(input: &Path, inp: &mailsift::input::ListReport, sheet: bool) {
+    let name = terminal_safe(&input.display().to_string());
+    if sheet && inp.sheet.is_none() {
+        eprintln!("mailsift: warning: {name}: --sheet ignored: the input is no workbook");
+    }
+    const SHOWN: usize = 20;
+    for q in inp.open_quotes.iter().take(SHOWN) {
+        let why = match q.reason {
+            "too_long" => "its cell would run past 128 KiB",
+            "text_after_close" => {
+                "the quote that would close it is followed by text: it opens a later cell"
+            }
+            _ => "no quote closes it",
+        };
+        eprintln!(
+            "mailsift: warning: {name}:{}: a quote opened on this line is left open ({why}): \
+             read as a literal quote, the record ends with the line and the lines after it are \
+             rows; the record starts {:?}",
+            q.line,
+            terminal_safe(&q.record_start)
+        );
+    }
+    if inp.open_quotes.len() > SHOWN {
+        eprintln!(
+            "mailsift: warning: {name}: {} more quotes left open",
+            inp.open_quotes.len() - SHOWN
+        );
+    }
+    if inp.replaced > 0 {
+        eprintln!(
+            "mailsift: warning: {name}: malformed {} bytes replaced with U+FFFD (in at least \
+             {} places; see --encoding)",
+            inp.encoding, inp.replaced
+        );
+    }
 }
 
 /// `--report-json` and `--report`: the report's data, and the page rendered from it.

@@ -15,8 +15,8 @@ pub fn is_gzip(head: &[u8]) -> bool {
 pub enum MaybeGzip<R> {
     /// Not gzip: the input itself, nothing consumed.
     Plain(R),
-    /// Gzip: the decompressed stream.
-    Gzip(MultiGzDecoder<R>),
+    /// Gzip: the decompressed stream (boxed: the decoder's state is large).
+    Gzip(Box<MultiGzDecoder<R>>),
 }
 
 /// Look at the first buffered bytes of `r` (without consuming them) and put a gzip decoder in
@@ -24,7 +24,7 @@ pub enum MaybeGzip<R> {
 pub fn gunzip<R: BufRead>(mut r: R) -> io::Result<MaybeGzip<R>> {
     let gz = is_gzip(r.fill_buf()?);
     Ok(if gz {
-        MaybeGzip::Gzip(MultiGzDecoder::new(r))
+        MaybeGzip::Gzip(Box::new(MultiGzDecoder::new(r)))
     } else {
         MaybeGzip::Plain(r)
     })

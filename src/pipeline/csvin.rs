@@ -1,14 +1,26 @@
-//! Streaming CSV input: BOM and delimiter detection, header and email-column detection, and
+//! Streaming CSV input (UTF-8 text, as [`crate::input::open_list`] hands it on): delimiter
+//! detection, header and email-column detection, and
 //! chunking at record boundaries so that chunks can be parsed in parallel.
 //!
 //! The chunker runs the same small state machine as an RFC 4180 parser (quotes only open a field
 //! at its start, `""` inside quotes is a quote, CR and LF end records outside quotes), so a chunk
-//! always holds whole records, however long a field is.
+//! always holds whole records.
+//!
+//! A quote left open would make the rest of the input one cell (or, when a later cell is quoted,
+//! swallow the lines up to it and put every quote after it out of step). A quoted cell is taken
+//! as a quote left open when it runs to the end of the input, past [`OPEN_QUOTE_MAX`] bytes, or,
+//! spanning lines, to a "closing" quote followed by text rather than a delimiter or line end
+//! (the quote that opens the next quoted cell): its
+//! opening quote is read as a literal character (the cell, up to the next delimiter or line end,
+//! is rewritten as a properly quoted cell holding that quote), the record ends at the end of
+//! that line, and the lines after it are records again. Each such quote is noted
+//! ([`OpenQuote`]: the line where it opened), so that the run can warn about it.
 
 use std::io::{self, Read};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::Pool;
+use crate::input::{OPEN_QUOTE_MAX, OpenQuote};
 
 /// Bytes per chunk handed to a worker (a chunk grows to hold a record longer than this).
 pub(crate) const CHUNK_TARGET: usize = 1 << 18;
@@ -39,6 +51,14 @@ pub(crate) struct Chunker<R> {
     pub bytes_read: u64,
     /// Recycled chunk buffers.
     pool: Option<Arc<Pool<Vec<u8>>>>,
+    /// Where the quote of the quoted field being scanned opened (an offset in `buf`).
+    quote_at: usize,
+    /// Line feeds in the chunks handed out so far (for the line number of an open quote).
+    lines_cut: u64,
+    /// The scan found the quote at `quote_at` left open (and why).
+    left_open: Option<&'static str>,
+    /// The quotes left open found so far.
+    open_quotes: Arc<Mutex<Vec<OpenQuote>>>,
 }
 
 impl<R: Read> Chunker<R> {
@@ -55,7 +75,16 @@ impl<R: Read> Chunker<R> {
             eof: false,
             bytes_read,
             pool: None,
+            quote_at: 0,
+            lines_cut: 0,
+            left_open: None,
+            open_quotes: Arc::default(),
         }
+    }
+
+    /// The quotes left open found so far (shared: read it when the input is done).
+    pub(crate) fn open_quotes(&self) -> Arc<Mutex<Vec<OpenQuote>>> {
+        self.open_quotes.clone()
     }
 
     /// Take chunk buffers from `pool` (return them there when done with a chunk).
@@ -93,20 +122,26 @@ impl<R: Read> Chunker<R> {
             let b = buf[i];
             st = match st {
                 State::Quoted => {
-                    // Fast path: jump to the next quote.
-                    match buf[i..].iter().position(|&c| c == b'"') {
+                    // Fast path: jump to the next quote, within the longest cell allowed.
+                    let limit = (self.quote_at + OPEN_QUOTE_MAX + 1).min(buf.len());
+                    match memchr::memchr(b'"', &buf[i.min(limit)..limit]) {
                         Some(p) => {
                             i += p;
                             State::QuoteInQuoted
                         }
                         None => {
-                            i = buf.len();
+                            // Past the limit (`next_chunk_sized` takes the quote as left
+                            // open), or at the end of what was read.
+                            i = limit;
                             break;
                         }
                     }
                 }
                 State::QuoteInQuoted if b == b'"' => State::Quoted,
-                State::FieldStart if b == b'"' => State::Quoted,
+                State::FieldStart if b == b'"' => {
+                    self.quote_at = i;
+                    State::Quoted
+                }
                 State::FieldStart | State::Unquoted if b != d && b != b'\n' && b != b'\r' => {
                     // Fast path: outside quotes only a line end, or a quote that opens a field,
                     // changes anything. Jump to the next quote or line end.
@@ -126,6 +161,7 @@ impl<R: Read> Chunker<R> {
                             let q = i + p;
                             if buf[q] == b'"' && p > 0 && buf[q - 1] == d {
                                 i = q;
+                                self.quote_at = q;
                                 State::Quoted
                             } else if buf[q] == b'"' {
                                 // A quote inside an unquoted field is literal.
@@ -160,6 +196,15 @@ impl<R: Read> Chunker<R> {
                         i += 1;
                         st = State::FieldStart;
                         resume = self.boundary < target;
+                        break;
+                    } else if st == State::QuoteInQuoted
+                        && b != b' '
+                        && b != b'\t'
+                        && memchr::memchr2(b'\n', b'\r', &buf[self.quote_at..i]).is_some()
+                    {
+                        // Text right after the quote that closed a cell spanning lines: that
+                        // quote opened the next quoted cell, so the first one was left open.
+                        self.left_open = Some("text_after_close");
                         break;
                     } else {
                         State::Unquoted
@@ -257,13 +302,29 @@ impl<R: Read> Chunker<R> {
     fn next_chunk_sized(&mut self, target: usize) -> io::Result<Option<Vec<u8>>> {
         loop {
             self.scan(target);
+            if let Some(reason) = self.left_open.take() {
+                self.reopen_at_literal_quote(reason);
+                continue;
+            }
+            if self.state == State::Quoted {
+                if self.scanned > self.quote_at + OPEN_QUOTE_MAX {
+                    self.reopen_at_literal_quote("too_long");
+                    continue;
+                }
+                if self.eof && self.scanned >= self.buf.len() {
+                    self.reopen_at_literal_quote("end_of_input");
+                    continue;
+                }
+            }
             if self.boundary > 0 && (self.boundary >= target || self.eof) {
                 let mut rest = self.fresh_buffer();
                 rest.extend_from_slice(&self.buf[self.boundary..]);
                 self.buf.truncate(self.boundary);
                 let chunk = std::mem::replace(&mut self.buf, rest);
                 self.scanned -= self.boundary;
+                self.quote_at = self.quote_at.saturating_sub(self.boundary);
                 self.boundary = 0;
+                self.lines_cut += count_lf(&chunk);
                 return Ok(Some(chunk));
             }
             if self.eof {
@@ -272,28 +333,57 @@ impl<R: Read> Chunker<R> {
                 }
                 self.scanned = 0;
                 self.boundary = 0;
-                return Ok(Some(std::mem::take(&mut self.buf)));
+                let chunk = std::mem::take(&mut self.buf);
+                self.lines_cut += count_lf(&chunk);
+                return Ok(Some(chunk));
             }
             self.fill()?;
         }
     }
-}
 
-/// Read up to `n` bytes for sniffing.
-pub(crate) fn read_head<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(n);
-    r.by_ref().take(n as u64).read_to_end(&mut head)?;
-    Ok(head)
-}
-
-/// Remove a UTF-8 byte-order mark.
-pub(crate) fn strip_bom(head: &mut Vec<u8>) -> bool {
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        head.drain(..3);
-        true
-    } else {
-        false
+    /// The quote at `quote_at` was left open: note it, rewrite its cell (up to the next
+    /// delimiter or line end) as a quoted cell holding the quote as a literal character, and
+    /// scan on after it.
+    fn reopen_at_literal_quote(&mut self, reason: &'static str) {
+        let q = self.quote_at;
+        let d = self.delimiter;
+        let buf = &self.buf;
+        let line_end = memchr::memchr2(b'\n', b'\r', &buf[q..]).map_or(buf.len(), |p| q + p);
+        let field_end = memchr::memchr(d, &buf[q..line_end]).map_or(line_end, |p| q + p);
+        let start = self.boundary.min(q);
+        let shown: String = String::from_utf8_lossy(&buf[start..line_end])
+            .chars()
+            .take(80)
+            .collect();
+        let line = self.lines_cut + count_lf(&buf[..q]) + 1;
+        let mut cell = Vec::with_capacity(field_end - q + 8);
+        cell.push(b'"');
+        for &b in &buf[q..field_end] {
+            if b == b'"' {
+                cell.push(b'"');
+            }
+            cell.push(b);
+        }
+        cell.push(b'"');
+        let after = q + cell.len();
+        self.buf.splice(q..field_end, cell);
+        self.scanned = after;
+        self.state = State::QuoteInQuoted;
+        self.open_quotes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(OpenQuote {
+                line,
+                reason,
+                record_start: shown,
+            });
     }
+}
+
+/// Line feeds in `b` (memchr's vector count: it runs over every byte of the input, so it must
+/// cost next to nothing).
+fn count_lf(b: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// Pick `,`, `;` or tab: the one that occurs most often, outside quotes, in the first line.
@@ -471,13 +561,25 @@ mod tests {
     use super::*;
 
     fn chunks(input: &[u8], target: usize) -> Vec<Vec<u8>> {
+        chunks_noting(input, target).0
+    }
+
+    /// Chunks, and the quotes left open that were found.
+    fn chunks_noting(input: &[u8], target: usize) -> (Vec<Vec<u8>>, Vec<OpenQuote>) {
         let mut c = Chunker::new(&input[..0], input.to_vec(), b',');
         c.eof = true;
         let mut out = vec![];
         while let Some(ch) = c.next_chunk_sized(target).unwrap() {
             out.push(ch);
         }
-        out
+        let open = c.open_quotes().lock().unwrap().clone();
+        (out, open)
+    }
+
+    /// Whether `input` ends inside a quoted field (as a CSV parser reads it).
+    fn ends_in_quotes(input: &[u8]) -> bool {
+        let (_, open) = chunks_noting(input, usize::MAX);
+        !open.is_empty()
     }
 
     /// Chunks when only `input[..split]` is in the buffer at first (the rest is read later).
@@ -512,12 +614,21 @@ mod tests {
             ),
             target in 1usize..40,
         ) {
-            let whole = parse_chunk(&input, b',');
+            // A quote left open is read as a literal character, whatever the chunk size;
+            // without one, the records are the parser's.
+            let (whole_chunks, open) = chunks_noting(&input, usize::MAX);
+            let whole = if open.is_empty() {
+                parse_chunk(&input, b',')
+            } else {
+                whole_chunks.iter().flat_map(|c| parse_chunk(c, b',')).collect()
+            };
+            let (parts, open_parts) = chunks_noting(&input, target);
             let mut pieces = Vec::new();
-            for c in chunks(&input, target) {
+            for c in parts {
                 pieces.extend(parse_chunk(&c, b','));
             }
             proptest::prop_assert_eq!(&whole, &pieces);
+            proptest::prop_assert_eq!(open, open_parts);
         }
 
         /// The same when the input arrives in two reads (a scan stops at the end of what was
@@ -531,6 +642,7 @@ mod tests {
             split in 0usize..120,
             target in 1usize..40,
         ) {
+            proptest::prop_assume!(!ends_in_quotes(&input));
             let whole = parse_chunk(&input, b',');
             let parts = chunks_split(&input, split, target);
             proptest::prop_assert_eq!(parts.concat(), input.clone());
@@ -571,6 +683,79 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_quote_left_open_is_literal_and_the_lines_after_it_are_records() {
+        let input = b"name,email\nAnn,ann@example.com\n\"Bob,bob@example.com\nCy,cy@example.com\n";
+        let (ch, open) = chunks_noting(input, 1);
+        let recs: Vec<csv::ByteRecord> = ch.iter().flat_map(|c| parse_chunk(c, b',')).collect();
+        assert_eq!(recs.len(), 4);
+        assert_eq!(&recs[2][0], b"\"Bob");
+        assert_eq!(&recs[2][1], b"bob@example.com");
+        assert_eq!(&recs[3][1], b"cy@example.com");
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].line, 3);
+        assert_eq!(open[0].reason, "end_of_input");
+        assert_eq!(open[0].record_start, "\"Bob,bob@example.com");
+        // in the email column, after other fields, with a doubled quote and CRLF
+        let input = b"a,b\r\nx,\"y\"\"z\r\np,q\r\n";
+        let (ch, open) = chunks_noting(input, 1);
+        let recs: Vec<csv::ByteRecord> = ch.iter().flat_map(|c| parse_chunk(c, b',')).collect();
+        assert_eq!(recs.len(), 3, "{recs:?}");
+        assert_eq!(&recs[1][1], b"\"y\"\"z");
+        assert_eq!(&recs[2][0], b"p");
+        assert_eq!(open[0].line, 2);
+    }
+
+    #[test]
+    fn a_quoted_cell_past_the_limit_is_a_quote_left_open() {
+        // the quote closes, but only after more than OPEN_QUOTE_MAX bytes: the "closing"
+        // quote is another row's opening one
+        let mut input = b"email,note\n\"x@example.com,hi\n".to_vec();
+        for i in 0..10_000 {
+            input.extend_from_slice(format!("u{i}@example.com,note\n").as_bytes());
+        }
+        input.extend_from_slice(b"last@example.com,\"quoted\"\n");
+        for read_size in [7usize, 1 << 20] {
+            let split = read_size.min(input.len());
+            let mut c = Chunker::new(&input[split..], input[..split].to_vec(), b',');
+            let mut recs = Vec::new();
+            while let Some(ch) = c.next_chunk().unwrap() {
+                recs.extend(parse_chunk(&ch, b','));
+            }
+            assert_eq!(recs.len(), 10_003);
+            assert_eq!(&recs[1][0], b"\"x@example.com");
+            assert_eq!(&recs[10_002][1], b"quoted");
+            let open = c.open_quotes().lock().unwrap().clone();
+            assert_eq!(open.len(), 1);
+            assert_eq!((open[0].line, open[0].reason), (2, "too_long"));
+        }
+        // a stray quote before a later quoted cell: caught at that cell's opening quote
+        let input = b"email,name\na@b.c,\"Ann\nb@b.c,Bob\nc@b.c,\"Smith, Cy\"\nd@b.c,Di\n";
+        let (ch, open) = chunks_noting(input, 1);
+        let recs: Vec<csv::ByteRecord> = ch.iter().flat_map(|c| parse_chunk(c, b',')).collect();
+        assert_eq!(recs.len(), 5, "{recs:?}");
+        assert_eq!(&recs[1][1], b"\"Ann");
+        assert_eq!(&recs[3][1], b"Smith, Cy");
+        assert_eq!(&recs[4][0], b"d@b.c");
+        assert_eq!((open[0].line, open[0].reason), (2, "text_after_close"));
+        // a long quoted cell below the limit is one cell
+        let long = format!("email,note\na@b.c,\"{}\"\n", "x\n".repeat(30_000));
+        let (ch, open) = chunks_noting(long.as_bytes(), 1000);
+        assert!(open.is_empty());
+        assert_eq!(ch.iter().flat_map(|c| parse_chunk(c, b',')).count(), 2);
+    }
+
+    #[test]
+    fn line_feeds_are_counted() {
+        for len in [0usize, 1, 31, 32, 33, 255 * 32, 255 * 32 + 1, 20_000] {
+            let b: Vec<u8> = (0..len)
+                .map(|i| if i % 3 == 0 { b'\n' } else { b'a' })
+                .collect();
+            assert_eq!(count_lf(&b), len.div_ceil(3) as u64, "{len}");
+        }
+        assert_eq!(count_lf(&[b'\n'; 20_000]), 20_000);
     }
 
     #[test]

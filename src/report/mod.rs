@@ -35,8 +35,12 @@ pub struct Summary {
     pub engagement: Option<crate::engagement::EngagementReport>,
     /// Unique addresses (by duplicate-detection key).
     pub unique_addresses: u64,
-    /// Input size in bytes.
+    /// Input size in bytes (of text, after decompressing and decoding).
     pub bytes_in: u64,
+    /// What the input was and how it was read: format, compression, encoding, byte-order
+    /// mark, delimiter, line ending, output encoding, quotes left open (`null` only when no
+    /// list was read).
+    pub input: Option<crate::input::ListReport>,
     /// Wall-clock time of the run.
     pub elapsed_seconds: f64,
     /// Throughput.

@@ -39,11 +39,13 @@ fn row_too_short_to_have_the_email_column() {
 
 #[test]
 fn invalid_utf8_is_kept_with_reason_invalid_encoding() {
-    let mut input = b"email,name\n".to_vec();
-    input.extend_from_slice(b"caf\xe9@example.com,x\n");
-    input.extend_from_slice(b"ok@example.com,na\xefve\n");
+    // UTF-8 (its well-formed letters say so) with bad bytes: read as UTF-8, the bad cells kept
+    let mut input = "email,name\n".as_bytes().to_vec();
+    input.extend_from_slice(b"caf\xe9@example.com,Jos\xc3\xa9\n");
+    input.extend_from_slice(b"ok@example.com,na\xefve Zo\xc3\xab\n");
     let r = clean(&input, &[]);
     assert_conserved(&r);
+    assert_eq!(r.summary.as_ref().unwrap()["input"]["encoding"], "UTF-8");
     assert_eq!(r.results[0]["reason"], "invalid_encoding");
     assert_eq!(r.results[0]["verdict"], "undeliverable");
     let rej = records(&r.rejects);
@@ -71,11 +73,19 @@ fn ten_megabyte_field() {
     );
     let r = clean(input.as_bytes(), &[]);
     assert_conserved(&r);
-    assert_eq!(r.results.len(), 4);
+    // a quoted cell of 20 MiB is past the 128 KiB a cell may have: its quote is taken as
+    // left open, and its two lines are two rows
+    assert_eq!(r.results.len(), 5);
     assert_eq!(r.results[0]["valid"], true);
     assert_eq!(r.results[1]["valid"], false);
     assert_eq!(r.results[2]["valid"], false);
-    assert_eq!(r.results[3]["valid"], true);
+    assert_eq!(r.results[3]["valid"], false);
+    assert_eq!(r.results[4]["valid"], true);
+    let q = &r.summary.as_ref().unwrap()["input"]["open_quotes"];
+    assert_eq!(
+        (q[0]["line"].as_u64(), q[0]["reason"].as_str()),
+        (Some(4), Some("too_long"))
+    );
     // the big note survives intact in the clean output
     let c = records(&r.clean);
     assert_eq!(c[0][1].len(), big.len());
@@ -136,10 +146,102 @@ fn blank_email_column() {
 }
 
 #[test]
-fn unterminated_quote_runs_to_end_of_file() {
-    let r = clean(b"email,n\na@example.com,\"open\nb@example.com,2\n", &[]);
+fn invalid_utf8_forced_stays_invalid_encoding() {
+    // the same bytes alone would be detected as Windows-1252; --encoding utf-8 says otherwise
+    let input = b"email,name\ncaf\xe9@example.com,x\nok@example.com,y\n";
+    let r = clean(input, &["--encoding", "utf-8"]);
     assert_conserved(&r);
-    assert_eq!(r.results.len(), 1);
+    assert_eq!(r.results[0]["reason"], "invalid_encoding");
+    assert_eq!(
+        r.summary.as_ref().unwrap()["input"]["encoding_source"],
+        "forced"
+    );
+    let r = clean(input, &[]);
+    assert_conserved(&r);
+    assert_eq!(r.results[0]["valid"], true);
+    assert_eq!(r.results[0]["input"], "caf\u{e9}@example.com");
+    assert_eq!(
+        r.summary.as_ref().unwrap()["input"]["encoding"],
+        "windows-1252"
+    );
+}
+
+#[test]
+fn unterminated_quote_is_reported_and_the_rows_after_it_read() {
+    // a quote opened in the last column, never closed: the lines after it are rows again
+    let r = clean(
+        b"email,n\na@example.com,\"open\nb@example.com,2\nc@example.com,3\n",
+        &[],
+    );
+    assert_conserved(&r);
+    assert_eq!(r.results.len(), 3);
+    assert!(
+        r.results.iter().all(|v| v["valid"] == true),
+        "{:?}",
+        r.results
+    );
+    assert!(
+        r.stderr
+            .contains("in.csv:2: a quote opened on this line is left open"),
+        "{}",
+        r.stderr
+    );
+    let q = &r.summary.as_ref().unwrap()["input"]["open_quotes"];
+    assert_eq!(q[0]["line"], 2);
+    assert_eq!(q[0]["reason"], "end_of_input");
+    // the row keeps its quote as a character, in CSV that parses
+    let c = records(&r.clean);
+    assert_eq!(&c[0][1], b"\"open");
+}
+
+#[test]
+fn unterminated_quote_in_the_email_column_rejects_that_row_only() {
+    let r = clean(
+        b"name,email\nAnn,\"ann@example.com\nBob,bob@example.com\nCy,\"Smith, Cy\"\n",
+        &[],
+    );
+    assert_conserved(&r);
+    assert_eq!(r.results.len(), 3);
+    assert_eq!(r.results[0]["valid"], false);
+    assert_eq!(r.results[1]["valid"], true);
+    let rej = records(&r.rejects);
+    assert_eq!(rej.len(), 2);
+    assert_eq!(&rej[0][1], b"\"ann@example.com");
+    // every rejects row has the header's columns: the file parses as CSV
+    assert!(rej.iter().all(|x| x.len() == 5), "{rej:?}");
+}
+
+#[test]
+fn stray_quote_before_a_quoted_cell_does_not_swallow_the_rows_between() {
+    let mut input = b"email,name\na@example.com,\"Ann\n".to_vec();
+    for i in 0..50 {
+        input.extend_from_slice(format!("u{i}@example.com,U{i}\n").as_bytes());
+    }
+    input.extend_from_slice(b"z@example.com,\"Zed, Z\"\nlast@example.com,L\n");
+    let r = clean(&input, &["-j", "2"]);
+    assert_conserved(&r);
+    assert_eq!(r.results.len(), 53);
+    assert_eq!(records(&r.clean).len(), 53);
+    let q = &r.summary.as_ref().unwrap()["input"]["open_quotes"];
+    assert_eq!(q[0]["line"], 2);
+    assert_eq!(q[0]["reason"], "text_after_close");
+}
+
+#[test]
+fn a_quoted_cell_past_128_kib_is_a_quote_left_open() {
+    let mut input = b"email,name\na@example.com,\"Ann\n".to_vec();
+    let mut n = 1;
+    while input.len() < 200 << 10 {
+        input.extend_from_slice(format!("user{n}@example.com,User\n").as_bytes());
+        n += 1;
+    }
+    input.extend_from_slice(b"z@example.com,\"Zed\"\n");
+    let r = clean(&input, &[]);
+    assert_conserved(&r);
+    assert_eq!(r.results.len(), n + 1);
+    let q = &r.summary.as_ref().unwrap()["input"]["open_quotes"];
+    assert_eq!(q[0]["reason"], "too_long");
+    assert!(r.stderr.contains("in.csv:2:"), "{}", r.stderr);
 }
 
 #[test]

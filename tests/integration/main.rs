@@ -11,6 +11,7 @@ mod engagement_cli;
 mod explain;
 mod hygiene_report;
 mod liars;
+mod list_formats;
 mod logs;
 mod logs_real;
 mod man_completions;

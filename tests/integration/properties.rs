@@ -64,7 +64,9 @@ proptest! {
         }
         let (c, j) = (SharedBuf::default(), SharedBuf::default());
         let res = SharedBuf::default();
-        let cfg = CleanConfig { reject: RejectSet::parse("malformed,undeliverable,duplicate").unwrap(), progress: None, threads: 2, ..CleanConfig::default() };
+        // (UTF-8 forced: bytes this random are otherwise taken as binary, or as another encoding)
+        let list = mailsift::input::ListOptions { encoding: mailsift::input::Encoding::for_label(b"utf-8"), ..Default::default() };
+        let cfg = CleanConfig { reject: RejectSet::parse("malformed,undeliverable,duplicate").unwrap(), progress: None, threads: 2, list, ..CleanConfig::default() };
         let sinks = CleanSinks { clean: Box::new(c.clone()), rejects: Box::new(j.clone()), results: Some(Box::new(res.clone())) };
         let s = clean::run(Box::new(std::io::Cursor::new(input)), None, &cfg, sinks, None).unwrap();
         let n_clean = records(&c.bytes()).len() as u64;

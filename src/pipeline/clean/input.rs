@@ -1,9 +1,12 @@
-//! The input side: sniff the head (BOM, delimiter), read the header and find the email
-//! column, then hand out chunks of whole records.
+//! The input side: open the list through the shared input layer (what the file is, its
+//! encoding, decoded to UTF-8: see [`crate::input::open_list`]), sniff the delimiter, read the
+//! header and find the email column, then hand out chunks of whole records.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 
+use crate::input::{ListError, ListReport, OpenQuote, open_list};
 use crate::pipeline::Pool;
 use crate::pipeline::csvin::{self, Chunker};
 
@@ -46,26 +49,36 @@ pub(super) struct Opened {
     pub(super) width: usize,
     /// Rewritten rows end in CRLF: the header did (or had no terminator).
     pub(super) crlf: bool,
+    /// What the input was and how it was read (completed at the end of the run).
+    pub(super) report: ListReport,
+    /// Malformed sequences the decoder replaced (read at the end).
+    pub(super) replaced: Arc<AtomicU64>,
+    /// Quotes left open, noted by the chunker (read at the end).
+    pub(super) open_quotes: Arc<Mutex<Vec<OpenQuote>>>,
 }
 
-/// Sniff `input`'s head (BOM, delimiter), read its header and find the email column.
+/// Open `input` as a list (see [`open_list`]), sniff its delimiter, read its header and find
+/// the email column.
 pub(super) fn open(
     input: Input,
     cfg: &CleanConfig,
     chunk_pool: Arc<Pool<Vec<u8>>>,
 ) -> Result<Opened, CleanError> {
-    let mut input = input;
-    let mut head = csvin::read_head(&mut input, 64 * 1024)
-        .map_err(|e| CleanError::Io("reading input".into(), e))?;
-    let had_bom = csvin::strip_bom(&mut head);
+    let list = open_list(input, &cfg.list).map_err(|e| match e {
+        ListError::Io(e) => CleanError::Io("reading input".into(), e),
+        ListError::NotAList(m) => CleanError::NotAList(m),
+    })?;
+    let (head, mut report) = (list.head, list.report);
     if head.is_empty() {
         return Err(CleanError::EmptyInput);
     }
     let delimiter = csvin::detect_delimiter(&head);
-    let mut chunker = Chunker::new(input, head, delimiter).with_pool(chunk_pool);
-    if had_bom {
+    let mut chunker = Chunker::new(list.rest, head, delimiter).with_pool(chunk_pool);
+    if report.bom && report.encoding == "UTF-8" && report.compression.is_none() {
+        // (the bytes read count the input's bytes: decoded text is counted as it comes)
         chunker.bytes_read += 3;
     }
+    let open_quotes = chunker.open_quotes();
     let header_chunk = chunker
         .next_record_chunk()
         .map_err(|e| CleanError::Io("reading input".into(), e))?
@@ -101,6 +114,8 @@ pub(super) fn open(
     };
     let width = headers.len();
     let crlf = !header_chunk.ends_with(b"\n") || header_chunk.ends_with(b"\r\n");
+    report.delimiter = char::from(delimiter).to_string();
+    report.line_ending = if crlf { "crlf" } else { "lf" };
     let first = if headerless { Some(header_chunk) } else { None };
     Ok(Opened {
         chunker,
@@ -111,5 +126,8 @@ pub(super) fn open(
         column,
         width,
         crlf,
+        report,
+        replaced: list.replaced,
+        open_quotes,
     })
 }

@@ -67,6 +67,11 @@ pub struct CleanConfig {
     pub engagement: Option<std::sync::Arc<crate::engagement::EngagementSet>>,
     /// Where progress goes (`None`: nowhere).
     pub progress: Option<std::sync::Arc<dyn crate::progress::Progress>>,
+    /// How to read the list: its encoding (`--encoding`) and workbook sheet (`--sheet`).
+    pub list: crate::input::ListOptions,
+    /// The encoding of the clean and rejects outputs (`--output-encoding`); `None`: UTF-8,
+    /// with a byte-order mark when the input had one.
+    pub output_encoding: Option<&'static crate::input::Encoding>,
     /// Collect the hygiene report's figures into [`Summary::hygiene`] (`--report`,
     /// `--report-json`; every row then keeps its full record, which costs time).
     pub report: bool,
@@ -84,6 +89,8 @@ impl Default for CleanConfig {
             suppress: None,
             engagement: None,
             progress: None,
+            list: crate::input::ListOptions::default(),
+            output_encoding: None,
             report: false,
         }
     }
@@ -216,19 +223,29 @@ pub fn run(
         rejects,
         results,
     } = sinks;
+    let (clean, rejects, bom) = output_encoding(clean, rejects, &src.report, cfg)?;
+    let mut report = src.report;
+    report.output_encoding = cfg.output_encoding.map_or("UTF-8", |e| e.name());
     let mut writers = Writers {
         clean,
         rejects,
         results,
         pool: pools.out.clone(),
     };
-    // Headers first.
+    // The byte-order mark and headers first.
+    if bom {
+        writers.write_bom()?;
+    }
     if !src.headerless {
         writers.write(vec![serialize::header_chunk(&src.header, &sopts)])?;
     }
     // Pre-sized from the input's length (about 40 bytes a row), capped so that memory follows
     // the number of distinct addresses, not the file size; beyond the cap the table grows.
     let expect_rows = input_len.map_or(0, |n| (n / 40).min(1 << 20) as usize);
+    // Progress counts the text read: the file's length measures it only for plain UTF-8.
+    let plain =
+        report.format == "csv" && report.compression.is_none() && report.encoding == "UTF-8";
+    let input_len = input_len.filter(|_| plain);
     let job = Job {
         chunker: src.chunker,
         first: src.first,
@@ -260,6 +277,10 @@ pub fn run(
     summary.suppression = cfg.suppress.as_ref().map(|set| set.report(suppressed));
     summary.engagement = cfg.engagement.as_ref().map(|set| set.report(segments));
     summary.unique_addresses = done.seq_state.seen.len() as u64;
+    report.replaced = src.replaced.load(std::sync::atomic::Ordering::Relaxed);
+    report.open_quotes =
+        std::mem::take(&mut *src.open_quotes.lock().unwrap_or_else(|e| e.into_inner()));
+    summary.input = Some(report);
     if cfg.report {
         let sources = cfg.suppress.as_ref().map_or(&[][..], |s| s.sources());
         let h = hygiene.unwrap_or_default();
@@ -269,4 +290,29 @@ pub fn run(
     summary.elapsed_seconds = start.elapsed().as_secs_f64();
     summary.rows_per_second = summary.rows_in as f64 / summary.elapsed_seconds.max(1e-9);
     Ok(summary)
+}
+
+/// An output stream.
+type Sink = Box<dyn Write + Send>;
+
+/// The clean and rejects sinks in the output encoding, and whether they start with a
+/// byte-order mark: without `--output-encoding`, UTF-8 with a mark when the input had one;
+/// UTF-16 always with one; other encodings never.
+fn output_encoding(
+    clean: Sink,
+    rejects: Sink,
+    report: &crate::input::ListReport,
+    cfg: &CleanConfig,
+) -> Result<(Sink, Sink, bool), CleanError> {
+    use crate::input::{EncodeWriter, Encoding};
+    let Some(enc) = cfg.output_encoding else {
+        return Ok((clean, rejects, report.bom));
+    };
+    let utf16 = matches!(enc.name(), "UTF-16LE" | "UTF-16BE");
+    let bom = utf16 || (enc.name() == "UTF-8" && report.bom);
+    let wrap = |w: Sink, enc: &'static Encoding| -> Sink { Box::new(EncodeWriter::new(w, enc)) };
+    if enc.name() == "UTF-8" {
+        return Ok((clean, rejects, bom));
+    }
+    Ok((wrap(clean, enc), wrap(rejects, enc), bom))
 }

@@ -36,6 +36,17 @@ impl Writers {
         Ok(())
     }
 
+    /// Start the clean and rejects outputs with a byte-order mark (U+FEFF in UTF-8; an
+    /// encoding writer in front turns it into the output encoding's).
+    pub(super) fn write_bom(&mut self) -> Result<(), CleanError> {
+        self.clean
+            .write_all("\u{feff}".as_bytes())
+            .map_err(|e| CleanError::Io("writing clean output".into(), e))?;
+        self.rejects
+            .write_all("\u{feff}".as_bytes())
+            .map_err(|e| CleanError::Io("writing rejects".into(), e))
+    }
+
     pub(super) fn flush(&mut self) -> Result<(), CleanError> {
         self.clean
             .flush()
