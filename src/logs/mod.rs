@@ -6,14 +6,18 @@
 //! still in the queue are held), then [`report::Report`] for the sinks in [`output`].
 
 pub(crate) mod arf;
+pub mod direction;
 pub(crate) mod dsn_text;
 pub(crate) mod esp;
 pub(crate) mod events;
 pub(crate) mod exim;
+pub mod inbound;
 pub(crate) mod join;
+pub mod late;
 pub(crate) mod lines;
 pub(crate) mod metrics;
 pub mod output;
+pub mod parity;
 pub(crate) mod postfix;
 pub(crate) mod provider;
 pub mod report;
@@ -25,7 +29,7 @@ pub(crate) mod time;
 
 use std::io::{self, BufRead, Read};
 
-use lines::{for_each_line, for_each_line_threaded};
+use lines::{for_each_chunk_threaded, for_each_line, for_each_line_threaded, text_lines};
 use std::path::PathBuf;
 
 pub(crate) use crate::input::open_path as open;
@@ -35,7 +39,7 @@ use esp::Flavor;
 use events::EspJoin;
 use join::Join;
 use report::{ArfReport, InputSummary, Problems, Report};
-use syslog::{Event, Stamp};
+use syslog::{Event, Header, Stamp};
 use time::YearInference;
 
 /// Input formats.
@@ -149,6 +153,11 @@ pub struct Config {
     pub format: Option<Format>,
     /// Year of the first line of BSD-syslog logs (default: from the file's modification time).
     pub year: Option<i64>,
+    /// Bounce notices (files, mbox, Maildir directories) whose failures turn delivered
+    /// recipients into late bounces.
+    pub bounces: Vec<PathBuf>,
+    /// `--local-domains`, `--mynetworks`.
+    pub site: direction::Site,
 }
 
 /// Accumulates everything a run reads.
@@ -243,6 +252,114 @@ impl Collector {
         // other programs (dovecot, amavis, opendkim, ...) carry nothing for this report
     }
 
+    /// One syslog line parsed off the join's thread ([`pre_parse`]): apply it, or read it
+    /// the ordinary way when it is not a Postfix line.
+    fn apply_pre(
+        &mut self,
+        line: &str,
+        pre: Option<(Header<'_>, Event<'_>)>,
+        years: &mut YearInference,
+        prev: &mut Option<i64>,
+        summary: &mut InputSummary,
+    ) {
+        let Some((h, ev)) = pre else {
+            self.mta_line(line.as_bytes(), Some(line), false, years, prev, summary);
+            return;
+        };
+        summary.lines += 1;
+        let t = match h.stamp {
+            Stamp::Unix(t) => t,
+            Stamp::Bsd(s) => years.resolve(h.raw_stamp, s),
+        };
+        self.apply_mta(&ev, t, false, prev, h.program, line.as_bytes(), summary);
+    }
+
+    /// A chunk of syslog text: the lines of its tail are parsed on other threads while this
+    /// one parses and joins its head; the join then takes the tail's events in log order. The
+    /// share of the head adapts so that neither side waits long.
+    fn syslog_chunk(
+        &mut self,
+        text: &str,
+        par: &mut Parallel,
+        years: &mut YearInference,
+        prev: &mut Option<i64>,
+        summary: &mut InputSummary,
+    ) {
+        if par.workers == 0 || text.len() < 64 * 1024 {
+            for l in text_lines(text) {
+                let pre = pre_parse(l);
+                self.apply_pre(l, pre, years, prev, summary);
+            }
+            return;
+        }
+        let cut = |at: usize| -> usize {
+            let at = at.min(text.len());
+            match memchr::memchr(b'\n', &text.as_bytes()[at..]) {
+                Some(i) => at + i + 1,
+                None => text.len(),
+            }
+        };
+        let head_end = cut(text.len() * par.head_pct / 100);
+        let (head, tail) = text.split_at(head_end);
+        // the tail in `workers` parts
+        let mut parts = Vec::with_capacity(par.workers);
+        let mut from = 0;
+        for k in 1..=par.workers {
+            let to = if k == par.workers {
+                tail.len()
+            } else {
+                (from.max(tail.len() * k / par.workers) + 1).min(tail.len())
+            };
+            let to = if to >= tail.len() {
+                tail.len()
+            } else {
+                match memchr::memchr(b'\n', &tail.as_bytes()[to..]) {
+                    Some(i) => to + i + 1,
+                    None => tail.len(),
+                }
+            };
+            parts.push(&tail[from..to]);
+            from = to;
+        }
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|part| {
+                    sc.spawn(move || {
+                        text_lines(part)
+                            .map(|l| (l, pre_parse(l)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for l in text_lines(head) {
+                let pre = pre_parse(l);
+                self.apply_pre(l, pre, years, prev, summary);
+            }
+            let waited = !handles.iter().all(|h| h.is_finished());
+            par.head_pct = if waited {
+                par.head_pct.saturating_sub(2).max(2)
+            } else {
+                (par.head_pct + 2).min(60)
+            };
+            for (h, part) in handles.into_iter().zip(&parts) {
+                match h.join() {
+                    Ok(v) => {
+                        for (l, pre) in v {
+                            self.apply_pre(l, pre, years, prev, summary);
+                        }
+                    }
+                    // a parser that panicked: read its part here (never lose lines)
+                    Err(_) => {
+                        for l in text_lines(part) {
+                            self.mta_line(l.as_bytes(), Some(l), false, years, prev, summary);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn apply_mta(
         &mut self,
@@ -285,6 +402,34 @@ impl Collector {
     }
 }
 
+/// The parse threads of the syslog reader and the share of each chunk the joining thread
+/// parses itself.
+struct Parallel {
+    workers: usize,
+    head_pct: usize,
+}
+
+impl Parallel {
+    fn new() -> Parallel {
+        // one core reads (system calls, gunzip, UTF-8), one joins; parsing spreads over all
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Parallel {
+            workers: cores.saturating_sub(1).clamp(1, 8),
+            head_pct: 30,
+        }
+    }
+}
+
+/// Parse a syslog line as far as no join state is needed: the header, and for Postfix the
+/// event. `None`: the line is read the ordinary way ([`Collector::mta_line`]).
+fn pre_parse(line: &str) -> Option<(Header<'_>, Event<'_>)> {
+    let h = syslog::header(line)?;
+    if !postfix::is_postfix(h.program) {
+        return None;
+    }
+    Some((h, postfix::parse(h.program, h.pid, h.message)))
+}
+
 fn read_all(r: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
     let mut v = Vec::new();
     r.take(limit).read_to_end(&mut v)?;
@@ -321,9 +466,21 @@ pub(crate) fn read_input(
             let mut years = YearInference::new(y);
             let mut prev = None;
             let exim_log = format == Format::Exim;
-            for_each_line_threaded(r, |l, text| {
-                c.mta_line(l, text, exim_log, &mut years, &mut prev, &mut summary)
-            })?;
+            if exim_log {
+                for_each_line_threaded(r, |l, text| {
+                    c.mta_line(l, text, exim_log, &mut years, &mut prev, &mut summary)
+                })?;
+            } else {
+                let mut par = Parallel::new();
+                for_each_chunk_threaded(r, |chunk| match chunk {
+                    Ok(text) => c.syslog_chunk(text, &mut par, &mut years, &mut prev, &mut summary),
+                    Err(bytes) => {
+                        let _ = for_each_line(bytes, |l| {
+                            c.mta_line(l, None, false, &mut years, &mut prev, &mut summary)
+                        });
+                    }
+                })?;
+            }
         }
         Format::SendGrid | Format::Mailgun | Format::Ses | Format::Postmark => {
             c.has_esp = true;
@@ -495,6 +652,28 @@ fn first_stamp(f: &InputFile) -> (i64, i64) {
     (i64::MAX, 0)
 }
 
+/// Decode the `--bounces` files (the bounce auditor) before the logs are read: the failures
+/// they hold are looked for among the log's deliveries.
+fn read_bounces(c: &mut Collector, paths: &[PathBuf]) {
+    if paths.is_empty() {
+        return;
+    }
+    let mut errors = Vec::new();
+    for f in collect(paths, &mut errors) {
+        let data = open(&f.path).and_then(|(mut r, _)| read_all(&mut r, 256 << 20));
+        match data {
+            Ok(d) => c
+                .mta
+                .late
+                .add_outcomes(crate::bounce::decode_file_bytes(&f.name, &d)),
+            Err(e) => errors.push(format!("{}: {e}", f.name)),
+        }
+    }
+    c.problems
+        .errors
+        .extend(errors.into_iter().map(|e| format!("--bounces {e}")));
+}
+
 /// Read every input and build the report. Unreadable inputs are listed in
 /// `problems.errors`; the call fails only when no input could be read at all.
 pub fn run(cfg: &Config) -> io::Result<Report> {
@@ -509,6 +688,8 @@ pub fn run(cfg: &Config) -> io::Result<Report> {
     }
     let mut c = Collector::default();
     c.problems.errors = errors;
+    c.mta.site = cfg.site.clone();
+    read_bounces(&mut c, &cfg.bounces);
     let mut read_any = false;
     for f in &files {
         match read_input(&mut c, f, cfg.format, cfg.year) {

@@ -144,6 +144,18 @@ impl MtaTally {
         i
     }
 
+    /// Whether `addr` is an envelope sender of mail sent from here (a bounce notice to it is
+    /// a late bounce).
+    pub(super) fn is_local_sender(&self, addr: &str) -> bool {
+        let hit = |a: &str| {
+            self.sender_ids
+                .get(a)
+                .is_some_and(|&i| self.senders[i as usize].messages > 0)
+        };
+        hit(addr)
+            || (addr.bytes().any(|c| c.is_ascii_uppercase()) && hit(&addr.to_ascii_lowercase()))
+    }
+
     pub(super) fn bump(
         &mut self,
         dom: Option<u32>,
