@@ -80,6 +80,9 @@ struct Msg {
     msgid: u64,
     /// A received bounce notice already counted.
     notice_counted: bool,
+    /// Where the first delivery (not a hand-off to a filter) went: a local submission whose
+    /// mail stays here is not mail sent.
+    first_dest: Option<Dest>,
     sender: Option<u32>,
     injected: bool,
     from_seen: bool,
@@ -304,7 +307,7 @@ impl Join {
                         m.dir = None;
                     }
                     let (s, _) = self.slot(qid);
-                    self.flush(s);
+                    self.flush(s, false);
                     return;
                 }
                 if injected && !m.injected {
@@ -517,7 +520,7 @@ impl Join {
         };
         let carry = {
             let pm = &mut self.slab[p];
-            if pm.dir.is_none() && pm.pend_msg {
+            if pm.pend_msg {
                 pm.pend_msg = false;
                 Some(Carry {
                     t: pm.t_in,
@@ -548,24 +551,29 @@ impl Join {
             cm.client = pclient;
         }
         if cm.dir.is_some() && cm.from_seen {
-            self.flush(c);
+            self.flush(c, false);
         }
     }
 
-    /// Count what waited for the direction of slot `s`.
-    fn flush(&mut self, s: usize) {
+    /// Count what waited for the direction of slot `s` (`last`: the message leaves, count
+    /// what is known).
+    fn flush(&mut self, s: usize, last: bool) {
         let m = &mut self.slab[s];
         let Some(dir) = m.dir else { return };
-        let own = std::mem::take(&mut m.pend_msg).then_some(Carry {
+        // mail submitted here is counted as sent when its first delivery goes out
+        let hold = dir == Dir::Out && m.first_dest.is_none() && !last;
+        let internal = dir == Dir::Out && m.first_dest == Some(Dest::Mailbox);
+        let own = (!hold && std::mem::take(&mut m.pend_msg)).then_some(Carry {
             t: m.t_in,
             size: m.size,
             sender: m.sender,
         });
-        let carry = m.carry.take();
+        let carry = if hold { None } else { m.carry.take() };
         let copy = std::mem::take(&mut m.pend_copy);
         let handoffs = std::mem::take(&mut m.pend_handoffs) as u64;
         for c in [own, carry].into_iter().flatten() {
             match dir {
+                Dir::Out if internal => self.inbound.counts.internal_messages += 1,
                 Dir::Out => {
                     self.tally.bump(None, None, Some(c.t), |x| x.messages += 1);
                     self.tally.totals.bytes_received += c.size;
@@ -609,7 +617,7 @@ impl Join {
                 Org::Remote | Org::Copy => Some(Dir::In),
             };
         }
-        self.flush(s);
+        self.flush(s, true);
     }
 
     /// A Postfix delivery line, with where it went.
@@ -632,6 +640,12 @@ impl Join {
             }
             return;
         }
+        if self.slab[s].first_dest.is_none() {
+            self.slab[s].first_dest = Some(dest);
+            if self.slab[s].dir.is_some() {
+                self.flush(s, false);
+            }
+        }
         if self.slab[s].dir.is_none() {
             let m = &self.slab[s];
             let local_rcpt = self.site.is_local_domain(d.rcpt);
@@ -644,7 +658,7 @@ impl Join {
                 self.trusted.insert(m.client);
             }
             self.slab[s].dir = Some(dir);
-            self.flush(s);
+            self.flush(s, false);
         }
         let size = self.slab[s].size;
         if d.outcome == Outcome::Sent {

@@ -173,6 +173,8 @@ counters! {
         discarded,
         /// Messages redirected by a rule.
         redirected,
+        /// Locally submitted messages whose first delivery stayed here (not mail sent).
+        internal_messages,
         /// Locally submitted recipients delivered to a mailbox here (not going out).
         internal_delivered,
     }

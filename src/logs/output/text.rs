@@ -126,8 +126,12 @@ pub(crate) const INBOUND_LABELS: &[(&str, &str)] = &[
     ("discarded", "discarded"),
     ("redirected", "redirected"),
     (
+        "internal_messages",
+        "locally submitted messages that stayed here",
+    ),
+    (
         "internal_delivered",
-        "locally submitted, delivered to a mailbox here",
+        "  their recipients delivered to a mailbox here",
     ),
 ];
 
