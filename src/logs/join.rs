@@ -628,6 +628,14 @@ impl Join {
                 self.slab[s].finals += 1;
                 return;
             }
+            if !self.slab[s].ndr && dest != Dest::Filter {
+                // a message that arrived before the log starts
+                self.note_traffic(d, t);
+                if d.outcome == Outcome::Sent {
+                    self.parity.hour(t).delivered += 1;
+                    self.parity.recipients.add(d.rcpt, 1, 0);
+                }
+            }
             self.delivery_to(d, t, false, None);
             return;
         }
@@ -670,7 +678,7 @@ impl Join {
             (Some(Dir::Out), Dest::Remote) => {
                 self.note_traffic(d, t);
                 self.delivery_to(d, t, false, None);
-                if d.outcome == Outcome::Sent {
+                if d.outcome == Outcome::Sent && self.late.active() {
                     let m = &self.slab[s];
                     let (msgid, sender) = (m.msgid, m.sender);
                     let dom = self.tally.domain(domain_of(d.rcpt));

@@ -274,9 +274,7 @@ impl Collector {
         self.apply_mta(&ev, t, false, prev, h.program, line.as_bytes(), summary);
     }
 
-    /// A chunk of syslog text: the lines of its tail are parsed on other threads while this
-    /// one parses and joins its head; the join then takes the tail's events in log order. The
-    /// share of the head adapts so that neither side waits long.
+    /// A chunk of syslog text, parsed on all cores ([`parallel_chunk`]), joined in order.
     fn syslog_chunk(
         &mut self,
         text: &str,
@@ -285,77 +283,31 @@ impl Collector {
         prev: &mut Option<i64>,
         summary: &mut InputSummary,
     ) {
-        if par.workers == 0 || text.len() < 64 * 1024 {
-            for l in text_lines(text) {
-                let pre = pre_parse(l);
-                self.apply_pre(l, pre, years, prev, summary);
+        parallel_chunk(text, par, pre_parse, |l, pre| {
+            self.apply_pre(l, pre, years, prev, summary)
+        });
+    }
+
+    /// A chunk of ESP JSON lines, parsed on all cores, joined in order.
+    fn esp_chunk<'t>(
+        &mut self,
+        flavor: Flavor,
+        text: &'t str,
+        par: &mut Parallel,
+        summary: &mut InputSummary,
+    ) {
+        let parse = move |l: &'t str| esp_parse(flavor, l);
+        parallel_chunk(text, par, parse, |l, (fl, ok, events)| {
+            summary.lines += 1;
+            let t = l.trim();
+            if t.is_empty() {
+                return;
             }
-            return;
-        }
-        let cut = |at: usize| -> usize {
-            let at = at.min(text.len());
-            match memchr::memchr(b'\n', &text.as_bytes()[at..]) {
-                Some(i) => at + i + 1,
-                None => text.len(),
+            for e in &events {
+                self.esp.apply(fl, e, t.as_bytes());
             }
-        };
-        let head_end = cut(text.len() * par.head_pct / 100);
-        let (head, tail) = text.split_at(head_end);
-        // the tail in `workers` parts
-        let mut parts = Vec::with_capacity(par.workers);
-        let mut from = 0;
-        for k in 1..=par.workers {
-            let to = if k == par.workers {
-                tail.len()
-            } else {
-                (from.max(tail.len() * k / par.workers) + 1).min(tail.len())
-            };
-            let to = if to >= tail.len() {
-                tail.len()
-            } else {
-                match memchr::memchr(b'\n', &tail.as_bytes()[to..]) {
-                    Some(i) => to + i + 1,
-                    None => tail.len(),
-                }
-            };
-            parts.push(&tail[from..to]);
-            from = to;
-        }
-        std::thread::scope(|sc| {
-            let handles: Vec<_> = parts
-                .iter()
-                .map(|part| {
-                    sc.spawn(move || {
-                        text_lines(part)
-                            .map(|l| (l, pre_parse(l)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for l in text_lines(head) {
-                let pre = pre_parse(l);
-                self.apply_pre(l, pre, years, prev, summary);
-            }
-            let waited = !handles.iter().all(|h| h.is_finished());
-            par.head_pct = if waited {
-                par.head_pct.saturating_sub(2).max(2)
-            } else {
-                (par.head_pct + 2).min(60)
-            };
-            for (h, part) in handles.into_iter().zip(&parts) {
-                match h.join() {
-                    Ok(v) => {
-                        for (l, pre) in v {
-                            self.apply_pre(l, pre, years, prev, summary);
-                        }
-                    }
-                    // a parser that panicked: read its part here (never lose lines)
-                    Err(_) => {
-                        for l in text_lines(part) {
-                            self.mta_line(l.as_bytes(), Some(l), false, years, prev, summary);
-                        }
-                    }
-                }
+            if !ok {
+                self.unparsed(fl.as_str(), l.as_bytes(), summary);
             }
         });
     }
@@ -413,11 +365,96 @@ impl Parallel {
     fn new() -> Parallel {
         // one core reads (system calls, gunzip, UTF-8), one joins; parsing spreads over all
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // `MAILSIFT_PARSE_THREADS=0` parses on the joining thread only (measurements)
+        let workers = std::env::var("MAILSIFT_PARSE_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(cores.saturating_sub(1))
+            .min(8);
         Parallel {
-            workers: cores.saturating_sub(1).clamp(1, 8),
+            workers,
             head_pct: 30,
         }
     }
+}
+
+/// The lines of a chunk: those of its tail are parsed on `par.workers` other threads while this
+/// thread parses and applies its head; the tail's results are then applied in log order. The
+/// share of the head adapts so that neither side waits long. A parser that panics loses no
+/// line: its part is parsed again here.
+fn parallel_chunk<'t, T: Send>(
+    text: &'t str,
+    par: &mut Parallel,
+    parse: impl Fn(&'t str) -> T + Sync,
+    mut apply: impl FnMut(&'t str, T),
+) {
+    if par.workers == 0 || text.len() < 64 * 1024 {
+        for l in text_lines(text) {
+            apply(l, parse(l));
+        }
+        return;
+    }
+    let next_line = |s: &str, at: usize| -> usize {
+        if at >= s.len() {
+            return s.len();
+        }
+        match memchr::memchr(b'\n', &s.as_bytes()[at..]) {
+            Some(i) => at + i + 1,
+            None => s.len(),
+        }
+    };
+    let (head, tail) = text.split_at(next_line(text, text.len() * par.head_pct / 100));
+    let mut parts = Vec::with_capacity(par.workers);
+    let mut from = 0;
+    for k in 1..=par.workers {
+        let to = next_line(tail, (tail.len() * k / par.workers).max(from));
+        parts.push(&tail[from..to]);
+        from = to;
+    }
+    let parse = &parse;
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| {
+                sc.spawn(move || text_lines(part).map(|l| (l, parse(l))).collect::<Vec<_>>())
+            })
+            .collect();
+        for l in text_lines(head) {
+            apply(l, parse(l));
+        }
+        let waited = !handles.iter().all(|h| h.is_finished());
+        par.head_pct = if waited {
+            par.head_pct.saturating_sub(2).max(2)
+        } else {
+            (par.head_pct + 2).min(60)
+        };
+        for (h, part) in handles.into_iter().zip(&parts) {
+            match h.join() {
+                Ok(v) => {
+                    for (l, x) in v {
+                        apply(l, x);
+                    }
+                }
+                Err(_) => {
+                    for l in text_lines(part) {
+                        apply(l, parse(l));
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// One ESP JSON line: the flavor it says, whether it parsed, its events.
+fn esp_parse(flavor: Flavor, l: &str) -> (Flavor, bool, Vec<esp::EspEvent<'_>>) {
+    let t = l.trim();
+    if t.is_empty() {
+        return (flavor, true, Vec::new());
+    }
+    let fl = esp::sniff(t.as_bytes()).unwrap_or(flavor);
+    let mut v = Vec::new();
+    let ok = esp::parse_record(fl, t, &mut |e| v.push(e));
+    (fl, ok, v)
 }
 
 /// Parse a syslog line as far as no join state is needed: the header, and for Postfix the
@@ -493,7 +530,13 @@ pub(crate) fn read_input(
                     .next()
                     .is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
             if jsonl {
-                for_each_line_threaded(r, |l, _| c.esp_line(flavor, l, &mut summary))?;
+                let mut par = Parallel::new();
+                for_each_chunk_threaded(r, |chunk| match chunk {
+                    Ok(text) => c.esp_chunk(flavor, text, &mut par, &mut summary),
+                    Err(bytes) => {
+                        let _ = for_each_line(bytes, |l| c.esp_line(flavor, l, &mut summary));
+                    }
+                })?;
             } else {
                 // a JSON array, a pretty-printed object, or concatenated objects
                 let data = read_all(&mut r, 1 << 30)?;

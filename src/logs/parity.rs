@@ -151,14 +151,37 @@ pub(crate) fn client_host_domain(client: &str) -> (&str, &str) {
         return (addr, addr);
     }
     // the last two labels (three when the second-level label is short: co.uk)
-    let labels: Vec<&str> = host.rsplitn(4, '.').collect();
-    let keep = if labels.len() >= 3 && labels[1].len() <= 3 && labels[0].len() == 2 {
+    let b = host.as_bytes();
+    let mut cuts = [usize::MAX; 3];
+    let mut n = 0;
+    for i in (0..b.len()).rev() {
+        if b[i] == b'.' {
+            cuts[n] = i;
+            n += 1;
+            if n == 3 {
+                break;
+            }
+        }
+    }
+    let label = |k: usize| -> usize {
+        // length of the k-th label from the right (0 = TLD)
+        let end = if k == 0 { b.len() } else { cuts[k - 1] };
+        let start = if cuts[k] == usize::MAX {
+            0
+        } else {
+            cuts[k] + 1
+        };
+        end.saturating_sub(start)
+    };
+    let keep = if n >= 2 && label(1) <= 3 && label(0) == 2 {
         3
     } else {
         2
     };
-    let cut: usize = labels.iter().take(keep).map(|l| l.len() + 1).sum::<usize>();
-    let domain = &host[host.len().saturating_sub(cut.saturating_sub(1))..];
+    let domain = match cuts.get(keep - 1) {
+        Some(&c) if c != usize::MAX => &host[c + 1..],
+        _ => host,
+    };
     (host, domain)
 }
 

@@ -224,11 +224,17 @@ fn notice<'a>(daemon: &'a str, msg: &'a str) -> Option<Event<'a>> {
 
 /// Where a delivery line went: the delivery agent, then the relay and the reply.
 fn destination(daemon: &str, line: &str, d: &Delivery<'_>) -> Dest {
+    if matches!(daemon, "local" | "virtual" | "pipe" | "discard") {
+        return Dest::Mailbox;
+    }
+    // loopback: the relay's address (`relay=127.0.0.1[127.0.0.1]:10024`, `localhost[::1]`)
+    let loopback =
+        d.connected && field(line, "relay=").is_some_and(|r| r != "none" && is_loopback(r));
+    if daemon != "lmtp" && !loopback {
+        return Dest::Remote;
+    }
     let queued_as = find(d.text, "queued as ").is_some();
-    let relay = field(line, "relay=").unwrap_or("none");
-    let loopback = relay != "none" && is_loopback(relay);
     match daemon {
-        "local" | "virtual" | "pipe" | "discard" => Dest::Mailbox,
         "lmtp" => {
             if queued_as && loopback {
                 Dest::Filter

@@ -238,6 +238,10 @@ pub(crate) fn definitions() -> BTreeMap<&'static str, &'static str> {
         ("esp rates", "delivery/bounce/deferral rates / processed; open/click/spam/unsubscribe rates / delivered; click_to_open = unique_clicks / unique_opens"),
         ("provider", "mailbox provider: consumer domain table, else the MX host seen in the log (self-hosted: MX inside the domain; unknown: no MX seen; other)"),
         ("campaign", "MTA: the +tag of the envelope sender's local part, or the sender; ESP: campaign name, tag or category"),
+        ("direction", "MTA: totals and tables count mail submitted here (pickup, SASL, loopback, --mynetworks, a client whose mail is relayed out) going to remote servers; mail from remote clients is mta.inbound; a content filter's copy takes its original's direction"),
+        ("inbound", "MTA: mail received from remote clients: received, delivered_local (local, virtual, pipe, LMTP), relayed, bounce_notices (null sender), late_bounce_notices (to a sender of mail sent here), rejected by stage and reason, reject_warnings, held, discarded"),
+        ("late_bounced", "MTA: delivered recipients that bounced after acceptance, from the notices given with --bounces; mta.reconciled is mta.totals with them counted as bounced"),
+        ("sections", "MTA: pflogsumm's sections, every direction together; unlike pflogsumm, filter copies are not counted as received, hand-offs to a filter and bounce notices not as delivered, and recipients are recipients, not to= lines"),
     ]
     .into_iter()
     .collect()
