@@ -1,6 +1,6 @@
 //! Direction: where a message came from (local submission, a remote client, a content filter,
-//! a notice generated here) and where a delivery went. Inference comes first (see
-//! [`super::join`]); `--local-domains` and `--mynetworks` settle what inference cannot.
+//! a notice generated here) and where a delivery went. Inference comes first (the rules are
+//! in the join); `--local-domains` and `--mynetworks` settle what inference cannot.
 
 use std::net::IpAddr;
 

@@ -482,7 +482,7 @@ impl Join {
                     m.pend_msg = true;
                     m.client = client_ip(client).map(|ip| fx(&ip.to_string())).unwrap_or(1);
                 }
-                if !filter_service {
+                if !loopback {
                     let (host, dom) = client_host_domain(client);
                     self.parity.received_host.add(host, 1, 0);
                     self.parity.received_domain.add(dom, 1, 0);

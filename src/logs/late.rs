@@ -74,7 +74,7 @@ impl Late {
 
     fn add_record(&mut self, r: &BounceRecord) {
         let failed = r.permanent || r.action.eq_ignore_ascii_case("failed") || r.expired;
-        if !failed || r.recipient.is_empty() || r.feedbacktype.len() > 0 {
+        if !failed || r.recipient.is_empty() || !r.feedbacktype.is_empty() {
             self.not_failures += 1;
             return;
         }

@@ -2,7 +2,7 @@
 //! direction), messages received per client host/domain, senders and recipients by count and
 //! size, reject / reject warning / hold / discard detail, SMTP delivery failures, warnings,
 //! errors, fatal errors, panics, master daemon messages and smtpd connection statistics.
-//! Every keyed table is capped ([`MAX_KEYS`] keys; the rest under `(other)`), so memory does
+//! Every keyed table is capped (`MAX_KEYS` keys; the rest under `(other)`), so memory does
 //! not grow with the log.
 
 use std::collections::{BTreeMap, HashMap};

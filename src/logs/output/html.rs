@@ -323,7 +323,12 @@ fn totals_table(row: &Row) -> Markup {
         table {
             tr { th { "figure" } th { "value" } th class="def" { "definition" } }
             "\n"
-            @for (k, v) in &row.counts {
+            // the label table's order first, then any other counter
+            @for (k, v) in labels::MTA
+                .iter()
+                .filter_map(|(k, _, _)| row.counts.get_key_value(k))
+                .chain(row.counts.iter().filter(|(k, _)| !labels::MTA.iter().any(|l| l.0 == **k)))
+            {
                 @let (label, def) = labels::of(labels::MTA, k);
                 tr {
                     td { (Text(label)) }
@@ -454,14 +459,22 @@ fn headline(r: &Report) -> Markup {
     if let Some(c) = check("complaint_rate") {
         v.push(Card {
             label: "Complaint rate",
-            value: c.value.map(pct).unwrap_or_else(|| "n/a".into()),
+            value: match (c.status.as_str(), c.value) {
+                ("n/a", _) | (_, None) => "n/a".into(),
+                (_, Some(x)) => pct(x),
+            },
             definition: "spam reports / delivered (Gmail and Yahoo: under 0.1%, never 0.3%)".into(),
             class: class_of("complaint_rate"),
         });
     }
-    for c in &r.scorecard {
+    for c in r.scorecard.iter().filter(|c| c.id != "complaint_rate") {
         v.push(Card {
-            label: c.id,
+            label: match c.id {
+                "bounce_rate" => "Scorecard: bounce rate",
+                "auth_rejections" => "Scorecard: authentication rejections",
+                "rate_limits" => "Scorecard: rate limiting",
+                other => other,
+            },
             value: c.status.as_str().to_uppercase(),
             definition: c.evidence.chars().take(160).collect(),
             class: class_of(c.id),

@@ -245,7 +245,7 @@ pub fn render(r: &Report) -> String {
         let lines: Vec<(u64, String)> = vec![
             (
                 t.count("messages"),
-                "messages received (injected; bounce notices excluded)".into(),
+                "messages sent (submitted here, going out; filter copies and bounce notices excluded)".into(),
             ),
             (t.count("recipients"), "recipients".into()),
             (
@@ -308,7 +308,7 @@ pub fn render(r: &Report) -> String {
                 "inbound rejects by this server".into(),
             ),
             (t.count("warnings"), "warnings".into()),
-            (t.count("bytes_received"), "bytes received".into()),
+            (t.count("bytes_received"), "bytes of the messages sent".into()),
             (
                 t.count("tls_connections"),
                 format!(
