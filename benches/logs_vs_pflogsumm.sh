@@ -15,8 +15,9 @@ dir=$(mktemp -d "$base/mailsift-logs-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 cargo build --release --quiet --bin mailsift --example gen_logs
-bin=target/release/mailsift
-gen=target/release/examples/gen_logs
+tdir=${CARGO_TARGET_DIR:-target}
+bin=$tdir/release/mailsift
+gen=$tdir/release/examples/gen_logs
 
 echo "generating $messages messages ..." >&2
 "$gen" postfix "$messages" > "$dir/mail.log"

@@ -844,6 +844,18 @@ pub struct LogsArgs {
     /// file's modification time, one less if the log starts in a later month).
     #[arg(long, value_name = "YYYY")]
     pub year: Option<i64>,
+    /// Bounce notices (files, mbox, Maildir or directories) that came back after the remote
+    /// server accepted: their failed recipients count as late bounces in `mta.reconciled`.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub bounces: Vec<PathBuf>,
+    /// This site's mail domains (comma-separated): mail to them is inbound; a subdomain
+    /// matches. Only needed when the log does not tell (inference comes first).
+    #[arg(long, value_name = "DOMAINS", value_delimiter = ',')]
+    pub local_domains: Vec<String>,
+    /// Client networks that submit mail here (CIDR, comma-separated), as Postfix's
+    /// mynetworks: their mail is local submission, not inbound.
+    #[arg(long, value_name = "CIDRS", value_delimiter = ',')]
+    pub mynetworks: Vec<String>,
     /// Write the full report as JSON (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,

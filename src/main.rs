@@ -936,6 +936,8 @@ fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {
             "only one of --json and --html can be '-' (stdout)".into(),
         ));
     }
+    let site =
+        logs::direction::Site::parse(&a.local_domains, &a.mynetworks).map_err(Failure::Usage)?;
     let cfg = Config {
         inputs: a.inputs.clone(),
         format,
@@ -943,6 +945,8 @@ fn run_logs(a: cli::LogsArgs) -> Result<(), Failure> {
         journal: a.journal,
         since: a.since.clone(),
         until: a.until.clone(),
+        bounces: a.bounces.clone(),
+        site,
     };
     let report = logs::run(&cfg).map_err(|e| Failure::Job(e.to_string()))?;
     let werr = |what: &str, e: io::Error| Failure::Job(format!("writing {what}: {e}"));

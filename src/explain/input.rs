@@ -45,7 +45,9 @@ fn from_delivery(format: &'static str, d: &Delivery<'_>) -> Extracted {
 
 fn from_event(format: &'static str, e: &Event<'_>) -> Option<Extracted> {
     match e {
-        Event::Delivery(d) if !d.text.trim().is_empty() || !d.dsn.is_empty() => {
+        Event::Delivery(d) | Event::Routed(d, _)
+            if !d.text.trim().is_empty() || !d.dsn.is_empty() =>
+        {
             Some(from_delivery(format, d))
         }
         Event::ReplyText { rcpt, text, .. } => Some(Extracted {

@@ -1,7 +1,7 @@
 //! Joins ESP events per message: deduplication by event id (or by the whole record when the ESP
 //! gives none), unique opens/clicks per message, rows by domain, campaign, hour.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
 
 use rustc_hash::FxBuildHasher as FxBuild;
@@ -22,11 +22,57 @@ struct Msg {
     deferred: bool,
 }
 
+/// Messages whose state is kept per generation: the join remembers the last one to two
+/// generations of messages (and event ids), so its memory is bounded however long the export;
+/// events of one message further apart than that would count it again for unique opens.
+const GENERATION: usize = 1 << 19;
+
+/// A map that forgets its oldest generation: at most two generations of [`GENERATION`]
+/// keys.
+#[derive(Debug)]
+struct Recent<V> {
+    cur: HashMap<u64, V, FxBuild>,
+    old: HashMap<u64, V, FxBuild>,
+    cap: usize,
+}
+
+impl<V> Default for Recent<V> {
+    fn default() -> Self {
+        Recent {
+            cur: HashMap::default(),
+            old: HashMap::default(),
+            cap: GENERATION,
+        }
+    }
+}
+
+impl<V: Copy> Recent<V> {
+    fn get(&self, k: &u64) -> Option<&V> {
+        self.cur.get(k).or_else(|| self.old.get(k))
+    }
+
+    fn insert(&mut self, k: u64, v: V) {
+        if self.cur.len() >= self.cap && !self.cur.contains_key(&k) {
+            self.old = std::mem::take(&mut self.cur);
+        }
+        self.cur.insert(k, v);
+    }
+
+    /// Insert; false when the key was already there (a duplicate).
+    fn insert_new(&mut self, k: u64, v: V) -> bool {
+        if self.get(&k).is_some() {
+            return false;
+        }
+        self.insert(k, v);
+        true
+    }
+}
+
 /// ESP join state and counts.
 #[derive(Debug, Default)]
 pub(crate) struct EspJoin {
-    seen: HashSet<u64, FxBuild>,
-    msgs: HashMap<u64, Msg, FxBuild>,
+    seen: Recent<()>,
+    msgs: Recent<Msg>,
     /// Overall counters.
     pub totals: EspCounts,
     /// Per domain (index = id), names in `domain_names`.
@@ -88,7 +134,7 @@ impl EspJoin {
             Some(id) if !id.is_empty() => h(&[flavor.as_str().as_bytes(), id.as_bytes()]),
             _ => h(&[b"raw", raw, e.email.as_bytes()]),
         };
-        if !self.seen.insert(key) {
+        if !self.seen.insert_new(key, ()) {
             self.totals.duplicates += 1;
             return;
         }
@@ -231,5 +277,27 @@ impl EspJoin {
     /// Whether processed counts were derived from final events (Postmark).
     pub(crate) fn processed_derived(&self) -> bool {
         self.implicit_processed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_forgets_old_generations_only() {
+        let mut r: Recent<u32> = Recent {
+            cap: 2,
+            ..Default::default()
+        };
+        assert!(r.insert_new(1, 1));
+        assert!(r.insert_new(2, 2));
+        assert!(!r.insert_new(1, 9));
+        r.insert(3, 3); // 1, 2 become the old generation
+        assert_eq!(r.get(&1), Some(&1));
+        r.insert(4, 4);
+        r.insert(5, 5); // 3, 4 old; 1, 2 forgotten
+        assert_eq!(r.get(&1), None);
+        assert_eq!(r.get(&3), Some(&3));
     }
 }

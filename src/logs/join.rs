@@ -9,8 +9,12 @@ use std::hash::{BuildHasher, Hasher};
 use crate::status::find_reply_code;
 use rustc_hash::FxBuildHasher as FxBuild;
 
+use super::direction::{Dir, Site, client_ip};
 use super::dsn_text::normalize_text;
-use super::syslog::{Delivery, Event, Outcome, is_loopback};
+use super::inbound::Inbound;
+use super::late::Late;
+use super::parity::{Parity, client_host_domain};
+use super::syslog::{Delivery, Dest, Event, Level, Outcome, Source, is_loopback};
 use super::tally::{MtaTally, count_text};
 
 /// Connections of one message to one domain within this many seconds are the same connection.
@@ -31,8 +35,54 @@ struct Conn {
     tls: bool,
 }
 
+/// How a Postfix message arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Org {
+    /// No arrival line (other dialects, or a log that starts mid-way).
+    #[default]
+    Unknown,
+    /// Submitted here: pickup, SASL, loopback, `--mynetworks`.
+    Local,
+    /// A remote client: inbound, or relayed for a trusted client (told by where it goes).
+    Remote,
+    /// A content filter's copy of another message.
+    Copy,
+}
+
+/// A message's count moved to its filter copy while its direction was not known yet.
+#[derive(Debug, Clone, Copy)]
+struct Carry {
+    t: i64,
+    size: u64,
+    sender: Option<u32>,
+}
+
 #[derive(Debug, Default)]
 struct Msg {
+    org: Org,
+    dir: Option<Dir>,
+    /// Arrival time.
+    t_in: i64,
+    size: u64,
+    /// The message itself is still to be counted (when its direction is known).
+    pend_msg: bool,
+    carry: Option<Carry>,
+    /// A filter copy not yet counted as `reinjected`.
+    pend_copy: bool,
+    /// Linked to the message it is a copy of.
+    linked: bool,
+    pend_handoffs: u32,
+    /// Hash of the client address (trusted clients are learned).
+    client: u64,
+    /// Arrived over loopback (a local application, or a filter's copy).
+    loopback: bool,
+    /// Hash of the Message-ID.
+    msgid: u64,
+    /// A received bounce notice already counted.
+    notice_counted: bool,
+    /// Where the first delivery (not a hand-off to a filter) went: a local submission whose
+    /// mail stays here is not mail sent.
+    first_dest: Option<Dest>,
     sender: Option<u32>,
     injected: bool,
     from_seen: bool,
@@ -94,6 +144,18 @@ pub(crate) struct Join {
     pub out_of_order_lines: u64,
     /// Earliest and latest event time.
     pub span: Option<(i64, i64)>,
+    /// `--local-domains`, `--mynetworks`.
+    pub site: Site,
+    /// Mail received from remote clients.
+    pub inbound: Inbound,
+    /// pflogsumm's sections.
+    pub parity: Parity,
+    /// Late bounces (received bounce notices, `--bounces`).
+    pub late: Late,
+    /// Open messages by Message-ID hash (filter copies are linked to their original).
+    msgids: HashMap<u64, u32, FxBuild>,
+    /// Client addresses learned to relay out (hashes; capped).
+    trusted: std::collections::HashSet<u64, FxBuild>,
 }
 
 fn fx(s: &str) -> u64 {
@@ -159,6 +221,10 @@ impl Join {
     /// The message leaves the queue: keep it in the ring of finished messages, free its slot.
     fn retire(&mut self, qid: &str) -> Option<Msg> {
         let i = self.ids.remove(qid)? as usize;
+        let h = self.slab[i].msgid;
+        if h != 0 && self.msgids.get(&h) == Some(&(i as u32)) {
+            self.msgids.remove(&h);
+        }
         let key = fx(qid);
         let pos = self.ring_pos;
         self.ring_pos = (pos + 1) % RECENT;
@@ -237,6 +303,22 @@ impl Join {
                 }
                 m.from_seen = true;
                 let size = size.unwrap_or(0);
+                if m.org != Org::Unknown {
+                    m.size = size;
+                    if sender.is_empty() && m.org == Org::Remote {
+                        // a bounce notice from a remote server: inbound
+                        m.dir = Some(Dir::In);
+                    }
+                    if m.loopback && m.org == Org::Local && sender.is_empty() && !m.linked {
+                        // null sender over loopback: a filter's copy of a notice, not an
+                        // application's mail; told by where it goes
+                        m.org = Org::Remote;
+                        m.dir = None;
+                    }
+                    let (s, _) = self.slot(qid);
+                    self.flush(s, false);
+                    return;
+                }
                 if injected && !m.injected {
                     m.injected = true;
                     self.tally.bump(None, Some(sid), Some(t), |c| {
@@ -289,7 +371,12 @@ impl Join {
                 }
             }
             Event::Removed { qid } => {
-                let was_removed = self.ids.get(qid).map(|&i| self.slab[i as usize].removed);
+                if let Some(&i) = self.ids.get(qid) {
+                    self.close(i as usize);
+                }
+                let was_removed = self.ids.get(qid).map(|&i| {
+                    self.slab[i as usize].removed || self.slab[i as usize].dir == Some(Dir::In)
+                });
                 match self.retire(qid) {
                     Some(m) => {
                         if !m.ndr && was_removed == Some(false) {
@@ -314,7 +401,400 @@ impl Join {
             }
             Event::Reject => self.tally.totals.rejected_smtpd += 1,
             Event::Warning => self.tally.totals.warnings += 1,
+            Event::Arrived { qid, source } => self.arrived(qid, source, t),
+            Event::MessageId { qid, id } => self.message_id(qid, id),
+            Event::Routed(ref d, dest) => self.routed(d, dest, t),
+            Event::Rejected {
+                stage,
+                reason,
+                warn,
+                text,
+            } => {
+                let key = format!("{stage} {reason}: {}", normalize_text(text));
+                if warn {
+                    self.inbound.counts.reject_warnings += 1;
+                    self.parity.reject_warnings.add(&key, 1, 0);
+                } else {
+                    self.tally.totals.rejected_smtpd += 1;
+                    self.inbound.reject(stage, reason);
+                    self.parity.rejects.add(&key, 1, 0);
+                    self.parity.hour(t).rejected += 1;
+                }
+            }
+            Event::Diverted { action, text, .. } => {
+                let c = &mut self.inbound.counts;
+                let norm = normalize_text(text);
+                match action {
+                    "hold" => {
+                        c.held += 1;
+                        self.parity.holds.add(&norm, 1, 0);
+                    }
+                    "discard" => {
+                        c.discarded += 1;
+                        self.parity.discards.add(&norm, 1, 0);
+                    }
+                    "redirect" => c.redirected += 1,
+                    _ => {}
+                }
+            }
+            Event::Notice {
+                level,
+                daemon,
+                text,
+            } => {
+                if level == Level::Warning {
+                    self.tally.totals.warnings += 1;
+                }
+                self.parity.notice(level, daemon, text);
+            }
+            Event::Connect { pid, client } => self.parity.connect(pid, client, t),
+            Event::Disconnect { pid } => self.parity.disconnect(pid, t),
             Event::Ignored | Event::Unparsed => {}
+        }
+    }
+
+    /// A Postfix message arrived (`client=` / `pickup`).
+    fn arrived(&mut self, qid: &str, source: Source<'_>, t: i64) {
+        let (s, _) = self.slot(qid);
+        let site_local = match source {
+            Source::Client { client, .. } => self.site.is_mynetwork(client),
+            Source::Pickup => true,
+        };
+        let m = &mut self.slab[s];
+        if m.injected || m.ndr {
+            return;
+        }
+        m.injected = true;
+        m.t_in = t;
+        match source {
+            Source::Pickup => {
+                m.org = Org::Local;
+                m.dir = Some(Dir::Out);
+                m.pend_msg = true;
+            }
+            Source::Client {
+                client,
+                sasl,
+                filter_service,
+            } => {
+                let loopback = is_loopback(client);
+                m.loopback = loopback;
+                if filter_service {
+                    m.org = Org::Copy;
+                    m.pend_copy = true;
+                } else if sasl || loopback || site_local {
+                    m.org = Org::Local;
+                    m.dir = Some(Dir::Out);
+                    m.pend_msg = true;
+                } else {
+                    m.org = Org::Remote;
+                    m.pend_msg = true;
+                    m.client = client_ip(client).map(|ip| fx(&ip.to_string())).unwrap_or(1);
+                }
+                if !loopback {
+                    let (host, dom) = client_host_domain(client);
+                    self.parity.received_host.add(host, 1, 0);
+                    self.parity.received_domain.add(dom, 1, 0);
+                }
+            }
+        }
+        if self.slab[s].pend_msg {
+            self.parity.hour(t).received += 1;
+        }
+    }
+
+    /// The Message-ID of a message: a loopback arrival carrying the Message-ID of a message
+    /// still in the queue is that message's copy, handed back by a content filter.
+    fn message_id(&mut self, qid: &str, id: &str) {
+        let h = super::late::msgid_hash(id);
+        let (s, _) = self.slot(qid);
+        let m = &mut self.slab[s];
+        m.msgid = h;
+        if (m.loopback || m.org == Org::Copy)
+            && !m.linked
+            && let Some(&p) = self.msgids.get(&h)
+            && p as usize != s
+        {
+            self.link(s, p as usize);
+            return;
+        }
+        self.msgids.entry(h).or_insert(s as u32);
+    }
+
+    /// Slot `c` is a content filter's copy of slot `p`.
+    fn link(&mut self, c: usize, p: usize) {
+        let (pdir, pndr, porg, pclient) = {
+            let pm = &self.slab[p];
+            (pm.dir, pm.ndr, pm.org, pm.client)
+        };
+        let carry = {
+            let pm = &mut self.slab[p];
+            if pm.pend_msg {
+                pm.pend_msg = false;
+                Some(Carry {
+                    t: pm.t_in,
+                    size: pm.size,
+                    sender: pm.sender,
+                })
+            } else {
+                None
+            }
+        };
+        let cm = &mut self.slab[c];
+        cm.linked = true;
+        if cm.pend_msg && cm.org == Org::Local {
+            // counted as a local submission by mistake: not flushed yet (no qmgr line), undo
+            cm.pend_msg = false;
+            self.parity.hour(cm.t_in).received -= 1;
+        }
+        cm.org = Org::Copy;
+        if pndr {
+            cm.ndr = true;
+            cm.pend_copy = false;
+            return;
+        }
+        cm.pend_copy = true;
+        cm.dir = pdir;
+        cm.carry = carry;
+        if porg == Org::Remote {
+            cm.client = pclient;
+        }
+        if cm.dir.is_some() && cm.from_seen {
+            self.flush(c, false);
+        }
+    }
+
+    /// Count what waited for the direction of slot `s` (`last`: the message leaves, count
+    /// what is known).
+    fn flush(&mut self, s: usize, last: bool) {
+        let m = &mut self.slab[s];
+        let Some(dir) = m.dir else { return };
+        // mail submitted here is counted as sent when its first delivery goes out
+        let hold = dir == Dir::Out && m.first_dest.is_none() && !last;
+        let internal = dir == Dir::Out && m.first_dest == Some(Dest::Mailbox);
+        let own = (!hold && std::mem::take(&mut m.pend_msg)).then_some(Carry {
+            t: m.t_in,
+            size: m.size,
+            sender: m.sender,
+        });
+        let carry = if hold { None } else { m.carry.take() };
+        let copy = std::mem::take(&mut m.pend_copy);
+        let handoffs = std::mem::take(&mut m.pend_handoffs) as u64;
+        for c in [own, carry].into_iter().flatten() {
+            match dir {
+                Dir::Out if internal => self.inbound.counts.internal_messages += 1,
+                Dir::Out => {
+                    self.tally.bump(None, None, Some(c.t), |x| x.messages += 1);
+                    self.tally.totals.bytes_received += c.size;
+                    if let Some(sid) = c.sender {
+                        let row = &mut self.tally.senders[sid as usize];
+                        row.messages += 1;
+                        row.bytes_received += c.size;
+                    }
+                }
+                Dir::In => {
+                    self.inbound.counts.received += 1;
+                    self.inbound.counts.bytes += c.size;
+                }
+            }
+            if let Some(sid) = c.sender {
+                let name = &self.tally.sender_names[sid as usize];
+                self.parity.senders.add(name, 1, c.size);
+            }
+        }
+        match dir {
+            Dir::Out => {
+                self.tally.totals.reinjected += copy as u64;
+                self.tally.totals.filter_handoffs += handoffs;
+            }
+            Dir::In => {
+                self.inbound.counts.reinjected += copy as u64;
+                self.inbound.counts.filter_handoffs += handoffs;
+            }
+        }
+    }
+
+    /// The message in slot `s` leaves the queue (or the log ends): its direction is guessed
+    /// when nothing told it, and everything waiting is counted.
+    fn close(&mut self, s: usize) {
+        let m = &mut self.slab[s];
+        if m.dir.is_none() {
+            m.dir = match m.org {
+                Org::Unknown => None,
+                Org::Local => Some(Dir::Out),
+                Org::Remote if self.trusted.contains(&m.client) => Some(Dir::Out),
+                Org::Remote | Org::Copy => Some(Dir::In),
+            };
+        }
+        self.flush(s, true);
+    }
+
+    /// A Postfix delivery line, with where it went.
+    fn routed(&mut self, d: &Delivery<'_>, dest: Dest, t: i64) {
+        let (s, known) = self.slot(d.qid);
+        if self.slab[s].ndr || self.slab[s].org == Org::Unknown && dest != Dest::Mailbox {
+            if self.slab[s].ndr && dest == Dest::Filter {
+                self.slab[s].finals += 1;
+                return;
+            }
+            if !self.slab[s].ndr && dest != Dest::Filter {
+                // a message that arrived before the log starts
+                self.note_traffic(d, t);
+                if d.outcome == Outcome::Sent {
+                    self.parity.hour(t).delivered += 1;
+                    self.parity.recipients.add(d.rcpt, 1, 0);
+                }
+            }
+            self.delivery_to(d, t, false, None);
+            return;
+        }
+        if !known {
+            self.lines_for_unknown_ids += 1;
+        }
+        if dest == Dest::Filter {
+            if d.outcome == Outcome::Sent {
+                self.handoff(s, d);
+            }
+            return;
+        }
+        if self.slab[s].first_dest.is_none() {
+            self.slab[s].first_dest = Some(dest);
+            if self.slab[s].dir.is_some() {
+                self.flush(s, false);
+            }
+        }
+        if self.slab[s].dir.is_none() {
+            let m = &self.slab[s];
+            let local_rcpt = self.site.is_local_domain(d.rcpt);
+            let dir = match m.org {
+                Org::Local => Dir::Out,
+                _ if dest == Dest::Mailbox || local_rcpt => Dir::In,
+                _ => Dir::Out,
+            };
+            if dir == Dir::Out && m.client > 1 && self.trusted.len() < 65_536 {
+                self.trusted.insert(m.client);
+            }
+            self.slab[s].dir = Some(dir);
+            self.flush(s, false);
+        }
+        let size = self.slab[s].size;
+        if d.outcome == Outcome::Sent {
+            let hr = self.parity.hour(t);
+            hr.delivered += 1;
+            self.parity.recipients.add(d.rcpt, 1, size);
+        }
+        match (self.slab[s].dir, dest) {
+            (Some(Dir::Out), Dest::Remote) => {
+                self.note_traffic(d, t);
+                self.delivery_to(d, t, false, None);
+                if d.outcome == Outcome::Sent && self.late.active() {
+                    let m = &self.slab[s];
+                    let (msgid, sender) = (m.msgid, m.sender);
+                    let dom = self.tally.domain(domain_of(d.rcpt));
+                    self.late.delivered(d.qid, msgid, d.rcpt, dom, sender);
+                }
+            }
+            (Some(Dir::Out), _) => {
+                if d.outcome == Outcome::Sent {
+                    self.inbound.counts.internal_delivered += 1;
+                }
+            }
+            _ => {
+                self.note_traffic(d, t);
+                self.inbound_delivery(s, d, dest);
+            }
+        }
+    }
+
+    /// pflogsumm's per-hour deferred and bounced columns.
+    fn note_traffic(&mut self, d: &Delivery<'_>, t: i64) {
+        match d.outcome {
+            Outcome::Deferred => self.parity.hour(t).deferred += 1,
+            Outcome::Bounced | Outcome::Expired => self.parity.hour(t).bounced += 1,
+            Outcome::Sent => {}
+        }
+    }
+
+    /// A hand-off to a content filter: `queued as QID` names the copy.
+    fn handoff(&mut self, s: usize, d: &Delivery<'_>) {
+        self.slab[s].finals += 1;
+        let child = d
+            .text
+            .rsplit_once("queued as ")
+            .map(|(_, q)| q.trim_end_matches([')', '.', ' ']))
+            .and_then(|q| self.ids.get(q).copied())
+            .map(|c| c as usize)
+            .filter(|&c| c != s);
+        if let Some(c) = child
+            && !self.slab[c].linked
+        {
+            self.link(c, s);
+        }
+        match self.slab[s].dir {
+            Some(Dir::Out) => self.tally.totals.filter_handoffs += 1,
+            Some(Dir::In) => self.inbound.counts.filter_handoffs += 1,
+            None => match child {
+                Some(c) if self.slab[c].dir.is_none() => self.slab[c].pend_handoffs += 1,
+                Some(c) if self.slab[c].dir == Some(Dir::Out) => {
+                    self.tally.totals.filter_handoffs += 1
+                }
+                Some(_) => self.inbound.counts.filter_handoffs += 1,
+                None => self.slab[s].pend_handoffs += 1,
+            },
+        }
+    }
+
+    /// A delivery of a received message.
+    fn inbound_delivery(&mut self, s: usize, d: &Delivery<'_>, dest: Dest) {
+        let key = fx(d.rcpt);
+        let null_sender = self.slab[s]
+            .sender
+            .is_some_and(|sid| &*self.tally.sender_names[sid as usize] == "<>");
+        if null_sender && !self.slab[s].notice_counted {
+            self.slab[s].notice_counted = true;
+            self.inbound.counts.bounce_notices += 1;
+            if self.tally.is_local_sender(d.rcpt) {
+                self.inbound.counts.late_bounce_notices += 1;
+            }
+        }
+        let c = &mut self.inbound.counts;
+        let m = &mut self.slab[s];
+        let idx = match m.rcpts.iter().position(|(a, r)| *a == key && !r.done) {
+            Some(i) => i,
+            None => {
+                m.rcpts.push((
+                    key,
+                    Rcpt {
+                        domain: u32::MAX,
+                        deferred: false,
+                        done: false,
+                    },
+                ));
+                c.recipients += 1;
+                m.rcpts.len() - 1
+            }
+        };
+        let r = &mut m.rcpts[idx].1;
+        match d.outcome {
+            Outcome::Sent => {
+                r.done = true;
+                if dest == Dest::Mailbox {
+                    c.delivered_local += 1;
+                } else {
+                    c.relayed += 1;
+                }
+            }
+            Outcome::Bounced | Outcome::Expired => {
+                r.done = true;
+                c.bounced += 1;
+            }
+            Outcome::Deferred => {
+                c.deferral_events += 1;
+                if !r.deferred {
+                    r.deferred = true;
+                    c.deferred_recipients += 1;
+                }
+            }
         }
     }
 
@@ -543,8 +1023,14 @@ impl Join {
     /// still open (sorted) and drops the state.
     pub(crate) fn finish(&mut self) -> Vec<String> {
         let ids = std::mem::take(&mut self.ids);
-        let slab = std::mem::take(&mut self.slab);
         let mut open = Vec::with_capacity(ids.len());
+        for &i in ids.values() {
+            if !self.slab[i as usize].removed {
+                self.close(i as usize);
+            }
+        }
+        let slab = std::mem::take(&mut self.slab);
+        self.parity.finish();
         for (qid, i) in ids {
             let m = &slab[i as usize];
             if m.removed {

@@ -57,6 +57,62 @@ pub(crate) fn for_each_line_threaded<R: Read + Send>(
     r: R,
     mut f: impl FnMut(&[u8], Option<&str>),
 ) -> io::Result<()> {
+    for_each_chunk_threaded(r, |chunk| match chunk {
+        Ok(s) => {
+            let mut ls = 0;
+            for nl in memchr::memchr_iter(b'\n', s.as_bytes()) {
+                let l = &s[ls..nl];
+                let l = l.strip_suffix('\r').unwrap_or(l);
+                f(l.as_bytes(), Some(l));
+                ls = nl + 1;
+            }
+            if ls < s.len() {
+                let l = &s[ls..];
+                let l = l.strip_suffix('\r').unwrap_or(l);
+                f(l.as_bytes(), Some(l));
+            }
+        }
+        Err(b) => {
+            let mut ls = 0;
+            for nl in memchr::memchr_iter(b'\n', b) {
+                f(trim_cr(&b[ls..nl]), None);
+                ls = nl + 1;
+            }
+            if ls < b.len() {
+                f(trim_cr(&b[ls..]), None);
+            }
+        }
+    })
+}
+
+/// The lines of a chunk of text, `\r\n` or `\n` ended (a final unterminated line included).
+pub(crate) fn text_lines(s: &str) -> impl Iterator<Item = &str> {
+    let mut ls = 0;
+    let mut it = memchr::memchr_iter(b'\n', s.as_bytes());
+    std::iter::from_fn(move || {
+        let l = match it.next() {
+            Some(nl) => {
+                let l = &s[ls..nl];
+                ls = nl + 1;
+                l
+            }
+            None if ls < s.len() => {
+                let l = &s[ls..];
+                ls = s.len();
+                l
+            }
+            None => return None,
+        };
+        Some(l.strip_suffix('\r').unwrap_or(l))
+    })
+}
+
+/// The reader of [`for_each_line_threaded`], handing over whole chunks of lines: `Ok(text)`
+/// when the chunk is valid UTF-8, else `Err(bytes)`.
+pub(crate) fn for_each_chunk_threaded<R: Read + Send>(
+    r: R,
+    mut f: impl FnMut(Result<&str, &[u8]>),
+) -> io::Result<()> {
     const CHUNK: usize = 4 << 20;
     const POOL: usize = 4;
     enum Chunk {
@@ -115,29 +171,11 @@ pub(crate) fn for_each_line_threaded<R: Read + Send>(
         for chunk in full_rx.iter() {
             let buf = match chunk {
                 Chunk::Text(s) => {
-                    let mut ls = 0;
-                    for nl in memchr::memchr_iter(b'\n', s.as_bytes()) {
-                        let l = &s[ls..nl];
-                        let l = l.strip_suffix('\r').unwrap_or(l);
-                        f(l.as_bytes(), Some(l));
-                        ls = nl + 1;
-                    }
-                    if ls < s.len() {
-                        let l = &s[ls..];
-                        let l = l.strip_suffix('\r').unwrap_or(l);
-                        f(l.as_bytes(), Some(l));
-                    }
+                    f(Ok(&s));
                     s.into_bytes()
                 }
                 Chunk::Bytes(b) => {
-                    let mut ls = 0;
-                    for nl in memchr::memchr_iter(b'\n', &b) {
-                        f(trim_cr(&b[ls..nl]), None);
-                        ls = nl + 1;
-                    }
-                    if ls < b.len() {
-                        f(trim_cr(&b[ls..]), None);
-                    }
+                    f(Err(&b));
                     b
                 }
             };
@@ -184,5 +222,7 @@ mod tests {
         assert_eq!(n, 2);
         assert_eq!(a.len(), 400_001);
         assert_eq!(a, b);
+        let v: Vec<&str> = text_lines("a\r\nb\n\nc").collect();
+        assert_eq!(v, ["a", "b", "", "c"]);
     }
 }

@@ -20,12 +20,14 @@ macro_rules! counters {
             }
 
             /// Add every counter of `o`.
+            #[allow(dead_code)]
             pub(crate) fn add(&mut self, o: &Self) {
                 $( self.$f += o.$f; )*
             }
         }
     };
 }
+pub(crate) use counters;
 
 counters! {
     /// Counts from MTA logs (Postfix, Exim, Sendmail), overall or for one row of a table.
@@ -129,6 +131,52 @@ counters! {
         group_unsubscribes,
         /// Events seen twice (same event id, or the same record) and skipped.
         duplicates,
+    }
+}
+
+counters! {
+    /// Counts of mail that came in from remote clients (`mta.inbound`): what a receiving
+    /// server sees, kept out of the deliverability figures.
+    InboundCounts {
+        /// Messages received from remote clients (content-filter copies excluded).
+        received,
+        /// Bytes of received messages.
+        bytes,
+        /// Recipients of received messages with at least one delivery attempt.
+        recipients,
+        /// Recipients delivered to a mailbox here (local, virtual, pipe, LMTP).
+        delivered_local,
+        /// Recipients relayed on to another host (forwarding, backup MX).
+        relayed,
+        /// Recipients whose final status is bounced or expired.
+        bounced,
+        /// Recipients with at least one deferral.
+        deferred_recipients,
+        /// Deferral lines.
+        deferral_events,
+        /// Copies handed back by a content filter.
+        reinjected,
+        /// Hand-offs to a content filter.
+        filter_handoffs,
+        /// Received bounce notices (null envelope sender).
+        bounce_notices,
+        /// Received bounce notices addressed to an envelope sender of mail sent from here
+        /// (late bounces: the remote server accepted, then bounced).
+        late_bounce_notices,
+        /// Connections, senders or recipients refused by smtpd/postscreen/cleanup/milters.
+        rejected,
+        /// `reject_warning` lines (a rule in test mode).
+        reject_warnings,
+        /// Messages put on hold by a rule.
+        held,
+        /// Messages discarded by a rule.
+        discarded,
+        /// Messages redirected by a rule.
+        redirected,
+        /// Locally submitted messages whose first delivery stayed here (not mail sent).
+        internal_messages,
+        /// Locally submitted recipients delivered to a mailbox here (not going out).
+        internal_delivered,
     }
 }
 

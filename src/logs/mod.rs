@@ -6,16 +6,20 @@
 //! still in the queue are held), then [`report::Report`] for the sinks in [`output`].
 
 pub(crate) mod arf;
+pub mod direction;
 pub(crate) mod dsn_text;
 pub(crate) mod esp;
 pub(crate) mod events;
 pub(crate) mod exim;
+pub mod inbound;
 pub(crate) mod join;
 pub(crate) mod journal;
+pub mod late;
 pub(crate) mod lines;
 pub(crate) mod metrics;
 pub(crate) mod opensmtpd;
 pub mod output;
+pub mod parity;
 pub(crate) mod postfix;
 pub(crate) mod provider;
 pub mod report;
@@ -27,7 +31,7 @@ pub(crate) mod time;
 
 use std::io::{self, BufRead, Read};
 
-use lines::{for_each_line, for_each_line_threaded};
+use lines::{for_each_chunk_threaded, for_each_line, for_each_line_threaded, text_lines};
 use std::path::PathBuf;
 
 pub(crate) use crate::input::open_path as open;
@@ -37,7 +41,7 @@ use esp::Flavor;
 use events::EspJoin;
 use join::Join;
 use report::{ArfReport, InputSummary, Problems, Report};
-use syslog::{Event, Stamp};
+use syslog::{Event, Header, Stamp};
 use time::YearInference;
 
 /// Input formats.
@@ -172,6 +176,11 @@ pub struct Config {
     pub since: Option<String>,
     /// With `journal`: up to this time (`journalctl --until`).
     pub until: Option<String>,
+    /// Bounce notices (files, mbox, Maildir directories) whose failures turn delivered
+    /// recipients into late bounces.
+    pub bounces: Vec<PathBuf>,
+    /// `--local-domains`, `--mynetworks`.
+    pub site: direction::Site,
 }
 
 /// Accumulates everything a run reads.
@@ -292,6 +301,66 @@ impl Collector {
         // other programs (dovecot, amavis, opendkim, ...) carry nothing for this report
     }
 
+    /// One syslog line parsed off the join's thread ([`pre_parse`]): apply it, or read it
+    /// the ordinary way when it is not a Postfix line.
+    fn apply_pre(
+        &mut self,
+        line: &str,
+        pre: Option<(Header<'_>, Event<'_>)>,
+        years: &mut YearInference,
+        prev: &mut Option<i64>,
+        summary: &mut InputSummary,
+    ) {
+        let Some((h, ev)) = pre else {
+            self.mta_line(line.as_bytes(), Some(line), false, years, prev, summary);
+            return;
+        };
+        summary.lines += 1;
+        let t = match h.stamp {
+            Stamp::Unix(t) => t,
+            Stamp::Bsd(s) => years.resolve(h.raw_stamp, s),
+        };
+        self.apply_mta(&ev, t, false, prev, h.program, line.as_bytes(), summary);
+    }
+
+    /// A chunk of syslog text, parsed on all cores ([`parallel_chunk`]), joined in order.
+    fn syslog_chunk(
+        &mut self,
+        text: &str,
+        par: &mut Parallel,
+        years: &mut YearInference,
+        prev: &mut Option<i64>,
+        summary: &mut InputSummary,
+    ) {
+        parallel_chunk(text, par, pre_parse, |l, pre| {
+            self.apply_pre(l, pre, years, prev, summary)
+        });
+    }
+
+    /// A chunk of ESP JSON lines, parsed on all cores, joined in order.
+    fn esp_chunk<'t>(
+        &mut self,
+        flavor: Flavor,
+        text: &'t str,
+        par: &mut Parallel,
+        summary: &mut InputSummary,
+    ) {
+        let parse = move |l: &'t str| esp_parse(flavor, l);
+        parallel_chunk(text, par, parse, |l, (fl, ok, events)| {
+            summary.lines += 1;
+            let t = l.trim();
+            if t.is_empty() {
+                return;
+            }
+            for e in &events {
+                self.esp.apply(fl, e, t.as_bytes());
+            }
+            if !ok {
+                self.unparsed(fl.as_str(), l.as_bytes(), summary);
+            }
+        });
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn apply_mta(
         &mut self,
@@ -365,6 +434,119 @@ impl Collector {
     }
 }
 
+/// The parse threads of the syslog reader and the share of each chunk the joining thread
+/// parses itself.
+struct Parallel {
+    workers: usize,
+    head_pct: usize,
+}
+
+impl Parallel {
+    fn new() -> Parallel {
+        // one core reads (system calls, gunzip, UTF-8), one joins; parsing spreads over all
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // `MAILSIFT_PARSE_THREADS=0` parses on the joining thread only (measurements)
+        let workers = std::env::var("MAILSIFT_PARSE_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(cores.saturating_sub(1))
+            .min(8);
+        Parallel {
+            workers,
+            head_pct: 30,
+        }
+    }
+}
+
+/// The lines of a chunk: those of its tail are parsed on `par.workers` other threads while this
+/// thread parses and applies its head; the tail's results are then applied in log order. The
+/// share of the head adapts so that neither side waits long. A parser that panics loses no
+/// line: its part is parsed again here.
+fn parallel_chunk<'t, T: Send>(
+    text: &'t str,
+    par: &mut Parallel,
+    parse: impl Fn(&'t str) -> T + Sync,
+    mut apply: impl FnMut(&'t str, T),
+) {
+    if par.workers == 0 || text.len() < 64 * 1024 {
+        for l in text_lines(text) {
+            apply(l, parse(l));
+        }
+        return;
+    }
+    let next_line = |s: &str, at: usize| -> usize {
+        if at >= s.len() {
+            return s.len();
+        }
+        match memchr::memchr(b'\n', &s.as_bytes()[at..]) {
+            Some(i) => at + i + 1,
+            None => s.len(),
+        }
+    };
+    let (head, tail) = text.split_at(next_line(text, text.len() * par.head_pct / 100));
+    let mut parts = Vec::with_capacity(par.workers);
+    let mut from = 0;
+    for k in 1..=par.workers {
+        let to = next_line(tail, (tail.len() * k / par.workers).max(from));
+        parts.push(&tail[from..to]);
+        from = to;
+    }
+    let parse = &parse;
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| {
+                sc.spawn(move || text_lines(part).map(|l| (l, parse(l))).collect::<Vec<_>>())
+            })
+            .collect();
+        for l in text_lines(head) {
+            apply(l, parse(l));
+        }
+        let waited = !handles.iter().all(|h| h.is_finished());
+        par.head_pct = if waited {
+            par.head_pct.saturating_sub(2).max(2)
+        } else {
+            (par.head_pct + 2).min(60)
+        };
+        for (h, part) in handles.into_iter().zip(&parts) {
+            match h.join() {
+                Ok(v) => {
+                    for (l, x) in v {
+                        apply(l, x);
+                    }
+                }
+                Err(_) => {
+                    for l in text_lines(part) {
+                        apply(l, parse(l));
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// One ESP JSON line: the flavor it says, whether it parsed, its events.
+fn esp_parse(flavor: Flavor, l: &str) -> (Flavor, bool, Vec<esp::EspEvent<'_>>) {
+    let t = l.trim();
+    if t.is_empty() {
+        return (flavor, true, Vec::new());
+    }
+    let fl = esp::sniff(t.as_bytes()).unwrap_or(flavor);
+    let mut v = Vec::new();
+    let ok = esp::parse_record(fl, t, &mut |e| v.push(e));
+    (fl, ok, v)
+}
+
+/// Parse a syslog line as far as no join state is needed: the header, and for Postfix the
+/// event. `None`: the line is read the ordinary way ([`Collector::mta_line`]).
+fn pre_parse(line: &str) -> Option<(Header<'_>, Event<'_>)> {
+    let h = syslog::header(line)?;
+    if !postfix::is_postfix(h.program) {
+        return None;
+    }
+    Some((h, postfix::parse(h.program, h.pid, h.message)))
+}
+
 fn read_all(r: &mut dyn Read, limit: u64) -> io::Result<Vec<u8>> {
     let mut v = Vec::new();
     r.take(limit).read_to_end(&mut v)?;
@@ -409,9 +591,21 @@ pub(crate) fn read_input(
             let mut years = YearInference::new(y);
             let mut prev = None;
             let exim_log = format == Format::Exim;
-            for_each_line_threaded(r, |l, text| {
-                c.mta_line(l, text, exim_log, &mut years, &mut prev, &mut summary)
-            })?;
+            if exim_log {
+                for_each_line_threaded(r, |l, text| {
+                    c.mta_line(l, text, exim_log, &mut years, &mut prev, &mut summary)
+                })?;
+            } else {
+                let mut par = Parallel::new();
+                for_each_chunk_threaded(r, |chunk| match chunk {
+                    Ok(text) => c.syslog_chunk(text, &mut par, &mut years, &mut prev, &mut summary),
+                    Err(bytes) => {
+                        let _ = for_each_line(bytes, |l| {
+                            c.mta_line(l, None, false, &mut years, &mut prev, &mut summary)
+                        });
+                    }
+                })?;
+            }
         }
         Format::SendGrid | Format::Mailgun | Format::Ses | Format::Postmark => {
             c.has_esp = true;
@@ -424,7 +618,13 @@ pub(crate) fn read_input(
                     .next()
                     .is_some_and(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok());
             if jsonl {
-                for_each_line_threaded(r, |l, _| c.esp_line(flavor, l, &mut summary))?;
+                let mut par = Parallel::new();
+                for_each_chunk_threaded(r, |chunk| match chunk {
+                    Ok(text) => c.esp_chunk(flavor, text, &mut par, &mut summary),
+                    Err(bytes) => {
+                        let _ = for_each_line(bytes, |l| c.esp_line(flavor, l, &mut summary));
+                    }
+                })?;
             } else {
                 // a JSON array, a pretty-printed object, or concatenated objects
                 let data = read_all(&mut r, 1 << 30)?;
@@ -623,6 +823,28 @@ fn first_stamp(f: &InputFile) -> (i64, i64) {
     (i64::MAX, 0)
 }
 
+/// Decode the `--bounces` files (the bounce auditor) before the logs are read: the failures
+/// they hold are looked for among the log's deliveries.
+fn read_bounces(c: &mut Collector, paths: &[PathBuf]) {
+    if paths.is_empty() {
+        return;
+    }
+    let mut errors = Vec::new();
+    for f in collect(paths, &mut errors) {
+        let data = open(&f.path).and_then(|(mut r, _)| read_all(&mut r, 256 << 20));
+        match data {
+            Ok(d) => c
+                .mta
+                .late
+                .add_outcomes(crate::bounce::decode_file_bytes(&f.name, &d)),
+            Err(e) => errors.push(format!("{}: {e}", f.name)),
+        }
+    }
+    c.problems
+        .errors
+        .extend(errors.into_iter().map(|e| format!("--bounces {e}")));
+}
+
 /// Read every input and build the report. Unreadable inputs are listed in
 /// `problems.errors`; the call fails only when no input could be read at all.
 pub fn run(cfg: &Config) -> io::Result<Report> {
@@ -637,6 +859,8 @@ pub fn run(cfg: &Config) -> io::Result<Report> {
     }
     let mut c = Collector::default();
     c.problems.errors = errors;
+    c.mta.site = cfg.site.clone();
+    read_bounces(&mut c, &cfg.bounces);
     let mut read_any = false;
     if cfg.journal {
         match read_journalctl(&mut c, cfg.since.as_deref(), cfg.until.as_deref()) {

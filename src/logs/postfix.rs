@@ -1,7 +1,9 @@
 //! Postfix syslog messages (after the syslog header): smtpd/pickup injection, qmgr envelope,
 //! smtp/lmtp/local/pipe/virtual delivery lines, bounce notices, `removed`, TLS, rejects.
 
-use super::syslog::{Delivery, Event, Outcome, angle, field, find, is_loopback};
+use super::syslog::{
+    Delivery, Dest, Event, Level, Outcome, Source, angle, field, find, is_loopback,
+};
 
 /// Whether a syslog program name is a Postfix daemon (`postfix/smtp`, `postfix-out/qmgr`, ...).
 pub(crate) fn is_postfix(program: &str) -> bool {
@@ -21,7 +23,7 @@ pub(crate) fn is_qid(s: &str) -> bool {
 
 /// Parse the message of a Postfix line logged by `program` (process `pid`).
 pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
-    let daemon = program.rsplit('/').next().unwrap_or(program);
+    let daemon: &'a str = program.rsplit('/').next().unwrap_or(program);
     let Some(colon) = memchr::memchr(b':', msg.as_bytes()) else {
         return other(daemon, pid, msg);
     };
@@ -31,20 +33,47 @@ pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
     }
     let rest = msg[colon + 1..].trim_start();
     if let Some(r) = rest.strip_prefix("to=<") {
-        return delivery(qid, pid, r);
+        return match delivery(qid, pid, r) {
+            Event::Delivery(d) => Event::Routed(d, destination(daemon, r, &d)),
+            e => e,
+        };
     }
-    if let Some(client) = rest.strip_prefix("client=") {
-        let client = client.split(',').next().unwrap_or("");
-        return Event::Injected {
+    if let Some(line) = rest.strip_prefix("client=") {
+        let client = line.split(',').next().unwrap_or("");
+        // a service named after a port (`postfix/10025/smtpd`) is a filter's re-injection
+        // listener
+        let filter_service = program
+            .split('/')
+            .any(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()));
+        return Event::Arrived {
             qid,
-            reinjected: is_loopback(client),
+            source: Source::Client {
+                client,
+                sasl: find(line, "sasl_username=").is_some(),
+                filter_service: filter_service && is_loopback(client),
+            },
         };
     }
     if daemon == "pickup" && rest.contains("from=<") {
-        return Event::Injected {
+        return Event::Arrived {
             qid,
-            reinjected: false,
+            source: Source::Pickup,
         };
+    }
+    if let Some(id) = rest.strip_prefix("message-id=") {
+        return Event::MessageId {
+            qid,
+            id: angle(id.split(' ').next().unwrap_or("")),
+        };
+    }
+    for action in ["hold", "discard", "redirect", "filter"] {
+        if let Some(t) = rest.strip_prefix(action).and_then(|t| t.strip_prefix(": ")) {
+            return Event::Diverted {
+                qid,
+                action,
+                text: t,
+            };
+        }
     }
     if let Some(r) = rest.strip_prefix("from=<") {
         let Some(end) = r
@@ -81,21 +110,168 @@ pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
             Event::Unparsed
         };
     }
-    if rest.starts_with("reject:") || rest.starts_with("milter-reject:") {
-        return Event::Reject;
+    if let Some(e) = reject(daemon, rest) {
+        return e;
     }
-    if rest.starts_with("warning:") {
-        return Event::Warning;
+    if let Some(e) = notice(daemon, rest) {
+        return e;
     }
     Event::Ignored
 }
 
-fn other<'a>(daemon: &str, pid: u32, msg: &'a str) -> Event<'a> {
-    if msg.starts_with("NOQUEUE: reject:") || msg.starts_with("NOQUEUE: milter-reject:") {
-        return Event::Reject;
+/// `reject: RCPT from host[addr]: 550 5.1.1 <x>: Recipient address rejected: ...; from=<..>
+/// to=<..> proto=ESMTP helo=<..>` (and `reject_warning:`, `milter-reject:`).
+fn reject<'a>(daemon: &str, rest: &'a str) -> Option<Event<'a>> {
+    let (warn, r) = if let Some(r) = rest.strip_prefix("reject: ") {
+        (false, r)
+    } else if let Some(r) = rest.strip_prefix("milter-reject: ") {
+        (false, r)
+    } else {
+        (true, rest.strip_prefix("reject_warning: ")?)
+    };
+    let milter = rest.starts_with("milter");
+    let stage = r.split(' ').next().unwrap_or("");
+    // the reply: after `from host[addr]: ` (or `from host[addr]; ` in cleanup lines)
+    let text = match find(r, "]: ") {
+        Some(i) => &r[i + 3..],
+        None => r,
+    };
+    let text = match find(text, "; from=<") {
+        Some(i) => &text[..i],
+        None => text,
+    };
+    let stage = if daemon == "postscreen" {
+        "postscreen"
+    } else if milter {
+        "milter"
+    } else {
+        stage
+    };
+    Some(Event::Rejected {
+        stage,
+        reason: reject_reason(stage, text),
+        warn,
+        text,
+    })
+}
+
+/// The reason of an inbound reject, from its stage and reply text.
+pub(crate) fn reject_reason(stage: &str, text: &str) -> &'static str {
+    let has = |n: &str| {
+        text.as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n.as_bytes()))
+    };
+    if has("blocked using") || has("listed by") || has("dnsbl") {
+        "rbl"
+    } else if has("greylist") {
+        "greylisting"
+    } else if has("helo command rejected") {
+        "helo"
+    } else if has("sender address rejected") {
+        "sender"
+    } else if has("recipient address rejected")
+        && (has("user unknown")
+            || has("unknown in ")
+            || has("undeliverable address")
+            || has("does not exist"))
+    {
+        "unknown_recipient"
+    } else if has("relay access denied") {
+        "relay"
+    } else if has("client host rejected") || has("reverse hostname") {
+        "client"
+    } else if matches!(stage, "header" | "body" | "milter" | "END-OF-MESSAGE") {
+        "content"
+    } else {
+        "policy"
     }
-    if msg.starts_with("warning:") {
-        return Event::Warning;
+}
+
+/// `warning:` / `error:` / `fatal:` / `panic:` lines, master daemon messages, SMTP client
+/// failures before any reply.
+fn notice<'a>(daemon: &'a str, msg: &'a str) -> Option<Event<'a>> {
+    for (word, level) in [
+        ("warning: ", Level::Warning),
+        ("error: ", Level::Error),
+        ("fatal: ", Level::Fatal),
+        ("panic: ", Level::Panic),
+    ] {
+        if let Some(text) = msg.strip_prefix(word) {
+            return Some(Event::Notice {
+                level,
+                daemon,
+                text,
+            });
+        }
+    }
+    if daemon == "master" {
+        return Some(Event::Notice {
+            level: Level::Master,
+            daemon,
+            text: msg,
+        });
+    }
+    if matches!(daemon, "smtp" | "lmtp") && msg.starts_with("connect to ") {
+        return Some(Event::Notice {
+            level: Level::SmtpFailure,
+            daemon,
+            text: msg,
+        });
+    }
+    None
+}
+
+/// Where a delivery line went: the delivery agent, then the relay and the reply.
+fn destination(daemon: &str, line: &str, d: &Delivery<'_>) -> Dest {
+    if matches!(daemon, "local" | "virtual" | "pipe" | "discard") {
+        return Dest::Mailbox;
+    }
+    // loopback: the relay's address (`relay=127.0.0.1[127.0.0.1]:10024`, `localhost[::1]`)
+    let loopback =
+        d.connected && field(line, "relay=").is_some_and(|r| r != "none" && is_loopback(r));
+    if daemon != "lmtp" && !loopback {
+        return Dest::Remote;
+    }
+    let queued_as = find(d.text, "queued as ").is_some();
+    match daemon {
+        "lmtp" => {
+            if queued_as && loopback {
+                Dest::Filter
+            } else if queued_as {
+                Dest::Remote
+            } else {
+                Dest::Mailbox
+            }
+        }
+        _ if loopback => {
+            // LMTP/SMTP to a mailbox store on this machine answers without a new queue id
+            if d.outcome == Outcome::Sent && !queued_as && find(d.text, "Saved").is_some() {
+                Dest::Mailbox
+            } else {
+                Dest::Filter
+            }
+        }
+        _ => Dest::Remote,
+    }
+}
+
+fn other<'a>(daemon: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
+    if let Some(r) = msg.strip_prefix("NOQUEUE: ")
+        && let Some(e) = reject(daemon, r)
+    {
+        return e;
+    }
+    if let Some(e) = notice(daemon, msg) {
+        return e;
+    }
+    if daemon == "smtpd" {
+        if let Some(c) = msg.strip_prefix("connect from ") {
+            return Event::Connect { pid, client: c };
+        }
+        if msg.starts_with("disconnect from ") {
+            return Event::Disconnect { pid };
+        }
     }
     if matches!(daemon, "smtp" | "lmtp")
         && let Some((_, r)) = msg.split_once(' ')
@@ -167,7 +343,7 @@ mod tests {
             7,
             "AC26A10B3C: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, delay=0.76, delays=0.31/0.067/0.24/0.13, dsn=2.0.0, status=sent (250 2.0.0 OK)",
         );
-        let Event::Delivery(d) = e else {
+        let Event::Routed(d, Dest::Remote) = e else {
             panic!("{e:?}")
         };
         assert_eq!(d.rcpt, "a@b.example");
@@ -182,7 +358,9 @@ mod tests {
             7,
             "AC26A10B3C: to=<a@b.example>, relay=none, delay=1, delays=1/0/0/0, dsn=5.4.4, status=bounced (Host or domain name not found)",
         );
-        let Event::Delivery(d) = e else { panic!() };
+        let Event::Routed(d, Dest::Remote) = e else {
+            panic!()
+        };
         assert!(!d.connected && d.relay_host.is_none());
         assert_eq!(
             parse(
@@ -226,8 +404,47 @@ mod tests {
             Event::Unparsed
         );
         assert_eq!(
-            parse("postfix/smtpd", 1, "NOQUEUE: reject: RCPT from x"),
-            Event::Reject
+            parse(
+                "postfix/smtpd",
+                1,
+                "NOQUEUE: reject: RCPT from x[192.0.2.9]: 550 5.1.1 <a@b>: Recipient address rejected: User unknown in virtual mailbox table; from=<s@x> to=<a@b> proto=ESMTP helo=<x>"
+            ),
+            Event::Rejected {
+                stage: "RCPT",
+                reason: "unknown_recipient",
+                warn: false,
+                text: "550 5.1.1 <a@b>: Recipient address rejected: User unknown in virtual mailbox table"
+            }
+        );
+        let pscreen = "NOQUEUE: reject: RCPT from [185.246.220.193]:62795: 550 5.7.1 Service unavailable; client [185.246.220.193] blocked using zen.spamhaus.org; from=<a@b>, to=<c@d>, proto=ESMTP, helo=<x>";
+        let Event::Rejected { stage, reason, .. } = parse("postfix/postscreen", 1, pscreen) else {
+            panic!()
+        };
+        assert_eq!((stage, reason), ("postscreen", "rbl"));
+        let amavis = "4PbC4x469Jz3tBr: to=<u@uhu.example>, orig_to=<f@b.example>, relay=127.0.0.1[127.0.0.1]:10024, delay=2.4, delays=0.29/0.02/0.01/2.1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): 250 2.0.0 Ok: queued as 4PbC4z6W5Qz3tG3)";
+        assert!(matches!(
+            parse("postfix/amavis/smtp", 1, amavis),
+            Event::Routed(_, Dest::Filter)
+        ));
+        let dovecot = "4PbC4z6W5Qz3tG3: to=<u@uhu.example>, relay=dovecot, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered via dovecot service)";
+        assert!(matches!(
+            parse("postfix/pipe", 1, dovecot),
+            Event::Routed(_, Dest::Mailbox)
+        ));
+        assert_eq!(
+            parse(
+                "postfix/10025/smtpd",
+                1,
+                "4PbC4z6W5Qz3tG3: client=localhost[127.0.0.1]"
+            ),
+            Event::Arrived {
+                qid: "4PbC4z6W5Qz3tG3",
+                source: Source::Client {
+                    client: "localhost[127.0.0.1]",
+                    sasl: false,
+                    filter_service: true
+                }
+            }
         );
     }
 }

@@ -6,8 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::events::EspJoin;
+use super::inbound::InboundReport;
 use super::join::Join;
+use super::late::LateSummary;
 use super::metrics::{ESP_RATES, EspCounts, MTA_RATES, MtaCounts, Row};
+use super::parity::ParityReport;
 use super::provider;
 use super::scorecard::Check;
 use super::tally::{Signal, TextCount};
@@ -135,6 +138,17 @@ pub struct MtaReport {
     pub auth_rejections: SignalReport,
     /// Rate-limit deferrals.
     pub rate_limits: SignalReport,
+    /// Mail received from remote clients, and what this server refused.
+    pub inbound: InboundReport,
+    /// The sections pflogsumm prints (every direction together).
+    pub sections: ParityReport,
+    /// Late bounces from `--bounces`: what was decoded and matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_bounces: Option<LateSummary>,
+    /// The totals with late bounces applied (delivered recipients that bounced afterwards
+    /// count as bounced); `totals` is the log's view.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciled: Option<Row>,
 }
 
 /// Tables from ESP event exports.
@@ -224,6 +238,10 @@ pub(crate) fn definitions() -> BTreeMap<&'static str, &'static str> {
         ("esp rates", "delivery/bounce/deferral rates / processed; open/click/spam/unsubscribe rates / delivered; click_to_open = unique_clicks / unique_opens"),
         ("provider", "mailbox provider: consumer domain table, else the MX host seen in the log (self-hosted: MX inside the domain; unknown: no MX seen; other)"),
         ("campaign", "MTA: the +tag of the envelope sender's local part, or the sender; ESP: campaign name, tag or category"),
+        ("direction", "MTA: totals and tables count mail submitted here (pickup, SASL, loopback, --mynetworks, a client whose mail is relayed out) going to remote servers; mail from remote clients is mta.inbound; a content filter's copy takes its original's direction"),
+        ("inbound", "MTA: mail received from remote clients: received, delivered_local (local, virtual, pipe, LMTP), relayed, bounce_notices (null sender), late_bounce_notices (to a sender of mail sent here), rejected by stage and reason, reject_warnings, held, discarded"),
+        ("late_bounced", "MTA: delivered recipients that bounced after acceptance, from the notices given with --bounces; mta.reconciled is mta.totals with them counted as bounced"),
+        ("sections", "MTA: pflogsumm's sections, every direction together; unlike pflogsumm, filter copies are not counted as received, hand-offs to a filter and bounce notices not as delivered, and recipients are recipients, not to= lines"),
     ]
     .into_iter()
     .collect()
@@ -350,19 +368,53 @@ pub(crate) fn mta_report(j: &Join) -> MtaReport {
     };
     let strmap =
         |m: &BTreeMap<&'static str, u64>| m.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    // late bounces: the reconciled totals, and a `late_bounced` column in the tables
+    let mut reconciled = None;
+    let mut by_provider: BTreeMap<String, Row> = prov
+        .iter()
+        .map(|(k, c)| (k.to_string(), mta_row(c)))
+        .collect();
+    let mut by_campaign: BTreeMap<String, Row> = campaigns
+        .iter()
+        .map(|(k, c)| (k.to_string(), mta_row(c)))
+        .collect();
+    if j.late.active() {
+        let mut t = tally.totals;
+        let mut late = 0;
+        for (dom, sender, hard, _) in j.late.matched() {
+            late += 1;
+            t.delivered = t.delivered.saturating_sub(1);
+            t.bounced += 1;
+            if hard {
+                t.hard_bounced += 1;
+            } else {
+                t.soft_bounced += 1;
+            }
+            let bump = |table: &mut BTreeMap<String, Row>, key: &str| {
+                if let Some(r) = table.get_mut(key) {
+                    *r.counts.entry("late_bounced").or_default() += 1;
+                }
+            };
+            bump(&mut by_domain, &tally.domain_names[dom as usize]);
+            bump(&mut by_provider, providers[dom as usize]);
+            if let Some(s) = sender {
+                bump(
+                    &mut by_campaign,
+                    campaign_of(&tally.sender_names[s as usize]),
+                );
+            }
+        }
+        let mut row = Row::new(t.fields(), MTA_RATES, true);
+        row.counts.insert("late_bounced", late);
+        reconciled = Some(row);
+    }
     MtaReport {
         first: iso(first),
         last: iso(last),
         totals: Row::new(tally.totals.fields(), MTA_RATES, true),
         by_domain,
-        by_provider: prov
-            .iter()
-            .map(|(k, c)| (k.to_string(), mta_row(c)))
-            .collect(),
-        by_campaign: campaigns
-            .iter()
-            .map(|(k, c)| (k.to_string(), mta_row(c)))
-            .collect(),
+        by_provider,
+        by_campaign,
         by_sender,
         by_hour,
         by_day: days.iter().map(|(k, c)| (k.clone(), mta_row(c))).collect(),
@@ -375,6 +427,10 @@ pub(crate) fn mta_report(j: &Join) -> MtaReport {
         delays,
         auth_rejections: signal(&tally.auth, &tally.domain_names, &providers),
         rate_limits: signal(&tally.rate_limits, &tally.domain_names, &providers),
+        inbound: super::inbound::report(&j.inbound),
+        sections: super::parity::report(&j.parity),
+        late_bounces: j.late.active().then(|| j.late.summary()),
+        reconciled,
     }
 }
 

@@ -112,6 +112,54 @@ pub struct Delivery<'a> {
     pub tls: Option<bool>,
 }
 
+/// Where a delivery went (Postfix: from the delivery agent, the relay and the reply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dest {
+    /// Another host: SMTP/LMTP relay to a remote server (or a failure before one answered).
+    Remote,
+    /// A mailbox here: local(8), virtual(8), pipe(8), LMTP to a mailbox store.
+    Mailbox,
+    /// A content filter on this machine (amavis, rspamd proxy, a second instance) that hands
+    /// the message back under a new queue id.
+    Filter,
+}
+
+/// How a Postfix message arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// `pickup`: sendmail(1) / postdrop on this machine.
+    Pickup,
+    /// smtpd `client=`.
+    Client {
+        /// `host[addr]` as logged.
+        client: &'a str,
+        /// `sasl_username=` on the line: an authenticated submission.
+        sasl: bool,
+        /// Logged by an smtpd whose service name is a port (`postfix/10025/smtpd`): the
+        /// re-injection listener of a content filter.
+        filter_service: bool,
+    },
+}
+
+/// The severity of a daemon message (pflogsumm's warnings, fatal errors, panics, master
+/// daemon messages, SMTP delivery failures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `warning:`.
+    Warning,
+    /// `error:`.
+    Error,
+    /// `fatal:`.
+    Fatal,
+    /// `panic:`.
+    Panic,
+    /// A message of the master daemon (start, reload, stop).
+    Master,
+    /// An SMTP client failure before any reply (`connect to ...: Connection timed out`, `lost
+    /// connection with ...`).
+    SmtpFailure,
+}
+
 /// What one MTA log line says.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event<'a> {
@@ -172,6 +220,65 @@ pub enum Event<'a> {
         rcpt: &'a str,
         /// The reply.
         text: &'a str,
+    },
+    /// A Postfix message arrived (smtpd `client=` or `pickup`), with where from.
+    Arrived {
+        /// Queue id.
+        qid: &'a str,
+        /// Where from.
+        source: Source<'a>,
+    },
+    /// The Message-ID header of a queued message (Postfix cleanup).
+    MessageId {
+        /// Queue id.
+        qid: &'a str,
+        /// The id, without angle brackets.
+        id: &'a str,
+    },
+    /// A delivery attempt whose destination the dialect tells apart.
+    Routed(Delivery<'a>, Dest),
+    /// An inbound reject (or reject warning) with its stage and reason.
+    Rejected {
+        /// `postscreen`, `CONNECT`, `HELO`, `MAIL`, `RCPT`, `DATA`, `END-OF-MESSAGE`, `header`,
+        /// `body`, `milter`, ...
+        stage: &'a str,
+        /// `rbl`, `helo`, `sender`, `unknown_recipient`, `relay`, `greylisting`, `client`,
+        /// `content`, `policy`.
+        reason: &'static str,
+        /// `reject_warning`: logged, not enforced.
+        warn: bool,
+        /// The reply text.
+        text: &'a str,
+    },
+    /// A message held, discarded, redirected or filtered by a header/body/access rule.
+    Diverted {
+        /// Queue id.
+        qid: &'a str,
+        /// `hold`, `discard`, `redirect`, `filter`.
+        action: &'static str,
+        /// The rule's text.
+        text: &'a str,
+    },
+    /// A daemon message of some severity.
+    Notice {
+        /// Severity.
+        level: Level,
+        /// The daemon (`smtpd`, `master`, ...).
+        daemon: &'a str,
+        /// The text after the severity word.
+        text: &'a str,
+    },
+    /// An smtpd connection opened (`connect from host[addr]`).
+    Connect {
+        /// Process id.
+        pid: u32,
+        /// `host[addr]`.
+        client: &'a str,
+    },
+    /// An smtpd connection closed.
+    Disconnect {
+        /// Process id.
+        pid: u32,
     },
     /// An inbound reject by this server.
     Reject,

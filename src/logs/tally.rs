@@ -144,6 +144,26 @@ impl MtaTally {
         i
     }
 
+    /// Whether `addr` is an envelope sender of mail sent from here (a bounce notice to it is
+    /// a late bounce).
+    pub(super) fn is_local_sender(&self, addr: &str) -> bool {
+        let hit = |a: &str| {
+            self.sender_ids
+                .get(a)
+                .is_some_and(|&i| self.senders[i as usize].messages > 0)
+        };
+        if hit(addr)
+            || (addr.bytes().any(|c| c.is_ascii_uppercase()) && hit(&addr.to_ascii_lowercase()))
+        {
+            return true;
+        }
+        // VERP (`news+bob=example.net@example.com`): the sender is `news@example.com`
+        match verp_base(addr) {
+            Some(base) => hit(&base) || hit(&base.to_ascii_lowercase()),
+            None => false,
+        }
+    }
+
     pub(super) fn bump(
         &mut self,
         dom: Option<u32>,
@@ -223,6 +243,13 @@ impl MtaTally {
     }
 }
 
+/// The sender of a VERP address (`local+rcpt=domain@host` -> `local@host`), when it is one.
+pub(crate) fn verp_base(addr: &str) -> Option<String> {
+    let (local, host) = addr.rsplit_once('@')?;
+    let (base, tag) = local.split_once('+')?;
+    (tag.contains('=') && !base.is_empty()).then(|| format!("{base}@{host}"))
+}
+
 /// Count one more occurrence of a normalised text (`key`, status `dsn`) in a capped table.
 pub(super) fn count_text(map: &mut HashMap<String, TextCount>, dsn: &str, key: String) {
     let n = map.len();
@@ -235,4 +262,26 @@ pub(super) fn count_text(map: &mut HashMap<String, TextCount>, dsn: &str, key: S
         e.dsn = dsn.to_string();
     }
     e.count += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verp_senders() {
+        assert_eq!(
+            verp_base("news+bob=example.net@example.com").as_deref(),
+            Some("news@example.com")
+        );
+        assert_eq!(verp_base("bounces+c001-weekly@example.com"), None);
+        assert_eq!(verp_base("news@example.com"), None);
+        let mut t = MtaTally::default();
+        let s = t.sender("news@example.com");
+        t.senders[s as usize].messages = 1;
+        assert!(t.is_local_sender("news@example.com"));
+        assert!(t.is_local_sender("news+bob=example.net@example.com"));
+        assert!(!t.is_local_sender("other@example.com"));
+        assert!(!t.is_local_sender("other+x=y@example.com"));
+    }
 }

@@ -666,24 +666,189 @@ fn content_filter_round_trip_is_one_message_and_one_delivery() {
                2023-03-14T10:00:01.500000+01:00 mx postfix/qmgr[2]: 4PcB1B9X8Yz1bc: removed\n";
     let f = write(&d, "amavis.log", log.as_bytes());
     let r = report(&[&f]);
+    // a remote client's message delivered to a mailbox here is inbound mail: one message
+    // received, one local delivery, and nothing in the deliverability totals (the figures
+    // were counted as mail sent before direction was told apart)
     let t = &r["mta"]["totals"];
     assert_eq!(
-        (
-            &t["messages"],
-            &t["recipients"],
-            &t["delivered"],
-            &t["reinjected"],
-            &t["filter_handoffs"],
-            &t["bytes_received"]
-        ),
-        (
-            &Value::from(1),
-            &Value::from(1),
-            &Value::from(1),
-            &Value::from(1),
-            &Value::from(1),
-            &Value::from(1000)
-        )
+        (&t["messages"], &t["recipients"], &t["delivered"]),
+        (&Value::from(0), &Value::from(0), &Value::from(0))
     );
+    let i = &r["mta"]["inbound"];
+    let got: Vec<u64> = [
+        "received",
+        "recipients",
+        "delivered_local",
+        "reinjected",
+        "filter_handoffs",
+        "bytes",
+    ]
+    .iter()
+    .map(|k| i[k].as_u64().unwrap())
+    .collect();
+    assert_eq!(got, vec![1, 1, 1, 1, 1, 1000]);
     assert_eq!(r["problems"]["open_queue_ids"], 0);
+}
+
+/// The figures of `mta.totals` / `mta.inbound` / `mta.reconciled` named in `keys`.
+fn figures(v: &Value, keys: &[&str]) -> Vec<u64> {
+    keys.iter().map(|k| v[k].as_u64().unwrap_or(0)).collect()
+}
+
+#[test]
+fn sending_server_that_receives_bounce_notices_counts_what_it_sent() {
+    // postfix-both-ways.mail.log: a server that sends (SASL submission, pickup, a trusted
+    // client; outbound mail through amavis) and receives (a bounce notice from the remote MX
+    // for a recipient it accepted, through amavis to dovecot LMTP; a partner's mail; postscreen
+    // and smtpd rejects)
+    let log = data("postfix-both-ways.mail.log");
+    let r = report(&["--year", "2024", log.to_str().unwrap()]);
+    let m = &r["mta"];
+    let t = &m["totals"];
+    // sent: 3 messages (the amavis copy is not a new one), 4 recipients, 3 delivered, 1 bounced
+    assert_eq!(
+        figures(
+            t,
+            &[
+                "messages",
+                "recipients",
+                "delivered",
+                "bounced",
+                "deferred_recipients",
+                "bounced_after_deferral",
+                "reinjected",
+                "filter_handoffs",
+                "ndr_messages",
+                "ndr_deliveries",
+                "bytes_received"
+            ]
+        ),
+        vec![3, 4, 3, 1, 1, 1, 1, 2, 1, 1, 7500]
+    );
+    assert_eq!(m["by_domain"]["remote.example"]["delivered"], 2);
+    assert!(m["reconciled"].is_null() && m["late_bounces"].is_null());
+    // received: the bounce notice and the partner's message; the notice's amavis copy and
+    // its LMTP delivery are inbound, not a re-injection or a delivery of mail sent
+    let i = &m["inbound"];
+    assert_eq!(
+        figures(
+            i,
+            &[
+                "received",
+                "recipients",
+                "delivered_local",
+                "bounce_notices",
+                "late_bounce_notices",
+                "reinjected",
+                "filter_handoffs",
+                "rejected",
+                "reject_warnings",
+                "bytes"
+            ]
+        ),
+        vec![2, 2, 2, 1, 1, 1, 1, 3, 1, 9100]
+    );
+    assert_eq!(i["rejected_by_reason"]["rbl"], 1);
+    assert_eq!(i["rejected_by_reason"]["unknown_recipient"], 1);
+    assert_eq!(i["rejected_by_reason"]["greylisting"], 1);
+    assert_eq!(i["rejected_by_stage"]["postscreen"], 1);
+    assert_eq!(i["rejected_by_stage"]["RCPT"], 2);
+    // pflogsumm's sections
+    let p = &m["sections"];
+    assert_eq!(
+        figures(
+            &p["per_day"]["2024-03-12"],
+            &["received", "delivered", "deferred", "bounced", "rejected"]
+        ),
+        vec![5, 5, 1, 1, 3]
+    );
+    assert_eq!(p["smtpd_connections"], 7);
+    assert_eq!(p["master_daemon"].as_array().unwrap().len(), 2);
+    assert_eq!(p["smtp_delivery_failures"][0]["count"], 1);
+    assert_eq!(p["warnings"][0]["count"], 1);
+    assert_eq!(p["senders_by_count"].as_array().unwrap().len(), 5);
+
+    // the remote MX's notice, given as --bounces: bob was accepted, then bounced
+    let dsn = data("postfix-both-ways.bounces.eml");
+    let r = report(&[
+        "--year",
+        "2024",
+        log.to_str().unwrap(),
+        "--bounces",
+        dsn.to_str().unwrap(),
+    ]);
+    let m = &r["mta"];
+    assert_eq!(
+        figures(&m["totals"], &["delivered", "bounced"]),
+        vec![3, 1],
+        "the log's view stays"
+    );
+    assert_eq!(
+        figures(
+            &m["reconciled"],
+            &[
+                "recipients",
+                "delivered",
+                "bounced",
+                "hard_bounced",
+                "late_bounced"
+            ]
+        ),
+        vec![4, 2, 2, 2, 1]
+    );
+    assert_eq!(m["reconciled"]["bounce_rate"], 0.5);
+    assert_eq!(m["late_bounces"]["matched"], 1);
+    assert_eq!(m["late_bounces"]["matched_by"]["message_id"], 1);
+    assert_eq!(m["by_domain"]["remote.example"]["late_bounced"], 1);
+    // the text and HTML outputs show both views
+    let out = run(
+        &[
+            "logs",
+            "--year",
+            "2024",
+            log.to_str().unwrap(),
+            "--bounces",
+            dsn.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("delivered, reconciled (3 in the log)"),
+        "{text}"
+    );
+    assert!(text.contains("Inbound (mail received"), "{text}");
+    assert!(text.contains("Reject detail"), "{text}");
+}
+
+#[test]
+fn mynetworks_and_local_domains_settle_direction() {
+    // a client without SASL whose only message goes to a mailbox: inbound by inference,
+    // a local submission with --mynetworks
+    let d = TempDir::new("logs-site");
+    let log = "Mar 12 10:00:00 mx postfix/smtpd[1]: 2A0000000A: client=app.example.com[192.0.2.7]\n\
+               Mar 12 10:00:00 mx postfix/qmgr[2]: 2A0000000A: from=<app@example.com>, size=100, nrcpt=1 (queue active)\n\
+               Mar 12 10:00:01 mx postfix/smtp[3]: 2A0000000A: to=<u@example.net>, relay=mx.example.net[192.0.2.9]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 ok)\n\
+               Mar 12 10:00:01 mx postfix/qmgr[2]: 2A0000000A: removed\n";
+    let f = write(&d, "site.log", log.as_bytes());
+    // relayed to a remote server: the client was trusted, the message went out
+    let r = report(&["--year", "2024", &f]);
+    assert_eq!(r["mta"]["totals"]["messages"], 1);
+    // --local-domains example.net: the same message is inbound (relayed on)
+    let r = report(&["--year", "2024", "--local-domains", "example.net", &f]);
+    assert_eq!(r["mta"]["totals"]["messages"], 0);
+    assert_eq!(r["mta"]["inbound"]["received"], 1);
+    // --mynetworks wins: a local submission
+    let r = report(&[
+        "--year",
+        "2024",
+        "--local-domains",
+        "example.net",
+        "--mynetworks",
+        "192.0.2.0/24",
+        &f,
+    ]);
+    assert_eq!(r["mta"]["totals"]["messages"], 1);
+    let out = run(&["logs", "--mynetworks", "192.0.2.0/99", &f], b"");
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -6,6 +6,7 @@ use std::io::{self, BufWriter};
 use std::path::Path;
 
 use crate::logs::metrics::Row;
+use crate::logs::parity::{Counted, ParityReport};
 use crate::logs::report::{Report, TextRow};
 use crate::text::escape_formula;
 
@@ -87,6 +88,85 @@ fn texts(dir: &Path, name: &str, v: &[TextRow]) -> io::Result<()> {
     w.flush()
 }
 
+fn counted(dir: &Path, name: &str, key: &str, v: &[Counted]) -> io::Result<()> {
+    let mut w = writer(dir, name)?;
+    w.write_record([key, "count", "bytes"])?;
+    for c in v {
+        w.write_record([
+            cell(&c.key),
+            c.count.to_string().into_bytes(),
+            c.bytes.to_string().into_bytes(),
+        ])?;
+    }
+    w.flush()
+}
+
+fn traffic(
+    dir: &Path,
+    name: &str,
+    key: &str,
+    m: &BTreeMap<String, BTreeMap<&'static str, u64>>,
+) -> io::Result<()> {
+    const COLS: [&str; 5] = ["received", "delivered", "deferred", "bounced", "rejected"];
+    let mut w = writer(dir, name)?;
+    let mut head = vec![key];
+    head.extend(COLS);
+    w.write_record(&head)?;
+    for (k, c) in m {
+        let mut rec = vec![cell(k)];
+        rec.extend(
+            COLS.iter()
+                .map(|col| c.get(col).copied().unwrap_or(0).to_string().into_bytes()),
+        );
+        w.write_record(&rec)?;
+    }
+    w.flush()
+}
+
+/// pflogsumm's sections, one file each.
+fn sections(dir: &Path, p: &ParityReport) -> io::Result<()> {
+    traffic(dir, "pflogsumm_per_day.csv", "day", &p.per_day)?;
+    traffic(dir, "pflogsumm_per_hour.csv", "hour", &p.per_hour)?;
+    for (name, key, v) in [
+        ("received_by_host", "host", &p.received_by_host),
+        ("received_by_domain", "domain", &p.received_by_domain),
+        ("senders_by_count", "sender", &p.senders_by_count),
+        ("senders_by_size", "sender", &p.senders_by_size),
+        ("recipients_by_count", "recipient", &p.recipients_by_count),
+        ("recipients_by_size", "recipient", &p.recipients_by_size),
+        ("reject_detail", "reject", &p.reject_detail),
+        (
+            "reject_warning_detail",
+            "reject_warning",
+            &p.reject_warning_detail,
+        ),
+        ("hold_detail", "hold", &p.hold_detail),
+        ("discard_detail", "discard", &p.discard_detail),
+        (
+            "smtp_delivery_failures",
+            "failure",
+            &p.smtp_delivery_failures,
+        ),
+        ("warnings", "warning", &p.warnings),
+        ("errors", "error", &p.errors),
+        ("fatal_errors", "fatal", &p.fatal_errors),
+        ("panics", "panic", &p.panics),
+        ("master_daemon", "message", &p.master_daemon),
+        ("smtpd_by_host", "host", &p.smtpd_by_host),
+        ("smtpd_by_domain", "domain", &p.smtpd_by_domain),
+    ] {
+        counted(dir, &format!("pflogsumm_{name}.csv"), key, v)?;
+    }
+    let mut hours = p.smtpd_per_hour.clone();
+    hours.insert("all".into(), p.smtpd_connections);
+    pairs(
+        dir,
+        "pflogsumm_smtpd_per_hour.csv",
+        ["hour", "connections"],
+        &hours,
+    )
+}
+
 /// Write every table of the report into `dir` (created if missing).
 pub fn write(r: &Report, dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)?;
@@ -126,6 +206,31 @@ pub fn write(r: &Report, dir: &Path) -> io::Result<()> {
         texts(dir, "mta_top_deferral_texts.csv", &m.top_deferral_texts)?;
         let d: BTreeMap<String, u64> = m.delays.buckets.iter().cloned().collect();
         pairs(dir, "mta_delays.csv", ["delay", "recipients"], &d)?;
+        if let Some(rc) = &m.reconciled {
+            rows(
+                dir,
+                "mta_reconciled.csv",
+                "scope",
+                &BTreeMap::from([("all".to_string(), rc.clone())]),
+            )?;
+        }
+        let i = &m.inbound;
+        let counts: BTreeMap<String, u64> =
+            i.counts.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        pairs(dir, "mta_inbound.csv", ["counter", "value"], &counts)?;
+        pairs(
+            dir,
+            "mta_inbound_rejected_by_reason.csv",
+            ["reason", "count"],
+            &i.rejected_by_reason,
+        )?;
+        pairs(
+            dir,
+            "mta_inbound_rejected_by_stage.csv",
+            ["stage", "count"],
+            &i.rejected_by_stage,
+        )?;
+        sections(dir, &m.sections)?;
     }
     if let Some(e) = &r.esp {
         rows(

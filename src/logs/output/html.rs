@@ -8,7 +8,9 @@ use std::io::{self, Write};
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use super::labels;
 use crate::logs::metrics::Row;
+use crate::logs::parity::Counted;
 use crate::logs::report::{Report, TextRow};
 use crate::text::html::{Empty, Text};
 
@@ -18,7 +20,12 @@ table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 8px;border-bottom
 td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}\
 .pass{color:#1a7f37;font-weight:bold}.warn{color:#9a6700;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.na{color:#777}\
 .text{text-align:left;font-family:monospace;font-size:12px;max-width:700px;word-break:break-all}\
-svg{background:#fafafa;border:1px solid #eee;margin:.5em 0}.legend{font-size:12px}";
+svg{background:#fafafa;border:1px solid #eee;margin:.5em 0}.legend{font-size:12px}\
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:1em 0}\
+.card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:150px;flex:1 1 150px;background:#fcfcfc}\
+.card .v{font-size:1.8em;font-weight:bold}.card .l{font-weight:bold}.card .d{font-size:12px;color:#555}\
+.card.pass{border-color:#1a7f37}.card.warn{border-color:#9a6700}.card.fail{border-color:#cf222e}\
+.def{font-size:12px;color:#555;text-align:left}";
 
 fn pct(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
@@ -218,7 +225,7 @@ fn row_table(
             tr {
                 th { (Text(key)) }
                 @for (c, _) in cols {
-                    th { (Text(c)) }
+                    th title=(Text(labels::of(labels::MTA, c).1)) { (Text(labels::of(labels::MTA, c).0)) }
                 }
             }
             "\n"
@@ -267,18 +274,310 @@ fn text_table(v: &[TextRow]) -> Markup {
 fn totals_table(row: &Row) -> Markup {
     html! {
         table {
-            tr { th { "counter" } th { "value" } }
+            tr { th { "figure" } th { "value" } th class="def" { "definition" } }
             "\n"
-            @for (k, v) in &row.counts {
-                tr { td { (Text(k)) } td { (v) } }
+            // the label table's order first, then any other counter
+            @for (k, v) in labels::MTA
+                .iter()
+                .filter_map(|(k, _, _)| row.counts.get_key_value(k))
+                .chain(row.counts.iter().filter(|(k, _)| !labels::MTA.iter().any(|l| l.0 == **k)))
+            {
+                @let (label, def) = labels::of(labels::MTA, k);
+                tr {
+                    td { (Text(label)) }
+                    td { (v) }
+                    td class="def" { (Text(def)) " (" code { (Text(k)) } ")" }
+                }
                 "\n"
             }
             @for (k, v) in &row.rates {
-                tr { td { (Text(k)) } td { (pct(*v)) } }
+                @let (label, def) = labels::of(labels::MTA, k);
+                tr {
+                    td { (Text(label)) }
+                    td { (pct(*v)) }
+                    td class="def" { (Text(def)) " (" code { (Text(k)) } ")" }
+                }
                 "\n"
             }
         }
         "\n"
+    }
+}
+
+/// A headline figure.
+struct Card<'a> {
+    label: &'a str,
+    value: String,
+    definition: String,
+    class: &'a str,
+}
+
+fn cards(v: &[Card<'_>]) -> Markup {
+    html! {
+        div class="cards" {
+            @for c in v {
+                div class=(Text(&format!("card {}", c.class))) {
+                    div class="l" { (Text(c.label)) }
+                    div class="v" { (Text(&c.value)) }
+                    div class="d" { (Text(&c.definition)) }
+                }
+                "\n"
+            }
+        }
+        "\n"
+    }
+}
+
+/// The headline figures: volume, delivery, bounce, complaint and deferral rates, and the
+/// scorecard's checks.
+fn headline(r: &Report) -> Markup {
+    let mut v = Vec::new();
+    let check = |id: &str| r.scorecard.iter().find(|c| c.id == id);
+    let class_of = |id: &str| {
+        check(id)
+            .map(|c| match c.status.as_str() {
+                "n/a" => "na",
+                s => s,
+            })
+            .unwrap_or("")
+    };
+    if let Some(m) = &r.mta {
+        let t = m.reconciled.as_ref().unwrap_or(&m.totals);
+        let note = if m.reconciled.is_some() {
+            " (late bounces applied)"
+        } else {
+            ""
+        };
+        v.push(Card {
+            label: "Messages sent",
+            value: t.count("messages").to_string(),
+            definition: format!("{} recipients", t.count("recipients")),
+            class: "",
+        });
+        v.push(Card {
+            label: "Delivery rate",
+            value: pct(t.rate("delivery_rate")),
+            definition: format!(
+                "{} delivered / {} recipients{note}",
+                t.count("delivered"),
+                t.count("recipients")
+            ),
+            class: "",
+        });
+        v.push(Card {
+            label: "Bounce rate",
+            value: pct(t.rate("bounce_rate")),
+            definition: format!(
+                "{} bounced / {} recipients{note}",
+                t.count("bounced"),
+                t.count("recipients")
+            ),
+            class: class_of("bounce_rate"),
+        });
+        v.push(Card {
+            label: "Deferral rate",
+            value: pct(t.rate("deferral_rate")),
+            definition: format!(
+                "{} recipients deferred at least once",
+                t.count("deferred_recipients")
+            ),
+            class: "",
+        });
+        let i = &m.inbound.counts;
+        if i.get("received").copied().unwrap_or(0) + i.get("rejected").copied().unwrap_or(0) > 0 {
+            v.push(Card {
+                label: "Received",
+                value: i.get("received").copied().unwrap_or(0).to_string(),
+                definition: format!(
+                    "messages from remote clients; {} rejected",
+                    i.get("rejected").copied().unwrap_or(0)
+                ),
+                class: "",
+            });
+        }
+    }
+    if let Some(e) = &r.esp {
+        let t = &e.totals;
+        v.push(Card {
+            label: "ESP delivery rate",
+            value: pct(t.rate("delivery_rate")),
+            definition: format!(
+                "{} delivered / {} processed",
+                t.count("delivered"),
+                t.count("processed")
+            ),
+            class: "",
+        });
+    }
+    if let Some(c) = check("complaint_rate") {
+        v.push(Card {
+            label: "Complaint rate",
+            value: match (c.status.as_str(), c.value) {
+                ("n/a", _) | (_, None) => "n/a".into(),
+                (_, Some(x)) => pct(x),
+            },
+            definition: "spam reports / delivered (Gmail and Yahoo: under 0.1%, never 0.3%)".into(),
+            class: class_of("complaint_rate"),
+        });
+    }
+    for c in r.scorecard.iter().filter(|c| c.id != "complaint_rate") {
+        v.push(Card {
+            label: match c.id {
+                "bounce_rate" => "Scorecard: bounce rate",
+                "auth_rejections" => "Scorecard: authentication rejections",
+                "rate_limits" => "Scorecard: rate limiting",
+                other => other,
+            },
+            value: c.status.as_str().to_uppercase(),
+            definition: c.evidence.chars().take(160).collect(),
+            class: class_of(c.id),
+        });
+    }
+    cards(&v)
+}
+
+fn counts_table(counts: &BTreeMap<&'static str, u64>, table: &[(&str, &str, &str)]) -> Markup {
+    html! {
+        table {
+            tr { th { "figure" } th { "value" } th class="def" { "definition" } }
+            "\n"
+            @for (k, label, def) in table {
+                @if let Some(v) = counts.get(k) {
+                    tr {
+                        td { (Text(label)) }
+                        td { (v) }
+                        td class="def" { (Text(def)) " (" code { (Text(k)) } ")" }
+                    }
+                    "\n"
+                }
+            }
+        }
+        "\n"
+    }
+}
+
+fn pairs_table(head: [&str; 2], m: &BTreeMap<String, u64>) -> Markup {
+    html! {
+        table {
+            tr { th { (Text(head[0])) } th { (Text(head[1])) } }
+            "\n"
+            @for (k, v) in m {
+                tr { td { (Text(k)) } td { (v) } }
+                "\n"
+            }
+        }
+        "\n"
+    }
+}
+
+fn counted_table(title: &str, key: &str, v: &[Counted], bytes: Option<&str>) -> Markup {
+    html! {
+        @if !v.is_empty() {
+            h3 { (Text(title)) }
+            "\n"
+            table {
+                tr {
+                    th { (Text(key)) } th { "count" }
+                    @if let Some(b) = bytes { th { (Text(b)) } }
+                }
+                "\n"
+                @for c in v.iter().take(20) {
+                    tr {
+                        td class="text" { (Text(&c.key)) }
+                        td { (c.count) }
+                        @if bytes.is_some() { td { (c.bytes) } }
+                    }
+                    "\n"
+                }
+            }
+            "\n"
+        }
+    }
+}
+
+fn traffic_table(key: &str, m: &BTreeMap<String, BTreeMap<&'static str, u64>>) -> Markup {
+    const COLS: [&str; 5] = ["received", "delivered", "deferred", "bounced", "rejected"];
+    html! {
+        table {
+            tr {
+                th { (Text(key)) }
+                @for c in COLS { th { (c) } }
+            }
+            "\n"
+            @for (k, row) in m {
+                tr {
+                    td { (Text(k)) }
+                    @for c in COLS { td { (row.get(c).copied().unwrap_or(0)) } }
+                }
+                "\n"
+            }
+        }
+        "\n"
+    }
+}
+
+/// Inbound mail, late bounces and pflogsumm's sections.
+fn more_sections(m: &crate::logs::report::MtaReport) -> Markup {
+    let p = &m.sections;
+    html! {
+        @if let (Some(l), Some(rc)) = (&m.late_bounces, &m.reconciled) {
+            h3 { "Late bounces (reconciled with --bounces)" }
+            "\n"
+            p {
+                (l.bounce_files) " bounce file(s), " (l.failures_decoded)
+                " failed recipient(s) decoded, " (l.matched) " matched to a delivery of this log. "
+                "The log says " (m.totals.count("delivered")) " delivered and "
+                (m.totals.count("bounced")) " bounced; reconciled: " (rc.count("delivered"))
+                " delivered and " (rc.count("bounced")) " bounced."
+            }
+            "\n"
+        }
+        h2 { "Inbound mail" }
+        "\n"
+        p class="def" {
+            "Mail received from remote clients, kept out of the deliverability figures above."
+        }
+        (counts_table(&m.inbound.counts, labels::INBOUND))
+        @if !m.inbound.rejected_by_reason.is_empty() {
+            h3 { "Rejected by reason" }
+            "\n"
+            (pairs_table(["reason", "rejects"], &m.inbound.rejected_by_reason))
+            h3 { "Rejected by stage" }
+            "\n"
+            (pairs_table(["stage", "rejects"], &m.inbound.rejected_by_stage))
+        }
+        h2 { "Log summary (pflogsumm's sections)" }
+        "\n"
+        p class="def" {
+            "Every direction together, as pflogsumm counts them, but per recipient and without "
+            "content-filter hand-offs or bounce notices among the deliveries."
+        }
+        h3 { "Per-day traffic (UTC)" }
+        "\n"
+        (traffic_table("day", &p.per_day))
+        (counted_table("Messages received by client domain", "domain", &p.received_by_domain, Some("bytes")))
+        (counted_table("Senders by message count", "sender", &p.senders_by_count, None))
+        (counted_table("Senders by message size", "sender", &p.senders_by_size, Some("bytes")))
+        (counted_table("Recipients by message count", "recipient", &p.recipients_by_count, None))
+        (counted_table("Recipients by message size", "recipient", &p.recipients_by_size, Some("bytes")))
+        (counted_table("Reject detail", "stage, reason: text", &p.reject_detail, None))
+        (counted_table("Reject warning detail", "stage, reason: text", &p.reject_warning_detail, None))
+        (counted_table("Hold detail", "text", &p.hold_detail, None))
+        (counted_table("Discard detail", "text", &p.discard_detail, None))
+        (counted_table("SMTP delivery failures", "text", &p.smtp_delivery_failures, None))
+        (counted_table("Warnings", "daemon: text", &p.warnings, None))
+        (counted_table("Errors", "daemon: text", &p.errors, None))
+        (counted_table("Fatal errors", "daemon: text", &p.fatal_errors, None))
+        (counted_table("Panics", "daemon: text", &p.panics, None))
+        (counted_table("Master daemon messages", "text", &p.master_daemon, None))
+        @if p.smtpd_connections > 0 {
+            h3 { "smtpd connections" }
+            "\n"
+            p { (p.smtpd_connections) " connections, mean " (format!("{:.2}", p.smtpd_mean_seconds)) " s." }
+            "\n"
+            (counted_table("smtpd connections by client domain", "domain", &p.smtpd_by_domain, None))
+            (counted_table("smtpd connections by client host", "host", &p.smtpd_by_host, Some("seconds")))
+        }
     }
 }
 
@@ -335,6 +634,7 @@ fn mta_section(m: &crate::logs::report::MtaReport) -> Markup {
         h3 { "Top deferral texts" }
         "\n"
         (text_table(&m.top_deferral_texts))
+        (more_sections(m))
     }
 }
 
@@ -405,6 +705,7 @@ pub fn render(r: &Report) -> String {
                     "; " (r.inputs.len()) " input(s)."
                 }
                 "\n"
+                (headline(r))
                 h2 { "Sender requirements scorecard" }
                 "\n"
                 table {

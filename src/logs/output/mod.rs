@@ -3,6 +3,7 @@
 pub mod csv;
 pub mod html;
 pub mod json;
+pub(crate) mod labels;
 pub mod text;
 
 use std::collections::BTreeMap;

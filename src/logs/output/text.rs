@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
+use crate::logs::inbound::InboundReport;
 use crate::logs::metrics::Row;
+use crate::logs::parity::{Counted, ParityReport};
 use crate::logs::report::{Report, TextRow};
 use crate::text::terminal_safe;
 
@@ -74,6 +76,165 @@ fn texts(out: &mut String, title: &str, v: &[TextRow]) {
     }
 }
 
+fn inbound(o: &mut String, i: &InboundReport) {
+    if i.counts.values().all(|v| *v == 0) {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\nInbound (mail received from remote clients; not in the figures above)\n--------------------------------------------------------------------"
+    );
+    for (k, label) in INBOUND_LABELS {
+        let n = i.counts.get(k).copied().unwrap_or(0);
+        if n > 0 || matches!(*k, "received" | "delivered_local" | "rejected") {
+            let _ = writeln!(o, "{n:>10}  {label}");
+        }
+    }
+    for (title, m) in [
+        ("rejected by reason", &i.rejected_by_reason),
+        ("rejected by stage", &i.rejected_by_stage),
+    ] {
+        if !m.is_empty() {
+            let v: Vec<String> = m
+                .iter()
+                .map(|(k, n)| format!("{} {n}", terminal_safe(k)))
+                .collect();
+            let _ = writeln!(o, "{:>10}  {title}: {}", "", v.join(", "));
+        }
+    }
+}
+
+/// Readable names of the `mta.inbound` counters, in display order.
+pub(crate) const INBOUND_LABELS: &[(&str, &str)] = &[
+    ("received", "messages received"),
+    ("bytes", "bytes received"),
+    ("recipients", "recipients"),
+    ("delivered_local", "delivered to a mailbox here"),
+    ("relayed", "relayed on to another host"),
+    ("bounced", "bounced"),
+    ("deferred_recipients", "deferred (recipients)"),
+    ("bounce_notices", "bounce notices received (null sender)"),
+    (
+        "late_bounce_notices",
+        "  of them for mail sent from here (late bounces)",
+    ),
+    ("reinjected", "re-injected by a content filter (not new)"),
+    ("filter_handoffs", "handed to a content filter"),
+    ("rejected", "rejected by this server"),
+    ("reject_warnings", "reject warnings (not enforced)"),
+    ("held", "held"),
+    ("discarded", "discarded"),
+    ("redirected", "redirected"),
+    (
+        "internal_messages",
+        "locally submitted messages that stayed here",
+    ),
+    (
+        "internal_delivered",
+        "  their recipients delivered to a mailbox here",
+    ),
+];
+
+fn counted(o: &mut String, title: &str, v: &[Counted], bytes: Option<&str>) {
+    if v.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n{title}\n{}", "-".repeat(title.chars().count()));
+    for c in v.iter().take(20) {
+        match bytes {
+            Some(unit) => {
+                let _ = writeln!(
+                    o,
+                    "{:>10} {:>12} {unit}  {}",
+                    c.count,
+                    c.bytes,
+                    terminal_safe(&c.key)
+                );
+            }
+            None => {
+                let _ = writeln!(o, "{:>10}  {}", c.count, terminal_safe(&c.key));
+            }
+        }
+    }
+}
+
+/// pflogsumm's sections.
+fn sections(o: &mut String, p: &ParityReport) {
+    if !p.per_day.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nPer-day traffic (every direction; UTC)\n--------------------------------------\n{:<12} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            "day", "received", "delivered", "deferred", "bounced", "rejected"
+        );
+        for (d, c) in &p.per_day {
+            let g = |k: &str| c.get(k).copied().unwrap_or(0);
+            let _ = writeln!(
+                o,
+                "{d:<12} {:>10} {:>10} {:>10} {:>10} {:>10}",
+                g("received"),
+                g("delivered"),
+                g("deferred"),
+                g("bounced"),
+                g("rejected")
+            );
+        }
+    }
+    counted(
+        o,
+        "Messages received by client domain",
+        &p.received_by_domain,
+        None,
+    );
+    counted(o, "Senders by message count", &p.senders_by_count, None);
+    counted(
+        o,
+        "Senders by message size",
+        &p.senders_by_size,
+        Some("bytes"),
+    );
+    counted(
+        o,
+        "Recipients by message count",
+        &p.recipients_by_count,
+        None,
+    );
+    counted(
+        o,
+        "Recipients by message size",
+        &p.recipients_by_size,
+        Some("bytes"),
+    );
+    counted(o, "Reject detail", &p.reject_detail, None);
+    counted(o, "Reject warning detail", &p.reject_warning_detail, None);
+    counted(o, "Hold detail", &p.hold_detail, None);
+    counted(o, "Discard detail", &p.discard_detail, None);
+    counted(o, "SMTP delivery failures", &p.smtp_delivery_failures, None);
+    counted(o, "Warnings", &p.warnings, None);
+    counted(o, "Errors", &p.errors, None);
+    counted(o, "Fatal errors", &p.fatal_errors, None);
+    counted(o, "Panics", &p.panics, None);
+    counted(o, "Master daemon messages", &p.master_daemon, None);
+    if p.smtpd_connections > 0 {
+        let _ = writeln!(
+            o,
+            "\nsmtpd connections: {} (mean {:.2} s)",
+            p.smtpd_connections, p.smtpd_mean_seconds
+        );
+        counted(
+            o,
+            "smtpd connections by client domain",
+            &p.smtpd_by_domain,
+            None,
+        );
+        counted(
+            o,
+            "smtpd connections by client host",
+            &p.smtpd_by_host,
+            Some("s"),
+        );
+    }
+}
+
 /// Render the summary.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
@@ -84,7 +245,7 @@ pub fn render(r: &Report) -> String {
         let lines: Vec<(u64, String)> = vec![
             (
                 t.count("messages"),
-                "messages received (injected; bounce notices excluded)".into(),
+                "messages sent (submitted here, going out; filter copies and bounce notices excluded)".into(),
             ),
             (t.count("recipients"), "recipients".into()),
             (
@@ -147,7 +308,7 @@ pub fn render(r: &Report) -> String {
                 "inbound rejects by this server".into(),
             ),
             (t.count("warnings"), "warnings".into()),
-            (t.count("bytes_received"), "bytes received".into()),
+            (t.count("bytes_received"), "bytes of the messages sent".into()),
             (
                 t.count("tls_connections"),
                 format!(
@@ -220,6 +381,22 @@ pub fn render(r: &Report) -> String {
                 let _ = writeln!(o, "{c:>10}  {l}");
             }
         }
+        if let (Some(l), Some(rc)) = (&m.late_bounces, &m.reconciled) {
+            let _ = writeln!(
+                o,
+                "\nLate bounces (--bounces)\n------------------------\n{:>10}  bounce files, {} failed recipients decoded, {} matched to a delivery\n{:>10}  delivered, reconciled ({} in the log)\n{:>10}  bounced, reconciled ({} in the log; bounce rate {})",
+                l.bounce_files,
+                l.failures_decoded,
+                l.matched,
+                rc.count("delivered"),
+                t.count("delivered"),
+                rc.count("bounced"),
+                t.count("bounced"),
+                pct(rc.rate("bounce_rate")),
+            );
+        }
+        inbound(&mut o, &m.inbound);
+        sections(&mut o, &m.sections);
     }
     if let Some(e) = &r.esp {
         let t = &e.totals;
