@@ -68,7 +68,7 @@ def main():
     for w in counts:
         run_dir = tempfile.mkdtemp(prefix='run-', dir=tmp)
         os.chmod(run_dir, 0o755)
-        s = serve_pg.Service(ms, run_dir)
+        s = serve_pg.Service(ms, run_dir, max_body=64 << 20)
         try:
             srv.reset()
             t0 = time.time()

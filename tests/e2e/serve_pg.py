@@ -67,7 +67,7 @@ def http(method, url, key=None, body=None, ctype='application/json', headers=Non
 
 
 class Service:
-    def __init__(self, ms, tmp):
+    def __init__(self, ms, tmp, max_body=200000):
         self.ms, self.tmp = ms, tmp
         self.pgdir = os.path.join(tmp, 'pg')
         self.db = subprocess.check_output([PG, 'start', self.pgdir, str(free_port())],
@@ -78,7 +78,7 @@ class Service:
                                              '--name', 'other'], text=True).strip()
         self.base = 'http://127.0.0.1:%d' % free_port()
         self.server = subprocess.Popen([ms, 'serve', '--database', self.db, '--listen',
-                                        self.base[7:], '--offline', '--max-body', '200000'],
+                                        self.base[7:], '--offline', '--max-body', str(max_body)],
                                        stderr=open(os.path.join(tmp, 'serve.log'), 'w'))
         for _ in range(100):
             try:
