@@ -276,19 +276,34 @@ def testnet(s, expected):
                          input='\n'.join(emails) + '\n', capture_output=True, text=True,
                          timeout=600)
     want = [(r['verdict'], r['reason']) for r in map(json.loads, out.stdout.splitlines())]
-    job = s.job(emails)
-    for i in range(3):
-        s.worker('tn%d' % i, '127.0.0.1', net + mf('w%d' % i) + ['--lease', '30'])
-    s.wait(job, 600)
-    got = [(r['verdict'], r['reason']) for r in s.results(job)]
-    same = sum(a == b for a, b in zip(got, want))
-    check(len(got) == len(want) and same == len(want),
-          'testnet: serve + PostgreSQL + 3 workers = check --smtp on %d/%d addresses'
-          % (same, len(want)))
-    for e, a, b in zip(emails, got, want):
-        if a != b:
-            print('   %s: job %s, check %s' % (e, a, b))
-    s.stop_workers()
+    for kill in (False, True):
+        job = s.job(emails)
+        ws = [s.worker('tn%d%s' % (i, 'k' if kill else ''), '127.0.0.1',
+                       net + mf('w%d%s' % (i, kill)) + ['--lease', '5']) for i in range(3)]
+        victim = ''
+        if kill:
+            # SIGKILL a worker while it holds units of the job.
+            for _ in range(200):
+                victim = s.psql("SELECT worker FROM mailsift_units WHERE job_id = '%s' AND"
+                                " state = 'running' LIMIT 1" % job)
+                if victim:
+                    break
+                time.sleep(0.05)
+            if victim:
+                ws[int(victim[2])].send_signal(signal.SIGKILL)
+        s.wait(job, 600)
+        recs = s.results(job)
+        got = [(r['verdict'], r['reason']) for r in recs]
+        rows = sorted(r['row'] for r in recs)
+        same = sum(a == b for a, b in zip(got, want))
+        what = ' with %s SIGKILLed mid-run' % victim if kill else ''
+        check(rows == list(range(1, len(emails) + 1)) and same == len(want),
+              'testnet: serve + PostgreSQL + 3 workers%s = check --smtp on %d/%d addresses, '
+              'each once' % (what, same, len(want)))
+        for e, a, b in zip(emails, got, want):
+            if a != b:
+                print('   %s: job %s, check %s' % (e, a, b))
+        s.stop_workers()
 
 
 def main():
