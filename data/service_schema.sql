@@ -73,3 +73,11 @@ CREATE TABLE IF NOT EXISTS mailsift_host_slots (
     until   TIMESTAMPTZ NOT NULL DEFAULT 'epoch',
     PRIMARY KEY (ip, slot)
 );
+
+-- What one worker found about a domain that the others need not ask again (the catch-all
+-- status: its random-address probe). Facts older than a day are not used.
+CREATE TABLE IF NOT EXISTS mailsift_domain_facts (
+    domain      TEXT PRIMARY KEY,
+    catch_all   BOOLEAN NOT NULL,
+    updated_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);

@@ -14,4 +14,13 @@ pub trait Stage: Sync {
     fn batch_rows(&self) -> usize {
         0
     }
+
+    /// A domain's catch-all status, when this stage knows it (the SMTP stage).
+    fn known_catch_all(&self, _domain: &str) -> Option<bool> {
+        None
+    }
+
+    /// Tell the stage a domain's catch-all status found elsewhere (another worker), so it does
+    /// not ask the domain's server again. Stages that do not probe ignore it.
+    fn remember_catch_all(&self, _domain: &str, _catch_all: bool) {}
 }

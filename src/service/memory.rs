@@ -51,6 +51,7 @@ struct Mem {
     idempotency: HashMap<(i64, String), String>,
     units: Vec<MemUnit>,
     domains: HashMap<String, (String, i64)>,
+    facts: HashMap<String, bool>,
 }
 
 /// The in-memory store.
@@ -256,6 +257,21 @@ impl MemoryStore {
             return finished(j);
         }
         None
+    }
+
+    pub(crate) fn domain_facts(&self, domains: &[String]) -> Vec<(String, bool)> {
+        let m = self.lock();
+        domains
+            .iter()
+            .filter_map(|d| m.facts.get(d).map(|c| (d.clone(), *c)))
+            .collect()
+    }
+
+    pub(crate) fn save_facts(&self, facts: &[(String, bool)]) {
+        let mut m = self.lock();
+        for (d, c) in facts {
+            m.facts.insert(d.clone(), *c);
+        }
     }
 
     pub(crate) fn stats(&self) -> Stats {

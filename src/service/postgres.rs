@@ -577,6 +577,39 @@ impl PgStore {
         Ok(s)
     }
 
+    pub(crate) async fn domain_facts(
+        &self,
+        domains: &[String],
+    ) -> Result<Vec<(String, bool)>, StoreError> {
+        let c = self.conn().await?;
+        let rows = c
+            .query(
+                "SELECT domain, catch_all FROM mailsift_domain_facts
+                 WHERE domain = ANY($1) AND updated_at > now() - interval '1 day'",
+                &[&domains],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub(crate) async fn save_facts(&self, facts: &[(String, bool)]) -> Result<(), StoreError> {
+        if facts.is_empty() {
+            return Ok(());
+        }
+        let (d, c): (Vec<&str>, Vec<bool>) = facts.iter().map(|(d, c)| (d.as_str(), *c)).unzip();
+        let conn = self.conn().await?;
+        conn.execute(
+            "INSERT INTO mailsift_domain_facts (domain, catch_all)
+             SELECT * FROM unnest($1::text[], $2::bool[])
+             ON CONFLICT (domain) DO UPDATE SET catch_all = EXCLUDED.catch_all, updated_at = now()",
+            &[&d, &c],
+        )
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
     /// Take a connection slot for `ip` (at most `limit` at once across all workers), held for
     /// at most `lease`; `None` when all are taken.
     pub(crate) async fn take_slot(

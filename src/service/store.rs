@@ -165,6 +165,28 @@ impl Store {
         }
     }
 
+    /// Catch-all statuses other workers found for these domains.
+    pub(crate) async fn domain_facts(
+        &self,
+        domains: &[String],
+    ) -> Result<Vec<(String, bool)>, StoreError> {
+        match &self.0 {
+            Inner::Memory(m) => Ok(m.domain_facts(domains)),
+            Inner::Postgres(p) => p.domain_facts(domains).await,
+        }
+    }
+
+    /// Share catch-all statuses found here.
+    pub(crate) async fn save_facts(&self, facts: &[(String, bool)]) -> Result<(), StoreError> {
+        match &self.0 {
+            Inner::Memory(m) => {
+                m.save_facts(facts);
+                Ok(())
+            }
+            Inner::Postgres(p) => p.save_facts(facts).await,
+        }
+    }
+
     /// Counts for `/metrics`.
     pub async fn stats(&self) -> Result<Stats, StoreError> {
         match &self.0 {

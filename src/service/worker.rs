@@ -138,7 +138,28 @@ fn run_loop(
                 ))
             })
             .collect();
+        // What other workers found about these domains (catch-all), so no server is asked
+        // twice; and afterwards what this batch found, for them.
+        let mut domains: Vec<String> = units.iter().map(|u| u.domain.clone()).collect();
+        domains.sort();
+        domains.dedup();
+        if let Some(st) = stage
+            && let Ok(facts) = rt.block_on(store.domain_facts(&domains))
+        {
+            for (d, c) in facts {
+                st.remember_catch_all(&d, c);
+            }
+        }
         let recs = process(&units, stage);
+        if let Some(st) = stage {
+            let found: Vec<(String, bool)> = domains
+                .iter()
+                .filter_map(|d| st.known_catch_all(d).map(|c| (d.clone(), c)))
+                .collect();
+            if let Err(e) = rt.block_on(store.save_facts(&found)) {
+                warn(&format!("cannot share catch-all statuses: {e}"));
+            }
+        }
         for r in renewers {
             r.abort();
         }

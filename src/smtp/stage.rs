@@ -246,6 +246,21 @@ impl Stage for SmtpStage {
         SMTP_BATCH_ROWS
     }
 
+    fn known_catch_all(&self, domain: &str) -> Option<bool> {
+        self.catch_all
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(domain)
+            .copied()
+    }
+
+    fn remember_catch_all(&self, domain: &str, catch_all: bool) {
+        self.catch_all
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(domain.to_owned(), catch_all);
+    }
+
     fn process(&self, records: &mut [&mut AddressRecord]) {
         self.dns.process(records);
         let mut jobs: HashMap<String, DomainJob> = HashMap::new();
