@@ -2,6 +2,7 @@
 
 mod bars;
 mod cli;
+mod cmd_dmarc;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Completions(a) => run_completions(a),
         Command::Man(a) => run_man(a),
         Command::Spf(a) => run_spf(a),
+        Command::Dmarc(a) => cmd_dmarc::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
