@@ -17,7 +17,7 @@ pub(crate) fn looks_like_json(data: &[u8]) -> bool {
 
 fn s(v: &Value, key: &str) -> String {
     match v.get(key) {
-        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
         _ => String::new(),
     }
