@@ -43,12 +43,17 @@ pub fn schema_of(i: u64) -> &'static str {
     SCHEMAS[(i % 7 % 3) as usize]
 }
 
-/// Generated aggregate report `i` (XML), for policy domain `domain`, with 1 to 8 records.
+/// Generated aggregate report `i` (XML), for policy domain `domain`, with 1 to 8 records, in
+/// the schema [`schema_of`] gives.
 pub fn aggregate_xml(i: u64, domain: &str) -> String {
+    aggregate_xml_in(i, domain, schema_of(i))
+}
+
+/// Generated aggregate report `i` in `schema` (`rfc7489`, `rfc9990`, `draft`).
+pub fn aggregate_xml_in(i: u64, domain: &str, schema: &str) -> String {
     let mut r = Rng(0x9E37_79B9_7F4A_7C15 ^ (i.wrapping_mul(0x1000_0000_01B3) | 1));
     let (org, email) = ORGS[r.below(ORGS.len() as u64) as usize];
     let begin = 1_700_000_000 + (i / 6) as i64 * 86_400;
-    let schema = schema_of(i);
     let mut s = String::with_capacity(2048);
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     match schema {
@@ -249,7 +254,7 @@ Subject: Urgent wire transfer\r\nMessage-ID: <fake@spoof.example>\r\n\r\n--rb--\
 
 /// The committed samples: `(relative path, bytes)`.
 pub fn samples() -> Vec<(String, Vec<u8>)> {
-    let a = aggregate_xml(1, "example.com");
+    let a = aggregate_xml_in(1, "example.com", "rfc7489");
     let mut v: Vec<(String, Vec<u8>)> = Vec::new();
     let mut add = |p: &str, d: Vec<u8>| v.push((p.to_string(), d));
     // one report, four copies
@@ -271,13 +276,13 @@ pub fn samples() -> Vec<(String, Vec<u8>)> {
     );
     add(
         "good/report-b-rfc9990.xml",
-        aggregate_xml(2, "example.com").into_bytes(),
+        aggregate_xml_in(2, "example.com", "rfc9990").into_bytes(),
     );
     add(
         "good/report-c-draft.xml.gz",
-        gzip(aggregate_xml(3, "example.net").as_bytes()),
+        gzip(aggregate_xml_in(3, "example.net", "draft").as_bytes()),
     );
-    let d = aggregate_xml(8, "example.org");
+    let d = aggregate_xml_in(8, "example.org", "rfc7489");
     let mut mbox = b"From dmarc@receiver.example Tue Nov 14 22:13:20 2023\n".to_vec();
     mbox.extend(
         String::from_utf8_lossy(&report_message(
@@ -293,13 +298,13 @@ pub fn samples() -> Vec<(String, Vec<u8>)> {
     mbox.extend(b"From someone@example.net Tue Nov 14 22:14:00 2023\nFrom: someone@example.net\nSubject: hello\n\nNot a report.\n");
     add("good/reports.mbox", mbox);
     add(
-        "good/Maildir/cur/1700000000.1.host:2,S",
+        "good/Maildir/cur/1700000000.M1P1.host",
         report_message(
             "dmarc@receiver.example",
             "Report domain: example.com",
             "application/xml",
             "report-e.xml",
-            aggregate_xml(9, "example.com").as_bytes(),
+            aggregate_xml_in(9, "example.com", "rfc9990").as_bytes(),
         ),
     );
     add(
@@ -318,7 +323,7 @@ pub fn samples() -> Vec<(String, Vec<u8>)> {
     );
     add("good/failure.eml", failure_eml());
     // bad inputs
-    let gz = gzip(aggregate_xml(4, "example.com").as_bytes());
+    let gz = gzip(aggregate_xml_in(4, "example.com", "rfc7489").as_bytes());
     add("bad/truncated.xml.gz", gz[..gz.len() / 2].to_vec());
     let zeros = vec![0u8; 16 << 20];
     add("bad/bomb.zip", zip_archive(&[("bomb.xml", &zeros)]));
@@ -333,17 +338,8 @@ pub fn samples() -> Vec<(String, Vec<u8>)> {
     );
     add(
         "bad/wrong-schema.xml",
-        aggregate_xml(5, "example.com")
-            .replacen(
-                "<feedback>\n  <version>1.0</version>",
-                "<feedback>\n  <version>3.0</version>",
-                1,
-            )
-            .replacen(
-                "<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\">",
-                "<feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-3.0\">",
-                1,
-            )
+        aggregate_xml_in(5, "example.com", "rfc7489")
+            .replacen("<version>1.0</version>", "<version>3.0</version>", 1)
             .into_bytes(),
     );
     add(
