@@ -28,9 +28,9 @@ echo "generating $n reports ..." >&2
 "$gen" bench "$n" "$dir/reports"
 printf 'input: %s files, %s bytes\n' "$(ls "$dir/reports" | wc -l)" "$(du -sb "$dir/reports" | cut -f1)"
 
-measure() { # label, command...: prints "label seconds peak_kb"
+measure() { # label, command...: prints "label wall_seconds peak_kb user_seconds sys_seconds"
     local label=$1; shift
-    /usr/bin/time -f "$label %e %M" "$@" 2> "$dir/time.$label" > /dev/null || true
+    /usr/bin/time -f "$label %e %M %U %S" "$@" 2> "$dir/time.$label" > /dev/null || true
     tail -1 "$dir/time.$label"
 }
 
@@ -41,7 +41,9 @@ echo "$p"
 python3 - "$n" "$dir" "$m" "$p" <<'PY'
 import json, sys, os
 n, d = int(sys.argv[1]), sys.argv[2]
-ms, ps = float(sys.argv[3].split()[1]), float(sys.argv[4].split()[1])
+mt, pt = sys.argv[3].split(), sys.argv[4].split()
+ms, ps = float(mt[1]), float(pt[1])
+mc, pc = float(mt[3]) + float(mt[4]), float(pt[3]) + float(pt[4])
 ours = [json.loads(l) for l in open(os.path.join(d, "mailsift.jsonl"))]
 reps = [o for o in ours if o.get("kind") == "aggregate"]
 pdf = os.path.join(d, "pd", "aggregate.json")
@@ -50,8 +52,11 @@ om = sum(r["totals"]["messages"] for r in reps)
 tm = sum(x["count"] for r in theirs for x in r["records"])
 print(f"reports: mailsift {len(reps)} ({len(ours) - len(reps)} not used), parsedmarc {len(theirs)}")
 print(f"messages: mailsift {om}, parsedmarc {tm}")
-print(f"mailsift   {len(reps) / max(ms, 1e-9):10.0f} reports/s ({ms:.2f} s)")
-print(f"parsedmarc {len(theirs) / max(ps, 1e-9):10.1f} reports/s ({ps:.2f} s)")
-if theirs and ms > 0:
-    print(f"ratio: {(len(reps) / ms) / (len(theirs) / ps):.0f}x reports/s")
+print(f"mailsift   {len(reps) / max(ms, 1e-9):10.0f} reports/s wall ({ms:.2f} s, peak {mt[2]} KB), "
+      f"{len(reps) / max(mc, 1e-9):10.0f} reports/CPU-s ({mc:.2f} s)")
+print(f"parsedmarc {len(theirs) / max(ps, 1e-9):10.1f} reports/s wall ({ps:.2f} s, peak {pt[2]} KB), "
+      f"{len(theirs) / max(pc, 1e-9):10.1f} reports/CPU-s ({pc:.2f} s)")
+if theirs and ms > 0 and mc > 0:
+    print(f"ratio: {(len(reps) / ms) / (len(theirs) / ps):.0f}x reports/s wall, "
+          f"{(len(reps) / mc) / (len(theirs) / pc):.0f}x reports per CPU second")
 PY

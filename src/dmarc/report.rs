@@ -367,6 +367,8 @@ pub struct Problem {
 }
 
 /// One outcome of reading an input: a report or a problem.
+// Most items are reports: boxing them would add an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// A usable report.

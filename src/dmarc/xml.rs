@@ -224,7 +224,7 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
     root.ok_or_else(|| XmlError::Malformed("no root element".into()))
 }
 
-fn close(el: Element, stack: &mut Vec<Element>, root: &mut Option<Element>) {
+fn close(el: Element, stack: &mut [Element], root: &mut Option<Element>) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(el),
         None => *root = Some(el),
