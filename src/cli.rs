@@ -55,12 +55,14 @@ pub enum Command {
     /// what to do. TEXT (several words are one input) or, with `-` or no TEXT, one input per
     /// line of stdin.
     Explain(ExplainArgs),
-    /// Read DMARC aggregate and failure reports and SMTP TLS reports (.xml, .xml.gz, .zip,
-    /// .json, .json.gz, messages with report attachments, mbox, Maildir, directories, `-` for
-    /// stdin): a summary with the sending sources and the action each calls for; --jsonl,
-    /// --csv and --html write every report. Copies of a report count once; every input not
-    /// used says why. Exit 0 when the run finished (unusable inputs included, each reported),
-    /// 1 when it could not be done (unreadable input path, unwritable output), 2 usage error.
+    /// Read DMARC aggregate and failure reports and SMTP TLS reports: a summary with the
+    /// sending sources and the action each calls for; --jsonl, --csv and --html write them all.
+    ///
+    /// Inputs: .xml, .xml.gz, .zip, .json, .json.gz, messages with report attachments, mbox,
+    /// Maildir, directories, `-` for stdin. Copies of a report count once; every input not
+    /// used says why (not_a_report, unsupported_schema, corrupt, duplicate, too_large).
+    /// Exit codes: 0 the run finished (unusable inputs included, each reported), 1 it could
+    /// not be done (unreadable input path, unwritable output, bad --zone file), 2 usage error.
     Dmarc(DmarcArgs),
     /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
