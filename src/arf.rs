@@ -89,6 +89,17 @@ pub(crate) struct FeedbackReport {
     pub(crate) authentication_results: Option<String>,
     /// `Incidents`: how many times the reported message was seen.
     pub(crate) incidents: Option<u64>,
+    /// Every `Auth-Failure` value (RFC 6591: `adsp`, `bodyhash`, `revoked`, `signature`,
+    /// `spf`, `dmarc`), lower-cased, in order.
+    pub(crate) auth_failure: Vec<String>,
+    /// `Delivery-Result` (RFC 6591).
+    pub(crate) delivery_result: Option<String>,
+    /// `DKIM-Domain` (RFC 6591).
+    pub(crate) dkim_domain: Option<String>,
+    /// `DKIM-Selector` (RFC 6591).
+    pub(crate) dkim_selector: Option<String>,
+    /// `Identity-Alignment` (RFC 7489 section 7.3).
+    pub(crate) identity_alignment: Option<String>,
 }
 
 /// The most bytes of one field value kept (folded lines beyond are dropped).
@@ -137,6 +148,13 @@ impl FeedbackReport {
             "reporting-mta" => first(&mut self.reporting_mta, value),
             "authentication-results" => first(&mut self.authentication_results, value),
             "incidents" if self.incidents.is_none() => self.incidents = value.parse().ok(),
+            "auth-failure" if !value.is_empty() => {
+                self.auth_failure.push(value.to_ascii_lowercase());
+            }
+            "delivery-result" => first(&mut self.delivery_result, value),
+            "dkim-domain" => first(&mut self.dkim_domain, value),
+            "dkim-selector" => first(&mut self.dkim_selector, value),
+            "identity-alignment" => first(&mut self.identity_alignment, value),
             _ => {}
         }
     }

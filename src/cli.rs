@@ -79,6 +79,15 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Manage API keys: `mailsift keys create` prints a new key on stdout (stored hashed).
     Keys(KeysArgs),
+    /// Read DMARC aggregate and failure reports and SMTP TLS reports: a summary with the
+    /// sending sources and the action each calls for; --jsonl, --csv and --html write them all.
+    ///
+    /// Inputs: .xml, .xml.gz, .zip, .json, .json.gz, messages with report attachments, mbox,
+    /// Maildir, directories, `-` for stdin. Copies of a report count once; every input not
+    /// used says why (not_a_report, unsupported_schema, corrupt, duplicate, too_large).
+    /// Exit codes: 0 the run finished (unusable inputs included, each reported), 1 it could
+    /// not be done (unreadable input path, unwritable output, bad --zone file), 2 usage error.
+    Dmarc(DmarcArgs),
     /// Print a shell completion script to stdout (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout: `mailsift man > mailsift.1`; `mailsift man clean`
@@ -657,6 +666,42 @@ pub struct DomainArgs {
     /// PEM file of extra trust roots for the MTA-STS policy fetch (for tests).
     #[arg(long, value_name = "FILE", hide = true)]
     pub mta_sts_ca: Option<PathBuf>,
+}
+
+/// `mailsift dmarc`.
+#[derive(Args, Debug)]
+pub struct DmarcArgs {
+    /// Report files, directories (walked recursively, Maildir included), or `-` for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write one JSON object per report and per unusable input (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+    /// Write the normalised rows of every report as CSV (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Write a self-contained HTML page (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Records in RFC 1035 master-file format that answer reverse DNS (PTR) of the sources
+    /// before the network (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub zone: Vec<PathBuf>,
+    /// Ask no DNS server: reverse DNS only from --zone.
+    #[arg(long)]
+    pub offline: bool,
+    /// DNS server to ask instead of the system's resolvers, `IP[:PORT]` (repeatable).
+    #[arg(long = "dns", value_name = "SERVER[:PORT]")]
+    pub dns: Vec<String>,
+    /// Seconds to wait for one DNS answer.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub dns_timeout: f64,
+    /// Largest input file or decompressed member, in MiB (zip-bomb guard).
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub max_size: u64,
+    /// Largest accepted compression ratio for outputs over 4 MiB (zip-bomb guard).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_ratio: u64,
 }
 
 /// Parse `IP`, `IP:PORT`, `[IPv6]:PORT` (port 53 by default).

@@ -3,6 +3,7 @@
 mod bars;
 mod cli;
 mod service_cmd;
+mod cmd_dmarc;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         Command::Worker(a) => service_cmd::run_worker(a),
         Command::Keys(a) => service_cmd::run_keys(a),
         Command::Domain(a) => run_domain(a),
+        Command::Dmarc(a) => cmd_dmarc::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@ mod bounce_farm;
 mod check_cli;
 mod clean_bad_input;
 mod clean_cli;
+mod dmarc_cli;
 mod dns;
 mod domain_cli;
 mod engagement_cli;
