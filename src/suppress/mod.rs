@@ -183,38 +183,63 @@ impl SuppressSet {
             skipped: 0,
             malformed: 0,
         };
-        let mut sink = |line: u64, e: Entry<'_>| match e {
-            Entry::Suppress(addr, reason) => match key_of(addr, opts) {
-                Some(k) => {
-                    if let std::collections::hash_map::Entry::Vacant(v) = self.map.entry(k) {
-                        v.insert((reason, src));
-                        stats.added += 1;
-                    }
-                }
-                None => {
-                    stats.malformed += 1;
-                    self.warnings.push(SuppressWarning {
-                        file: name.to_owned(),
-                        line,
-                        why: format!("not a valid address: {:?}", truncate(addr)),
-                    });
-                }
-            },
-            Entry::Skip => stats.skipped += 1,
-            Entry::Bad(why) => {
-                stats.malformed += 1;
-                self.warnings.push(SuppressWarning {
-                    file: name.to_owned(),
-                    line,
-                    why,
-                });
-            }
+        // Read the entries in file order (cheap), then analyse the addresses on all cores
+        // (the costly part), then insert in file order: the first listing decides.
+        let mut entries: Vec<(u64, Owned)> = Vec::new();
+        let mut sink = |line: u64, e: Entry<'_>| {
+            entries.push((
+                line,
+                match e {
+                    Entry::Suppress(a, r) => Owned::Suppress(a.to_owned(), r),
+                    Entry::Skip => Owned::Skip,
+                    Entry::Bad(why) => Owned::Bad(why),
+                },
+            ))
         };
         match format {
             Format::Plain => plain::read(&text, &mut sink),
             Format::BouncesJsonl => json::read_bounces_jsonl(&text, &mut sink),
             Format::SesJson => json::read_ses_json(&text, &mut sink),
             f => table::read(&text, f, &mut sink),
+        }
+        let keys: Vec<Option<(u64, u64)>> = {
+            use rayon::prelude::*;
+            entries
+                .par_iter()
+                .map(|(_, e)| match e {
+                    Owned::Suppress(addr, _) => key_of(addr, opts),
+                    _ => None,
+                })
+                .collect()
+        };
+        for ((line, e), key) in entries.into_iter().zip(keys) {
+            match e {
+                Owned::Suppress(addr, reason) => match key {
+                    Some(k) => {
+                        if let std::collections::hash_map::Entry::Vacant(v) = self.map.entry(k) {
+                            v.insert((reason, src));
+                            stats.added += 1;
+                        }
+                    }
+                    None => {
+                        stats.malformed += 1;
+                        self.warnings.push(SuppressWarning {
+                            file: name.to_owned(),
+                            line,
+                            why: format!("not a valid address: {:?}", truncate(&addr)),
+                        });
+                    }
+                },
+                Owned::Skip => stats.skipped += 1,
+                Owned::Bad(why) => {
+                    stats.malformed += 1;
+                    self.warnings.push(SuppressWarning {
+                        file: name.to_owned(),
+                        line,
+                        why,
+                    });
+                }
+            }
         }
         self.files.push(FileReport {
             file: name.to_owned(),
@@ -245,6 +270,13 @@ impl SuppressSet {
     pub(crate) fn get(&self, key: (u64, u64)) -> Option<(SuppressReason, u32)> {
         self.map.get(&key).copied()
     }
+}
+
+/// An [`Entry`] kept until the addresses are analysed.
+enum Owned {
+    Suppress(String, SuppressReason),
+    Skip,
+    Bad(String),
 }
 
 /// The hash of an address's duplicate-detection key, if it is a valid address.
