@@ -778,9 +778,13 @@ pub struct ServerArgs {
     #[arg(long, value_name = "FILE")]
     pub tls_ca: Vec<PathBuf>,
     /// An MTA-STS policy file (as served at /.well-known/mta-sts.txt) to check each MX
-    /// against; without it MTA-STS is not checked.
+    /// against. Without it, when TARGET publishes an `_mta-sts` TXT record, the policy is
+    /// fetched from https://mta-sts.TARGET/.well-known/mta-sts.txt (not with --offline).
     #[arg(long, value_name = "FILE")]
     pub mta_sts_policy: Option<PathBuf>,
+    /// Port of the MTA-STS policy server (443; another port only for tests).
+    #[arg(long, value_name = "PORT", default_value_t = 443, hide = true)]
+    pub mta_sts_port: u16,
     /// Write the report as JSON to FILE (`-`: stdout, instead of the text table).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,

@@ -493,6 +493,83 @@ fn run_explain(a: cli::ExplainArgs) -> Result<(), Failure> {
     out.flush().map_err(write_err)
 }
 
+/// The MTA-STS policy TARGET publishes (RFC 8461: only when its `_mta-sts` TXT record says
+/// there is one), fetched over HTTPS with the `domain` command's fetcher; `None`, with a
+/// warning saying why, when it cannot be had (MTA-STS then goes unchecked).
+fn fetch_sts_policy(
+    target: &str,
+    dns: &mut impl mailsift::server::Dns,
+    extra_roots: &[rustls::pki_types::CertificateDer<'static>],
+    port: u16,
+    timeout: std::time::Duration,
+) -> Option<mailsift::server::StsPolicy> {
+    use mailsift::dns::records::{Lookup, RType, Rr};
+    use mailsift::domain::{HttpsFetcher, PolicyFetch, PolicyResponse};
+    let domain = target.trim_end_matches('.');
+    if domain.parse::<std::net::IpAddr>().is_ok() || domain.contains(':') {
+        return None;
+    }
+    let published = match dns.lookup(&format!("_mta-sts.{domain}"), RType::Txt) {
+        Lookup::Answer(rrs) => rrs.iter().any(|r| {
+            matches!(r, Rr::Txt(parts) if parts.concat().trim_start().to_ascii_lowercase().starts_with("v=stsv1"))
+        }),
+        _ => false,
+    };
+    if !published {
+        return None;
+    }
+    let host = format!("mta-sts.{domain}");
+    let mut addrs = Vec::new();
+    for t in [RType::A, RType::Aaaa] {
+        if let Lookup::Answer(rrs) = dns.lookup(&host, t) {
+            for r in rrs {
+                match r {
+                    Rr::A(ip) => addrs.push(std::net::IpAddr::V4(ip)),
+                    Rr::Aaaa(ip) => addrs.push(std::net::IpAddr::V6(ip)),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let warn = |why: &str| {
+        eprintln!(
+            "mailsift: warning: the MTA-STS policy of {} could not be fetched ({}); MTA-STS not checked",
+            terminal_safe(domain),
+            terminal_safe(why)
+        );
+    };
+    if addrs.is_empty() {
+        warn(&format!("{host} has no address"));
+        return None;
+    }
+    let mut fetcher = match HttpsFetcher::new(extra_roots, port, timeout) {
+        Ok(f) => f,
+        Err(e) => {
+            warn(&e);
+            return None;
+        }
+    };
+    match fetcher.fetch(&host, &addrs) {
+        PolicyResponse::Fetched {
+            status: 200, body, ..
+        } => {
+            let p = mailsift::server::StsPolicy::parse(&String::from_utf8_lossy(&body));
+            if p.is_none() {
+                warn("the policy has no version: STSv1 or no mode");
+            }
+            p
+        }
+        PolicyResponse::Fetched { status, .. } => {
+            warn(&format!("HTTP {status}"));
+            None
+        }
+        PolicyResponse::Failed { message, .. } => {
+            warn(&message);
+            None
+        }
+    }
+}
+
 fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
     use mailsift::dns::{DnsConfig, NetLookup};
     use mailsift::server::{self, Credentials, Secret, ServerConfig, StsPolicy, TrustRoots};
@@ -516,7 +593,7 @@ fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::Job(format!("{}: {e}", path.display())))?,
         );
     }
-    let roots = TrustRoots::new(extra).map_err(Failure::Job)?;
+    let roots = TrustRoots::new(extra.clone()).map_err(Failure::Job)?;
     let mta_sts = match &a.mta_sts_policy {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -564,6 +641,17 @@ fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
         Some(NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?)
     };
     let mut dns = server::ZoneThenNet::new(zone, net);
+    let mta_sts = match mta_sts {
+        Some(p) => Some(p),
+        None if !a.offline => fetch_sts_policy(
+            &a.target,
+            &mut dns,
+            &extra,
+            a.mta_sts_port,
+            std::time::Duration::from_secs_f64(a.timeout),
+        ),
+        None => None,
+    };
     let cfg = ServerConfig {
         target: a.target.clone(),
         ports: (!a.port.is_empty()).then(|| a.port.clone()),

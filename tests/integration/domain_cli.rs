@@ -12,7 +12,7 @@ use super::support::{TempDir, run};
 
 const GOOD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/domain/good.zone");
 const BROKEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/domain/broken.zone");
-const CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/domain/tls/ca.pem");
+pub(crate) const CA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/domain/tls/ca.pem");
 const LEAF: &[u8] = include_bytes!("../data/domain/tls/leaf.pem");
 const KEY: &[u8] = include_bytes!("../data/domain/tls/leaf.key.pem");
 
@@ -232,7 +232,7 @@ fn usage_errors() {
 }
 
 /// Serve one MTA-STS policy over TLS on 127.0.0.1 (a fresh port) to each client.
-fn policy_server(body: &'static str) -> u16 {
+pub(crate) fn policy_server(body: &'static str) -> u16 {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

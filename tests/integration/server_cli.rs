@@ -644,3 +644,73 @@ fn relay_test_is_skipped_after_a_successful_login() {
     );
     assert_no_data(&server.seen);
 }
+
+/// Without --mta-sts-policy, the policy a domain publishes (`_mta-sts` TXT) is fetched over
+/// HTTPS and each MX is checked against it; with --offline nothing is fetched.
+#[test]
+fn the_published_mta_sts_policy_is_fetched_and_checked() {
+    use mailsift_testkit::dns_server::DnsServer;
+    for (mx, want) in [
+        ("mx.other.test", vec!["mta_sts_mx_mismatch"]),
+        ("*.server.test", vec![]),
+    ] {
+        let body: &'static str = Box::leak(
+            format!("version: STSv1\nmode: enforce\nmx: {mx}\nmax_age: 86400\n").into_boxed_str(),
+        );
+        let policy_port = crate::domain_cli::policy_server(body).to_string();
+        let server = start(clean_script());
+        let dns = DnsServer::start("unused.example.test A 192.0.2.1\n");
+        let dir = TempDir::new("server-sts-fetch");
+        let zone = zone(
+            &dir,
+            true,
+            "example.test. MX 10 mx.server.test.\n_mta-sts.example.test. TXT \"v=STSv1; id=1;\"\nmta-sts.example.test. A 127.0.0.1\n",
+        );
+        let ca = ca(&dir);
+        let port = server.addr.port().to_string();
+        let dns_arg = dns.addr.to_string();
+        let o = Command::new(bin())
+            .args([
+                "server",
+                "example.test",
+                "--dns",
+                &dns_arg,
+                "--zone",
+                &zone,
+                "--port",
+                &port,
+                "--helo",
+                "client.test",
+                "--tls-ca",
+                &ca,
+                "--tls-ca",
+                crate::domain_cli::CA,
+                "--mta-sts-port",
+                &policy_port,
+                "--timeout",
+                "3",
+                "--json",
+                "-",
+            ])
+            .env_remove("MAILSIFT_AUTH_PASSWORD")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run mailsift");
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        let json: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("JSON: {e}; stderr {stderr}"));
+        let o = Outcome {
+            code: o.status.code(),
+            json,
+            stderr,
+            seen: server.seen.clone(),
+        };
+        assert_ids(&o, &want);
+        assert_eq!(
+            o.port()["tls"]["mta_sts"]["mx_listed"],
+            want.is_empty(),
+            "{:#}",
+            o.json
+        );
+    }
+}
