@@ -37,7 +37,7 @@ pub struct Store(Inner);
 
 #[derive(Debug)]
 enum Inner {
-    Memory(MemoryStore),
+    Memory(Box<MemoryStore>),
     Postgres(PgStore),
 }
 
@@ -46,7 +46,7 @@ impl Store {
     pub async fn open(url: Option<&str>) -> Result<Store, StoreError> {
         Ok(match url {
             Some(u) => Store(Inner::Postgres(PgStore::connect(u).await?)),
-            None => Store(Inner::Memory(MemoryStore::default())),
+            None => Store(Inner::Memory(Box::default())),
         })
     }
 
