@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS mailsift_units (
     attempts     INT NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS mailsift_units_open ON mailsift_units (id) WHERE state <> 'done';
+CREATE INDEX IF NOT EXISTS mailsift_units_domain ON mailsift_units (domain) WHERE state <> 'done';
 
 -- One row per input address, in input order; the result columns are filled by the workers.
 CREATE TABLE IF NOT EXISTS mailsift_results (
@@ -58,7 +59,8 @@ CREATE TABLE IF NOT EXISTS mailsift_results (
 );
 CREATE INDEX IF NOT EXISTS mailsift_results_unit ON mailsift_results (unit_id);
 
--- One worker at a time per domain: the per-domain RCPT rate holds across workers.
+-- One worker at a time per domain (and one unit of a domain at a time): the per-domain RCPT
+-- rate holds across workers. After a unit, the domain is nobody's ('') for one RCPT interval.
 CREATE TABLE IF NOT EXISTS mailsift_domain_leases (
     domain  TEXT PRIMARY KEY,
     worker  TEXT NOT NULL,

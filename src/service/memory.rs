@@ -185,7 +185,11 @@ impl MemoryStore {
             let domain_free = match m.domains.get(&u.domain) {
                 Some((w, until)) => w == worker || *until < now,
                 None => true,
-            };
+            } && !m.units.iter().any(|v| {
+                v.id != u.id
+                    && v.domain == u.domain
+                    && matches!(v.state, UnitState::Running { until, .. } if until >= now)
+            });
             let live = m.jobs.get(&u.job).is_some_and(|j| !j.status.is_final());
             claimable && domain_free && live
         })?;
@@ -243,8 +247,9 @@ impl MemoryStore {
         u.state = UnitState::Done;
         let (job_id, domain) = (u.job.clone(), u.domain.clone());
         if m.domains.get(&domain).is_some_and(|(w, _)| w == worker) {
+            // Nobody's (not even ours) for one RCPT interval.
             m.domains
-                .insert(domain, (worker.to_owned(), clock::now() + domain_gap));
+                .insert(domain, (String::new(), clock::now() + domain_gap));
         }
         let j = m.jobs.get_mut(&job_id)?;
         for r in results {

@@ -326,6 +326,9 @@ impl PgStore {
                        AND u.domain <> ALL($2)
                        AND NOT EXISTS (SELECT 1 FROM mailsift_domain_leases d
                            WHERE d.domain = u.domain AND d.until > now() AND d.worker <> $1)
+                       AND NOT EXISTS (SELECT 1 FROM mailsift_units v
+                           WHERE v.domain = u.domain AND v.id <> u.id AND v.state = 'running'
+                             AND v.lease_until > now())
                      ORDER BY u.id
                      LIMIT 1 FOR UPDATE OF u SKIP LOCKED",
                     &[&worker, &skipped],
@@ -482,7 +485,7 @@ impl PgStore {
         .await
         .map_err(db)?;
         tx.execute(
-            "UPDATE mailsift_domain_leases SET until = now() + make_interval(secs => $3)
+            "UPDATE mailsift_domain_leases SET worker = '', until = now() + make_interval(secs => $3)
              WHERE domain = $1 AND worker = $2",
             &[&domain, &worker, &domain_gap],
         )
