@@ -69,6 +69,10 @@ pub fn parse(rest: &str) -> Event<'_> {
                 nrcpt: None,
                 injected: true,
                 ndr_of,
+                // an SMTP client, not authenticated: received, or relayed for a trusted host
+                remote: attr(attrs, "H=").is_some()
+                    && attr(attrs, "A=").is_none()
+                    && attr(attrs, "P=").is_none_or(|p| !p.starts_with("local")),
             }
         }
         "=>" | "->" | "*>" => delivery(id, r, Outcome::Sent, flag == "=>"),
@@ -127,6 +131,8 @@ fn delivery<'a>(qid: &'a str, r: &'a str, outcome: Outcome, _first: bool) -> Eve
         delay: attr(rest, "QT=").and_then(parse_exim_duration),
         pid: 0,
         tls: Some(attr(head, "X=").is_some()),
+        // a local transport (appendfile, pipe, LMTP to a store): no host, not remote_smtp
+        mailbox: host.is_none() && attr(head, "T=").is_some_and(|t| !t.contains("smtp")),
     })
 }
 
@@ -194,7 +200,8 @@ mod tests {
                 size: Some(14767),
                 nrcpt: None,
                 injected: true,
-                ndr_of: Some("1rjhfj-000H9R-aC")
+                ndr_of: Some("1rjhfj-000H9R-aC"),
+                remote: false
             }
         );
         let (_, r) = split("2024-03-11 00:11:16 1rjTG7-000H52-Hq => a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1] X=TLS1.3:X:256 CV=yes C=\"250 ok\" QT=1m2s DT=0.56s").unwrap();

@@ -184,6 +184,8 @@ impl Parser {
                     // a notice this server generated (it reports on a message whose id the
                     // log does not say)
                     ndr_of: (sender.is_empty() && p.local).then_some(""),
+                    // a session from another host: received, or relayed for a trusted one
+                    remote: !p.local,
                 }
             }
             ("smtp", "failed-command") => {
@@ -220,6 +222,7 @@ impl Parser {
                 nrcpt: kv(tail, "nrcpt").and_then(|v| v.parse().ok()),
                 injected: true,
                 ndr_of: None,
+                remote: false,
             };
         }
         if r.starts_with("Failed command on session ")
@@ -285,6 +288,7 @@ fn delivery(remote: bool, attrs: &str) -> Event<'_> {
         delay: kv(attrs, "delay").and_then(duration),
         pid: 0,
         tls: None,
+        mailbox: !remote,
     })
 }
 
@@ -328,6 +332,7 @@ fn old_delivery<'a>(word: &str, rest: &'a str) -> Event<'a> {
         delay: kv(attrs, "delay").and_then(duration),
         pid: 0,
         tls: None,
+        mailbox: word == "delivery",
     })
 }
 
@@ -354,7 +359,8 @@ mod tests {
                 size: Some(773),
                 nrcpt: Some(2),
                 injected: true,
-                ndr_of: None
+                ndr_of: None,
+                remote: true
             }
         );
         // the second envelope of the same message adds nothing

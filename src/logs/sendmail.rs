@@ -44,6 +44,10 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
             nrcpt: field(rest, "nrcpts=").and_then(|v| v.parse().ok()),
             injected: true,
             ndr_of: None,
+            // `relay=host [addr]` of another machine (not authenticated): received, or relayed
+            remote: field(rest, "relay=").is_some_and(|r| {
+                r.contains(" [") && !r.contains("[127.") && !r.contains("[IPv6:::1]")
+            }) && field(rest, "auth=").is_none(),
         };
     }
     if rest.starts_with("to=") {
@@ -155,6 +159,7 @@ pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Eve
         delay: field(rest, "delay=").and_then(parse_delay),
         pid,
         tls: None,
+        mailbox: matches!(mailer, "local" | "*file*" | "prog" | "*include*"),
     })
 }
 

@@ -110,6 +110,10 @@ pub struct Delivery<'a> {
     pub pid: u32,
     /// TLS used, when the line itself says (Exim `X=`).
     pub tls: Option<bool>,
+    /// Delivered (or tried) to a mailbox on this machine: Exim a local transport, Sendmail
+    /// mailer `local`, `*file*` or `prog`, OpenSMTPD `mda`. Postfix says where a delivery went
+    /// with [`Event::Routed`] instead (false here).
+    pub mailbox: bool,
 }
 
 /// Where a delivery went (Postfix: from the delivery agent, the relay and the reply).
@@ -185,6 +189,11 @@ pub enum Event<'a> {
         injected: bool,
         /// For a bounce notice: the queue id of the message it reports on.
         ndr_of: Option<&'a str>,
+        /// Handed in by an SMTP client that is neither this machine nor authenticated (Exim
+        /// `H=` without `A=`, Sendmail `relay=` a remote address, OpenSMTPD a session not from
+        /// `local`): mail received here, or relayed out for a trusted client, told by where its
+        /// first delivery goes. Postfix: false (its [`Event::Arrived`] tells).
+        remote: bool,
     },
     /// A delivery attempt.
     Delivery(Delivery<'a>),
