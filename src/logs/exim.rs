@@ -98,11 +98,20 @@ fn attr<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 
 fn delivery<'a>(qid: &'a str, r: &'a str, outcome: Outcome, _first: bool) -> Event<'a> {
     let end = r.find(' ').unwrap_or(r.len());
-    let rcpt = r[..end].trim_end_matches(':');
+    let mut rcpt = r[..end].trim_end_matches(':');
     if rcpt.is_empty() {
         return Event::Unparsed;
     }
-    let rest = &r[end..];
+    let mut rest = &r[end..];
+    // a local delivery names the local part, then the address: `=> news <news@a.example>`
+    if !rcpt.contains('@')
+        && let Some(a) = rest.strip_prefix(" <")
+        && let Some(e) = a.find('>')
+        && a[..e].contains('@')
+    {
+        rcpt = a[..e].trim_end_matches(':');
+        rest = &a[e + 1..];
+    }
     // text: after the first ": " (failures), or the C="..." confirmation (deliveries)
     let (head, text) = match outcome {
         Outcome::Sent => (rest, attr_quoted(rest, "C=").unwrap_or("")),
@@ -258,5 +267,35 @@ mod tests {
             panic!()
         };
         assert_eq!(d.outcome, Outcome::Deferred);
+    }
+
+    #[test]
+    fn direction_from_arrivals_and_transports() {
+        // as the log farm's Exim 4.96 wrote them
+        let from = |l| match parse(split(l).unwrap().1) {
+            Event::From { remote, .. } => remote,
+            e => panic!("{e:?}"),
+        };
+        assert!(from(
+            "2026-12-06 23:24:42 1xaLb0-0001BC-2F <= friend@remote.example H=(client.remote.example) [192.0.2.20] P=esmtp S=797 id=1@x"
+        ));
+        assert!(!from(
+            "2026-12-06 23:24:42 1xaLb0-0001BC-2F <= news@a.example H=(app) [192.0.2.30] P=esmtpsa A=plain:news S=797"
+        ));
+        assert!(!from(
+            "2026-12-06 23:24:38 1xaLaw-00018b-2B <= <> R=1xaLaw-00018F-1W U=Debian-exim P=local S=2408"
+        ));
+        let (_, r) = split("2026-12-06 23:24:45 1xaLb2-0001Cm-39 => news <news@exim.example> R=mailboxes T=mailbox").unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert!(d.mailbox);
+        assert_eq!(d.rcpt, "news@exim.example");
+        let (_, r) = split("2024-03-11 00:11:16 1rjTG7-000H52-Hq => a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1] C=\"250 ok\"").unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert!(!d.mailbox);
+        assert_eq!(d.rcpt, "a@b.example");
     }
 }

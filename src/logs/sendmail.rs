@@ -144,6 +144,12 @@ pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Eve
         None => (None, false),
     };
     let mailer = field(rest, "mailer=").unwrap_or("");
+    // a file or program (`to=/var/mail/news`, `to=|prog`): the address is the controlling
+    // user's, `ctladdr=<news@a.example>`
+    let rcpt = match field(rest, "ctladdr=").map(|c| angle(c.split(' ').next().unwrap_or(""))) {
+        Some(a) if rcpt.starts_with(['/', '|']) && a.contains('@') => a,
+        _ => rcpt,
+    };
     Event::Delivery(Delivery {
         qid,
         rcpt,
@@ -290,5 +296,31 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn direction_from_relay_and_mailer() {
+        // as the log farm's Sendmail 8.17 wrote them
+        let remote = |l| match parse(1, l) {
+            Event::From { remote, .. } => remote,
+            e => panic!("{e:?}"),
+        };
+        assert!(remote(
+            "6B6NOomE005044: from=<friend@remote.example>, size=585, class=0, nrcpts=1, proto=ESMTP, daemon=MTA, relay=client.remote.example [192.0.2.20]"
+        ));
+        assert!(!remote(
+            "6B6NOomE005045: from=<news@a.example>, size=585, class=0, nrcpts=1, relay=localhost [127.0.0.1]"
+        ));
+        assert!(!remote(
+            "6B6NOomE005046: from=root, size=585, class=0, nrcpts=1, relay=root@localhost"
+        ));
+        let Event::Delivery(d) = parse(
+            2,
+            "6B6NOras005224: to=/work/log-farm/sendmail/mail/news, ctladdr=<news@sendmail.example> (8/0), delay=00:00:00, xdelay=00:00:00, mailer=*file*, pri=31098, dsn=2.0.0, stat=Sent",
+        ) else {
+            panic!()
+        };
+        assert!(d.mailbox);
+        assert_eq!(d.rcpt, "news@sendmail.example");
     }
 }

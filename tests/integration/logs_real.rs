@@ -58,6 +58,16 @@ fn compare(log: &str, r: &Value, t: &Value) -> Vec<String> {
                 bad.push(format!("{log}: inbound.{k}: ours {ours} truth {v}"));
             }
         }
+        // each late bounce came back as a null-sender notice to a sender of mail sent here
+        if let Some(late) = t.get("late_bounces").and_then(Value::as_array) {
+            let ours = &inb["late_bounce_notices"];
+            if ours != &Value::from(late.len()) {
+                bad.push(format!(
+                    "{log}: inbound.late_bounce_notices: ours {ours} truth {}",
+                    late.len()
+                ));
+            }
+        }
     }
     bad
 }
