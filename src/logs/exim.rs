@@ -1,7 +1,7 @@
 //! Exim main log lines: `DATE TIME [+ZONE] [[PID]] ID FLAG ...` with `<=` arrivals, `=>`/`->`
 //! deliveries, `**` failures, `==` deferrals and `Completed`.
 
-use super::syslog::{Delivery, Event, Outcome};
+use super::syslog::{Delivery, Event, Outcome, reject_reason};
 use super::time::parse_iso;
 
 /// Whether `s` is an Exim message id (`1rjTG7-000H52-Hq` or `1rjTG7-000000005vi-0000`).
@@ -31,12 +31,23 @@ pub fn parse(rest: &str) -> Event<'_> {
     };
     let id = &rest[..sp];
     if !is_exim_id(id) {
-        if rest.contains(" rejected RCPT ")
-            || rest.contains(" rejected MAIL ")
-            || rest.contains("rejected after DATA")
-            || rest.contains(" rejected connection")
-        {
-            return Event::Reject;
+        let stage = if rest.contains(" rejected RCPT ") {
+            Some("RCPT")
+        } else if rest.contains(" rejected MAIL ") {
+            Some("MAIL")
+        } else if rest.contains("rejected after DATA") {
+            Some("DATA")
+        } else if rest.contains(" rejected connection") {
+            Some("CONNECT")
+        } else {
+            None
+        };
+        if let Some(stage) = stage {
+            let text = rest.rsplit_once(": ").map_or("", |x| x.1);
+            return Event::Reject {
+                stage,
+                reason: reject_reason(stage, text),
+            };
         }
         if rest.starts_with("no IP address found") || rest.contains("warning:") {
             return Event::Warning;
@@ -242,7 +253,17 @@ mod tests {
         assert!(d.text.starts_with("SMTP error"));
         assert_eq!(
             parse("H=(x) [1.2.3.4] F=<a@b> rejected RCPT <c@d>: no"),
-            Event::Reject
+            Event::Reject {
+                stage: "RCPT",
+                reason: "policy"
+            }
+        );
+        assert_eq!(
+            parse("H=(x) [1.2.3.4] F=<a@b> rejected RCPT <c@d>: relay not permitted"),
+            Event::Reject {
+                stage: "RCPT",
+                reason: "relay"
+            }
         );
     }
 

@@ -285,9 +285,17 @@ impl Join {
                     // a transaction whose every recipient was refused (Sendmail logs its
                     // `from=` all the same): no message; its refused recipients (the reply
                     // lines `QID: <rcpt>... User unknown`) were rejects by this server
-                    let refused = self.msg(qid).replies.len() as u64;
+                    let m = self.msg(qid);
+                    let refused = m.replies.len() as u64;
+                    let reasons: Vec<&'static str> = m
+                        .replies
+                        .iter()
+                        .map(|(_, text)| super::syslog::reject_reason("RCPT", text))
+                        .collect();
                     self.tally.totals.rejected_smtpd += refused;
-                    self.inbound.counts.rejected += refused;
+                    for reason in reasons {
+                        self.inbound.reject("RCPT", reason);
+                    }
                     self.retire(qid);
                     return;
                 }
@@ -414,10 +422,10 @@ impl Join {
                     m.replies.push((fx(rcpt), text.into()));
                 }
             }
-            Event::Reject => {
+            Event::Reject { stage, reason } => {
                 // Exim, Sendmail, OpenSMTPD: a refusal while receiving
                 self.tally.totals.rejected_smtpd += 1;
-                self.inbound.counts.rejected += 1;
+                self.inbound.reject(stage, reason);
             }
             Event::Warning => self.tally.totals.warnings += 1,
             Event::Arrived { qid, source } => self.arrived(qid, source, t),

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::syslog::{Delivery, Event, Outcome, angle};
+use super::syslog::{Delivery, Event, Outcome, angle, reject_reason};
 
 /// Open sessions / messages kept at most (a log cut in the middle never grows it further).
 const MAX_OPEN: usize = 65_536;
@@ -191,12 +191,15 @@ impl Parser {
             ("smtp", "failed-command") => {
                 let cmd = kv(attrs, "command").unwrap_or("").to_ascii_uppercase();
                 let result = kv(attrs, "result").unwrap_or("");
-                if ["RCPT", "MAIL", "DATA"].iter().any(|c| cmd.starts_with(c))
-                    && result.starts_with(['4', '5'])
+                match ["RCPT", "MAIL", "DATA"]
+                    .iter()
+                    .find(|c| cmd.starts_with(*c))
                 {
-                    Event::Reject
-                } else {
-                    Event::Ignored
+                    Some(&stage) if result.starts_with(['4', '5']) => Event::Reject {
+                        stage,
+                        reason: reject_reason(stage, result),
+                    },
+                    _ => Event::Ignored,
                 }
             }
             ("mta" | "mda", "delivery") => delivery(kind == "mta", attrs),
@@ -229,7 +232,15 @@ impl Parser {
             && let Some((_, reply)) = r.split_once("=> ")
             && reply.starts_with(['4', '5'])
         {
-            return Event::Reject;
+            let cmd = r.split_once('"').map_or("", |x| x.1).to_ascii_uppercase();
+            let stage = ["RCPT", "MAIL", "DATA"]
+                .into_iter()
+                .find(|c| cmd.starts_with(c))
+                .unwrap_or("SMTP");
+            return Event::Reject {
+                stage,
+                reason: reject_reason(stage, reply),
+            };
         }
         Event::Ignored
     }
@@ -397,7 +408,10 @@ mod tests {
         assert_eq!((d.outcome, d.relay_host), (Outcome::Bounced, None));
         assert_eq!(
             p.parse(r#"7dc51c6f077ac1b8 smtp failed-command command="rcpt TO:<n@a.example>" result="524 5.2.4 Mailing list expansion problem: <n@a.example>""#),
-            Event::Reject
+            Event::Reject {
+                stage: "RCPT",
+                reason: "unknown_recipient"
+            }
         );
         assert_eq!(p.parse("warn: queue: no return path!"), Event::Warning);
     }
@@ -479,7 +493,10 @@ mod tests {
         );
         assert_eq!(
             p.parse(r#"smtp-in: Failed command on session 0123456789abcdef: "RCPT TO:<x@a.example>" => 550 5.7.1 Relaying denied"#),
-            Event::Reject
+            Event::Reject {
+                stage: "RCPT",
+                reason: "relay"
+            }
         );
         assert_eq!(duration("2h3m4s"), Some(7384.0));
         assert_eq!(duration("x"), None);

@@ -2,7 +2,7 @@
 //! `stat=Deferred: ...`, failures), `DSN:` bounce notices, per-recipient reply lines,
 //! `STARTTLS=client`, ruleset rejects.
 
-use super::syslog::{Delivery, Event, Outcome, angle, field, is_qid};
+use super::syslog::{Delivery, Event, Outcome, angle, field, is_qid, reject_reason};
 
 /// Whether a syslog program is Sendmail (`sendmail`, `sm-mta`, `sm-msp-queue`, ...).
 pub(crate) fn is_sendmail(program: &str) -> bool {
@@ -21,8 +21,21 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
             None => Event::Unparsed,
         };
     }
-    if msg.contains("ruleset=") && msg.contains("reject=") {
-        return Event::Reject;
+    if msg.contains("ruleset=")
+        && let Some(text) = field(msg, "reject=")
+    {
+        let stage = match field(msg, "ruleset=").map(str::trim) {
+            Some("check_rcpt") => "RCPT",
+            Some("check_mail") => "MAIL",
+            Some("check_relay") => "CONNECT",
+            _ => "SMTP",
+        };
+        // the text may hold commas: to the end of the line
+        let text = msg.find("reject=").map_or(text, |i| &msg[i + 7..]);
+        return Event::Reject {
+            stage,
+            reason: reject_reason(stage, text),
+        };
     }
     let Some(colon) = msg.find(": ") else {
         return Event::Ignored;
@@ -73,8 +86,11 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
     {
         return Event::Ndr { orig: qid, ndr };
     }
-    if rest.starts_with("reject=") {
-        return Event::Reject;
+    if let Some(text) = rest.strip_prefix("reject=") {
+        return Event::Reject {
+            stage: "SMTP",
+            reason: reject_reason("SMTP", text),
+        };
     }
     Event::Ignored
 }

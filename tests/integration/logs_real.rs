@@ -58,6 +58,20 @@ fn compare(log: &str, r: &Value, t: &Value) -> Vec<String> {
                 bad.push(format!("{log}: inbound.{k}: ours {ours} truth {v}"));
             }
         }
+        // the truth names a reject by its reason (`relay`, `unknown_recipient`) or, for
+        // postscreen's, by its stage: found in either table
+        if let Some(by) = t["inbound"]["rejected_by_stage"].as_object() {
+            for (k, v) in by {
+                let ours = inb["rejected_by_reason"]
+                    .get(k)
+                    .or_else(|| inb["rejected_by_stage"].get(k))
+                    .cloned()
+                    .unwrap_or(Value::from(0));
+                if &ours != v {
+                    bad.push(format!("{log}: inbound rejects {k}: ours {ours} truth {v}"));
+                }
+            }
+        }
         // each late bounce came back as a null-sender notice to a sender of mail sent here
         if let Some(late) = t.get("late_bounces").and_then(Value::as_array) {
             let ours = &inb["late_bounce_notices"];
