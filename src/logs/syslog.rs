@@ -294,7 +294,7 @@ pub enum Event<'a> {
     Reject {
         /// The SMTP stage: `CONNECT`, `MAIL`, `RCPT`, `DATA`, or `SMTP` when not said.
         stage: &'static str,
-        /// As [`Event::Rejected`]'s, from the reply text ([`reject_reason`]).
+        /// As [`Event::Rejected`]'s, from the stage and the reply text.
         reason: &'static str,
     },
     /// A warning.
