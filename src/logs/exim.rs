@@ -1,7 +1,7 @@
 //! Exim main log lines: `DATE TIME [+ZONE] [[PID]] ID FLAG ...` with `<=` arrivals, `=>`/`->`
 //! deliveries, `**` failures, `==` deferrals and `Completed`.
 
-use super::syslog::{Delivery, Event, Outcome};
+use super::syslog::{Delivery, Event, Outcome, reject_reason};
 use super::time::parse_iso;
 
 /// Whether `s` is an Exim message id (`1rjTG7-000H52-Hq` or `1rjTG7-000000005vi-0000`).
@@ -31,12 +31,23 @@ pub fn parse(rest: &str) -> Event<'_> {
     };
     let id = &rest[..sp];
     if !is_exim_id(id) {
-        if rest.contains(" rejected RCPT ")
-            || rest.contains(" rejected MAIL ")
-            || rest.contains("rejected after DATA")
-            || rest.contains(" rejected connection")
-        {
-            return Event::Reject;
+        let stage = if rest.contains(" rejected RCPT ") {
+            Some("RCPT")
+        } else if rest.contains(" rejected MAIL ") {
+            Some("MAIL")
+        } else if rest.contains("rejected after DATA") {
+            Some("DATA")
+        } else if rest.contains(" rejected connection") {
+            Some("CONNECT")
+        } else {
+            None
+        };
+        if let Some(stage) = stage {
+            let text = rest.rsplit_once(": ").map_or("", |x| x.1);
+            return Event::Reject {
+                stage,
+                reason: reject_reason(stage, text),
+            };
         }
         if rest.starts_with("no IP address found") || rest.contains("warning:") {
             return Event::Warning;
@@ -69,6 +80,10 @@ pub fn parse(rest: &str) -> Event<'_> {
                 nrcpt: None,
                 injected: true,
                 ndr_of,
+                // an SMTP client, not authenticated: received, or relayed for a trusted host
+                remote: attr(attrs, "H=").is_some()
+                    && attr(attrs, "A=").is_none()
+                    && attr(attrs, "P=").is_none_or(|p| !p.starts_with("local")),
             }
         }
         "=>" | "->" | "*>" => delivery(id, r, Outcome::Sent, flag == "=>"),
@@ -94,11 +109,20 @@ fn attr<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 
 fn delivery<'a>(qid: &'a str, r: &'a str, outcome: Outcome, _first: bool) -> Event<'a> {
     let end = r.find(' ').unwrap_or(r.len());
-    let rcpt = r[..end].trim_end_matches(':');
+    let mut rcpt = r[..end].trim_end_matches(':');
     if rcpt.is_empty() {
         return Event::Unparsed;
     }
-    let rest = &r[end..];
+    let mut rest = &r[end..];
+    // a local delivery names the local part, then the address: `=> news <news@a.example>`
+    if !rcpt.contains('@')
+        && let Some(a) = rest.strip_prefix(" <")
+        && let Some(e) = a.find('>')
+        && a[..e].contains('@')
+    {
+        rcpt = a[..e].trim_end_matches(':');
+        rest = &a[e + 1..];
+    }
     // text: after the first ": " (failures), or the C="..." confirmation (deliveries)
     let (head, text) = match outcome {
         Outcome::Sent => (rest, attr_quoted(rest, "C=").unwrap_or("")),
@@ -127,6 +151,8 @@ fn delivery<'a>(qid: &'a str, r: &'a str, outcome: Outcome, _first: bool) -> Eve
         delay: attr(rest, "QT=").and_then(parse_exim_duration),
         pid: 0,
         tls: Some(attr(head, "X=").is_some()),
+        // a local transport (appendfile, pipe, LMTP to a store): no host, not remote_smtp
+        mailbox: host.is_none() && attr(head, "T=").is_some_and(|t| !t.contains("smtp")),
     })
 }
 
@@ -194,7 +220,8 @@ mod tests {
                 size: Some(14767),
                 nrcpt: None,
                 injected: true,
-                ndr_of: Some("1rjhfj-000H9R-aC")
+                ndr_of: Some("1rjhfj-000H9R-aC"),
+                remote: false
             }
         );
         let (_, r) = split("2024-03-11 00:11:16 1rjTG7-000H52-Hq => a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1] X=TLS1.3:X:256 CV=yes C=\"250 ok\" QT=1m2s DT=0.56s").unwrap();
@@ -226,7 +253,17 @@ mod tests {
         assert!(d.text.starts_with("SMTP error"));
         assert_eq!(
             parse("H=(x) [1.2.3.4] F=<a@b> rejected RCPT <c@d>: no"),
-            Event::Reject
+            Event::Reject {
+                stage: "RCPT",
+                reason: "policy"
+            }
+        );
+        assert_eq!(
+            parse("H=(x) [1.2.3.4] F=<a@b> rejected RCPT <c@d>: relay not permitted"),
+            Event::Reject {
+                stage: "RCPT",
+                reason: "relay"
+            }
         );
     }
 
@@ -251,5 +288,35 @@ mod tests {
             panic!()
         };
         assert_eq!(d.outcome, Outcome::Deferred);
+    }
+
+    #[test]
+    fn direction_from_arrivals_and_transports() {
+        // as the log farm's Exim 4.96 wrote them
+        let from = |l| match parse(split(l).unwrap().1) {
+            Event::From { remote, .. } => remote,
+            e => panic!("{e:?}"),
+        };
+        assert!(from(
+            "2026-12-06 23:24:42 1xaLb0-0001BC-2F <= friend@remote.example H=(client.remote.example) [192.0.2.20] P=esmtp S=797 id=1@x"
+        ));
+        assert!(!from(
+            "2026-12-06 23:24:42 1xaLb0-0001BC-2F <= news@a.example H=(app) [192.0.2.30] P=esmtpsa A=plain:news S=797"
+        ));
+        assert!(!from(
+            "2026-12-06 23:24:38 1xaLaw-00018b-2B <= <> R=1xaLaw-00018F-1W U=Debian-exim P=local S=2408"
+        ));
+        let (_, r) = split("2026-12-06 23:24:45 1xaLb2-0001Cm-39 => news <news@exim.example> R=mailboxes T=mailbox").unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert!(d.mailbox);
+        assert_eq!(d.rcpt, "news@exim.example");
+        let (_, r) = split("2024-03-11 00:11:16 1rjTG7-000H52-Hq => a@b.example R=dnslookup T=remote_smtp H=mx.b.example [192.0.2.1] C=\"250 ok\"").unwrap();
+        let Event::Delivery(d) = parse(r) else {
+            panic!()
+        };
+        assert!(!d.mailbox);
+        assert_eq!(d.rcpt, "a@b.example");
     }
 }

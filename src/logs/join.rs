@@ -98,6 +98,11 @@ struct Msg {
     replies: Vec<(u64, Box<str>)>,
     removed: bool,
     reinjected: bool,
+    /// Exim, Sendmail, OpenSMTPD: arrived from a remote client, not counted yet; its first
+    /// delivery tells whether it was received (a mailbox here) or relayed out.
+    pend_dir: bool,
+    /// Direction told by `From { remote }` and the deliveries' `mailbox` (no `Arrived` line).
+    by_from: bool,
 }
 
 impl Msg {
@@ -274,13 +279,23 @@ impl Join {
                 nrcpt,
                 injected,
                 ndr_of,
+                remote,
             } => {
                 if injected && nrcpt == Some(0) {
                     // a transaction whose every recipient was refused (Sendmail logs its
                     // `from=` all the same): no message; its refused recipients (the reply
                     // lines `QID: <rcpt>... User unknown`) were rejects by this server
-                    let refused = self.msg(qid).replies.len() as u64;
+                    let m = self.msg(qid);
+                    let refused = m.replies.len() as u64;
+                    let reasons: Vec<&'static str> = m
+                        .replies
+                        .iter()
+                        .map(|(_, text)| super::syslog::reject_reason("RCPT", text))
+                        .collect();
                     self.tally.totals.rejected_smtpd += refused;
+                    for reason in reasons {
+                        self.inbound.reject("RCPT", reason);
+                    }
                     self.retire(qid);
                     return;
                 }
@@ -319,7 +334,14 @@ impl Join {
                     self.flush(s, false);
                     return;
                 }
-                if injected && !m.injected {
+                if injected && !m.injected && remote {
+                    // received or relayed out: counted when its first delivery tells which
+                    m.injected = true;
+                    m.by_from = true;
+                    m.pend_dir = true;
+                    m.t_in = t;
+                    m.size = size;
+                } else if injected && !m.injected {
                     m.injected = true;
                     self.tally.bump(None, Some(sid), Some(t), |c| {
                         c.messages += 1;
@@ -366,6 +388,7 @@ impl Join {
                         delay: None,
                         pid: 0,
                         tls: None,
+                        mailbox: false,
                     };
                     self.delivery_to(&d, t, complete_on_count, Some(k));
                 }
@@ -399,7 +422,11 @@ impl Join {
                     m.replies.push((fx(rcpt), text.into()));
                 }
             }
-            Event::Reject => self.tally.totals.rejected_smtpd += 1,
+            Event::Reject { stage, reason } => {
+                // Exim, Sendmail, OpenSMTPD: a refusal while receiving
+                self.tally.totals.rejected_smtpd += 1;
+                self.inbound.reject(stage, reason);
+            }
             Event::Warning => self.tally.totals.warnings += 1,
             Event::Arrived { qid, source } => self.arrived(qid, source, t),
             Event::MessageId { qid, id } => self.message_id(qid, id),
@@ -617,6 +644,8 @@ impl Join {
     /// The message in slot `s` leaves the queue (or the log ends): its direction is guessed
     /// when nothing told it, and everything waiting is counted.
     fn close(&mut self, s: usize) {
+        // never delivered anywhere: counted as before direction was known, as mail sent
+        self.decide(s, Dir::Out);
         let m = &mut self.slab[s];
         if m.dir.is_none() {
             m.dir = match m.org {
@@ -744,6 +773,27 @@ impl Join {
         }
     }
 
+    /// The direction of a message whose `From` said `remote` is known (its first delivery, or
+    /// it leaves the queue): count it as sent or as received, once.
+    fn decide(&mut self, s: usize, dir: Dir) {
+        let m = &mut self.slab[s];
+        if !std::mem::take(&mut m.pend_dir) {
+            return;
+        }
+        let (t, size, sender) = (m.t_in, m.size, m.sender);
+        match dir {
+            Dir::Out => self.tally.bump(None, sender, Some(t), |c| {
+                c.messages += 1;
+                c.bytes_received += size;
+            }),
+            Dir::In => {
+                m.dir = Some(Dir::In);
+                self.inbound.counts.received += 1;
+                self.inbound.counts.bytes += size;
+            }
+        }
+    }
+
     /// A delivery of a received message.
     fn inbound_delivery(&mut self, s: usize, d: &Delivery<'_>, dest: Dest) {
         let key = fx(d.rcpt);
@@ -831,6 +881,27 @@ impl Join {
             self.tally.totals.filter_handoffs += 1;
             self.slab[s].finals += 1;
             return;
+        }
+        if self.slab[s].by_from {
+            // Exim, Sendmail, OpenSMTPD: the first delivery of mail from a remote client tells
+            // its direction; mail received is counted in `mta.inbound`
+            self.decide(s, if d.mailbox { Dir::In } else { Dir::Out });
+            if self.slab[s].dir == Some(Dir::In) {
+                let dest = if d.mailbox {
+                    Dest::Mailbox
+                } else {
+                    Dest::Remote
+                };
+                self.inbound_delivery(s, d, dest);
+                let m = &mut self.slab[s];
+                if d.outcome != Outcome::Deferred {
+                    m.finals += 1;
+                }
+                if complete_on_count && m.nrcpt > 0 && m.finals >= m.nrcpt {
+                    self.retire(d.qid);
+                }
+                return;
+            }
         }
         let key = fx(d.rcpt);
         // the first recipient slot with this address still open; a further final line for an

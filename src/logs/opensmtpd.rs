@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::syslog::{Delivery, Event, Outcome, angle};
+use super::syslog::{Delivery, Event, Outcome, angle, reject_reason};
 
 /// Open sessions / messages kept at most (a log cut in the middle never grows it further).
 const MAX_OPEN: usize = 65_536;
@@ -184,17 +184,22 @@ impl Parser {
                     // a notice this server generated (it reports on a message whose id the
                     // log does not say)
                     ndr_of: (sender.is_empty() && p.local).then_some(""),
+                    // a session from another host: received, or relayed for a trusted one
+                    remote: !p.local,
                 }
             }
             ("smtp", "failed-command") => {
                 let cmd = kv(attrs, "command").unwrap_or("").to_ascii_uppercase();
                 let result = kv(attrs, "result").unwrap_or("");
-                if ["RCPT", "MAIL", "DATA"].iter().any(|c| cmd.starts_with(c))
-                    && result.starts_with(['4', '5'])
+                match ["RCPT", "MAIL", "DATA"]
+                    .iter()
+                    .find(|c| cmd.starts_with(*c))
                 {
-                    Event::Reject
-                } else {
-                    Event::Ignored
+                    Some(&stage) if result.starts_with(['4', '5']) => Event::Reject {
+                        stage,
+                        reason: reject_reason(stage, result),
+                    },
+                    _ => Event::Ignored,
                 }
             }
             ("mta" | "mda", "delivery") => delivery(kind == "mta", attrs),
@@ -220,13 +225,22 @@ impl Parser {
                 nrcpt: kv(tail, "nrcpt").and_then(|v| v.parse().ok()),
                 injected: true,
                 ndr_of: None,
+                remote: false,
             };
         }
         if r.starts_with("Failed command on session ")
             && let Some((_, reply)) = r.split_once("=> ")
             && reply.starts_with(['4', '5'])
         {
-            return Event::Reject;
+            let cmd = r.split_once('"').map_or("", |x| x.1).to_ascii_uppercase();
+            let stage = ["RCPT", "MAIL", "DATA"]
+                .into_iter()
+                .find(|c| cmd.starts_with(c))
+                .unwrap_or("SMTP");
+            return Event::Reject {
+                stage,
+                reason: reject_reason(stage, reply),
+            };
         }
         Event::Ignored
     }
@@ -285,6 +299,7 @@ fn delivery(remote: bool, attrs: &str) -> Event<'_> {
         delay: kv(attrs, "delay").and_then(duration),
         pid: 0,
         tls: None,
+        mailbox: !remote,
     })
 }
 
@@ -328,6 +343,7 @@ fn old_delivery<'a>(word: &str, rest: &'a str) -> Event<'a> {
         delay: kv(attrs, "delay").and_then(duration),
         pid: 0,
         tls: None,
+        mailbox: word == "delivery",
     })
 }
 
@@ -354,7 +370,8 @@ mod tests {
                 size: Some(773),
                 nrcpt: Some(2),
                 injected: true,
-                ndr_of: None
+                ndr_of: None,
+                remote: true
             }
         );
         // the second envelope of the same message adds nothing
@@ -391,7 +408,10 @@ mod tests {
         assert_eq!((d.outcome, d.relay_host), (Outcome::Bounced, None));
         assert_eq!(
             p.parse(r#"7dc51c6f077ac1b8 smtp failed-command command="rcpt TO:<n@a.example>" result="524 5.2.4 Mailing list expansion problem: <n@a.example>""#),
-            Event::Reject
+            Event::Reject {
+                stage: "RCPT",
+                reason: "unknown_recipient"
+            }
         );
         assert_eq!(p.parse("warn: queue: no return path!"), Event::Warning);
     }
@@ -473,7 +493,10 @@ mod tests {
         );
         assert_eq!(
             p.parse(r#"smtp-in: Failed command on session 0123456789abcdef: "RCPT TO:<x@a.example>" => 550 5.7.1 Relaying denied"#),
-            Event::Reject
+            Event::Reject {
+                stage: "RCPT",
+                reason: "relay"
+            }
         );
         assert_eq!(duration("2h3m4s"), Some(7384.0));
         assert_eq!(duration("x"), None);

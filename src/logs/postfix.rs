@@ -94,6 +94,7 @@ pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
             nrcpt: field(tail, "nrcpt=").and_then(|v| v.split(' ').next()?.parse().ok()),
             injected: false,
             ndr_of: None,
+            remote: false,
         };
     }
     if rest == "removed" {
@@ -329,6 +330,7 @@ fn delivery<'a>(qid: &'a str, pid: u32, r: &'a str) -> Event<'a> {
         delay: field(head, "delay=").and_then(|v| v.trim().parse().ok()),
         pid,
         tls: None,
+        mailbox: false,
     })
 }
 
@@ -374,7 +376,8 @@ mod tests {
                 size: Some(9022),
                 nrcpt: Some(2),
                 injected: false,
-                ndr_of: None
+                ndr_of: None,
+                remote: false
             }
         );
         assert_eq!(

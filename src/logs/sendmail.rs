@@ -2,7 +2,7 @@
 //! `stat=Deferred: ...`, failures), `DSN:` bounce notices, per-recipient reply lines,
 //! `STARTTLS=client`, ruleset rejects.
 
-use super::syslog::{Delivery, Event, Outcome, angle, field, is_qid};
+use super::syslog::{Delivery, Event, Outcome, angle, field, is_qid, reject_reason};
 
 /// Whether a syslog program is Sendmail (`sendmail`, `sm-mta`, `sm-msp-queue`, ...).
 pub(crate) fn is_sendmail(program: &str) -> bool {
@@ -21,8 +21,21 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
             None => Event::Unparsed,
         };
     }
-    if msg.contains("ruleset=") && msg.contains("reject=") {
-        return Event::Reject;
+    if msg.contains("ruleset=")
+        && let Some(text) = field(msg, "reject=")
+    {
+        let stage = match field(msg, "ruleset=").map(str::trim) {
+            Some("check_rcpt") => "RCPT",
+            Some("check_mail") => "MAIL",
+            Some("check_relay") => "CONNECT",
+            _ => "SMTP",
+        };
+        // the text may hold commas: to the end of the line
+        let text = msg.find("reject=").map_or(text, |i| &msg[i + 7..]);
+        return Event::Reject {
+            stage,
+            reason: reject_reason(stage, text),
+        };
     }
     let Some(colon) = msg.find(": ") else {
         return Event::Ignored;
@@ -44,6 +57,10 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
             nrcpt: field(rest, "nrcpts=").and_then(|v| v.parse().ok()),
             injected: true,
             ndr_of: None,
+            // `relay=host [addr]` of another machine (not authenticated): received, or relayed
+            remote: field(rest, "relay=").is_some_and(|r| {
+                r.contains(" [") && !r.contains("[127.") && !r.contains("[IPv6:::1]")
+            }) && field(rest, "auth=").is_none(),
         };
     }
     if rest.starts_with("to=") {
@@ -69,8 +86,11 @@ pub fn parse(pid: u32, msg: &str) -> Event<'_> {
     {
         return Event::Ndr { orig: qid, ndr };
     }
-    if rest.starts_with("reject=") {
-        return Event::Reject;
+    if let Some(text) = rest.strip_prefix("reject=") {
+        return Event::Reject {
+            stage: "SMTP",
+            reason: reject_reason("SMTP", text),
+        };
     }
     Event::Ignored
 }
@@ -140,6 +160,12 @@ pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Eve
         None => (None, false),
     };
     let mailer = field(rest, "mailer=").unwrap_or("");
+    // a file or program (`to=/var/mail/news`, `to=|prog`): the address is the controlling
+    // user's, `ctladdr=<news@a.example>`
+    let rcpt = match field(rest, "ctladdr=").map(|c| angle(c.split(' ').next().unwrap_or(""))) {
+        Some(a) if rcpt.starts_with(['/', '|']) && a.contains('@') => a,
+        _ => rcpt,
+    };
     Event::Delivery(Delivery {
         qid,
         rcpt,
@@ -155,6 +181,7 @@ pub fn delivery<'a>(qid: &'a str, pid: u32, rcpt: &'a str, rest: &'a str) -> Eve
         delay: field(rest, "delay=").and_then(parse_delay),
         pid,
         tls: None,
+        mailbox: matches!(mailer, "local" | "*file*" | "prog" | "*include*"),
     })
 }
 
@@ -285,5 +312,31 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn direction_from_relay_and_mailer() {
+        // as the log farm's Sendmail 8.17 wrote them
+        let remote = |l| match parse(1, l) {
+            Event::From { remote, .. } => remote,
+            e => panic!("{e:?}"),
+        };
+        assert!(remote(
+            "6B6NOomE005044: from=<friend@remote.example>, size=585, class=0, nrcpts=1, proto=ESMTP, daemon=MTA, relay=client.remote.example [192.0.2.20]"
+        ));
+        assert!(!remote(
+            "6B6NOomE005045: from=<news@a.example>, size=585, class=0, nrcpts=1, relay=localhost [127.0.0.1]"
+        ));
+        assert!(!remote(
+            "6B6NOomE005046: from=root, size=585, class=0, nrcpts=1, relay=root@localhost"
+        ));
+        let Event::Delivery(d) = parse(
+            2,
+            "6B6NOras005224: to=/work/log-farm/sendmail/mail/news, ctladdr=<news@sendmail.example> (8/0), delay=00:00:00, xdelay=00:00:00, mailer=*file*, pri=31098, dsn=2.0.0, stat=Sent",
+        ) else {
+            panic!()
+        };
+        assert!(d.mailbox);
+        assert_eq!(d.rcpt, "news@sendmail.example");
     }
 }

@@ -110,6 +110,10 @@ pub struct Delivery<'a> {
     pub pid: u32,
     /// TLS used, when the line itself says (Exim `X=`).
     pub tls: Option<bool>,
+    /// Delivered (or tried) to a mailbox on this machine: Exim a local transport, Sendmail
+    /// mailer `local`, `*file*` or `prog`, OpenSMTPD `mda`. Postfix says where a delivery went
+    /// with [`Event::Routed`] instead (false here).
+    pub mailbox: bool,
 }
 
 /// Where a delivery went (Postfix: from the delivery agent, the relay and the reply).
@@ -185,6 +189,11 @@ pub enum Event<'a> {
         injected: bool,
         /// For a bounce notice: the queue id of the message it reports on.
         ndr_of: Option<&'a str>,
+        /// Handed in by an SMTP client that is neither this machine nor authenticated (Exim
+        /// `H=` without `A=`, Sendmail `relay=` a remote address, OpenSMTPD a session not from
+        /// `local`): mail received here, or relayed out for a trusted client, told by where its
+        /// first delivery goes. Postfix: false (its [`Event::Arrived`] tells).
+        remote: bool,
     },
     /// A delivery attempt.
     Delivery(Delivery<'a>),
@@ -280,8 +289,14 @@ pub enum Event<'a> {
         /// Process id.
         pid: u32,
     },
-    /// An inbound reject by this server.
-    Reject,
+    /// An inbound reject by this server (Exim, Sendmail, OpenSMTPD; Postfix logs
+    /// [`Event::Rejected`]).
+    Reject {
+        /// The SMTP stage: `CONNECT`, `MAIL`, `RCPT`, `DATA`, or `SMTP` when not said.
+        stage: &'static str,
+        /// As [`Event::Rejected`]'s, from the stage and the reply text.
+        reason: &'static str,
+    },
     /// A warning.
     Warning,
     /// A line of a known program that carries nothing the report uses.
@@ -354,6 +369,31 @@ pub(crate) fn angle(s: &str) -> &str {
         .strip_prefix('<')
         .and_then(|x| x.strip_suffix('>'))
         .unwrap_or(s.trim())
+}
+
+/// The reason of an inbound reject by Exim, Sendmail or OpenSMTPD, from its stage and reply
+/// text: their wordings for an unknown recipient and a relay refusal, else as Postfix's.
+pub(crate) fn reject_reason(stage: &str, text: &str) -> &'static str {
+    let has = |n: &str| {
+        text.as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n.as_bytes()))
+    };
+    if has("relay not permitted") || has("relaying denied") || has("invalid recipient") {
+        // OpenSMTPD: "550 Invalid recipient" when no rule accepts the recipient
+        "relay"
+    } else if stage == "RCPT"
+        && (has("unrouteable address")
+            || has("user unknown")
+            || has("unknown user")
+            || has("no such user")
+            || has("mailing list expansion problem"))
+    {
+        // OpenSMTPD: "524 5.2.4 Mailing list expansion problem" when a local user is unknown
+        "unknown_recipient"
+    } else {
+        super::postfix::reject_reason(stage, text)
+    }
 }
 
 #[cfg(test)]
