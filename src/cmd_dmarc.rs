@@ -4,11 +4,10 @@ use std::io::Write;
 
 use mailsift::dmarc::{self, Config, Limits, PtrSource};
 
-use crate::{Failure, cli, create, is_dash, load_zones, terminal_safe_lines, write_stdout};
+use crate::{Failure, cli, create, is_dash, terminal_safe_lines, write_stdout, zone_and_net};
 
 /// Run `mailsift dmarc`.
 pub(crate) fn run(a: cli::DmarcArgs) -> Result<(), Failure> {
-    use mailsift::dns::{DnsConfig, NetLookup};
     if !(a.dns_timeout > 0.0 && a.dns_timeout <= 600.0) {
         return Err(Failure::Usage(
             "--dns-timeout must be between 0 and 600 seconds".into(),
@@ -31,23 +30,12 @@ pub(crate) fn run(a: cli::DmarcArgs) -> Result<(), Failure> {
             "only one of --jsonl, --csv, --html may be `-` (stdout)".into(),
         ));
     }
-    let zone = load_zones(&a.zone)?.map(|(z, _)| z).unwrap_or_default();
-    let net = if a.offline {
-        None
-    } else {
-        let servers = a
-            .dns
-            .iter()
-            .map(|s| cli::parse_server(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Failure::Usage)?;
-        let cfg = DnsConfig {
-            servers,
-            timeout: std::time::Duration::from_secs_f64(a.dns_timeout),
-            ..DnsConfig::default()
-        };
-        Some(NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?)
-    };
+    let (zone, net) = zone_and_net(
+        &a.zone,
+        a.offline,
+        &a.dns,
+        Some(std::time::Duration::from_secs_f64(a.dns_timeout)),
+    )?;
     let cfg = Config {
         limits: Limits {
             max_bytes: a.max_size << 20,

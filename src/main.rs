@@ -571,7 +571,6 @@ fn fetch_sts_policy(
 }
 
 fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
-    use mailsift::dns::{DnsConfig, NetLookup};
     use mailsift::server::{self, Credentials, Secret, ServerConfig, StsPolicy, TrustRoots};
     if !(a.timeout > 0.0 && a.timeout <= 600.0) {
         return Err(Failure::Usage(
@@ -624,22 +623,7 @@ fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| "localhost".into())
     });
-    let zone = load_zones(&a.zone)?.map(|(z, _)| z).unwrap_or_default();
-    let net = if a.offline {
-        None
-    } else {
-        let servers = a
-            .dns
-            .iter()
-            .map(|s| cli::parse_server(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Failure::Usage)?;
-        let cfg = DnsConfig {
-            servers,
-            ..DnsConfig::default()
-        };
-        Some(NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?)
-    };
+    let (zone, net) = zone_and_net(&a.zone, a.offline, &a.dns, None)?;
     let mut dns = server::ZoneThenNet::new(zone, net);
     let mta_sts = match mta_sts {
         Some(p) => Some(p),
@@ -794,6 +778,34 @@ fn write_stdout(bytes: &[u8], what: &str) -> Result<(), Failure> {
 
 /// The records of the `--zone` files, merged, with the files' names; `None` without `--zone`.
 /// A file that cannot be read or parsed fails the run, naming file and line.
+/// The zone files and, unless offline, a network resolver (`--dns` servers, or the system's):
+/// what `spf`, `domain`, `server` and `dmarc` ask, zone first.
+fn zone_and_net(
+    zone_files: &[PathBuf],
+    offline: bool,
+    dns: &[String],
+    timeout: Option<std::time::Duration>,
+) -> Result<(mailsift::dns::zone::Zone, Option<mailsift::dns::NetLookup>), Failure> {
+    let zone = load_zones(zone_files)?.map(|(z, _)| z).unwrap_or_default();
+    if offline {
+        return Ok((zone, None));
+    }
+    let servers = dns
+        .iter()
+        .map(|s| cli::parse_server(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::Usage)?;
+    let mut cfg = mailsift::dns::DnsConfig {
+        servers,
+        ..mailsift::dns::DnsConfig::default()
+    };
+    if let Some(t) = timeout {
+        cfg.timeout = t;
+    }
+    let net = mailsift::dns::NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?;
+    Ok((zone, Some(net)))
+}
+
 fn load_zones(
     paths: &[std::path::PathBuf],
 ) -> Result<Option<(mailsift::dns::zone::Zone, Vec<String>)>, Failure> {
@@ -814,7 +826,6 @@ fn load_zones(
 }
 
 fn run_spf(a: cli::SpfArgs) -> Result<(), Failure> {
-    use mailsift::dns::{DnsConfig, NetLookup};
     use mailsift::spf::{self, SpfQuery, ZoneThenNet};
     if !(a.dns_timeout > 0.0 && a.dns_timeout <= 600.0) {
         return Err(Failure::Usage(
@@ -829,23 +840,12 @@ fn run_spf(a: cli::SpfArgs) -> Result<(), Failure> {
             "spf needs a DOMAIN, --sender or --helo".into(),
         ));
     }
-    let zone = load_zones(&a.zone)?.map(|(z, _)| z).unwrap_or_default();
-    let net = if a.offline {
-        None
-    } else {
-        let servers = a
-            .dns
-            .iter()
-            .map(|s| cli::parse_server(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Failure::Usage)?;
-        let cfg = DnsConfig {
-            servers,
-            timeout: std::time::Duration::from_secs_f64(a.dns_timeout),
-            ..DnsConfig::default()
-        };
-        Some(NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?)
-    };
+    let (zone, net) = zone_and_net(
+        &a.zone,
+        a.offline,
+        &a.dns,
+        Some(std::time::Duration::from_secs_f64(a.dns_timeout)),
+    )?;
     let mut dns = ZoneThenNet::new(zone, net);
     let query = SpfQuery {
         ip: a.ip,
