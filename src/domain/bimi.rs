@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
-use super::answers::{Recorder, transient};
+use super::answers::Recorder;
 use super::finding::{Finding, Severity};
+use super::policy_record::PolicyRecord;
 use super::tag_list::TagList;
 
 /// The BIMI section.
@@ -29,46 +30,26 @@ pub(crate) fn check(
 ) -> BimiSection {
     let mut s = BimiSection::default();
     let name = format!("default._bimi.{domain}");
-    let records: Vec<String> = match dns.txt(&name) {
-        Ok(t) => t
-            .into_iter()
-            .filter(|t| {
-                TagList::parse(t)
-                    .first()
-                    .is_some_and(|(t, v)| t == "v" && v.eq_ignore_ascii_case("BIMI1"))
-            })
-            .collect(),
-        Err(l) if transient(&l) => {
-            s.findings.push(Finding::new(
-                Severity::Unknown,
-                "bimi_unknown",
-                format!("{name} could not be looked up"),
-            ));
-            return s;
-        }
-        Err(_) => Vec::new(),
+    let rule = PolicyRecord {
+        label: "BIMI",
+        version: "BIMI1",
+        codes: ["bimi_unknown", "bimi_missing", "bimi_multiple_records"],
+        missing_means: "",
+        several_means: "",
     };
-    match records.len() {
-        0 => {
-            s.findings.push(Finding::new(
-                Severity::Info,
-                "bimi_missing",
-                format!("no BIMI record at {name}"),
-            ));
+    let record = match rule.find(dns, &name, |t| {
+        TagList::parse(t)
+            .first()
+            .is_some_and(|(t, v)| t == "v" && v.eq_ignore_ascii_case("BIMI1"))
+    }) {
+        Ok(r) => r,
+        Err(f) => {
+            s.findings.push(f);
             return s;
         }
-        1 => {}
-        n => {
-            s.findings.push(Finding::new(
-                Severity::Error,
-                "bimi_multiple_records",
-                format!("{name} has {n} BIMI1 records"),
-            ));
-            return s;
-        }
-    }
-    let tags = TagList::parse(&records[0]);
-    s.record = Some(records[0].clone());
+    };
+    let tags = TagList::parse(&record);
+    s.record = Some(record.clone());
     let url = |tag: &str, f: &mut Vec<Finding>| -> Option<String> {
         let v = tags.get(tag).filter(|v| !v.is_empty())?;
         if !v.to_ascii_lowercase().starts_with("https://") {

@@ -18,6 +18,7 @@ mod http_response;
 mod https_get;
 mod mta_sts;
 mod mx;
+mod policy_record;
 mod ptr;
 mod render_html;
 mod render_text;

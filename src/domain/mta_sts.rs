@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::answers::{Recorder, transient};
 use super::finding::{Finding, Severity};
+use super::policy_record::PolicyRecord;
 use super::tag_list::TagList;
 use crate::dns::records::{Lookup, RType, Rr};
 
@@ -93,39 +94,26 @@ pub(crate) fn check(
 ) -> MtaStsSection {
     let mut s = MtaStsSection::default();
     let name = format!("_mta-sts.{domain}");
-    let records: Vec<String> = match dns.txt(&name) {
-        Ok(t) => t.into_iter().filter(|t| is_sts(t)).collect(),
-        Err(l) if transient(&l) => {
-            s.findings.push(Finding::new(
-                Severity::Unknown,
-                "mta_sts_unknown",
-                format!("{name} could not be looked up"),
-            ));
-            return s;
-        }
-        Err(_) => Vec::new(),
+    let rule = PolicyRecord {
+        label: "MTA-STS",
+        version: "STSv1",
+        codes: [
+            "mta_sts_unknown",
+            "mta_sts_missing",
+            "mta_sts_multiple_records",
+        ],
+        missing_means: ": senders may deliver without TLS",
+        several_means: "; senders ignore MTA-STS",
     };
-    match records.len() {
-        0 => {
-            s.findings.push(Finding::new(
-                Severity::Info,
-                "mta_sts_missing",
-                format!("no MTA-STS record at {name}: senders may deliver without TLS"),
-            ));
+    let record = match rule.find(dns, &name, is_sts) {
+        Ok(r) => r,
+        Err(f) => {
+            s.findings.push(f);
             return s;
         }
-        1 => {}
-        n => {
-            s.findings.push(Finding::new(
-                Severity::Error,
-                "mta_sts_multiple_records",
-                format!("{name} has {n} STSv1 records; senders ignore MTA-STS"),
-            ));
-            return s;
-        }
-    }
-    let tags = TagList::parse(&records[0]);
-    s.record = Some(records[0].clone());
+    };
+    let tags = TagList::parse(&record);
+    s.record = Some(record.clone());
     s.id = tags.get("id").map(str::to_string);
     let id_ok = s.id.as_deref().is_some_and(|id| {
         (1..=32).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric())

@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::answers::{Recorder, transient};
+use super::answers::Recorder;
 use super::finding::{Finding, Severity};
+use super::policy_record::PolicyRecord;
 use super::tag_list::TagList;
 
 /// The TLS-RPT section.
@@ -22,46 +23,30 @@ pub struct TlsRptSection {
 pub(crate) fn check(dns: &mut Recorder<'_>, domain: &str) -> TlsRptSection {
     let mut s = TlsRptSection::default();
     let name = format!("_smtp._tls.{domain}");
-    let records: Vec<String> = match dns.txt(&name) {
-        Ok(t) => t
-            .into_iter()
-            .filter(|t| {
-                TagList::parse(t)
-                    .first()
-                    .is_some_and(|(t, v)| t == "v" && v == "TLSRPTv1")
-            })
-            .collect(),
-        Err(l) if transient(&l) => {
-            s.findings.push(Finding::new(
-                Severity::Unknown,
-                "tlsrpt_unknown",
-                format!("{name} could not be looked up"),
-            ));
-            return s;
-        }
-        Err(_) => Vec::new(),
+    let rule = PolicyRecord {
+        label: "TLS-RPT",
+        version: "TLSRPTv1",
+        codes: [
+            "tlsrpt_unknown",
+            "tlsrpt_missing",
+            "tlsrpt_multiple_records",
+        ],
+        missing_means: ": nobody hears about TLS failures",
+        several_means: "; senders use none",
     };
-    match records.len() {
-        0 => {
-            s.findings.push(Finding::new(
-                Severity::Info,
-                "tlsrpt_missing",
-                format!("no TLS-RPT record at {name}: nobody hears about TLS failures"),
-            ));
+    let record = match rule.find(dns, &name, |t| {
+        TagList::parse(t)
+            .first()
+            .is_some_and(|(t, v)| t == "v" && v == "TLSRPTv1")
+    }) {
+        Ok(r) => r,
+        Err(f) => {
+            s.findings.push(f);
             return s;
         }
-        1 => {}
-        n => {
-            s.findings.push(Finding::new(
-                Severity::Error,
-                "tlsrpt_multiple_records",
-                format!("{name} has {n} TLSRPTv1 records; senders use none"),
-            ));
-            return s;
-        }
-    }
-    let tags = TagList::parse(&records[0]);
-    s.record = Some(records[0].clone());
+    };
+    let tags = TagList::parse(&record);
+    s.record = Some(record.clone());
     for m in &tags.malformed {
         s.findings.push(Finding::new(
             Severity::Error,
