@@ -2,8 +2,8 @@
 
 mod bars;
 mod cli;
-mod service_cmd;
 mod cmd_dmarc;
+mod service_cmd;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
