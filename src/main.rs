@@ -2,8 +2,8 @@
 
 mod bars;
 mod cli;
-mod cmd_dmarc;
 mod service_cmd;
+mod cmd_dmarc;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

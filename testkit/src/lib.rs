@@ -6,8 +6,8 @@
 
 mod civil;
 pub mod dns_server;
-pub mod gen_dmarc;
 pub mod gen_engagement;
+pub mod gen_dmarc;
 pub mod gen_list;
 pub mod gen_logs;
 pub mod server_thread;
