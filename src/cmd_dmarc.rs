@@ -79,6 +79,7 @@ pub(crate) fn run(a: cli::DmarcArgs) -> Result<(), Failure> {
         Failure::Job(m) | Failure::Usage(m) => m,
         Failure::Degraded | Failure::Findings(_) => String::new(),
     };
+    let mut line = Vec::new();
     let out = dmarc::run_streaming(&a.paths, &cfg, a.html.is_some(), |item| {
         if outs.is_none() {
             outs = Some(open().map_err(fail)?);
@@ -87,7 +88,11 @@ pub(crate) fn run(a: cli::DmarcArgs) -> Result<(), Failure> {
             return Ok(());
         };
         if let Some(w) = o.jsonl.as_mut() {
-            dmarc::write_jsonl_item(item, w).map_err(|e| format!("writing JSON Lines: {e}"))?;
+            // one line serialised into a reused buffer, then one write through the box
+            line.clear();
+            dmarc::write_jsonl_item(item, &mut line)
+                .and_then(|()| w.write_all(&line))
+                .map_err(|e| format!("writing JSON Lines: {e}"))?;
         }
         if let Some(w) = o.csv.as_mut() {
             w.write(item).map_err(|e| format!("writing CSV: {e}"))?;
