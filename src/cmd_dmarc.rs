@@ -44,22 +44,66 @@ pub(crate) fn run(a: cli::DmarcArgs) -> Result<(), Failure> {
         },
         ptr: Some(PtrSource::new(zone, net)),
     };
-    let out = dmarc::run(&a.paths, &cfg).map_err(|e| Failure::Job(e.to_string()))?;
-    let io_err = |what: &str| {
-        let what = what.to_string();
-        move |e: std::io::Error| Failure::Job(format!("writing {what}: {e}"))
+    // JSON Lines and CSV are written as the reports are read (created with the first one, so
+    // that a run refused for its inputs creates no file); the HTML page needs them all
+    let mut outs: Option<Outputs> = None;
+    let open = || -> Result<Outputs, Failure> {
+        Ok(Outputs {
+            jsonl: a
+                .jsonl
+                .as_ref()
+                .map(|p| create(p, "JSON Lines"))
+                .transpose()?,
+            csv: match &a.csv {
+                Some(p) => Some(
+                    dmarc::CsvWriter::new(create(p, "CSV")?)
+                        .map_err(|e| Failure::Job(format!("writing CSV: {e}")))?,
+                ),
+                None => None,
+            },
+        })
     };
-    if let Some(p) = &a.jsonl {
-        let w = create(p, "JSON Lines")?;
-        dmarc::write_jsonl(&out.items, w).map_err(io_err("JSON Lines"))?;
+    let fail = |f: Failure| match f {
+        Failure::Job(m) | Failure::Usage(m) => m,
+        Failure::Degraded | Failure::Findings(_) => String::new(),
+    };
+    let mut line = Vec::new();
+    let out = dmarc::run_streaming(&a.paths, &cfg, a.html.is_some(), |item| {
+        if outs.is_none() {
+            outs = Some(open().map_err(fail)?);
+        }
+        let Some(o) = outs.as_mut() else {
+            return Ok(());
+        };
+        if let Some(w) = o.jsonl.as_mut() {
+            // one line serialised into a reused buffer, then one write through the box
+            line.clear();
+            dmarc::write_jsonl_item(item, &mut line)
+                .and_then(|()| w.write_all(&line))
+                .map_err(|e| format!("writing JSON Lines: {e}"))?;
+        }
+        if let Some(w) = o.csv.as_mut() {
+            w.write(item).map_err(|e| format!("writing CSV: {e}"))?;
+        }
+        Ok(())
+    })
+    .map_err(|e| Failure::Job(e.to_string()))?;
+    let o = match outs {
+        Some(o) => o,
+        None => open()?,
+    };
+    if let Some(mut w) = o.jsonl {
+        w.flush()
+            .map_err(|e| Failure::Job(format!("writing JSON Lines: {e}")))?;
     }
-    if let Some(p) = &a.csv {
-        let w = create(p, "CSV")?;
-        dmarc::write_csv(&out.items, w).map_err(io_err("CSV"))?;
+    if let Some(w) = o.csv {
+        w.finish()
+            .map_err(|e| Failure::Job(format!("writing CSV: {e}")))?;
     }
     if let Some(p) = &a.html {
         let w = create(p, "HTML")?;
-        dmarc::write_html(&out.summary, &out.items, w).map_err(io_err("HTML"))?;
+        dmarc::write_html(&out.summary, &out.items, w)
+            .map_err(|e| Failure::Job(format!("writing HTML: {e}")))?;
     }
     let text = terminal_safe_lines(&dmarc::render_text(&out.summary, &out.items));
     if stdouts == 0 {
@@ -70,4 +114,10 @@ pub(crate) fn run(a: cli::DmarcArgs) -> Result<(), Failure> {
         let _ = e.write_all(text.as_bytes());
         Ok(())
     }
+}
+
+/// The outputs written while the reports are read.
+struct Outputs {
+    jsonl: Option<Box<dyn Write + Send>>,
+    csv: Option<dmarc::CsvWriter<Box<dyn Write + Send>>>,
 }

@@ -174,7 +174,7 @@ pub(crate) fn from_tree(file: &str, root: &Element) -> Item {
         policy: Some(policy),
         errors: meta
             .all("error")
-            .map(|e| e.text.clone())
+            .map(|e| e.text.to_string())
             .filter(|e| !e.is_empty())
             .collect(),
     })

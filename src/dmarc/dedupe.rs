@@ -9,29 +9,43 @@ use super::report::{Item, Kind, Problem, ProblemKind};
 
 type Key = (Kind, String, String, String, i64, i64);
 
-/// Replace every later copy of a report by a `duplicate` problem.
-pub(crate) fn dedupe(items: Vec<Item>) -> Vec<Item> {
-    let mut first: FxHashMap<Key, String> = FxHashMap::default();
-    items
-        .into_iter()
-        .map(|item| match item {
-            Item::Report(r) => match first.get(&r.key()) {
-                Some(f) => Item::Problem(Problem {
-                    detail: format!(
-                        "same report as {f} (org {:?}, report id {:?}, domain {:?}, {}..{})",
-                        r.org_name, r.report_id, r.policy_domain, r.begin, r.end
-                    ),
-                    file: r.file,
-                    problem: ProblemKind::Duplicate,
-                }),
-                None => {
-                    first.insert(r.key(), r.file.clone());
-                    Item::Report(r)
+/// The first file each report was read from, so that later copies can name it.
+#[derive(Default)]
+pub(crate) struct Dedupe {
+    first: FxHashMap<Key, String>,
+}
+
+impl Dedupe {
+    /// `item` itself, or a `duplicate` problem when it is a later copy of a report seen.
+    pub(crate) fn check(&mut self, item: Item) -> Item {
+        match item {
+            Item::Report(r) => {
+                let key = r.key();
+                match self.first.get(&key) {
+                    Some(f) => Item::Problem(Problem {
+                        detail: format!(
+                            "same report as {f} (org {:?}, report id {:?}, domain {:?}, {}..{})",
+                            r.org_name, r.report_id, r.policy_domain, r.begin, r.end
+                        ),
+                        file: r.file,
+                        problem: ProblemKind::Duplicate,
+                    }),
+                    None => {
+                        self.first.insert(key, r.file.clone());
+                        Item::Report(r)
+                    }
                 }
-            },
+            }
             p => p,
-        })
-        .collect()
+        }
+    }
+}
+
+/// Replace every later copy of a report by a `duplicate` problem.
+#[cfg(test)]
+pub(crate) fn dedupe(items: Vec<Item>) -> Vec<Item> {
+    let mut d = Dedupe::default();
+    items.into_iter().map(|i| d.check(i)).collect()
 }
 
 #[cfg(test)]

@@ -9,13 +9,18 @@ use super::report::Item;
 /// Write every item as one line.
 pub fn write_jsonl(items: &[Item], mut w: impl Write) -> io::Result<()> {
     for item in items {
-        match item {
-            Item::Report(r) => serde_json::to_writer(&mut w, r)?,
-            Item::Problem(p) => serde_json::to_writer(&mut w, p)?,
-        }
-        w.write_all(b"\n")?;
+        write_jsonl_item(item, &mut w)?;
     }
     w.flush()
+}
+
+/// Write one item as one line (no flush).
+pub fn write_jsonl_item(item: &Item, mut w: impl Write) -> io::Result<()> {
+    match item {
+        Item::Report(r) => serde_json::to_writer(&mut w, r)?,
+        Item::Problem(p) => serde_json::to_writer(&mut w, p)?,
+    }
+    w.write_all(b"\n")
 }
 
 #[cfg(test)]

@@ -24,14 +24,14 @@ mod xml;
 
 pub use bounded::Limits;
 pub use html::{render_html, write_html};
-pub use jsonl::write_jsonl;
+pub use jsonl::{write_jsonl, write_jsonl_item};
 pub use rdns::PtrSource;
 pub use report::{
     AggregateRow, DkimResult, FailureRow, Item, Kind, PolicyPublished, Problem, ProblemKind,
     Reason, Records, Report, SpfResult, TlsFailure, TlsPolicy, Totals,
 };
-pub use run::{Config, DmarcError, Outcome, read_bytes, run};
+pub use run::{Config, DmarcError, Outcome, read_bytes, run, run_streaming};
 pub use sources::{Action, Source, summarize};
 pub use summary::Summary;
-pub use table::write_csv;
+pub use table::{CsvWriter, write_csv};
 pub use text::render_text;

@@ -1,5 +1,6 @@
-//! The run: list the inputs (files, directories, Maildir, `-`), read each in parallel into
-//! reports and problems (input order kept), drop later copies of a report, summarise.
+//! The run: list the inputs (files, directories, Maildir, `-`), read them in parallel batches
+//! into reports and problems, and hand these on in input order as each batch is done (later
+//! copies of a report turned into `duplicate` problems), counting the summary as they pass.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -10,10 +11,10 @@ use crate::input::{InputFile, collect};
 
 use super::bounded::Limits;
 use super::container;
-use super::dedupe::dedupe;
+use super::dedupe::Dedupe;
 use super::rdns::PtrSource;
 use super::report::{Item, ProblemKind, problem};
-use super::sources::summarize;
+use super::sources::Tally;
 use super::summary::Summary;
 
 /// How to run.
@@ -25,7 +26,8 @@ pub struct Config {
     pub ptr: Option<PtrSource>,
 }
 
-/// What a run found: every report and problem in input order, and the summary.
+/// What a run found: the reports and problems in input order (with [`run_streaming`], the
+/// problems and only the reports asked for), and the summary.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// Reports and problems, in input order.
@@ -40,6 +42,9 @@ pub enum DmarcError {
     /// An input path that cannot be read.
     #[error("{0}")]
     Input(String),
+    /// An output could not be written (the message from the caller's writer).
+    #[error("{0}")]
+    Output(String),
 }
 
 /// Read the bytes of one input (already in memory) into reports and problems, without the
@@ -79,23 +84,95 @@ fn read_input(f: &InputFile, limits: &Limits) -> Result<Vec<Item>, String> {
     Ok(read_bytes(&f.name, &data, limits))
 }
 
-/// Run over `paths`.
+/// Inputs read in parallel at a time: the reports of two batches at most are in memory.
+const BATCH: usize = 256;
+
+/// Run over `paths`, keeping every report and problem in [`Outcome::items`].
 pub fn run(paths: &[PathBuf], cfg: &Config) -> Result<Outcome, DmarcError> {
+    run_streaming(paths, cfg, true, |_| Ok(()))
+}
+
+/// Run over `paths`, handing every report and problem to `each` in input order as soon as it
+/// is read (later copies already turned into `duplicate` problems), so that outputs are
+/// written while the inputs are read. Only the summary, the per-source tally, the duplicate
+/// keys and the problems stay in memory: [`Outcome::items`] holds the problems, and the
+/// reports too when `keep_reports`. An error from `each` ends the run as
+/// [`DmarcError::Output`].
+pub fn run_streaming(
+    paths: &[PathBuf],
+    cfg: &Config,
+    keep_reports: bool,
+    mut each: impl FnMut(&Item) -> Result<(), String> + Send,
+) -> Result<Outcome, DmarcError> {
     let mut errors = Vec::new();
     let files = collect(paths, &mut errors);
     if !errors.is_empty() {
         return Err(DmarcError::Input(errors.join("; ")));
     }
-    let per_file: Vec<Result<Vec<Item>, String>> = files
-        .par_iter()
-        .map(|f| read_input(f, &cfg.limits))
-        .collect();
-    let mut items = Vec::new();
-    for r in per_file {
-        items.extend(r.map_err(DmarcError::Input)?);
+    let mut state = State {
+        dedupe: Dedupe::default(),
+        tally: Tally::default(),
+        summary: Summary::empty(),
+        kept: Vec::new(),
+        keep_reports,
+    };
+    // batch k is read (in parallel) while batch k-1 is written
+    let mut pending: Option<Vec<Result<Vec<Item>, String>>> = None;
+    for chunk in files.chunks(BATCH) {
+        let (read, done) = rayon::join(
+            || {
+                chunk
+                    .par_iter()
+                    .map(|f| read_input(f, &cfg.limits))
+                    .collect::<Vec<_>>()
+            },
+            || match pending.take() {
+                Some(batch) => state.consume(batch, &mut each),
+                None => Ok(()),
+            },
+        );
+        done?;
+        pending = Some(read);
     }
-    let items = dedupe(items);
-    let sources = summarize(&items, cfg.ptr.as_ref());
-    let summary = Summary::new(&items, sources);
-    Ok(Outcome { items, summary })
+    if let Some(batch) = pending.take() {
+        state.consume(batch, &mut each)?;
+    }
+    let mut summary = state.summary;
+    summary.sources = state.tally.finish(cfg.ptr.as_ref());
+    Ok(Outcome {
+        items: state.kept,
+        summary,
+    })
+}
+
+/// What the run keeps between batches.
+struct State {
+    dedupe: Dedupe,
+    tally: Tally,
+    summary: Summary,
+    kept: Vec<Item>,
+    keep_reports: bool,
+}
+
+impl State {
+    fn consume(
+        &mut self,
+        batch: Vec<Result<Vec<Item>, String>>,
+        each: &mut impl FnMut(&Item) -> Result<(), String>,
+    ) -> Result<(), DmarcError> {
+        for r in batch {
+            for item in r.map_err(DmarcError::Input)? {
+                let item = self.dedupe.check(item);
+                self.summary.add(&item);
+                if let Item::Report(r) = &item {
+                    self.tally.add(r);
+                }
+                each(&item).map_err(DmarcError::Output)?;
+                if self.keep_reports || matches!(item, Item::Problem(_)) {
+                    self.kept.push(item);
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -2,13 +2,13 @@
 //! domain, message count, SPF / DKIM / DMARC results, and the action it calls for: a source
 //! to authorise, a DKIM selector failing, a forwarder, or nothing.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::rdns::PtrSource;
-use super::report::{AggregateRow, Item, Records};
+use super::report::{AggregateRow, Item, Records, Report};
 
 /// What a source calls for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -128,21 +128,29 @@ fn row_action(row: &AggregateRow) -> usize {
     }
 }
 
-/// Per-source summary of every aggregate report among `items`, biggest sender first.
-pub fn summarize(items: &[Item], ptr: Option<&PtrSource>) -> Vec<Source> {
-    let mut by_ip: BTreeMap<String, Source> = BTreeMap::new();
-    for item in items {
-        let Item::Report(r) = item else { continue };
+/// The per-source tally, fed one report at a time.
+#[derive(Default)]
+pub(crate) struct Tally {
+    by_ip: FxHashMap<String, Source>,
+}
+
+impl Tally {
+    /// Count the rows of one report (aggregate reports only; others are ignored).
+    pub(crate) fn add(&mut self, r: &Report) {
         let Records::Aggregate(rows) = &r.records else {
-            continue;
+            return;
         };
         for row in rows {
-            let s = by_ip
-                .entry(row.source_ip.clone())
-                .or_insert_with(|| Source {
-                    ip: row.source_ip.clone(),
-                    ..Source::default()
-                });
+            let s = match self.by_ip.get_mut(&row.source_ip) {
+                Some(s) => s,
+                None => self
+                    .by_ip
+                    .entry(row.source_ip.clone())
+                    .or_insert_with(|| Source {
+                        ip: row.source_ip.clone(),
+                        ..Source::default()
+                    }),
+            };
             s.messages = s.messages.saturating_add(row.count);
             if row.dmarc_pass {
                 s.dmarc_pass = s.dmarc_pass.saturating_add(row.count);
@@ -174,37 +182,60 @@ pub fn summarize(items: &[Item], ptr: Option<&PtrSource>) -> Vec<Source> {
             if row.dkim == "pass" {
                 s.dkim_aligned = s.dkim_aligned.saturating_add(row.count);
             }
-            let hf = row.header_from.to_ascii_lowercase();
-            if !hf.is_empty() && !s.header_from.contains(&hf) {
-                s.header_from.push(hf);
+            let hf = &row.header_from;
+            if !hf.is_empty()
+                && !s.header_from.iter().any(|h| {
+                    h.len() == hf.len() && h.bytes().eq(hf.bytes().map(|b| b.to_ascii_lowercase()))
+                })
+            {
+                s.header_from.push(hf.to_ascii_lowercase());
             }
         }
     }
-    let mut out: Vec<Source> = by_ip.into_values().collect();
-    for s in &mut out {
-        s.action = Some(if s.dmarc_pass >= s.messages {
-            Action::None
-        } else {
-            // the action the most failing messages call for (ties: authorise first)
-            let [auth, dkim, fwd] = s.votes;
-            if auth >= dkim && auth >= fwd {
-                Action::AuthorizeSource
-            } else if dkim >= fwd {
-                Action::DkimSelectorFailing
+
+    /// The sources, biggest sender first, with their actions and reverse DNS.
+    pub(crate) fn finish(self, ptr: Option<&PtrSource>) -> Vec<Source> {
+        let mut out: Vec<Source> = self.by_ip.into_values().collect();
+        for s in &mut out {
+            s.action = Some(if s.dmarc_pass >= s.messages {
+                Action::None
             } else {
-                Action::Forwarder
-            }
-        });
+                // the action the most failing messages call for (ties: authorise first)
+                let [auth, dkim, fwd] = s.votes;
+                if auth >= dkim && auth >= fwd {
+                    Action::AuthorizeSource
+                } else if dkim >= fwd {
+                    Action::DkimSelectorFailing
+                } else {
+                    Action::Forwarder
+                }
+            });
+        }
+        // ties on messages broken by the IP (unique): the order does not depend on the map's
+        out.sort_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.ip.cmp(&b.ip)));
         if let Some(p) = ptr
             && p.is_active()
-            && let Ok(ip) = s.ip.parse::<IpAddr>()
         {
-            s.reverse_dns = p.ptr(ip);
-            s.base_domain = s.reverse_dns.as_deref().map(base_domain);
+            for s in &mut out {
+                if let Ok(ip) = s.ip.parse::<IpAddr>() {
+                    s.reverse_dns = p.ptr(ip);
+                    s.base_domain = s.reverse_dns.as_deref().map(base_domain);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Per-source summary of every aggregate report among `items`, biggest sender first.
+pub fn summarize(items: &[Item], ptr: Option<&PtrSource>) -> Vec<Source> {
+    let mut t = Tally::default();
+    for item in items {
+        if let Item::Report(r) = item {
+            t.add(r);
         }
     }
-    out.sort_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.ip.cmp(&b.ip)));
-    out
+    t.finish(ptr)
 }
 
 #[cfg(test)]

@@ -34,30 +34,40 @@ pub struct Summary {
 impl Summary {
     /// Count `items`, with the sources already summarised.
     pub fn new(items: &[Item], sources: Vec<Source>) -> Summary {
-        let mut s = Summary {
-            sources,
-            ..Summary::default()
-        };
+        let mut s = Summary::empty();
+        for item in items {
+            s.add(item);
+        }
+        s.sources = sources;
+        s
+    }
+
+    /// Nothing counted yet (every report kind at 0).
+    pub(crate) fn empty() -> Summary {
+        let mut s = Summary::default();
         for k in [Kind::Aggregate, Kind::Failure, Kind::Tlsrpt] {
             s.reports.insert(k.as_str(), 0);
         }
-        for item in items {
-            match item {
-                Item::Report(r) => {
-                    *s.reports.entry(r.kind.as_str()).or_default() += 1;
-                    let t = &r.totals;
-                    let add = |a: &mut u64, b: Option<u64>| *a = a.saturating_add(b.unwrap_or(0));
-                    add(&mut s.messages, t.messages);
-                    add(&mut s.dmarc_pass, t.dmarc_pass);
-                    add(&mut s.spf_aligned, t.spf_aligned);
-                    add(&mut s.dkim_aligned, t.dkim_aligned);
-                    add(&mut s.successful_sessions, t.successful_sessions);
-                    add(&mut s.failed_sessions, t.failed_sessions);
-                }
-                Item::Problem(p) => *s.problems.entry(p.problem.as_str()).or_default() += 1,
-            }
-        }
         s
+    }
+
+    /// Count one item.
+    pub(crate) fn add(&mut self, item: &Item) {
+        let s = self;
+        match item {
+            Item::Report(r) => {
+                *s.reports.entry(r.kind.as_str()).or_default() += 1;
+                let t = &r.totals;
+                let add = |a: &mut u64, b: Option<u64>| *a = a.saturating_add(b.unwrap_or(0));
+                add(&mut s.messages, t.messages);
+                add(&mut s.dmarc_pass, t.dmarc_pass);
+                add(&mut s.spf_aligned, t.spf_aligned);
+                add(&mut s.dkim_aligned, t.dkim_aligned);
+                add(&mut s.successful_sessions, t.successful_sessions);
+                add(&mut s.failed_sessions, t.failed_sessions);
+            }
+            Item::Problem(p) => *s.problems.entry(p.problem.as_str()).or_default() += 1,
+        }
     }
 
     /// Usable reports.

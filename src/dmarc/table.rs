@@ -121,15 +121,43 @@ fn cells(r: &Report) -> Vec<Vec<String>> {
 
 /// Write the table.
 pub fn write_csv(items: &[Item], w: impl Write) -> io::Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(HEADER)?;
+    let mut out = CsvWriter::new(w)?;
     for item in items {
-        let Item::Report(r) = item else { continue };
-        for row in cells(r) {
-            out.write_record(row.iter().map(|c| escape_formula(c.as_bytes())))?;
-        }
+        out.write(item)?;
     }
-    out.flush()
+    out.finish()
+}
+
+/// The table written one item at a time: the header first, then the rows of each report
+/// (problems have none).
+pub struct CsvWriter<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// Start the table (writes the header).
+    pub fn new(w: W) -> io::Result<CsvWriter<W>> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(HEADER)?;
+        Ok(CsvWriter { out })
+    }
+
+    /// Write the rows of one item.
+    pub fn write(&mut self, item: &Item) -> io::Result<()> {
+        let Item::Report(r) = item else {
+            return Ok(());
+        };
+        for row in cells(r) {
+            self.out
+                .write_record(row.iter().map(|c| escape_formula(c.as_bytes())))?;
+        }
+        Ok(())
+    }
+
+    /// Flush what is buffered.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 #[cfg(test)]

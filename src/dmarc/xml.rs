@@ -3,6 +3,8 @@
 //! the document corrupt (XXE and billion-laughs inputs are refused, not followed). Bounded
 //! depth and element count; never panics.
 
+use std::borrow::Cow;
+
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
@@ -13,27 +15,27 @@ const MAX_ELEMENTS: usize = 5_000_000;
 
 /// One element: its local name, attributes, text (concatenated, trimmed) and children.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Element {
+pub(crate) struct Element<'a> {
     /// The local name (namespace prefix removed).
-    pub(crate) name: String,
+    pub(crate) name: Cow<'a, str>,
     /// Attributes (`name`, unescaped value).
-    pub(crate) attrs: Vec<(String, String)>,
-    /// The text directly inside, trimmed.
-    pub(crate) text: String,
+    pub(crate) attrs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The text directly inside, trimmed (borrowed from the document when it is one piece).
+    pub(crate) text: Cow<'a, str>,
     /// Child elements in order.
-    pub(crate) children: Vec<Element>,
+    pub(crate) children: Vec<Element<'a>>,
 }
 
-impl Element {
+impl<'a> Element<'a> {
     /// The first child named `name` (ASCII case-insensitive).
-    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Element<'a>> {
         self.children
             .iter()
             .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     /// Every child named `name`.
-    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub(crate) fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Element<'a>> + 's {
         self.children
             .iter()
             .filter(move |c| c.name.eq_ignore_ascii_case(name))
@@ -41,7 +43,7 @@ impl Element {
 
     /// The text of the first child named `name`, or "".
     pub(crate) fn text_of(&self, name: &str) -> &str {
-        self.child(name).map_or("", |c| c.text.as_str())
+        self.child(name).map_or("", |c| c.text.as_ref())
     }
 
     /// An attribute's value.
@@ -49,7 +51,7 @@ impl Element {
         self.attrs
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
@@ -64,12 +66,35 @@ pub(crate) enum XmlError {
     TooBig(String),
 }
 
-fn local(name: &[u8]) -> String {
+/// `bytes` as text of the document `src` when they are a slice of it (events of a reader over
+/// a `&str` borrow it: no second UTF-8 check, no copy), else a lossy copy.
+fn text_of<'a>(src: &'a str, bytes: &[u8]) -> Cow<'a, str> {
+    let start = (bytes.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+    match start
+        .checked_add(bytes.len())
+        .and_then(|end| src.get(start..end))
+    {
+        Some(t) => Cow::Borrowed(t),
+        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
+fn local<'a>(src: &'a str, name: &[u8]) -> Cow<'a, str> {
     let n = match name.iter().rposition(|&b| b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
     };
-    String::from_utf8_lossy(n).into_owned()
+    text_of(src, n)
+}
+
+/// Append a piece of text to an element's text (which is trimmed at its end: white space
+/// before the piece is dropped rather than copied).
+fn push_text<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if text.trim().is_empty() {
+        *text = piece;
+    } else {
+        text.to_mut().push_str(&piece);
+    }
 }
 
 fn predefined(name: &str) -> Option<char> {
@@ -84,9 +109,12 @@ fn predefined(name: &str) -> Option<char> {
 }
 
 /// Unescape an attribute value: predefined entities and character references only.
-fn unescape_attr(raw: &str) -> Result<String, XmlError> {
+fn unescape_attr(raw: Cow<'_, str>) -> Result<Cow<'_, str>, XmlError> {
+    if !raw.contains('&') {
+        return Ok(raw);
+    }
     let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
+    let mut rest: &str = &raw;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
@@ -100,7 +128,7 @@ fn unescape_attr(raw: &str) -> Result<String, XmlError> {
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 fn resolve_ref(name: &str) -> Result<char, XmlError> {
@@ -122,7 +150,7 @@ fn resolve_ref(name: &str) -> Result<char, XmlError> {
 }
 
 /// Parse a document into its root element.
-pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
+pub(crate) fn parse(text: &str) -> Result<Element<'_>, XmlError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
@@ -148,15 +176,14 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
                 )));
             }
             let mut el = Element {
-                name: local(s.name().as_ref()),
+                name: local(text, s.name().as_ref()),
                 ..Element::default()
             };
             for a in s.attributes().with_checks(false) {
                 let a = a.map_err(|e| XmlError::Malformed(format!("attribute: {e}")))?;
-                let v = String::from_utf8_lossy(&a.value);
                 el.attrs.push((
-                    String::from_utf8_lossy(a.key.as_ref()).into_owned(),
-                    unescape_attr(&v)?,
+                    text_of(text, a.key.as_ref()),
+                    unescape_attr(text_of(text, &a.value))?,
                 ));
             }
             if empty {
@@ -171,29 +198,30 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
                 let Some(mut el) = stack.pop() else {
                     return Err(XmlError::Malformed("end tag without start".into()));
                 };
-                let t = el.text.trim();
-                if t.len() != el.text.len() {
-                    el.text = t.to_string();
-                }
+                el.text = match el.text {
+                    Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+                    Cow::Owned(t) if t.trim().len() != t.len() => Cow::Owned(t.trim().to_string()),
+                    owned => owned,
+                };
                 close(el, &mut stack, &mut root);
             }
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                    push_text(&mut top.text, text_of(text, &t));
                 } else if !t.iter().all(u8::is_ascii_whitespace) {
                     return Err(XmlError::Malformed("text outside the root element".into()));
                 }
             }
             Event::CData(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                    push_text(&mut top.text, text_of(text, &t));
                 }
             }
             Event::GeneralRef(r) => {
                 let name = String::from_utf8_lossy(&r.into_inner()).into_owned();
                 let c = resolve_ref(&name)?;
                 if let Some(top) = stack.last_mut() {
-                    top.text.push(c);
+                    top.text.to_mut().push(c);
                 }
             }
             Event::DocType(d) => {
@@ -218,13 +246,13 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
     if !stack.is_empty() {
         return Err(XmlError::Malformed(format!(
             "unexpected end of document inside <{}>",
-            stack.last().map_or("", |e| e.name.as_str())
+            stack.last().map_or("", |e| e.name.as_ref())
         )));
     }
     root.ok_or_else(|| XmlError::Malformed("no root element".into()))
 }
 
-fn close(el: Element, stack: &mut [Element], root: &mut Option<Element>) {
+fn close<'a>(el: Element<'a>, stack: &mut [Element<'a>], root: &mut Option<Element<'a>>) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(el),
         None => *root = Some(el),
@@ -246,6 +274,11 @@ mod tests {
         assert_eq!(r.text_of("b"), "hi & A");
         assert_eq!(r.all("b").count(), 2);
         assert!(r.child("c").is_some());
+        // text around children is joined, then trimmed; borrowed when it is one piece
+        let r = parse("<a>\n <x/> one <x/> two\n<x> <![CDATA[ c ]]></x>&#33;</a>").unwrap();
+        assert_eq!(r.text, "one  two\n!");
+        assert_eq!(r.children[2].text, "c");
+        assert!(matches!(r.children[2].text, Cow::Borrowed(_)));
     }
 
     #[test]
