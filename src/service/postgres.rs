@@ -447,6 +447,8 @@ impl PgStore {
             tx.rollback().await.map_err(db)?;
             return Ok(None);
         }
+        // The results record the worker's name; leases are held per claim loop (`name#N`).
+        let worker_name = worker.split('#').next().unwrap_or(worker);
         let rows: Vec<i64> = results.iter().map(|r| r.row).collect();
         let verdicts: Vec<&str> = results.iter().map(|r| r.verdict.as_str()).collect();
         let reasons: Vec<&str> = results.iter().map(|r| r.reason.as_str()).collect();
@@ -464,7 +466,13 @@ impl PgStore {
                  WHERE r.job_id = $1 AND r.row_no = t.row_no AND r.verdict IS NULL
                  RETURNING t.verdict",
                 &[
-                    &job, &rows, &worker, &verdicts, &reasons, &sources, &records,
+                    &job,
+                    &rows,
+                    &worker_name,
+                    &verdicts,
+                    &reasons,
+                    &sources,
+                    &records,
                 ],
             )
             .await

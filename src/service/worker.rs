@@ -79,18 +79,24 @@ pub fn run(
 ) {
     // Several claim loops: while one waits for the slowest domain of its batch, the others keep
     // the sessions busy (the stage's session limit is shared by all of them).
+    // Each loop holds its leases under its own name (`worker#N`): the domain lease then keeps
+    // two loops of one worker off the same domain too (a claim racing another loop's claim of
+    // the same domain waits for it and then finds the domain taken).
     std::thread::scope(|s| {
-        for _ in 0..cfg.loops.max(1) {
-            s.spawn(|| run_loop(store, rt, stage, cfg, stop, stats, warn));
+        for i in 0..cfg.loops.max(1) {
+            let holder = format!("{}#{i}", cfg.name);
+            s.spawn(move || run_loop(store, rt, stage, cfg, &holder, stop, stats, warn));
         }
     });
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_loop(
     store: &Arc<Store>,
     rt: &tokio::runtime::Handle,
     stage: Option<&dyn Stage>,
     cfg: &WorkerConfig,
+    holder: &str,
     stop: &AtomicBool,
     stats: &WorkerStats,
     warn: &(dyn Fn(&str) + Sync),
@@ -102,7 +108,7 @@ fn run_loop(
         let mut rows = 0;
         let mut failed = false;
         while units.len() < cfg.max_units && rows < cfg.max_rows {
-            match rt.block_on(store.claim(&cfg.name, cfg.lease_secs)) {
+            match rt.block_on(store.claim(holder, cfg.lease_secs)) {
                 Ok(Some(u)) => {
                     rows += u.rows.len();
                     units.push(u);
@@ -133,7 +139,7 @@ fn run_loop(
                 rt.spawn(renew_loop(
                     store.clone(),
                     u.id,
-                    cfg.name.clone(),
+                    holder.to_owned(),
                     cfg.lease_secs,
                 ))
             })
@@ -172,12 +178,8 @@ fn run_loop(
                 .collect();
             let n = results.len() as u64;
             let finished = loop {
-                match rt.block_on(store.complete(
-                    unit.id,
-                    &cfg.name,
-                    results.clone(),
-                    cfg.domain_gap,
-                )) {
+                match rt.block_on(store.complete(unit.id, holder, results.clone(), cfg.domain_gap))
+                {
                     Ok(f) => break f,
                     Err(e) => {
                         stats.store_errors.fetch_add(1, Ordering::Relaxed);

@@ -256,7 +256,8 @@ def faults(s, tmp, srv, net):
         time.sleep(0.1)
     time.sleep(1.0)
     held = s.psql("SELECT count(*) FROM mailsift_units WHERE job_id = '%s' AND state = 'running'"
-                  " AND worker = '%s'" % (job, victim))
+                  " AND worker LIKE '%s#%%'" % (job, victim.split('#')[0]))
+    victim = victim.split('#')[0]  # leases are held per claim loop: NAME#N
     ws[int(victim[-1])].send_signal(signal.SIGKILL)
     print('     SIGKILL to %s holding %s units' % (victim, held))
     time.sleep(0.5)
@@ -301,6 +302,7 @@ def testnet(s, expected):
                     break
                 time.sleep(0.05)
             if victim:
+                victim = victim.split('#')[0]
                 ws[int(victim[2])].send_signal(signal.SIGKILL)
         s.wait(job, 600)
         recs = s.results(job)
