@@ -3,6 +3,8 @@
 mod bars;
 mod cli;
 mod cmd_dmarc;
+mod cmd_domain;
+mod cmd_server;
 mod service_cmd;
 
 use std::fs::File;
@@ -40,14 +42,14 @@ fn main() -> ExitCode {
         Command::Bounces(a) => run_bounces(a),
         Command::Logs(a) => run_logs(a),
         Command::Explain(a) => run_explain(a),
-        Command::Server(a) => run_server(a),
+        Command::Server(a) => cmd_server::run(a),
         Command::Completions(a) => run_completions(a),
         Command::Man(a) => run_man(a),
         Command::Spf(a) => run_spf(a),
         Command::Serve(a) => service_cmd::run_serve(a),
         Command::Worker(a) => service_cmd::run_worker(a),
         Command::Keys(a) => service_cmd::run_keys(a),
-        Command::Domain(a) => run_domain(a),
+        Command::Domain(a) => cmd_domain::run(a),
         Command::Dmarc(a) => cmd_dmarc::run(a),
     };
     match result {
@@ -493,215 +495,6 @@ fn run_explain(a: cli::ExplainArgs) -> Result<(), Failure> {
     out.flush().map_err(write_err)
 }
 
-/// The MTA-STS policy TARGET publishes (RFC 8461: only when its `_mta-sts` TXT record says
-/// there is one), fetched over HTTPS with the `domain` command's fetcher; `None`, with a
-/// warning saying why, when it cannot be had (MTA-STS then goes unchecked).
-fn fetch_sts_policy(
-    target: &str,
-    dns: &mut impl mailsift::server::Dns,
-    extra_roots: &[rustls::pki_types::CertificateDer<'static>],
-    port: u16,
-    timeout: std::time::Duration,
-) -> Option<mailsift::server::StsPolicy> {
-    use mailsift::dns::records::{Lookup, RType, Rr};
-    use mailsift::domain::{HttpsFetcher, PolicyFetch, PolicyResponse};
-    let domain = target.trim_end_matches('.');
-    if domain.parse::<std::net::IpAddr>().is_ok() || domain.contains(':') {
-        return None;
-    }
-    let published = match dns.lookup(&format!("_mta-sts.{domain}"), RType::Txt) {
-        Lookup::Answer(rrs) => rrs.iter().any(|r| {
-            matches!(r, Rr::Txt(parts) if parts.concat().trim_start().to_ascii_lowercase().starts_with("v=stsv1"))
-        }),
-        _ => false,
-    };
-    if !published {
-        return None;
-    }
-    let host = format!("mta-sts.{domain}");
-    let mut addrs = Vec::new();
-    for t in [RType::A, RType::Aaaa] {
-        if let Lookup::Answer(rrs) = dns.lookup(&host, t) {
-            for r in rrs {
-                match r {
-                    Rr::A(ip) => addrs.push(std::net::IpAddr::V4(ip)),
-                    Rr::Aaaa(ip) => addrs.push(std::net::IpAddr::V6(ip)),
-                    _ => {}
-                }
-            }
-        }
-    }
-    let warn = |why: &str| {
-        eprintln!(
-            "mailsift: warning: the MTA-STS policy of {} could not be fetched ({}); MTA-STS not checked",
-            terminal_safe(domain),
-            terminal_safe(why)
-        );
-    };
-    if addrs.is_empty() {
-        warn(&format!("{host} has no address"));
-        return None;
-    }
-    let mut fetcher = match HttpsFetcher::new(extra_roots, port, timeout) {
-        Ok(f) => f,
-        Err(e) => {
-            warn(&e);
-            return None;
-        }
-    };
-    match fetcher.fetch(&host, &addrs) {
-        PolicyResponse::Fetched {
-            status: 200, body, ..
-        } => {
-            let p = mailsift::server::StsPolicy::parse(&String::from_utf8_lossy(&body));
-            if p.is_none() {
-                warn("the policy has no version: STSv1 or no mode");
-            }
-            p
-        }
-        PolicyResponse::Fetched { status, .. } => {
-            warn(&format!("HTTP {status}"));
-            None
-        }
-        PolicyResponse::Failed { message, .. } => {
-            warn(&message);
-            None
-        }
-    }
-}
-
-fn run_server(a: cli::ServerArgs) -> Result<(), Failure> {
-    use mailsift::server::{self, Credentials, Secret, ServerConfig, StsPolicy, TrustRoots};
-    if !(a.timeout > 0.0 && a.timeout <= 600.0) {
-        return Err(Failure::Usage(
-            "--timeout must be between 0 and 600 seconds".into(),
-        ));
-    }
-    if a.offline && !a.dns.is_empty() {
-        return Err(Failure::Usage("--dns cannot be used with --offline".into()));
-    }
-    if a.port.contains(&0) {
-        return Err(Failure::Usage("--port 0 is not a port".into()));
-    }
-    let mut extra = Vec::new();
-    for path in &a.tls_ca {
-        let pem = std::fs::read(path)
-            .map_err(|e| Failure::Job(format!("reading {}: {e}", path.display())))?;
-        extra.extend(
-            TrustRoots::pem_certificates(&pem)
-                .map_err(|e| Failure::Job(format!("{}: {e}", path.display())))?,
-        );
-    }
-    let roots = TrustRoots::new(extra.clone()).map_err(Failure::Job)?;
-    let mta_sts = match &a.mta_sts_policy {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::Job(format!("reading {}: {e}", path.display())))?;
-            Some(StsPolicy::parse(&text).ok_or_else(|| {
-                Failure::Job(format!(
-                    "{}: not an MTA-STS policy (version: STSv1 and mode: needed)",
-                    path.display()
-                ))
-            })?)
-        }
-        None => None,
-    };
-    let auth = match &a.auth_user {
-        Some(user) => Some(Credentials {
-            user: user.clone(),
-            password: Secret::new(match std::env::var("MAILSIFT_AUTH_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => prompt_password(user)?,
-            }),
-        }),
-        None => None,
-    };
-    let helo = a.helo.clone().unwrap_or_else(|| {
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_owned())
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "localhost".into())
-    });
-    let (zone, net) = zone_and_net(&a.zone, a.offline, &a.dns, None)?;
-    let mut dns = server::ZoneThenNet::new(zone, net);
-    let mta_sts = match mta_sts {
-        Some(p) => Some(p),
-        None if !a.offline => fetch_sts_policy(
-            &a.target,
-            &mut dns,
-            &extra,
-            a.mta_sts_port,
-            std::time::Duration::from_secs_f64(a.timeout),
-        ),
-        None => None,
-    };
-    let cfg = ServerConfig {
-        target: a.target.clone(),
-        ports: (!a.port.is_empty()).then(|| a.port.clone()),
-        helo,
-        timeout: std::time::Duration::from_secs_f64(a.timeout),
-        relay_test: a.relay_test,
-        auth,
-        allow_plaintext_auth: a.allow_plaintext_auth,
-        roots,
-        implicit_tls_ports: a.implicit_tls.clone(),
-        mta_sts,
-    };
-    let report = server::run(&cfg, &mut dns).map_err(|e| Failure::Job(e.to_string()))?;
-    let json = || -> Result<Vec<u8>, Failure> {
-        let mut v = serde_json::to_vec_pretty(&report)
-            .map_err(|e| Failure::Job(format!("encoding JSON: {e}")))?;
-        v.push(b'\n');
-        Ok(v)
-    };
-    match a.json.as_deref() {
-        Some(p) if p == Path::new("-") => write_stdout(&json()?, "JSON report")?,
-        Some(p) => {
-            std::fs::write(p, json()?)
-                .map_err(|e| Failure::Job(format!("writing {}: {e}", p.display())))?;
-            write_stdout(server::render_text(&report).as_bytes(), "report")?;
-        }
-        None => write_stdout(server::render_text(&report).as_bytes(), "report")?,
-    }
-    match report.exit_code {
-        0 => Ok(()),
-        code => Err(Failure::Findings(code)),
-    }
-}
-
-/// Ask for the AUTH password on the terminal, without echo (`stty`); never printed.
-fn prompt_password(user: &str) -> Result<String, Failure> {
-    use std::io::BufRead;
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| {
-            Failure::Usage(
-                "--auth-user needs MAILSIFT_AUTH_PASSWORD or a terminal to ask on".into(),
-            )
-        })?;
-    let stty = |arg: &str| {
-        std::process::Command::new("stty")
-            .arg(arg)
-            .stdin(
-                tty.try_clone()
-                    .map_or(std::process::Stdio::null(), Into::into),
-            )
-            .status()
-    };
-    let _ = stty("-echo");
-    let mut w = &tty;
-    let _ = write!(w, "password for {}: ", terminal_safe(user));
-    let mut line = String::new();
-    let read = io::BufReader::new(&tty).read_line(&mut line);
-    let _ = stty("echo");
-    let _ = writeln!(w);
-    read.map_err(|e| Failure::Job(format!("reading the password: {e}")))?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
-}
-
 fn run_bounces(a: cli::BouncesArgs) -> Result<(), Failure> {
     use mailsift::bounce::{self, BounceConfig, BounceSinks, Format};
     let dashes = [Some(&a.output), a.suppress.as_ref(), a.summary.as_ref()]
@@ -872,104 +665,6 @@ fn run_spf(a: cli::SpfArgs) -> Result<(), Failure> {
         spf::render_text(&outcome)
     };
     write_stdout(terminal_safe_lines(&out).as_bytes(), "SPF result")
-}
-
-fn run_domain(a: cli::DomainArgs) -> Result<(), Failure> {
-    use mailsift::dns::{DnsConfig, NetLookup};
-    use mailsift::domain::{
-        AuditOptions, DEFAULT_DNSBLS, DnsblZone, HttpsFetcher, Severity, ZoneNetDns,
-    };
-    if !(a.timeout > 0.0 && a.timeout <= 600.0) {
-        return Err(Failure::Usage(
-            "--timeout must be between 0 and 600 seconds".into(),
-        ));
-    }
-    if a.offline && !a.dns.is_empty() {
-        return Err(Failure::Usage("--dns cannot be used with --offline".into()));
-    }
-    let domain = idna::domain_to_ascii(a.domain.trim().trim_end_matches('.'))
-        .ok()
-        .filter(|d| !d.is_empty() && d.len() <= 253 && !d.contains(['/', ' ', '@']))
-        .ok_or_else(|| Failure::Usage(format!("{:?} is not a domain name", a.domain)))?;
-    let names: Vec<&str> = if a.dnsbl.is_empty() {
-        DEFAULT_DNSBLS.to_vec()
-    } else {
-        a.dnsbl
-            .iter()
-            .map(String::as_str)
-            .filter(|z| *z != "none")
-            .collect()
-    };
-    let dnsbls = names
-        .iter()
-        .map(|z| {
-            DnsblZone::parse(z)
-                .ok_or_else(|| Failure::Usage(format!("--dnsbl {z:?} is not a zone")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let timeout = std::time::Duration::from_secs_f64(a.timeout);
-    let zone = load_zones(&a.zone)?.map(|(z, _)| z).unwrap_or_default();
-    let (net, mut fetcher) = if a.offline {
-        (None, HttpsFetcher::offline())
-    } else {
-        let servers = a
-            .dns
-            .iter()
-            .map(|s| cli::parse_server(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Failure::Usage)?;
-        let cfg = DnsConfig {
-            servers,
-            timeout,
-            ..DnsConfig::default()
-        };
-        let roots = match &a.mta_sts_ca {
-            Some(p) => {
-                let pem = std::fs::read(p)
-                    .map_err(|e| Failure::Job(format!("reading {}: {e}", p.display())))?;
-                mailsift::domain::pem_certificates(&pem).map_err(Failure::Job)?
-            }
-            None => Vec::new(),
-        };
-        (
-            Some(NetLookup::new(&cfg).map_err(|e| Failure::Job(e.to_string()))?),
-            HttpsFetcher::new(&roots, a.mta_sts_port, timeout).map_err(Failure::Job)?,
-        )
-    };
-    let mut dns = ZoneNetDns::new(zone, net);
-    let opts = AuditOptions {
-        selectors: a.selectors.clone(),
-        ips: a.ips.clone(),
-        dnsbls,
-    };
-    let audit = mailsift::domain::audit(&mut dns, &mut fetcher, &domain, &opts);
-    let json_to_stdout = a.json.as_deref() == Some(Path::new("-"));
-    if let Some(path) = &a.json {
-        let mut s = serde_json::to_string_pretty(&audit)
-            .map_err(|e| Failure::Job(format!("encoding JSON: {e}")))?;
-        s.push('\n');
-        if json_to_stdout {
-            write_stdout(s.as_bytes(), "JSON report")?;
-        } else {
-            std::fs::write(path, s)
-                .map_err(|e| Failure::Job(format!("writing {}: {e}", path.display())))?;
-        }
-    }
-    if let Some(path) = &a.html {
-        let mut buf = Vec::new();
-        mailsift::domain::write_html(&audit, &mut buf)
-            .and_then(|()| std::fs::write(path, &buf))
-            .map_err(|e| Failure::Job(format!("writing {}: {e}", path.display())))?;
-    }
-    if !json_to_stdout {
-        write_stdout(mailsift::domain::render_text(&audit).as_bytes(), "summary")?;
-    }
-    match audit.worst {
-        Some(Severity::Error) => Err(Failure::Findings(5)),
-        Some(Severity::Warning) => Err(Failure::Findings(4)),
-        Some(Severity::Unknown) => Err(Failure::Findings(3)),
-        Some(Severity::Info) | None => Ok(()),
-    }
 }
 
 /// Each line made terminal-safe (record text and explanations come from DNS).
