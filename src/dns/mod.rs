@@ -9,6 +9,7 @@
 //! answers (`resolver_health`); an untrusted resolver's answers condemn nobody.
 
 mod error;
+pub(crate) mod fcrdns;
 mod known_answers;
 mod lookup;
 mod probe;
