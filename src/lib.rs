@@ -10,6 +10,7 @@ pub mod address;
 mod arf;
 pub mod bounce;
 pub mod check;
+mod civil;
 pub mod dmarc;
 pub mod dns;
 pub mod domain;
