@@ -120,12 +120,7 @@ impl PgStore {
         let id = super::keys::random_id();
         let options = serde_json::to_value(new.options).unwrap_or_default();
         let mut c = self.conn().await?;
-        let tx =
-            c.0.as_mut()
-                .ok_or_else(closed)?
-                .transaction()
-                .await
-                .map_err(db)?;
+        let tx = c.begin().await?;
         if let Some(k) = &new.idempotency_key {
             // Serialise creations with one key: the second waits and then finds the first.
             tx.execute(
@@ -330,12 +325,7 @@ impl PgStore {
         let mut skipped: Vec<String> = Vec::new();
         for _ in 0..8 {
             let mut c = self.conn().await?;
-            let tx =
-                c.0.as_mut()
-                    .ok_or_else(closed)?
-                    .transaction()
-                    .await
-                    .map_err(db)?;
+            let tx = c.begin().await?;
             let Some(u) = tx
                 .query_opt(
                     concat!(
@@ -447,12 +437,7 @@ impl PgStore {
         domain_gap: f64,
     ) -> Result<Option<Finished>, StoreError> {
         let mut c = self.conn().await?;
-        let tx =
-            c.0.as_mut()
-                .ok_or_else(closed)?
-                .transaction()
-                .await
-                .map_err(db)?;
+        let tx = c.begin().await?;
         let Some(u) = tx
             .query_opt(
                 "SELECT job_id, domain, state FROM mailsift_units WHERE id = $1 FOR UPDATE",
@@ -731,6 +716,18 @@ fn closed() -> StoreError {
 }
 
 struct ClientGuard<'a>(MutexGuard<'a, Option<Client>>);
+
+impl ClientGuard<'_> {
+    /// Begin a transaction on this connection.
+    async fn begin(&mut self) -> Result<tokio_postgres::Transaction<'_>, StoreError> {
+        self.0
+            .as_mut()
+            .ok_or_else(closed)?
+            .transaction()
+            .await
+            .map_err(db)
+    }
+}
 
 impl std::ops::Deref for ClientGuard<'_> {
     type Target = Client;
