@@ -8,6 +8,7 @@
 
 pub mod address;
 mod arf;
+mod base64;
 pub mod bounce;
 pub mod check;
 mod civil;
