@@ -33,16 +33,15 @@ pub(crate) fn date(t: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// `HH:MM:SS` of a Unix time (UTC).
+pub(crate) fn clock(t: i64) -> String {
+    let secs = t.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time.
 pub(crate) fn rfc3339(t: i64) -> String {
-    let secs = t.rem_euclid(86_400);
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        date(t),
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    format!("{}T{}Z", date(t), clock(t))
 }
 
 #[cfg(test)]
@@ -71,6 +70,7 @@ mod tests {
     #[test]
     fn unix_times_as_text() {
         assert_eq!(date(0), "1970-01-01");
+        assert_eq!(clock(86_399), "23:59:59");
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400 + 3_661), "2000-02-29T01:01:01Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");

@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Sheets};
 
-use crate::civil::civil_from_days;
+use crate::civil::{clock, date};
 
 /// Which workbook format a file turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,16 +172,11 @@ fn excel_date_text(serial: f64) -> String {
         (days, secs)
     };
     // 1899-12-30 is 25,569 days before 1970-01-01
-    let (y, m, d) = civil_from_days(days - 25_569);
+    let t = (days - 25_569) * 86_400 + secs;
     if secs == 0 {
-        format!("{y:04}-{m:02}-{d:02}")
+        date(t)
     } else {
-        format!(
-            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        format!("{} {}", date(t), clock(t))
     }
 }
 
