@@ -8,8 +8,10 @@
 
 pub mod address;
 mod arf;
+mod base64;
 pub mod bounce;
 pub mod check;
+mod civil;
 pub mod dmarc;
 pub mod dns;
 pub mod domain;

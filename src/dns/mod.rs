@@ -9,6 +9,7 @@
 //! answers (`resolver_health`); an untrusted resolver's answers condemn nobody.
 
 mod error;
+pub(crate) mod fcrdns;
 mod known_answers;
 mod lookup;
 mod probe;
@@ -18,6 +19,7 @@ mod resolver_health;
 mod stage;
 mod transport;
 pub mod zone;
+mod zone_then_net;
 
 pub(crate) use crate::model::{DnsEvidence, MailRoute, MxHost};
 pub use error::DnsError;
@@ -26,6 +28,7 @@ pub use resolve::DnsConfig;
 pub(crate) use resolve::DnsResolver;
 pub use resolver_health::{ResolverReport, ResolverStatus};
 pub use stage::DnsStage;
+pub use zone_then_net::ZoneThenNet;
 
 /// A table of host-name suffixes (`suffix<TAB>name...` lines; `#` comments) from a data file.
 /// A suffix starting with "." matches sub-domains and the name itself.

@@ -144,6 +144,11 @@ impl Lookup {
             Lookup::Timeout => "timeout",
         }
     }
+
+    /// A transient outcome (timeout, SERVFAIL): nothing can be concluded from it.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Lookup::Timeout | Lookup::ServFail)
+    }
 }
 
 /// A name in canonical form: lower case, no trailing dot.

@@ -117,7 +117,7 @@ impl SpfDns for Recorder<'_> {
 
 /// A transient outcome (timeout, SERVFAIL): the audit cannot tell.
 pub(crate) fn transient(l: &Lookup) -> bool {
-    matches!(l, Lookup::Timeout | Lookup::ServFail)
+    l.is_transient()
 }
 
 #[cfg(test)]

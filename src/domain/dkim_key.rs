@@ -8,9 +8,9 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use super::answers::{Recorder, transient};
-use super::base64;
 use super::finding::{Finding, Severity};
 use super::tag_list::TagList;
+use crate::base64;
 
 /// One selector's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

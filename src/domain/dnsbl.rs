@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::answers::Recorder;
 use super::finding::{Finding, Severity};
-use super::ptr::reverse_name;
+use crate::dns::fcrdns::reverse_name;
 use crate::dns::records::{Lookup, RType, Rr};
 
 /// What a list is keyed by.

@@ -12,46 +12,29 @@ use rustls::pki_types::CertificateDer;
 use super::answers::{Answer, AuditDns, Dnssec};
 use super::https_get;
 use super::mta_sts::{PolicyFetch, PolicyResponse};
-use crate::dns::NetLookup;
-use crate::dns::records::{Lookup, RType};
+use crate::dns::records::RType;
 use crate::dns::zone::Zone;
+use crate::dns::{NetLookup, ZoneThenNet};
 
 /// Zone answers before network answers; without a network, names not in the zone are NXDOMAIN.
-pub struct ZoneNetDns {
-    zone: Zone,
-    net: Option<NetLookup>,
-}
+pub struct ZoneNetDns(ZoneThenNet);
 
 impl ZoneNetDns {
     /// A driver over `zone` and, unless offline, `net`.
     pub fn new(zone: Zone, net: Option<NetLookup>) -> ZoneNetDns {
-        ZoneNetDns { zone, net }
+        ZoneNetDns(ZoneThenNet::new(zone, net))
     }
 }
 
 impl AuditDns for ZoneNetDns {
     fn query(&mut self, name: &str, rtype: RType) -> Answer {
-        if let Some(lookup) = self.zone.lookup(name, rtype) {
-            return Answer {
-                lookup,
-                dnssec: Dnssec::Zone,
-            };
-        }
-        match &self.net {
-            Some(net) => {
-                let (lookup, ad) = net.lookup_ad(name, rtype);
-                Answer {
-                    lookup,
-                    dnssec: if ad {
-                        Dnssec::Authenticated
-                    } else {
-                        Dnssec::NotAuthenticated
-                    },
-                }
-            }
-            None => Answer {
-                lookup: Lookup::NxDomain,
-                dnssec: Dnssec::Zone,
+        let (lookup, ad) = self.0.lookup_ad(name, rtype);
+        Answer {
+            lookup,
+            dnssec: match ad {
+                None => Dnssec::Zone,
+                Some(true) => Dnssec::Authenticated,
+                Some(false) => Dnssec::NotAuthenticated,
             },
         }
     }
@@ -129,6 +112,7 @@ pub fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dns::records::Lookup;
 
     #[test]
     fn zone_answers_first_and_offline_is_nxdomain() {

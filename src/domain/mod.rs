@@ -7,7 +7,6 @@
 
 mod answers;
 mod audit;
-mod base64;
 mod bimi;
 mod dkim_key;
 mod dmarc_record;

@@ -8,10 +8,9 @@ use serde::Serialize;
 
 use super::answers::{Recorder, transient};
 use super::finding::{Finding, Severity};
-use crate::dns::records::{Lookup, RType, Rr};
-
-/// PTR names checked per IP (as the SPF `ptr` limit).
-const MAX_NAMES: usize = 10;
+use crate::dns::fcrdns;
+use crate::dns::fcrdns::reverse_name;
+use crate::dns::records::Lookup;
 
 /// One IP's reverse DNS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,84 +29,37 @@ pub struct PtrCheck {
     pub findings: Vec<Finding>,
 }
 
-/// The reverse name of `ip` (`d.c.b.a.in-addr.arpa`, nibbles for IPv6).
-pub(crate) fn reverse_name(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
-        }
-        IpAddr::V6(v6) => {
-            let mut s = String::new();
-            for b in v6.octets().iter().rev() {
-                s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
-            }
-            s + "ip6.arpa"
-        }
-    }
-}
-
 /// Check one IP.
 pub(crate) fn check(dns: &mut Recorder<'_>, ip: IpAddr) -> PtrCheck {
-    let reverse = reverse_name(ip);
+    let f = fcrdns::check(ip, |name, rtype| dns.lookup(name, rtype));
     let mut c = PtrCheck {
         ip: ip.to_string(),
-        reverse_name: reverse.clone(),
-        names: Vec::new(),
-        confirmed_name: None,
+        reverse_name: reverse_name(ip),
+        names: f.names,
+        confirmed_name: f.confirmed,
         fcrdns: "fail",
         findings: Vec::new(),
     };
-    match dns.lookup(&reverse, RType::Ptr) {
-        Lookup::Answer(rrs) => {
-            c.names = rrs
-                .iter()
-                .filter_map(|r| match r {
-                    Rr::Ptr(n) => Some(n.clone()),
-                    _ => None,
-                })
-                .collect()
-        }
-        l if transient(&l) => {
+    if !matches!(f.ptr, Lookup::Answer(_)) {
+        if transient(&f.ptr) {
             c.fcrdns = "unknown";
             c.findings.push(Finding::new(
                 Severity::Unknown,
                 "ptr_unknown",
                 format!("the PTR of {ip} could not be looked up"),
             ));
-            return c;
-        }
-        _ => {
+        } else {
             c.findings.push(Finding::new(
                 Severity::Error,
                 "ptr_missing",
                 format!("{ip} has no PTR record"),
             ));
-            return c;
         }
-    }
-    let rtype = if ip.is_ipv4() { RType::A } else { RType::Aaaa };
-    let mut unknown = false;
-    for name in c.names.iter().take(MAX_NAMES) {
-        match dns.lookup(name, rtype) {
-            Lookup::Answer(rrs) => {
-                let back = rrs.iter().any(|r| match (r, ip) {
-                    (Rr::A(a), IpAddr::V4(v)) => a == &v,
-                    (Rr::Aaaa(a), IpAddr::V6(v)) => a == &v,
-                    _ => false,
-                });
-                if back {
-                    c.confirmed_name = Some(name.clone());
-                    break;
-                }
-            }
-            l if transient(&l) => unknown = true,
-            _ => {}
-        }
+        return c;
     }
     c.fcrdns = if c.confirmed_name.is_some() {
         "pass"
-    } else if unknown {
+    } else if f.forward_unknown {
         c.findings.push(Finding::new(
             Severity::Unknown,
             "fcrdns_unknown",

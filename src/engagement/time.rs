@@ -1,41 +1,8 @@
 //! Event times: Unix seconds, ISO 8601 / RFC 3339 and the `YYYY-MM-DD HH:MM:SS` of CSV
 //! exports, read into Unix seconds; and Unix seconds written back as RFC 3339 UTC.
 
-/// Days from 1970-01-01 to the civil date `y-m-d` (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of day `z` since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// `t` (Unix seconds) as `YYYY-MM-DDTHH:MM:SSZ`.
-pub(crate) fn rfc3339(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
+use crate::civil::days_from_civil;
+pub(crate) use crate::civil::rfc3339;
 
 /// Parse a time: Unix seconds (integer or fractional, milliseconds when 13 digits), or a date
 /// `YYYY-MM-DD` optionally followed by `T` or a space, `HH:MM[:SS[.fff]]` and a zone (`Z`,
@@ -65,7 +32,7 @@ pub(crate) fn parse(s: &str) -> Option<i64> {
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return None;
     }
-    let mut t = days_from_civil(y, mo, d) * 86_400;
+    let mut t = days_from_civil(y, mo as u32, d as u32) * 86_400;
     let rest = &s[10..];
     if rest.is_empty() {
         return Some(t);

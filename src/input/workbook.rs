@@ -9,6 +9,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Sheets};
 
+use crate::civil::{clock, date};
+
 /// Which workbook format a file turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkbookFormat {
@@ -170,31 +172,12 @@ fn excel_date_text(serial: f64) -> String {
         (days, secs)
     };
     // 1899-12-30 is 25,569 days before 1970-01-01
-    let (y, m, d) = civil_from_days(days - 25_569);
+    let t = (days - 25_569) * 86_400 + secs;
     if secs == 0 {
-        format!("{y:04}-{m:02}-{d:02}")
+        date(t)
     } else {
-        format!(
-            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        format!("{} {}", date(t), clock(t))
     }
-}
-
-/// The proleptic Gregorian date of a day count from 1970-01-01 (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

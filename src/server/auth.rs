@@ -3,6 +3,7 @@
 //! every log, debug print and output.
 
 use super::md5::hmac_md5_hex;
+use crate::base64;
 
 /// A password: never printed (its `Debug` is `<redacted>`), never serialised.
 #[derive(Clone, PartialEq, Eq)]
@@ -77,7 +78,7 @@ pub(crate) fn first_line(m: Mechanism, c: &Credentials) -> String {
             raw.extend_from_slice(c.user.as_bytes());
             raw.push(0);
             raw.extend_from_slice(c.password.expose().as_bytes());
-            format!("AUTH PLAIN {}", base64_encode(&raw))
+            format!("AUTH PLAIN {}", base64::encode(&raw))
         }
         Mechanism::Login => "AUTH LOGIN".into(),
         Mechanism::CramMd5 => "AUTH CRAM-MD5".into(),
@@ -93,12 +94,12 @@ pub(crate) fn answer(
     c: &Credentials,
 ) -> Option<String> {
     match (m, step) {
-        (Mechanism::Login, 0) => Some(base64_encode(c.user.as_bytes())),
-        (Mechanism::Login, 1) => Some(base64_encode(c.password.expose().as_bytes())),
+        (Mechanism::Login, 0) => Some(base64::encode(c.user.as_bytes())),
+        (Mechanism::Login, 1) => Some(base64::encode(c.password.expose().as_bytes())),
         (Mechanism::CramMd5, 0) => {
-            let challenge = base64_decode(challenge.trim())?;
+            let challenge = base64::decode(challenge.trim())?;
             let digest = hmac_md5_hex(c.password.expose().as_bytes(), &challenge);
-            Some(base64_encode(format!("{} {digest}", c.user).as_bytes()))
+            Some(base64::encode(format!("{} {digest}", c.user).as_bytes()))
         }
         _ => None,
     }
@@ -115,46 +116,6 @@ pub(crate) fn redacted_command(m: Mechanism, first: bool) -> String {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Standard base64 with padding.
-pub(crate) fn base64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Standard base64 (padding optional); `None` on any other character.
-pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes().filter(|&c| c != b'=') {
-        let v = B64.iter().position(|&b| b == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,23 +128,12 @@ mod tests {
     }
 
     #[test]
-    fn base64_round_trips() {
-        for s in ["", "f", "fo", "foo", "foob", "fooba", "foobar"] {
-            let e = base64_encode(s.as_bytes());
-            assert_eq!(base64_decode(&e).unwrap(), s.as_bytes());
-        }
-        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64_encode(b"fo"), "Zm8=");
-        assert_eq!(base64_decode("not base64!"), None);
-    }
-
-    #[test]
     fn cram_md5_matches_rfc_2195() {
         // RFC 2195 section 2's example exchange.
-        let challenge = base64_encode(b"<1896.697170952@postoffice.reston.mci.net>");
+        let challenge = base64::encode(b"<1896.697170952@postoffice.reston.mci.net>");
         let a = answer(Mechanism::CramMd5, 0, &challenge, &creds()).unwrap();
         assert_eq!(
-            String::from_utf8(base64_decode(&a).unwrap()).unwrap(),
+            String::from_utf8(base64::decode(&a).unwrap()).unwrap(),
             "tim b913a602c7eda7a495b4e6e7334d3890"
         );
     }
@@ -193,7 +143,7 @@ mod tests {
         let c = creds();
         assert_eq!(
             first_line(Mechanism::Plain, &c),
-            format!("AUTH PLAIN {}", base64_encode(b"\0tim\0tanstaaftanstaaf"))
+            format!("AUTH PLAIN {}", base64::encode(b"\0tim\0tanstaaftanstaaf"))
         );
         assert_eq!(
             answer(Mechanism::Login, 0, "VXNlcm5hbWU6", &c).unwrap(),

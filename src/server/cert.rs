@@ -2,6 +2,8 @@
 //! small reader: validity dates, subject common name, subjectAltName DNS names, the public key's
 //! algorithm and size, and the raw SubjectPublicKeyInfo (for DANE). Bad input gives `None`.
 
+use crate::civil::days_from_civil;
+
 /// What a certificate says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CertFields {
@@ -78,17 +80,6 @@ const OID_P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 const OID_ED448: &[u8] = &[0x2b, 0x65, 0x71];
 
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 fn time(t: &Tlv<'_>) -> Option<i64> {
     let s = std::str::from_utf8(t.content).ok()?;
     let s = s.strip_suffix('Z')?;
@@ -101,7 +92,7 @@ fn time(t: &Tlv<'_>) -> Option<i64> {
         _ => return None,
     };
     let n = |i: usize| -> Option<i64> { rest.get(i..i + 2)?.parse().ok() };
-    let days = days_from_civil(year, n(0)?, n(2)?);
+    let days = days_from_civil(year, n(0)? as u32, n(2)? as u32);
     Some(days * 86_400 + n(4)? * 3600 + n(6)? * 60 + n(8).unwrap_or(0))
 }
 
@@ -237,13 +228,6 @@ impl CertFields {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2024, 2, 29), 19_782);
-    }
 
     #[test]
     fn wildcards_cover_one_label() {

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 
+use crate::smtp::conn::Conn;
 use crate::smtp::reply::ReplyParser;
 
 use super::old_tls::{self, OldTls};
@@ -65,27 +65,6 @@ pub(crate) struct PortRun {
     pub tls_error: Option<String>,
     /// The answer to a ClientHello capped at TLS 1.1 (second connection), when TLS was tried.
     pub old_tls: Option<OldTls>,
-}
-
-enum Conn {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
-
-impl Conn {
-    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.read(buf).await,
-            Conn::Tls(s) => s.read(buf).await,
-        }
-    }
-
-    async fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
-        match self {
-            Conn::Plain(s) => s.write_all(b).await,
-            Conn::Tls(s) => s.write_all(b).await,
-        }
-    }
 }
 
 fn ms(d: Duration) -> u64 {

@@ -6,7 +6,9 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::dns::records::{Lookup, Rr};
+use crate::dns::fcrdns::{Fcrdns, Forward};
+pub(crate) use crate::dns::fcrdns::{ptr_names, reverse_name};
+use crate::dns::records::Lookup;
 
 /// What the DNS and the greeting say about who the server is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,49 +21,22 @@ pub struct IdentityFacts {
     pub fcrdns: Option<bool>,
 }
 
-/// The reverse-DNS name of an address (`4.3.2.1.in-addr.arpa`, nibbles for IPv6).
-pub(crate) fn reverse_name(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
-        }
-        IpAddr::V6(v6) => {
-            let mut s = String::new();
-            for b in v6.octets().iter().rev() {
-                s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
-            }
-            s + "ip6.arpa"
-        }
-    }
-}
-
-/// PTR names from a PTR lookup.
-pub(crate) fn ptr_names(ptr: &Lookup) -> Vec<String> {
-    match ptr {
-        Lookup::Answer(rrs) => rrs
-            .iter()
-            .filter_map(|r| match r {
-                Rr::Ptr(n) => Some(n.clone()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// The facts, given the PTR lookup and each PTR name's address lookups.
 pub(crate) fn facts(ip: IpAddr, ptr: &Lookup, forward: &[(String, Vec<IpAddr>)]) -> IdentityFacts {
-    let names = ptr_names(ptr);
-    let fcrdns = (!names.is_empty()).then(|| {
-        forward
+    let f = Fcrdns::judge(ptr.clone(), usize::MAX, |name| {
+        if forward
             .iter()
-            .any(|(n, addrs)| names.contains(n) && addrs.contains(&ip))
+            .any(|(n, addrs)| n == name && addrs.contains(&ip))
+        {
+            Forward::Back
+        } else {
+            Forward::Elsewhere
+        }
     });
     IdentityFacts {
-        ptr: names,
+        fcrdns: (!f.names.is_empty()).then_some(f.confirmed.is_some()),
+        ptr: f.names,
         ptr_lookup: ptr.kind().into(),
-        fcrdns,
     }
 }
 
@@ -81,6 +56,7 @@ pub(crate) fn greeting_name(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dns::records::Rr;
 
     #[test]
     fn reverse_names() {

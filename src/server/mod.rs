@@ -25,10 +25,9 @@ mod tls_facts;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use crate::dns::NetLookup;
 use crate::dns::records::{Lookup, RType, Rr};
-use crate::dns::zone::Zone;
 
+pub use crate::dns::ZoneThenNet;
 pub use auth::{Credentials, Secret};
 pub use dane::DaneCheck;
 pub use findings::{EXIT_CLEAN, EXIT_ERROR, EXIT_WARNING, Finding, FindingId, Severity};
@@ -45,28 +44,9 @@ pub trait Dns {
     fn lookup(&mut self, name: &str, rtype: RType) -> Lookup;
 }
 
-/// Zone-file answers first, then the network; offline, names not in the zone are NXDOMAIN.
-pub struct ZoneThenNet {
-    zone: Zone,
-    net: Option<NetLookup>,
-}
-
-impl ZoneThenNet {
-    /// Answers from `zone` and, unless offline, `net`.
-    pub fn new(zone: Zone, net: Option<NetLookup>) -> ZoneThenNet {
-        ZoneThenNet { zone, net }
-    }
-}
-
 impl Dns for ZoneThenNet {
     fn lookup(&mut self, name: &str, rtype: RType) -> Lookup {
-        if let Some(a) = self.zone.lookup(name, rtype) {
-            return a;
-        }
-        match &self.net {
-            Some(n) => n.lookup(name, rtype),
-            None => Lookup::NxDomain,
-        }
+        ZoneThenNet::lookup(self, name, rtype)
     }
 }
 

@@ -12,6 +12,7 @@ use rustls::{ClientConnection, RootCertStore};
 use serde::Serialize;
 
 use super::cert::{self, CertFields};
+use crate::civil::date;
 
 /// The trust anchors: the Mozilla roots and any extra CA certificates.
 #[derive(Clone)]
@@ -93,22 +94,6 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
         rustls::ProtocolVersion::TLSv1_0 => "TLSv1.0".into(),
         other => format!("{other:?}"),
     }
-}
-
-/// `YYYY-MM-DD` of a Unix time.
-fn date(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    // Civil from days (inverse of cert::days_from_civil).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// The verifier's error in words an operator knows.

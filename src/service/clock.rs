@@ -2,25 +2,14 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub(crate) use crate::civil::rfc3339;
+
 /// Now, in Unix seconds.
 pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` of a Unix time.
-pub(crate) fn rfc3339(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = crate::logs::time::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
 }
 
 #[cfg(test)]

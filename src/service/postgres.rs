@@ -8,7 +8,9 @@ use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls};
 
-use super::job::{Finished, ItemResult, JobOptions, JobStatus, JobView, NewJob, Unit};
+use super::job::{
+    Finished, ItemResult, JobOptions, JobStatus, JobView, NewJob, Unit, VerdictCounts,
+};
 use super::plan;
 use super::store::{Stats, StoreError};
 
@@ -17,6 +19,23 @@ const SCHEMA: &str = include_str!("../../data/service_schema.sql");
 
 /// Connections per store.
 const POOL: usize = 4;
+
+/// A job still open (`queued` or `running`), as an SQL condition on its `status`; a macro so
+/// that `concat!` puts it into the statements.
+macro_rules! job_open {
+    () => {
+        "status IN ('queued', 'running')"
+    };
+}
+
+/// Adds $2 (results) and $3..$6 (the verdict counts) to a job's counters, as SQL; the
+/// parameters are `counters()`.
+macro_rules! add_counters {
+    () => {
+        "processed = processed + $2, deliverable = deliverable + $3, risky = risky + $4,
+                 undeliverable = undeliverable + $5, unknown = unknown + $6"
+    };
+}
 
 /// The PostgreSQL store: a few connections, each made again when it is lost.
 pub(crate) struct PgStore {
@@ -101,12 +120,7 @@ impl PgStore {
         let id = super::keys::random_id();
         let options = serde_json::to_value(new.options).unwrap_or_default();
         let mut c = self.conn().await?;
-        let tx =
-            c.0.as_mut()
-                .ok_or_else(closed)?
-                .transaction()
-                .await
-                .map_err(db)?;
+        let tx = c.begin().await?;
         if let Some(k) = &new.idempotency_key {
             // Serialise creations with one key: the second waits and then finds the first.
             tx.execute(
@@ -177,7 +191,7 @@ impl PgStore {
         let mut verdicts: Vec<Option<String>> = vec![None; n];
         let mut reasons: Vec<Option<String>> = vec![None; n];
         let mut records: Vec<Option<serde_json::Value>> = vec![None; n];
-        let mut counts = super::job::VerdictCounts::default();
+        let mut counts = VerdictCounts::default();
         for r in &p.done {
             let i = (r.row - 1) as usize;
             verdicts[i] = Some(r.verdict.as_str().to_owned());
@@ -208,17 +222,14 @@ impl PgStore {
             .await
             .map_err(db)?;
         }
+        let k = counters(p.done.len(), &counts);
         tx.execute(
-            "UPDATE mailsift_jobs SET processed = $2, deliverable = $3, risky = $4,
-                 undeliverable = $5, unknown = $6 WHERE id = $1",
-            &[
-                &id,
-                &(p.done.len() as i64),
-                &(counts.deliverable as i64),
-                &(counts.risky as i64),
-                &(counts.undeliverable as i64),
-                &(counts.unknown as i64),
-            ],
+            concat!(
+                "UPDATE mailsift_jobs SET ",
+                add_counters!(),
+                " WHERE id = $1"
+            ),
+            &[&id, &k[0], &k[1], &k[2], &k[3], &k[4]],
         )
         .await
         .map_err(db)?;
@@ -297,8 +308,11 @@ impl PgStore {
     ) -> Result<Option<JobView>, StoreError> {
         let c = self.conn().await?;
         c.execute(
-            "UPDATE mailsift_jobs SET status = 'cancelled', finished_at = now()
-             WHERE id = $1 AND key_id = $2 AND status IN ('queued', 'running')",
+            concat!(
+                "UPDATE mailsift_jobs SET status = 'cancelled', finished_at = now()
+                 WHERE id = $1 AND key_id = $2 AND ",
+                job_open!()
+            ),
             &[&id, &key_id],
         )
         .await
@@ -311,17 +325,15 @@ impl PgStore {
         let mut skipped: Vec<String> = Vec::new();
         for _ in 0..8 {
             let mut c = self.conn().await?;
-            let tx =
-                c.0.as_mut()
-                    .ok_or_else(closed)?
-                    .transaction()
-                    .await
-                    .map_err(db)?;
+            let tx = c.begin().await?;
             let Some(u) = tx
                 .query_opt(
-                    "SELECT u.id, u.domain, u.job_id FROM mailsift_units u
+                    concat!(
+                        "SELECT u.id, u.domain, u.job_id FROM mailsift_units u
                      JOIN mailsift_jobs j ON j.id = u.job_id
-                     WHERE j.status IN ('queued', 'running')
+                     WHERE j.",
+                        job_open!(),
+                        "
                        AND (u.state = 'queued' OR (u.state = 'running' AND u.lease_until < now()))
                        AND u.domain <> ALL($2)
                        AND NOT EXISTS (SELECT 1 FROM mailsift_domain_leases d
@@ -330,7 +342,8 @@ impl PgStore {
                            WHERE v.domain = u.domain AND v.id <> u.id AND v.state = 'running'
                              AND v.lease_until > now())
                      ORDER BY u.id
-                     LIMIT 1 FOR UPDATE OF u SKIP LOCKED",
+                     LIMIT 1 FOR UPDATE OF u SKIP LOCKED"
+                    ),
                     &[&worker, &skipped],
                 )
                 .await
@@ -424,12 +437,7 @@ impl PgStore {
         domain_gap: f64,
     ) -> Result<Option<Finished>, StoreError> {
         let mut c = self.conn().await?;
-        let tx =
-            c.0.as_mut()
-                .ok_or_else(closed)?
-                .transaction()
-                .await
-                .map_err(db)?;
+        let tx = c.begin().await?;
         let Some(u) = tx
             .query_opt(
                 "SELECT job_id, domain, state FROM mailsift_units WHERE id = $1 FOR UPDATE",
@@ -477,7 +485,7 @@ impl PgStore {
             )
             .await
             .map_err(db)?;
-        let mut counts = super::job::VerdictCounts::default();
+        let mut counts = VerdictCounts::default();
         for r in &written {
             match r.get::<_, &str>(0) {
                 "deliverable" => counts.deliverable += 1,
@@ -499,25 +507,24 @@ impl PgStore {
         )
         .await
         .map_err(db)?;
+        // The last unit of an open job completes it.
+        let k = counters(written.len(), &counts);
         let j = tx
             .query_one(
-                "UPDATE mailsift_jobs SET processed = processed + $2, deliverable = deliverable + $3,
-                     risky = risky + $4, undeliverable = undeliverable + $5, unknown = unknown + $6,
-                     open_units = open_units - 1,
-                     status = CASE WHEN open_units = 1 AND status IN ('queued', 'running')
-                         THEN 'completed' ELSE status END,
-                     finished_at = CASE WHEN open_units = 1 AND status IN ('queued', 'running')
-                         THEN now() ELSE finished_at END
+                concat!(
+                    "UPDATE mailsift_jobs SET ",
+                    add_counters!(),
+                    ", open_units = open_units - 1,
+                     status = CASE WHEN open_units = 1 AND ",
+                    job_open!(),
+                    " THEN 'completed' ELSE status END,
+                     finished_at = CASE WHEN open_units = 1 AND ",
+                    job_open!(),
+                    " THEN now() ELSE finished_at END
                  WHERE id = $1
-                 RETURNING key_id, open_units, status, callback_url, callback_key",
-                &[
-                    &job,
-                    &(written.len() as i64),
-                    &(counts.deliverable as i64),
-                    &(counts.risky as i64),
-                    &(counts.undeliverable as i64),
-                    &(counts.unknown as i64),
-                ],
+                 RETURNING key_id, open_units, status, callback_url, callback_key"
+                ),
+                &[&job, &k[0], &k[1], &k[2], &k[3], &k[4]],
             )
             .await
             .map_err(db)?;
@@ -692,11 +699,35 @@ impl PgStore {
     }
 }
 
+/// The parameters of `add_counters!`: `processed` results and their verdict counts.
+fn counters(processed: usize, c: &VerdictCounts) -> [i64; 5] {
+    [
+        processed as u64,
+        c.deliverable,
+        c.risky,
+        c.undeliverable,
+        c.unknown,
+    ]
+    .map(|n| n as i64)
+}
+
 fn closed() -> StoreError {
     StoreError::Unavailable("the database connection closed".into())
 }
 
 struct ClientGuard<'a>(MutexGuard<'a, Option<Client>>);
+
+impl ClientGuard<'_> {
+    /// Begin a transaction on this connection.
+    async fn begin(&mut self) -> Result<tokio_postgres::Transaction<'_>, StoreError> {
+        self.0
+            .as_mut()
+            .ok_or_else(closed)?
+            .transaction()
+            .await
+            .map_err(db)
+    }
+}
 
 impl std::ops::Deref for ClientGuard<'_> {
     type Target = Client;
@@ -714,7 +745,7 @@ fn job_view(r: &tokio_postgres::Row) -> JobView {
         status: JobStatus::parse(&status).unwrap_or(JobStatus::Failed),
         total: n(2),
         processed: n(3),
-        verdicts: super::job::VerdictCounts {
+        verdicts: VerdictCounts {
             deliverable: n(4),
             risky: n(5),
             undeliverable: n(6),

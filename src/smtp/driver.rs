@@ -4,10 +4,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 
+use super::conn::Conn;
 use super::reply::ReplyParser;
 use super::session::{Action, PathError, RcptResult, Session, SessionConfig};
 use super::tls::{self, TlsInfo};
@@ -130,27 +130,6 @@ async fn connect(addr: SocketAddr, bind: Option<IpAddr>) -> std::io::Result<TcpS
     };
     socket.bind(SocketAddr::new(ip, 0))?;
     socket.connect(addr).await
-}
-
-enum Conn {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
-}
-
-impl Conn {
-    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.read(buf).await,
-            Conn::Tls(s) => s.read(buf).await,
-        }
-    }
-
-    async fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
-        match self {
-            Conn::Plain(s) => s.write_all(b).await,
-            Conn::Tls(s) => s.write_all(b).await,
-        }
-    }
 }
 
 struct Run {

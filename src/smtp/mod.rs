@@ -5,6 +5,7 @@
 //! its [`ConfigFile`] and the pipeline stage [`SmtpStage`].
 
 pub(crate) mod config_file;
+pub(crate) mod conn;
 pub(crate) mod differential;
 pub(crate) mod driver;
 pub(crate) mod evidence;

@@ -10,6 +10,7 @@ use super::budget::{Budget, MAX_MX, MAX_PTR};
 use super::macros::{self, MacroContext};
 use super::record::{self, Mechanism, Qualifier, Record};
 use super::trace::TraceEvent;
+use crate::dns::fcrdns::reverse_name;
 use crate::dns::records::{Lookup, RType, Rr, canonical_name};
 
 /// Where the evaluator gets DNS answers.
@@ -574,24 +575,6 @@ impl Evaluator<'_> {
         let ctx = self.ctx.clone();
         let mut p = || self.validated_name(depth);
         macros::expand(&txt, &ctx, true, &mut p).ok()
-    }
-}
-
-/// The reverse-lookup name of an address.
-fn reverse_name(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
-        }
-        IpAddr::V6(a) => {
-            let mut s = String::new();
-            for b in a.octets().iter().rev() {
-                s.push_str(&format!("{:x}.{:x}.", b & 15, b >> 4));
-            }
-            s.push_str("ip6.arpa");
-            s
-        }
     }
 }
 

@@ -9,6 +9,6 @@ pub mod macros;
 pub mod record;
 pub mod trace;
 
-pub use driver::ZoneThenNet;
+pub use crate::dns::ZoneThenNet;
 pub use eval::{SpfDns, SpfOutcome, SpfQuery, SpfResult, check_host};
 pub use trace::render_text;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::support::{TempDir, run, xml_elements};
+use super::support::{TempDir, read_json, run_ok, smtp_args, xml_elements};
 
 /// A list with something for every section: a case repeat, Gmail dot and tag variants, a
 /// typo, a disposable and a role address, a dead domain, a null MX, a malformed row, bad
@@ -135,19 +135,22 @@ fn clean(d: &TempDir, input: &str, extra: &[&str]) -> (String, Value, Value) {
         "2",
     ];
     args.extend_from_slice(extra);
-    let o = run(&args, b"");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let read = |p: &str| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    run_ok(&args);
     (
         std::fs::read_to_string(&html).unwrap(),
-        read(&json),
-        read(&summary),
+        read_json(&json),
+        read_json(&summary),
     )
+}
+
+/// The topics of the report's advice.
+fn advice_topics(data: &Value) -> Vec<&str> {
+    data["advice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["topic"].as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -329,12 +332,7 @@ fn an_engagement_section_in_the_data_is_rendered() {
     assert!(page.contains("70.0%"), "machine-open share");
     let elements = xml_elements(&page);
     assert_eq!(elements.iter().filter(|e| e.0 == "svg").count(), 5);
-    let topics: Vec<&str> = data["advice"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["topic"].as_str().unwrap())
-        .collect();
+    let topics = advice_topics(&data);
     assert!(
         topics.contains(&"engagement") && topics.contains(&"machine_opens"),
         "{topics:?}"
@@ -396,14 +394,8 @@ fn the_figures_are_the_same_on_every_driver() {
             &json,
         ];
         args.extend_from_slice(extra);
-        let o = run(&args, b"");
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        run_ok(&args);
+        let v = read_json(&json);
         assert_eq!(v["rows_in"], 12000);
         v["hygiene"].clone()
     };
@@ -460,43 +452,20 @@ fn smtp_evidence_reaches_the_report() {
     .unwrap();
     let (list, html, json) = (d.s("list.csv"), d.s("r.html"), d.s("r.json"));
     let (port, dns_arg) = (ok.addr.port().to_string(), dns.arg());
-    let o = run(
-        &[
-            "clean",
-            &list,
-            "-q",
-            "--allow-special-use-domains",
-            "--dns",
-            &dns_arg,
-            "--smtp",
-            "--smtp-port",
-            &port,
-            "--smtp-timeout",
-            "2",
-            "--smtp-rate",
-            "0",
-            "--helo",
-            "probe.mailsift.test",
-            "--mail-from",
-            "verify@mailsift.test",
-            "-o",
-            "/dev/null",
-            "--rejects",
-            "/dev/null",
-            "--report",
-            &html,
-            "--report-json",
-            &json,
-        ],
-        b"",
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let data: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let mut args = vec!["clean", &list, "-q", "--allow-special-use-domains"];
+    args.extend(smtp_args(&dns_arg, &port, "2"));
+    args.extend([
+        "-o",
+        "/dev/null",
+        "--rejects",
+        "/dev/null",
+        "--report",
+        &html,
+        "--report-json",
+        &json,
+    ]);
+    run_ok(&args);
+    let data = read_json(&json);
     let page = std::fs::read_to_string(&html).unwrap();
     assert_figures_equal(&page, &data);
     let h = &data["hygiene"];
@@ -510,12 +479,7 @@ fn smtp_evidence_reaches_the_report() {
     assert_eq!(data["health"]["scope"], "smtp");
     assert_eq!(data["verdicts"]["deliverable"], 1);
     assert!(page.contains("Checked: syntax, reference lists, DNS and the mail servers"));
-    let topics: Vec<&str> = data["advice"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["topic"].as_str().unwrap())
-        .collect();
+    let topics = advice_topics(&data);
     assert!(
         topics.contains(&"catch_all") && !topics.contains(&"checks"),
         "{topics:?}"

@@ -3,7 +3,7 @@
 //! FROM, never DATA, no credential in any output, control characters never reach the terminal).
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use mailsift_testkit::smtp_server::{AuthScript, Mode, Script, Seen, Server, certs, start};
@@ -30,6 +30,41 @@ fn ca(dir: &TempDir) -> String {
     path
 }
 
+/// A fresh directory with the zone (as [`zone`]) and the test CA.
+struct Files {
+    dir: TempDir,
+    zone: String,
+    ca: String,
+}
+
+impl Files {
+    fn new(tag: &str, ptr: bool, zone_extra: &str) -> Files {
+        let dir = TempDir::new(tag);
+        let zone = zone(&dir, ptr, zone_extra);
+        let ca = ca(&dir);
+        Files { dir, zone, ca }
+    }
+}
+
+/// `server HOST --offline --zone ZONE --port PORT`, then `extra`.
+fn offline_args<'a>(zone: &'a str, port: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["server", HOST, "--offline", "--zone", zone, "--port", port];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Run mailsift with `args`, stdin closed, the AUTH password variable set to `password` (or
+/// removed).
+fn mailsift(args: &[&str], password: Option<&str>) -> Output {
+    let mut c = Command::new(bin());
+    c.args(args).stdin(Stdio::null());
+    match password {
+        Some(p) => c.env("MAILSIFT_AUTH_PASSWORD", p),
+        None => c.env_remove("MAILSIFT_AUTH_PASSWORD"),
+    };
+    c.output().expect("run mailsift")
+}
+
 /// A server that raises no finding: right names, STARTTLS with a trusted valid certificate,
 /// postmaster accepted, VRFY disabled.
 fn clean_script() -> Script {
@@ -50,6 +85,20 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// The JSON report on stdout of a run against `server` (which never saw DATA).
+    fn new(o: Output, server: &Server) -> Outcome {
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        let json: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("JSON: {e}; stderr {stderr}"));
+        assert_no_data(&server.seen);
+        Outcome {
+            code: o.status.code(),
+            json,
+            stderr,
+            seen: server.seen.clone(),
+        }
+    }
+
     fn ids(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for h in self.json["hosts"].as_array().unwrap() {
@@ -78,44 +127,24 @@ fn assert_no_data(seen: &Seen) {
 
 /// Run `mailsift server` against `server` with the zone and extra args; JSON to stdout.
 fn check_with(server: &Server, ptr: bool, zone_extra: &str, extra: &[&str]) -> Outcome {
-    let dir = TempDir::new("server");
-    let zone = zone(&dir, ptr, zone_extra);
-    let ca = ca(&dir);
+    let f = Files::new("server", ptr, zone_extra);
     let port = server.addr.port().to_string();
-    let mut args = vec![
-        "server",
-        HOST,
-        "--offline",
-        "--zone",
-        &zone,
-        "--port",
+    let mut args = offline_args(
+        &f.zone,
         &port,
-        "--helo",
-        "client.test",
-        "--tls-ca",
-        &ca,
-        "--timeout",
-        "3",
-        "--json",
-        "-",
-    ];
+        &[
+            "--helo",
+            "client.test",
+            "--tls-ca",
+            &f.ca,
+            "--timeout",
+            "3",
+            "--json",
+            "-",
+        ],
+    );
     args.extend_from_slice(extra);
-    let o = Command::new(bin())
-        .args(&args)
-        .env_remove("MAILSIFT_AUTH_PASSWORD")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run mailsift");
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    let json: Value =
-        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("JSON: {e}; stderr {stderr}"));
-    assert_no_data(&server.seen);
-    Outcome {
-        code: o.status.code(),
-        json,
-        stderr,
-        seen: server.seen.clone(),
-    }
+    Outcome::new(mailsift(&args, None), server)
 }
 
 fn check(script: Script, extra: &[&str]) -> Outcome {
@@ -169,22 +198,8 @@ fn port_closed() {
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = free.local_addr().unwrap().port().to_string();
     drop(free);
-    let dir = TempDir::new("server-closed");
-    let zone = zone(&dir, true, "");
-    let o = Command::new(bin())
-        .args([
-            "server",
-            HOST,
-            "--offline",
-            "--zone",
-            &zone,
-            "--port",
-            &port,
-            "--json",
-            "-",
-        ])
-        .output()
-        .unwrap();
+    let f = Files::new("server-closed", true, "");
+    let o = mailsift(&offline_args(&f.zone, &port, &["--json", "-"]), None);
     let json: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["hosts"][0]["ports"][0]["open"], false);
     assert_eq!(
@@ -479,31 +494,18 @@ fn auth_over_tls_never_shows_the_password() {
                 }),
                 ..clean_script()
             });
-            let dir = TempDir::new("server-auth");
-            let zone = zone(&dir, true, "");
-            let ca = ca(&dir);
-            let json_path = dir.s("out.json");
+            let f = Files::new("server-auth", true, "");
+            let json_path = f.dir.s("out.json");
             let port = server.addr.port().to_string();
-            let o = Command::new(bin())
-                .args([
-                    "server",
-                    HOST,
-                    "--offline",
-                    "--zone",
-                    &zone,
-                    "--port",
-                    &port,
-                    "--tls-ca",
-                    &ca,
-                    "--auth-user",
-                    "alice",
-                    "--json",
-                    &json_path,
-                ])
-                .env("MAILSIFT_AUTH_PASSWORD", password)
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
+            let args = [
+                "--tls-ca",
+                &f.ca,
+                "--auth-user",
+                "alice",
+                "--json",
+                &json_path,
+            ];
+            let o = mailsift(&offline_args(&f.zone, &port, &args), Some(password));
             let json = std::fs::read_to_string(&json_path).unwrap();
             let v: Value = serde_json::from_str(&json).unwrap();
             assert_eq!(v["hosts"][0]["ports"][0]["auth"]["result"], want, "{json}");
@@ -563,21 +565,9 @@ fn control_characters_never_reach_the_terminal() {
         greeting: Some(format!("220 {HOST} \u{1b}[31mred\u{7} \u{202e}evil")),
         ..clean_script()
     });
-    let dir = TempDir::new("server-term");
-    let zone = zone(&dir, true, "");
+    let f = Files::new("server-term", true, "");
     let port = server.addr.port().to_string();
-    let o = Command::new(bin())
-        .args([
-            "server",
-            HOST,
-            "--offline",
-            "--zone",
-            &zone,
-            "--port",
-            &port,
-        ])
-        .output()
-        .unwrap();
+    let o = mailsift(&offline_args(&f.zone, &port, &[]), None);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("greeting: 220"), "{out}");
     assert!(
@@ -605,31 +595,18 @@ fn relay_test_is_skipped_after_a_successful_login() {
         replies: vec![("relay-test@example.net".into(), "250 2.1.5 Ok".into())],
         ..clean_script()
     });
-    let dir = TempDir::new("server-auth-relay");
-    let zone = zone(&dir, true, "");
-    let ca = ca(&dir);
+    let f = Files::new("server-auth-relay", true, "");
     let port = server.addr.port().to_string();
-    let o = Command::new(bin())
-        .args([
-            "server",
-            HOST,
-            "--offline",
-            "--zone",
-            &zone,
-            "--port",
-            &port,
-            "--tls-ca",
-            &ca,
-            "--auth-user",
-            "alice",
-            "--relay-test",
-            "--json",
-            "-",
-        ])
-        .env("MAILSIFT_AUTH_PASSWORD", "pw")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let args = [
+        "--tls-ca",
+        &f.ca,
+        "--auth-user",
+        "alice",
+        "--relay-test",
+        "--json",
+        "-",
+    ];
+    let o = mailsift(&offline_args(&f.zone, &port, &args), Some("pw"));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let p = &v["hosts"][0]["ports"][0];
     assert_eq!(p["auth"]["result"], "ok");
@@ -660,51 +637,36 @@ fn the_published_mta_sts_policy_is_fetched_and_checked() {
         let policy_port = crate::domain_cli::policy_server(body).to_string();
         let server = start(clean_script());
         let dns = DnsServer::start("unused.example.test A 192.0.2.1\n");
-        let dir = TempDir::new("server-sts-fetch");
-        let zone = zone(
-            &dir,
+        let f = Files::new(
+            "server-sts-fetch",
             true,
             "example.test. MX 10 mx.server.test.\n_mta-sts.example.test. TXT \"v=STSv1; id=1;\"\nmta-sts.example.test. A 127.0.0.1\n",
         );
-        let ca = ca(&dir);
         let port = server.addr.port().to_string();
         let dns_arg = dns.addr.to_string();
-        let o = Command::new(bin())
-            .args([
-                "server",
-                "example.test",
-                "--dns",
-                &dns_arg,
-                "--zone",
-                &zone,
-                "--port",
-                &port,
-                "--helo",
-                "client.test",
-                "--tls-ca",
-                &ca,
-                "--tls-ca",
-                crate::domain_cli::CA,
-                "--mta-sts-port",
-                &policy_port,
-                "--timeout",
-                "3",
-                "--json",
-                "-",
-            ])
-            .env_remove("MAILSIFT_AUTH_PASSWORD")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run mailsift");
-        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-        let json: Value = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("JSON: {e}; stderr {stderr}"));
-        let o = Outcome {
-            code: o.status.code(),
-            json,
-            stderr,
-            seen: server.seen.clone(),
-        };
+        let args = [
+            "server",
+            "example.test",
+            "--dns",
+            &dns_arg,
+            "--zone",
+            &f.zone,
+            "--port",
+            &port,
+            "--helo",
+            "client.test",
+            "--tls-ca",
+            &f.ca,
+            "--tls-ca",
+            crate::domain_cli::CA,
+            "--mta-sts-port",
+            &policy_port,
+            "--timeout",
+            "3",
+            "--json",
+            "-",
+        ];
+        let o = Outcome::new(mailsift(&args, None), &server);
         assert_ids(&o, &want);
         assert_eq!(
             o.port()["tls"]["mta_sts"]["mx_listed"],

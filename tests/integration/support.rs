@@ -10,12 +10,10 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mailsift"))
 }
 
-/// Run mailsift with `args`, feeding `stdin`.
-/// `check --smtp` with a test DNS server and a scripted SMTP server's port: the probe settings
-/// the SMTP tests share (no pacing, our test HELO and sender), then `extra` (flags, addresses).
-pub fn check_smtp(dns: &str, port: &str, timeout: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "check",
+/// The probe settings the SMTP tests share: a test DNS server, a scripted SMTP server's port,
+/// no pacing, our test HELO and sender.
+pub fn smtp_args<'a>(dns: &'a str, port: &'a str, timeout: &'a str) -> Vec<&'a str> {
+    vec![
         "--dns",
         dns,
         "--smtp",
@@ -29,11 +27,18 @@ pub fn check_smtp(dns: &str, port: &str, timeout: &str, extra: &[&str]) -> Outpu
         "probe.mailsift.test",
         "--mail-from",
         "verify@mailsift.test",
-    ];
+    ]
+}
+
+/// `check` with [`smtp_args`], then `extra` (flags, addresses).
+pub fn check_smtp(dns: &str, port: &str, timeout: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["check"];
+    args.extend(smtp_args(dns, port, timeout));
     args.extend_from_slice(extra);
     run(&args, b"")
 }
 
+/// Run mailsift with `args`, feeding `stdin`.
 pub fn run(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(bin())
         .args(args)
@@ -50,6 +55,23 @@ pub fn run(args: &[&str], stdin: &[u8]) -> Output {
     let out = child.wait_with_output().expect("wait");
     t.join().expect("stdin writer");
     out
+}
+
+/// [`run`] with no input, asserting exit 0 (stderr shown otherwise).
+pub fn run_ok(args: &[&str]) -> Output {
+    let o = run(args, b"");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// The JSON in the file at `path`.
+pub fn read_json(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read JSON file")).expect("JSON")
 }
 
 /// A temporary directory removed on drop.

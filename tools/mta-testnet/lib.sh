@@ -1,5 +1,6 @@
 # Common definitions for tools/mta-testnet/{up,down}. Sourced, not run.
 HOME_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TESTNET=mta-testnet
 BASE="${MTA_TESTNET_DIR:-/work/mta-testnet}"   # outside the repository
 DEBS="$BASE/debs"                               # apt-get download
 ROOT="$BASE/root"                               # dpkg -x, one directory per package set
@@ -47,30 +48,9 @@ TCP_LISTENERS="127.0.70.53:53 127.0.70.60:53 127.0.70.99:53 127.0.70.1:25 127.0.
 127.0.70.2:25 127.0.71.2:25 127.0.70.3:25 127.0.71.3:25 127.0.70.4:25 127.0.71.4:25"
 UDP_LISTENERS="127.0.70.53:53 127.0.70.60:53 127.0.70.99:53"
 
-say()  { printf '[mta-testnet] %s\n' "$*" >&2; }
-die()  { printf '[mta-testnet] ERROR: %s\n' "$*" >&2; exit 1; }
-
-alive() {
-    local st
-    st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
-# pid_of FILE PATTERN -> the pid in FILE if that process is alive and its command line has PATTERN
-pid_of() {
-    local file="$1" pattern="$2" pid
-    [ -r "$file" ] || return 1
-    pid="$(tr -dc '0-9' < "$file" | head -c 10)"
-    [ -n "$pid" ] && alive "$pid" || return 1
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$pattern" || return 1
-    printf '%s\n' "$pid"
-}
-
-listening() {
-    local proto="$1" spec="$2" flag
-    [ "$proto" = udp ] && flag=-Hlun || flag=-Hltn
-    ss $flag 2>/dev/null | awk '{print $4}' | grep -qxF -- "$spec"
-}
+# say, die, stage, pid_of, all_up, listening, the package helpers
+# shellcheck source=../lib/testnet.sh
+source "$HOME_DIR/../lib/testnet.sh"
 
 # courier_pids -> every process running inside Courier's chroot (its daemons fork many helpers)
 courier_pids() {

@@ -1,5 +1,6 @@
 # Common definitions for tools/server-testnet/{up,down}. Sourced, not run.
 HOME_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TESTNET=server-testnet
 BASE="${SERVER_TESTNET_DIR:-/work/server-testnet}"   # outside the repository
 DEBS="$BASE/debs"                                     # apt-get download (Exim)
 ROOT="$BASE/root"                                     # dpkg -x
@@ -25,25 +26,6 @@ TCP_LISTENERS="127.0.80.10:25 127.0.80.10:465 127.0.80.10:587 127.0.80.11:25 127
 127.0.80.19:25 127.0.80.20:25 127.0.80.21:25 127.0.80.22:25 127.0.80.23:25 127.0.80.30:25
 127.0.80.31:25"
 
-say()  { printf '[server-testnet] %s\n' "$*" >&2; }
-die()  { printf '[server-testnet] ERROR: %s\n' "$*" >&2; exit 1; }
-
-alive() {
-    local st
-    st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
-    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
-# pid_of FILE PATTERN -> the pid in FILE if that process is alive and its command line has PATTERN
-pid_of() {
-    local file="$1" pattern="$2" pid
-    [ -r "$file" ] || return 1
-    pid="$(tr -dc '0-9' < "$file" | head -c 10)"
-    [ -n "$pid" ] && alive "$pid" || return 1
-    tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q -- "$pattern" || return 1
-    printf '%s\n' "$pid"
-}
-
-listening() {
-    ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qxF -- "$1"
-}
+# say, die, stage, pid_of, all_up, listening, the package helpers
+# shellcheck source=../lib/testnet.sh
+source "$HOME_DIR/../lib/testnet.sh"
