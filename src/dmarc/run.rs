@@ -70,6 +70,10 @@ fn read_input(f: &InputFile, limits: &Limits) -> Result<Vec<Item>, String> {
             .take(limits.max_bytes + 1)
             .read_to_end(&mut data)
     } else {
+        // room for the size seen when listed plus one byte: one read for the file, one to
+        // see its end (not a probe and a doubling of the buffer per read)
+        let room = f.size.map_or(0, |n| n.saturating_add(1).min(limits.max_bytes + 1));
+        data.reserve_exact(usize::try_from(room).unwrap_or(0));
         std::fs::File::open(&f.path)
             .and_then(|file| file.take(limits.max_bytes + 1).read_to_end(&mut data))
     };
