@@ -26,9 +26,9 @@ pub(crate) struct Flat<'a> {
 struct Raw<'a> {
     /// Local name.
     name: &'a str,
-    /// Text, trimmed once the element is closed.
+    /// Text, trimmed.
     text: &'a str,
-    /// Whether `text` holds more than white space.
+    /// Whether `text` is not empty (more text would have to be joined to it).
     solid: bool,
     /// Range in `Flat::attrs`.
     attrs: (u32, u32),
@@ -87,39 +87,55 @@ impl<'t, 'a: 't> Node<'t> for FlatNode<'t, 'a> {
     }
 }
 
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
-}
+/// Byte classes: XML white space, name characters (letters, digits, `_-.`), the colon.
+const WS: u8 = 1;
+const NAME: u8 = 2;
+const COLON: u8 = 4;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            WS
+        } else if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') {
+            NAME
+        } else if b == b':' {
+            NAME | COLON
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && is_ws(b[i]) {
+    while i < b.len() && CLASS[b[i] as usize] == WS {
         i += 1;
     }
     i
 }
 
-/// The end of a name starting at `i` (a letter or `_` first), or `None`.
-fn name_end(b: &[u8], i: usize) -> Option<usize> {
+/// The end of a name starting at `i` (a letter or `_` first) and where its local part starts
+/// (after the last colon), or `None`.
+fn name_end(b: &[u8], i: usize) -> Option<(usize, usize)> {
     let first = *b.get(i)?;
     if !(first.is_ascii_alphabetic() || first == b'_') {
         return None;
     }
-    let mut j = i + 1;
-    while j < b.len() && is_name_byte(b[j]) {
+    let (mut j, mut local) = (i + 1, i);
+    while j < b.len() {
+        let c = CLASS[b[j] as usize];
+        if c & NAME == 0 {
+            break;
+        }
+        if c & COLON != 0 {
+            local = j + 1;
+        }
         j += 1;
     }
-    Some(j)
-}
-
-fn local(qname: &str) -> &str {
-    match qname.bytes().rposition(|c| c == b':') {
-        Some(i) => &qname[i + 1..],
-        None => qname,
-    }
+    Some((j, local))
 }
 
 /// An open element: its node, its last child so far, its qualified name.
@@ -157,10 +173,9 @@ pub(crate) fn parse(text: &str) -> Option<Flat<'_>> {
             if !(b[i + 2..].starts_with(q) && b.get(after) == Some(&b'>')) {
                 return None;
             }
-            close(&mut flat.nodes[top.node as usize]);
             i = after + 1;
         } else {
-            let n_end = name_end(b, i + 1)?;
+            let (n_end, l_start) = name_end(b, i + 1)?;
             let qname = &text[i + 1..n_end];
             let a_start = flat.attrs.len() as u32;
             let mut j = n_end;
@@ -176,7 +191,7 @@ pub(crate) fn parse(text: &str) -> Option<Flat<'_>> {
                         break true;
                     }
                     _ if k > j => {
-                        let key_end = name_end(b, k)?;
+                        let (key_end, _) = name_end(b, k)?;
                         let e = skip_ws(b, key_end);
                         if b.get(e) != Some(&b'=') {
                             return None;
@@ -203,7 +218,7 @@ pub(crate) fn parse(text: &str) -> Option<Flat<'_>> {
             }
             let node = flat.nodes.len() as u32;
             flat.nodes.push(Raw {
-                name: local(qname),
+                name: &text[l_start..n_end],
                 text: "",
                 solid: false,
                 attrs: (a_start, flat.attrs.len() as u32),
@@ -253,15 +268,12 @@ pub(crate) fn parse(text: &str) -> Option<Flat<'_>> {
             if node.solid {
                 return None;
             }
-            node.text = piece;
-            node.solid = solid && !trim(piece).is_empty();
+            // kept trimmed (as the element tree trims at the end tag); white space as ""
+            node.text = if solid { trim(piece) } else { "" };
+            node.solid = !node.text.is_empty();
             i = k;
         }
     }
-}
-
-fn close(raw: &mut Raw<'_>) {
-    raw.text = if raw.solid { trim(raw.text) } else { "" };
 }
 
 /// `s.trim()`, quicker when the ends are ASCII (checked byte by byte; `str::trim` only when
