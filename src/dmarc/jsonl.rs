@@ -338,7 +338,10 @@ mod tests {
                 Item::Problem(p) => serde_json::to_vec(p).unwrap(),
             };
             theirs.push(b'\n');
-            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                String::from_utf8(theirs).unwrap()
+            );
         }
     }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use crate::input::{InputFile, collect};
+use crate::input::{InputFile, list};
 
 use super::bounded::Limits;
 use super::container;
@@ -64,20 +64,51 @@ fn read_input(f: &InputFile, limits: &Limits) -> Result<Vec<Item>, String> {
         )]);
     }
     let mut data = Vec::new();
+    // Ok(true): over the size limit, not read
     let res = if f.path.as_os_str() == "-" {
         std::io::stdin()
             .lock()
             .take(limits.max_bytes + 1)
             .read_to_end(&mut data)
+            .map(|_| false)
     } else {
-        // room for the size seen when listed plus one byte: one read for the file, one to
-        // see its end (not a probe and a doubling of the buffer per read)
-        let room = f.size.map_or(0, |n| n.saturating_add(1).min(limits.max_bytes + 1));
-        data.reserve_exact(usize::try_from(room).unwrap_or(0));
-        std::fs::File::open(&f.path)
-            .and_then(|file| file.take(limits.max_bytes + 1).read_to_end(&mut data))
+        std::fs::File::open(&f.path).and_then(|file| {
+            // the size from the open file when the listing did not take it
+            let size = match f.size {
+                Some(n) => n,
+                None => file.metadata()?.len(),
+            };
+            if size > limits.max_bytes {
+                return Ok(true);
+            }
+            // room for the file and one byte (up to 64 MiB; a larger file grows the buffer):
+            // one read for the file, one to see its end, not a small probe read and a
+            // doubling of the buffer per read
+            let room = size.saturating_add(1).min(64 << 20);
+            data.reserve_exact(usize::try_from(room).unwrap_or(0));
+            file.take(limits.max_bytes + 1)
+                .read_to_end(&mut data)
+                .map(|_| false)
+        })
     };
-    res.map_err(|e| format!("cannot read {}: {e}", f.name))?;
+    let over = match res {
+        Ok(over) => over,
+        // too large whether readable or not, as when the listing took the size
+        Err(_)
+            if f.size.is_none()
+                && std::fs::metadata(&f.path).is_ok_and(|m| m.len() > limits.max_bytes) =>
+        {
+            true
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", f.name)),
+    };
+    if over {
+        return Ok(vec![problem(
+            &f.name,
+            ProblemKind::TooLarge,
+            format!("file over {} bytes (limit)", limits.max_bytes),
+        )]);
+    }
     if data.len() as u64 > limits.max_bytes {
         return Ok(vec![problem(
             &f.name,
@@ -109,7 +140,8 @@ pub fn run_streaming(
     mut each: impl FnMut(&Item) -> Result<(), String> + Send,
 ) -> Result<Outcome, DmarcError> {
     let mut errors = Vec::new();
-    let files = collect(paths, &mut errors);
+    // sizes from the open files (in the readers), not one more stat each while listing
+    let files = list(paths, false, &mut errors);
     if !errors.is_empty() {
         return Err(DmarcError::Input(errors.join("; ")));
     }

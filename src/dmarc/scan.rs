@@ -113,6 +113,12 @@ const CLASS: [u8; 256] = {
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && CLASS[b[i] as usize] == WS {
         i += 1;
+        // indentation: eight spaces at a time
+        while let Some(chunk) = b.get(i..i + 8)
+            && chunk == b"        "
+        {
+            i += 8;
+        }
     }
     i
 }
@@ -334,8 +340,16 @@ mod tests {
     #[test]
     fn trim_as_str_trim() {
         for t in [
-            "", " ", "a", " a ", "\t\n\x0b\x0c\r x y \r\n", "\u{a0}x\u{a0}", " \u{2003} ",
-            "é", " é\u{85}", "x\u{3000}",
+            "",
+            " ",
+            "a",
+            " a ",
+            "\t\n\x0b\x0c\r x y \r\n",
+            "\u{a0}x\u{a0}",
+            " \u{2003} ",
+            "é",
+            " é\u{85}",
+            "x\u{3000}",
         ] {
             assert_eq!(trim(t), t.trim(), "{t:?}");
         }

@@ -212,9 +212,8 @@ impl Tally {
             }
             let hf = &row.header_from;
             if !hf.is_empty()
-                && !s.header_from.iter().any(|h| {
-                    h.len() == hf.len() && h.bytes().eq(hf.bytes().map(|b| b.to_ascii_lowercase()))
-                })
+                // the names kept are lower case: equal to `hf` lowered when equal ignoring case
+                && !s.header_from.iter().any(|h| h.eq_ignore_ascii_case(hf))
             {
                 s.header_from.push(hf.to_ascii_lowercase());
             }
@@ -273,8 +272,18 @@ mod tests {
     #[test]
     fn base_suffix_as_base_domain() {
         for h in [
-            "a", "A.B", "x.Example.COM", "mail.example.co.uk", "co.uk", "a.b.CO.UK", "a.b.c.gob.mx",
-            "b.xx.yy", "x.uk", "x.y.Com.au", "é.example.org", "a.b.ne.jp",
+            "a",
+            "A.B",
+            "x.Example.COM",
+            "mail.example.co.uk",
+            "co.uk",
+            "a.b.CO.UK",
+            "a.b.c.gob.mx",
+            "b.xx.yy",
+            "x.uk",
+            "x.y.Com.au",
+            "é.example.org",
+            "a.b.ne.jp",
         ] {
             assert_eq!(
                 base_suffix(h).map(str::to_ascii_lowercase),

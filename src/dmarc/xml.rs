@@ -50,7 +50,8 @@ pub(crate) trait Node<'t>: Copy {
 
     /// The first child named `name` (ASCII case-insensitive).
     fn child(self, name: &str) -> Option<Self> {
-        self.children().find(|c| c.name().eq_ignore_ascii_case(name))
+        self.children()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
     }
 
     /// Every child named `name`.
