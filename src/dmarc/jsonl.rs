@@ -20,47 +20,45 @@ pub fn write_jsonl(items: &[Item], mut w: impl Write) -> io::Result<()> {
 /// Write one item as one line (no flush).
 pub fn write_jsonl_item(item: &Item, mut w: impl Write) -> io::Result<()> {
     match item {
-        Item::Report(r) => report(&mut w, r)?,
-        Item::Problem(p) => serde_json::to_writer(&mut w, p)?,
+        Item::Report(r) => {
+            let mut line = Vec::with_capacity(1024);
+            report(&mut line, r)?;
+            line.push(b'\n');
+            w.write_all(&line)
+        }
+        Item::Problem(p) => {
+            serde_json::to_writer(&mut w, p)?;
+            w.write_all(b"\n")
+        }
     }
-    w.write_all(b"\n")
 }
 
 /// A JSON string, as serde_json writes it.
-fn string(w: &mut impl Write, s: &str) -> io::Result<()> {
+fn string(w: &mut Vec<u8>, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        w.write_all(b"\"")?;
-        w.write_all(s.as_bytes())?;
-        w.write_all(b"\"")
+        w.push(b'"');
+        w.extend_from_slice(s.as_bytes());
+        w.push(b'"');
     } else {
-        serde_json::to_writer(w, s).map_err(io::Error::from)
+        // infallible into a Vec (and the string is valid UTF-8)
+        let _ = serde_json::to_writer(&mut *w, s);
     }
 }
 
-/// `,"key":` (`key` needs no escaping); the first field of an object has no comma.
-fn key(w: &mut impl Write, first: bool, k: &str) -> io::Result<()> {
-    if !first {
-        w.write_all(b",")?;
-    }
-    w.write_all(b"\"")?;
-    w.write_all(k.as_bytes())?;
-    w.write_all(b"\":")
-}
-
-fn field(w: &mut impl Write, first: bool, k: &str, v: &str) -> io::Result<()> {
-    key(w, first, k)?;
-    string(w, v)
+/// A field: `pre` is what comes before the value (`{"key":` or `,"key":`).
+fn field(w: &mut Vec<u8>, pre: &str, v: &str) {
+    w.extend_from_slice(pre.as_bytes());
+    string(w, v);
 }
 
 /// A field written only when `v` is not empty (`skip_serializing_if = "String::is_empty"`).
-fn field_opt(w: &mut impl Write, k: &str, v: &str) -> io::Result<()> {
-    if v.is_empty() {
-        return Ok(());
+fn field_opt(w: &mut Vec<u8>, pre: &str, v: &str) {
+    if !v.is_empty() {
+        field(w, pre, v);
     }
-    field(w, false, k, v)
 }
 
-fn uint(w: &mut impl Write, n: u64) -> io::Result<()> {
+fn uint(w: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = n;
@@ -72,153 +70,136 @@ fn uint(w: &mut impl Write, n: u64) -> io::Result<()> {
             break;
         }
     }
-    w.write_all(&buf[i..])
+    w.extend_from_slice(&buf[i..]);
 }
 
-fn int(w: &mut impl Write, n: i64) -> io::Result<()> {
+fn int(w: &mut Vec<u8>, n: i64) {
     if n < 0 {
-        w.write_all(b"-")?;
+        w.push(b'-');
     }
-    uint(w, n.unsigned_abs())
+    uint(w, n.unsigned_abs());
 }
 
-fn report(w: &mut impl Write, r: &Report) -> io::Result<()> {
-    w.write_all(b"{")?;
-    field(w, true, "kind", r.kind.as_str())?;
-    field(w, false, "file", &r.file)?;
-    field(w, false, "org_name", &r.org_name)?;
-    field(w, false, "report_id", &r.report_id)?;
-    field(w, false, "policy_domain", &r.policy_domain)?;
-    key(w, false, "begin")?;
-    int(w, r.begin)?;
-    key(w, false, "end")?;
-    int(w, r.end)?;
-    key(w, false, "records")?;
-    match &r.records {
-        Records::Aggregate(rows) => {
-            w.write_all(b"[")?;
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    w.write_all(b",")?;
-                }
-                aggregate_row(w, row)?;
-            }
-            w.write_all(b"]")?;
+/// `[` the items written by `each`, comma-separated `]`.
+fn array<T>(w: &mut Vec<u8>, items: &[T], each: impl Fn(&mut Vec<u8>, &T)) {
+    w.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            w.push(b',');
         }
+        each(w, x);
+    }
+    w.push(b']');
+}
+
+fn report(w: &mut Vec<u8>, r: &Report) -> io::Result<()> {
+    field(w, "{\"kind\":", r.kind.as_str());
+    field(w, ",\"file\":", &r.file);
+    field(w, ",\"org_name\":", &r.org_name);
+    field(w, ",\"report_id\":", &r.report_id);
+    field(w, ",\"policy_domain\":", &r.policy_domain);
+    w.extend_from_slice(b",\"begin\":");
+    int(w, r.begin);
+    w.extend_from_slice(b",\"end\":");
+    int(w, r.end);
+    w.extend_from_slice(b",\"records\":");
+    match &r.records {
+        Records::Aggregate(rows) => array(w, rows, aggregate_row),
         other => serde_json::to_writer(&mut *w, other)?,
     }
-    key(w, false, "totals")?;
-    totals(w, &r.totals)?;
-    field(w, false, "schema", r.schema)?;
-    field_opt(w, "email", &r.email)?;
+    w.extend_from_slice(b",\"totals\":");
+    totals(w, &r.totals);
+    field(w, ",\"schema\":", r.schema);
+    field_opt(w, ",\"email\":", &r.email);
     if let Some(p) = &r.policy {
-        key(w, false, "policy")?;
-        policy(w, p)?;
+        w.extend_from_slice(b",\"policy\":");
+        policy(w, p);
     }
     if !r.errors.is_empty() {
-        key(w, false, "errors")?;
-        w.write_all(b"[")?;
-        for (i, e) in r.errors.iter().enumerate() {
-            if i > 0 {
-                w.write_all(b",")?;
-            }
-            string(w, e)?;
-        }
-        w.write_all(b"]")?;
+        w.extend_from_slice(b",\"errors\":");
+        array(w, &r.errors, |w, e| string(w, e));
     }
-    w.write_all(b"}")
+    w.push(b'}');
+    Ok(())
 }
 
-fn totals(w: &mut impl Write, t: &Totals) -> io::Result<()> {
-    w.write_all(b"{")?;
+fn totals(w: &mut Vec<u8>, t: &Totals) {
+    w.push(b'{');
     let mut first = true;
     for (k, v) in [
-        ("messages", t.messages),
-        ("dmarc_pass", t.dmarc_pass),
-        ("spf_aligned", t.spf_aligned),
-        ("dkim_aligned", t.dkim_aligned),
-        ("successful_sessions", t.successful_sessions),
-        ("failed_sessions", t.failed_sessions),
+        ("\"messages\":", t.messages),
+        ("\"dmarc_pass\":", t.dmarc_pass),
+        ("\"spf_aligned\":", t.spf_aligned),
+        ("\"dkim_aligned\":", t.dkim_aligned),
+        ("\"successful_sessions\":", t.successful_sessions),
+        ("\"failed_sessions\":", t.failed_sessions),
     ] {
         if let Some(n) = v {
-            key(w, first, k)?;
-            uint(w, n)?;
+            if !first {
+                w.push(b',');
+            }
+            w.extend_from_slice(k.as_bytes());
+            uint(w, n);
             first = false;
         }
     }
-    w.write_all(b"}")
+    w.push(b'}');
 }
 
-fn policy(w: &mut impl Write, p: &PolicyPublished) -> io::Result<()> {
-    w.write_all(b"{")?;
-    field(w, true, "domain", &p.domain)?;
-    field_opt(w, "adkim", &p.adkim)?;
-    field_opt(w, "aspf", &p.aspf)?;
-    field_opt(w, "p", &p.p)?;
-    field_opt(w, "sp", &p.sp)?;
-    field_opt(w, "np", &p.np)?;
-    field_opt(w, "pct", &p.pct)?;
-    field_opt(w, "fo", &p.fo)?;
-    field_opt(w, "testing", &p.testing)?;
-    field_opt(w, "discovery_method", &p.discovery_method)?;
-    w.write_all(b"}")
+fn policy(w: &mut Vec<u8>, p: &PolicyPublished) {
+    field(w, "{\"domain\":", &p.domain);
+    field_opt(w, ",\"adkim\":", &p.adkim);
+    field_opt(w, ",\"aspf\":", &p.aspf);
+    field_opt(w, ",\"p\":", &p.p);
+    field_opt(w, ",\"sp\":", &p.sp);
+    field_opt(w, ",\"np\":", &p.np);
+    field_opt(w, ",\"pct\":", &p.pct);
+    field_opt(w, ",\"fo\":", &p.fo);
+    field_opt(w, ",\"testing\":", &p.testing);
+    field_opt(w, ",\"discovery_method\":", &p.discovery_method);
+    w.push(b'}');
 }
 
-fn aggregate_row(w: &mut impl Write, x: &AggregateRow) -> io::Result<()> {
-    w.write_all(b"{")?;
-    field(w, true, "source_ip", &x.source_ip)?;
-    key(w, false, "count")?;
-    uint(w, x.count)?;
-    field(w, false, "disposition", &x.disposition)?;
-    field(w, false, "dkim", &x.dkim)?;
-    field(w, false, "spf", &x.spf)?;
-    key(w, false, "dmarc_pass")?;
-    w.write_all(if x.dmarc_pass { b"true" } else { b"false" })?;
+fn aggregate_row(w: &mut Vec<u8>, x: &AggregateRow) {
+    field(w, "{\"source_ip\":", &x.source_ip);
+    w.extend_from_slice(b",\"count\":");
+    uint(w, x.count);
+    field(w, ",\"disposition\":", &x.disposition);
+    field(w, ",\"dkim\":", &x.dkim);
+    field(w, ",\"spf\":", &x.spf);
+    w.extend_from_slice(if x.dmarc_pass {
+        b",\"dmarc_pass\":true"
+    } else {
+        b",\"dmarc_pass\":false"
+    });
     if !x.reasons.is_empty() {
-        key(w, false, "reasons")?;
-        w.write_all(b"[")?;
-        for (i, r) in x.reasons.iter().enumerate() {
-            if i > 0 {
-                w.write_all(b",")?;
-            }
-            w.write_all(b"{")?;
-            field(w, true, "type", &r.kind)?;
-            field_opt(w, "comment", &r.comment)?;
-            w.write_all(b"}")?;
-        }
-        w.write_all(b"]")?;
+        w.extend_from_slice(b",\"reasons\":");
+        array(w, &x.reasons, |w, r| {
+            field(w, "{\"type\":", &r.kind);
+            field_opt(w, ",\"comment\":", &r.comment);
+            w.push(b'}');
+        });
     }
-    field(w, false, "header_from", &x.header_from)?;
-    field_opt(w, "envelope_from", &x.envelope_from)?;
-    field_opt(w, "envelope_to", &x.envelope_to)?;
-    key(w, false, "dkim_results")?;
-    w.write_all(b"[")?;
-    for (i, d) in x.dkim_results.iter().enumerate() {
-        if i > 0 {
-            w.write_all(b",")?;
-        }
-        w.write_all(b"{")?;
-        field(w, true, "domain", &d.domain)?;
-        field_opt(w, "selector", &d.selector)?;
-        field(w, false, "result", &d.result)?;
-        field_opt(w, "human_result", &d.human_result)?;
-        w.write_all(b"}")?;
-    }
-    w.write_all(b"]")?;
-    key(w, false, "spf_results")?;
-    w.write_all(b"[")?;
-    for (i, s) in x.spf_results.iter().enumerate() {
-        if i > 0 {
-            w.write_all(b",")?;
-        }
-        w.write_all(b"{")?;
-        field(w, true, "domain", &s.domain)?;
-        field_opt(w, "scope", &s.scope)?;
-        field(w, false, "result", &s.result)?;
-        field_opt(w, "human_result", &s.human_result)?;
-        w.write_all(b"}")?;
-    }
-    w.write_all(b"]}")
+    field(w, ",\"header_from\":", &x.header_from);
+    field_opt(w, ",\"envelope_from\":", &x.envelope_from);
+    field_opt(w, ",\"envelope_to\":", &x.envelope_to);
+    w.extend_from_slice(b",\"dkim_results\":");
+    array(w, &x.dkim_results, |w, d| {
+        field(w, "{\"domain\":", &d.domain);
+        field_opt(w, ",\"selector\":", &d.selector);
+        field(w, ",\"result\":", &d.result);
+        field_opt(w, ",\"human_result\":", &d.human_result);
+        w.push(b'}');
+    });
+    w.extend_from_slice(b",\"spf_results\":");
+    array(w, &x.spf_results, |w, s| {
+        field(w, "{\"domain\":", &s.domain);
+        field_opt(w, ",\"scope\":", &s.scope);
+        field(w, ",\"result\":", &s.result);
+        field_opt(w, ",\"human_result\":", &s.human_result);
+        w.push(b'}');
+    });
+    w.push(b'}');
 }
 
 #[cfg(test)]

@@ -111,16 +111,23 @@ const CLASS: [u8; 256] = {
 };
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && CLASS[b[i] as usize] == WS {
-        i += 1;
-        // indentation: eight spaces at a time
-        while let Some(chunk) = b.get(i..i + 8)
-            && chunk == b"        "
-        {
-            i += 8;
+    loop {
+        // runs of spaces (indentation) eight bytes at a time
+        if let Some(chunk) = b.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let spaces = (u64::from_le_bytes(word) ^ 0x2020_2020_2020_2020).trailing_zeros() / 8;
+            if spaces > 0 {
+                i += spaces as usize;
+                continue;
+            }
+        }
+        if i < b.len() && CLASS[b[i] as usize] == WS {
+            i += 1;
+        } else {
+            return i;
         }
     }
-    i
 }
 
 /// The end of a name starting at `i` (a letter or `_` first) and where its local part starts
