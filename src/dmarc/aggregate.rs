@@ -6,7 +6,8 @@ use super::report::{
     AggregateRow, DkimResult, Item, Kind, PolicyPublished, ProblemKind, Reason, Records, Report,
     SpfResult, Totals, problem,
 };
-use super::xml::{self, Element, XmlError};
+use super::scan::{self, trim};
+use super::xml::{self, Node, XmlError};
 
 /// Whether the text looks like XML (after a BOM and white space).
 pub(crate) fn looks_like_xml(data: &[u8]) -> bool {
@@ -18,6 +19,21 @@ pub(crate) fn looks_like_xml(data: &[u8]) -> bool {
 
 /// Read one aggregate report from XML bytes; `file` names it in the outcome.
 pub(crate) fn parse(file: &str, data: &[u8]) -> Item {
+    // the fast path: valid UTF-8 in the plain subset the scanner reads; anything else (and
+    // every error) goes to the element tree, which says why
+    if let Ok(text) = std::str::from_utf8(data) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Some(flat) = scan::parse(text) {
+            let item = from_tree(file, flat.root());
+            debug_assert_eq!(item, parse_tree(file, data), "fast path differs");
+            return item;
+        }
+    }
+    parse_tree(file, data)
+}
+
+/// [`parse`] through the element tree.
+fn parse_tree(file: &str, data: &[u8]) -> Item {
     let text = String::from_utf8_lossy(data);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let root = match xml::parse(text) {
@@ -58,13 +74,13 @@ fn xml_problem(file: &str, e: XmlError) -> Item {
 }
 
 fn lower(s: &str) -> String {
-    s.trim().to_ascii_lowercase()
+    trim(s).to_ascii_lowercase()
 }
 
 /// The schema of a `<feedback>` root: `rfc9990`, `rfc7489`, `draft`, or why it is not known.
-fn schema(root: &Element) -> Result<&'static str, String> {
-    let ns = root.attr("xmlns").unwrap_or("").trim();
-    let version = root.text_of("version").trim();
+fn schema<'t>(root: impl Node<'t>) -> Result<&'static str, String> {
+    let ns = trim(root.attr("xmlns").unwrap_or(""));
+    let version = trim(root.text_of("version"));
     if ns.eq_ignore_ascii_case("urn:ietf:params:xml:ns:dmarc-2.0") {
         return Ok("rfc9990");
     }
@@ -81,12 +97,12 @@ fn schema(root: &Element) -> Result<&'static str, String> {
 }
 
 /// Read the report from its element tree.
-pub(crate) fn from_tree(file: &str, root: &Element) -> Item {
-    if !root.name.eq_ignore_ascii_case("feedback") {
+pub(crate) fn from_tree<'t>(file: &str, root: impl Node<'t>) -> Item {
+    if !root.name().eq_ignore_ascii_case("feedback") {
         return problem(
             file,
             ProblemKind::NotAReport,
-            format!("XML whose root is <{}>, not <feedback>", root.name),
+            format!("XML whose root is <{}>, not <feedback>", root.name()),
         );
     }
     let schema = match schema(root) {
@@ -111,7 +127,7 @@ pub(crate) fn from_tree(file: &str, root: &Element) -> Item {
     };
     let range = meta.child("date_range");
     let num = |name: &str| -> Option<i64> {
-        let t = range.map_or("", |r| r.text_of(name)).trim();
+        let t = trim(range.map_or("", |r| r.text_of(name)));
         t.parse::<i64>().ok().or_else(|| {
             t.parse::<f64>()
                 .ok()
@@ -127,14 +143,14 @@ pub(crate) fn from_tree(file: &str, root: &Element) -> Item {
         );
     };
     let policy = PolicyPublished {
-        domain: pp.text_of("domain").trim().to_string(),
+        domain: trim(pp.text_of("domain")).to_string(),
         adkim: lower(pp.text_of("adkim")),
         aspf: lower(pp.text_of("aspf")),
         p: lower(pp.text_of("p")),
         sp: lower(pp.text_of("sp")),
         np: lower(pp.text_of("np")),
-        pct: pp.text_of("pct").trim().to_string(),
-        fo: pp.text_of("fo").trim().to_string(),
+        pct: trim(pp.text_of("pct")).to_string(),
+        fo: trim(pp.text_of("fo")).to_string(),
         testing: lower(pp.text_of("testing")),
         discovery_method: lower(pp.text_of("discovery_method")),
     };
@@ -163,18 +179,18 @@ pub(crate) fn from_tree(file: &str, root: &Element) -> Item {
         kind: Kind::Aggregate,
         file: file.to_string(),
         org_name: org_name(meta),
-        report_id: meta.text_of("report_id").trim().to_string(),
+        report_id: trim(meta.text_of("report_id")).to_string(),
         policy_domain: policy.domain.clone(),
         begin,
         end,
         records: Records::Aggregate(rows),
         totals,
         schema,
-        email: meta.text_of("email").trim().to_string(),
+        email: trim(meta.text_of("email")).to_string(),
         policy: Some(policy),
         errors: meta
             .all("error")
-            .map(|e| e.text.to_string())
+            .map(|e| e.text().to_string())
             .filter(|e| !e.is_empty())
             .collect(),
     })
@@ -182,8 +198,8 @@ pub(crate) fn from_tree(file: &str, root: &Element) -> Item {
 
 /// The reporting organisation; when the report leaves it empty, the domain of its contact
 /// address.
-fn org_name(meta: &Element) -> String {
-    let org = meta.text_of("org_name").trim();
+fn org_name<'t>(meta: impl Node<'t>) -> String {
+    let org = trim(meta.text_of("org_name"));
     if !org.is_empty() {
         return org.to_string();
     }
@@ -194,17 +210,21 @@ fn org_name(meta: &Element) -> String {
         .unwrap_or_default()
 }
 
-fn read_row(rec: &Element) -> AggregateRow {
-    let empty = Element::default();
-    let row = rec.child("row").unwrap_or(&empty);
-    let pe = row.child("policy_evaluated").unwrap_or(&empty);
-    let ids = rec.child("identifiers").unwrap_or(&empty);
-    let auth = rec.child("auth_results").unwrap_or(&empty);
-    let dkim = lower(pe.text_of("dkim"));
-    let spf = lower(pe.text_of("spf"));
-    let count = row.text_of("count").trim();
+/// The text of the first child `name` of `node`, or "".
+fn text_in<'t, N: Node<'t>>(node: Option<N>, name: &str) -> &'t str {
+    node.map_or("", |n| n.text_of(name))
+}
+
+fn read_row<'t, N: Node<'t>>(rec: N) -> AggregateRow {
+    let row = rec.child("row");
+    let pe = row.and_then(|r| r.child("policy_evaluated"));
+    let ids = rec.child("identifiers");
+    let auth = rec.child("auth_results");
+    let dkim = lower(text_in(pe, "dkim"));
+    let spf = lower(text_in(pe, "spf"));
+    let count = trim(text_in(row, "count"));
     AggregateRow {
-        source_ip: row.text_of("source_ip").trim().to_string(),
+        source_ip: trim(text_in(row, "source_ip")).to_string(),
         count: count
             .parse::<u64>()
             .ok()
@@ -216,37 +236,40 @@ fn read_row(rec: &Element) -> AggregateRow {
                     .map(|f| f as u64)
             })
             .unwrap_or(0),
-        disposition: lower(pe.text_of("disposition")),
+        disposition: lower(text_in(pe, "disposition")),
         dmarc_pass: dkim == "pass" || spf == "pass",
         dkim,
         spf,
         reasons: pe
-            .all("reason")
+            .into_iter()
+            .flat_map(|p| p.all("reason"))
             .map(|r| Reason {
                 kind: lower(r.text_of("type")),
-                comment: r.text_of("comment").trim().to_string(),
+                comment: trim(r.text_of("comment")).to_string(),
             })
             .filter(|r| !r.kind.is_empty() || !r.comment.is_empty())
             .collect(),
-        header_from: ids.text_of("header_from").trim().to_string(),
-        envelope_from: ids.text_of("envelope_from").trim().to_string(),
-        envelope_to: ids.text_of("envelope_to").trim().to_string(),
+        header_from: trim(text_in(ids, "header_from")).to_string(),
+        envelope_from: trim(text_in(ids, "envelope_from")).to_string(),
+        envelope_to: trim(text_in(ids, "envelope_to")).to_string(),
         dkim_results: auth
-            .all("dkim")
+            .into_iter()
+            .flat_map(|a| a.all("dkim"))
             .map(|d| DkimResult {
-                domain: d.text_of("domain").trim().to_string(),
-                selector: d.text_of("selector").trim().to_string(),
+                domain: trim(d.text_of("domain")).to_string(),
+                selector: trim(d.text_of("selector")).to_string(),
                 result: lower(d.text_of("result")),
-                human_result: d.text_of("human_result").trim().to_string(),
+                human_result: trim(d.text_of("human_result")).to_string(),
             })
             .collect(),
         spf_results: auth
-            .all("spf")
+            .into_iter()
+            .flat_map(|a| a.all("spf"))
             .map(|s| SpfResult {
-                domain: s.text_of("domain").trim().to_string(),
+                domain: trim(s.text_of("domain")).to_string(),
                 scope: lower(s.text_of("scope")),
                 result: lower(s.text_of("result")),
-                human_result: s.text_of("human_result").trim().to_string(),
+                human_result: trim(s.text_of("human_result")).to_string(),
             })
             .collect(),
     }

@@ -54,9 +54,33 @@ fn read_into<R: Read>(
     limits: &Limits,
     out: &mut Vec<u8>,
 ) -> Result<(), Stop> {
-    let mut buf = vec![0u8; 64 << 10];
+    // one 64 KiB read buffer per thread, not a zeroed one per stream
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < READ_CHUNK {
+                buf.resize(READ_CHUNK, 0);
+            }
+            read_with(r, &mut buf[..READ_CHUNK], compressed, limits, out)
+        }
+        Err(_) => read_with(r, &mut vec![0u8; READ_CHUNK], compressed, limits, out),
+    })
+}
+
+/// Bytes asked of a decompressor per read.
+const READ_CHUNK: usize = 64 << 10;
+
+fn read_with<R: Read>(
+    r: &mut R,
+    buf: &mut [u8],
+    compressed: u64,
+    limits: &Limits,
+    out: &mut Vec<u8>,
+) -> Result<(), Stop> {
     loop {
-        let n = match r.read(&mut buf) {
+        let n = match r.read(buf) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

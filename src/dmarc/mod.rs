@@ -15,6 +15,7 @@ mod jsonl;
 mod rdns;
 mod report;
 mod run;
+mod scan;
 mod sources;
 mod summary;
 mod table;

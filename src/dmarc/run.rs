@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use crate::input::{InputFile, collect};
+use crate::input::{InputFile, list};
 
 use super::bounded::Limits;
 use super::container;
@@ -56,24 +56,85 @@ pub fn read_bytes(file: &str, data: &[u8], limits: &Limits) -> Vec<Item> {
 }
 
 fn read_input(f: &InputFile, limits: &Limits) -> Result<Vec<Item>, String> {
-    if f.size.is_some_and(|n| n > limits.max_bytes) {
-        return Ok(vec![problem(
+    // one read buffer per thread, kept between inputs (up to 1 MiB)
+    thread_local! {
+        static DATA: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    DATA.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut data) => {
+            data.clear();
+            let res = read_into(f, limits, &mut data);
+            if data.capacity() > 1 << 20 {
+                *data = Vec::new();
+            }
+            res
+        }
+        Err(_) => read_into(f, limits, &mut Vec::new()),
+    })
+}
+
+/// Bytes read before the size of a file is asked (most reports are smaller).
+const HEAD: u64 = 64 << 10;
+
+fn read_into(f: &InputFile, limits: &Limits, data: &mut Vec<u8>) -> Result<Vec<Item>, String> {
+    let too_large = || {
+        Ok(vec![problem(
             &f.name,
             ProblemKind::TooLarge,
             format!("file over {} bytes (limit)", limits.max_bytes),
-        )]);
+        )])
+    };
+    if f.size.is_some_and(|n| n > limits.max_bytes) {
+        return too_large();
     }
-    let mut data = Vec::new();
+    let limit = limits.max_bytes + 1;
+    // Ok(true): over the size limit, not read to its end
     let res = if f.path.as_os_str() == "-" {
         std::io::stdin()
             .lock()
-            .take(limits.max_bytes + 1)
-            .read_to_end(&mut data)
+            .take(limit)
+            .read_to_end(data)
+            .map(|_| false)
     } else {
-        std::fs::File::open(&f.path)
-            .and_then(|file| file.take(limits.max_bytes + 1).read_to_end(&mut data))
+        std::fs::File::open(&f.path).and_then(|file| {
+            // the first 64 KiB (all of most reports) without asking the size; past them,
+            // the size from the listing or the open file, then room for the rest
+            let head = HEAD.min(limit);
+            data.reserve(head as usize);
+            (&file).take(head).read_to_end(data)?;
+            if (data.len() as u64) < head {
+                return Ok(false);
+            }
+            let size = match f.size {
+                Some(n) => n,
+                None => file.metadata()?.len(),
+            };
+            if size > limits.max_bytes {
+                return Ok(true);
+            }
+            // (at most 64 MiB ahead: a larger file grows the buffer as it is read)
+            let room = size.saturating_add(1).min(64 << 20) as usize;
+            data.reserve(room.saturating_sub(data.len()));
+            (&file)
+                .take(limit - data.len() as u64)
+                .read_to_end(data)
+                .map(|_| false)
+        })
     };
-    res.map_err(|e| format!("cannot read {}: {e}", f.name))?;
+    let over = match res {
+        Ok(over) => over,
+        // too large whether readable or not, as when the listing took the size
+        Err(_)
+            if f.size.is_none()
+                && std::fs::metadata(&f.path).is_ok_and(|m| m.len() > limits.max_bytes) =>
+        {
+            true
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", f.name)),
+    };
+    if over {
+        return too_large();
+    }
     if data.len() as u64 > limits.max_bytes {
         return Ok(vec![problem(
             &f.name,
@@ -81,7 +142,7 @@ fn read_input(f: &InputFile, limits: &Limits) -> Result<Vec<Item>, String> {
             format!("input over {} bytes (limit)", limits.max_bytes),
         )]);
     }
-    Ok(read_bytes(&f.name, &data, limits))
+    Ok(read_bytes(&f.name, data, limits))
 }
 
 /// Inputs read in parallel at a time: the reports of two batches at most are in memory.
@@ -105,7 +166,8 @@ pub fn run_streaming(
     mut each: impl FnMut(&Item) -> Result<(), String> + Send,
 ) -> Result<Outcome, DmarcError> {
     let mut errors = Vec::new();
-    let files = collect(paths, &mut errors);
+    // sizes from the open files (in the readers), not one more stat each while listing
+    let files = list(paths, false, &mut errors);
     if !errors.is_empty() {
         return Err(DmarcError::Input(errors.join("; ")));
     }
@@ -174,5 +236,48 @@ impl State {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files past the first 64 KiB read whole, and the size limit told as before, whether the
+    /// listing took the size or the open file gives it.
+    #[test]
+    fn large_files_and_the_size_limit() {
+        let dir = std::env::temp_dir().join(format!("mailsift-dmarc-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let report = "<feedback><version>1.0</version><report_metadata><org_name>o</org_name><report_id>1</report_id><date_range><begin>1</begin><end>2</end></date_range></report_metadata><policy_published><domain>d.example</domain></policy_published>";
+        // a report of 150 KB: its end is past the first read
+        let mut big = String::from(report);
+        while big.len() < 150_000 {
+            big.push_str(
+                "\n<record><row><source_ip>192.0.2.1</source_ip><count>1</count></row></record>",
+            );
+        }
+        big.push_str("</feedback>\n");
+        std::fs::write(dir.join("big.xml"), &big).unwrap();
+        for sizes in [false, true] {
+            let files = list(std::slice::from_ref(&dir), sizes, &mut Vec::new());
+            assert_eq!(files[0].size.is_some(), sizes);
+            let items = read_input(&files[0], &Limits::default()).unwrap();
+            let [Item::Report(r)] = &items[..] else {
+                panic!("{items:?}")
+            };
+            assert!(r.records.len() > 1000);
+            let small = Limits {
+                max_bytes: 100_000,
+                ..Limits::default()
+            };
+            let items = read_input(&files[0], &small).unwrap();
+            let [Item::Problem(p)] = &items[..] else {
+                panic!("{items:?}")
+            };
+            assert_eq!(p.problem, ProblemKind::TooLarge);
+            assert_eq!(p.detail, "file over 100000 bytes (limit)");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

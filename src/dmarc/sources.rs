@@ -75,9 +75,40 @@ fn aligned(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;
     }
+    if let (Some(x), Some(y)) = (base_suffix(a), base_suffix(b)) {
+        return x.eq_ignore_ascii_case(y);
+    }
     let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
     let base_a = base_domain(&a);
     !base_a.is_empty() && base_a == base_domain(&b)
+}
+
+/// Second-level domains under which a two-letter country code registers names.
+const GENERIC: [&str; 11] = [
+    "co", "com", "net", "org", "gov", "edu", "ac", "ne", "or", "go", "gob",
+];
+
+/// [`base_domain`] of a name without empty labels (no trailing dot), as a slice of it (case
+/// as written), without allocating; `None` for other names.
+fn base_suffix(host: &str) -> Option<&str> {
+    if host.is_empty() || host.starts_with('.') || host.ends_with('.') || host.contains("..") {
+        return None;
+    }
+    let mut dots = host.rmatch_indices('.').map(|(i, _)| i);
+    let Some(last) = dots.next() else {
+        return Some(host);
+    };
+    let second = dots.next();
+    let tld = &host[last + 1..];
+    let sld = &host[second.map_or(0, |i| i + 1)..last];
+    let start = match second {
+        Some(_) if tld.len() == 2 && GENERIC.iter().any(|g| g.eq_ignore_ascii_case(sld)) => {
+            dots.next().map_or(0, |i| i + 1)
+        }
+        Some(s2) => s2 + 1,
+        None => 0,
+    };
+    Some(&host[start..])
 }
 
 /// The registrable domain of a host name, approximately.
@@ -91,10 +122,7 @@ pub(crate) fn base_domain(host: &str) -> String {
     if n < 2 {
         return host.to_ascii_lowercase();
     }
-    let generic = [
-        "co", "com", "net", "org", "gov", "edu", "ac", "ne", "or", "go", "gob",
-    ];
-    let take = if n >= 3 && labels[n - 1].len() == 2 && generic.contains(&labels[n - 2]) {
+    let take = if n >= 3 && labels[n - 1].len() == 2 && GENERIC.contains(&labels[n - 2]) {
         3
     } else {
         2
@@ -184,9 +212,8 @@ impl Tally {
             }
             let hf = &row.header_from;
             if !hf.is_empty()
-                && !s.header_from.iter().any(|h| {
-                    h.len() == hf.len() && h.bytes().eq(hf.bytes().map(|b| b.to_ascii_lowercase()))
-                })
+                // the names kept are lower case: equal to `hf` lowered when equal ignoring case
+                && !s.header_from.iter().any(|h| h.eq_ignore_ascii_case(hf))
             {
                 s.header_from.push(hf.to_ascii_lowercase());
             }
@@ -241,6 +268,33 @@ pub fn summarize(items: &[Item], ptr: Option<&PtrSource>) -> Vec<Source> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_suffix_as_base_domain() {
+        for h in [
+            "a",
+            "A.B",
+            "x.Example.COM",
+            "mail.example.co.uk",
+            "co.uk",
+            "a.b.CO.UK",
+            "a.b.c.gob.mx",
+            "b.xx.yy",
+            "x.uk",
+            "x.y.Com.au",
+            "é.example.org",
+            "a.b.ne.jp",
+        ] {
+            assert_eq!(
+                base_suffix(h).map(str::to_ascii_lowercase),
+                Some(base_domain(&h.to_ascii_lowercase())),
+                "{h}"
+            );
+        }
+        for h in ["", ".a.b", "a..b.c", "a.b."] {
+            assert_eq!(base_suffix(h), None, "{h}");
+        }
+    }
     use crate::dmarc::report::{DkimResult, Kind, Reason, Report, SpfResult, Totals};
 
     fn row(ip: &str, count: u64, pass: bool) -> AggregateRow {

@@ -27,31 +27,60 @@ pub(crate) struct Element<'a> {
 }
 
 impl<'a> Element<'a> {
-    /// The first child named `name` (ASCII case-insensitive).
-    pub(crate) fn child(&self, name: &str) -> Option<&Element<'a>> {
-        self.children
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-    }
-
-    /// Every child named `name`.
-    pub(crate) fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Element<'a>> + 's {
-        self.children
-            .iter()
-            .filter(move |c| c.name.eq_ignore_ascii_case(name))
-    }
-
-    /// The text of the first child named `name`, or "".
-    pub(crate) fn text_of(&self, name: &str) -> &str {
-        self.child(name).map_or("", |c| c.text.as_ref())
-    }
-
     /// An attribute's value.
     pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_ref())
+    }
+}
+
+/// What the report readers ask of an element, whichever tree holds it: this element tree or
+/// the flat one of the fast path (`scan`), so both are read by the same code.
+pub(crate) trait Node<'t>: Copy {
+    /// The local name (namespace prefix removed).
+    fn name(self) -> &'t str;
+    /// The text directly inside, trimmed.
+    fn text(self) -> &'t str;
+    /// An attribute's value (the first of that name).
+    fn attr(self, name: &str) -> Option<&'t str>;
+    /// The child elements in order.
+    fn children(self) -> impl Iterator<Item = Self>;
+
+    /// The first child named `name` (ASCII case-insensitive).
+    fn child(self, name: &str) -> Option<Self> {
+        self.children()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Every child named `name`.
+    fn all(self, name: &str) -> impl Iterator<Item = Self> {
+        self.children()
+            .filter(move |c| c.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The text of the first child named `name`, or "".
+    fn text_of(self, name: &str) -> &'t str {
+        self.child(name).map_or("", |c| c.text())
+    }
+}
+
+impl<'t, 'a: 't> Node<'t> for &'t Element<'a> {
+    fn name(self) -> &'t str {
+        &self.name
+    }
+
+    fn text(self) -> &'t str {
+        &self.text
+    }
+
+    fn attr(self, name: &str) -> Option<&'t str> {
+        Element::attr(self, name)
+    }
+
+    fn children(self) -> impl Iterator<Item = Self> {
+        self.children.iter()
     }
 }
 

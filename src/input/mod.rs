@@ -32,5 +32,5 @@ pub use mbox::{is_from_line, split_messages};
 pub use open::{open, open_path};
 pub use read::read_messages;
 pub use sniff::{Sniffed, sniff};
-pub use walk::{InputFile, collect};
+pub use walk::{InputFile, collect, list};
 pub use workbook::{SheetCsv, WorkbookFormat, read_sheet};
