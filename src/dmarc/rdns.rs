@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use crate::dns::NetLookup;
+use crate::dns::fcrdns::reverse_name;
 use crate::dns::records::{Lookup, RType, Rr};
 use crate::dns::zone::Zone;
 
@@ -37,27 +38,6 @@ impl PtrSource {
                 _ => None,
             }),
             _ => None,
-        }
-    }
-}
-
-/// The `in-addr.arpa` / `ip6.arpa` name of an address.
-pub(crate) fn reverse_name(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
-        }
-        IpAddr::V6(v6) => {
-            let mut s = String::with_capacity(72);
-            for b in v6.octets().iter().rev() {
-                s.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
-                s.push('.');
-                s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-                s.push('.');
-            }
-            s.push_str("ip6.arpa");
-            s
         }
     }
 }

@@ -18,11 +18,15 @@ pub(crate) fn reverse_name(ip: IpAddr) -> String {
             format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
         }
         IpAddr::V6(v6) => {
-            let mut s = String::new();
+            let mut s = String::with_capacity(72);
             for b in v6.octets().iter().rev() {
-                s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
+                s.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
+                s.push('.');
+                s.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+                s.push('.');
             }
-            s + "ip6.arpa"
+            s.push_str("ip6.arpa");
+            s
         }
     }
 }
