@@ -6,11 +6,9 @@ use super::lines::text_lines;
 use super::postfix;
 use super::syslog::{self, Event, Header};
 
-/// The parse threads of the syslog reader and the share of each chunk the joining thread
-/// parses itself.
+/// The parse threads besides the joining thread.
 pub(super) struct Parallel {
     workers: usize,
-    head_pct: usize,
 }
 
 impl Parallel {
@@ -23,76 +21,114 @@ impl Parallel {
             .and_then(|v| v.parse::<usize>().ok())
             .unwrap_or(cores.saturating_sub(1))
             .min(8);
-        Parallel {
-            workers,
-            head_pct: 30,
-        }
+        Parallel { workers }
     }
 }
 
-/// The lines of a chunk: those of its tail are parsed on `par.workers` other threads while this
-/// thread parses and applies its head; the tail's results are then applied in log order. The
-/// share of the head adapts so that neither side waits long. A parser that panics loses no
-/// line: its part is parsed again here.
+/// Bytes per piece of a chunk handed to a parse thread.
+const PIECE: usize = 64 * 1024;
+
+/// The lines of a chunk, parsed on `par.workers` other threads and applied here in log order.
+/// The chunk is cut into pieces of whole lines; the parse threads take the next piece as they
+/// finish one, and this thread applies the pieces' results in order as they arrive, parsing a
+/// piece itself whenever the next result is not ready yet (so both sides stay busy, and with
+/// no worker it parses everything). A parser that panics loses no line: its piece is parsed
+/// again here.
 pub(super) fn parallel_chunk<'t, T: Send>(
     text: &'t str,
     par: &mut Parallel,
     parse: impl Fn(&'t str) -> T + Sync,
     mut apply: impl FnMut(&'t str, T),
 ) {
-    if par.workers == 0 || text.len() < 64 * 1024 {
+    if par.workers == 0 || text.len() < 2 * PIECE {
         for l in text_lines(text) {
             apply(l, parse(l));
         }
         return;
     }
-    let next_line = |s: &str, at: usize| -> usize {
-        if at >= s.len() {
-            return s.len();
-        }
-        match memchr::memchr(b'\n', &s.as_bytes()[at..]) {
-            Some(i) => at + i + 1,
-            None => s.len(),
-        }
-    };
-    let (head, tail) = text.split_at(next_line(text, text.len() * par.head_pct / 100));
-    let mut parts = Vec::with_capacity(par.workers);
-    let mut from = 0;
-    for k in 1..=par.workers {
-        let to = next_line(tail, (tail.len() * k / par.workers).max(from));
-        parts.push(&tail[from..to]);
-        from = to;
-    }
-    let parse = &parse;
-    std::thread::scope(|sc| {
-        let handles: Vec<_> = parts
-            .iter()
-            .map(|part| {
-                sc.spawn(move || text_lines(part).map(|l| (l, parse(l))).collect::<Vec<_>>())
-            })
-            .collect();
-        for l in text_lines(head) {
-            apply(l, parse(l));
-        }
-        let waited = !handles.iter().all(|h| h.is_finished());
-        par.head_pct = if waited {
-            par.head_pct.saturating_sub(2).max(2)
+    let mut pieces: Vec<&'t str> = Vec::with_capacity(text.len() / PIECE + 1);
+    let mut rest = text;
+    while !rest.is_empty() {
+        let at = if rest.len() <= PIECE {
+            rest.len()
         } else {
-            (par.head_pct + 2).min(60)
+            match memchr::memchr(b'\n', &rest.as_bytes()[PIECE..]) {
+                Some(i) => PIECE + i + 1,
+                None => rest.len(),
+            }
         };
-        for (h, part) in handles.into_iter().zip(&parts) {
-            match h.join() {
-                Ok(v) => {
-                    for (l, x) in v {
-                        apply(l, x);
+        let (a, b) = rest.split_at(at);
+        pieces.push(a);
+        rest = b;
+    }
+    let n = pieces.len();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let claim = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let parse_piece = |s: &'t str| {
+        let mut v = Vec::with_capacity(s.len() / 64);
+        v.extend(text_lines(s).map(|l| (l, parse(l))));
+        v
+    };
+    std::thread::scope(|sc| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<(&'t str, T)>)>();
+        let mut handles = Vec::with_capacity(par.workers);
+        for _ in 0..par.workers {
+            let tx = tx.clone();
+            let (claim, parse_piece, pieces) = (&claim, &parse_piece, &pieces);
+            handles.push(sc.spawn(move || {
+                loop {
+                    let i = claim();
+                    if i >= n {
+                        return;
+                    }
+                    if tx.send((i, parse_piece(pieces[i]))).is_err() {
+                        return;
                     }
                 }
-                Err(_) => {
-                    for l in text_lines(part) {
-                        apply(l, parse(l));
+            }));
+        }
+        drop(tx);
+        let mut ready: Vec<Option<Vec<(&'t str, T)>>> = (0..n).map(|_| None).collect();
+        let mut workers_done = false;
+        for i in 0..n {
+            loop {
+                while let Ok((k, v)) = rx.try_recv() {
+                    ready[k] = Some(v);
+                }
+                if ready[i].is_some() {
+                    break;
+                }
+                // the next result is not there: parse a piece here meanwhile
+                let k = claim();
+                if k < n {
+                    if k == i {
+                        for l in text_lines(pieces[i]) {
+                            apply(l, parse(l));
+                        }
+                        break;
                     }
+                    ready[k] = Some(parse_piece(pieces[k]));
+                    continue;
+                }
+                if workers_done {
+                    // a worker died with this piece: parse it here
+                    ready[i] = Some(parse_piece(pieces[i]));
+                    break;
+                }
+                match rx.recv() {
+                    Ok((k, v)) => ready[k] = Some(v),
+                    Err(_) => workers_done = true,
                 }
             }
+            if let Some(v) = ready[i].take() {
+                for (l, x) in v {
+                    apply(l, x);
+                }
+            }
+        }
+        for h in handles {
+            // a panicked parser's pieces were parsed again above
+            let _ = h.join();
         }
     });
 }

@@ -3,9 +3,8 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-use serde::de::IgnoredAny;
-use serde_json::Value;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 use super::{BounceClass, EspEvent, Kind, S, bounce_class, iso_time, s};
 
@@ -21,35 +20,108 @@ fn sendgrid_class(c: &str) -> Option<BounceClass> {
 
 #[derive(Deserialize, Default)]
 struct SendGrid<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     email: S<'a>,
     timestamp: Option<f64>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     event: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     sg_event_id: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     sg_message_id: S<'a>,
-    #[serde(borrow, rename = "smtp-id")]
+    #[serde(borrow, rename = "smtp-id", default, deserialize_with = "super::cow")]
     smtp_id: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     marketing_campaign_name: S<'a>,
-    category: Option<Value>,
-    #[serde(borrow, rename = "type")]
+    #[serde(borrow)]
+    category: Option<Category<'a>>,
+    #[serde(borrow, rename = "type", default, deserialize_with = "super::cow")]
     kind: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     status: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     reason: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     response: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     bounce_classification: S<'a>,
     sg_machine_open: Option<bool>,
     asm_group_id: Option<IgnoredAny>,
     /// Legacy (v2 bounce API) records: `created` instead of `timestamp`, no `event`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     created: S<'a>,
+}
+
+/// `category`: a string, or an array whose last string counts (`["marketing", "cmp-001"]`);
+/// anything else is no campaign. Read without building a JSON tree.
+#[derive(Default)]
+struct Category<'a>(Option<Cow<'a, str>>);
+
+/// A JSON value of any shape: its text when it is a string.
+struct AnyStr<'a>(Option<Cow<'a, str>>);
+
+/// Visits any JSON value; `seq`: keep the last string of an array.
+struct AnyVisitor {
+    seq: bool,
+}
+
+impl<'de> Visitor<'de> for AnyVisitor {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut last = None;
+        while let Some(AnyStr(x)) = a.next_element::<AnyStr<'de>>()? {
+            if x.is_some() {
+                last = x;
+            }
+        }
+        Ok(if self.seq { last } else { None })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AnyStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyVisitor { seq: false }).map(AnyStr)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Category<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyVisitor { seq: true }).map(Category)
+    }
 }
 
 fn sendgrid_event<'a>(r: SendGrid<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
@@ -79,15 +151,9 @@ fn sendgrid_event<'a>(r: SendGrid<'a>, out: &mut dyn FnMut(EspEvent<'a>)) {
         "group_unsubscribe" => Kind::Unsubscribe(true),
         _ => return,
     };
-    let campaign = match (r.marketing_campaign_name, &r.category) {
+    let campaign = match (r.marketing_campaign_name, r.category) {
         (Some(c), _) => c,
-        (None, Some(Value::String(c))) => Cow::Owned(c.clone()),
-        (None, Some(Value::Array(a))) => a
-            .iter()
-            .rev()
-            .find_map(|x| x.as_str())
-            .map(|x| Cow::Owned(x.to_string()))
-            .unwrap_or(Cow::Borrowed("")),
+        (None, Some(Category(Some(c)))) => c,
         _ => Cow::Borrowed(""),
     };
     let _ = r.asm_group_id;
