@@ -3,6 +3,7 @@
 //! Webhook JSON/JSONL and a flattened CSV, Mailgun events, Amazon SES notifications, Postmark
 //! webhooks). Each record becomes zero or more [`EspEvent`]s.
 
+mod flat_json;
 mod mailgun;
 mod postmark;
 mod sendgrid;
