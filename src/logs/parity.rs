@@ -140,7 +140,7 @@ pub(crate) struct Parity {
 
 /// The host and domain of a client `host[addr]` (`unknown[addr]`: the address for both).
 pub(crate) fn client_host_domain(client: &str) -> (&str, &str) {
-    let (host, addr) = match client.find('[') {
+    let (host, addr) = match memchr::memchr(b'[', client.as_bytes()) {
         Some(i) => (
             &client[..i],
             client[i + 1..].split(']').next().unwrap_or(""),

@@ -23,7 +23,10 @@ pub(crate) fn is_qid(s: &str) -> bool {
 
 /// Parse the message of a Postfix line logged by `program` (process `pid`).
 pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
-    let daemon: &'a str = program.rsplit('/').next().unwrap_or(program);
+    let daemon: &'a str = match memchr::memrchr(b'/', program.as_bytes()) {
+        Some(i) => &program[i + 1..],
+        None => program,
+    };
     let Some(colon) = memchr::memchr(b':', msg.as_bytes()) else {
         return other(daemon, pid, msg);
     };
@@ -31,7 +34,14 @@ pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
     if !is_qid(qid) {
         return other(daemon, pid, msg);
     }
-    let rest = msg[colon + 1..].trim_start();
+    // the usual single space first, then any other leading white space
+    let rest = &msg[colon + 1..];
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let rest = if rest.starts_with(char::is_whitespace) {
+        rest.trim_start()
+    } else {
+        rest
+    };
     if let Some(r) = rest.strip_prefix("to=<") {
         return match delivery(qid, pid, r) {
             Event::Delivery(d) => Event::Routed(d, destination(daemon, r, &d)),
@@ -299,7 +309,10 @@ fn delivery<'a>(qid: &'a str, pid: u32, r: &'a str) -> Event<'a> {
     };
     let head = &tail[..st];
     let status = &tail[st + 7..];
-    let word_end = status.find([' ', ',']).unwrap_or(status.len());
+    let word_end = status
+        .bytes()
+        .position(|c| c == b' ' || c == b',')
+        .unwrap_or(status.len());
     let outcome = match &status[..word_end] {
         "sent" => Outcome::Sent,
         "bounced" => Outcome::Bounced,
@@ -314,7 +327,7 @@ fn delivery<'a>(qid: &'a str, pid: u32, r: &'a str) -> Event<'a> {
         .and_then(|t| t.strip_suffix(')'))
         .unwrap_or(text);
     let relay = field(head, "relay=").unwrap_or("none");
-    let (relay_host, connected) = match relay.find('[') {
+    let (relay_host, connected) = match memchr::memchr(b'[', relay.as_bytes()) {
         Some(i) => (Some(&relay[..i]), !relay[i..].starts_with("[]")),
         None if relay == "none" => (None, false),
         None => (Some(relay), false),

@@ -53,10 +53,10 @@ pub fn header(line: &str) -> Option<Header<'_>> {
     // program[pid]: or program:
     let colon = memchr::memchr(b':', rest.as_bytes())?;
     let tag = &rest[..colon];
-    if tag.is_empty() || tag.contains(' ') {
+    if tag.is_empty() || memchr::memchr(b' ', tag.as_bytes()).is_some() {
         return None;
     }
-    let (program, pid) = match tag.find('[') {
+    let (program, pid) = match memchr::memchr(b'[', tag.as_bytes()) {
         Some(i) if tag.ends_with(']') => {
             (&tag[..i], tag[i + 1..tag.len() - 1].parse().unwrap_or(0))
         }
@@ -356,7 +356,8 @@ pub(crate) fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 
 /// Whether a relay or client (`host[addr]:port`, `host[addr]`, `host`) is this machine.
 pub(crate) fn is_loopback(s: &str) -> bool {
-    let addr = match (s.find('['), s.find(']')) {
+    let b = s.as_bytes();
+    let addr = match (memchr::memchr(b'[', b), memchr::memchr(b']', b)) {
         (Some(a), Some(b)) if a < b => &s[a + 1..b],
         _ => s,
     };

@@ -173,7 +173,7 @@ fn fx(s: &str) -> u64 {
 
 /// The domain part of an address, lowercased only when needed.
 fn domain_of(addr: &str) -> &str {
-    match addr.rfind('@') {
+    match memchr::memrchr(b'@', addr.as_bytes()) {
         Some(i) => &addr[i + 1..],
         None => "",
     }
