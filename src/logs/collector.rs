@@ -173,13 +173,13 @@ impl Collector {
         summary: &mut InputSummary,
     ) {
         let parse = move |l: &'t str| esp_parse(flavor, l);
-        parallel_chunk(text, par, parse, |l, (fl, ok, events)| {
+        parallel_chunk(text, par, parse, |l, (fl, ok, (first, more))| {
             summary.lines += 1;
             let t = l.trim();
             if t.is_empty() {
                 return;
             }
-            for e in &events {
+            for e in first.iter().chain(&more) {
                 self.esp.apply(fl, e, t.as_bytes());
             }
             if !ok {

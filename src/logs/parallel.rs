@@ -65,12 +65,13 @@ pub(super) fn parallel_chunk<'t, T: Send>(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let claim = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let parse_piece = |s: &'t str| {
-        let mut v = Vec::with_capacity(s.len() / 64);
+        let mut v = Vec::with_capacity(memchr::memchr_iter(b'\n', s.as_bytes()).count() + 1);
         v.extend(text_lines(s).map(|l| (l, parse(l))));
         v
     };
     std::thread::scope(|sc| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Vec<(&'t str, T)>)>();
+        // bounded: the parse threads run at most a few pieces ahead of the join (memory)
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<(&'t str, T)>)>(2 * par.workers);
         let mut handles = Vec::with_capacity(par.workers);
         for _ in 0..par.workers {
             let tx = tx.clone();
@@ -133,16 +134,23 @@ pub(super) fn parallel_chunk<'t, T: Send>(
     });
 }
 
+/// The events of one ESP JSON line: the first held inline (the usual one event per line
+/// allocates nothing), any further ones in a vector.
+pub(super) type EspEvents<'t> = (Option<esp::EspEvent<'t>>, Vec<esp::EspEvent<'t>>);
+
 /// One ESP JSON line: the flavor it says, whether it parsed, its events.
-pub(super) fn esp_parse(flavor: Flavor, l: &str) -> (Flavor, bool, Vec<esp::EspEvent<'_>>) {
+pub(super) fn esp_parse(flavor: Flavor, l: &str) -> (Flavor, bool, EspEvents<'_>) {
     let t = l.trim();
     if t.is_empty() {
-        return (flavor, true, Vec::new());
+        return (flavor, true, (None, Vec::new()));
     }
     let fl = esp::sniff(t.as_bytes()).unwrap_or(flavor);
-    let mut v = Vec::new();
-    let ok = esp::parse_record(fl, t, &mut |e| v.push(e));
-    (fl, ok, v)
+    let (mut first, mut more) = (None, Vec::new());
+    let ok = esp::parse_record(fl, t, &mut |e| match first {
+        None => first = Some(e),
+        Some(_) => more.push(e),
+    });
+    (fl, ok, (first, more))
 }
 
 /// Parse a syslog line as far as no join state is needed: the header, and for Postfix the

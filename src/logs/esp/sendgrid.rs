@@ -201,10 +201,7 @@ fn flat_record(json: &str) -> Option<SendGrid<'_>> {
     let mut r = SendGrid::default();
     let mut seen = 0u32;
     read_flat(json, |k, v| {
-        let text = |v: Flat<'_>| match v {
-            Flat::Str(_) | Flat::Null => true,
-            _ => false,
-        };
+        let text = |v: Flat<'_>| matches!(v, Flat::Str(_) | Flat::Null);
         let (bit, ok) = match k {
             "email" => (0, text(v)),
             "timestamp" => (1, matches!(v, Flat::UInt(_) | Flat::Null)),
