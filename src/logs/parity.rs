@@ -44,17 +44,17 @@ pub(crate) struct Capped {
 
 impl Capped {
     pub(crate) fn add(&mut self, key: &str, n: u64, bytes: u64) {
-        let e = match self.map.get_mut(key) {
-            Some(e) => e,
-            None => {
-                let k: Box<str> = if self.map.len() >= MAX_KEYS {
-                    "(other)".into()
-                } else {
-                    key.into()
-                };
-                self.map.entry(k).or_default()
-            }
+        let k = if self.map.len() >= MAX_KEYS && !self.map.contains_key(key) {
+            "(other)"
+        } else {
+            key
         };
+        if let Some(e) = self.map.get_mut(k) {
+            e.0 += n;
+            e.1 += bytes;
+            return;
+        }
+        let e = self.map.entry(k.into()).or_default();
         e.0 += n;
         e.1 += bytes;
     }
@@ -140,7 +140,7 @@ pub(crate) struct Parity {
 
 /// The host and domain of a client `host[addr]` (`unknown[addr]`: the address for both).
 pub(crate) fn client_host_domain(client: &str) -> (&str, &str) {
-    let (host, addr) = match client.find('[') {
+    let (host, addr) = match memchr::memchr(b'[', client.as_bytes()) {
         Some(i) => (
             &client[..i],
             client[i + 1..].split(']').next().unwrap_or(""),

@@ -2,8 +2,16 @@
 //! smtp/lmtp/local/pipe/virtual delivery lines, bounce notices, `removed`, TLS, rejects.
 
 use super::syslog::{
-    Delivery, Dest, Event, Level, Outcome, Source, angle, field, find, is_loopback,
+    Delivery, Dest, Event, Level, Outcome, Source, angle, byte_pos, field, field_with, find,
+    find_with, is_loopback,
 };
+
+/// The needles of every delivery line, searchers built once: `>,`, `status=`, `relay=`,
+/// `dsn=`, `delay=`.
+static NEEDLES: std::sync::LazyLock<[memchr::memmem::Finder<'static>; 5]> =
+    std::sync::LazyLock::new(|| {
+        [">,", "status=", "relay=", "dsn=", "delay="].map(memchr::memmem::Finder::new)
+    });
 
 /// Whether a syslog program name is a Postfix daemon (`postfix/smtp`, `postfix-out/qmgr`, ...).
 pub(crate) fn is_postfix(program: &str) -> bool {
@@ -23,15 +31,25 @@ pub(crate) fn is_qid(s: &str) -> bool {
 
 /// Parse the message of a Postfix line logged by `program` (process `pid`).
 pub fn parse<'a>(program: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
-    let daemon: &'a str = program.rsplit('/').next().unwrap_or(program);
-    let Some(colon) = memchr::memchr(b':', msg.as_bytes()) else {
+    let daemon: &'a str = match memchr::memrchr(b'/', program.as_bytes()) {
+        Some(i) => &program[i + 1..],
+        None => program,
+    };
+    let Some(colon) = byte_pos(msg.as_bytes(), b':') else {
         return other(daemon, pid, msg);
     };
     let qid = &msg[..colon];
     if !is_qid(qid) {
         return other(daemon, pid, msg);
     }
-    let rest = msg[colon + 1..].trim_start();
+    // the usual single space first, then any other leading white space
+    let rest = &msg[colon + 1..];
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let rest = if rest.starts_with(char::is_whitespace) {
+        rest.trim_start()
+    } else {
+        rest
+    };
     if let Some(r) = rest.strip_prefix("to=<") {
         return match delivery(qid, pid, r) {
             Event::Delivery(d) => Event::Routed(d, destination(daemon, r, &d)),
@@ -229,8 +247,8 @@ fn destination(daemon: &str, line: &str, d: &Delivery<'_>) -> Dest {
         return Dest::Mailbox;
     }
     // loopback: the relay's address (`relay=127.0.0.1[127.0.0.1]:10024`, `localhost[::1]`)
-    let loopback =
-        d.connected && field(line, "relay=").is_some_and(|r| r != "none" && is_loopback(r));
+    let loopback = d.connected
+        && field_with(line, "relay=", &NEEDLES[2]).is_some_and(|r| r != "none" && is_loopback(r));
     if daemon != "lmtp" && !loopback {
         return Dest::Remote;
     }
@@ -289,17 +307,20 @@ fn other<'a>(daemon: &'a str, pid: u32, msg: &'a str) -> Event<'a> {
 
 fn delivery<'a>(qid: &'a str, pid: u32, r: &'a str) -> Event<'a> {
     // r = "rcpt>, [orig_to=<..>, ]relay=..., delay=..., dsn=..., status=... (text)"
-    let Some(end) = find(r, ">,") else {
+    let Some(end) = find_with(r, &NEEDLES[0]) else {
         return Event::Unparsed;
     };
     let rcpt = &r[..end];
     let tail = &r[end + 2..];
-    let Some(st) = find(tail, "status=") else {
+    let Some(st) = find_with(tail, &NEEDLES[1]) else {
         return Event::Unparsed;
     };
     let head = &tail[..st];
     let status = &tail[st + 7..];
-    let word_end = status.find([' ', ',']).unwrap_or(status.len());
+    let word_end = status
+        .bytes()
+        .position(|c| c == b' ' || c == b',')
+        .unwrap_or(status.len());
     let outcome = match &status[..word_end] {
         "sent" => Outcome::Sent,
         "bounced" => Outcome::Bounced,
@@ -313,8 +334,8 @@ fn delivery<'a>(qid: &'a str, pid: u32, r: &'a str) -> Event<'a> {
         .strip_prefix('(')
         .and_then(|t| t.strip_suffix(')'))
         .unwrap_or(text);
-    let relay = field(head, "relay=").unwrap_or("none");
-    let (relay_host, connected) = match relay.find('[') {
+    let relay = field_with(head, "relay=", &NEEDLES[2]).unwrap_or("none");
+    let (relay_host, connected) = match byte_pos(relay.as_bytes(), b'[') {
         Some(i) => (Some(&relay[..i]), !relay[i..].starts_with("[]")),
         None if relay == "none" => (None, false),
         None => (Some(relay), false),
@@ -325,9 +346,9 @@ fn delivery<'a>(qid: &'a str, pid: u32, r: &'a str) -> Event<'a> {
         outcome,
         relay_host,
         connected,
-        dsn: field(head, "dsn=").unwrap_or("").trim(),
+        dsn: field_with(head, "dsn=", &NEEDLES[3]).unwrap_or("").trim(),
         text,
-        delay: field(head, "delay=").and_then(|v| v.trim().parse().ok()),
+        delay: field_with(head, "delay=", &NEEDLES[4]).and_then(|v| v.trim().parse().ok()),
         pid,
         tls: None,
         mailbox: false,

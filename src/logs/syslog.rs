@@ -48,15 +48,15 @@ pub fn header(line: &str) -> Option<Header<'_>> {
     let raw_stamp = &b[..used];
     let rest = line.get(off + used..)?.strip_prefix(' ')?;
     // host
-    let sp = memchr::memchr(b' ', rest.as_bytes())?;
+    let sp = byte_pos(rest.as_bytes(), b' ')?;
     let rest = &rest[sp + 1..];
     // program[pid]: or program:
-    let colon = memchr::memchr(b':', rest.as_bytes())?;
+    let colon = byte_pos(rest.as_bytes(), b':')?;
     let tag = &rest[..colon];
-    if tag.is_empty() || tag.contains(' ') {
+    if tag.is_empty() || byte_pos(tag.as_bytes(), b' ').is_some() {
         return None;
     }
-    let (program, pid) = match tag.find('[') {
+    let (program, pid) = match byte_pos(tag.as_bytes(), b'[') {
         Some(i) if tag.ends_with(']') => {
             (&tag[..i], tag[i + 1..tag.len() - 1].parse().unwrap_or(0))
         }
@@ -312,6 +312,43 @@ pub(crate) fn is_qid(s: &str) -> bool {
         && s.bytes().any(|c| c.is_ascii_digit())
 }
 
+/// Position of the first `c` in `b`: a plain loop over the first bytes (the usual distance in a
+/// log line is short, shorter than a vector search takes to set up), memchr beyond.
+#[inline]
+pub(crate) fn byte_pos(b: &[u8], c: u8) -> Option<usize> {
+    const NEAR: usize = 24;
+    let near = &b[..b.len().min(NEAR)];
+    match near.iter().position(|&x| x == c) {
+        Some(i) => Some(i),
+        None if b.len() > NEAR => memchr::memchr(c, &b[NEAR..]).map(|i| i + NEAR),
+        None => None,
+    }
+}
+
+/// [`find`] with a searcher built once (the needles of every delivery line).
+pub(crate) fn find_with(hay: &str, f: &memchr::memmem::Finder<'_>) -> Option<usize> {
+    f.find(hay.as_bytes())
+}
+
+/// [`field`] with a searcher built once for `key`.
+pub(crate) fn field_with<'a>(
+    s: &'a str,
+    key: &str,
+    f: &memchr::memmem::Finder<'_>,
+) -> Option<&'a str> {
+    let mut from = 0;
+    while let Some(i) = f.find(&s.as_bytes()[from..]) {
+        let at = from + i;
+        if at == 0 || matches!(s.as_bytes()[at - 1], b' ' | b',') {
+            let v = &s[at + key.len()..];
+            let end = memchr::memchr(b',', v.as_bytes()).unwrap_or(v.len());
+            return Some(&v[..end]);
+        }
+        from = at + key.len();
+    }
+    None
+}
+
 /// Position of `needle` in `hay`, for the short needles of log parsing: memchr on the needle's
 /// rarest byte (punctuation before digits and capitals before lower case and space), then a
 /// comparison; cheaper than building a substring searcher per call.
@@ -356,7 +393,8 @@ pub(crate) fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 
 /// Whether a relay or client (`host[addr]:port`, `host[addr]`, `host`) is this machine.
 pub(crate) fn is_loopback(s: &str) -> bool {
-    let addr = match (s.find('['), s.find(']')) {
+    let b = s.as_bytes();
+    let addr = match (memchr::memchr(b'[', b), memchr::memchr(b']', b)) {
         (Some(a), Some(b)) if a < b => &s[a + 1..b],
         _ => s,
     };
@@ -412,6 +450,22 @@ mod tests {
         assert!(header("Mar 11 00:06:59 mta1").is_none());
         assert_eq!(field("a=1, size=20, nrcpt=3 (x)", "size="), Some("20"));
         assert_eq!(field("xsize=1, size=2", "size="), Some("2"));
+        let f = memchr::memmem::Finder::new("size=");
+        for s in [
+            "a=1, size=20, nrcpt=3 (x)",
+            "xsize=1, size=2",
+            "xsize=1",
+            "size=",
+            "",
+        ] {
+            assert_eq!(field_with(s, "size=", &f), field(s, "size="), "{s}");
+            assert_eq!(find_with(s, &f), find(s, "size="), "{s}");
+        }
+        assert_eq!(byte_pos(b"abc", b'c'), Some(2));
+        assert_eq!(byte_pos(&[b'x'; 40], b'y'), None);
+        let mut long = vec![b'x'; 40];
+        long[30] = b'y';
+        assert_eq!(byte_pos(&long, b'y'), Some(30));
         assert!(is_qid("AC26A10B3C") && !is_qid("NOQUEUE") && !is_qid("ab"));
         assert_eq!(find("abcabd", "abd"), Some(3));
         assert_eq!(find("ab", "abc"), None);

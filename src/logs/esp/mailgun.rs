@@ -11,18 +11,28 @@ use super::{EspEvent, Flavor, Kind, S, bounce_class, into_owned, s};
 
 #[derive(Deserialize, Default)]
 struct MgStatus<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     message: S<'a>,
-    #[serde(borrow, rename = "bounce-code")]
+    #[serde(
+        borrow,
+        rename = "bounce-code",
+        default,
+        deserialize_with = "super::cow"
+    )]
     bounce_code: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     description: S<'a>,
     code: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
 struct MgHeaders<'a> {
-    #[serde(borrow, rename = "message-id")]
+    #[serde(
+        borrow,
+        rename = "message-id",
+        default,
+        deserialize_with = "super::cow"
+    )]
     message_id: S<'a>,
 }
 
@@ -34,22 +44,22 @@ struct MgMessage<'a> {
 
 #[derive(Deserialize, Default)]
 struct MgClient<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     bot: S<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct Mailgun<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     event: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     id: S<'a>,
     timestamp: Option<f64>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     recipient: S<'a>,
     #[serde(borrow)]
     tags: Option<Vec<Cow<'a, str>>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     severity: S<'a>,
     reason: Option<Value>,
     #[serde(borrow, rename = "delivery-status")]

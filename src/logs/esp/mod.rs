@@ -3,6 +3,7 @@
 //! Webhook JSON/JSONL and a flattened CSV, Mailgun events, Amazon SES notifications, Postmark
 //! webhooks). Each record becomes zero or more [`EspEvent`]s.
 
+mod flat_json;
 mod mailgun;
 mod postmark;
 mod sendgrid;
@@ -101,6 +102,37 @@ pub struct EspEvent<'a> {
 
 type S<'a> = Option<Cow<'a, str>>;
 
+/// A JSON string, borrowed from the record when it has no escapes (serde's own `Cow<str>`
+/// always copies).
+struct Str<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Str<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(v))
+            }
+        }
+        d.deserialize_str(V).map(Str)
+    }
+}
+
+/// `deserialize_with` for an optional string field ([`S`]): borrowed when it can be.
+fn cow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<S<'de>, D::Error> {
+    Ok(<Option<Str<'de>> as serde::Deserialize>::deserialize(d)?.map(|s| s.0))
+}
+
 fn s<'a>(x: &'a S<'_>) -> &'a str {
     x.as_deref().unwrap_or("")
 }
@@ -157,23 +189,43 @@ pub(crate) fn detect(v: &Value) -> Option<Flavor> {
     }
 }
 
+/// The keys [`sniff`] looks for, searchers built once.
+static KEYS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+    std::sync::LazyLock::new(|| {
+        [
+            &b"\"sg_event_id\""[..],
+            b"\"sg_message_id\"",
+            b"\"RecordType\"",
+            b"\"eventType\"",
+            b"\"notificationType\"",
+            b"\"Type\":\"Notification\"",
+            b"\"Type\" : \"Notification\"",
+            b"\"log-level\"",
+            b"\"event-data\"",
+            b"\"recipient\"",
+            b"\"email\"",
+            b"\"event\"",
+            b"\"created\"",
+            b"\"reason\"",
+        ]
+        .into_iter()
+        .map(memchr::memmem::Finder::new)
+        .collect()
+    });
+
 /// Detect the flavor of one JSON line without building a tree (cheap key sniffing).
 pub(crate) fn sniff(line: &[u8]) -> Option<Flavor> {
-    let has = |k: &[u8]| memchr::memmem::find(line, k).is_some();
-    if has(b"\"sg_event_id\"") || has(b"\"sg_message_id\"") {
+    let k = &*KEYS;
+    let has = |i: usize| k[i].find(line).is_some();
+    if has(0) || has(1) {
         Some(Flavor::SendGrid)
-    } else if has(b"\"RecordType\"") {
+    } else if has(2) {
         Some(Flavor::Postmark)
-    } else if has(b"\"eventType\"")
-        || has(b"\"notificationType\"")
-        || has(b"\"Type\":\"Notification\"")
-        || has(b"\"Type\" : \"Notification\"")
-    {
+    } else if has(3) || has(4) || has(5) || has(6) {
         Some(Flavor::Ses)
-    } else if has(b"\"log-level\"") || has(b"\"event-data\"") || has(b"\"recipient\"") {
+    } else if has(7) || has(8) || has(9) {
         Some(Flavor::Mailgun)
-    } else if has(b"\"email\"") && (has(b"\"event\"") || has(b"\"created\"") && has(b"\"reason\""))
-    {
+    } else if has(10) && (has(11) || has(12) && has(13)) {
         Some(Flavor::SendGrid)
     } else {
         None

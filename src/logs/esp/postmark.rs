@@ -11,38 +11,38 @@ use super::{BounceClass, EspEvent, Kind, S, bounce_class, iso_time, s};
 
 #[derive(Deserialize, Default)]
 struct PmClient<'a> {
-    #[serde(borrow, rename = "Name")]
+    #[serde(borrow, rename = "Name", default, deserialize_with = "super::cow")]
     name: S<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 struct Postmark<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     record_type: S<'a>,
-    #[serde(borrow, rename = "MessageID")]
+    #[serde(borrow, rename = "MessageID", default, deserialize_with = "super::cow")]
     message_id: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     recipient: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     email: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     tag: S<'a>,
     #[serde(rename = "ID")]
     id: Option<Value>,
-    #[serde(borrow, rename = "Type")]
+    #[serde(borrow, rename = "Type", default, deserialize_with = "super::cow")]
     kind: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     details: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     description: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     delivered_at: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     bounced_at: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     received_at: S<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "super::cow")]
     changed_at: S<'a>,
     #[serde(borrow)]
     client: Option<PmClient<'a>>,
