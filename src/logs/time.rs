@@ -1,36 +1,12 @@
-//! Timestamps: civil-date arithmetic (no external crate), syslog (BSD `Mar 11 00:06:59` and
+//! Timestamps: syslog (BSD `Mar 11 00:06:59` and
 //! RFC 3339), Exim (`2024-03-11 00:06:59`) and ISO 8601 forms, and year inference for BSD
 //! syslog, which has no year.
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-/// The civil date `(year, month, day)` of a day number (inverse of [`days_from_civil`]).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719468;
-    let era = if z >= 0 { z } else { z - 146096 } / 146097;
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+pub(crate) use crate::civil::{civil_from_days, days_from_civil};
 
 /// `YYYY-MM-DD` of a Unix time (UTC).
 pub(crate) fn day_string(t: i64) -> String {
-    let (y, m, d) = civil_from_days(t.div_euclid(86400));
-    format!("{y:04}-{m:02}-{d:02}")
+    crate::civil::date(t)
 }
 
 /// `YYYY-MM-DDTHH:00Z` of the hour holding a Unix time (UTC).
