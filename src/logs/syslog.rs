@@ -336,17 +336,7 @@ pub(crate) fn field_with<'a>(
     key: &str,
     f: &memchr::memmem::Finder<'_>,
 ) -> Option<&'a str> {
-    let mut from = 0;
-    while let Some(i) = f.find(&s.as_bytes()[from..]) {
-        let at = from + i;
-        if at == 0 || matches!(s.as_bytes()[at - 1], b' ' | b',') {
-            let v = &s[at + key.len()..];
-            let end = memchr::memchr(b',', v.as_bytes()).unwrap_or(v.len());
-            return Some(&v[..end]);
-        }
-        from = at + key.len();
-    }
-    None
+    field_by(s, key.len(), |hay| f.find(hay.as_bytes()))
 }
 
 /// Position of `needle` in `hay`, for the short needles of log parsing: memchr on the needle's
@@ -378,15 +368,22 @@ pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
 
 /// The value of `key` (e.g. `size=`) in a `k=v, k=v` list: up to the next `,` (or end).
 pub(crate) fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    field_by(s, key.len(), |hay| find(hay, key))
+}
+
+/// The value after the first occurrence of a key (found by `find`, `key_len` bytes long) that
+/// starts the text or follows a space or comma, up to the next `,` (or end).
+#[inline]
+fn field_by(s: &str, key_len: usize, find: impl Fn(&str) -> Option<usize>) -> Option<&str> {
     let mut from = 0;
-    while let Some(i) = find(&s[from..], key) {
+    while let Some(i) = find(&s[from..]) {
         let at = from + i;
         if at == 0 || matches!(s.as_bytes()[at - 1], b' ' | b',') {
-            let v = &s[at + key.len()..];
+            let v = &s[at + key_len..];
             let end = memchr::memchr(b',', v.as_bytes()).unwrap_or(v.len());
             return Some(&v[..end]);
         }
-        from = at + key.len();
+        from = at + key_len;
     }
     None
 }
